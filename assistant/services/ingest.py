@@ -1,0 +1,122 @@
+"""Incremental ingestion: content hashes per file decide what is (re-)embedded or removed."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant.adapters.vectorstore import ChunkStore, EmbedderMismatch
+from assistant.ingest.chunking import Chunk, chunk_document
+from assistant.ingest.loaders import SUPPORTED_SUFFIXES, IngestError, file_sha256, load_file
+from assistant.settings import REPO_ROOT
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[IngestError] = field(default_factory=list)
+    chunks_embedded: int = 0
+    reindexed: bool = False
+
+    def summary(self) -> str:
+        lines = [
+            f"Nye filer: {len(self.added)}, endrede: {len(self.updated)}, fjernede: {len(self.removed)}, "
+            f"uendrede: {len(self.unchanged)}. Tekstbiter embeddet: {self.chunks_embedded}."
+        ]
+        if self.reindexed:
+            lines.insert(0, "Indeksen ble bygget på nytt fordi embeddingmodellen er byttet.")
+        lines += [f"Feil: {error}" for error in self.errors]
+        return "\n".join(lines)
+
+
+def source_name(path: Path) -> str:
+    """Repo-relative for files in the project (stable across clones), absolute otherwise."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not any(part.startswith(".") for part in p.parts)
+            )
+        else:
+            files.append(path)
+    return files
+
+
+class IngestService:
+    def __init__(self, store: ChunkStore) -> None:
+        self.store = store
+
+    def _prepare_store(self, report: IngestReport) -> None:
+        try:
+            self.store.check_embedder()
+        except EmbedderMismatch as mismatch:
+            log.warning("%s", mismatch)
+            self.store.reset()
+            report.reindexed = True
+
+    def sync(self, paths: list[Path], show_progress: bool = True) -> IngestReport:
+        """Index the given files and folders; drop indexed files that no longer exist on disk."""
+        report = IngestReport()
+        self._prepare_store(report)
+        indexed = self.store.file_hashes()
+        pending: list[tuple[str, list[Chunk], bool]] = []
+        for path in expand_paths(paths):
+            source = source_name(path)
+            try:
+                digest = file_sha256(path)
+            except OSError as exc:
+                report.errors.append(IngestError(source, f"filen kunne ikke leses ({exc.strerror or exc})."))
+                continue
+            if indexed.get(source) == digest:
+                report.unchanged.append(source)
+                continue
+            try:
+                chunks = chunk_document(load_file(path, source), digest)
+            except IngestError as error:
+                # The file's previous chunks (if any) stay: a broken update must not empty the index.
+                report.errors.append(error)
+                continue
+            pending.append((source, chunks, source in indexed))
+        self._write(pending, report, show_progress)
+        for source in indexed:
+            if not (REPO_ROOT / source).exists() and not Path(source).exists():
+                self.store.delete_source(source)
+                report.removed.append(source)
+        return report
+
+    def add_file(self, path: Path, source: str, show_progress: bool = False) -> IngestReport:
+        """Index one file under a chosen display name (used for a user's uploads)."""
+        report = IngestReport()
+        self._prepare_store(report)
+        try:
+            chunks = chunk_document(load_file(path, source), file_sha256(path))
+        except IngestError as error:
+            report.errors.append(error)
+            return report
+        self._write([(source, chunks, source in self.store.file_hashes())], report, show_progress)
+        return report
+
+    def _write(self, pending: list[tuple[str, list[Chunk], bool]], report: IngestReport, show_progress: bool) -> None:
+        total = sum(len(chunks) for _, chunks, _ in pending)
+        with tqdm(total=total, desc="Indekserer", unit="bit", disable=not show_progress or total == 0) as bar:
+            for source, chunks, existed in pending:
+                self.store.replace_source(source, chunks, progress=bar.update)
+                report.chunks_embedded += len(chunks)
+                (report.updated if existed else report.added).append(source)

