@@ -47,6 +47,29 @@ def cmd_search(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_ask(args, settings: Settings) -> int:
+    container = _container(settings)
+    container.ensure_knowledge_index()
+    service = container.answer_service
+    if args.json:
+        _print_json(service.answer(args.question, language=args.lang).as_dict())
+        return 0
+    answer = None
+    for event in service.stream(args.question, language=args.lang):
+        if event.kind == "token":
+            print(event.text, end="", flush=True)
+        elif event.kind == "notice":
+            print(f"\n\n({event.text})\n", flush=True)
+        else:
+            answer = event.answer
+    print()
+    if answer and answer.citations:
+        print(f"\n{container.prompts.message('sources_heading', answer.language)}:")
+        for citation in answer.citations:
+            print(f"[{citation.n}] {citation.title} ({citation.locator}) - {citation.source}")
+    return 0
+
+
 def cmd_eval(args, settings: Settings) -> int:
     from assistant.services import evaluation
 
@@ -119,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None)
     search.add_argument("--json", action="store_true")
     search.set_defaults(func=cmd_search)
+
+    ask = sub.add_parser("ask", help="Still et spørsmål og få et svar med kilder.")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--lang", choices=["nb", "nn", "en"], default=None)
+    ask.set_defaults(func=cmd_ask)
 
     evaluate = sub.add_parser("eval", help="Mål treff på et spørsmålssett.")
     evaluate.add_argument("--questions", default=str(DEFAULT_QUESTIONS))

@@ -10,6 +10,9 @@ from functools import cached_property
 
 from assistant.adapters.embeddings import NamedEmbeddings, build_embeddings
 from assistant.adapters.vectorstore import KNOWLEDGE_COLLECTION, ChunkStore, EmbedderMismatch, build_chroma_client
+from assistant.adapters.llm import build_chat_model
+from assistant.prompts import PromptLibrary
+from assistant.services.answer import AnswerService
 from assistant.services.ingest import IngestReport, IngestService
 from assistant.services.retrieval import Retriever
 from assistant.settings import Settings
@@ -38,6 +41,14 @@ class Container:
     @cached_property
     def retriever(self) -> Retriever:
         return Retriever(self.embeddings, self.knowledge_store, mode=self.settings.retrieval_mode)
+
+    @cached_property
+    def prompts(self) -> PromptLibrary:
+        return PromptLibrary(self.settings.prompts_dir)
+
+    @cached_property
+    def answer_service(self) -> AnswerService:
+        return AnswerService(self.settings, self.retriever, self.prompts, lambda: build_chat_model(self.settings))
 
     def sync_knowledge(self, extra_paths=(), show_progress: bool = True) -> IngestReport:
         return self.knowledge_ingest.sync([self.settings.knowledge_dir, *extra_paths], show_progress=show_progress)

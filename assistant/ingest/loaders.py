@@ -54,10 +54,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def detect_kind(path: Path) -> str:
+def detect_kind(path: Path, source: str | None = None) -> str:
     """The file's real type, judged by content; raises IngestError on a mismatch or unknown type."""
     suffix = path.suffix.lower()
-    source = path.name
+    source = source or path.name
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(source, f"filtypen «{suffix or 'uten endelse'}» støttes ikke. Bruk PDF, DOCX, TXT eller Markdown.")
     try:
@@ -80,14 +80,14 @@ def detect_kind(path: Path) -> str:
     return "md" if suffix in {".md", ".markdown"} else "txt"
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, source: str | None = None) -> str:
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise IngestError(path.name, "teksten kunne ikke leses (ukjent tegnkoding). Lagre filen som UTF-8.")
+    raise IngestError(source or path.name, "teksten kunne ikke leses (ukjent tegnkoding). Lagre filen som UTF-8.")
 
 
 def _clean(text: str) -> str:
@@ -98,7 +98,7 @@ def _clean(text: str) -> str:
 
 def load_markdown(path: Path, source: str) -> LoadedDocument:
     try:
-        post = frontmatter.loads(_read_text(path))
+        post = frontmatter.loads(_read_text(path, source))
     except IngestError:
         raise
     except Exception as exc:  # yaml errors come in many types
@@ -118,8 +118,8 @@ def load_markdown(path: Path, source: str) -> LoadedDocument:
         text = _clean(part.page_content)
         if not text:
             continue
-        # The document title is already the h1; cite the section below it.
-        section_path = [h for h in headings if h != title] or headings or [title or source]
+        # The h1 is the document's title: cite the section below it.
+        section_path = [part.metadata[h] for h in ("h2", "h3") if part.metadata.get(h)] or headings or [title or source]
         sections.append(Section(text=text, locator=" > ".join(section_path), heading=section_path[-1]))
     if not sections:
         raise IngestError(source, "filen inneholder ingen tekst.")
@@ -204,7 +204,7 @@ def load_docx(path: Path, source: str) -> LoadedDocument:
 
 
 def load_text(path: Path, source: str) -> LoadedDocument:
-    text = _clean(_read_text(path))
+    text = _clean(_read_text(path, source))
     if not text:
         raise IngestError(source, "filen inneholder ingen tekst.")
     return LoadedDocument(source=source, title=path.stem, kind="txt", sections=[Section(text=text, locator="tekst")])
@@ -218,5 +218,5 @@ def load_file(path: Path, source: str | None = None) -> LoadedDocument:
     source = source or path.name
     if not path.is_file():
         raise IngestError(source, "filen finnes ikke eller er ikke en vanlig fil.")
-    kind = detect_kind(path)
+    kind = detect_kind(path, source)
     return LOADERS[kind](path, source)

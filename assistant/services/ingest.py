@@ -15,6 +15,10 @@ from assistant.settings import REPO_ROOT
 
 log = logging.getLogger(__name__)
 
+# Part of every stored file hash: bump it when loading or chunking changes, and the next
+# ingest re-processes every file instead of keeping chunks made the old way.
+PIPELINE_VERSION = "2"
+
 
 @dataclass
 class IngestReport:
@@ -80,7 +84,7 @@ class IngestService:
         for path in expand_paths(paths):
             source = source_name(path)
             try:
-                digest = file_sha256(path)
+                digest = f"{PIPELINE_VERSION}-{file_sha256(path)}"
             except OSError as exc:
                 report.errors.append(IngestError(source, f"filen kunne ikke leses ({exc.strerror or exc})."))
                 continue
@@ -106,7 +110,7 @@ class IngestService:
         report = IngestReport()
         self._prepare_store(report)
         try:
-            chunks = chunk_document(load_file(path, source), file_sha256(path))
+            chunks = chunk_document(load_file(path, source), f"{PIPELINE_VERSION}-{file_sha256(path)}")
         except IngestError as error:
             report.errors.append(error)
             return report

@@ -1,0 +1,284 @@
+"""The answer use case: retrieve, then answer with citations, streaming, in the user's language.
+
+Without a language model the answer is extractive; with one, the model writes from numbered
+passages and falls back to the extractive answer if it is down, slow or returns nothing useful.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from assistant.adapters.vectorstore import ChunkStore, Hit
+from assistant.prompts import PromptLibrary
+from assistant.services import extractive
+from assistant.services.citations import CitationFilter
+from assistant.services.language import Lang, detect_language
+from assistant.services.retrieval import Retriever
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Role = Literal["user", "assistant"]
+STREAM_PIECE_WORDS = 3
+_FOLLOWUP_START = re.compile(
+    r"^(og|enn|men|også|hva med|kva med|hvordan med|korleis med|what about|and|how about|same for)\b", re.IGNORECASE
+)
+_NAME = re.compile(r"\b[A-ZÆØÅ][a-zæøåé]+(?:-[A-ZÆØÅ][a-zæøå]+)?\b")
+
+
+@dataclass
+class Turn:
+    role: Role
+    content: str
+
+
+@dataclass
+class Citation:
+    n: int
+    text: str
+    source: str
+    title: str
+    locator: str
+    score: float
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "score": round(self.score, 4)}
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation]
+    mode: Literal["extractive", "llm"]
+    language: Lang
+    grounded: bool
+    query: str
+    notices: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "answer": self.text,
+            "citations": [c.as_dict() for c in self.citations],
+            "mode": self.mode,
+            "language": self.language,
+            "grounded": self.grounded,
+            "question": self.question,
+            "query": self.query,
+            "notices": self.notices,
+        }
+
+
+@dataclass
+class AnswerEvent:
+    kind: Literal["token", "notice", "done"]
+    text: str = ""
+    answer: Answer | None = None
+
+
+class LLMUnusable(Exception):
+    """The model returned nothing a user can use (empty or mostly non-text)."""
+
+
+def heuristic_followup(question: str, previous_questions: Sequence[str]) -> str:
+    """Without an LLM: a short or "og ...?"-style question borrows the previous question's frame,
+    with the earlier names swapped out when the follow-up names something new."""
+    if not previous_questions:
+        return question
+    stripped = question.strip()
+    if len(stripped.split()) > 6 and not _FOLLOWUP_START.match(stripped):
+        return question
+    previous = previous_questions[-1].strip()
+    new_names = set(_NAME.findall(stripped)) - {stripped.split()[0]} if stripped else set()
+    if new_names:
+        first, _, rest = previous.partition(" ")
+        previous = " ".join([first, _NAME.sub("", rest)]).strip()
+    return re.sub(r"\s+", " ", f"{previous} {stripped}").strip()
+
+
+def looks_unusable(text: str) -> bool:
+    letters = sum(ch.isalpha() for ch in text)
+    return letters < 3 or letters / max(1, len(text.strip())) < 0.4
+
+
+class AnswerService:
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Retriever,
+        prompts: PromptLibrary,
+        chat_model_factory: Callable[[], object | None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.prompts = prompts
+        self._chat_model_factory = chat_model_factory or (lambda: None)
+        self._chat_model = None
+
+    @property
+    def chat_model(self):
+        if self._chat_model is None:
+            self._chat_model = self._chat_model_factory()
+        return self._chat_model
+
+    # -- public API -------------------------------------------------------------------------
+
+    def answer(self, question: str, history: Sequence[Turn] = (), language: Lang | None = None,
+               extra_stores: list[ChunkStore] | None = None) -> Answer:
+        for event in self.stream(question, history, language, extra_stores):
+            if event.kind == "done":
+                return event.answer
+        raise RuntimeError("answer stream ended without an answer")
+
+    def stream(self, question: str, history: Sequence[Turn] = (), language: Lang | None = None,
+               extra_stores: list[ChunkStore] | None = None) -> Iterator[AnswerEvent]:
+        lang = self.resolve_language(question, language)
+        query = self.standalone_query(question, history, lang)
+        hits = self.retriever.search(query, k=self.settings.top_k, extra_stores=extra_stores)
+        relevant = [h for h in hits if h.score >= self.settings.min_relevance]
+        covered = bool(relevant) and extractive.covers_question(
+            query, [f"{h.title} {h.locator} {h.text}" for h in relevant], relevant[0].score,
+            self.settings.min_relevance, self.settings.confident_relevance,
+        )
+        if not covered:
+            text = self.prompts.message("not_covered", lang)
+            yield from _stream_words(text)
+            yield AnswerEvent("done", answer=Answer(question, text, [], self._mode(), lang, False, query))
+            return
+        if self.chat_model is None:
+            yield from self._extractive(question, query, relevant, lang, notices=[])
+            return
+        yield from self._with_llm(question, query, relevant, lang)
+
+    def resolve_language(self, question: str, language: Lang | None = None) -> Lang:
+        if language:
+            return language
+        if self.settings.language != "auto":
+            return self.settings.language
+        return detect_language(question)
+
+    def standalone_query(self, question: str, history: Sequence[Turn], lang: Lang) -> str:
+        previous = [t.content for t in history if t.role == "user"]
+        if not previous:
+            return question
+        if self.chat_model is not None:
+            try:
+                return self._rewrite_with_llm(question, history, lang)
+            except Exception as exc:  # noqa: BLE001 - any model failure falls back to the heuristic
+                log.warning("question rewrite failed: %s", exc)
+        return heuristic_followup(question, previous)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _mode(self) -> Literal["extractive", "llm"]:
+        return "extractive" if self.chat_model is None else "llm"
+
+    def _rewrite_with_llm(self, question: str, history: Sequence[Turn], lang: Lang) -> str:
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+        messages = [SystemMessage(self.prompts.text("rewrite", lang))]
+        for turn in list(history)[-6:]:
+            messages.append(HumanMessage(turn.content) if turn.role == "user" else AIMessage(turn.content[:600]))
+        messages.append(HumanMessage(question))
+        rewritten = _message_text(self.chat_model.invoke(messages)).strip().strip('"«»')
+        if looks_unusable(rewritten) or len(rewritten) > 4 * len(question) + 200:
+            raise LLMUnusable(rewritten[:80])
+        return rewritten
+
+    def _citations(self, hits: list[Hit], numbers: Sequence[int]) -> list[Citation]:
+        return [Citation(n, hits[n - 1].text, hits[n - 1].source, hits[n - 1].title, hits[n - 1].locator,
+                         hits[n - 1].score) for n in sorted(numbers)]
+
+    def _extractive(self, question: str, query: str, hits: list[Hit], lang: Lang, notices: list[str]) -> Iterator[AnswerEvent]:
+        units = extractive.select_units(query, [(n, h.text, h.locator) for n, h in enumerate(hits, start=1)])
+        # Number the cited passages 1, 2, 3 in reading order, so the markers have no gaps.
+        order: list[int] = []
+        for unit in units:
+            if unit.number not in order:
+                order.append(unit.number)
+        renumber = {old: new for new, old in enumerate(order, start=1)}
+        for unit in units:
+            unit.number = renumber[unit.number]
+        hits = [hits[old - 1] for old in order]
+        text = extractive.compose(units)
+        cited = list(range(1, len(order) + 1))
+        yield from _stream_words(text)
+        answer = Answer(question, text, self._citations(hits, cited), "extractive", lang, True, query, notices)
+        yield AnswerEvent("done", answer=answer)
+
+    def _with_llm(self, question: str, query: str, hits: list[Hit], lang: Lang) -> Iterator[AnswerEvent]:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        sources = "\n\n".join(
+            f'<kilde n="{n}" tittel="{_attr(h.title)}" sted="{_attr(h.locator)}">\n{_neutralise(h.text)}\n</kilde>'
+            for n, h in enumerate(hits, start=1)
+        )
+        messages = [
+            SystemMessage(self.prompts.text("answer", lang)),
+            HumanMessage(self.prompts.text("answer_user", lang).format(sources=sources, question=question)),
+        ]
+        citation_filter = CitationFilter(set(range(1, len(hits) + 1)))
+        parts: list[str] = []
+        deadline = time.monotonic() + self.settings.llm_timeout
+        try:
+            for chunk in self.chat_model.stream(messages):
+                piece = citation_filter.feed(_message_text(chunk))
+                if piece:
+                    parts.append(piece)
+                    yield AnswerEvent("token", piece)
+                if time.monotonic() > deadline:
+                    raise TimeoutError("deadline")
+            tail = citation_filter.flush()
+            if tail:
+                parts.append(tail)
+                yield AnswerEvent("token", tail)
+            text = "".join(parts).strip()
+            if looks_unusable(text):
+                raise LLMUnusable(text[:80])
+        except LLMUnusable:
+            notice = self.prompts.message("llm_garbage", lang)
+        except Exception as exc:  # noqa: BLE001 - connection, timeout, HTTP and parsing errors alike
+            log.warning("LLM answer failed: %r", exc)
+            notice = self.prompts.message("llm_failed", lang, reason=self._failure_reason(exc, lang))
+        else:
+            yield AnswerEvent("done", answer=Answer(
+                question, text, self._citations(hits, citation_filter.cited), "llm", lang, True, query))
+            return
+        yield AnswerEvent("notice", notice)
+        yield from self._extractive(question, query, hits, lang, notices=[notice])
+
+    def _failure_reason(self, exc: Exception, lang: Lang) -> str:
+        name = type(exc).__name__.lower()
+        if "timeout" in name or isinstance(exc, TimeoutError):
+            return self.prompts.message("reason_timeout", lang, seconds=f"{self.settings.llm_timeout:g}")
+        if "connection" in name or "connect" in str(exc).lower():
+            return self.prompts.message("reason_unreachable", lang)
+        return self.prompts.message("reason_other", lang, error=type(exc).__name__)
+
+
+def _message_text(message) -> str:
+    content = getattr(message, "content", message)
+    if isinstance(content, list):
+        return "".join(block.get("text", "") if isinstance(block, dict) else str(block) for block in content)
+    return str(content or "")
+
+
+def _attr(value: str) -> str:
+    return value.replace('"', "'").replace("\n", " ")
+
+
+def _neutralise(text: str) -> str:
+    """A document must not be able to close its own <kilde> block and pose as instructions."""
+    return re.sub(r"</?\s*kilde[^>]*>", "", text, flags=re.IGNORECASE)
+
+
+def _stream_words(text: str) -> Iterator[AnswerEvent]:
+    words = re.split(r"(\s+)", text)
+    step = STREAM_PIECE_WORDS * 2
+    for start in range(0, len(words), step):
+        yield AnswerEvent("token", "".join(words[start : start + step]))

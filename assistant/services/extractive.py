@@ -1,0 +1,191 @@
+"""The no-LLM answer: the best matching sentences (or list blocks) from the top passages, in
+passage order, each with its citation number. Pure functions, so they get fast unit tests."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+MAX_UNITS = 5
+MAX_UNITS_PER_PASSAGE = 2
+MAX_WORDS = 170
+DUPLICATE_OVERLAP = 0.6
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_WORD = re.compile(r"[0-9A-Za-zÆØÅæøåÉéÜüÖöÄä]+(?:[-–][0-9A-Za-zÆØÅæøå]+)*")
+# Text in documents is data. Sentences that try to instruct the assistant are never repeated.
+_INJECTION = re.compile(
+    r"(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\s+(instructions|rules)"
+    r"|ignorer\s+(alle\s+)?(tidligere|tidlegare|forrige|ovenstående)\s+(instruksjoner|instruksar|regler|reglar)"
+    r"|glem\s+(alle\s+)?(tidligere|tidlegare)\s+(instruksjoner|regler)"
+    r"|\b(you are now|du er nå|du er no)\b|system\s*prompt|systemprompt",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Unit:
+    passage_rank: int  # 0-based rank of the passage in the retrieval result
+    number: int  # citation number shown to the user
+    position: int
+    text: str
+    is_list: bool = False
+    score: float = 0.0
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("norwegian")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_NORWEGIAN
+
+    extra = {"kva", "kven", "korleis", "kvifor", "eg", "ikkje", "hvordan", "hva", "hvem", "hvilke", "hvilken",
+             "what", "who", "which", "how", "the", "and", "is", "are", "of", "in", "a", "an", "to", "does", "do",
+             "gnist", "kan", "vi", "hvilket", "kva for", "kvar", "hvor", "it", "can", "that", "this", "for",
+             "with", "about", "me", "my", "our", "we", "you"}
+    return frozenset(STOPWORDS_NORWEGIAN) | extra
+
+
+def terms(text: str) -> list[str]:
+    words = [w.lower() for w in _WORD.findall(text)]
+    return _stemmer().stemWords([w for w in words if w not in _stopwords() and len(w) > 1])
+
+
+def split_units(text: str) -> list[tuple[str, bool]]:
+    """Sentences of running text, and each run of list items as one block (lists stay whole)."""
+    units: list[tuple[str, bool]] = []
+    items: list[str] = []
+
+    def flush_list() -> None:
+        if items:
+            units.append(("\n".join(items), True))
+            items.clear()
+
+    for paragraph in re.split(r"\n\s*\n", text):
+        for line in paragraph.split("\n"):
+            if _LIST_ITEM.match(line):
+                items.append("- " + _LIST_ITEM.sub("", line).strip())
+                continue
+            if items and line.strip() and line.startswith((" ", "\t")):
+                items[-1] += " " + line.strip()
+                continue
+            flush_list()
+            if line.strip():
+                units += [(s.strip(), False) for s in _SENTENCE_END.split(line.strip()) if s.strip()]
+        flush_list()
+    return _attach_list_headers(units)
+
+
+def _attach_list_headers(units: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """A sentence ending in ':' introduces the list after it: keep them together."""
+    merged: list[tuple[str, bool]] = []
+    for text, is_list in units:
+        if is_list and merged and not merged[-1][1] and merged[-1][0].endswith(":"):
+            merged[-1] = (f"{merged[-1][0]}\n{text}", True)
+        else:
+            merged.append((text, is_list))
+    return merged
+
+
+_QUANTITY_QUESTION = re.compile(
+    r"\b(hvor mye|kor mykje|hvor mange|kor mange|koster|kostar|how much|how many|når|når|when|hvor lenge|kor lenge)\b",
+    re.IGNORECASE,
+)
+
+
+def _matches(query_terms: set[str], unit_terms: set[str]) -> int:
+    """Exact stem matches, plus shared 5-letter prefixes (Norwegian compounds: koster/kostnad)."""
+    prefixes = {t[:5] for t in unit_terms if len(t) >= 5}
+    return sum(1 for q in query_terms if q in unit_terms or (len(q) >= 5 and q[:5] in prefixes))
+
+
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÆØÅ][a-zæøå]{2,}\b")
+
+
+def covers_question(question: str, passages: list[str], score: float, floor: float, confident: float) -> bool:
+    """Is the question covered by these passages? A high dense score is enough; in the grey zone
+    above the floor, a distinctive word of the question (a name, or a long term) must also occur
+    in the passages. This stops "byggetillatelse for garasje" riding on "søke" and "kommune"."""
+    if score >= confident:
+        return True
+    if score < floor:
+        return False
+    text = "\n".join(passages)
+    if any(name in text for name in _CAPITALISED.findall(question.strip())):
+        return True
+    passage_terms = set(terms(text))
+    return any(len(term) >= 5 and term in passage_terms for term in terms(question))
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(1, min(len(a), len(b)))
+
+
+def select_units(query: str, passages: list[tuple[int, str, str]]) -> list[Unit]:
+    """Pick the most relevant, non-repeating units; ``passages`` is [(citation number, text,
+    section heading)] ranked best first."""
+    query_terms = set(terms(query))
+    wants_number = bool(_QUANTITY_QUESTION.search(query))
+    candidates: list[Unit] = []
+    for rank, (number, text, heading) in enumerate(passages):
+        # A section heading that matches the question lifts all of that section's sentences.
+        heading_bonus = 0.5 * _matches(query_terms, set(terms(heading)))
+        for position, (unit_text, is_list) in enumerate(split_units(text)):
+            if _INJECTION.search(unit_text) or len(unit_text) < 15:
+                continue
+            unit_terms = terms(unit_text)
+            matched = _matches(query_terms, set(unit_terms)) + heading_bonus
+            if wants_number and re.search(r"\d", unit_text):
+                matched += 1.5
+            # Reward matched query terms, prefer better-ranked passages and the passage's lead,
+            # and damp very long units so one paragraph does not crowd out the rest.
+            # A list's length is its content, not padding: damp only by its header's length.
+            length = min(len(unit_terms), 14) if is_list else len(unit_terms)
+            score = (matched + 0.3) / (1 + 0.35 * rank) / (1 + 0.08 * position) / math.sqrt(max(8, length) / 8)
+            candidates.append(Unit(rank, number, position, unit_text, is_list, score))
+    chosen: list[Unit] = []
+    seen_terms: list[set[str]] = []
+    per_passage: dict[int, int] = {}
+    words = 0
+    for unit in sorted(candidates, key=lambda u: u.score, reverse=True):
+        unit_terms = set(terms(unit.text))
+        if any(_overlap(unit_terms, other) > DUPLICATE_OVERLAP for other in seen_terms):
+            continue
+        if per_passage.get(unit.passage_rank, 0) >= MAX_UNITS_PER_PASSAGE:
+            continue
+        unit_words = len(unit.text.split())
+        if chosen and words + unit_words > MAX_WORDS:
+            continue
+        chosen.append(unit)
+        seen_terms.append(unit_terms)
+        per_passage[unit.passage_rank] = per_passage.get(unit.passage_rank, 0) + 1
+        words += unit_words
+        if len(chosen) >= MAX_UNITS:
+            break
+    return sorted(chosen, key=lambda u: (u.passage_rank, u.position))
+
+
+def compose(units: list[Unit]) -> str:
+    """Running sentences become one paragraph per passage; list blocks keep their bullets."""
+    parts: list[str] = []
+    current_rank = None
+    for unit in units:
+        if unit.is_list:
+            parts.append(f"\n{unit.text} [{unit.number}]\n")
+            current_rank = None
+            continue
+        sentence = unit.text if unit.text[-1] in ".!?:»\"" else unit.text + "."
+        if current_rank == unit.passage_rank and parts:
+            parts[-1] += f" {sentence} [{unit.number}]"
+        else:
+            parts.append(f"{sentence} [{unit.number}]")
+        current_rank = unit.passage_rank
+    return "\n\n".join(p.strip() for p in parts if p.strip())

