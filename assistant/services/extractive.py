@@ -8,9 +8,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-MAX_UNITS = 5
-MAX_UNITS_PER_PASSAGE = 2
-MAX_WORDS = 170
+MAX_UNITS = 6
+MAX_UNITS_PER_PASSAGE = 3
+MAX_WORDS = 180
+DIVERSE_PASSAGES = 3
 DUPLICATE_OVERLAP = 0.6
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
@@ -151,26 +152,56 @@ def select_units(query: str, passages: list[tuple[int, str, str]]) -> list[Unit]
             length = min(len(unit_terms), 14) if is_list else len(unit_terms)
             score = (matched + 0.3) / (1 + 0.35 * rank) / (1 + 0.08 * position) / math.sqrt(max(8, length) / 8)
             candidates.append(Unit(rank, number, position, unit_text, is_list, score))
-    chosen: list[Unit] = []
-    seen_terms: list[set[str]] = []
-    per_passage: dict[int, int] = {}
-    words = 0
-    for unit in sorted(candidates, key=lambda u: u.score, reverse=True):
+    return _choose(candidates)
+
+
+class _Selection:
+    """Chosen units under the answer's limits: no near-duplicates, a word budget, a per-passage cap."""
+
+    def __init__(self) -> None:
+        self.units: list[Unit] = []
+        self._terms: list[set[str]] = []
+        self._per_passage: dict[int, int] = {}
+        self._words = 0
+
+    def try_add(self, unit: Unit) -> bool:
         unit_terms = set(terms(unit.text))
-        if any(_overlap(unit_terms, other) > DUPLICATE_OVERLAP for other in seen_terms):
-            continue
-        if per_passage.get(unit.passage_rank, 0) >= MAX_UNITS_PER_PASSAGE:
-            continue
         unit_words = len(unit.text.split())
-        if chosen and words + unit_words > MAX_WORDS:
-            continue
-        chosen.append(unit)
-        seen_terms.append(unit_terms)
-        per_passage[unit.passage_rank] = per_passage.get(unit.passage_rank, 0) + 1
-        words += unit_words
-        if len(chosen) >= MAX_UNITS:
-            break
-    return sorted(chosen, key=lambda u: (u.passage_rank, u.position))
+        if (
+            unit in self.units
+            or len(self.units) >= MAX_UNITS
+            or self._per_passage.get(unit.passage_rank, 0) >= MAX_UNITS_PER_PASSAGE
+            or (self.units and self._words + unit_words > MAX_WORDS)
+            or any(_overlap(unit_terms, other) > DUPLICATE_OVERLAP for other in self._terms)
+        ):
+            return False
+        self.units.append(unit)
+        self._terms.append(unit_terms)
+        self._per_passage[unit.passage_rank] = self._per_passage.get(unit.passage_rank, 0) + 1
+        self._words += unit_words
+        return True
+
+
+def _choose(candidates: list[Unit]) -> list[Unit]:
+    by_score = sorted(candidates, key=lambda u: u.score, reverse=True)
+    following = {(u.passage_rank, u.position): u for u in candidates}
+    selection = _Selection()
+    # First the best unit of each of the top passages (breadth), then the best of the rest.
+    for rank in range(DIVERSE_PASSAGES):
+        best = next((u for u in by_score if u.passage_rank == rank), None)
+        if best is not None:
+            _add_with_continuation(selection, best, following)
+    for unit in by_score:
+        _add_with_continuation(selection, unit, following)
+    return sorted(selection.units, key=lambda u: (u.passage_rank, u.position))
+
+
+def _add_with_continuation(selection: _Selection, unit: Unit, following: dict) -> None:
+    """A short teaser sentence ("Målet er todelt.") is useless without the sentence after it."""
+    if selection.try_add(unit) and (len(unit.text.split()) < 9 or unit.text.endswith(":")):
+        nxt = following.get((unit.passage_rank, unit.position + 1))
+        if nxt is not None:
+            selection.try_add(nxt)
 
 
 def compose(units: list[Unit]) -> str:
