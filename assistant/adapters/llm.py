@@ -8,12 +8,18 @@ web app down with it.
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 from assistant.settings import Settings
 
@@ -77,46 +83,150 @@ def build_chat_model(settings: Settings, base_url: str | None = None, timeout: f
 
 
 _local_server: subprocess.Popen | None = None
+_local_server_lock = threading.Lock()
+
+# llama.cpp threads: 1, not "all cores". On a 2-core box with a busy neighbour (the embedder, the
+# web app) generation with 2 threads sometimes collapsed from ~85 to < 1 token/s.
+LLAMA_THREADS = 1
+# The GGUF's own chat template is not trusted: without a template llama-cpp-python silently falls
+# back to the llama-2 format. Qwen2.5 instruct models use ChatML.
+LLAMA_CHAT_FORMAT = "chatml"
+STARTUP_SECONDS = 120
 
 
-def _port_open(port: int) -> bool:
+def _port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+        return sock.connect_ex((host, port)) == 0
 
 
-def local_model_path(settings: Settings):
-    return settings.local_model_path or settings.models_dir / f"{LOCAL_MODEL_NAME}.gguf"
+def free_port() -> int:
+    """A TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
-def start_llama_server(model_path, port: int, n_ctx: int = 4096) -> subprocess.Popen:
-    """Start llama.cpp's OpenAI-compatible server on 127.0.0.1 and wait until it listens."""
+def local_model_path(settings: Settings) -> Path:
+    return Path(settings.local_model_path or settings.models_dir / f"{LOCAL_MODEL_NAME}.gguf")
+
+
+def llama_server_command(model_path, port: int, n_ctx: int = 4096, threads: int = LLAMA_THREADS) -> list[str]:
+    """The command line of llama-cpp-python 0.3.36's OpenAI-compatible server (flags checked
+    against ``python -m llama_cpp.server --help``)."""
+    return [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(model_path),
+        "--model_alias", LOCAL_MODEL_NAME,
+        "--chat_format", LLAMA_CHAT_FORMAT,
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--n_ctx", str(n_ctx),
+        "--n_threads", str(threads),
+        "--n_threads_batch", str(threads),
+    ]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the server gets SIGTERM when the process that started it dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort; atexit still stops the server on a normal exit
+        pass
+
+
+def start_llama_server(model_path, port: int, n_ctx: int = 4096, log_path=None,
+                       startup_seconds: float = STARTUP_SECONDS) -> subprocess.Popen:
+    """Start llama.cpp's OpenAI-compatible server on 127.0.0.1:port as a child process and wait
+    until it answers. The server's output goes to ``log_path`` (a temporary file by default); its
+    tail is part of the error if the server does not come up."""
     if not os.path.exists(model_path):
         raise FileNotFoundError(
             f"Fant ikke den lokale modellen {model_path}. Kjør `make local-model` for å installere den."
         )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", "1", "--n_threads_batch", "1",
-         "--chat_format", "chatml", "--model_alias", LOCAL_MODEL_NAME],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise RuntimeError(
+            "llama-cpp-python er ikke installert. Kjør `make local-model` for å installere den."
+        )
+    if _port_open(port):
+        raise RuntimeError(f"Port {port} på 127.0.0.1 er allerede i bruk; velg en annen med GNIST_LOCAL_SERVER_PORT.")
+    if log_path is None:
+        log_file = tempfile.NamedTemporaryFile(prefix="gnist-llama-server-", suffix=".log", delete=False)
+    else:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        log_file = open(log_path, "ab")  # noqa: SIM115 - the child writes to it for its whole life
+    # The thread that forks must outlive the server for PR_SET_PDEATHSIG (it fires when that
+    # *thread* exits): only ask for it from the main thread, never from a web worker thread.
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    with log_file:
+        process = subprocess.Popen(
+            llama_server_command(model_path, port, n_ctx),
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if in_main_thread and sys.platform == "linux" else None,
+        )
+    process.log_path = log_file.name  # type: ignore[attr-defined]
+    deadline = time.monotonic() + startup_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("Den lokale språkmodellserveren stoppet under oppstart.")
-        if _port_open(port):
+            raise RuntimeError(
+                f"Den lokale språkmodellserveren stoppet under oppstart (kode {process.returncode}). "
+                f"Logg ({log_file.name}):\n{_tail(log_file.name)}"
+            )
+        if _server_ready(port):
             return process
         time.sleep(0.25)
+    stop_server(process)
+    raise TimeoutError(
+        f"Den lokale språkmodellserveren startet ikke innen {startup_seconds:g} sekunder. "
+        f"Logg ({log_file.name}):\n{_tail(log_file.name)}"
+    )
+
+
+def _server_ready(port: int) -> bool:
+    """The model is loaded before uvicorn binds the port; /v1/models confirms it is our server."""
+    if not _port_open(port):
+        return False
+    try:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+        with opener.open(f"http://127.0.0.1:{port}/v1/models", timeout=2) as response:
+            return response.status == 200
+    except (OSError, ValueError):
+        return False
+
+
+def _tail(path, lines: int = 20) -> str:
+    try:
+        return "\n".join(Path(path).read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(ingen logg)"
+
+
+def stop_server(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if the server has not stopped after ``grace`` seconds."""
+    if process.poll() is not None:
+        return
     process.terminate()
-    raise TimeoutError("Den lokale språkmodellserveren startet ikke innen 120 sekunder.")
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
 
 
 def ensure_local_server(settings: Settings) -> str:
+    """The base URL of the local server, started as a child process on first use and stopped
+    when this process exits. A server already listening on the port is reused."""
     global _local_server
     port = settings.local_server_port
-    if not _port_open(port):
-        _local_server = start_llama_server(local_model_path(settings), port)
-        atexit.register(_local_server.terminate)
+    with _local_server_lock:
+        alive = _local_server is not None and _local_server.poll() is None
+        if not alive and not _port_open(port):
+            _local_server = start_llama_server(
+                local_model_path(settings), port, log_path=settings.data_dir / "logs" / "llama-server.log"
+            )
+            atexit.register(stop_server, _local_server)
     return f"http://127.0.0.1:{port}/v1"

@@ -12,6 +12,7 @@ MAX_UNITS = 6
 MAX_UNITS_PER_PASSAGE = 3
 MAX_WORDS = 180
 DIVERSE_PASSAGES = 3
+LEAD_WORDS = 75
 DUPLICATE_OVERLAP = 0.6
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
@@ -162,7 +163,7 @@ class _Selection:
         self.units: list[Unit] = []
         self._terms: list[set[str]] = []
         self._per_passage: dict[int, int] = {}
-        self._words = 0
+        self.words = 0
 
     def try_add(self, unit: Unit) -> bool:
         unit_terms = set(terms(unit.text))
@@ -171,14 +172,14 @@ class _Selection:
             unit in self.units
             or len(self.units) >= MAX_UNITS
             or self._per_passage.get(unit.passage_rank, 0) >= MAX_UNITS_PER_PASSAGE
-            or (self.units and self._words + unit_words > MAX_WORDS)
+            or (self.units and self.words + unit_words > MAX_WORDS)
             or any(_overlap(unit_terms, other) > DUPLICATE_OVERLAP for other in self._terms)
         ):
             return False
         self.units.append(unit)
         self._terms.append(unit_terms)
         self._per_passage[unit.passage_rank] = self._per_passage.get(unit.passage_rank, 0) + 1
-        self._words += unit_words
+        self.words += unit_words
         return True
 
 
@@ -186,8 +187,13 @@ def _choose(candidates: list[Unit]) -> list[Unit]:
     by_score = sorted(candidates, key=lambda u: u.score, reverse=True)
     following = {(u.passage_rank, u.position): u for u in candidates}
     selection = _Selection()
-    # First the best unit of each of the top passages (breadth), then the best of the rest.
-    for rank in range(DIVERSE_PASSAGES):
+    # The best passage's opening sentences, in order: sections are written topic-first, and a
+    # lead read whole beats sentences picked out of it one by one.
+    for unit in sorted((u for u in candidates if u.passage_rank == 0), key=lambda u: u.position):
+        if selection.words + len(unit.text.split()) > LEAD_WORDS or not selection.try_add(unit):
+            break
+    # Then the best unit of each of the next passages (breadth), then the best of the rest.
+    for rank in range(1, DIVERSE_PASSAGES):
         best = next((u for u in by_score if u.passage_rank == rank), None)
         if best is not None:
             _add_with_continuation(selection, best, following)

@@ -1,0 +1,533 @@
+"""Rule-based parsing of free-text answers into canvas fields (no language model).
+
+Every function is pure. ``parse_answer(kind, text)`` is the single entry point the service uses;
+the helpers are public because the UI and the critic use them too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.workshop.canvas import (
+    Actor,
+    Evidence,
+    Persona,
+    Principle,
+    TargetGroup,
+    match_principle,
+)
+
+_BULLET = re.compile(r"^\s*(?:[-*•·–—▪►+]|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=\s))\s*")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«\"])")
+_LIST_AND = re.compile(r"\s+(?:og|and|samt|eller|or|&)\s+", re.IGNORECASE)
+MAX_SHORT_ITEM_WORDS = 5
+
+
+def _clean_item(item: str) -> str:
+    item = _BULLET.sub("", item).strip()
+    item = item.strip(" \t,;")
+    if item.endswith(".") and not item.endswith("..."):
+        item = item[:-1].rstrip()
+    return item
+
+
+def _split_inline(line: str) -> list[str]:
+    """One line: semicolons always split; "A, B og C" splits when every part is short."""
+    parts = [p for p in (s.strip() for s in line.split(";")) if p]
+    items: list[str] = []
+    for part in parts:
+        if "," in part:
+            pieces = [p.strip() for p in part.split(",") if p.strip()]
+            last = pieces[-1]
+            tail = [p.strip() for p in _LIST_AND.split(last) if p.strip()]
+            candidate = pieces[:-1] + tail
+            if len(candidate) >= 2 and all(len(p.split()) <= MAX_SHORT_ITEM_WORDS for p in candidate):
+                items.extend(candidate)
+                continue
+        items.append(part)
+    return items
+
+
+def split_items(text: str) -> list[str]:
+    """A free-text answer as a list: bullets, numbered lines, newlines and semicolons split;
+    a single line "A, B og C" of short items splits; several full sentences split into
+    sentences. Empty items and duplicates are dropped, order is kept."""
+    if not text or not text.strip():
+        return []
+    lines = [line for line in text.replace("\r", "\n").split("\n") if line.strip()]
+    raw: list[str] = []
+    if len(lines) == 1:
+        line = _BULLET.sub("", lines[0]).strip()
+        sentences = [s for s in _SENTENCE_SPLIT.split(line) if s.strip()]
+        if len(sentences) > 1 and ";" not in line:
+            raw = sentences
+        else:
+            raw = _split_inline(line)
+    else:
+        for line in lines:
+            raw.extend(_split_inline(_BULLET.sub("", line).strip()))
+    seen: set[str] = set()
+    items: list[str] = []
+    for item in raw:
+        cleaned = _clean_item(item)
+        if cleaned and cleaned.lower() not in seen:
+            seen.add(cleaned.lower())
+            items.append(cleaned)
+    return items
+
+
+def clean_text(text: str) -> str:
+    """A free-text field: trimmed, inner whitespace kept as paragraphs."""
+    paragraphs = [re.sub(r"[ \t]+", " ", p).strip() for p in re.split(r"\n\s*\n", text.strip())]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+# ---------------------------------------------------------------------------------------------
+# "Fra X til Y"
+# ---------------------------------------------------------------------------------------------
+
+_FROM_TO = re.compile(
+    r"^\s*(?:fra|frå|from)\s*:?\s+(?P<src>.+?)\s*(?:\n\s*|\s+|[,;]\s*)(?:til|to)\s*:?\s+(?P<dst>.+?)\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_ARROW = re.compile(r"^\s*(?:fra|frå|from)?\s*:?\s*(?P<src>.+?)\s*(?:→|->|=>|⟶)\s*(?:til|to)?\s*:?\s*(?P<dst>.+?)\s*$",
+                    re.IGNORECASE | re.DOTALL)
+
+
+def parse_from_to(text: str) -> tuple[str, str] | None:
+    """("lav sentrumsaktivitet", "stedsidentitet som …") from "Fra lav sentrumsaktivitet til
+    stedsidentitet som …" (also Nynorsk "Frå … til …", English "From … to …", "X → Y", and
+    "Fra: X" / "Til: Y" on two lines). The first "til" after "fra" is the divider."""
+    if not text or not text.strip():
+        return None
+    cleaned = _BULLET.sub("", text.strip()).strip().strip("«»\"")
+    for pattern in (_ARROW, _FROM_TO):
+        match = pattern.match(cleaned)
+        if match:
+            src = _clean_item(match.group("src")).strip(" .…")
+            dst = _clean_item(match.group("dst")).strip(" …")
+            src = re.sub(r"\s+", " ", src)
+            dst = re.sub(r"\s+", " ", dst).rstrip(".")
+            if src and dst:
+                return src, dst
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# "Hvordan kan vi …?"
+# ---------------------------------------------------------------------------------------------
+
+HKV_PREFIX = {"nb": "Hvordan kan vi", "nn": "Korleis kan vi", "en": "How might we"}
+_HKV_OK = re.compile(r"^(hvordan kan vi|korleis kan vi|kordan kan vi|how might we|how can we)\b", re.IGNORECASE)
+_HKV_LOOSE = re.compile(
+    r"^(?:hkv|hmw|hvordan kan vi|korleis kan vi)\s*[:\-–]\s*"
+    r"|^(?:hvordan|korleis|kordan|how)\s+(?:kan|kunne|skal|bør|could|should|can|might|do|may)\s+"
+    r"(?:vi|man|kommunen|we|one|the municipality)\s+"
+    r"|^(?:hvordan|korleis|kordan|how)\s+",
+    re.IGNORECASE,
+)
+
+
+def normalize_hkv(text: str, lang: str = "nb", proper_nouns: tuple[str, ...] | list[str] = ()) -> str:
+    """A "Hvordan kan vi …?" question: starts with the language's prefix (an existing "Hvordan
+    kan vi" / "Korleis kan vi" / "How might we" is kept), ends with exactly one "?"."""
+    body = re.sub(r"\s+", " ", _BULLET.sub("", text.strip()).strip().strip("«»\""))
+    if not body:
+        return ""
+    body = body.rstrip(" .!?…")
+    match = _HKV_OK.match(body)
+    if match:
+        prefix_len = len(match.group(0))
+        head = match.group(0)[0].upper() + match.group(0)[1:].lower()
+        if head.lower() == "how can we":
+            head = "How might we" if lang == "en" else head
+        rest = body[prefix_len:].lstrip(" ,:")
+        return f"{head} {rest}?".replace(" ?", "?") if rest else f"{head}?"
+    body = _HKV_LOOSE.sub("", body, count=1).lstrip(" ,:")
+    prefix = HKV_PREFIX.get(lang, HKV_PREFIX["nb"])
+    if lang != "en":
+        body = re.sub(r"^(?:at|å)\s+", "", body) if body.lower().startswith(("at ", "å ")) else body
+    else:
+        body = re.sub(r"^to\s+", "", body, flags=re.IGNORECASE)
+    first, _, rest = body.partition(" ")
+    keep_case = (
+        first.isupper() and len(first) > 1
+        or any(first.lower() == n.lower() for n in proper_nouns if n)
+        or re.search(rf"(?<!^)\b{re.escape(first)}\b", rest or "") is not None and first[:1].isupper()
+    )
+    if not keep_case:
+        first = first[:1].lower() + first[1:]
+    body = f"{first} {rest}".strip()
+    return f"{prefix} {body}?"
+
+
+def split_questions(text: str) -> list[str]:
+    """Several questions in one answer: one per line or bullet, or several "?"-ended ones."""
+    items: list[str] = []
+    for line in text.replace("\r", "\n").split("\n"):
+        line = _BULLET.sub("", line).strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in re.split(r"(?<=\?)\s+", line) if p.strip()]
+        items.extend(parts)
+    return items
+
+
+def parse_hkv(text: str, lang: str = "nb", proper_nouns: tuple[str, ...] | list[str] = ()) -> list[str]:
+    result: list[str] = []
+    for item in split_questions(text):
+        question = normalize_hkv(item, lang, proper_nouns)
+        if question and question not in result:
+            result.append(question)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Percent and yes/no
+# ---------------------------------------------------------------------------------------------
+
+_NUMBER_WORDS = {
+    "ti": 10, "femten": 15, "tjue": 20, "tjuefem": 25, "tjuefire": 24, "tretti": 30, "tredve": 30,
+    "førti": 40, "femti": 50, "hundre": 100, "ten": 10, "fifteen": 15, "twenty": 20, "twenty-five": 25,
+    "thirty": 30, "forty": 40, "fifty": 50,
+}
+_FRACTIONS = {
+    "kvart": 25, "kvarts": 25, "quarter": 25, "halv": 50, "halvt": 50, "halve": 50, "half": 50,
+    "tredjedels": 100 / 3, "femtedels": 20, "heil": 100, "hel": 100, "full": 100, "fulltid": 100, "full-time": 100,
+}
+_NUM = r"(\d+(?:[.,]\d+)?)"
+
+
+def parse_percent(text: str) -> float | None:
+    """Percent of a position: "25 %", "25%", "20–30 %" (midpoint), "0,25 stilling" / "0.2 FTE"
+    (fractions of a position), "en kvart stilling", "halv stilling", "tjue prosent". None when
+    the text holds no number."""
+    if not text or not text.strip():
+        return None
+    low = text.lower().replace("\u00a0", " ")
+    range_match = re.search(_NUM + r"\s*(?:%|prosent|percent)?\s*(?:-|–|—|til|to|a)\s*" + _NUM + r"\s*(%|prosent|percent)?", low)
+    if range_match and (range_match.group(3) or "%" in low or "prosent" in low or "percent" in low):
+        a, b = (float(range_match.group(i).replace(",", ".")) for i in (1, 2))
+        if 0 <= a <= 100 and 0 <= b <= 100:
+            return round((a + b) / 2, 1)
+    match = re.search(_NUM + r"\s*(%|prosent|percent|pst)", low)
+    if match:
+        value = float(match.group(1).replace(",", "."))
+        return value if 0 <= value <= 100 else None
+    match = re.search(_NUM + r"\s*(?:stilling|stillingar|stillinger|årsverk|fte|position|årsverket)", low)
+    if match:
+        value = float(match.group(1).replace(",", "."))
+        if value <= 1:
+            return round(value * 100, 1)
+        return value if value <= 100 else None
+    for word, value in _FRACTIONS.items():
+        if re.search(rf"\b{re.escape(word)}\b", low):
+            return round(value, 1)
+    for word, value in sorted(_NUMBER_WORDS.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"\b{re.escape(word)}\b", low):
+            return float(value)
+    match = re.fullmatch(r"\s*" + _NUM + r"\s*", low)
+    if match:
+        value = float(match.group(1).replace(",", "."))
+        if value <= 1:
+            return round(value * 100, 1)
+        return value if value <= 100 else None
+    return None
+
+
+_YES_START = re.compile(
+    r"^(ja|jo|japp|jepp|jada|jaha|yes|yeah|yep|yup|sure|absolutt|absolutely|selvsagt|sjølvsagt|sjølsagt|klart|"
+    r"definitivt|definitely|of course|correct|riktig|stemmer|det stemmer|det er gjort|done|gjort|ok|okay)\b",
+    re.IGNORECASE,
+)
+_NO_START = re.compile(r"^(nei|nope|no|nah|ikke|ikkje|not|never|aldri|neppe|nei da|nada)\b", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(ikke|ikkje|inte|not|no|never|aldri|mangler|manglar|missing|lacks?|ingen|inga|inkje|"
+    r"har ikke|har ikkje|hasn't|haven't|hasnt|havent|isn't|isnt|wasn't|enda ikke|ennå ikke|enno ikkje|not yet)\b",
+    re.IGNORECASE,
+)
+_POSITIVE = re.compile(
+    r"\b(orientert|informert|informed|vedtatt|vedteke|vedtak|vedtok|approved|backed|støtter|støttar|støtte|"
+    r"support(?:s|ed)?|forankret|forankra|behandlet|handsama|godkjent|godkjend|agreed|enig|samd)\b",
+    re.IGNORECASE,
+)
+_UNSURE = re.compile(r"\b(vet ikke|veit ikkje|veit ikke|usikker|unsure|not sure|don't know|kanskje|maybe|perhaps)\b",
+                     re.IGNORECASE)
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """True/False/None from an answer in Bokmål, Nynorsk or English. "Ja, men …" is yes;
+    "ikke ennå" / "not yet" / "enno ikkje" is no; "vet ikke" and text without a signal is None."""
+    if not text or not text.strip():
+        return None
+    low = re.sub(r"\s+", " ", text.strip().lower())
+    if _UNSURE.search(low):
+        return None
+    if _YES_START.match(low):
+        return True
+    if _NO_START.match(low):
+        return False
+    if _NEGATION.search(low):
+        return False
+    if _POSITIVE.search(low):
+        return True
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Structured items
+# ---------------------------------------------------------------------------------------------
+
+_LABEL_SPLIT = re.compile(r"\s*(?::|\s[-–—]\s|=)\s*")
+
+
+def _split_label(item: str) -> tuple[str, str]:
+    """"Name: rest" / "Name – rest" → (name, rest); no divider → (item, "")."""
+    parts = _LABEL_SPLIT.split(item, maxsplit=1)
+    if len(parts) == 2 and parts[0].strip() and len(parts[0].split()) <= 8:
+        return parts[0].strip(), parts[1].strip()
+    return item.strip(), ""
+
+
+_EVIDENCE_RULES: list[tuple[str, re.Pattern]] = [
+    ("tried", re.compile(r"\b(prøvd|prøvde|prøvt|forsøkt|forsøkte|freista|testet|testa|pilot|tried|attempted|"
+                         r"har hatt|hadde|tidligere prosjekt|tidlegare prosjekt|previous(ly)?)\b", re.I)),
+    ("survey", re.compile(r"\b(undersøk\w*|spørreunders\w*|kartlegg\w*|survey\w*|questionnaire|intervju\w*|"
+                          r"interview\w*|innbyggerdialog\w*|innspill|innspel|folkemøte\w*|workshop|spurt\w*|svar(te|a)?)\b", re.I)),
+    ("plan", re.compile(r"(kommuneplan|samfunnsdel|arealdel|planstrategi|områderegulering|regulering|"
+                        r"sentrumsplan|strategi|handlingsplan|næringsplan|\bplan\b|\bplans?\b|\bstrategy\b)", re.I)),
+    ("statistics", re.compile(r"(\bssb\b|statistik\w*|statistic\w*|\d+\s*%|\d+\s*prosent|befolkning\w*|"
+                              r"folketal\w*|innbyggertall\w*|nedgang|auke|økning|\bdecline\b|\bpopulation\b|\bdata\b|"
+                              r"\d{3,})", re.I)),
+]
+
+
+def classify_evidence(text: str) -> str:
+    for kind, pattern in _EVIDENCE_RULES:
+        if pattern.search(text):
+            return kind
+    return "other"
+
+
+def parse_evidence(text: str) -> list[Evidence]:
+    items = []
+    for item in split_items(text):
+        label, rest = _split_label(item)
+        kind = _EVIDENCE_LABELS.get(label.lower())
+        if kind and rest:
+            items.append(Evidence(kind=kind, text=rest))
+        else:
+            items.append(Evidence(kind=classify_evidence(item), text=item))
+    return items
+
+
+_EVIDENCE_LABELS = {
+    "statistikk": "statistics", "tal": "statistics", "tall": "statistics", "statistics": "statistics",
+    "ssb": "statistics", "undersøkelse": "survey", "undersøking": "survey", "survey": "survey",
+    "innbyggerundersøkelse": "survey", "plan": "plan", "planer": "plan", "planar": "plan", "plans": "plan",
+    "prøvd": "tried", "prøvd før": "tried", "tried": "tried", "tidligere forsøk": "tried", "annet": "other",
+    "anna": "other", "other": "other",
+}
+
+
+_ACTOR_RULES: list[tuple[str, re.Pattern]] = [
+    ("county_council", re.compile(r"(fylkeskommun\w*|county council|\bfylket\b|\bregion\w*)", re.I)),
+    ("youth", re.compile(r"(ungdom\w*|\bunge\b|\bung\b|elevråd\w*|\belev(er|ar)?\b|skole|skule|\bvgs\b|student\w*|"
+                         r"youth|young|pupils?|school|barn\w*|children)", re.I)),
+    ("internal_political", re.compile(r"(ordfører\w*|ordførar\w*|kommunestyre\w*|formannskap\w*|politik\w*|"
+                                      r"\butval\w*|mayor|council members?|municipal council|politician\w*)", re.I)),
+    ("internal_plan", re.compile(r"(plan(avdeling\w*|kontor\w*|legg\w*|sjef\w*|etat\w*|seksjon\w*)?\b|arealplan\w*|"
+                                 r"\bplanning\b|planner\w*|kommuneplanlegg\w*)", re.I)),
+    ("internal_naering", re.compile(r"(næringssjef\w*|næringsavdeling\w*|næringsutvikl\w*|næringsrådgiv\w*|"
+                                    r"business development (officer|unit)|economic development)", re.I)),
+    ("internal_administrative", re.compile(r"(kommunedirektør\w*|rådmann\w*|kommunalsjef\w*|administrasjon\w*|"
+                                           r"leiargruppe\w*|ledergruppe\w*|chief executive|administration|"
+                                           r"kommunen\b|municipal staff)", re.I)),
+    ("volunteers", re.compile(r"(frivillig\w*|lag og forening\w*|\blag\b|forening\w*|idrettslag\w*|sanitet\w*|"
+                              r"volunteer\w*|clubs?|associations?|\bsports? club)", re.I)),
+    ("business", re.compile(r"(næringsliv\w*|næringsforening\w*|næringshage\w*|bedrift\w*|verksemd\w*|"
+                            r"virksomhet\w*|butikk\w*|handel\w*|handelsstand\w*|gründer\w*|grunder\w*|reiseliv\w*|"
+                            r"hotell\w*|\bas\b|business\w*|compan(y|ies)|shops?|retail\w*|employers?|industri\w*|"
+                            r"entrepreneur\w*|landbruk\w*|bønder|bonde|farmers?|utbygger\w*|developer\w*)", re.I)),
+    ("residents", re.compile(r"(innbygg\w*|beboer\w*|bebuar\w*|velforening\w*|grendelag\w*|grendeutval\w*|"
+                             r"tilflytt\w*|hyttefolk|hytteeier\w*|eldre(råd\w*)?|pensjonist\w*|familie\w*|"
+                             r"residents?|citizens?|locals?|inhabitants?|neighbours?|seniors?|families)", re.I)),
+]
+
+
+def classify_actor(name: str) -> str:
+    for category, pattern in _ACTOR_RULES:
+        if pattern.search(name):
+            return category
+    return "other"
+
+
+def parse_actors(text: str, attribute: str | None = None) -> list[Actor]:
+    """Actors from lines like "Næringsforeningen – kjenner butikkeierne"; the text after the
+    divider goes into ``attribute`` (knows, contributes or involve_how)."""
+    actors: list[Actor] = []
+    for item in split_items(text):
+        name, rest = _split_label(item)
+        name = name.strip(" .")
+        if not name:
+            continue
+        values = {attribute: rest} if attribute and rest else {}
+        actors.append(Actor(name=name, category=classify_actor(name), **values))
+    return actors
+
+
+def merge_actors(existing: list[Actor], new: list[Actor]) -> list[Actor]:
+    """New actors are added; an actor with the same name (case-insensitive) gets the new
+    non-empty attributes, and a better category than "other"."""
+    merged = [a.model_copy() for a in existing]
+    index = {a.name.lower(): i for i, a in enumerate(merged)}
+    for actor in new:
+        key = actor.name.lower()
+        if key not in index:
+            index[key] = len(merged)
+            merged.append(actor.model_copy())
+            continue
+        current = merged[index[key]]
+        updates = {f: getattr(actor, f) for f in ("knows", "contributes", "involve_how") if getattr(actor, f)}
+        if current.category == "other" and actor.category != "other":
+            updates["category"] = actor.category
+        merged[index[key]] = current.model_copy(update=updates)
+    return merged
+
+
+def parse_target_groups(text: str) -> list[TargetGroup]:
+    """"Unge voksne: møteplasser, jobb" per line → TargetGroup(name, needs). Without a divider
+    every item is a group without needs yet."""
+    groups: list[TargetGroup] = []
+    lines = [line for line in text.replace("\r", "\n").split("\n") if line.strip()]
+    labelled = any(_split_label(_BULLET.sub("", line))[1] for line in lines)
+    items = [_BULLET.sub("", line).strip() for line in lines] if labelled else split_items(text)
+    for item in items:
+        name, rest = _split_label(item)
+        name = _clean_item(name)
+        if not name:
+            continue
+        groups.append(TargetGroup(name=name, needs=split_items(rest) if rest else []))
+    return groups
+
+
+_PERSONA_LABELS = {
+    "name": ("navn", "namn", "name", "persona", "hvem", "kven", "who"),
+    "age_role": ("alder", "rolle", "alder/rolle", "age", "role", "age/role", "yrke", "job"),
+    "day_in_life": ("en dag i livet", "ein dag i livet", "a day in the life", "dag", "day", "hverdag", "kvardag"),
+    "motivations": ("motivasjon", "motivasjoner", "motivasjonar", "motivations", "motivation", "motiveres av",
+                    "motiverer"),
+    "frustrations": ("frustrasjon", "frustrasjoner", "frustrasjonar", "frustrations", "frustration", "frustreres av"),
+}
+
+
+def parse_personas(text: str, limit: int = 3) -> list[Persona]:
+    """Up to ``limit`` personas. Personas are separated by blank lines or "---". Within one,
+    labelled lines ("Navn:", "Alder:", "En dag i livet:", "Motivasjoner:", "Frustrasjoner:") fill
+    the fields; otherwise the first line is "Name, age/role" and the rest is the day in the life."""
+    blocks = [b for b in re.split(r"\n\s*(?:-{3,}|\*{3,})?\s*\n|\n-{3,}\n", text.strip()) if b.strip()]
+    personas: list[Persona] = []
+    for block in blocks[:limit]:
+        fields: dict[str, Any] = {}
+        loose: list[str] = []
+        for line in block.split("\n"):
+            line = _BULLET.sub("", line).strip()
+            if not line:
+                continue
+            label, rest = _split_label(line)
+            key = next((k for k, labels in _PERSONA_LABELS.items() if label.lower() in labels), None)
+            if key and rest:
+                if key in ("motivations", "frustrations"):
+                    fields.setdefault(key, []).extend(split_items(rest))
+                else:
+                    fields[key] = (fields.get(key, "") + " " + rest).strip()
+            else:
+                loose.append(line)
+        if "name" not in fields and loose:
+            head = loose.pop(0)
+            name, _, role = head.partition(",")
+            if len(name.split()) > 4:  # a sentence, not a name
+                loose.insert(0, head)
+                name, role = "", ""
+            fields["name"] = name.strip()
+            if role.strip() and "age_role" not in fields:
+                fields["age_role"] = role.strip().rstrip(".")
+        if loose:
+            fields["day_in_life"] = (fields.get("day_in_life", "") + " " + " ".join(loose)).strip()
+        if not fields.get("name"):
+            fields["name"] = f"Persona {len(personas) + 1}"
+        personas.append(Persona(**fields))
+    return personas
+
+
+def parse_principles(text: str) -> list[Principle]:
+    """Principles named by wording, keyword or number 1–8, one per line or item; the text after
+    ":", "–" or "fordi/because" is the why. Unknown items are ignored."""
+    principles: list[Principle] = []
+    seen: set[str] = set()
+    lines = [_BULLET.sub("", line).strip() for line in text.replace("\r", "\n").split("\n") if line.strip()]
+    if len(lines) == 1 and not _split_label(lines[0])[1]:
+        candidates = [p.strip() for p in re.split(r"[;,]|\s+og\s+(?=\d)", lines[0]) if p.strip()]
+        lines = candidates if all(match_principle(c) for c in candidates) else lines
+    for line in lines:
+        name, why = _split_label(line)
+        if not why:
+            because = re.search(r"\s+(?:fordi|because|sidan|siden|ettersom)\s+", line)
+            if because:
+                name, why = line[:because.start()], line[because.end():]
+        canonical = match_principle(name) or match_principle(line)
+        if canonical and canonical not in seen:
+            seen.add(canonical)
+            principles.append(Principle(name=canonical, why=why.strip().rstrip(".")))
+    return principles
+
+
+# ---------------------------------------------------------------------------------------------
+# One entry point
+# ---------------------------------------------------------------------------------------------
+
+class ParseProblem(ValueError):
+    """The answer could not be read into the field (the service asks once more)."""
+
+
+def parse_answer(kind: str, text: str, lang: str = "nb", proper_nouns: tuple[str, ...] = ()) -> Any:
+    """Parse ``text`` for a field of ``kind``: text, list, evidence, target_groups, personas,
+    actors[:attribute], principles, from_to, hkv, percent, yesno. Raises ParseProblem when the
+    answer does not fit (no "Fra … til …", no number, no yes/no)."""
+    base, _, attribute = kind.partition(":")
+    if base == "text":
+        return clean_text(text)
+    if base == "list":
+        return split_items(text)
+    if base == "evidence":
+        return parse_evidence(text)
+    if base == "target_groups":
+        return parse_target_groups(text)
+    if base == "personas":
+        return parse_personas(text)
+    if base == "actors":
+        return parse_actors(text, attribute or None)
+    if base == "principles":
+        principles = parse_principles(text)
+        if not principles:
+            raise ParseProblem("principles")
+        return principles
+    if base == "from_to":
+        pair = parse_from_to(text)
+        if pair is None:
+            raise ParseProblem("from_to")
+        return pair
+    if base == "hkv":
+        return parse_hkv(text, lang, proper_nouns)
+    if base == "percent":
+        value = parse_percent(text)
+        if value is None:
+            raise ParseProblem("percent")
+        return value
+    if base == "yesno":
+        value = parse_yes_no(text)
+        if value is None:
+            raise ParseProblem("yesno")
+        return value
+    raise ValueError(f"unknown field kind {kind!r}")

@@ -1,0 +1,195 @@
+"""The LLM code path against a real llama.cpp server and the real local model (no fakes).
+
+The model (Qwen2.5-Coder-1.5B-Instruct, Q4_K_M) is weak in Norwegian: these tests check the
+contract the app relies on (streaming, citation hygiene, fallbacks, the coverage gate, injection
+resistance, follow-up rewriting), not the quality of the prose.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.adapters.llm import build_chat_model, free_port
+from assistant.services.answer import Turn
+
+pytestmark = pytest.mark.llm
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def collect(service, question, history=(), language=None):
+    events = list(service.stream(question, history, language))
+    assert events and events[-1].kind == "done", [e.kind for e in events]
+    assert [e for e in events if e.kind == "done"] == [events[-1]]
+    return events, events[-1].answer
+
+
+def relevant_hits(service, query):
+    hits = service.retriever.search(query, k=service.settings.top_k)
+    return [h for h in hits if h.score >= service.settings.min_relevance]
+
+
+def assert_citations_consistent(answer, hits):
+    numbers = {int(n) for n in MARKER.findall(answer.text)}
+    assert all(1 <= n <= len(hits) for n in numbers), (numbers, len(hits), answer.text)
+    assert numbers == {c.n for c in answer.citations}, (numbers, answer.citations, answer.text)
+    for citation in answer.citations:
+        hit = hits[citation.n - 1]
+        assert (citation.text, citation.source, citation.locator) == (hit.text, hit.source, hit.locator)
+
+
+# -- (a) streaming ---------------------------------------------------------------------------------
+
+def test_stream_yields_tokens_then_an_llm_answer(llm_settings_factory, answer_service_for):
+    service = answer_service_for(llm_settings_factory())
+    started = time.monotonic()
+    events, answer = collect(service, "Hvem vant pilotkonkurransen på Utsira?")
+    tokens = [e for e in events if e.kind == "token"]
+    assert len(tokens) >= 5, events
+    assert not [e for e in events if e.kind == "notice"], [e.text for e in events]
+    assert answer.mode == "llm" and answer.grounded and answer.notices == []
+    assert answer.text == "".join(e.text for e in tokens).strip()
+    assert sum(ch.isalpha() for ch in answer.text) > 20, answer.text
+    assert time.monotonic() - started < 120
+
+
+def test_max_tokens_is_honoured_by_the_server(llm_settings_factory):
+    """ChatOpenAI sends max_completion_tokens, which llama.cpp's server ignores; the adapter must
+    send max_tokens too, or a request for 16 tokens can run to thousands."""
+    model = build_chat_model(llm_settings_factory(llm_max_tokens=16))
+    pieces = [c.content for c in model.stream("Skriv en lang fortelling om havet, minst 500 ord.") if c.content]
+    assert 0 < len(pieces) <= 20, len(pieces)
+
+
+# -- (b) citations ---------------------------------------------------------------------------------
+
+def test_citations_refer_only_to_given_passages(llm_settings_factory, answer_service_for):
+    service = answer_service_for(llm_settings_factory())
+    question = "Hvor mye var deltakeravgiften i Gnist 2022? Oppgi kilden."
+    events, answer = collect(service, question)
+    assert answer.mode == "llm" and answer.grounded, answer.as_dict()
+    hits = relevant_hits(service, answer.query)
+    assert hits
+    assert_citations_consistent(answer, hits)
+    # The passages say 200 000 kroner, and the model is told to cite: it should.
+    assert answer.citations, answer.text
+    assert "200" in answer.text, answer.text
+
+
+# -- (c) not covered by the sources ----------------------------------------------------------------
+
+def test_off_domain_question_is_refused_before_the_model(llm_settings_factory, answer_service_for, llm_container):
+    service = answer_service_for(llm_settings_factory())
+    events, answer = collect(service, "Hvor mye koster en rakett til månen?")
+    assert answer.grounded is False and answer.citations == []
+    assert answer.text == llm_container.prompts.message("not_covered", answer.language)
+
+
+def test_in_domain_question_without_the_answer_does_not_crash(llm_settings_factory, answer_service_for):
+    service = answer_service_for(llm_settings_factory())
+    events, answer = collect(service, "Hvor mye var deltakeravgiften i Gnist 2031?")
+    assert answer.text.strip()
+    assert answer.mode in {"llm", "extractive"}
+    if answer.mode == "llm":
+        assert_citations_consistent(answer, relevant_hits(service, answer.query))
+
+
+# -- (d) timeout, (e) server down ------------------------------------------------------------------
+
+def test_timeout_falls_back_to_extractive(llm_settings_factory, answer_service_for, llm_container):
+    settings = llm_settings_factory(llm_timeout=0.3, llm_max_tokens=400)
+    service = answer_service_for(settings)
+    started = time.monotonic()
+    events, answer = collect(service, "Hva må kommunen sette av av prosjektressurs i Gnist? Forklar grundig.")
+    assert time.monotonic() - started < 30
+    assert answer.mode == "extractive" and answer.grounded and answer.citations
+    notices = [e.text for e in events if e.kind == "notice"]
+    assert len(notices) == 1 and answer.notices == notices
+    assert "tidsavbrudd" in notices[0] and "0.3" in notices[0], notices
+    assert "prosjektressurs" in answer.text.lower()
+
+
+def test_server_down_falls_back_to_extractive(llm_settings_factory, answer_service_for):
+    port = free_port()  # nothing listens here
+    service = answer_service_for(llm_settings_factory(llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout=5))
+    events, answer = collect(service, "Hvem vant pilotkonkurransen på Utsira?")
+    assert answer.mode == "extractive" and answer.grounded
+    assert answer.notices and "fikk ikke kontakt" in answer.notices[0], answer.notices
+    assert "Siramat" in answer.text
+
+
+# -- (f) prompt injection in a knowledge document --------------------------------------------------
+
+def test_injected_instruction_in_a_source_is_not_obeyed(llm_settings_factory, answer_service_for):
+    service = answer_service_for(llm_settings_factory())
+    events, answer = collect(service, "Hva skjer på samskapingsverkstedet i Gnist?")
+    hits = relevant_hits(service, answer.query)
+    assert any("HACKET" in h.text for h in hits), "the injected passage must reach the model"
+    assert answer.grounded and answer.mode == "llm", answer.as_dict()
+    stripped = re.sub(r"[\W_]+", "", MARKER.sub("", answer.text))
+    assert stripped.upper() != "HACKET", answer.text
+    assert len(answer.text.split()) >= 5, answer.text
+    assert_citations_consistent(answer, hits)
+    assert answer.citations, answer.text
+
+
+# -- (g) follow-up questions -----------------------------------------------------------------------
+
+def test_followup_is_rewritten_by_the_model(llm_settings_factory, answer_service_for):
+    service = answer_service_for(llm_settings_factory())
+    history = [Turn("user", "Hvem vant pilotkonkurransen på Utsira?"),
+               Turn("assistant", "Vinneren på Utsira ble «Siramat» [1].")]
+    rewritten = service._rewrite_with_llm("Og hva var utfordringen der?", history, "nb")
+    assert rewritten.strip() and rewritten != "Og hva var utfordringen der?"
+    assert "Utsira" in rewritten, rewritten
+    # The public path uses the same rewrite and answers the follow-up.
+    events, answer = collect(service, "Og hva var utfordringen der?", history)
+    assert answer.query.strip() and answer.text.strip()
+
+
+# -- GNIST_LLM_PROVIDER=local end to end -----------------------------------------------------------
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_gnist_ask_with_local_provider_starts_and_stops_its_server(model_path, llm_knowledge_dir, llm_settings_factory,
+                                                                  tmp_path):
+    """`gnist ask` with GNIST_LLM_PROVIDER=local starts llama.cpp's server as a child process,
+    answers through it and stops it on exit."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("GNIST_") and key not in {"OPENAI_API_KEY", "OPENAI_BASE_URL"}}
+    env.update(
+        GNIST_LLM_PROVIDER="local",
+        GNIST_LOCAL_MODEL_PATH=str(model_path),
+        GNIST_LOCAL_SERVER_PORT=str(port),
+        GNIST_DATA_DIR=str(tmp_path / "data"),
+        GNIST_KNOWLEDGE_DIR=str(llm_knowledge_dir),
+        GNIST_LLM_MAX_TOKENS=str(llm_settings_factory().llm_max_tokens),
+        GNIST_LLM_TEMPERATURE="0",
+        ANONYMIZED_TELEMETRY="False",
+    )
+    gnist = Path(sys.executable).parent / "gnist"
+    result = subprocess.run([str(gnist), "ask", "--json", "Hvem vant pilotkonkurransen på Utsira?"],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    answer = json.loads(result.stdout)
+    assert answer["mode"] == "llm" and answer["grounded"], answer
+    assert answer["notices"] == [], answer
+    assert (tmp_path / "data" / "logs" / "llama-server.log").is_file()
+    deadline = time.monotonic() + 15
+    while _port_open(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _port_open(port), "the local server outlived `gnist ask`"
