@@ -13,6 +13,8 @@ from assistant.adapters.vectorstore import KNOWLEDGE_COLLECTION, ChunkStore, Emb
 from assistant.adapters.llm import build_chat_model
 from assistant.prompts import PromptLibrary
 from assistant.services.answer import AnswerService
+from assistant.services.conversations import ConversationService
+from assistant.services.documents import DocumentService
 from assistant.services.ingest import IngestReport, IngestService
 from assistant.services.retrieval import Retriever
 from assistant.settings import Settings
@@ -49,6 +51,14 @@ class Container:
     @cached_property
     def answer_service(self) -> AnswerService:
         return AnswerService(self.settings, self.retriever, self.prompts, lambda: build_chat_model(self.settings))
+
+    @cached_property
+    def documents(self) -> DocumentService:
+        return DocumentService(self.settings, self.chroma, self.embeddings)
+
+    @cached_property
+    def conversations(self) -> ConversationService:
+        return ConversationService(self.settings.database_path)
 
     def sync_knowledge(self, extra_paths=(), show_progress: bool = True) -> IngestReport:
         return self.knowledge_ingest.sync([self.settings.knowledge_dir, *extra_paths], show_progress=show_progress)

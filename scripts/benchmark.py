@@ -174,7 +174,8 @@ def bench_ingest(bench: Bench) -> dict:
         "first_ingest_s": round(first_s, 2),
         "chunks_per_s": round(chunks / first_s, 1) if first_s else None,
         "reingest_unchanged_s": round(again_s, 3),
-        "reingest_chunks_embedded": again.chunks_embedded,
+        "reingest_chunks_embedded": again.chunks_embedded,  # 0 unless files changed meanwhile
+        "reingest_changed_files": len(again.added) + len(again.updated) + len(again.removed),
     }
 
 

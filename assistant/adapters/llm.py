@@ -138,7 +138,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 def start_llama_server(model_path, port: int, n_ctx: int = 4096, log_path=None,
-                       startup_seconds: float = STARTUP_SECONDS) -> subprocess.Popen:
+                       startup_seconds: float = STARTUP_SECONDS, threads: int = LLAMA_THREADS) -> subprocess.Popen:
     """Start llama.cpp's OpenAI-compatible server on 127.0.0.1:port as a child process and wait
     until it answers. The server's output goes to ``log_path`` (a temporary file by default); its
     tail is part of the error if the server does not come up."""
@@ -162,7 +162,7 @@ def start_llama_server(model_path, port: int, n_ctx: int = 4096, log_path=None,
     in_main_thread = threading.current_thread() is threading.main_thread()
     with log_file:
         process = subprocess.Popen(
-            llama_server_command(model_path, port, n_ctx),
+            llama_server_command(model_path, port, n_ctx, threads),
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,

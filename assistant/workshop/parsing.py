@@ -223,7 +223,7 @@ def parse_percent(text: str) -> float | None:
         return value if value <= 100 else None
     for word, value in _FRACTIONS.items():
         if re.search(rf"\b{re.escape(word)}\b", low):
-            return round(value, 1)
+            return round(float(value), 1)
     for word, value in sorted(_NUMBER_WORDS.items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"\b{re.escape(word)}\b", low):
             return float(value)
@@ -241,9 +241,10 @@ _YES_START = re.compile(
     r"definitivt|definitely|of course|correct|riktig|stemmer|det stemmer|det er gjort|done|gjort|ok|okay)\b",
     re.IGNORECASE,
 )
-_NO_START = re.compile(r"^(nei|nope|no|nah|ikke|ikkje|not|never|aldri|neppe|nei da|nada)\b", re.IGNORECASE)
+_NO_START = re.compile(r"^(nei|nope|no(?!\s+(?:har|er|skal|vil|kan|ligg|held|blir|vert|ha)\b)|nah|ikke|ikkje|not|"
+                       r"never|aldri|neppe|nada)\b", re.IGNORECASE)
 _NEGATION = re.compile(
-    r"\b(ikke|ikkje|inte|not|no|never|aldri|mangler|manglar|missing|lacks?|ingen|inga|inkje|"
+    r"\b(ikke|ikkje|inte|not|never|aldri|mangler|manglar|missing|lacks?|ingen|inga|inkje|there is no|has no|have no|"
     r"har ikke|har ikkje|hasn't|haven't|hasnt|havent|isn't|isnt|wasn't|enda ikke|ennå ikke|enno ikkje|not yet)\b",
     re.IGNORECASE,
 )
@@ -293,8 +294,9 @@ def _split_label(item: str) -> tuple[str, str]:
 _EVIDENCE_RULES: list[tuple[str, re.Pattern]] = [
     ("tried", re.compile(r"\b(prøvd|prøvde|prøvt|forsøkt|forsøkte|freista|testet|testa|pilot|tried|attempted|"
                          r"har hatt|hadde|tidligere prosjekt|tidlegare prosjekt|previous(ly)?)\b", re.I)),
-    ("survey", re.compile(r"\b(undersøk\w*|spørreunders\w*|kartlegg\w*|survey\w*|questionnaire|intervju\w*|"
-                          r"interview\w*|innbyggerdialog\w*|innspill|innspel|folkemøte\w*|workshop|spurt\w*|svar(te|a)?)\b", re.I)),
+    ("survey", re.compile(r"(undersøk\w*|unders\u00f8king\w*|kartlegg\w*|survey\w*|questionnaire|intervju\w*|"
+                          r"interview\w*|dialog\w*|innspill\w*|innspel\w*|folkemøte\w*|workshop\w*|\bspurt\w*|"
+                          r"\bsvarte\b|\bsvara\b|\brespondents?\b)", re.I)),
     ("plan", re.compile(r"(kommuneplan|samfunnsdel|arealdel|planstrategi|områderegulering|regulering|"
                         r"sentrumsplan|strategi|handlingsplan|næringsplan|\bplan\b|\bplans?\b|\bstrategy\b)", re.I)),
     ("statistics", re.compile(r"(\bssb\b|statistik\w*|statistic\w*|\d+\s*%|\d+\s*prosent|befolkning\w*|"
@@ -344,12 +346,12 @@ _ACTOR_RULES: list[tuple[str, re.Pattern]] = [
     ("internal_administrative", re.compile(r"(kommunedirektør\w*|rådmann\w*|kommunalsjef\w*|administrasjon\w*|"
                                            r"leiargruppe\w*|ledergruppe\w*|chief executive|administration|"
                                            r"kommunen\b|municipal staff)", re.I)),
-    ("volunteers", re.compile(r"(frivillig\w*|lag og forening\w*|\blag\b|forening\w*|idrettslag\w*|sanitet\w*|"
-                              r"volunteer\w*|clubs?|associations?|\bsports? club)", re.I)),
     ("business", re.compile(r"(næringsliv\w*|næringsforening\w*|næringshage\w*|bedrift\w*|verksemd\w*|"
                             r"virksomhet\w*|butikk\w*|handel\w*|handelsstand\w*|gründer\w*|grunder\w*|reiseliv\w*|"
                             r"hotell\w*|\bas\b|business\w*|compan(y|ies)|shops?|retail\w*|employers?|industri\w*|"
                             r"entrepreneur\w*|landbruk\w*|bønder|bonde|farmers?|utbygger\w*|developer\w*)", re.I)),
+    ("volunteers", re.compile(r"(frivillig\w*|lag og forening\w*|\blag\b|forening\w*|idrettslag\w*|sanitet\w*|"
+                              r"volunteer\w*|clubs?|associations?|\bsports? club)", re.I)),
     ("residents", re.compile(r"(innbygg\w*|beboer\w*|bebuar\w*|velforening\w*|grendelag\w*|grendeutval\w*|"
                              r"tilflytt\w*|hyttefolk|hytteeier\w*|eldre(råd\w*)?|pensjonist\w*|familie\w*|"
                              r"residents?|citizens?|locals?|inhabitants?|neighbours?|seniors?|families)", re.I)),
@@ -476,6 +478,7 @@ def parse_principles(text: str) -> list[Principle]:
             because = re.search(r"\s+(?:fordi|because|sidan|siden|ettersom)\s+", line)
             if because:
                 name, why = line[:because.start()], line[because.end():]
+        why = re.sub(r"^(?:fordi|because|sidan|siden)\s+", "", why.strip(), flags=re.IGNORECASE)
         canonical = match_principle(name) or match_principle(line)
         if canonical and canonical not in seen:
             seen.add(canonical)

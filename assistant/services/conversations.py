@@ -1,0 +1,201 @@
+"""Conversations and feedback, stored server-side per owner. Every query names the owner, so
+one user can never read or change another user's data."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from assistant.adapters.database import Database
+from assistant.services.answer import Answer, Turn
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    title TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_owner ON conversations(owner, updated);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    content TEXT NOT NULL,
+    citations TEXT NOT NULL DEFAULT '[]',
+    mode TEXT,
+    notices TEXT NOT NULL DEFAULT '[]',
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner TEXT NOT NULL,
+    conversation_id TEXT,
+    message_id INTEGER,
+    rating INTEGER NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+"""
+
+TITLE_CHARS = 60
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class StoredMessage:
+    id: int
+    role: str
+    content: str
+    citations: list[dict] = field(default_factory=list)
+    mode: str | None = None
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Conversation:
+    id: str
+    title: str
+    created: str
+    updated: str
+
+
+class ConversationService:
+    def __init__(self, database_path: Path) -> None:
+        self.db = Database(database_path, SCHEMA)
+
+    def create(self, owner: str, first_question: str) -> Conversation:
+        title = " ".join(first_question.split())
+        title = title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"
+        conversation = Conversation(uuid.uuid4().hex, title, _now(), _now())
+        with self.db.connect() as c:
+            c.execute(
+                "INSERT INTO conversations (id, owner, title, created, updated) VALUES (?, ?, ?, ?, ?)",
+                (conversation.id, owner, conversation.title, conversation.created, conversation.updated),
+            )
+        return conversation
+
+    def list(self, owner: str) -> list[Conversation]:
+        with self.db.connect() as c:
+            rows = c.execute(
+                "SELECT id, title, created, updated FROM conversations WHERE owner = ? ORDER BY updated DESC", (owner,)
+            ).fetchall()
+        return [Conversation(**dict(row)) for row in rows]
+
+    def get(self, owner: str, conversation_id: str) -> Conversation | None:
+        with self.db.connect() as c:
+            row = c.execute(
+                "SELECT id, title, created, updated FROM conversations WHERE owner = ? AND id = ?", (owner, conversation_id)
+            ).fetchone()
+        return Conversation(**dict(row)) if row else None
+
+    def messages(self, owner: str, conversation_id: str) -> list[StoredMessage]:
+        with self.db.connect() as c:
+            rows = c.execute(
+                """SELECT m.id, m.role, m.content, m.citations, m.mode, m.notices FROM messages m
+                   JOIN conversations v ON v.id = m.conversation_id
+                   WHERE v.owner = ? AND v.id = ? ORDER BY m.id""",
+                (owner, conversation_id),
+            ).fetchall()
+        return [
+            StoredMessage(r["id"], r["role"], r["content"], json.loads(r["citations"]), r["mode"], json.loads(r["notices"]))
+            for r in rows
+        ]
+
+    def history(self, owner: str, conversation_id: str) -> list[Turn]:
+        return [Turn(m.role, m.content) for m in self.messages(owner, conversation_id)]  # type: ignore[arg-type]
+
+    def add_question(self, owner: str, conversation_id: str, question: str) -> int:
+        return self._add(owner, conversation_id, "user", question, [], None, [])
+
+    def add_answer(self, owner: str, conversation_id: str, answer: Answer) -> int:
+        return self._add(owner, conversation_id, "assistant", answer.text,
+                         [c.as_dict() for c in answer.citations], answer.mode, answer.notices)
+
+    def _add(self, owner, conversation_id, role, content, citations, mode, notices) -> int:
+        with self.db.connect() as c:
+            owned = c.execute("SELECT 1 FROM conversations WHERE owner = ? AND id = ?", (owner, conversation_id)).fetchone()
+            if not owned:
+                raise KeyError(conversation_id)
+            cursor = c.execute(
+                "INSERT INTO messages (conversation_id, role, content, citations, mode, notices, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, role, content, json.dumps(citations, ensure_ascii=False), mode,
+                 json.dumps(notices, ensure_ascii=False), _now()),
+            )
+            c.execute("UPDATE conversations SET updated = ? WHERE id = ?", (_now(), conversation_id))
+            return int(cursor.lastrowid)
+
+    def delete(self, owner: str, conversation_id: str) -> bool:
+        with self.db.connect() as c:
+            return c.execute("DELETE FROM conversations WHERE owner = ? AND id = ?", (owner, conversation_id)).rowcount > 0
+
+    def export_markdown(self, owner: str, conversation_id: str, sources_heading: str = "Kilder") -> str:
+        conversation = self.get(owner, conversation_id)
+        if conversation is None:
+            raise KeyError(conversation_id)
+        lines = [f"# {conversation.title}", "", f"_{conversation.created}_", ""]
+        for message in self.messages(owner, conversation_id):
+            speaker = "**Du:**" if message.role == "user" else "**Gnist-assistenten:**"
+            lines += [speaker, "", message.content, ""]
+            for notice in message.notices:
+                lines += [f"> {notice}", ""]
+            if message.citations:
+                lines.append(f"{sources_heading}:")
+                for citation in message.citations:
+                    snippet = " ".join(citation["text"].split())[:300]
+                    lines.append(f"- [{citation['n']}] {citation['title']} ({citation['locator']}), {citation['source']}: «{snippet}»")
+                lines.append("")
+        return "\n".join(lines)
+
+    # -- feedback --------------------------------------------------------------------------
+
+    def add_feedback(self, owner: str, conversation_id: str | None, message_id: int | None, rating: int,
+                     comment: str, question: str, answer: str, sources: list[dict]) -> int:
+        with self.db.connect() as c:
+            cursor = c.execute(
+                """INSERT INTO feedback (owner, conversation_id, message_id, rating, comment, question, answer, sources, created)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (owner, conversation_id, message_id, 1 if rating > 0 else -1, comment.strip(), question, answer,
+                 json.dumps(sources, ensure_ascii=False), _now()),
+            )
+            return int(cursor.lastrowid)
+
+    def export_feedback(self) -> list[dict]:
+        """For administrators (``gnist feedback-export``): every rating with its question, answer and sources."""
+        with self.db.connect() as c:
+            rows = c.execute("SELECT * FROM feedback ORDER BY id").fetchall()
+        return [self._feedback_row(row) for row in rows]
+
+    # -- all of a user's data (privacy) -----------------------------------------------------
+
+    def export_owner(self, owner: str) -> dict:
+        return {
+            "conversations": [
+                {**conversation.__dict__, "messages": [m.__dict__ for m in self.messages(owner, conversation.id)]}
+                for conversation in self.list(owner)
+            ],
+            "feedback": [self._feedback_row(r) for r in self._owner_feedback(owner)],
+        }
+
+    def _owner_feedback(self, owner: str):
+        with self.db.connect() as c:
+            return c.execute("SELECT * FROM feedback WHERE owner = ? ORDER BY id", (owner,)).fetchall()
+
+    @staticmethod
+    def _feedback_row(row) -> dict:
+        return {**dict(row), "sources": json.loads(row["sources"])}
+
+    def delete_owner(self, owner: str) -> None:
+        with self.db.connect() as c:
+            c.execute("DELETE FROM conversations WHERE owner = ?", (owner,))
+            c.execute("DELETE FROM feedback WHERE owner = ?", (owner,))

@@ -1,0 +1,314 @@
+"""The Gradio app: a thin layer that only calls services. Per-user state (owner, conversation)
+lives in per-session gr.State and in the server-side stores keyed by owner."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import uuid
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.adapters.llm import llm_info
+from assistant.container import Container
+from assistant.services.answer import Turn
+from assistant.ui.i18n import build_i18n
+from assistant.ui.render import answer_content, chat_messages, sources_markdown
+from assistant.ui.workshop import build_workshop_tab
+from assistant.ui.workshop import privacy_hooks as workshop_privacy_hooks
+
+log = logging.getLogger(__name__)
+
+EXAMPLE_QUESTIONS = [
+    "Hva er Gnist?",
+    "Hva koster det å delta i Gnist?",
+    "Kan vi søke sammen med nabokommunen?",
+    "Hvilke kommuner har vært med i Gnist?",
+    "Hvordan skriver vi et behov i stedet for en løsning?",
+]
+NO_SOURCES = "Kildene til svaret vises her."
+
+
+def _owner_from(request: gr.Request | None, stored: str | None) -> str:
+    """A logged-in user's name, otherwise a random id kept in this browser's local storage."""
+    if request is not None and getattr(request, "username", None):
+        return f"user:{request.username}"
+    return stored or f"browser:{uuid.uuid4().hex}"
+
+
+def ensure_owner(owner: str | None, request: gr.Request | None) -> str:
+    """Handlers called before the page's load event (e.g. API clients) fall back to the session."""
+    if owner:
+        return owner
+    if request is not None and getattr(request, "username", None):
+        return f"user:{request.username}"
+    return f"session:{getattr(request, 'session_hash', None) or uuid.uuid4().hex}"
+
+
+def build_app(container: Container) -> gr.Blocks:
+    settings = container.settings
+    i18n = build_i18n()
+    info = llm_info(settings)
+    conversations = container.conversations
+    documents = container.documents
+    answers = container.answer_service
+    exports_dir = settings.data_dir / "exports"
+
+    def conversation_choices(owner: str):
+        return [(c.title, c.id) for c in conversations.list(owner)]
+
+    def document_rows(owner: str):
+        return [[d["source"], d["chunks"]] for d in documents.list(owner)]
+
+    # -- session start -------------------------------------------------------------------------
+
+    def on_load(stored_owner, request: gr.Request):
+        owner = _owner_from(request, stored_owner)
+        listed = conversations.list(owner)
+        latest = listed[0].id if listed else None
+        chat, sources = _open_conversation(owner, latest)
+        docs = document_rows(owner)
+        return (
+            owner, owner, latest, chat, sources,
+            gr.update(choices=conversation_choices(owner), value=latest),
+            docs, gr.update(choices=[row[0] for row in docs], value=None),
+        )
+
+    def _open_conversation(owner: str, conversation_id: str | None):
+        if not conversation_id:
+            return [], NO_SOURCES
+        stored = conversations.messages(owner, conversation_id)
+        last_citations = next((m.citations for m in reversed(stored) if m.role == "assistant"), [])
+        return chat_messages(stored), sources_markdown(last_citations, NO_SOURCES)
+
+    # -- ask -----------------------------------------------------------------------------------
+
+    def respond(question: str, owner: str, conversation_id: str | None, request: gr.Request = None):
+        owner = ensure_owner(owner, request)
+        question = (question or "").strip()
+        if not question:
+            yield gr.update(), gr.update(), conversation_id, gr.update(), None, gr.update()
+            return
+        # The question is saved before anything can fail: nothing the user typed is lost.
+        if not conversation_id or conversations.get(owner, conversation_id) is None:
+            conversation_id = conversations.create(owner, question).id
+        history: list[Turn] = conversations.history(owner, conversation_id)
+        conversations.add_question(owner, conversation_id, question)
+        shown = chat_messages(conversations.messages(owner, conversation_id))
+        choices = gr.update(choices=conversation_choices(owner), value=conversation_id)
+        yield shown + [{"role": "assistant", "content": "…"}], gr.update(), conversation_id, choices, None, ""
+        partial = ""
+        try:
+            for event in answers.stream(question, history, extra_stores=[documents.store_for(owner)]):
+                if event.kind == "token":
+                    partial += event.text
+                    yield shown + [{"role": "assistant", "content": partial}], gr.update(), conversation_id, gr.update(), None, gr.update()
+                elif event.kind == "notice":
+                    partial = answer_content("", [event.text])
+                    gr.Warning(event.text)
+                else:
+                    answer = event.answer
+                    message_id = conversations.add_answer(owner, conversation_id, answer)
+                    citations = [c.as_dict() for c in answer.citations]
+                    final = shown + [{"role": "assistant", "content": answer_content(answer.text, answer.notices)}]
+                    last = {"conversation_id": conversation_id, "message_id": message_id, "question": question,
+                            "answer": answer.text, "sources": citations}
+                    yield final, sources_markdown(citations, NO_SOURCES), conversation_id, gr.update(), last, gr.update()
+        except Exception:  # noqa: BLE001 - the user must see an error, never a dead chat
+            log.exception("answer failed")
+            message = ("Beklager, noe gikk galt da svaret skulle lages. Spørsmålet ditt er lagret i samtalen. "
+                       "Prøv igjen om litt, eller still spørsmålet på en annen måte.")
+            gr.Warning(message)
+            yield shown + [{"role": "assistant", "content": f"⚠️ {message}"}], gr.update(), conversation_id, gr.update(), None, gr.update()
+
+    def select_conversation(conversation_id, owner, request: gr.Request = None):
+        owner = ensure_owner(owner, request)
+        chat, sources = _open_conversation(owner, conversation_id)
+        return conversation_id, chat, sources, None
+
+    def new_conversation():
+        return None, [], NO_SOURCES, gr.update(value=None), None
+
+    def delete_conversation(conversation_id, owner, request: gr.Request = None):
+        owner = ensure_owner(owner, request)
+        if conversation_id:
+            conversations.delete(owner, conversation_id)
+            gr.Info("Samtalen er slettet.")
+        return None, [], NO_SOURCES, gr.update(choices=conversation_choices(owner), value=None), None
+
+    def export_conversation(conversation_id, owner, request: gr.Request = None):
+        owner = ensure_owner(owner, request)
+        if not conversation_id or conversations.get(owner, conversation_id) is None:
+            gr.Warning("Det er ingen samtale å laste ned ennå. Still et spørsmål først.")
+            return gr.update(value=None, visible=False)
+        exports_dir.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(dir=exports_dir)) / "gnist-samtale.md"
+        path.write_text(conversations.export_markdown(owner, conversation_id), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
+
+    def give_feedback(rating: int):
+        def handler(last, comment, owner, request: gr.Request = None):
+            owner = ensure_owner(owner, request)
+            if not last:
+                gr.Warning("Det er ikke noe svar å gi tilbakemelding på ennå.")
+                return comment
+            conversations.add_feedback(owner, last["conversation_id"], last["message_id"], rating, comment or "",
+                                       last["question"], last["answer"], last["sources"])
+            gr.Info("Takk for tilbakemeldingen!")
+            return ""
+        return handler
+
+    # -- documents -----------------------------------------------------------------------------
+
+    def upload_documents(files, owner, request: gr.Request = None, progress=gr.Progress(track_tqdm=True)):
+        owner = ensure_owner(owner, request)
+        if not files:
+            gr.Warning("Velg minst én fil først.")
+            return "Ingen filer valgt.", gr.update(), gr.update(), None
+        lines = []
+        for file in files:
+            path = Path(file if isinstance(file, str) else file.name)
+            result = documents.upload(owner, path, path.name, show_progress=True)
+            lines.append(("✅ " if result.ok else "❌ ") + result.message)
+            if not result.ok:
+                gr.Warning(result.message)
+        docs = document_rows(owner)
+        return "\n\n".join(lines), docs, gr.update(choices=[row[0] for row in docs], value=None), None
+
+    def delete_document(source, owner, request: gr.Request = None):
+        owner = ensure_owner(owner, request)
+        if not source:
+            gr.Warning("Velg dokumentet du vil slette.")
+            return "Ingen dokument valgt.", gr.update(), gr.update()
+        deleted = documents.delete(owner, source)
+        docs = document_rows(owner)
+        message = f"{source} er slettet." if deleted else f"Fant ikke {source}."
+        return message, docs, gr.update(choices=[row[0] for row in docs], value=None)
+
+    # -- settings and privacy ------------------------------------------------------------------
+
+    def test_connection():
+        if info.provider == "none":
+            return ("Ingen språkmodell er satt opp. Svarene hentes direkte fra kildene. "
+                    "Se README for hvordan du kobler til en språkmodell (GNIST_LLM_BASE_URL, GNIST_LLM_MODEL).")
+        try:
+            model = answers.chat_model
+            reply = model.invoke("Svar bare med ordet OK.")
+            return f"✅ Kontakt med {info.model}. Svar: {str(reply.content)[:80]}"
+        except Exception as exc:  # noqa: BLE001 - report any failure to the user
+            return (f"❌ Fikk ikke kontakt med språkmodellen ({type(exc).__name__}). Sjekk adressen og nøkkelen. "
+                    "Til da hentes svarene direkte fra kildene.")
+
+    def export_all(owner, request: gr.Request = None):
+        owner = ensure_owner(owner, request)
+        exports_dir.mkdir(parents=True, exist_ok=True)
+        payload = {"owner": owner, **conversations.export_owner(owner), "documents": documents.list(owner)}
+        payload.update(extra_exports(owner))
+        path = Path(tempfile.mkdtemp(dir=exports_dir)) / "gnist-mine-data.json"
+        path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
+
+    def delete_all(confirmed, owner, request: gr.Request = None):
+        owner = ensure_owner(owner, request)
+        if not confirmed:
+            return "Kryss av i boksen for å bekrefte at alt skal slettes.", gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+        conversations.delete_owner(owner)
+        documents.delete_owner(owner)
+        extra_delete(owner)
+        return ("Alle dataene dine er slettet.", [], NO_SOURCES, gr.update(choices=[], value=None), [],
+                gr.update(choices=[], value=None))
+
+    extra_exports, extra_delete = workshop_privacy_hooks(container)
+
+    # -- layout --------------------------------------------------------------------------------
+
+    with gr.Blocks(title="Gnist-assistenten", analytics_enabled=False) as demo:
+        owner = gr.State(None)
+        browser_owner = gr.BrowserState(None, storage_key="gnist-owner")
+        conversation_id = gr.State(None)
+        last_answer = gr.State(None)
+
+        gr.Markdown("# " + "Gnist-assistenten", elem_id="app-title")
+        gr.Markdown(i18n("app.intro"))
+        gr.Markdown(i18n("app.entry"))
+        privacy = i18n("privacy.external") + f" {info.base_url or 'OpenAI'}" if info.external else i18n("privacy.local")
+        gr.Markdown(privacy, elem_id="privacy-note")
+        status = i18n("status.none") if info.provider == "none" else i18n("status.model") + f" {info.model}"
+        gr.Markdown(status, elem_id="llm-status")
+
+        with gr.Tabs():
+            with gr.Tab(i18n("tab.ask"), id="ask"):
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(label=i18n("ask.chat"), height=480, elem_id="chat", buttons=[])
+                        question = gr.Textbox(label=i18n("ask.input"), placeholder=i18n("ask.placeholder"),
+                                              lines=2, elem_id="question")
+                        send = gr.Button(i18n("ask.send"), variant="primary", elem_id="send")
+                        gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label=i18n("ask.examples"))
+                        with gr.Group():
+                            gr.Markdown(i18n("ask.feedback"))
+                            comment = gr.Textbox(label=i18n("ask.feedback_comment"), lines=1)
+                            with gr.Row():
+                                good = gr.Button(i18n("ask.good"), size="sm")
+                                bad = gr.Button(i18n("ask.bad"), size="sm")
+                    with gr.Column(scale=2):
+                        gr.Markdown("## " + "Kilder", elem_id="sources-heading")
+                        sources = gr.Markdown(NO_SOURCES, elem_id="sources", label=i18n("ask.sources"))
+                        history = gr.Dropdown(label=i18n("ask.history"), choices=[], value=None, elem_id="history")
+                        with gr.Row():
+                            new = gr.Button(i18n("ask.new"), size="sm")
+                            delete = gr.Button(i18n("ask.delete"), size="sm", variant="stop")
+                        export = gr.Button(i18n("ask.export"), size="sm", elem_id="export")
+                        export_file = gr.File(label=i18n("ask.export_file"), visible=False, interactive=False)
+
+            with gr.Tab(i18n("tab.workshop"), id="workshop"):
+                build_workshop_tab(container, owner, i18n)
+
+            with gr.Tab(i18n("tab.documents"), id="documents"):
+                gr.Markdown(i18n("docs.help"))
+                uploads = gr.File(label=i18n("docs.upload"), file_count="multiple",
+                                  file_types=[".pdf", ".docx", ".txt", ".md"], elem_id="upload")
+                add = gr.Button(i18n("docs.add"), variant="primary", elem_id="add-documents")
+                upload_status = gr.Markdown(elem_id="upload-status")
+                doc_table = gr.Dataframe(headers=["Dokument", "Tekstbiter"], value=[], label=i18n("docs.list"),
+                                         interactive=False, elem_id="documents-table")
+                doc_choice = gr.Dropdown(label=i18n("docs.choose"), choices=[], value=None)
+                doc_delete = gr.Button(i18n("docs.delete"), variant="stop")
+
+            with gr.Tab(i18n("tab.settings"), id="settings"):
+                gr.Markdown(status)
+                test = gr.Button(i18n("settings.test"))
+                test_result = gr.Textbox(label=i18n("settings.test_result"), interactive=False)
+                gr.Markdown("## " + "Personvern")
+                gr.Markdown(privacy)
+                export_everything = gr.Button(i18n("settings.export_all"))
+                everything_file = gr.File(label=i18n("settings.export_file"), visible=False, interactive=False)
+                confirm = gr.Checkbox(label=i18n("settings.confirm"), value=False)
+                wipe = gr.Button(i18n("settings.delete_all"), variant="stop")
+                wipe_result = gr.Textbox(label=i18n("settings.result"), interactive=False)
+
+        # -- wiring ----------------------------------------------------------------------------
+        demo.load(on_load, [browser_owner],
+                  [owner, browser_owner, conversation_id, chatbot, sources, history, doc_table, doc_choice])
+        ask_outputs = [chatbot, sources, conversation_id, history, last_answer, question]
+        send.click(respond, [question, owner, conversation_id], ask_outputs, api_name="respond",
+                   concurrency_limit=settings.chat_concurrency)
+        question.submit(respond, [question, owner, conversation_id], ask_outputs, api_name=False,
+                        concurrency_limit=settings.chat_concurrency)
+        history.input(select_conversation, [history, owner], [conversation_id, chatbot, sources, last_answer])
+        new.click(new_conversation, None, [conversation_id, chatbot, sources, history, last_answer])
+        delete.click(delete_conversation, [conversation_id, owner], [conversation_id, chatbot, sources, history, last_answer])
+        export.click(export_conversation, [conversation_id, owner], [export_file], api_name="export_conversation")
+        good.click(give_feedback(1), [last_answer, comment, owner], [comment], api_name="feedback_good")
+        bad.click(give_feedback(-1), [last_answer, comment, owner], [comment], api_name="feedback_bad")
+        add.click(upload_documents, [uploads, owner], [upload_status, doc_table, doc_choice, uploads],
+                  api_name="upload", concurrency_limit=4)
+        doc_delete.click(delete_document, [doc_choice, owner], [upload_status, doc_table, doc_choice],
+                         api_name="delete_document")
+        test.click(test_connection, None, [test_result], api_name="test_connection")
+        export_everything.click(export_all, [owner], [everything_file], api_name="export_all")
+        wipe.click(delete_all, [confirm, owner], [wipe_result, chatbot, sources, history, doc_table, doc_choice],
+                   api_name="delete_all")
+    return demo

@@ -1,0 +1,71 @@
+"""Start the web app: sync the knowledge index, warm up models, launch Gradio on settings' host/port."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import gradio as gr
+
+from assistant.container import Container
+from assistant.services.language import warm_up
+from assistant.settings import Settings
+from assistant.ui.app import build_app
+from assistant.ui.i18n import build_i18n
+
+log = logging.getLogger(__name__)
+
+# Local fonts only: the default theme would load Google Fonts, a third-party request.
+SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Arial", "sans-serif"]
+CSS = """
+:focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
+#sources blockquote { border-left: 4px solid #1d4ed8; padding-left: .75rem; color: #1f2937; }
+"""
+
+
+def theme() -> gr.themes.Base:
+    return gr.themes.Default(
+        primary_hue="blue", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=["ui-monospace", "monospace"]
+    ).set(
+        button_primary_background_fill="#1d4ed8",
+        button_primary_background_fill_hover="#1e40af",
+        button_primary_text_color="#ffffff",
+        button_cancel_background_fill="#b91c1c",
+        button_cancel_text_color="#ffffff",
+        body_text_color_subdued="#374151",
+        block_info_text_color="#374151",
+        input_placeholder_color="#4b5563",
+    )
+
+
+def prepare(settings: Settings) -> tuple[gr.Blocks, Container]:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    container = Container(settings)
+    report = container.sync_knowledge(show_progress=False)
+    for error in report.errors:
+        log.warning("kunnskapsbasen: %s", error)
+    warm_up()
+    container.embeddings.embed_query("oppvarming")
+    return build_app(container), container
+
+
+def launch(settings: Settings, prevent_thread_lock: bool = False):
+    demo, container = prepare(settings)
+    demo.queue(default_concurrency_limit=settings.chat_concurrency)
+    auth = settings.auth_pairs() or None
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        auth_message="Logg inn for å bruke Gnist-assistenten." if auth else None,
+        i18n=build_i18n(),
+        theme=theme(),
+        css=CSS,
+        max_file_size=f"{settings.max_upload_mb}mb",
+        prevent_thread_lock=prevent_thread_lock,
+        show_error=True,
+        footer_links=[],
+        quiet=True,
+    )
+    print(f"Gnist-assistenten kjører på http://{settings.host}:{settings.port}", flush=True)
+    return demo, container
