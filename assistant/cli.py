@@ -126,6 +126,20 @@ def evaluation_passages(container, data: dict, args):
     )
 
 
+def cmd_feedback_export(args, settings: Settings) -> int:
+    """For administrators: every thumbs up/down with its question, answer and sources."""
+    from assistant.services.conversations import ConversationService
+
+    rows = ConversationService(settings.database_path).export_feedback()
+    text = json.dumps(rows, ensure_ascii=False, indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"{len(rows)} tilbakemeldinger skrevet til {args.out}")
+    else:
+        print(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gnist", description="Gnist-assistenten på kommandolinjen.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--lang", choices=["nb", "nn", "en"], default=None)
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_eval)
+    feedback = sub.add_parser("feedback-export", help="Eksporter tilbakemeldinger (for administratorer).")
+    feedback.add_argument("--out", help="Skriv til fil i stedet for skjermen.")
+    feedback.set_defaults(func=cmd_feedback_export)
     return parser
 
 

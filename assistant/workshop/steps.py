@@ -1,0 +1,205 @@
+"""The guided conversation: ordered steps following the Gnist seed deck's co-creation exercises.
+
+The structure (ids, order, which field each question fills and how its answer is parsed) lives
+here; every user-facing text (title, why, question, example, search query) lives in
+``prompts/workshop/steps.{nb,nn,en}.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from assistant.workshop import texts
+from assistant.workshop.canvas import Canvas, get_field, is_empty
+
+
+@dataclass(frozen=True)
+class QuestionDef:
+    key: str  # "need.who", or a virtual key: "reframing", "actors.knows"
+    kind: str  # parse kind, see parsing.parse_answer
+    check_bias: bool = False  # a need belongs here, so a solution gets a kind push-back
+    fields: tuple[str, ...] = ()  # canvas fields it fills; default (key,)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self.fields or (self.key,)
+
+
+@dataclass(frozen=True)
+class StepDef:
+    id: str
+    questions: tuple[QuestionDef, ...]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for question in self.questions:
+            for target in question.targets:
+                if target not in seen:
+                    seen.append(target)
+        return tuple(seen)
+
+
+Q = QuestionDef
+STEP_DEFS: tuple[StepDef, ...] = (
+    StepDef("problem", (
+        Q("raw_problem", "text", True),
+        Q("need.who", "list", True),
+        Q("need.consequences", "list"),
+        Q("why_now", "text"),
+    )),
+    StepDef("behov", (
+        Q("need.statement", "text", True),
+        Q("need.evidence", "evidence"),
+        Q("resources", "list"),
+        Q("fortrinn", "list"),
+        Q("barriers", "list"),
+    )),
+    StepDef("malgrupper", (Q("target_groups", "target_groups", True),)),
+    StepDef("personas", (Q("personas", "personas"),)),
+    StepDef("innbyggerinnspill", (
+        Q("resident_input.kritikk", "list"),
+        Q("resident_input.positivitet", "list"),
+        Q("resident_input.drommen", "list"),
+        Q("resident_input.virkeliggjoring", "list"),
+    )),
+    StepDef("aktorer", (
+        Q("actors.knows", "actors:knows", fields=("actors",)),
+        Q("actors.contributes", "actors:contributes", fields=("actors",)),
+        Q("actors.involve_how", "actors:involve_how", fields=("actors",)),
+    )),
+    StepDef("scenario", (Q("scenario_2030", "text"),)),
+    StepDef("prinsipper", (
+        Q("principles", "principles"),
+        Q("sustainability", "text"),
+    )),
+    StepDef("fra_til", (Q("reframing", "from_to", True, ("reframing_from", "reframing_to")),)),
+    StepDef("hkv", (
+        Q("hkv_questions", "hkv", True),
+        Q("success_criteria", "list", True),
+    )),
+    StepDef("visjon", (
+        Q("vision", "text"),
+        Q("transfer_value", "text"),
+    )),
+    StepDef("forankring", (
+        Q("forankring.political_backing", "text"),
+        Q("forankring.administrative_backing", "text"),
+        Q("forankring.project_resource_percent", "percent"),
+        Q("forankring.county_council_informed", "yesno"),
+        Q("forankring.budget", "text"),
+        Q("forankring.cofinancing", "text"),
+        Q("partners", "list"),
+        Q("forankring.partners", "list"),
+        Q("contact_role", "text"),
+    )),
+)
+STEP_IDS: tuple[str, ...] = tuple(s.id for s in STEP_DEFS)
+_BY_ID = {s.id: s for s in STEP_DEFS}
+
+
+def step_def(step_id: str) -> StepDef:
+    if step_id not in _BY_ID:
+        raise KeyError(f"ukjent steg: {step_id}")
+    return _BY_ID[step_id]
+
+
+def step_index(step_id: str) -> int:
+    return STEP_IDS.index(step_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Localised views
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Question:
+    key: str
+    kind: str
+    check_bias: bool
+    fields: list[str]
+    text: str
+    hint: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Step:
+    id: str
+    index: int  # 0-based
+    total: int
+    title: str
+    why: str
+    fields: list[str]
+    questions: list[Question]
+    search_query: str = ""  # template; see search_query()
+    exercise: str = ""  # the seed-deck exercise it follows
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["number"] = self.number
+        return data
+
+
+def load_steps(lang: str = "nb", prompts_dir: Path | str | None = None) -> list[Step]:
+    """All steps in order, with texts in ``lang`` (Bokmål fallback for a missing text)."""
+    localized = texts.load("steps", lang, prompts_dir)
+    fallback = texts.load("steps", "nb", prompts_dir)
+    steps: list[Step] = []
+    for index, definition in enumerate(STEP_DEFS):
+        data = localized.get(definition.id) or fallback[definition.id]
+        base = fallback[definition.id]
+        questions = []
+        for qdef in definition.questions:
+            qtext = data.get("questions", {}).get(qdef.key) or base["questions"][qdef.key]
+            questions.append(Question(qdef.key, qdef.kind, qdef.check_bias, list(qdef.targets),
+                                      qtext["text"], qtext.get("hint", "")))
+        steps.append(Step(
+            id=definition.id, index=index, total=len(STEP_DEFS), title=data.get("title", base["title"]),
+            why=data.get("why", base["why"]), fields=list(definition.fields), questions=questions,
+            search_query=data.get("search_query", base.get("search_query", "")),
+            exercise=data.get("exercise", base.get("exercise", "")),
+        ))
+    return steps
+
+
+def get_step(step_id: str, lang: str = "nb", prompts_dir: Path | str | None = None) -> Step:
+    return load_steps(lang, prompts_dir)[step_index(step_id)]
+
+
+def search_query(step: Step, canvas: Canvas) -> str:
+    """The step's knowledge-base query, filled with the canvas' own words (for a past case)."""
+    problem = canvas.need.statement or canvas.raw_problem
+    values = {
+        "problem": problem,
+        "municipality": canvas.municipality,
+        "who": ", ".join(canvas.need.who[:3]),
+        "groups": ", ".join(g.name for g in canvas.target_groups[:3]),
+        "reframing_from": canvas.reframing_from or problem,
+    }
+    try:
+        query = step.search_query.format(**values)
+    except (KeyError, IndexError):
+        query = f"{step.search_query} {problem}"
+    return " ".join(query.split())
+
+
+def question_answered(canvas: Canvas, question: Question | QuestionDef) -> bool:
+    targets = question.fields if isinstance(question, Question) else question.targets
+    if targets == ["actors"] or targets == ("actors",):
+        attribute = question.key.split(".", 1)[1]
+        return any(getattr(a, attribute) for a in canvas.actors)
+    return all(not is_empty(get_field(canvas, t)) for t in targets)
+
+
+def step_filled(canvas: Canvas, step_id: str) -> bool:
+    """Every question of the step has a non-empty answer on the canvas."""
+    return all(question_answered(canvas, q) for q in step_def(step_id).questions)
