@@ -69,8 +69,9 @@ _MAKE_VERBS = (
 _NEW = r"ny|nytt|nye|new|brand-new|splitter\s+nytt|splitter\s+ny"
 _DET = r"en|ei|et|ein|eit|a|an|the|noen|nokre|some|flere|fleire|more"
 
-_FRAMED = re.compile(rf"\b(?P<frame>{_NEED_VERBS}|{_MAKE_VERBS})\s+{_GAP}(?P<noun>{_NOUN_ALTERNATION})\b",
-                     re.IGNORECASE)
+_FRAMED = re.compile(
+    rf"\b(?P<frame>(?P<need>{_NEED_VERBS})|{_MAKE_VERBS})\s+(?P<np>{_GAP}(?P<noun>{_NOUN_ALTERNATION}))\b",
+    re.IGNORECASE)
 _NEW_NOUN = re.compile(rf"\b(?P<frame>{_NEW})\s+(?:[\w-]+\s+)?(?P<noun>{_NOUN_ALTERNATION})\b", re.IGNORECASE)
 _BARE = re.compile(
     rf"^\s*(?P<frame>(?:{_DET})\s+(?:(?:{_NEW})\s+)?|(?:{_NEW})\s+)(?:[\w-]+\s+)?(?P<noun>{_NOUN_ALTERNATION})\s*[.!]?\s*$",
@@ -90,7 +91,7 @@ _NORWEGIAN = re.compile(r"[æøå]|\b(vi|en|et|og|ikke|må|trenger|nytt|ny|det|e
 @dataclass
 class SolutionFinding:
     kind: str  # digital, building, generic
-    phrase: str  # the words that name the solution, as written
+    phrase: str  # the words that name the solution, as written ("et nytt kulturhus", "bygge et kjøpesenter")
     noun: str
     language: str
     message: str
@@ -134,9 +135,17 @@ def detect(text: str, lang: str | None = None, prompts_dir: Path | str | None = 
     for sentence_match in re.finditer(r"[^.!?\n]+[.!?]?", text):
         sentence = sentence_match.group(0)
         offset = sentence_match.start()
-        for pattern in (_FRAMED, _NEW_NOUN):
-            for match in pattern.finditer(sentence):
-                add(offset + match.start("frame"), offset + match.end("noun"), _kind(match), match.group("noun"))
+        for match in _FRAMED.finditer(sentence):
+            # "trenger en app" is shown as "en app"; "bygge et kjøpesenter" keeps its verb.
+            start = match.start("np") if match.group("need") else match.start("frame")
+            add(offset + start, offset + match.end("noun"), _kind(match), match.group("noun"))
+        for match in _NEW_NOUN.finditer(sentence):
+            start = match.start("frame")
+            prefix = sentence[:start].rstrip()
+            before = prefix.rsplit(" ", 1)[-1]
+            if before and re.fullmatch(_DET, before, re.IGNORECASE):  # "et nytt kulturhus", not "nytt kulturhus"
+                start = len(prefix) - len(before)
+            add(offset + start, offset + match.end("noun"), _kind(match), match.group("noun"))
         bare = _BARE.match(sentence)
         if bare and len(sentence.split()) <= 6:
             add(offset + bare.start("frame"), offset + bare.end("noun"), _kind(bare), bare.group("noun"))

@@ -1,0 +1,72 @@
+"""App instances with their own settings: a restart on the same data dir, and an unreachable LLM."""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import Client, handle_file
+
+import gnist_testapp as g
+
+pytestmark = pytest.mark.integration
+
+QUESTION = "Hva koster det å delta i Gnist?"
+
+
+def test_conversations_and_documents_survive_a_restart(seed_dirs, tmp_path, files_dir):
+    data_dir = tmp_path / "data"
+    first = g.launch_app(seed_dirs, data_dir)
+    try:
+        client = Client(first.url, verbose=False)
+        owner = f"session:{client.session_hash}"
+        client.predict([handle_file(str(g.labelled_pdf(files_dir / "kommuneplan.pdf")))], api_name="/upload")
+        chat, _sources, _history, _box = client.predict(QUESTION, api_name="/respond")
+        answer = g.text_of(chat[-1]["content"])
+        client.close()
+    finally:
+        first.close()
+
+    second = g.launch_app(seed_dirs, data_dir)  # same data dir: nothing is copied over it
+    try:
+        assert second.url != first.url
+        listed = second.container.conversations.list(owner)
+        assert [c.title for c in listed] == [QUESTION]
+        messages = second.container.conversations.messages(owner, listed[0].id)
+        assert [(m.role, m.content) for m in messages] == [("user", QUESTION), ("assistant", answer)]
+        assert messages[1].citations
+        assert [d["source"] for d in second.container.documents.list(owner)] == ["kommuneplan.pdf"]
+        # The knowledge index was reused, not rebuilt.
+        report = second.container.sync_knowledge(show_progress=False)
+        assert report.chunks_embedded == 0 and len(report.unchanged) == len(g.KNOWLEDGE_FILES)
+    finally:
+        second.close()
+
+
+@pytest.fixture(scope="module")
+def app_without_llm(seed_dirs, tmp_path_factory):
+    running = g.launch_app(seed_dirs, tmp_path_factory.mktemp("nollm") / "data",
+                           llm_base_url="http://127.0.0.1:9/v1", llm_model="x", llm_timeout=2)
+    yield running
+    running.close()
+
+
+def test_unreachable_llm_falls_back_to_extractive_answer_with_notice(app_without_llm):
+    client = Client(app_without_llm.url, verbose=False)
+    try:
+        job = client.submit(QUESTION, api_name="/respond")
+        chat, sources, _history, _box = job.result(timeout=120)
+        text = g.text_of(chat[-1]["content"])
+        assert text.startswith("⚠️ Språkmodellen svarte ikke"), text
+        assert "200 000" in text and "[1]" in text  # the extractive answer, with citations
+        assert "delta-i-gnist.md" in sources
+        # The notice is visible while the fallback streams, not only at the end.
+        partials = [g.text_of(out[0][-1]["content"]) for out in job.outputs() if out[0]]
+        assert any(p.startswith("⚠️ Språkmodellen svarte ikke") and p != text for p in partials)
+        owner = f"session:{client.session_hash}"
+        conversation = app_without_llm.container.conversations.list(owner)[0]
+        stored = app_without_llm.container.conversations.messages(owner, conversation.id)[-1]
+        assert stored.mode == "extractive" and stored.notices and "Språkmodellen svarte ikke" in stored.notices[0]
+        # The settings tab says so too.
+        result = client.predict(api_name="/test_connection")
+        assert result.startswith("❌ Fikk ikke kontakt med språkmodellen")
+    finally:
+        client.close()
