@@ -124,6 +124,10 @@ def llama_server_command(model_path, port: int, n_ctx: int = 4096, threads: int 
         "--n_ctx", str(n_ctx),
         "--n_threads", str(threads),
         "--n_threads_batch", str(threads),
+        # Queue concurrent requests instead of the default, which ends the running stream with a
+        # clean [DONE] when another request arrives: one user's question would silently cut
+        # another user's answer short. A client that times out or disconnects is still dropped.
+        "--interrupt_requests", "False",
     ]
 
 

@@ -68,6 +68,9 @@ class ChunkStore:
         self.embeddings = embeddings
         self.name = name
         self._collection = None
+        # Bumped on every write through this object, so caches built on the contents (BM25)
+        # can tell cheaply whether they are stale.
+        self.version = 0
 
     @property
     def _expected_metadata(self) -> dict:
@@ -99,6 +102,7 @@ class ChunkStore:
         except Exception:  # noqa: BLE001 - absent collection: nothing to delete
             pass
         self._collection = None
+        self.version += 1
 
     def count(self) -> int:
         return self.collection.count()
@@ -118,6 +122,7 @@ class ChunkStore:
 
     def delete_source(self, source: str) -> None:
         self.collection.delete(where={"source": source})
+        self.version += 1
 
     def replace_source(self, source: str, chunks: list[Chunk], progress: Callable[[int], None] | None = None) -> None:
         """Embed first, then swap: if embedding fails, the file's old chunks are still there."""
@@ -139,6 +144,7 @@ class ChunkStore:
                     for c in batch
                 ],
             )
+        self.version += 1
 
     def query(self, vector: list[float], k: int) -> list[Hit]:
         if self.count() == 0:

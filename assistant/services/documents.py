@@ -38,9 +38,13 @@ class DocumentService:
         self.settings = settings
         self.client = chroma_client
         self.embeddings = embeddings
+        self._stores: dict[str, ChunkStore] = {}
 
     def store_for(self, owner: str) -> ChunkStore:
-        return ChunkStore(self.client, self.embeddings, user_collection_name(owner))
+        # One object per owner, so its write counter keeps the BM25 cache honest.
+        if owner not in self._stores:
+            self._stores[owner] = ChunkStore(self.client, self.embeddings, user_collection_name(owner))
+        return self._stores[owner]
 
     def _owner_dir(self, owner: str) -> Path:
         return self.settings.uploads_dir / _owner_dir_name(owner)

@@ -18,7 +18,7 @@ RRF_K = 60
 
 @dataclass
 class _LexicalIndex:
-    signature: tuple[int, str]
+    signature: tuple[int, int]
     hits: list[Hit]
     bm25: bm25s.BM25 | None
 
@@ -35,12 +35,13 @@ class LexicalSearch:
         return bm25s.tokenize(texts, stopwords="no", stemmer=self._stemmer, show_progress=False)
 
     def _index_for(self, store: ChunkStore) -> _LexicalIndex:
-        hits = list(store.all_chunks())
-        signature = (len(hits), "|".join(sorted(h.id for h in hits)))
+        # The count catches writes by other processes; the version catches ours (same count).
+        signature = (store.count(), store.version)
         with self._lock:
             cached = self._indexes.get(store.name)
             if cached and cached.signature == signature:
                 return cached
+            hits = list(store.all_chunks())
             bm25 = None
             if hits:
                 bm25 = bm25s.BM25()

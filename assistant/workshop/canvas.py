@@ -406,7 +406,10 @@ def explain_validation_error(exc: ValidationError, lang: Lang = "nb") -> str:
         elif kind == "extra_forbidden":
             what = errors["extra"]
         elif kind == "literal_error":
-            what = errors["literal"].format(expected=ctx.get("expected", ""))
+            expected = str(ctx.get("expected", ""))
+            if lang != "en":
+                expected = expected.replace(" or ", " eller ")
+            what = errors["literal"].format(expected=expected)
         elif kind == "too_long":
             what = errors["too_long"].format(max=ctx.get("max_length", "?"))
         elif kind in ("float_parsing", "float_type", "int_parsing", "int_type"):

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.workshop import solution_bias, texts
 from assistant.workshop.canvas import CLIMATE_PRINCIPLE, Canvas
@@ -261,9 +261,6 @@ def findings_as_dicts(findings: list[Finding]) -> list[dict]:
 # Optional: more findings from a language model
 # ---------------------------------------------------------------------------------------------
 
-_FINDINGS = TypeAdapter(list[Finding])
-
-
 def _message_text(message) -> str:
     content = getattr(message, "content", message)
     if isinstance(content, list):
@@ -299,9 +296,16 @@ def llm_findings(canvas: Canvas, chat_model, prompts_dir: Path | str | None = No
         reply = chat_model.invoke([SystemMessage(system), HumanMessage(json.dumps(data, ensure_ascii=False))])
         value = extract_json(_message_text(reply))
         if isinstance(value, dict):
-            value = value.get("findings", [])
-        findings = _FINDINGS.validate_python(value)
+            value = value.get("findings", [value])
+        if not isinstance(value, list):
+            raise ValueError("expected a list of findings")
     except Exception as exc:  # noqa: BLE001 - the model is optional; its failures must not surface
         log.warning("LLM quality check ignored: %s", exc)
         return []
+    findings = []
+    for item in value:  # keep the valid findings, drop the rest
+        try:
+            findings.append(Finding.model_validate(item))
+        except Exception:  # noqa: BLE001
+            log.info("LLM finding dropped: %r", item)
     return [f.model_copy(update={"source": "llm", "code": f.code or "llm"}) for f in findings[:max_findings]]

@@ -38,6 +38,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["oneline"] = lambda value: " ".join(str(value or "").split())
+    env.filters["nodot"] = lambda value: str(value or "").rstrip(" .")
     return env
 
 

@@ -91,8 +91,9 @@ _FROM_TO = re.compile(
     r"^\s*(?:fra|frå|from)\s*:?\s+(?P<src>.+?)\s*(?:\n\s*|\s+|[,;]\s*)(?:til|to)\s*:?\s+(?P<dst>.+?)\s*$",
     re.IGNORECASE | re.DOTALL,
 )
-_ARROW = re.compile(r"^\s*(?:fra|frå|from)?\s*:?\s*(?P<src>.+?)\s*(?:→|->|=>|⟶)\s*(?:til|to)?\s*:?\s*(?P<dst>.+?)\s*$",
-                    re.IGNORECASE | re.DOTALL)
+_ARROW = re.compile(
+    r"^\s*(?:(?:fra|frå|from)\b\s*:?\s*)?(?P<src>.+?)\s*(?:→|->|=>|⟶)\s*(?:(?:til|to)\b\s*:?\s*)?(?P<dst>.+?)\s*$",
+    re.IGNORECASE | re.DOTALL)
 
 
 def parse_from_to(text: str) -> tuple[str, str] | None:
@@ -350,11 +351,11 @@ _ACTOR_RULES: list[tuple[str, re.Pattern]] = [
                             r"virksomhet\w*|butikk\w*|handel\w*|handelsstand\w*|gründer\w*|grunder\w*|reiseliv\w*|"
                             r"hotell\w*|\bas\b|business\w*|compan(y|ies)|shops?|retail\w*|employers?|industri\w*|"
                             r"entrepreneur\w*|landbruk\w*|bønder|bonde|farmers?|utbygger\w*|developer\w*)", re.I)),
-    ("volunteers", re.compile(r"(frivillig\w*|lag og forening\w*|\blag\b|forening\w*|idrettslag\w*|sanitet\w*|"
-                              r"volunteer\w*|clubs?|associations?|\bsports? club)", re.I)),
     ("residents", re.compile(r"(innbygg\w*|beboer\w*|bebuar\w*|velforening\w*|grendelag\w*|grendeutval\w*|"
                              r"tilflytt\w*|hyttefolk|hytteeier\w*|eldre(råd\w*)?|pensjonist\w*|familie\w*|"
                              r"residents?|citizens?|locals?|inhabitants?|neighbours?|seniors?|families)", re.I)),
+    ("volunteers", re.compile(r"(frivillig\w*|lag og forening\w*|\blag\b|forening\w*|idrettslag\w*|sanitet\w*|"
+                              r"volunteer\w*|clubs?|associations?|\bsports? club)", re.I)),
 ]
 
 

@@ -61,6 +61,10 @@ class MemoryStore:
         self.name = name
         self.hits = hits
         self.reads = 0
+        self.version = 0
+
+    def count(self) -> int:
+        return len(self.hits)
 
     def all_chunks(self):
         self.reads += 1
@@ -111,6 +115,7 @@ def test_bm25_index_is_rebuilt_only_when_contents_change(store):
     first_index = search._indexes["mem"]
     search.search(store, "tare", k=3)
     assert search._indexes["mem"] is first_index
+    assert store.reads == 1  # the contents are read once, not on every query
     store.hits = [*store.hits, hit("ny", text="Et nytt stølsbakeri på fjellet.")]
     assert ids(search.search(store, "stølsbakeri", k=3)) == ["ny"]
     assert search._indexes["mem"] is not first_index

@@ -1,0 +1,231 @@
+"""Rule parsing of free-text answers (no language model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.workshop.parsing import (
+    ParseProblem,
+    classify_actor,
+    classify_evidence,
+    merge_actors,
+    normalize_hkv,
+    parse_actors,
+    parse_answer,
+    parse_evidence,
+    parse_from_to,
+    parse_hkv,
+    parse_percent,
+    parse_personas,
+    parse_principles,
+    parse_target_groups,
+    parse_yes_no,
+    split_items,
+)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("- Unge voksne\n- Barnefamilier\n* Pendlere", ["Unge voksne", "Barnefamilier", "Pendlere"]),
+    ("1. Lite penger\n2) Eiere som ikke vil leie ut\n3. Lang reisevei", ["Lite penger", "Eiere som ikke vil leie ut", "Lang reisevei"]),
+    ("• fjellet\n• dugnadskultur", ["fjellet", "dugnadskultur"]),
+    ("tomme lokaler; kommunal tomt; aktiv næringsforening", ["tomme lokaler", "kommunal tomt", "aktiv næringsforening"]),
+    ("Unge voksne, barnefamilier og pendlere", ["Unge voksne", "barnefamilier", "pendlere"]),
+    ("young adults, families and commuters", ["young adults", "families", "commuters"]),
+    ("Butikker legger ned. Unge flytter ut.", ["Butikker legger ned", "Unge flytter ut"]),
+    ("naturen\n\nfolka\n", ["naturen", "folka"]),
+    ("A\nA\na", ["A"]),
+    ("", []),
+    ("   ", []),
+])
+def test_split_items(text, expected):
+    assert split_items(text) == expected
+
+
+def test_split_items_keeps_a_sentence_with_a_comma_whole():
+    text = "Sentrum er tomt etter klokka fire fordi butikkene stenger, og det er ingen kafeer eller benker"
+    assert split_items(text) == [text]
+
+
+def test_plain_and_is_not_split():
+    assert split_items("Plan og næring") == ["Plan og næring"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Fra lav sentrumsaktivitet til stedsidentitet som utgangspunkt for fremtidens bolig- og næringsmodeller",
+     ("lav sentrumsaktivitet", "stedsidentitet som utgangspunkt for fremtidens bolig- og næringsmodeller")),
+    ("Frå fråflytting til Noregs første digitale tilflyttingskommune",
+     ("fråflytting", "Noregs første digitale tilflyttingskommune")),
+    ("From skills shortage to cornerstone industry as a starting point.",
+     ("skills shortage", "cornerstone industry as a starting point")),
+    ("«Fra kompetansemangel til hjørnesteinsindustri»", ("kompetansemangel", "hjørnesteinsindustri")),
+    ("Fra: tomt sentrum\nTil: levende møteplass", ("tomt sentrum", "levende møteplass")),
+    ("fraflytting → tilflytting", ("fraflytting", "tilflytting")),
+    ("Fra tomme lokaler -> til et levende torg", ("tomme lokaler", "et levende torg")),
+])
+def test_parse_from_to(text, expected):
+    assert parse_from_to(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "Vi vil ha et levende sentrum", "Fra og med i dag"])
+def test_parse_from_to_without_a_pair(text):
+    assert parse_from_to(text) is None
+
+
+@pytest.mark.parametrize("text, lang, expected", [
+    ("gjøre sentrum levende for unge voksne", "nb", "Hvordan kan vi gjøre sentrum levende for unge voksne?"),
+    ("Hvordan kan vi gjøre sentrum levende.", "nb", "Hvordan kan vi gjøre sentrum levende?"),
+    ("hvordan kan vi gjøre sentrum levende???", "nb", "Hvordan kan vi gjøre sentrum levende?"),
+    ("Hvordan skal vi få unge til å bli", "nb", "Hvordan kan vi få unge til å bli?"),
+    ("HKV: få unge til å bli", "nb", "Hvordan kan vi få unge til å bli?"),
+    ("Få unge til å bli", "nn", "Korleis kan vi få unge til å bli?"),
+    ("korleis kan vi få unge til å bli", "nn", "Korleis kan vi få unge til å bli?"),
+    ("Korleis få unge vaksne til å flytte heim", "nn", "Korleis kan vi få unge vaksne til å flytte heim?"),
+    ("make the centre lively for young adults", "en", "How might we make the centre lively for young adults?"),
+    ("How can we make the centre lively", "en", "How might we make the centre lively?"),
+    ("how might we help commuters stay", "en", "How might we help commuters stay?"),
+    ("- å gjøre torget til en møteplass", "nb", "Hvordan kan vi gjøre torget til en møteplass?"),
+])
+def test_normalize_hkv(text, lang, expected):
+    assert normalize_hkv(text, lang) == expected
+
+
+def test_normalize_hkv_keeps_proper_nouns():
+    assert normalize_hkv("Vang sentrum bli et sted for unge", "nb", ["Vang"]) == \
+        "Hvordan kan vi Vang sentrum bli et sted for unge?"
+    assert normalize_hkv("gjøre SSB-tallene kjent", "nb") == "Hvordan kan vi gjøre SSB-tallene kjent?"
+
+
+def test_parse_hkv_splits_several_questions():
+    text = "Hvordan kan vi få unge til å bli? Hvordan kan vi trekke hyttefolk til sentrum?\n- hjelpe pendlere"
+    assert parse_hkv(text, "nb") == [
+        "Hvordan kan vi få unge til å bli?",
+        "Hvordan kan vi trekke hyttefolk til sentrum?",
+        "Hvordan kan vi hjelpe pendlere?",
+    ]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("25 %", 25.0), ("25%", 25.0), ("30 prosent", 30.0), ("20-30 %", 25.0), ("20–30 %", 25.0),
+    ("0,25 stilling", 25.0), ("0.2 FTE", 20.0), ("en kvart stilling", 25.0), ("ei kvart stilling", 25.0),
+    ("halv stilling", 50.0), ("tjue prosent", 20.0), ("30", 30.0), ("0,3", 30.0),
+    ("Ca. 20 prosent av en stilling fra februar", 20.0), ("a quarter of a position", 25.0),
+    ("twenty percent", 20.0), ("12,5 %", 12.5),
+])
+def test_parse_percent(text, expected):
+    assert parse_percent(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["", "ingen", "vet ikke ennå", "250 %"])
+def test_parse_percent_none(text):
+    assert parse_percent(text) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ja", True), ("ja, men bare muntlig", True), ("Jepp", True), ("Selvsagt", True), ("Sjølvsagt", True),
+    ("Yes", True), ("Yes, in April", True), ("of course", True),
+    ("Fylkeskommunen er orientert", True), ("Vi har informert regionalavdelinga", True),
+    ("Formannskapet vedtok i mai", True),
+    ("Nei", False), ("nei, ikke ennå", False), ("Ikke ennå", False), ("Ikkje enno", False), ("Enno ikkje", False),
+    ("No", False), ("Not yet", False), ("We have not informed them", False), ("Vi har ikkje orientert dei", False),
+    ("Vi mangler vedtak", False),
+    ("No har vi eit vedtak i formannskapet", True),
+    ("Vet ikke", None), ("Veit ikkje", None), ("kanskje", None), ("", None), ("Møte i april", None),
+])
+def test_parse_yes_no(text, expected):
+    assert parse_yes_no(text) is expected
+
+
+def test_parse_evidence_classifies_kinds():
+    items = parse_evidence(
+        "SSB: folketallet har gått ned 8 % siden 2012\n"
+        "Innbyggerundersøkelsen 2023 viste at 60 % savner en kafé\n"
+        "Kommuneplanens samfunnsdel peker på sentrum\n"
+        "Vi prøvde en pop-up-butikk i 2021\n"
+        "Ordføreren hører det ofte"
+    )
+    assert [e.kind for e in items] == ["statistics", "survey", "plan", "tried", "other"]
+    assert items[0].text == "folketallet har gått ned 8 % siden 2012"  # "SSB:" is read as the label
+    assert classify_evidence("We tried a shuttle bus in 2019") == "tried"
+    assert classify_evidence("Resident survey: 6 in 10 miss a café") == "survey"
+
+
+def test_parse_target_groups_with_and_without_needs():
+    groups = parse_target_groups("Unge voksne: møteplasser, jobb med kolleger\nBarnefamilier – trygg skolevei")
+    assert [(g.name, g.needs) for g in groups] == [
+        ("Unge voksne", ["møteplasser", "jobb med kolleger"]),
+        ("Barnefamilier", ["trygg skolevei"]),
+    ]
+    plain = parse_target_groups("unge voksne, barnefamilier og hyttefolk")
+    assert [g.name for g in plain] == ["unge voksne", "barnefamilier", "hyttefolk"]
+    assert all(g.needs == [] for g in plain)
+
+
+def test_parse_personas_labelled_and_loose():
+    text = (
+        "Navn: Sara\nAlder: 27, sykepleier\nEn dag i livet: Jobber turnus.\n"
+        "Motivasjoner: natur, venner\nFrustrasjoner: ingen steder å gå etter jobb\n\n"
+        "Ola, 17 år, elev\nTar bussen hjem klokka tre og spiller på nett.\n\n"
+        "Name: Amir\nRole: engineer\nMotivations: climbing\n\n"
+        "Fjerde person som er for mye"
+    )
+    personas = parse_personas(text)
+    assert len(personas) == 3
+    sara, ola, amir = personas
+    assert (sara.name, sara.age_role, sara.day_in_life) == ("Sara", "27, sykepleier", "Jobber turnus.")
+    assert sara.motivations == ["natur", "venner"] and sara.frustrations == ["ingen steder å gå etter jobb"]
+    assert (ola.name, ola.age_role) == ("Ola", "17 år, elev")
+    assert ola.day_in_life == "Tar bussen hjem klokka tre og spiller på nett."
+    assert (amir.name, amir.age_role, amir.motivations) == ("Amir", "engineer", ["climbing"])
+
+
+def test_parse_actors_with_categories_and_attribute():
+    actors = parse_actors(
+        "Næringsforeningen – kjenner butikkeierne\nUngdomsrådet: vet hva unge savner\nFylkeskommunen\n"
+        "Velforeningen\nFrivillige lag og foreninger\nOrdføreren\nPlanavdelingen – sentrumsplanen",
+        "knows",
+    )
+    assert [(a.name, a.category) for a in actors] == [
+        ("Næringsforeningen", "business"), ("Ungdomsrådet", "youth"), ("Fylkeskommunen", "county_council"),
+        ("Velforeningen", "residents"), ("Frivillige lag og foreninger", "volunteers"),
+        ("Ordføreren", "internal_political"), ("Planavdelingen", "internal_plan"),
+    ]
+    assert actors[0].knows == "kjenner butikkeierne" and actors[2].knows == ""
+    assert classify_actor("Local shops") == "business" and classify_actor("Youth council") == "youth"
+
+
+def test_merge_actors_by_name():
+    first = parse_actors("Næringsforeningen – kjenner butikkene", "knows")
+    second = parse_actors("næringsforeningen – kan skaffe lokaler\nUngdomsrådet", "contributes")
+    merged = merge_actors(first, second)
+    assert [a.name for a in merged] == ["Næringsforeningen", "Ungdomsrådet"]
+    assert merged[0].knows == "kjenner butikkene" and merged[0].contributes == "kan skaffe lokaler"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Sett innbyggerne i sentrum: fordi løsningen må starte med folk\nKlima og miljø – bruke det som finnes\n4",
+     [("Sett innbyggerne i sentrum", "løsningen må starte med folk"),
+      ("Prioriter klima og miljø", "bruke det som finnes"),
+      ("Vektlegg inkludering og samskaping", "")]),
+    ("1, 3 og 4", [("Sett innbyggerne i sentrum", ""), ("Prioriter klima og miljø", ""),
+                   ("Vektlegg inkludering og samskaping", "")]),
+    ("Tenk heilheitleg fordi alt heng saman", [("Tenk helhetlig", "alt heng saman")]),
+    ("Open data because others can build services", [("Del og ta i bruk åpne data", "others can build services")]),
+])
+def test_parse_principles(text, expected):
+    assert [(p.name, p.why) for p in parse_principles(text)] == expected
+
+
+def test_parse_answer_dispatch_and_problems():
+    assert parse_answer("list", "a; b") == ["a", "b"]
+    assert parse_answer("text", "  Et  sentrum \n\n  for alle ") == "Et sentrum\n\nfor alle"
+    assert parse_answer("percent", "25 %") == 25.0
+    assert parse_answer("yesno", "ja") is True
+    assert parse_answer("hkv", "få unge til å bli", "nn") == ["Korleis kan vi få unge til å bli?"]
+    assert parse_answer("actors:contributes", "Bygdelaget – dugnad")[0].contributes == "dugnad"
+    for kind, text in (("from_to", "et levende sentrum"), ("percent", "mye"), ("yesno", "tja"),
+                       ("principles", "ha det gøy")):
+        with pytest.raises(ParseProblem) as problem:
+            parse_answer(kind, text)
+        assert str(problem.value) == kind.split(":")[0]
+    with pytest.raises(ValueError):
+        parse_answer("nonsense", "x")
