@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test test-fast test-llm system-deps local-model bench bench-llm eval clean
+.PHONY: install run test test-fast test-llm system-deps axe local-model bench bench-llm eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,11 +23,18 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
+# axe-core (WCAG checks injected into the page by the browser tests), from npm into .cache/axe.
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --prefix .cache/axe axe-core@4 --no-audit --no-fund --silent
+
+axe: $(AXE)
+
 run: install
 	$(PY) app.py
 
 # Unit, integration and browser tests (not the slow local-LLM tier).
-test: install system-deps
+test: install system-deps axe
 	$(PY) -m pytest -m "not llm" tests
 
 test-fast: install

@@ -175,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     feedback = sub.add_parser("feedback-export", help="Eksporter tilbakemeldinger (for administratorer).")
     feedback.add_argument("--out", help="Skriv til fil i stedet for skjermen.")
     feedback.set_defaults(func=cmd_feedback_export)
+
+    from assistant.cli_workshop import register as register_workshop
+
+    register_workshop(sub)
     return parser
 
 

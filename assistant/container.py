@@ -18,6 +18,7 @@ from assistant.services.documents import DocumentService
 from assistant.services.ingest import IngestReport, IngestService
 from assistant.services.retrieval import Retriever
 from assistant.settings import Settings
+from assistant.workshop.service import WorkshopService
 
 
 class Container:
@@ -59,6 +60,12 @@ class Container:
     @cached_property
     def conversations(self) -> ConversationService:
         return ConversationService(self.settings.database_path)
+
+    @cached_property
+    def workshop(self) -> WorkshopService:
+        return WorkshopService.from_settings(
+            self.settings, search=self.retriever.search, chat_model=self.answer_service.chat_model
+        )
 
     def sync_knowledge(self, extra_paths=(), show_progress: bool = True) -> IngestReport:
         return self.knowledge_ingest.sync([self.settings.knowledge_dir, *extra_paths], show_progress=show_progress)

@@ -264,7 +264,7 @@ def build_app(container: Container) -> gr.Blocks:
                         export_file = gr.File(label=i18n("ask.export_file"), visible=False, interactive=False)
 
             with gr.Tab(i18n("tab.workshop"), id="workshop"):
-                build_workshop_tab(container, owner, i18n)
+                workshop_list, workshops_for = build_workshop_tab(container, owner, i18n)
 
             with gr.Tab(i18n("tab.documents"), id="documents"):
                 gr.Markdown(i18n("docs.help"))
@@ -291,7 +291,8 @@ def build_app(container: Container) -> gr.Blocks:
 
         # -- wiring ----------------------------------------------------------------------------
         demo.load(on_load, [browser_owner],
-                  [owner, browser_owner, conversation_id, chatbot, sources, history, doc_table, doc_choice])
+                  [owner, browser_owner, conversation_id, chatbot, sources, history, doc_table, doc_choice]
+                  ).then(workshops_for, [owner], [workshop_list])
         ask_outputs = [chatbot, sources, conversation_id, history, last_answer, question]
         send.click(respond, [question, owner, conversation_id], ask_outputs, api_name="respond",
                    concurrency_limit=settings.chat_concurrency)

@@ -1,13 +1,315 @@
-"""The workshop tab (guided problem work, canvas, checks, drafts)."""
+"""The workshop tab: guided chat beside a live canvas, progress, quality check, similar cases,
+drafts and JSON export/import. Only calls WorkshopService; all state is keyed by owner."""
 
 from __future__ import annotations
 
+import functools
+import tempfile
+from pathlib import Path
+from typing import Any
+
 import gradio as gr
 
+from assistant.workshop import critic, drafts
+from assistant.workshop.canvas import Canvas, Principle, principle_label
+from assistant.workshop.service import WorkshopError, WorkshopService, field_value
+from assistant.workshop.store import CanvasNotFound
 
-def build_workshop_tab(container, owner, i18n) -> None:
-    gr.Markdown("Verkstedet kommer snart.")
+STATUS_ICON = {"done": "✅", "skipped": "⏭️", "current": "➡️", "todo": "⬜"}
+DRAFT_KINDS = [("Utfordring", "challenge"), ("Søknadsutkast", "application"), ("Designbrief", "brief"),
+               ("Verkstedplan", "workshop-plan")]
+DRAFT_LANGUAGES = [("Bokmål", "nb"), ("Nynorsk", "nn"), ("English", "en")]
+SEVERITY_ICON = {"mangler": "❌", "advarsel": "⚠️", "info": "💡"}
+
+
+def _text(value: Any, lang: str) -> str:
+    """A canvas value as the plain text a user would type to set it."""
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, bool):
+        return {"nb": "ja", "nn": "ja", "en": "yes"}[lang] if value else {"nb": "nei", "nn": "nei", "en": "no"}[lang]
+    if isinstance(value, float):
+        return f"{value:g} %"
+    if isinstance(value, list):
+        return "\n".join(f"- {_item(v, lang)}" for v in value)
+    if hasattr(value, "model_dump"):
+        return "; ".join(f"{k}: {v}" for k, v in value.model_dump().items() if v not in (None, "", []))
+    return str(value)
+
+
+def _item(value: Any, lang: str) -> str:
+    if isinstance(value, Principle):
+        name = principle_label(value.name, lang)
+        return f"{name}: {value.why}" if value.why else name
+    if hasattr(value, "model_dump"):
+        data = {k: v for k, v in value.model_dump().items() if v not in (None, "", [])}
+        head = data.pop("name", None) or data.pop("text", "")
+        rest = "; ".join(f"{', '.join(v) if isinstance(v, list) else v}" for v in data.values())
+        return f"{head} ({rest})" if rest else str(head)
+    return str(value)
+
+
+def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
+    """The live canvas: every step's questions with what has been captured so far."""
+    lang = canvas.language
+    progress = service.progress(canvas.owner, canvas.id)
+    status = {s["id"]: s["status"] for s in progress.steps}
+    lines = [f"**{canvas.municipality or '–'}** · {progress.percent} %"]
+    for step in service.steps(lang):
+        lines.append(f"\n#### {STATUS_ICON[status[step.id]]} {step.number}. {step.title}")
+        for question in step.questions:
+            for path in question.fields or [question.key]:
+                try:
+                    shown = _text(field_value(canvas, path), lang)
+                except (AttributeError, KeyError, TypeError):
+                    continue
+                lines.append(f"- _{question.text}_  \n  {shown.replace(chr(10), '  ' + chr(10) + '  ') if shown else '–'}")
+    if canvas.solution_ideas:
+        lines.append("\n#### 💡 " + {"nb": "Løsningsideer (parkert til senere)", "nn": "Løysingsidear (parkerte til seinare)",
+                                     "en": "Solution ideas (parked for later)"}[lang])
+        lines += [f"- {idea}" for idea in canvas.solution_ideas]
+    return "\n".join(lines)
+
+
+def progress_markdown(service: WorkshopService, canvas: Canvas) -> str:
+    progress = service.progress(canvas.owner, canvas.id)
+    items = [f"{STATUS_ICON[s['status']]} {s['number']}. {s['title']}" for s in progress.steps]
+    return f"**{progress.percent} %**\n\n" + "  \n".join(items)
+
+
+def findings_markdown(findings: list[critic.Finding]) -> str:
+    if not findings:
+        return "✅ Ingen funn: lerretet oppfyller sjekkene."
+    return "\n".join(f"- {SEVERITY_ICON.get(f.severity, '')} **{f.severity}** · {f.criterion} (`{f.field}`): {f.message}"
+                     for f in findings)
+
+
+def similar_markdown(cases) -> str:
+    if not cases:
+        return "Fant ingen lignende caser i kunnskapsbasen ennå. Skriv mer om problemet."
+    blocks = []
+    for n, case in enumerate(cases, start=1):
+        parts = [f"**[{n}] {case.municipality} ({case.round})** – {case.title}"]
+        if case.reframing:
+            parts.append(f"Fra … til …: {case.reframing}")
+        if case.concept:
+            parts.append(f"Konsept: {case.concept}")
+        if case.jury:
+            parts.append(f"Juryen la vekt på: {case.jury}")
+        parts.append(f"Kilde: `{case.source}` ({case.locator})")
+        blocks.append("  \n".join(parts))
+    return "\n\n".join(blocks)
 
 
 def privacy_hooks(container):
-    return (lambda owner: {}), (lambda owner: None)
+    """Export and delete a user's workshops together with the rest of their data."""
+    service: WorkshopService = container.workshop
+    def export(owner: str) -> dict:
+        return {"workshops": [canvas.model_dump(mode="json") for canvas in service.store.export_all(owner)]}
+
+    return export, service.delete_all
+
+
+def build_workshop_tab(container, owner: gr.State, i18n):
+    from assistant.ui.app import ensure_owner
+
+    service: WorkshopService = container.workshop
+    exports_dir = container.settings.data_dir / "exports"
+    canvas_id = gr.State(None)
+
+    def choices(user: str):
+        return [(f"{c.municipality or '–'}: {c.raw_problem[:50]} ({c.completed}/{c.total})", c.id) for c in service.list(user)]
+
+    def field_choices(canvas: Canvas):
+        return [(f"{step.number}. {q.text}", path) for step in service.steps(canvas.language)
+                for q in step.questions for path in (q.fields or [q.key]) if "." not in path or path.split(".")[0] in
+                ("need", "forankring", "resident_input")]
+
+    def panels(canvas: Canvas):
+        return (canvas_markdown(service, canvas), progress_markdown(service, canvas),
+                gr.update(choices=[(s.title, s.id) for s in service.steps(canvas.language)], value=canvas.current_step),
+                gr.update(choices=field_choices(canvas), value=None))
+
+    def reply_outputs(user, reply, chat):
+        chat = chat + [{"role": "assistant", "content": reply.message}]
+        return (reply.canvas.id, chat, *panels(reply.canvas), gr.update(choices=choices(user), value=reply.canvas.id))
+
+    def guard(handler):
+        """Service errors become visible messages; the canvas on disk is untouched.
+        functools.wraps keeps the signature, which Gradio reads to pass ``request``."""
+        @functools.wraps(handler)
+        def wrapped(*args, **kwargs):
+            try:
+                return handler(*args, **kwargs)
+            except CanvasNotFound as error:
+                raise gr.Error("Fant ikke verkstedet. Velg et av dine verksteder eller start et nytt.") from error
+            except WorkshopError as error:
+                raise gr.Error(str(error)) from error
+        return wrapped
+
+    @guard
+    def start(municipality, problem, user, request: gr.Request = None):
+        user = ensure_owner(user, request)
+        if not (problem or "").strip():
+            raise WorkshopError("Skriv problemet med dine egne ord før du starter.")
+        canvas = service.start(user, municipality or "", problem)
+        reply = service.current(user, canvas.id)
+        return reply_outputs(user, reply, [{"role": "user", "content": problem}])
+
+    @guard
+    def resume(selected, user, request: gr.Request = None):
+        user = ensure_owner(user, request)
+        if not selected:
+            return None, [], "", "", gr.update(), gr.update(), gr.update()
+        reply = service.current(user, selected)
+        return reply_outputs(user, reply, [])
+
+    @guard
+    def answer(text, selected, chat, user, request: gr.Request = None):
+        user = ensure_owner(user, request)
+        if not selected:
+            raise WorkshopError("Start et verksted eller velg et du har fra før.")
+        if not (text or "").strip():
+            raise WorkshopError("Skriv et svar, eller trykk «Hopp over steget».")
+        reply = service.submit(user, selected, text)
+        return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": text}]))
+
+    @guard
+    def skip(selected, chat, user, request: gr.Request = None):
+        user = ensure_owner(user, request)
+        if not selected:
+            raise WorkshopError("Start et verksted først.")
+        return reply_outputs(user, service.skip(user, selected), chat or [])
+
+    @guard
+    def goto(step_id, selected, chat, user, request: gr.Request = None):
+        user = ensure_owner(user, request)
+        if not selected or not step_id:
+            return (selected, chat, gr.update(), gr.update(), gr.update(), gr.update(), gr.update())
+        return reply_outputs(user, service.goto(user, selected, step_id), chat or [])
+
+    def show_field(path, selected, user, request: gr.Request = None):
+        user = ensure_owner(user, request)
+        if not selected or not path:
+            return ""
+        canvas = service.get(user, selected)
+        return _text(field_value(canvas, path), canvas.language)
+
+    @guard
+    def save_field(path, value, selected, user, request: gr.Request = None):
+        user = ensure_owner(user, request)
+        if not selected or not path:
+            raise WorkshopError("Velg feltet du vil endre.")
+        canvas = service.update_field(user, selected, path, value)
+        gr.Info("Feltet er lagret.")
+        return canvas_markdown(service, canvas), progress_markdown(service, canvas)
+
+    @guard
+    def check(selected, user, request: gr.Request = None):
+        user = ensure_owner(user, request)
+        if not selected:
+            raise WorkshopError("Start et verksted først.")
+        return findings_markdown(service.check(user, selected, use_llm=service.chat_model is not None)), \
+            similar_markdown(service.similar(user, selected, k=3))
+
+    @guard
+    def draft_markdown(selected, kind, lang, user, request: gr.Request = None):
+        user = ensure_owner(user, request)
+        if not selected:
+            raise WorkshopError("Start et verksted først.")
+        return service.draft(user, selected, kind, fmt="md", language=lang)
+
+    @guard
+    def draft_docx(selected, kind, lang, user, request: gr.Request = None):
+        user = ensure_owner(user, request)
+        if not selected:
+            raise WorkshopError("Start et verksted først.")
+        canvas = service.get(user, selected)
+        exports_dir.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(dir=exports_dir)) / drafts.filename(canvas, kind, "docx")
+        service.draft(user, selected, kind, fmt="docx", language=lang, path=path)
+        return gr.update(value=str(path), visible=True)
+
+    @guard
+    def export_json(selected, user, request: gr.Request = None):
+        user = ensure_owner(user, request)
+        if not selected:
+            raise WorkshopError("Start et verksted først.")
+        exports_dir.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(dir=exports_dir)) / "gnist-lerret.json"
+        path.write_text(service.export_json(user, selected), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
+
+    @guard
+    def import_json(file, user, request: gr.Request = None):
+        user = ensure_owner(user, request)
+        if not file:
+            raise WorkshopError("Velg en JSON-fil med et lerret.")
+        try:
+            canvas = service.import_json(user, Path(file if isinstance(file, str) else file.name).read_bytes())
+        except ValueError as error:  # CanvasImportError carries a user-facing message
+            raise WorkshopError(str(error)) from error
+        reply = service.current(user, canvas.id)
+        return reply_outputs(user, reply, [])
+
+    gr.Markdown("Bruk mest tid på problemet: 55 minutter på problemet, 5 på løsningen. "
+                "Assistenten leder deg ett steg om gangen, og alt du skriver lagres i lerretet ditt.")
+    with gr.Row():
+        with gr.Column(scale=3):
+            with gr.Group():
+                municipality = gr.Textbox(label=i18n("ws.municipality"), lines=1, elem_id="ws-municipality")
+                problem = gr.Textbox(label=i18n("ws.problem"), lines=2, elem_id="ws-problem")
+                start_button = gr.Button(i18n("ws.start"), variant="primary", elem_id="ws-start")
+            workshops = gr.Dropdown(label=i18n("ws.list"), choices=[], value=None, elem_id="ws-list")
+            chat = gr.Chatbot(label=i18n("ws.chat"), height=420, elem_id="ws-chat", buttons=[])
+            reply_box = gr.Textbox(label=i18n("ws.input"), lines=3, elem_id="ws-answer")
+            with gr.Row():
+                send = gr.Button(i18n("ws.send"), variant="primary", elem_id="ws-send")
+                skip_button = gr.Button(i18n("ws.skip"), elem_id="ws-skip")
+            step_choice = gr.Dropdown(label=i18n("ws.goto"), choices=[], value=None, elem_id="ws-goto")
+        with gr.Column(scale=2):
+            gr.Markdown("### " + "Fremdrift")
+            progress = gr.Markdown(elem_id="ws-progress")
+            with gr.Accordion(label=i18n("ws.canvas"), open=True):
+                canvas_view = gr.Markdown(elem_id="ws-canvas")
+                field = gr.Dropdown(label=i18n("ws.field"), choices=[], value=None, elem_id="ws-field")
+                value = gr.Textbox(label=i18n("ws.value"), lines=3, elem_id="ws-value")
+                save = gr.Button(i18n("ws.save_field"), elem_id="ws-save-field")
+            with gr.Accordion(label=i18n("ws.check"), open=False):
+                check_button = gr.Button(i18n("ws.check"), elem_id="ws-check")
+                findings = gr.Markdown(elem_id="ws-findings")
+                gr.Markdown("#### " + "Lignende Gnist-caser")
+                similar = gr.Markdown(elem_id="ws-similar")
+            with gr.Accordion(label=i18n("ws.draft_kind"), open=False):
+                kind = gr.Radio(DRAFT_KINDS, value="challenge", label=i18n("ws.draft_kind"), elem_id="ws-kind")
+                draft_lang = gr.Radio(DRAFT_LANGUAGES, value="nb", label=i18n("ws.draft_lang"))
+                with gr.Row():
+                    make_md = gr.Button(i18n("ws.draft_md"), elem_id="ws-draft-md")
+                    make_docx = gr.Button(i18n("ws.draft_docx"), elem_id="ws-draft-docx")
+                draft_text = gr.Markdown(elem_id="ws-draft")
+                draft_file = gr.File(label=i18n("ws.draft_file"), visible=False, interactive=False, elem_id="ws-docx")
+            with gr.Accordion(label=i18n("ws.export_json"), open=False):
+                export_button = gr.Button(i18n("ws.export_json"))
+                export_file = gr.File(label=i18n("ws.export_json"), visible=False, interactive=False)
+                import_file = gr.File(label=i18n("ws.import_json"), file_types=[".json"], type="filepath")
+
+    panel_outputs = [canvas_id, chat, canvas_view, progress, step_choice, field, workshops]
+    start_button.click(start, [municipality, problem, owner], panel_outputs, api_name="workshop_start")
+    workshops.input(resume, [workshops, owner], panel_outputs, api_name="workshop_resume")
+    send.click(answer, [reply_box, canvas_id, chat, owner], [reply_box, *panel_outputs], api_name="workshop_answer")
+    reply_box.submit(answer, [reply_box, canvas_id, chat, owner], [reply_box, *panel_outputs], api_name=False)
+    skip_button.click(skip, [canvas_id, chat, owner], panel_outputs, api_name="workshop_skip")
+    step_choice.input(goto, [step_choice, canvas_id, chat, owner], panel_outputs, api_name="workshop_goto")
+    field.input(show_field, [field, canvas_id, owner], [value])
+    save.click(save_field, [field, value, canvas_id, owner], [canvas_view, progress], api_name="workshop_save_field")
+    check_button.click(check, [canvas_id, owner], [findings, similar], api_name="workshop_check")
+    make_md.click(draft_markdown, [canvas_id, kind, draft_lang, owner], [draft_text], api_name="workshop_draft")
+    make_docx.click(draft_docx, [canvas_id, kind, draft_lang, owner], [draft_file], api_name="workshop_draft_docx")
+    export_button.click(export_json, [canvas_id, owner], [export_file], api_name="workshop_export")
+    import_file.upload(import_json, [import_file, owner], panel_outputs, api_name="workshop_import")
+
+    def list_for(user: str):
+        """Run after the page has resolved the owner: the user's workshops, for resuming."""
+        return gr.update(choices=choices(user), value=None)
+
+    return workshops, list_for

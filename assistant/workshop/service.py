@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 
 SKIP_WORDS = {
     "hopp over", "hopp", "neste", "skip", "next", "pass", "vet ikke", "veit ikkje", "veit ikke", "vet ikkje",
-    "don't know", "dont know", "i don't know", "ingen anelse", "-", "–", "?", "hopp over dette", "skip this",
+    "don't know", "dont know", "i don't know", "ingen anelse", "-", "–", "hopp over dette", "skip this",
 }
 # Answers that mean "none" for a list question ("Søker dere sammen med andre kommuner?" "Nei").
 _NONE_ANSWER = re.compile(r"^\s*(nei|no|ingen|inga|none|nobody|ingen andre|ingen foreløpig|ikke nå|ikkje no)\s*[.!]?\s*$",
@@ -145,6 +145,11 @@ class WorkshopService:
         self.chat_model = chat_model
         self._detect_language = detect_language
 
+    @classmethod
+    def from_settings(cls, settings, search: Callable | None = None, chat_model=None) -> WorkshopService:
+        """The service on ``settings.database_path`` with the texts in ``settings.prompts_dir``."""
+        return cls(CanvasStore(settings.database_path), settings.prompts_dir, search=search, chat_model=chat_model)
+
     # -- texts ------------------------------------------------------------------------------
 
     def _msg(self, key: str, lang: str, **values) -> str:
@@ -228,6 +233,8 @@ class WorkshopService:
                     feedback.append(self._msg("bias_parked", lang, phrase=bias[0].phrase))
         elif canvas.current_step is not None:
             feedback.append(self._msg("welcome_back", lang))
+        else:
+            feedback.append(self._msg("finished", lang))
         return self._reply(canvas, feedback, entered=True, bias=bias)
 
     def submit(self, owner: str, canvas_id: str, text: str) -> Reply:

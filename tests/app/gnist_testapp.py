@@ -17,7 +17,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from assistant.settings import REPO_ROOT, Settings
+
+# Gradio's own queue code trips pandas 3 deprecations on every event; not ours to fix.
+QUIET_GRADIO_WARNINGS = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword):Warning")
 
 KNOWLEDGE_FILES = [
     "programmet/delta-i-gnist.md",

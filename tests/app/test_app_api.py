@@ -11,14 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 from gradio_client import handle_file
+from gradio_client.exceptions import AppError
 
 import gnist_testapp as g
 
-pytestmark = [
-    pytest.mark.integration,
-    # Gradio's own queue code trips pandas 3 deprecations; not ours to fix.
-    pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword):Warning"),
-]
+pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
 
 COST_QUESTION = "Hva koster det å delta i Gnist?"
 MARKER = re.compile(r"\[(\d+)\]")
@@ -247,9 +244,14 @@ def test_users_cannot_see_each_others_documents_or_conversations(app, client_for
     assert {c["id"] for c in data_a["conversations"]} == alice_ids
     assert [d["source"] for d in data_a["documents"]] == ["kommuneplan.pdf"]
 
-    # Bob cannot open Alice's conversation even with its id.
-    _conv, chat, sources = bob.predict(next(iter(alice_ids)), api_name="/select_conversation")
-    assert chat == [] and "kommuneplan.pdf" not in sources
+    # Bob cannot open Alice's conversation even with its id: Gradio refuses a value outside his own
+    # history list, and the store answers only for the owner.
+    alice_id = next(iter(alice_ids))
+    with pytest.raises(AppError, match="not in the list of choices"):
+        bob.predict(alice_id, api_name="/select_conversation")
+    conversations = app.container.conversations
+    assert conversations.get(owner_of(bob), alice_id) is None
+    assert conversations.messages(owner_of(bob), alice_id) == []
 
 
 # -- export and feedback --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from gradio_client import Client, handle_file
 
 import gnist_testapp as g
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
 
 QUESTION = "Hva koster det å delta i Gnist?"
 

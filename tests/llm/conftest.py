@@ -39,13 +39,11 @@ CORPUS = {
 
         ## Deltakeravgift i Gnist 2022
 
-        Deltakeravgiften i Gnist-runden 2022 var 200 000 kroner per kommune. Kommunen betaler
-        avgiften selv eller deler den med fylkeskommunen.
+        Deltakeravgiften i Gnist-runden 2022 var 200 000 kroner per kommune. Kommunen betaler avgiften selv eller deler den med fylkeskommunen.
 
         ## Prosjektressurs i kommunen
 
-        Kommunen må sette av en prosjektressurs på 20–30 prosent av en stilling fra februar til
-        september. Prosjektlederen koordinerer arbeidet i kommunen.
+        Kommunen må sette av en prosjektressurs på 20–30 prosent av en stilling fra februar til september. Prosjektlederen koordinerer arbeidet i kommunen.
         """,
     "caser/pilot-utsira.md": """\
         ---
@@ -59,13 +57,11 @@ CORPUS = {
 
         ## Utsira: utfordringen «Et levende testsenter»
 
-        Utsira i Rogaland er Norges minste kommune. Folk flyttet fra øya, og det var lite
-        næringsliv. Kommunen ville bruke lys, salt, vind og hav som ressurser.
+        Utsira i Rogaland er Norges minste kommune. Folk flyttet fra øya, og det var lite næringsliv. Kommunen ville bruke lys, salt, vind og hav som ressurser.
 
         ## Utsira: vinneren Siramat
 
-        Vinneren ble «Siramat», en plan for næringsutvikling basert på havsalat, tare og
-        kamskjell, med et besøkssenter på øya.
+        Vinneren ble «Siramat», en plan for næringsutvikling basert på havsalat, tare og kamskjell, med et besøkssenter på øya.
         """,
     "caser/2021-vang.md": """\
         ---
@@ -79,8 +75,7 @@ CORPUS = {
 
         ## Vang: utfordringa
 
-        Vang ville gjere fjellbygda attraktiv for unge vaksne. Vinnaren var ein
-        tindeklatrarkafe ved Filefjell, der fjellførarar og tilreisande kan møtast heile året.
+        Vang ville gjere fjellbygda attraktiv for unge vaksne. Vinnaren var ein tindeklatrarkafe ved Filefjell, der fjellførarar og tilreisande kan møtast heile året.
         """,
     "metode/samskapingsverksted.md": f"""\
         ---
@@ -92,9 +87,7 @@ CORPUS = {
 
         ## Hva skjer på samskapingsverkstedet?
 
-        På samskapingsverkstedet møtes innbyggere, næringsliv og kommunen i én dag. De deler
-        utfordringen opp i mindre behov og lager «Hvordan kan vi»-spørsmål. {INJECTION}
-        Verkstedet ledes av en fasilitator fra DOGA.
+        På samskapingsverkstedet møtes innbyggere, næringsliv og kommunen i én dag. De deler utfordringen opp i mindre behov og lager «Hvordan kan vi»-spørsmål. {INJECTION} Verkstedet ledes av en fasilitator fra DOGA.
         """,
 }
 

@@ -295,3 +295,17 @@ def test_inspiration_from_search(store):
             "(kilde: Vang kommune: Gnist 2021).") in reply.message
     assert reply.search_query == queries[0] and "Sentrum er dødt" in queries[0]
     assert service.similar("kari", canvas.id)[0].source.endswith("2021-vang.md")
+
+
+def test_from_settings_and_current_when_finished(tmp_path):
+    from assistant.settings import Settings
+
+    service = WorkshopService.from_settings(Settings(data_dir=tmp_path / "data"))
+    canvas = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire", language="nb")
+    for _ in range(12):
+        reply = service.skip("kari", canvas.id)
+    assert reply.finished and len(reply.progress.skipped) == 12
+    reply = service.current("kari", canvas.id)
+    assert reply.finished and reply.message.startswith("Da har vi vært gjennom alle stegene.")
+    assert service.submit("kari", canvas.id, "mer").finished
+    assert (tmp_path / "data" / "gnist.sqlite3").is_file()

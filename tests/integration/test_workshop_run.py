@@ -1,0 +1,195 @@
+"""A whole workshop through WorkshopService without a language model, from a raw problem to a
+Word draft; persistence across store instances; owners kept apart; past cases from the real index."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+import pytest
+
+from assistant.workshop import critic
+from assistant.workshop.service import WorkshopService
+from assistant.workshop.steps import STEP_IDS
+from assistant.workshop.store import CanvasNotFound, CanvasStore
+
+pytestmark = pytest.mark.integration
+
+ANSWERS = {
+    "need.who": "Unge voksne, barnefamilier og butikkeierne i sentrum",
+    "need.consequences": "- Butikker legger ned\n- Unge flytter ut\n- Færre besøkende stopper",
+    "why_now": "Ny sentrumsplan skal vedtas neste år, og to butikker har varslet at de stenger.",
+    "need.statement": "Unge voksne mangler uformelle møteplasser i sentrum etter arbeidstid",
+    "need.evidence": ("SSB: folketallet har gått ned 8 % siden 2012\n"
+                      "Innbyggerundersøkelsen 2023: 6 av 10 savner et sted å møtes\n"
+                      "Vi prøvde en pop-up-kafé i 2021, men den stengte etter tre måneder"),
+    "resources": "Tomme butikklokaler; kommunal tomt ved torget; aktiv næringsforening",
+    "fortrinn": "Fjellet rett utenfor døra, sterk dugnadskultur og mange hyttefolk",
+    "barriers": "Lite penger. Eiere som ikke vil leie ut.",
+    "target_groups": "Unge voksne: møteplasser, jobb med kolleger\nBarnefamilier: aktiviteter etter skolen",
+    "personas": ("Navn: Sara\nAlder: 27, sykepleier\nEn dag i livet: Jobber turnus og er alene om kvelden.\n"
+                 "Motivasjoner: natur, venner\nFrustrasjoner: ingen steder å gå etter jobb\n\n"
+                 "Ola, 16 år, elev\nTar bussen hjem klokka tre."),
+    "resident_input.kritikk": "Et sted å sitte inne som ikke koster penger",
+    "resident_input.positivitet": "Naturen, folka og dugnadsånden",
+    "resident_input.drommen": "Et levende torg med kafé og konserter hele året",
+    "resident_input.virkeliggjoring": "Låne ut tomme lokaler gratis i et halvt år",
+    "actors.knows": "Næringsforeningen – kjenner butikkeierne\nUngdomsrådet – vet hva unge savner",
+    "actors.contributes": "Gårdeierne – tomme lokaler\nPlanavdelingen – sentrumsplanen\nNæringssjefen – nettverk",
+    "actors.involve_how": "Velforeningen – folkemøte i mars\nFylkeskommunen – orienteringsmøte",
+    "scenario_2030": "Det er folk på torget klokka sju en tirsdag. Unge jobber i et kontorfellesskap i banken.",
+    "principles": ("1: løsningen må starte med det innbyggerne trenger\n"
+                   "Vektlegg inkludering og samskaping – unge skal være med å lage den\n"
+                   "Prioriter klima og miljø fordi vi vil bruke det som finnes"),
+    "sustainability": "Bruke bygg som står tomme i stedet for å bygge nytt, og skape helårsarbeidsplasser.",
+    "reframing": "Fra lav sentrumsaktivitet til stedsidentitet som grunnlag for nye bolig- og næringsmodeller",
+    "hkv_questions": "gjøre sentrum til et sted der unge voksne vil møtes og starte bedrift etter arbeidstid",
+    "success_criteria": "Flere folk i sentrum etter klokka fire; unge er med på å lage den",
+    "vision": "Et sentrum der unge og gamle møtes hver dag, og der nye bedrifter vil starte.",
+    "transfer_value": "Mange små kommuner har tomme sentrum. Modellen kan brukes av andre kommuner.",
+    "forankring.political_backing": "Formannskapet vedtok 12. mai å søke Gnist.",
+    "forankring.administrative_backing": "Kommunedirektøren er prosjekteier. Næringssjef og arealplanlegger er med.",
+    "forankring.project_resource_percent": "25 %",
+    "forankring.county_council_informed": "Ja, vi hadde møte med regionalavdelingen i april.",
+    "forankring.budget": "Deltakeravgift og 25 % stilling i åtte måneder",
+    "forankring.cofinancing": "Fylkeskommunen dekker halve deltakeravgiften",
+    "partners": "nei",
+    "forankring.partners": "Fylkeskommunen, næringsforeningen",
+    "contact_role": "Næringssjef",
+}
+
+
+def test_scripted_workshop_from_raw_problem_to_docx(tmp_path):
+    db = tmp_path / "gnist.sqlite3"
+    service = WorkshopService(CanvasStore(db))
+    canvas = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire")
+    assert canvas.language == "nb"
+    reply = service.current("kari", canvas.id)
+    assert reply.step.id == "problem" and reply.question.key == "need.who"
+
+    asked: list[str] = []
+    pushed_back = retried = False
+    seen_steps: list[str] = []
+    for _ in range(80):
+        if reply.finished:
+            break
+        key = reply.question.key
+        if reply.step.id not in seen_steps:
+            seen_steps.append(reply.step.id)
+        asked.append(key)
+        if key == "need.statement" and not pushed_back:
+            reply = service.submit("kari", canvas.id, "Vi trenger et kjøpesenter")
+            assert not reply.advanced and "høres ut som en løsning" in reply.message
+            pushed_back = True
+            continue
+        if key == "forankring.project_resource_percent" and not retried:
+            retried = True
+            reply = service.submit("kari", canvas.id, "vet ikke helt")
+            assert reply.question.key == key and "Jeg fant ikke et tall" in reply.message
+            continue
+        reply = service.submit("kari", canvas.id, ANSWERS[key])
+        assert reply.advanced, (key, reply.message)
+    assert reply.finished and reply.step is None and reply.question is None
+    assert "Da har vi vært gjennom alle stegene." in reply.message
+    assert seen_steps == list(STEP_IDS)
+    assert set(ANSWERS) <= set(asked)
+
+    final = service.get("kari", canvas.id)
+    assert final.completed_steps == list(STEP_IDS) and final.skipped_steps == []
+    assert final.need.statement == ANSWERS["need.statement"]
+    assert final.solution_ideas == ["et kjøpesenter"]
+    assert [e.kind for e in final.need.evidence] == ["statistics", "survey", "tried"]
+    assert [a.category for a in final.actors][:2] == ["business", "youth"]
+    assert {a.name for a in final.actors} >= {"Gårdeierne", "Velforeningen", "Fylkeskommunen"}
+    assert [p.name for p in final.principles] == ["Sett innbyggerne i sentrum", "Vektlegg inkludering og samskaping",
+                                                  "Prioriter klima og miljø"]
+    assert (final.reframing_from, final.forankring.project_resource_percent) == ("lav sentrumsaktivitet", 25.0)
+    hkv = "Hvordan kan vi gjøre sentrum til et sted der unge voksne vil møtes og starte bedrift etter arbeidstid?"
+    assert final.hkv_questions == [hkv]
+    assert final.forankring.county_council_informed is True and final.partners == []
+    assert [p.name for p in final.personas] == ["Sara", "Ola"]
+
+    findings = service.check("kari", canvas.id)
+    assert [f for f in findings if f.severity == "mangler"] == []
+    assert {f.code for f in findings if f.severity == "advarsel"} == set()
+
+    path = tmp_path / "soknad.docx"
+    data = service.draft("kari", canvas.id, "application", fmt="docx", path=path)
+    document = docx.Document(io.BytesIO(data))
+    styles = {p.style.name for p in document.paragraphs}
+    assert {"Heading 1", "Heading 2", "Heading 3", "List Bullet", "Quote"} <= styles
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert hkv in text and "Formannskapet vedtok 12. mai å søke Gnist." in text
+    assert "[Mangler" not in text
+    assert docx.Document(str(path)).paragraphs[0].text == "Søknad til Gnist: Vang"
+    challenge = service.draft("kari", canvas.id, "challenge")
+    assert hkv in challenge and "kjøpesenter" not in challenge
+
+
+def test_a_workshop_survives_a_restart(tmp_path):
+    db = tmp_path / "gnist.sqlite3"
+    first = WorkshopService(CanvasStore(db))
+    canvas = first.start("kari", "Vang", "Sentrum er dødt etter klokka fire")
+    first.submit("kari", canvas.id, ANSWERS["need.who"])
+    first.submit("kari", canvas.id, ANSWERS["need.consequences"])
+    before = first.get("kari", canvas.id)
+
+    # Next week: a new process, a new store instance on the same file.
+    again = WorkshopService(CanvasStore(db))
+    after = again.get("kari", canvas.id)
+    assert after == before
+    reply = again.current("kari", canvas.id)
+    assert reply.message.startswith("Velkommen tilbake!")
+    assert reply.question.key == "why_now"
+    reply = again.submit("kari", canvas.id, ANSWERS["why_now"])
+    assert reply.step.id == "behov" and reply.progress.completed == ["problem"]
+    assert [s.id for s in CanvasStore(db).list("kari")] == [canvas.id]
+
+
+def test_owners_cannot_reach_each_others_canvases(tmp_path):
+    store = CanvasStore(tmp_path / "gnist.sqlite3")
+    service = WorkshopService(store)
+    karis = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire")
+    olas = service.start("ola", "Lom", "Unge flytter fra bygda")
+
+    assert [s.id for s in service.list("kari")] == [karis.id]
+    assert [s.id for s in service.list("ola")] == [olas.id]
+    for call in (
+        lambda: service.get("ola", karis.id),
+        lambda: service.submit("ola", karis.id, "Hei"),
+        lambda: service.current("ola", karis.id),
+        lambda: service.update_field("ola", karis.id, "vision", "overtatt"),
+        lambda: service.draft("ola", karis.id, "application"),
+        lambda: service.check("ola", karis.id),
+        lambda: service.goto("ola", karis.id, "hkv"),
+    ):
+        with pytest.raises(CanvasNotFound):
+            call()
+    assert service.delete("ola", karis.id) is False
+
+    # Saving a canvas under another owner's id is refused, and nothing changes.
+    stolen = store.get("kari", karis.id).model_copy(update={"owner": "ola", "vision": "overtatt"})
+    with pytest.raises(CanvasNotFound):
+        store.save(stolen)
+    with pytest.raises(CanvasNotFound):
+        store.save(store.get("kari", karis.id), owner="ola")
+    assert store.get("kari", karis.id).vision == ""
+
+    assert service.delete_all("ola") == 1
+    assert service.get("kari", karis.id).municipality == "Vang"
+    assert service.delete("kari", karis.id) is True and service.list("kari") == []
+
+
+def test_similar_cases_from_the_real_index(container):
+    """The retriever's search fits the similar-cases hook (tiny corpus: only Vang and Utsira are cases)."""
+    container.ensure_knowledge_index()
+    store = CanvasStore(container.settings.database_path)
+    service = WorkshopService(store, search=container.retriever.search)
+    canvas = service.start("kari", "Vang", "Unge vil ikke bo i fjellbygda, og sentrum er tomt")
+    cases = service.similar("kari", canvas.id)
+    assert cases and {c.source.rsplit("/", 1)[-1] for c in cases} <= {"2021-vang.md", "pilot-utsira.md"}
+    assert len({c.source for c in cases}) == len(cases)
+    assert all(c.municipality in {"Vang", "Utsira"} for c in cases)
+    reply = service.current("kari", canvas.id)
+    assert reply.inspiration and reply.search_query
+    assert critic.check(reply.canvas)  # an empty canvas has findings
