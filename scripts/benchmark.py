@@ -23,7 +23,9 @@ import os
 import platform
 import resource
 import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # runnable without `pip install -e .`
 
 from assistant.container import Container  # noqa: E402
+from assistant.services.evaluation import score_fact_questions  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
@@ -215,7 +218,6 @@ def bench_query(bench: Bench) -> dict:
 def bench_eval(bench: Bench) -> dict:
     """Retrieval quality per mode on both shared eval sets (the same scoring as `gnist eval`)."""
     from assistant.cli import evaluation_passages
-    from assistant.services.evaluation import score_fact_questions
 
     figures: dict = {}
     dev = load_json(DEV_QUESTIONS)
@@ -244,6 +246,124 @@ def bench_eval(bench: Bench) -> dict:
                 "passed": f"{report.passed}/{report.total}",
             }
     return figures
+
+
+@section("answer")
+def bench_answer(bench: Bench) -> dict:
+    """No-LLM answers: latency after warm-up, dev-question facts in the answers, refusals."""
+    bench.ensure_index()
+    service = bench.container.answer_service
+    texts = query_texts()
+    for text in texts[:5]:
+        service.answer(text)
+    samples = []
+    for text in texts * max(1, -(-bench.min_queries // (2 * len(texts)))):
+        start = time.perf_counter()
+        service.answer(text)
+        samples.append(time.perf_counter() - start)
+    figures: dict = {"extractive_answer": latency_figures(samples)}
+    dev = load_json(DEV_QUESTIONS)
+    if dev:
+        report = score_fact_questions(dev["questions"], lambda q: [service.answer(q["question"]).text], k=1, target="answer")
+        figures["dev_facts_in_answer"] = f"{report.passed}/{report.total}"
+    out_of_scope = load_json(REPO_ROOT / "eval" / "out_of_scope.json")
+    if out_of_scope:
+        refused = sum(not service.answer(q["question"]).grounded for q in out_of_scope["questions"])
+        figures["out_of_scope_refused"] = f"{refused}/{len(out_of_scope['questions'])}"
+    return figures
+
+
+@section("ask_rss")
+def bench_ask_rss(bench: Bench) -> dict:
+    """Peak RSS of a whole `gnist ask` process (no LLM) on the already built index."""
+    bench.ensure_index()
+    gnist = Path(sys.executable).with_name("gnist")
+    env = {**os.environ, "GNIST_DATA_DIR": str(bench.settings.data_dir), "GNIST_LLM_PROVIDER": "none"}
+    start = time.perf_counter()
+    completed = subprocess.run([str(gnist), "ask", "Hva koster det å delta i Gnist?", "--json"],
+                               env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"exit_code": completed.returncode, "wall_s": round(elapsed, 2), "peak_rss_mb": round(children, 1)}
+
+
+@section("app")
+def bench_app(bench: Bench) -> dict:
+    """App start to ready (index built), time to first streamed token (no LLM), and a bounded
+    load of concurrent chat users on 127.0.0.1."""
+    from gradio_client import Client
+
+    from assistant.ui.launch import launch
+
+    bench.ensure_index()
+    settings = bench.settings.model_copy(update={"port": free_port()})
+    start = time.perf_counter()
+    demo, _ = launch(settings, prevent_thread_lock=True)
+    figures: dict = {"start_to_ready_s": round(time.perf_counter() - start, 2)}
+    url = f"http://127.0.0.1:{settings.port}/"
+    try:
+        client = Client(url, verbose=False)
+        client.predict("Hva er Gnist?", api_name="/respond")  # warm-up
+        first_tokens = []
+        for text in query_texts()[:10]:
+            start = time.perf_counter()
+            job = client.submit(text, api_name="/respond")
+            while not any(_has_answer_text(output) for output in job.outputs()) and not job.done():
+                time.sleep(0.005)
+            first_tokens.append(time.perf_counter() - start)
+            job.result()
+        figures["time_to_first_token"] = latency_figures(first_tokens)
+        figures["concurrent_users"] = concurrent_load(url, users=LOAD_USERS, questions_each=LOAD_QUESTIONS)
+    finally:
+        demo.close()
+    return figures
+
+
+LOAD_USERS = 10
+LOAD_QUESTIONS = 3
+
+
+def _has_answer_text(output) -> bool:
+    chat = output[0] if isinstance(output, (list, tuple)) and output else []
+    if not chat or chat[-1].get("role") != "assistant":
+        return False
+    content = chat[-1].get("content")
+    text = "".join(block.get("text", "") for block in content) if isinstance(content, list) else str(content or "")
+    return bool(text.strip()) and text.strip() != "…"
+
+
+def concurrent_load(url: str, users: int, questions_each: int) -> dict:
+    """Each user is its own gradio_client session asking a few questions; bounded in count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    texts = query_texts()
+
+    def user(index: int) -> tuple[list[float], int]:
+        client = Client(url, verbose=False)
+        samples, errors = [], 0
+        for turn in range(questions_each):
+            start = time.perf_counter()
+            try:
+                client.predict(texts[(index * questions_each + turn) % len(texts)], api_name="/respond")
+                samples.append(time.perf_counter() - start)
+            except Exception:  # noqa: BLE001 - counted, reported
+                errors += 1
+        return samples, errors
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=users) as pool:
+        results = list(pool.map(user, range(users)))
+    samples = [s for r in results for s in r[0]]
+    return {"users": users, "requests": users * questions_each, "errors": sum(r[1] for r in results),
+            "wall_s": round(time.perf_counter() - start, 2), **latency_figures(samples)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @section("memory")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import tempfile
 import uuid
 from pathlib import Path
@@ -36,6 +37,18 @@ def _owner_from(request: gr.Request | None, stored: str | None) -> str:
     if request is not None and getattr(request, "username", None):
         return f"user:{request.username}"
     return stored or f"browser:{uuid.uuid4().hex}"
+
+
+def browser_state_secret(data_dir: Path) -> str:
+    """The key gr.BrowserState encrypts the owner id with, kept in the data dir. Gradio's default is a
+    new random key per start, which cut every browser off from its conversations after a restart."""
+    path = data_dir / "browser-state.key"
+    if path.is_file():
+        return path.read_text(encoding="ascii").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(secrets.token_urlsafe(32), encoding="ascii")
+    path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
 
 
 def ensure_owner(owner: str | None, request: gr.Request | None) -> str:
@@ -226,7 +239,8 @@ def build_app(container: Container) -> gr.Blocks:
 
     with gr.Blocks(title="Gnist-assistenten", analytics_enabled=False) as demo:
         owner = gr.State(None)
-        browser_owner = gr.BrowserState(None, storage_key="gnist-owner")
+        browser_owner = gr.BrowserState(None, storage_key="gnist-owner",
+                                        secret=browser_state_secret(settings.data_dir))
         conversation_id = gr.State(None)
         last_answer = gr.State(None)
 

@@ -22,6 +22,37 @@ CSS = """
 #sources blockquote { border-left: 4px solid #1d4ed8; padding-left: .75rem; color: #1f2937; }
 """
 
+# Runs once the page has loaded (gr.Blocks' `js`). Two gaps in Gradio 6's own frontend:
+# 1. Gradio picks the UI language only among the languages it ships itself (nb, not nn or no), so a
+#    Nynorsk browser got English although gr.I18n has Nynorsk. Switch to it (or to Bokmål for a plain
+#    "no") through Gradio's own changeLocale, exported by its core module.
+# 2. The file drop zone is a button named "Click to upload or drop files" in English whatever its
+#    visible (translated) text says (WCAG 2.5.3 Label in Name), and without its block's label. Name
+#    it "<label>: <visible text>".
+A11Y_JS = r"""
+async () => {
+  const wanted = (navigator.language || "").toLowerCase();
+  const lang = /^nn\b/.test(wanted) ? "nn" : /^no\b/.test(wanted) ? "nb" : null;
+  if (lang) {
+    try {
+      const core = performance.getEntriesByType("resource").map((e) => e.name)
+        .find((name) => /\/assets\/core-[\w-]+\.js$/.test(name));
+      if (core) (await import(core)).changeLocale?.(lang);
+    } catch (error) { console.warn("gnist: could not switch language", error); }
+  }
+  const nameDropZones = () => {
+    for (const zone of document.querySelectorAll("button.upload-container")) {
+      const text = zone.innerText.replace(/\s+/g, " ").trim();
+      const label = zone.closest(".block")?.querySelector("[data-testid='block-label']")?.innerText.trim();
+      const name = [label, text].filter(Boolean).join(": ");
+      if (name && zone.getAttribute("aria-label") !== name) zone.setAttribute("aria-label", name);
+    }
+  };
+  nameDropZones();
+  new MutationObserver(nameDropZones).observe(document.body, { subtree: true, childList: true, characterData: true });
+}
+"""
+
 
 def theme() -> gr.themes.Base:
     return gr.themes.Default(
@@ -32,6 +63,8 @@ def theme() -> gr.themes.Base:
         button_primary_text_color="#ffffff",
         button_cancel_background_fill="#b91c1c",
         button_cancel_text_color="#ffffff",
+        # The selected tab's text: the default accent (#3b82f6) has contrast 3.7:1 on white.
+        color_accent="#1d4ed8",
         body_text_color_subdued="#374151",
         block_info_text_color="#374151",
         input_placeholder_color="#4b5563",
@@ -61,6 +94,7 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         i18n=build_i18n(),
         theme=theme(),
         css=CSS,
+        js=A11Y_JS,
         max_file_size=f"{settings.max_upload_mb}mb",
         prevent_thread_lock=prevent_thread_lock,
         show_error=True,

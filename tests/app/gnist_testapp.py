@@ -110,7 +110,7 @@ def launch_app(seed_dirs: tuple[Path, Path], data_dir: Path, copy_index: bool = 
     knowledge, seeded = seed_dirs
     if copy_index and not data_dir.exists():
         shutil.copytree(seeded, data_dir)
-    port = free_port()
+    port = overrides.pop("port", None) or free_port()
     settings = Settings(data_dir=data_dir, knowledge_dir=knowledge, host="127.0.0.1", port=port, **overrides)
     demo, container = launch(settings, prevent_thread_lock=True)
     return RunningApp(demo, container, settings, f"http://127.0.0.1:{port}/")

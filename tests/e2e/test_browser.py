@@ -89,6 +89,18 @@ def test_start_page_meets_wcag_aa_by_axe(app, browsing, axe_source, artifacts):
     assert browsing.foreign_requests() == []
 
 
+def test_every_tab_meets_wcag_aa_by_axe(app, browsing, axe_source, artifacts):
+    page = browsing.page()
+    open_app(page, app.url)
+    found = {}
+    for name, tab in [("workshop", "Verksted"), ("documents", "Mine dokumenter"),
+                      ("settings", "Innstillinger og personvern")]:
+        page.get_by_role("tab", name=tab, exact=True).click()
+        page.wait_for_timeout(300)
+        found[name] = run_axe(page, axe_source, f"tab-{name}", artifacts)
+    assert found == {"workshop": [], "documents": [], "settings": []}
+
+
 def test_ask_shows_streamed_answer_with_citations_and_sources(app, browsing, axe_source, artifacts):
     page = browsing.page()
     box = open_app(page, app.url)
@@ -129,8 +141,9 @@ def test_upload_pdf_and_see_its_printed_page_cited(app, browsing, axe_source, ar
     page = browsing.page()
     open_app(page, app.url)
     page.get_by_role("tab", name="Mine dokumenter").click()
-    upload = page.get_by_label("Last opp dokumenter (PDF, DOCX, TXT eller Markdown)", exact=True)
-    assert upload.count() >= 1
+    # The drop zone is a button named by its label and its visible text (see launch.py's A11Y_JS).
+    drop_zone = page.get_by_role("button", name=re.compile(r"^Last opp dokumenter \(PDF, DOCX, TXT eller Markdown\): "))
+    drop_zone.wait_for()
     page.locator("#upload input[type='file']").set_input_files(str(pdf))
     page.get_by_role("button", name="Legg til dokumentene").click()
     status = page.locator("#upload-status")
@@ -167,11 +180,9 @@ def test_reload_restores_the_conversation(app, browsing):
     open_app(page, app.url)
     question = "Kan vi søke sammen med nabokommunen?"
     ask(page, question)
-    owner = page.evaluate("() => window.localStorage.getItem('gnist-owner')")
 
     page.reload()
     open_app(page, app.url)
-    assert page.evaluate("() => window.localStorage.getItem('gnist-owner')") == owner
     page.locator("#chat [data-testid='user']").get_by_text(question).wait_for()
     assert re.search(r"\[\d+\]", bot_messages(page).last.inner_text())
     assert "[1]" in page.locator("#sources").inner_text()
@@ -181,7 +192,6 @@ def test_reload_restores_the_conversation(app, browsing):
     # Another browser (a fresh context, no local storage) is another user and sees none of it.
     stranger = browsing.page()
     open_app(stranger, app.url)
-    assert stranger.evaluate("() => window.localStorage.getItem('gnist-owner')") != owner
     assert bot_messages(stranger).count() == 0
     stranger.get_by_label("Tidligere samtaler", exact=True).click()
     assert stranger.get_by_role("option", name=question).count() == 0
@@ -215,7 +225,7 @@ def test_every_request_stays_on_the_apps_own_origin(app, browsing, tmp_path):
         page.wait_for_timeout(300)
     page.get_by_role("tab", name="Innstillinger og personvern").click()
     page.get_by_role("button", name="Last ned alle dataene mine").click()
-    page.get_by_label("Alle dataene dine (JSON)").first.wait_for()
+    page.get_by_text("gnist-mine-data.json").first.wait_for()
     page.reload()
     open_app(page, app.url)
     assert len(browsing.requests) > 10
@@ -269,5 +279,6 @@ def test_ui_language_follows_the_browser(app, browsing, axe_source, artifacts, l
     page.get_by_role("tab", name=labels["tabs"][2], exact=True).click()
     assert page.get_by_role("button", name=labels["upload_button"], exact=True).count() == 1
     page.get_by_role("tab", name=labels["tabs"][0], exact=True).click()
-    assert page.evaluate("() => document.documentElement.lang") in ("", locale.split("-")[0], locale) or True
+    # The page's language is declared for screen readers (WCAG 3.1.1).
+    assert page.evaluate("() => document.documentElement.lang") == locale.split("-")[0]
     assert run_axe(page, axe_source, f"start-page-{locale}", artifacts) == []

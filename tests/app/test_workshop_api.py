@@ -1,0 +1,340 @@
+"""The workshop tab over HTTP, through gradio_client: the guided chat with its kind push-back,
+skipping and jumping between steps, editing a field, the quality check, Markdown and Word drafts,
+JSON export/import, two sessions kept apart, and a workshop that survives an app restart.
+
+Each Client is its own Gradio session and so its own user (owner ``session:<hash>``); the current
+workshop id lives in that session's gr.State, so calls on one Client continue the same workshop.
+The app runs without a language model: everything here is the rule-based path."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import docx
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+import gnist_testapp as g
+
+pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
+
+MUNICIPALITY = "Vang"
+PROBLEM = "Sentrum er dødt etter klokka fire"
+SOLUTION = "Vi trenger et kjøpesenter"
+WHO = "Unge voksne, barnefamilier og butikkeierne i sentrum"
+CONSEQUENCES = "- Butikker legger ned\n- Unge flytter ut\n- Færre besøkende stopper"
+WHY_NOW = "Ny sentrumsplan skal vedtas neste år, og to butikker har varslet at de stenger."
+HKV_ANSWER = "gjøre sentrum til et sted der unge voksne vil møtes etter arbeidstid"
+HKV = "Hvordan kan vi gjøre sentrum til et sted der unge voksne vil møtes etter arbeidstid?"
+POLITICAL = "Formannskapet vedtok 12. mai å søke Gnist."
+NOT_FOUND = "Fant ikke verkstedet"
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+def owner_of(client) -> str:
+    return f"session:{client.session_hash}"
+
+
+def value_of(update):
+    """A component output from gradio_client: the bare value, or an update dict holding one."""
+    return update.get("value") if isinstance(update, dict) and "value" in update else update
+
+
+def choice_values(update) -> list:
+    """The values of a dropdown's choices in an update dict (choices are [label, value] pairs)."""
+    choices = update.get("choices", []) if isinstance(update, dict) else []
+    return [c[1] if isinstance(c, (list, tuple)) else c for c in choices]
+
+
+def last_reply(chat) -> str:
+    assert chat and chat[-1]["role"] == "assistant", chat
+    return g.text_of(chat[-1]["content"])
+
+
+def file_path(update) -> Path:
+    value = value_of(update)
+    if isinstance(value, dict):
+        value = value.get("path") or value.get("value")
+    assert value, update
+    path = Path(value)
+    assert path.is_file(), update
+    return path
+
+
+class Panels:
+    """The outputs every workshop event shares: chat, canvas, progress and the three dropdowns."""
+
+    def __init__(self, outputs) -> None:
+        self.chat, self.canvas, self.progress, self.steps, self.fields, self.workshops = outputs
+
+    @property
+    def reply(self) -> str:
+        return last_reply(self.chat)
+
+    @property
+    def canvas_id(self) -> str:
+        return value_of(self.workshops)
+
+    @property
+    def current_step(self) -> str:
+        return value_of(self.steps)
+
+
+def start(client, problem: str = PROBLEM, municipality: str = MUNICIPALITY) -> Panels:
+    return Panels(client.predict(municipality, problem, api_name="/workshop_start"))
+
+
+def answer(client, text: str, chat=None) -> Panels:
+    box, *outputs = client.predict(text, chat or [], api_name="/workshop_answer")
+    assert box == ""  # the answer box is cleared after every answer
+    return Panels(outputs)
+
+
+def current_line(progress: str) -> str:
+    lines = [line for line in progress.splitlines() if line.startswith("➡️")]
+    assert len(lines) == 1, progress
+    return lines[0].strip()
+
+
+# -- the guided chat ------------------------------------------------------------------------------
+
+def test_start_shows_the_first_question_and_the_live_canvas(client_for, app):
+    client = client_for()
+    panels = start(client)
+    assert [m["role"] for m in panels.chat] == ["user", "assistant"]
+    assert g.text_of(panels.chat[0]["content"]) == PROBLEM
+    assert "Steg 1 av 12: Problemet" in panels.reply
+    assert "Hvem merker problemet?" in panels.reply
+    assert current_line(panels.progress) == "➡️ 1. Problemet"
+    assert panels.progress.startswith("**0 %**")
+    assert panels.canvas.startswith(f"**{MUNICIPALITY}** · 0 %")
+    assert PROBLEM in panels.canvas
+    assert panels.current_step == "problem"
+    # The workshop is saved for this session's owner and offered in "Mine verksteder".
+    assert panels.canvas_id in choice_values(panels.workshops)
+    stored = app.container.workshop.get(owner_of(client), panels.canvas_id)
+    assert (stored.municipality, stored.raw_problem) == (MUNICIPALITY, PROBLEM)
+
+
+def test_a_solution_gets_a_kind_push_back_that_asks_for_the_need(client_for, app):
+    client = client_for()
+    panels = start(client)
+    pushed = answer(client, SOLUTION, panels.chat)
+    reply = pushed.reply
+    assert "løsning" in reply and "kjøpesenter" in reply
+    assert "behovet" in reply  # asks for the need instead
+    assert "Hvem merker problemet?" in reply  # the same question again, not the next one
+    assert current_line(pushed.progress) == "➡️ 1. Problemet"
+    # The idea is parked, not lost, and shown in the canvas.
+    assert "et kjøpesenter" in app.container.workshop.get(owner_of(client), panels.canvas_id).solution_ideas
+    assert "Løsningsideer (parkert til senere)" in pushed.canvas
+    # The chat keeps growing from the history the client sends.
+    assert [g.text_of(m["content"]) for m in pushed.chat[:3]] == [PROBLEM, g.text_of(panels.chat[1]["content"]),
+                                                                    SOLUTION]
+
+    # Answered with a need, the workshop moves on.
+    moved = answer(client, WHO, pushed.chat)
+    assert "Hva skjer hvis ingen gjør noe?" in moved.reply
+    assert "Unge voksne" in moved.canvas
+
+
+def test_answers_skip_and_goto_move_through_the_steps(client_for, app):
+    client = client_for()
+    panels = start(client)
+    panels = answer(client, WHO, panels.chat)
+    panels = answer(client, CONSEQUENCES, panels.chat)
+    panels = answer(client, WHY_NOW, panels.chat)
+    # Step 1 is done: the next step starts, the progress and the canvas say so.
+    assert "Steg 2 av 12: Behov og ressurser" in panels.reply
+    assert "Skriv behovet i én setning" in panels.reply
+    assert panels.progress.startswith("**8 %**")
+    assert "✅ 1. Problemet" in panels.progress
+    assert current_line(panels.progress) == "➡️ 2. Behov og ressurser"
+    assert "Butikker legger ned" in panels.canvas and "sentrumsplan" in panels.canvas
+    assert panels.current_step == "behov"
+
+    skipped = Panels(client.predict(panels.chat, api_name="/workshop_skip"))
+    assert "Steg 3 av 12: Målgrupper" in skipped.reply
+    assert "⏭️ 2. Behov og ressurser" in skipped.progress
+    assert current_line(skipped.progress) == "➡️ 3. Målgrupper"
+    assert skipped.current_step == "malgrupper"
+
+    jumped = Panels(client.predict("hkv", skipped.chat, api_name="/workshop_goto"))
+    assert jumped.reply.startswith("Vi går til «Hvordan kan vi …?».")
+    assert "Steg 10 av 12: Hvordan kan vi …?" in jumped.reply
+    assert current_line(jumped.progress) == "➡️ 10. Hvordan kan vi …?"
+    assert jumped.current_step == "hkv"
+
+    stored = app.container.workshop.get(owner_of(client), panels.canvas_id)
+    assert stored.completed_steps == ["problem"] and stored.skipped_steps == ["behov"]
+    assert stored.current_step == "hkv"
+    assert stored.need.consequences == ["Butikker legger ned", "Unge flytter ut", "Færre besøkende stopper"]
+
+
+def test_an_unknown_step_is_refused(client_for):
+    client = client_for()
+    start(client)
+    with pytest.raises((AppError, ValueError)):
+        client.predict("finnes-ikke", [], api_name="/workshop_goto")
+
+
+def test_answering_without_a_workshop_gives_a_clear_error(client_for):
+    client = client_for()
+    with pytest.raises(AppError, match="Start et verksted"):
+        client.predict(WHO, [], api_name="/workshop_answer")
+    with pytest.raises(AppError, match="Skriv problemet"):
+        client.predict(MUNICIPALITY, "   ", api_name="/workshop_start")
+
+
+# -- editing, quality check, drafts ---------------------------------------------------------------
+
+def test_quality_check_flags_missing_political_backing_until_the_field_is_saved(client_for, app):
+    client = client_for()
+    panels = start(client)
+    findings, similar = client.predict(api_name="/workshop_check")
+    flagged = [line for line in findings.splitlines() if "`forankring.political_backing`" in line]
+    assert len(flagged) == 1 and flagged[0].startswith("- ❌ **mangler** · forankring"), findings
+    assert "politisk forankret" in flagged[0]
+    # Similar cases come from the knowledge index (the seed holds Vang's case).
+    assert "Vang" in similar and "2021-vang.md" in similar
+
+    canvas, progress = client.predict("forankring.political_backing", POLITICAL, api_name="/workshop_save_field")
+    assert POLITICAL in canvas and progress.startswith("**0 %**")
+    stored = app.container.workshop.get(owner_of(client), panels.canvas_id)
+    assert stored.forankring.political_backing == POLITICAL
+
+    findings, _ = client.predict(api_name="/workshop_check")
+    assert "forankring.political_backing" not in findings
+    assert "`need.evidence`" in findings  # other gaps remain
+
+
+def test_save_field_parses_lists_and_refuses_a_missing_field(client_for, app):
+    client = client_for()
+    panels = start(client)
+    canvas, _ = client.predict("need.consequences", CONSEQUENCES, api_name="/workshop_save_field")
+    assert "- Unge flytter ut" in canvas
+    stored = app.container.workshop.get(owner_of(client), panels.canvas_id)
+    assert stored.need.consequences == ["Butikker legger ned", "Unge flytter ut", "Færre besøkende stopper"]
+    with pytest.raises(AppError, match="Velg feltet"):
+        client.predict(None, "noe", api_name="/workshop_save_field")
+
+
+def test_markdown_draft_has_the_hkv_question_once_given(client_for):
+    client = client_for()
+    panels = start(client)
+    before = client.predict("challenge", "nb", api_name="/workshop_draft")
+    assert MUNICIPALITY in before and HKV not in before
+
+    jumped = Panels(client.predict("hkv", panels.chat, api_name="/workshop_goto"))
+    answered = answer(client, HKV_ANSWER, jumped.chat)
+    assert HKV in answered.canvas
+    draft = client.predict("challenge", "nb", api_name="/workshop_draft")
+    assert HKV in draft
+    assert draft.lstrip().startswith("#")
+    assert "kjøpesenter" not in draft
+
+
+def test_word_draft_downloads_and_opens_with_heading_styles(client_for):
+    client = client_for()
+    panels = start(client)
+    jumped = Panels(client.predict("hkv", panels.chat, api_name="/workshop_goto"))
+    answer(client, HKV_ANSWER, jumped.chat)
+    client.predict("forankring.political_backing", POLITICAL, api_name="/workshop_save_field")
+
+    path = file_path(client.predict("application", "nb", api_name="/workshop_draft_docx"))
+    assert path.suffix == ".docx"
+    data = path.read_bytes()
+    assert data[:2] == b"PK"  # a zip container, as every .docx is
+    document = docx.Document(io.BytesIO(data))
+    styles = {p.style.name for p in document.paragraphs}
+    assert {"Heading 1", "Heading 2"} <= styles, styles
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert MUNICIPALITY in text and HKV in text and POLITICAL in text
+
+
+def test_export_and_import_a_canvas_as_json(client_for, app):
+    first, second = client_for(), client_for()
+    panels = start(first)
+    answer(first, WHO, panels.chat)
+    exported = file_path(first.predict(api_name="/workshop_export"))
+    data = json.loads(exported.read_text(encoding="utf-8"))
+    assert data["raw_problem"] == PROBLEM and data["municipality"] == MUNICIPALITY
+
+    imported = Panels(second.predict(handle_file(str(exported)), api_name="/workshop_import"))
+    assert imported.canvas_id != panels.canvas_id  # a copy under a new id, owned by the importer
+    assert "Velkommen tilbake" in imported.reply
+    assert "Unge voksne" in imported.canvas
+    assert [s.id for s in app.container.workshop.list(owner_of(second))] == [imported.canvas_id]
+    assert [s.id for s in app.container.workshop.list(owner_of(first))] == [panels.canvas_id]
+
+
+# -- users, restarts ------------------------------------------------------------------------------
+
+def test_two_sessions_cannot_see_each_others_workshops(client_for, app):
+    alice, bob = client_for(), client_for()
+    alices = start(alice, "Unge flytter fra bygda", "Lom")
+    bobs = start(bob)
+    assert alices.canvas_id != bobs.canvas_id
+    assert choice_values(bobs.workshops) == [bobs.canvas_id]
+    assert choice_values(alices.workshops) == [alices.canvas_id]
+
+    service = app.container.workshop
+    assert [s.id for s in service.list(owner_of(alice))] == [alices.canvas_id]
+    assert [s.id for s in service.list(owner_of(bob))] == [bobs.canvas_id]
+
+    # Bob cannot open Alice's workshop by its id ...
+    with pytest.raises(AppError):
+        bob.predict(alices.canvas_id, api_name="/workshop_resume")
+    # ... and his own calls keep working on his own workshop only.
+    bob.predict("forankring.political_backing", "Ordføreren står bak søknaden.", api_name="/workshop_save_field")
+    assert service.get(owner_of(alice), alices.canvas_id).forankring.political_backing == ""
+    assert service.get(owner_of(bob), bobs.canvas_id).forankring.political_backing == "Ordføreren står bak søknaden."
+    # Alice can resume hers.
+    resumed = Panels(alice.predict(alices.canvas_id, api_name="/workshop_resume"))
+    assert resumed.canvas_id == alices.canvas_id and "Lom" in resumed.canvas
+    assert "Unge flytter fra bygda" in resumed.canvas
+
+
+def test_the_handler_refuses_another_owners_id_even_past_the_dropdown(app):
+    """Defence in depth below the UI: the service is keyed by owner, whatever id arrives."""
+    from assistant.workshop.store import CanvasNotFound
+
+    service = app.container.workshop
+    canvas = service.start("session:alice", MUNICIPALITY, PROBLEM)
+    with pytest.raises(CanvasNotFound):
+        service.current("session:bob", canvas.id)
+    with pytest.raises(CanvasNotFound):
+        service.update_field("session:bob", canvas.id, "vision", "overtatt")
+    assert service.get("session:alice", canvas.id).vision == ""
+
+
+def test_a_workshop_survives_an_app_restart(seed_dirs, tmp_path):
+    data_dir = tmp_path / "data"
+    first = g.launch_app(seed_dirs, data_dir)
+    try:
+        client = Client(first.url, verbose=False)
+        owner = owner_of(client)
+        panels = start(client)
+        panels = answer(client, WHO, panels.chat)
+        canvas_id = panels.canvas_id
+        client.close()
+    finally:
+        first.close()
+
+    second = g.launch_app(seed_dirs, data_dir)  # same data dir: nothing is copied over it
+    try:
+        assert second.url != first.url
+        listed = second.container.workshop.list(owner)
+        assert [s.id for s in listed] == [canvas_id]
+        stored = second.container.workshop.get(owner, canvas_id)
+        assert stored.raw_problem == PROBLEM
+        assert stored.need.who == ["Unge voksne", "barnefamilier", "butikkeierne i sentrum"]
+        reply = second.container.workshop.current(owner, canvas_id)
+        assert reply.message.startswith("Velkommen tilbake!")
+        assert reply.question.key == "need.consequences"
+    finally:
+        second.close()
