@@ -206,6 +206,9 @@ class AnswerService:
             unit.number = renumber[unit.number]
         hits = [hits[old - 1] for old in order]
         text = extractive.compose(units)
+        if lang == "en":
+            # The extract is Norwegian text: say so rather than pretend it is an English answer.
+            text = f"{self.prompts.message('sources_in_norwegian', lang)}\n\n{text}"
         cited = list(range(1, len(order) + 1))
         yield from _stream_words(text)
         answer = Answer(question, text, self._citations(hits, cited), "extractive", lang, True, query, notices)

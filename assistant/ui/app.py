@@ -268,7 +268,7 @@ def build_app(container: Container) -> gr.Blocks:
                                 good = gr.Button(i18n("ask.good"), size="sm")
                                 bad = gr.Button(i18n("ask.bad"), size="sm")
                     with gr.Column(scale=2):
-                        gr.Markdown("## " + "Kilder", elem_id="sources-heading")
+                        gr.Markdown("## " + i18n("ask.sources"), elem_id="sources-heading")
                         sources = gr.Markdown(NO_SOURCES, elem_id="sources", label=i18n("ask.sources"))
                         history = gr.Dropdown(label=i18n("ask.history"), choices=[], value=None, elem_id="history")
                         with gr.Row():
@@ -295,7 +295,7 @@ def build_app(container: Container) -> gr.Blocks:
                 gr.Markdown(status)
                 test = gr.Button(i18n("settings.test"))
                 test_result = gr.Textbox(label=i18n("settings.test_result"), interactive=False)
-                gr.Markdown("## " + "Personvern")
+                gr.Markdown("## " + i18n("settings.privacy"))
                 gr.Markdown(privacy)
                 export_everything = gr.Button(i18n("settings.export_all"))
                 everything_file = gr.File(label=i18n("settings.export_file"), visible=False, interactive=False)

@@ -268,7 +268,7 @@ def build_workshop_tab(container, owner: gr.State, i18n):
                 skip_button = gr.Button(i18n("ws.skip"), elem_id="ws-skip")
             step_choice = gr.Dropdown(label=i18n("ws.goto"), choices=[], value=None, elem_id="ws-goto")
         with gr.Column(scale=2):
-            gr.Markdown("### " + "Fremdrift")
+            gr.Markdown("### " + i18n("ws.progress"))
             progress = gr.Markdown(elem_id="ws-progress")
             with gr.Accordion(label=i18n("ws.canvas"), open=True):
                 canvas_view = gr.Markdown(elem_id="ws-canvas")
@@ -278,7 +278,7 @@ def build_workshop_tab(container, owner: gr.State, i18n):
             with gr.Accordion(label=i18n("ws.check"), open=False):
                 check_button = gr.Button(i18n("ws.check"), elem_id="ws-check")
                 findings = gr.Markdown(elem_id="ws-findings")
-                gr.Markdown("#### " + "Lignende Gnist-caser")
+                gr.Markdown("#### " + i18n("ws.similar"))
                 similar = gr.Markdown(elem_id="ws-similar")
             with gr.Accordion(label=i18n("ws.draft_kind"), open=False):
                 kind = gr.Radio(DRAFT_KINDS, value="challenge", label=i18n("ws.draft_kind"), elem_id="ws-kind")
