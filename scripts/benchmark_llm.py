@@ -70,7 +70,9 @@ def measure_stream(service, question: str) -> dict:
         elif event.kind == "done":
             answer = event.answer
     done = time.perf_counter()
-    rate = (tokens - 1) / (last - first) if tokens > 1 and last > first else float("nan")
+    llm_mode = answer is not None and answer.mode == "llm"
+    # Extractive fallbacks stream instantly: their timings say nothing about the model.
+    rate = (tokens - 1) / (last - first) if llm_mode and tokens > 1 and last > first else float("nan")
     return {
         "question": question,
         "mode": answer.mode if answer else None,

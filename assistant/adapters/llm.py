@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,10 +65,15 @@ def build_chat_model(settings: Settings, base_url: str | None = None, timeout: f
     else:
         base_url = base_url or info.base_url
     key = settings.llm_api_key or settings.openai_api_key
-    extra = {}
-    if base_url:
-        # llama.cpp's server ignores max_completion_tokens (what ChatOpenAI sends); send both.
-        extra["extra_body"] = {"max_tokens": settings.llm_max_tokens}
+    # The output limit has two names. ChatOpenAI(max_tokens=...) sends max_completion_tokens, which
+    # llama-cpp-python's server ignores (a request for 80 tokens produced 4,000); OpenAI and Azure
+    # OpenAI reject a request that sets both ("Setting 'max_tokens' and 'max_completion_tokens' at
+    # the same time is not supported"). So: max_completion_tokens for OpenAI's own endpoints,
+    # plain max_tokens (which every OpenAI-compatible server knows) for everything else.
+    if uses_max_completion_tokens(base_url):
+        limits = {"max_tokens": settings.llm_max_tokens}
+    else:
+        limits = {"extra_body": {"max_tokens": settings.llm_max_tokens}}
     return ChatOpenAI(
         model=info.model,
         base_url=base_url,
@@ -77,9 +83,16 @@ def build_chat_model(settings: Settings, base_url: str | None = None, timeout: f
         streaming=True,
         use_responses_api=False,
         temperature=settings.llm_temperature,
-        max_tokens=settings.llm_max_tokens,
-        **extra,
+        **limits,
     )
+
+
+def uses_max_completion_tokens(base_url: str | None) -> bool:
+    """True for OpenAI's and Azure's endpoints (no base URL means OpenAI itself)."""
+    if not base_url:
+        return True
+    host = urllib.parse.urlsplit(base_url).hostname or ""
+    return host == "api.openai.com" or host.endswith(".azure.com")
 
 
 _local_server: subprocess.Popen | None = None
@@ -124,6 +137,10 @@ def llama_server_command(model_path, port: int, n_ctx: int = 4096, threads: int 
         "--n_ctx", str(n_ctx),
         "--n_threads", str(threads),
         "--n_threads_batch", str(threads),
+        # The server's default keeps logits for every position: an n_ctx x n_vocab float array
+        # (4096 x 151,936 x 4 B = 2.5 GB for Qwen2.5) and an output projection for every prompt
+        # token. Chat completions only need the last token's logits (no logprobs).
+        "--logits_all", "False",
         # Queue concurrent requests instead of the default, which ends the running stream with a
         # clean [DONE] when another request arrives: one user's question would silently cut
         # another user's answer short. A client that times out or disconnects is still dropped.

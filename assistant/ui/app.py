@@ -253,7 +253,7 @@ def build_app(container: Container) -> gr.Blocks:
         gr.Markdown(status, elem_id="llm-status")
 
         with gr.Tabs():
-            with gr.Tab(i18n("tab.ask"), id="ask"):
+            with gr.Tab(i18n("tab.ask"), id="ask") as ask_tab:
                 with gr.Row():
                     with gr.Column(scale=3):
                         chatbot = gr.Chatbot(label=i18n("ask.chat"), height=480, elem_id="chat", buttons=[])
@@ -277,10 +277,10 @@ def build_app(container: Container) -> gr.Blocks:
                         export = gr.Button(i18n("ask.export"), size="sm", elem_id="export")
                         export_file = gr.File(label=i18n("ask.export_file"), visible=False, interactive=False)
 
-            with gr.Tab(i18n("tab.workshop"), id="workshop"):
+            with gr.Tab(i18n("tab.workshop"), id="workshop") as workshop_tab:
                 workshop_list, workshops_for = build_workshop_tab(container, owner, i18n)
 
-            with gr.Tab(i18n("tab.documents"), id="documents"):
+            with gr.Tab(i18n("tab.documents"), id="documents") as documents_tab:
                 gr.Markdown(i18n("docs.help"))
                 uploads = gr.File(label=i18n("docs.upload"), file_count="multiple",
                                   file_types=[".pdf", ".docx", ".txt", ".md"], elem_id="upload")
@@ -291,7 +291,7 @@ def build_app(container: Container) -> gr.Blocks:
                 doc_choice = gr.Dropdown(label=i18n("docs.choose"), choices=[], value=None)
                 doc_delete = gr.Button(i18n("docs.delete"), variant="stop")
 
-            with gr.Tab(i18n("tab.settings"), id="settings"):
+            with gr.Tab(i18n("tab.settings"), id="settings") as settings_tab:
                 gr.Markdown(status)
                 test = gr.Button(i18n("settings.test"))
                 test_result = gr.Textbox(label=i18n("settings.test_result"), interactive=False)
@@ -304,6 +304,12 @@ def build_app(container: Container) -> gr.Blocks:
                 wipe_result = gr.Textbox(label=i18n("settings.result"), interactive=False)
 
         # -- wiring ----------------------------------------------------------------------------
+        # The tab labels once more after load: Gradio translates the labels of tabs not yet shown only
+        # once, before launch.py's script has switched a Nynorsk browser from English to Nynorsk.
+        tab_keys = {ask_tab: "tab.ask", workshop_tab: "tab.workshop", documents_tab: "tab.documents",
+                    settings_tab: "tab.settings"}
+        demo.load(lambda: [gr.update(label=i18n(key)) for key in tab_keys.values()], None, list(tab_keys),
+                  api_name=False, show_progress="hidden")
         demo.load(on_load, [browser_owner],
                   [owner, browser_owner, conversation_id, chatbot, sources, history, doc_table, doc_choice]
                   ).then(workshops_for, [owner], [workshop_list])

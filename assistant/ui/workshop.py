@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.workshop import critic, drafts
-from assistant.workshop.canvas import Canvas, Principle, principle_label
+from assistant.workshop.canvas import Actor, Canvas, Evidence, Persona, Principle, TargetGroup, principle_label
 from assistant.workshop.service import WorkshopError, WorkshopService, field_value
 from assistant.workshop.store import CanvasNotFound
 
@@ -49,6 +49,55 @@ def _item(value: Any, lang: str) -> str:
     return str(value)
 
 
+# Labels the parser reads back (parsing._EVIDENCE_LABELS, parsing._PERSONA_LABELS), per language.
+EVIDENCE_LABELS = {
+    "nb": {"statistics": "Statistikk", "survey": "Undersøkelse", "plan": "Plan", "tried": "Prøvd før",
+           "other": "Annet"},
+    "nn": {"statistics": "Statistikk", "survey": "Undersøking", "plan": "Plan", "tried": "Prøvd før",
+           "other": "Anna"},
+    "en": {"statistics": "Statistics", "survey": "Survey", "plan": "Plan", "tried": "Tried", "other": "Other"},
+}
+PERSONA_LABELS = {
+    "nb": ("Navn", "Alder/rolle", "En dag i livet", "Motivasjoner", "Frustrasjoner"),
+    "nn": ("Namn", "Alder/rolle", "Ein dag i livet", "Motivasjonar", "Frustrasjonar"),
+    "en": ("Name", "Age/role", "A day in the life", "Motivations", "Frustrations"),
+}
+
+
+def field_paths(question) -> list[str]:
+    """The editable paths of one question. The three actor questions all fill ``actors``; each is
+    edited through its own attribute ("actors.knows", ...), which the service merges by name."""
+    if question.key.startswith("actors."):
+        return [question.key]
+    return list(question.fields or [question.key])
+
+
+def field_text(canvas: Canvas, path: str) -> str:
+    """A field as text in the format its question asks for, so that saving it unchanged through
+    ``WorkshopService.update_field`` gives the same value back (structured fields included)."""
+    lang = canvas.language
+    if path.startswith("actors."):
+        attribute = path.split(".", 1)[1]
+        return "\n".join(f"{a.name} – {getattr(a, attribute)}" if getattr(a, attribute) else a.name
+                         for a in canvas.actors)
+    value = field_value(canvas, path)
+    if isinstance(value, list) and value and all(isinstance(v, Evidence) for v in value):
+        return "\n".join(f"{EVIDENCE_LABELS[lang][e.kind]}: {e.text}" for e in value)
+    if isinstance(value, list) and value and all(isinstance(v, TargetGroup) for v in value):
+        return "\n".join(f"{g.name}: {'; '.join(g.needs)}" if g.needs else g.name for g in value)
+    if isinstance(value, list) and value and all(isinstance(v, Persona) for v in value):
+        labels = PERSONA_LABELS[lang]
+        blocks = []
+        for persona in value:
+            parts = [persona.name, persona.age_role, persona.day_in_life, "; ".join(persona.motivations),
+                     "; ".join(persona.frustrations)]
+            blocks.append("\n".join(f"{label}: {part}" for label, part in zip(labels, parts) if part))
+        return "\n\n".join(blocks)
+    if isinstance(value, list) and value and all(isinstance(v, Actor) for v in value):
+        return "\n".join(a.name for a in value)
+    return _text(value, lang)
+
+
 def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
     """The live canvas: every step's questions with what has been captured so far."""
     lang = canvas.language
@@ -58,9 +107,9 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
     for step in service.steps(lang):
         lines.append(f"\n#### {STATUS_ICON[status[step.id]]} {step.number}. {step.title}")
         for question in step.questions:
-            for path in question.fields or [question.key]:
+            for path in field_paths(question):
                 try:
-                    shown = _text(field_value(canvas, path), lang)
+                    shown = field_text(canvas, path)
                 except (AttributeError, KeyError, TypeError):
                     continue
                 lines.append(f"- _{question.text}_  \n  {shown.replace(chr(10), '  ' + chr(10) + '  ') if shown else '–'}")
@@ -122,8 +171,8 @@ def build_workshop_tab(container, owner: gr.State, i18n):
 
     def field_choices(canvas: Canvas):
         return [(f"{step.number}. {q.text}", path) for step in service.steps(canvas.language)
-                for q in step.questions for path in (q.fields or [q.key]) if "." not in path or path.split(".")[0] in
-                ("need", "forankring", "resident_input")]
+                for q in step.questions for path in field_paths(q) if "." not in path or path.split(".")[0] in
+                ("need", "forankring", "resident_input", "actors")]
 
     def panels(canvas: Canvas):
         return (canvas_markdown(service, canvas), progress_markdown(service, canvas),
@@ -192,8 +241,7 @@ def build_workshop_tab(container, owner: gr.State, i18n):
         user = ensure_owner(user, request)
         if not selected or not path:
             return ""
-        canvas = service.get(user, selected)
-        return _text(field_value(canvas, path), canvas.language)
+        return field_text(service.get(user, selected), path)
 
     @guard
     def save_field(path, value, selected, user, request: gr.Request = None):

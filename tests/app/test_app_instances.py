@@ -24,6 +24,11 @@ def test_conversations_and_documents_survive_a_restart(seed_dirs, tmp_path, file
         client.close()
     finally:
         first.close()
+    # The key that encrypts each browser's owner id is kept (private) in the data dir, so browsers
+    # still find their conversations after the restart (see tests/e2e/test_browser_restart.py).
+    key_file = data_dir / "browser-state.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key = key_file.read_text()
 
     second = g.launch_app(seed_dirs, data_dir)  # same data dir: nothing is copied over it
     try:
@@ -34,6 +39,7 @@ def test_conversations_and_documents_survive_a_restart(seed_dirs, tmp_path, file
         assert [(m.role, m.content) for m in messages] == [("user", QUESTION), ("assistant", answer)]
         assert messages[1].citations
         assert [d["source"] for d in second.container.documents.list(owner)] == ["kommuneplan.pdf"]
+        assert key_file.read_text() == key
         # The knowledge index was reused, not rebuilt.
         report = second.container.sync_knowledge(show_progress=False)
         assert report.chunks_embedded == 0 and len(report.unchanged) == len(g.KNOWLEDGE_FILES)

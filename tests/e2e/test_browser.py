@@ -149,7 +149,7 @@ def test_upload_pdf_and_see_its_printed_page_cited(app, browsing, axe_source, ar
     status = page.locator("#upload-status")
     status.get_by_text("kommuneplan.pdf er lagt til").wait_for(timeout=60_000)
     assert "✅" in status.inner_text()
-    page.locator("#documents-table").get_by_text("kommuneplan.pdf").first.wait_for()
+    page.wait_for_function("() => document.querySelector('#documents-table').innerText.includes('kommuneplan.pdf')")
     assert run_axe(page, axe_source, "documents-after-upload", artifacts) == []
 
     page.get_by_role("tab", name="Spør").click()
@@ -225,7 +225,7 @@ def test_every_request_stays_on_the_apps_own_origin(app, browsing, tmp_path):
         page.wait_for_timeout(300)
     page.get_by_role("tab", name="Innstillinger og personvern").click()
     page.get_by_role("button", name="Last ned alle dataene mine").click()
-    page.get_by_text("gnist-mine-data.json").first.wait_for()
+    page.get_by_text("gnist-mine-data").first.wait_for()
     page.reload()
     open_app(page, app.url)
     assert len(browsing.requests) > 10
@@ -282,3 +282,40 @@ def test_ui_language_follows_the_browser(app, browsing, axe_source, artifacts, l
     # The page's language is declared for screen readers (WCAG 3.1.1).
     assert page.evaluate("() => document.documentElement.lang") == locale.split("-")[0]
     assert run_axe(page, axe_source, f"start-page-{locale}", artifacts) == []
+
+
+# -- colour schemes -------------------------------------------------------------------------------
+
+CONTRAST_JS = """(element) => {
+    const rgb = (css) => css.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const lum = (c) => {
+        const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    const style = getComputedStyle(element);
+    const fill = (el) => el && getComputedStyle(el).backgroundColor;
+    const app = fill(document.querySelector('gradio-app'));
+    const background = rgb(app && app !== 'rgba(0, 0, 0, 0)' ? app : fill(document.body));
+    return {text: ratio(rgb(style.color), background), outline: ratio(rgb(style.outlineColor), background)};
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_colour_scheme_contrast(app, browsing, axe_source, artifacts, scheme):
+    """axe cannot judge the tabs' contrast (their underline is a pseudo element): measure the selected
+    tab's text and the keyboard focus outline against the page background in both colour schemes."""
+    page = browsing.page()
+    page.emulate_media(color_scheme=scheme)
+    open_app(page, app.url)
+    assert page.evaluate("() => document.body.classList.contains('dark')") == (scheme == "dark")
+    selected = page.get_by_role("tab", name="Spør", exact=True)
+    assert selected.get_attribute("aria-selected") == "true"
+    assert selected.evaluate(CONTRAST_JS)["text"] >= 4.5
+    selected.focus()
+    page.keyboard.press("ArrowRight")  # keyboard focus, so :focus-visible applies
+    page.keyboard.press("ArrowLeft")
+    focused = page.evaluate_handle("() => document.activeElement")
+    assert focused.evaluate(CONTRAST_JS)["outline"] >= 3.0  # WCAG 1.4.11 non-text contrast
+    ask(page, COST_QUESTION)
+    assert run_axe(page, axe_source, f"answer-{scheme}", artifacts) == []

@@ -71,6 +71,30 @@ def test_max_tokens_is_honoured_by_the_server(llm_settings_factory):
     assert 0 < len(pieces) <= 20, len(pieces)
 
 
+@pytest.mark.parametrize("base_url, openai_style", [
+    (None, True),
+    ("https://api.openai.com/v1", True),
+    ("https://gnist.openai.azure.com/openai/v1", True),
+    ("http://127.0.0.1:11434/v1", False),  # Ollama
+    ("http://gpu-host:8000/v1", False),  # vLLM, llama.cpp
+])
+def test_one_output_limit_name_per_provider(base_url, openai_style):
+    """OpenAI/Azure reject max_tokens together with max_completion_tokens; other servers get max_tokens."""
+    from langchain_core.messages import HumanMessage
+
+    from assistant.settings import Settings
+
+    model = build_chat_model(Settings(llm_provider="openai", llm_base_url=base_url, llm_model="m",
+                                      llm_api_key="k", llm_max_tokens=77))
+    payload = model._get_request_payload([HumanMessage("hei")])
+    extra = payload.get("extra_body") or model.extra_body or {}
+    if openai_style:
+        assert payload.get("max_completion_tokens") == 77 and "max_tokens" not in payload and not extra
+    else:
+        assert extra == {"max_tokens": 77}
+        assert "max_completion_tokens" not in payload and "max_tokens" not in payload
+
+
 # -- (b) citations ---------------------------------------------------------------------------------
 
 def test_citations_refer_only_to_given_passages(llm_settings_factory, answer_service_for):
