@@ -270,10 +270,8 @@ class WorkshopService:
                 feedback.append(self._msg("kept_as_text", lang))
             else:
                 feedback.append(self._msg("left_empty", lang))
-        if value is not None:
-            canvas = self._apply(canvas, question, value)
-
-        # A solution where a need belongs: push back once, then accept the user's wording.
+        # A solution where a need belongs: push back once (parking the idea, not storing it as
+        # the need), then accept the user's wording if they give it again.
         bias = solution_bias.detect(text, lang, self.prompts_dir) if question.check_bias else []
         if bias and canvas.retry_field != question.key:
             for finding in bias:
@@ -285,6 +283,7 @@ class WorkshopService:
             return self._reply(canvas, [bias[0].message, self._msg("bias_parked", lang, phrase=bias[0].phrase)],
                                bias=bias)
         if value is not None:
+            canvas = self._apply(canvas, question, value)
             feedback.insert(0, self._describe(value, lang))
         if bias:
             feedback.append(self._msg("bias_accepted", lang))

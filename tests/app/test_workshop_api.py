@@ -142,8 +142,6 @@ def test_a_solution_gets_a_kind_push_back_that_asks_for_the_need(client_for, app
     assert "Unge voksne" in moved.canvas
 
 
-@pytest.mark.xfail(strict=True, reason="WorkshopService.submit applies the answer before the solution check, "
-                                       "so the pushed-back solution is stored in need.who until it is answered again")
 def test_a_pushed_back_solution_is_not_stored_as_the_need(client_for, app):
     client = client_for()
     panels = start(client)
