@@ -123,7 +123,7 @@ def load_markdown(path: Path, source: str) -> LoadedDocument:
         sections.append(Section(text=text, locator=" > ".join(section_path), heading=section_path[-1]))
     if not sections:
         raise IngestError(source, "filen inneholder ingen tekst.")
-    return LoadedDocument(source=source, title=title or path.stem, kind="md", sections=sections, metadata=meta)
+    return LoadedDocument(source=source, title=title or Path(source).stem, kind="md", sections=sections, metadata=meta)
 
 
 def load_pdf(path: Path, source: str) -> LoadedDocument:
@@ -147,7 +147,7 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
             if text:
                 label = labels[index] if index < len(labels) else str(index + 1)
                 sections.append(Section(text=text, locator=f"s. {label}", page=label))
-        title = (reader.metadata.title if reader.metadata and reader.metadata.title else "") or path.stem
+        title = (reader.metadata.title if reader.metadata and reader.metadata.title else "") or Path(source).stem
     except IngestError:
         raise
     except FileNotDecryptedError as exc:
@@ -199,7 +199,7 @@ def load_docx(path: Path, source: str) -> LoadedDocument:
             sections.append(Section(text=text, locator=f"tabell {number}", heading=f"tabell {number}"))
     if not sections:
         raise IngestError(source, "Word-dokumentet inneholder ingen tekst.")
-    title = document.core_properties.title or path.stem
+    title = document.core_properties.title or Path(source).stem
     return LoadedDocument(source=source, title=title, kind="docx", sections=sections)
 
 
@@ -207,7 +207,7 @@ def load_text(path: Path, source: str) -> LoadedDocument:
     text = _clean(_read_text(path, source))
     if not text:
         raise IngestError(source, "filen inneholder ingen tekst.")
-    return LoadedDocument(source=source, title=path.stem, kind="txt", sections=[Section(text=text, locator="tekst")])
+    return LoadedDocument(source=source, title=Path(source).stem, kind="txt", sections=[Section(text=text, locator="tekst")])
 
 
 LOADERS = {"md": load_markdown, "pdf": load_pdf, "docx": load_docx, "txt": load_text}

@@ -71,9 +71,19 @@ def split_units(text: str) -> list[tuple[str, bool]]:
             units.append(("\n".join(items), True))
             items.clear()
 
+    running: list[str] = []
+
+    def flush_running() -> None:
+        # Lines of running text belong together: PDFs break lines in mid-sentence.
+        if running:
+            joined = " ".join(running)
+            units.extend((s.strip(), False) for s in _SENTENCE_END.split(joined) if s.strip())
+            running.clear()
+
     for paragraph in re.split(r"\n\s*\n", text):
         for line in paragraph.split("\n"):
             if _LIST_ITEM.match(line):
+                flush_running()
                 items.append("- " + _LIST_ITEM.sub("", line).strip())
                 continue
             if items and line.strip() and line.startswith((" ", "\t")):
@@ -81,7 +91,8 @@ def split_units(text: str) -> list[tuple[str, bool]]:
                 continue
             flush_list()
             if line.strip():
-                units += [(s.strip(), False) for s in _SENTENCE_END.split(line.strip()) if s.strip()]
+                running.append(line.strip())
+        flush_running()
         flush_list()
     return _attach_list_headers(units)
 

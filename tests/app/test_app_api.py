@@ -137,8 +137,6 @@ def test_uploaded_pdf_is_cited_with_its_printed_page_label(app, client_for, plan
     assert f"[{fact[0]['n']}]" in answer
 
 
-@pytest.mark.xfail(strict=False, reason="app bug: uploads are parsed under the temporary name "
-                   "'.incoming-<name>', and a PDF without a /Title gets that stem as its title")
 def test_uploaded_document_title_is_not_the_temporary_name(app, client_for, plan_pdf):
     client = client_for()
     upload(client, plan_pdf)
