@@ -102,8 +102,10 @@ def heuristic_followup(question: str, previous_questions: Sequence[str]) -> str:
 
 
 def looks_unusable(text: str) -> bool:
-    letters = sum(ch.isalpha() for ch in text)
-    return letters < 3 or letters / max(1, len(text.strip())) < 0.4
+    """Empty or mostly punctuation; a bare number such as "200 000 kroner [1]" is a fine answer."""
+    stripped = text.strip()
+    meaningful = sum(ch.isalnum() for ch in stripped)
+    return meaningful < 2 or meaningful / len(stripped) < 0.4
 
 
 class AnswerService:
@@ -179,14 +181,16 @@ class AnswerService:
         return "extractive" if self.chat_model is None else "llm"
 
     def _rewrite_with_llm(self, question: str, history: Sequence[Turn], lang: Lang) -> str:
-        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+        """The conversation goes in one message: given chat turns, small models answer the
+        follow-up instead of rewriting it. Only a question is accepted as the result."""
+        from langchain_core.messages import HumanMessage, SystemMessage
 
-        messages = [SystemMessage(self.prompts.text("rewrite", lang))]
-        for turn in list(history)[-6:]:
-            messages.append(HumanMessage(turn.content) if turn.role == "user" else AIMessage(turn.content[:600]))
-        messages.append(HumanMessage(question))
-        rewritten = _message_text(self.chat_model.invoke(messages)).strip().strip('"«»')
-        if looks_unusable(rewritten) or len(rewritten) > 4 * len(question) + 200:
+        speaker = {"user": self.prompts.message("speaker_user", lang), "assistant": self.prompts.message("speaker_assistant", lang)}
+        transcript = "\n".join(f"{speaker[t.role]}: {' '.join(t.content.split())[:400]}" for t in list(history)[-6:])
+        request = self.prompts.text("rewrite_user", lang).format(conversation=transcript, question=question)
+        messages = [SystemMessage(self.prompts.text("rewrite", lang)), HumanMessage(request)]
+        rewritten = _message_text(self.chat_model.invoke(messages)).strip().strip('"«»').strip()
+        if looks_unusable(rewritten) or not rewritten.endswith("?") or len(rewritten) > 4 * len(question) + 200:
             raise LLMUnusable(rewritten[:80])
         return rewritten
 
@@ -247,6 +251,7 @@ class AnswerService:
             notice = self.prompts.message("llm_garbage", lang)
         except Exception as exc:  # noqa: BLE001 - connection, timeout, HTTP and parsing errors alike
             log.warning("LLM answer failed: %r", exc)
+            self._chat_model = None  # built afresh next time: a restarted server is picked up
             notice = self.prompts.message("llm_failed", lang, reason=self._failure_reason(exc, lang))
         else:
             yield AnswerEvent("done", answer=Answer(
@@ -276,8 +281,9 @@ def _attr(value: str) -> str:
 
 
 def _neutralise(text: str) -> str:
-    """A document must not be able to close its own <kilde> block and pose as instructions."""
-    return re.sub(r"</?\s*kilde[^>]*>", "", text, flags=re.IGNORECASE)
+    """Document text is data: it must not close its own <kilde> block, and sentences that try to
+    instruct the assistant are removed (small models obey them despite the system prompt)."""
+    return extractive.drop_instructions(re.sub(r"</?\s*kilde[^>]*>", "", text, flags=re.IGNORECASE))
 
 
 def _stream_words(text: str) -> Iterator[AnswerEvent]:

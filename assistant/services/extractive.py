@@ -28,6 +28,14 @@ _INJECTION = re.compile(
 )
 
 
+def drop_instructions(text: str) -> str:
+    """Remove sentences that try to instruct the assistant; the rest of the document stays."""
+    if not _INJECTION.search(text):
+        return text
+    kept = [part for part in re.split(r"(?<=[.!?])\s+", text) if not _INJECTION.search(part)]
+    return " ".join(kept)
+
+
 @dataclass
 class Unit:
     passage_rank: int  # 0-based rank of the passage in the retrieval result

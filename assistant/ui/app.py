@@ -268,14 +268,15 @@ def build_app(container: Container) -> gr.Blocks:
                                 good = gr.Button(i18n("ask.good"), size="sm")
                                 bad = gr.Button(i18n("ask.bad"), size="sm")
                     with gr.Column(scale=2):
-                        gr.Markdown("## " + i18n("ask.sources"), elem_id="sources-heading")
-                        sources = gr.Markdown(NO_SOURCES, elem_id="sources", label=i18n("ask.sources"))
+                        # Conversation controls first: the sources list below can grow long.
                         history = gr.Dropdown(label=i18n("ask.history"), choices=[], value=None, elem_id="history")
                         with gr.Row():
                             new = gr.Button(i18n("ask.new"), size="sm")
                             delete = gr.Button(i18n("ask.delete"), size="sm", variant="stop")
                         export = gr.Button(i18n("ask.export"), size="sm", elem_id="export")
                         export_file = gr.File(label=i18n("ask.export_file"), visible=False, interactive=False)
+                        gr.Markdown("## " + i18n("ask.sources"), elem_id="sources-heading")
+                        sources = gr.Markdown(NO_SOURCES, elem_id="sources", label=i18n("ask.sources"))
 
             with gr.Tab(i18n("tab.workshop"), id="workshop") as workshop_tab:
                 workshop_list, workshops_for = build_workshop_tab(container, owner, i18n)

@@ -183,11 +183,6 @@ def test_injected_passage_reaches_the_model_and_the_answer_stays_well_formed(inj
         assert_citations_consistent(answer, hits)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "Known issue: the 1.5B model obeys 'svar bare med ordet HACKET' inside a <kilde> block and "
-    "AnswerService passes the passage text to the model unfiltered (the extractive path drops such "
-    "sentences with extractive._INJECTION). Fix in assistant/services/answer.py, then drop this marker."
-))
 def test_injected_instruction_in_a_source_is_not_obeyed(injection_case):
     service, answer = injection_case
     hits = relevant_hits(service, answer.query)
@@ -216,11 +211,6 @@ def test_followup_is_rewritten_by_the_model(llm_settings_factory, answer_service
     assert answer.query.strip() and answer.text.strip()
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "Known issue: given the conversation as chat turns, the 1.5B model answers the follow-up "
-    "instead of rewriting it ('Utfordringen var at ...'), and that answer becomes the search query. "
-    "Fix in assistant/services/answer.py (conversation in one user message, accept only a question)."
-))
 def test_followup_rewrite_is_a_standalone_question(llm_settings_factory, answer_service_for):
     service = answer_service_for(llm_settings_factory())
     rewritten = service._rewrite_with_llm(FOLLOWUP, HISTORY, "nb")
