@@ -189,8 +189,13 @@ class AnswerService:
         transcript = "\n".join(f"{speaker[t.role]}: {' '.join(t.content.split())[:400]}" for t in list(history)[-6:])
         request = self.prompts.text("rewrite_user", lang).format(conversation=transcript, question=question)
         messages = [SystemMessage(self.prompts.text("rewrite", lang)), HumanMessage(request)]
-        rewritten = _message_text(self.chat_model.invoke(messages)).strip().strip('"«»').strip()
+        rewritten = _message_text(self.chat_model.invoke(messages)).strip()
+        rewritten = re.sub(r"^(omskrevet|omskrive|rewritten)\s*:\s*", "", rewritten, flags=re.IGNORECASE).strip('"«» ')
         if looks_unusable(rewritten) or not rewritten.endswith("?") or len(rewritten) > 4 * len(question) + 200:
+            raise LLMUnusable(rewritten[:80])
+        added = set(re.findall(r"\w+", rewritten.lower())) - set(re.findall(r"\w+", question.lower()))
+        if not added:
+            # Nothing taken from the conversation ("der" left unresolved): the heuristic does better.
             raise LLMUnusable(rewritten[:80])
         return rewritten
 

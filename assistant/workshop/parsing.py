@@ -306,11 +306,12 @@ _EVIDENCE_RULES: list[tuple[str, re.Pattern]] = [
 ]
 
 
+def _first_match(rules: list[tuple[str, re.Pattern]], text: str) -> str:
+    return next((label for label, pattern in rules if pattern.search(text)), "other")
+
+
 def classify_evidence(text: str) -> str:
-    for kind, pattern in _EVIDENCE_RULES:
-        if pattern.search(text):
-            return kind
-    return "other"
+    return _first_match(_EVIDENCE_RULES, text)
 
 
 def parse_evidence(text: str) -> list[Evidence]:
@@ -360,10 +361,7 @@ _ACTOR_RULES: list[tuple[str, re.Pattern]] = [
 
 
 def classify_actor(name: str) -> str:
-    for category, pattern in _ACTOR_RULES:
-        if pattern.search(name):
-            return category
-    return "other"
+    return _first_match(_ACTOR_RULES, name)
 
 
 def parse_actors(text: str, attribute: str | None = None) -> list[Actor]:

@@ -5,21 +5,11 @@ module launches one app of its own on a copy of it, so a module costs one launch
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
 import gnist_testapp as g
-
-
-@pytest.fixture(scope="session")
-def seed_dirs(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        for key in set(os.environ) - set(g.clean_env()):  # a developer's GNIST_* / OpenAI settings
-            mp.delenv(key, raising=False)
-        mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-        mp.setenv("ANONYMIZED_TELEMETRY", "False")
-        yield g.seed(tmp_path_factory.getbasetemp() / "gnist-seed")
+from gnist_testapp import seed_dirs  # noqa: F401 - shared session fixture
 
 
 @pytest.fixture(scope="module")

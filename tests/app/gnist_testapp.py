@@ -184,3 +184,15 @@ def text_of(content) -> str:
     if isinstance(content, dict):
         return str(content.get("text", content.get("value", "")))
     return str(content or "")
+
+
+@pytest.fixture(scope="session")
+def seed_dirs(tmp_path_factory):
+    """The small knowledge copy and its index, built once per session (imported by the app and
+    e2e conftests)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key in set(os.environ) - set(clean_env()):  # a developer's GNIST_* / OpenAI settings
+            mp.delenv(key, raising=False)
+        mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+        mp.setenv("ANONYMIZED_TELEMETRY", "False")
+        yield seed(tmp_path_factory.getbasetemp() / "gnist-seed")

