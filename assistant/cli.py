@@ -12,6 +12,15 @@ from assistant.settings import REPO_ROOT, Settings
 DEFAULT_QUESTIONS = REPO_ROOT.parent / "shared" / "eval" / "dev_questions.json"
 
 
+def emit(text: str, out: str | None, written_message: str) -> None:
+    """Print, or write to --out and say so."""
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+        print(written_message)
+    else:
+        print(text)
+
+
 def _print_json(data) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
@@ -131,12 +140,7 @@ def cmd_feedback_export(args, settings: Settings) -> int:
     from assistant.services.conversations import ConversationService
 
     rows = ConversationService(settings.database_path).export_feedback()
-    text = json.dumps(rows, ensure_ascii=False, indent=2)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
-        print(f"{len(rows)} tilbakemeldinger skrevet til {args.out}")
-    else:
-        print(text)
+    emit(json.dumps(rows, ensure_ascii=False, indent=2), args.out, f"{len(rows)} tilbakemeldinger skrevet til {args.out}")
     return 0
 
 

@@ -86,6 +86,7 @@ def cmd_canvas_schema(args, settings: Settings) -> int:
 
 
 def cmd_canvas_new(args, settings: Settings) -> int:
+    from assistant.cli import emit
     from assistant.workshop.canvas import new_canvas, to_json
     from assistant.workshop.steps import STEP_IDS
 
@@ -101,12 +102,7 @@ def cmd_canvas_new(args, settings: Settings) -> int:
                         [p.strip() for p in (args.partners or "").split(",") if p.strip()])
     canvas.current_step = STEP_IDS[0]
     canvas.current_question = 1 if args.problem else 0
-    text = to_json(canvas)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
-        print(f"Skrev {args.out}")
-    else:
-        print(text)
+    emit(to_json(canvas), args.out, f"Skrev {args.out}")
     return 0
 
 

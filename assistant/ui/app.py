@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import tempfile
-import uuid
 from pathlib import Path
 
 import gradio as gr
@@ -15,6 +13,7 @@ import gradio as gr
 from assistant.adapters.llm import llm_info
 from assistant.container import Container
 from assistant.services.answer import Turn
+from assistant.ui.common import ensure_owner, export_path, owner_from
 from assistant.ui.i18n import build_i18n
 from assistant.ui.render import answer_content, chat_messages, sources_markdown
 from assistant.ui.workshop import build_workshop_tab
@@ -32,13 +31,6 @@ EXAMPLE_QUESTIONS = [
 NO_SOURCES = "Kildene til svaret vises her."
 
 
-def _owner_from(request: gr.Request | None, stored: str | None) -> str:
-    """A logged-in user's name, otherwise a random id kept in this browser's local storage."""
-    if request is not None and getattr(request, "username", None):
-        return f"user:{request.username}"
-    return stored or f"browser:{uuid.uuid4().hex}"
-
-
 def browser_state_secret(data_dir: Path) -> str:
     """The key gr.BrowserState encrypts the owner id with, kept in the data dir. Gradio's default is a
     new random key per start, which cut every browser off from its conversations after a restart."""
@@ -51,15 +43,6 @@ def browser_state_secret(data_dir: Path) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
-def ensure_owner(owner: str | None, request: gr.Request | None) -> str:
-    """Handlers called before the page's load event (e.g. API clients) fall back to the session."""
-    if owner:
-        return owner
-    if request is not None and getattr(request, "username", None):
-        return f"user:{request.username}"
-    return f"session:{getattr(request, 'session_hash', None) or uuid.uuid4().hex}"
-
-
 def build_app(container: Container) -> gr.Blocks:
     settings = container.settings
     i18n = build_i18n()
@@ -67,7 +50,6 @@ def build_app(container: Container) -> gr.Blocks:
     conversations = container.conversations
     documents = container.documents
     answers = container.answer_service
-    exports_dir = settings.data_dir / "exports"
 
     def conversation_choices(owner: str):
         return [(c.title, c.id) for c in conversations.list(owner)]
@@ -78,7 +60,7 @@ def build_app(container: Container) -> gr.Blocks:
     # -- session start -------------------------------------------------------------------------
 
     def on_load(stored_owner, request: gr.Request):
-        owner = _owner_from(request, stored_owner)
+        owner = owner_from(request, stored_owner)
         listed = conversations.list(owner)
         latest = listed[0].id if listed else None
         chat, sources = _open_conversation(owner, latest)
@@ -156,8 +138,7 @@ def build_app(container: Container) -> gr.Blocks:
         if not conversation_id or conversations.get(owner, conversation_id) is None:
             gr.Warning("Det er ingen samtale å laste ned ennå. Still et spørsmål først.")
             return gr.update(value=None, visible=False)
-        exports_dir.mkdir(parents=True, exist_ok=True)
-        path = Path(tempfile.mkdtemp(dir=exports_dir)) / "gnist-samtale.md"
+        path = export_path(settings.data_dir, "gnist-samtale.md")
         path.write_text(conversations.export_markdown(owner, conversation_id), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 
@@ -216,10 +197,9 @@ def build_app(container: Container) -> gr.Blocks:
 
     def export_all(owner, request: gr.Request = None):
         owner = ensure_owner(owner, request)
-        exports_dir.mkdir(parents=True, exist_ok=True)
         payload = {"owner": owner, **conversations.export_owner(owner), "documents": documents.list(owner)}
         payload.update(extra_exports(owner))
-        path = Path(tempfile.mkdtemp(dir=exports_dir)) / "gnist-mine-data.json"
+        path = export_path(settings.data_dir, "gnist-mine-data.json")
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 

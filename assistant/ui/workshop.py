@@ -4,12 +4,12 @@ drafts and JSON export/import. Only calls WorkshopService; all state is keyed by
 from __future__ import annotations
 
 import functools
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from assistant.ui.common import ensure_owner, export_path
 from assistant.workshop import critic, drafts
 from assistant.workshop.canvas import Actor, Canvas, Evidence, Persona, Principle, TargetGroup, principle_label
 from assistant.workshop.service import WorkshopError, WorkshopService, field_value
@@ -160,10 +160,7 @@ def privacy_hooks(container):
 
 
 def build_workshop_tab(container, owner: gr.State, i18n):
-    from assistant.ui.app import ensure_owner
-
     service: WorkshopService = container.workshop
-    exports_dir = container.settings.data_dir / "exports"
     canvas_id = gr.State(None)
 
     def choices(user: str):
@@ -273,8 +270,7 @@ def build_workshop_tab(container, owner: gr.State, i18n):
         if not selected:
             raise WorkshopError("Start et verksted først.")
         canvas = service.get(user, selected)
-        exports_dir.mkdir(parents=True, exist_ok=True)
-        path = Path(tempfile.mkdtemp(dir=exports_dir)) / drafts.filename(canvas, kind, "docx")
+        path = export_path(container.settings.data_dir, drafts.filename(canvas, kind, "docx"))
         service.draft(user, selected, kind, fmt="docx", language=lang, path=path)
         return gr.update(value=str(path), visible=True)
 
@@ -283,8 +279,7 @@ def build_workshop_tab(container, owner: gr.State, i18n):
         user = ensure_owner(user, request)
         if not selected:
             raise WorkshopError("Start et verksted først.")
-        exports_dir.mkdir(parents=True, exist_ok=True)
-        path = Path(tempfile.mkdtemp(dir=exports_dir)) / "gnist-lerret.json"
+        path = export_path(container.settings.data_dir, "gnist-lerret.json")
         path.write_text(service.export_json(user, selected), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 
