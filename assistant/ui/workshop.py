@@ -99,7 +99,8 @@ def field_text(canvas: Canvas, path: str) -> str:
 
 
 def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
-    """The live canvas: every step's questions with what has been captured so far."""
+    """The live canvas: what has been captured, step by step. Empty questions are listed only
+    for the current step, so the panel stays short enough to read."""
     lang = canvas.language
     progress = service.progress(canvas.owner, canvas.id)
     status = {s["id"]: s["status"] for s in progress.steps}
@@ -112,7 +113,8 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
                     shown = field_text(canvas, path)
                 except (AttributeError, KeyError, TypeError):
                     continue
-                lines.append(f"- _{question.text}_  \n  {shown.replace(chr(10), '  ' + chr(10) + '  ') if shown else '–'}")
+                if shown or status[step.id] == "current":
+                    lines.append(f"- _{question.text}_  \n  {shown.replace(chr(10), '  ' + chr(10) + '  ') if shown else '–'}")
     if canvas.solution_ideas:
         lines.append("\n#### 💡 " + {"nb": "Løsningsideer (parkert til senere)", "nn": "Løysingsidear (parkerte til seinare)",
                                      "en": "Solution ideas (parked for later)"}[lang])
