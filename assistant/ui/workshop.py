@@ -152,6 +152,28 @@ def similar_markdown(cases) -> str:
     return "\n\n".join(blocks)
 
 
+NO_SUGGESTIONS = "Ingen forslag fra språkmodellen akkurat nå."
+
+
+def suggestion_label(suggestion) -> str:
+    value = suggestion.value
+    if isinstance(value, dict):
+        shown = " → ".join(str(v) for v in value.values())
+    elif isinstance(value, list):
+        shown = "; ".join(str(item.get("name", item)) if isinstance(item, dict) else str(item) for item in value)
+    else:
+        shown = str(value)
+    return f"{suggestion.field}: {shown[:80]}"
+
+
+def suggestions_markdown(canvas: Canvas) -> str:
+    """The model's readings wait here until the user accepts (then edits) or rejects them:
+    they never replace the user's own words by themselves."""
+    if not canvas.suggestions:
+        return NO_SUGGESTIONS
+    return "\n".join(f"- **{s.field}**: {suggestion_label(s).split(': ', 1)[1]}" for s in canvas.suggestions)
+
+
 def privacy_hooks(container):
     """Export and delete a user's workshops together with the rest of their data."""
     service: WorkshopService = container.workshop
@@ -297,6 +319,31 @@ def build_workshop_tab(container, owner: gr.State, i18n):
         reply = service.current(user, canvas.id)
         return reply_outputs(user, reply, [])
 
+    def side_panels(selected, user, request: gr.Request = None):
+        """Similar past cases and the model's pending suggestions for the current canvas."""
+        user = ensure_owner(user, request)
+        if not selected:
+            return gr.update(), gr.update(choices=[], value=None), NO_SUGGESTIONS
+        canvas = service.get(user, selected)
+        pending = [(suggestion_label(s), s.id) for s in canvas.suggestions]
+        return (similar_markdown(service.similar(user, selected, k=3)), gr.update(choices=pending, value=None),
+                suggestions_markdown(canvas))
+
+    def decide_suggestion(accept: bool):
+        @guard
+        def handler(suggestion_id, selected, user, request: gr.Request = None):
+            user = ensure_owner(user, request)
+            if not selected or not suggestion_id:
+                raise WorkshopError("Velg et forslag først.")
+            if accept:
+                canvas = service.accept_suggestion(user, selected, suggestion_id)
+            else:
+                canvas = service.reject_suggestion(user, selected, suggestion_id)
+            return (canvas_markdown(service, canvas), progress_markdown(service, canvas),
+                    gr.update(choices=[(suggestion_label(s), s.id) for s in canvas.suggestions], value=None),
+                    suggestions_markdown(canvas))
+        return handler
+
     gr.Markdown("Bruk mest tid på problemet: 55 minutter på problemet, 5 på løsningen. "
                 "Assistenten leder deg ett steg om gangen, og alt du skriver lagres i lerretet ditt.")
     with gr.Row():
@@ -323,8 +370,14 @@ def build_workshop_tab(container, owner: gr.State, i18n):
             with gr.Accordion(label=i18n("ws.check"), open=False):
                 check_button = gr.Button(i18n("ws.check"), elem_id="ws-check")
                 findings = gr.Markdown(elem_id="ws-findings")
-                gr.Markdown("#### " + i18n("ws.similar"))
+            with gr.Accordion(label=i18n("ws.similar"), open=True):
                 similar = gr.Markdown(elem_id="ws-similar")
+            with gr.Accordion(label=i18n("ws.suggestions"), open=True, visible=service.chat_model is not None):
+                suggestion_view = gr.Markdown(NO_SUGGESTIONS, elem_id="ws-suggestions")
+                suggestion_choice = gr.Dropdown(label=i18n("ws.suggestion_choice"), choices=[], value=None)
+                with gr.Row():
+                    accept = gr.Button(i18n("ws.accept"), elem_id="ws-accept")
+                    reject = gr.Button(i18n("ws.reject"), elem_id="ws-reject")
             with gr.Accordion(label=i18n("ws.draft_kind"), open=False):
                 kind = gr.Radio(DRAFT_KINDS, value="challenge", label=i18n("ws.draft_kind"), elem_id="ws-kind")
                 draft_lang = gr.Radio(DRAFT_LANGUAGES, value="nb", label=i18n("ws.draft_lang"))
@@ -339,19 +392,27 @@ def build_workshop_tab(container, owner: gr.State, i18n):
                 import_file = gr.File(label=i18n("ws.import_json"), file_types=[".json"], type="filepath")
 
     panel_outputs = [canvas_id, chat, canvas_view, progress, step_choice, field, workshops]
-    start_button.click(start, [municipality, problem, owner], panel_outputs, api_name="workshop_start")
-    workshops.input(resume, [workshops, owner], panel_outputs, api_name="workshop_resume")
-    send.click(answer, [reply_box, canvas_id, chat, owner], [reply_box, *panel_outputs], api_name="workshop_answer")
-    reply_box.submit(answer, [reply_box, canvas_id, chat, owner], [reply_box, *panel_outputs], api_name=False)
+    side_outputs = [similar, suggestion_choice, suggestion_view]
+    side = {"fn": side_panels, "inputs": [canvas_id, owner], "outputs": side_outputs, "api_name": False}
+    start_button.click(start, [municipality, problem, owner], panel_outputs, api_name="workshop_start").then(**side)
+    workshops.input(resume, [workshops, owner], panel_outputs, api_name="workshop_resume").then(**side)
+    send.click(answer, [reply_box, canvas_id, chat, owner], [reply_box, *panel_outputs],
+               api_name="workshop_answer").then(**side)
+    reply_box.submit(answer, [reply_box, canvas_id, chat, owner], [reply_box, *panel_outputs], api_name=False).then(**side)
     skip_button.click(skip, [canvas_id, chat, owner], panel_outputs, api_name="workshop_skip")
     step_choice.input(goto, [step_choice, canvas_id, chat, owner], panel_outputs, api_name="workshop_goto")
     field.input(show_field, [field, canvas_id, owner], [value])
     save.click(save_field, [field, value, canvas_id, owner], [canvas_view, progress], api_name="workshop_save_field")
     check_button.click(check, [canvas_id, owner], [findings, similar], api_name="workshop_check")
+    suggestion_outputs = [canvas_view, progress, suggestion_choice, suggestion_view]
+    accept.click(decide_suggestion(True), [suggestion_choice, canvas_id, owner], suggestion_outputs,
+                 api_name="workshop_accept_suggestion")
+    reject.click(decide_suggestion(False), [suggestion_choice, canvas_id, owner], suggestion_outputs,
+                 api_name="workshop_reject_suggestion")
     make_md.click(draft_markdown, [canvas_id, kind, draft_lang, owner], [draft_text], api_name="workshop_draft")
     make_docx.click(draft_docx, [canvas_id, kind, draft_lang, owner], [draft_file], api_name="workshop_draft_docx")
     export_button.click(export_json, [canvas_id, owner], [export_file], api_name="workshop_export")
-    import_file.upload(import_json, [import_file, owner], panel_outputs, api_name="workshop_import")
+    import_file.upload(import_json, [import_file, owner], panel_outputs, api_name="workshop_import").then(**side)
 
     def list_for(user: str):
         """Run after the page has resolved the owner: the user's workshops, for resuming."""
