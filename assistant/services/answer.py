@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 Role = Literal["user", "assistant"]
 STREAM_PIECE_WORDS = 3
+MAX_LINKS = 3
 _FOLLOWUP_START = re.compile(
     r"^(og|enn|men|også|hva med|kva med|hvordan med|korleis med|what about|and|how about|same for)\b", re.IGNORECASE
 )
@@ -45,6 +46,7 @@ class Citation:
     title: str
     locator: str
     score: float
+    links: list[str] = field(default_factory=list)  # the knowledge file's own source URLs
 
     def as_dict(self) -> dict:
         return {**asdict(self), "score": round(self.score, 4)}
@@ -200,8 +202,12 @@ class AnswerService:
         return rewritten
 
     def _citations(self, hits: list[Hit], numbers: Sequence[int]) -> list[Citation]:
-        return [Citation(n, hits[n - 1].text, hits[n - 1].source, hits[n - 1].title, hits[n - 1].locator,
-                         hits[n - 1].score) for n in sorted(numbers)]
+        citations = []
+        for n in sorted(numbers):
+            hit = hits[n - 1]
+            links = [u for u in str(hit.metadata.get("sources", "")).split("; ") if u.startswith("http")]
+            citations.append(Citation(n, hit.text, hit.source, hit.title, hit.locator, hit.score, links[:MAX_LINKS]))
+        return citations
 
     def _extractive(self, question: str, query: str, hits: list[Hit], lang: Lang, notices: list[str]) -> Iterator[AnswerEvent]:
         units = extractive.select_units(query, [(n, h.text, h.locator) for n, h in enumerate(hits, start=1)])

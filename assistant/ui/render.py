@@ -18,10 +18,12 @@ def sources_markdown(citations: list[dict], empty_text: str) -> str:
         snippet = " ".join(citation["text"].split())
         if len(snippet) > SNIPPET_CHARS:
             snippet = snippet[: SNIPPET_CHARS - 1].rstrip() + "…"
+        links = " ".join(f"<{url}>" for url in citation.get("links", []))
         blocks.append(
             f"**[{citation['n']}] {_md(citation['title'])}**  \n"
             f"{_md(citation['locator'])} · `{_md(citation['source'])}`\n\n"
             f"> {_md(snippet)}"
+            + (f"\n\n{links}" if links else "")
         )
     return "\n\n---\n\n".join(blocks)
 

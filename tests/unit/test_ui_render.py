@@ -1,0 +1,38 @@
+"""The UI's pure rendering: the sources panel and stored chats."""
+
+from __future__ import annotations
+
+from assistant.services.conversations import StoredMessage
+from assistant.ui.render import answer_content, chat_messages, sources_markdown
+
+CITATION = {
+    "n": 2, "text": "Deltakeravgiften var 200 000 kroner. <script>alert(1)</script>", "source": "knowledge/delta.md",
+    "title": "Slik deltar en kommune", "locator": "Deltakeravgift", "score": 0.9,
+    "links": ["https://doga.no/gnist/"],
+}
+
+
+def test_sources_panel_numbers_match_the_answer_and_escape_document_markup():
+    panel = sources_markdown([CITATION], "ingen")
+    assert panel.startswith("**[2] Slik deltar en kommune**")
+    assert "Deltakeravgift · `knowledge/delta.md`" in panel
+    assert "<script>" not in panel and "&lt;script&gt;" in panel
+    assert "<https://doga.no/gnist/>" in panel
+
+
+def test_sources_panel_without_citations_shows_the_placeholder():
+    assert sources_markdown([], "Kildene vises her.") == "Kildene vises her."
+
+
+def test_long_passages_are_shortened():
+    panel = sources_markdown([{**CITATION, "text": "ord " * 1000, "links": []}], "")
+    assert panel.endswith("…") and len(panel) < 1000
+
+
+def test_stored_answers_show_their_notices_first():
+    messages = [StoredMessage(1, "user", "Hva koster det?"),
+                StoredMessage(2, "assistant", "200 000 kroner [1].", notices=["Språkmodellen svarte ikke."])]
+    shown = chat_messages(messages)
+    assert shown[0] == {"role": "user", "content": "Hva koster det?"}
+    assert shown[1]["content"] == answer_content("200 000 kroner [1].", ["Språkmodellen svarte ikke."])
+    assert shown[1]["content"].startswith("⚠️ Språkmodellen svarte ikke.")
