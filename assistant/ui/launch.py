@@ -78,7 +78,11 @@ def theme() -> gr.themes.Base:
 def prepare(settings: Settings) -> tuple[gr.Blocks, Container]:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     container = Container(settings)
-    report = container.sync_knowledge(show_progress=False)
+    first_build = container.knowledge_store.count() == 0
+    if first_build:
+        print("Bygger søkeindeksen for kunnskapsbasen (første oppstart, 1–2 minutter) …", flush=True)
+    # Unchanged files cost only a hash check, so every start picks up edits to knowledge/.
+    report = container.sync_knowledge(show_progress=first_build)
     for error in report.errors:
         log.warning("kunnskapsbasen: %s", error)
     warm_up()
