@@ -104,10 +104,12 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         css=CSS,
         js=A11Y_JS,
         max_file_size=f"{settings.max_upload_mb}mb",
-        prevent_thread_lock=prevent_thread_lock,
+        prevent_thread_lock=True,  # so the address can be printed once the server listens
         show_error=True,
         footer_links=[],
         quiet=True,
     )
-    print(f"Gnist-assistenten kjører på http://{settings.host}:{settings.port}", flush=True)
+    print(f"Gnist-assistenten kjører på http://{settings.host}:{settings.port} (Ctrl+C stopper)", flush=True)
+    if not prevent_thread_lock:
+        demo.block_thread()
     return demo, container
