@@ -11,8 +11,17 @@ import gradio as gr
 
 from assistant.ui.common import ensure_owner, export_path
 from assistant.workshop import critic, drafts
-from assistant.workshop.canvas import Actor, Canvas, Evidence, Persona, Principle, TargetGroup, principle_label
-from assistant.workshop.service import WorkshopError, WorkshopService, field_value
+from assistant.workshop.canvas import (
+    Actor,
+    Canvas,
+    Evidence,
+    Persona,
+    Principle,
+    TargetGroup,
+    get_field,
+    principle_label,
+)
+from assistant.workshop.service import WorkshopError, WorkshopService
 from assistant.workshop.store import CanvasNotFound
 
 STATUS_ICON = {"done": "✅", "skipped": "⏭️", "current": "➡️", "todo": "⬜"}
@@ -80,7 +89,7 @@ def field_text(canvas: Canvas, path: str) -> str:
         attribute = path.split(".", 1)[1]
         return "\n".join(f"{a.name} – {getattr(a, attribute)}" if getattr(a, attribute) else a.name
                          for a in canvas.actors)
-    value = field_value(canvas, path)
+    value = get_field(canvas, path)
     if isinstance(value, list) and value and all(isinstance(v, Evidence) for v in value):
         return "\n".join(f"{EVIDENCE_LABELS[lang][e.kind]}: {e.text}" for e in value)
     if isinstance(value, list) and value and all(isinstance(v, TargetGroup) for v in value):

@@ -24,8 +24,6 @@ Format = Literal["md", "docx"]
 KINDS: tuple[str, ...] = ("challenge", "application", "brief", "workshop-plan")
 FORMATS: tuple[str, ...] = ("md", "docx")
 LANGS: tuple[str, ...] = ("nb", "nn", "en")
-MIME = {"md": "text/markdown; charset=utf-8",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
 def _environment(templates_dir: Path) -> jinja2.Environment:

@@ -31,7 +31,6 @@ from assistant.workshop.canvas import (
     TargetGroup,
     explain_validation_error,
     from_json,
-    get_field,
     new_canvas,
     principle_label,
     set_field,
@@ -42,7 +41,6 @@ from assistant.workshop.parsing import (
     clean_text,
     merge_actors,
     parse_answer,
-    parse_yes_no,
 )
 from assistant.workshop.similar import SimilarCase, find_similar
 from assistant.workshop.solution_bias import SolutionFinding
@@ -611,12 +609,3 @@ class WorkshopService:
         except Exception as exc:  # noqa: BLE001 - the model is optional; the rule parse stands
             log.warning("LLM extraction ignored for %s: %s", question.key, exc)
             return None
-
-
-def yes_no(text: str) -> bool | None:
-    """Re-exported for the UI: yes/no in nb, nn and en."""
-    return parse_yes_no(text)
-
-
-def field_value(canvas: Canvas, field_path: str) -> Any:
-    return get_field(canvas, field_path)

@@ -84,12 +84,6 @@ class CanvasStore:
             raise CanvasNotFound(canvas_id)
         return Canvas.model_validate_json(row[0])
 
-    def find(self, owner: str, canvas_id: str) -> Canvas | None:
-        try:
-            return self.get(owner, canvas_id)
-        except CanvasNotFound:
-            return None
-
     def save(self, canvas: Canvas, owner: str | None = None) -> Canvas:
         """Insert or update ``canvas`` for its owner. Saving over an id that belongs to another
         owner raises CanvasNotFound (nothing is changed, nothing is revealed)."""
