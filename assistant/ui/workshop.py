@@ -213,6 +213,10 @@ def build_workshop_tab(container, owner: gr.State, i18n):
         chat = chat + [{"role": "assistant", "content": reply.message}]
         return (reply.canvas.id, chat, *panels(reply.canvas), gr.update(choices=choices(user), value=reply.canvas.id))
 
+    def require_workshop(selected) -> None:
+        if not selected:
+            raise WorkshopError("Start et verksted eller velg et du har fra før.")
+
     def guard(handler):
         """Service errors become visible messages; the canvas on disk is untouched.
         functools.wraps keeps the signature, which Gradio reads to pass ``request``."""
@@ -246,8 +250,7 @@ def build_workshop_tab(container, owner: gr.State, i18n):
     @guard
     def answer(text, selected, chat, user, request: gr.Request = None):
         user = ensure_owner(user, request)
-        if not selected:
-            raise WorkshopError("Start et verksted eller velg et du har fra før.")
+        require_workshop(selected)
         if not (text or "").strip():
             raise WorkshopError("Skriv et svar, eller trykk «Hopp over steget».")
         reply = service.submit(user, selected, text)
@@ -256,8 +259,7 @@ def build_workshop_tab(container, owner: gr.State, i18n):
     @guard
     def skip(selected, chat, user, request: gr.Request = None):
         user = ensure_owner(user, request)
-        if not selected:
-            raise WorkshopError("Start et verksted først.")
+        require_workshop(selected)
         return reply_outputs(user, service.skip(user, selected), chat or [])
 
     @guard
@@ -285,23 +287,20 @@ def build_workshop_tab(container, owner: gr.State, i18n):
     @guard
     def check(selected, user, request: gr.Request = None):
         user = ensure_owner(user, request)
-        if not selected:
-            raise WorkshopError("Start et verksted først.")
+        require_workshop(selected)
         return findings_markdown(service.check(user, selected, use_llm=service.chat_model is not None)), \
             similar_markdown(service.similar(user, selected, k=3))
 
     @guard
     def draft_markdown(selected, kind, lang, user, request: gr.Request = None):
         user = ensure_owner(user, request)
-        if not selected:
-            raise WorkshopError("Start et verksted først.")
+        require_workshop(selected)
         return service.draft(user, selected, kind, fmt="md", language=lang)
 
     @guard
     def draft_docx(selected, kind, lang, user, request: gr.Request = None):
         user = ensure_owner(user, request)
-        if not selected:
-            raise WorkshopError("Start et verksted først.")
+        require_workshop(selected)
         canvas = service.get(user, selected)
         path = export_path(container.settings.data_dir, drafts.filename(canvas, kind, "docx"))
         service.draft(user, selected, kind, fmt="docx", language=lang, path=path)
@@ -310,8 +309,7 @@ def build_workshop_tab(container, owner: gr.State, i18n):
     @guard
     def export_json(selected, user, request: gr.Request = None):
         user = ensure_owner(user, request)
-        if not selected:
-            raise WorkshopError("Start et verksted først.")
+        require_workshop(selected)
         path = export_path(container.settings.data_dir, "gnist-lerret.json")
         path.write_text(service.export_json(user, selected), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
