@@ -10,10 +10,12 @@ import gradio as gr
 
 
 def owner_from(request: gr.Request | None, stored: str | None) -> str:
-    """A logged-in user's name, otherwise a random id kept in this browser's local storage."""
+    """A logged-in user's name, otherwise the id kept in this browser's local storage. A first
+    visit adopts the session's id, so anything done before the page finished loading (which
+    fell back to the session) still belongs to the same user."""
     if request is not None and getattr(request, "username", None):
         return f"user:{request.username}"
-    return stored or f"browser:{uuid.uuid4().hex}"
+    return stored or ensure_owner(None, request)
 
 
 def ensure_owner(owner: str | None, request: gr.Request | None) -> str:

@@ -114,11 +114,12 @@ def test_a_workshop_from_first_question_to_a_word_draft(app, page, artifacts, tm
     assert users.first.inner_text().strip() == PROBLEM
     assert SOLUTION in users.nth(1).inner_text()
 
-    # The workshop is chosen under "Mine verksteder" and stored for this browser's owner (the id
-    # gr.BrowserState keeps, not the Gradio session), with everything answered so far.
+    # The workshop is chosen under "Mine verksteder" and stored for this browser's owner (on a
+    # first visit the page's first session id, which gr.BrowserState then keeps across reloads),
+    # with everything answered so far.
     assert page.get_by_label("Mine verksteder", exact=True).input_value().startswith(f"{MUNICIPALITY}: {PROBLEM}")
     owners = stored_owners(app, PROBLEM)
-    assert len(owners) == 1 and owners[0].startswith("browser:"), owners
+    assert len(owners) == 1 and owners[0].startswith("session:"), owners
     listed = app.container.workshop.list(owners[0])
     assert len(listed) == 1 and listed[0].completed == 1
     stored = app.container.workshop.get(owners[0], listed[0].id)
