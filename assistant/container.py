@@ -63,9 +63,13 @@ class Container:
 
     @cached_property
     def workshop(self) -> WorkshopService:
-        return WorkshopService.from_settings(
-            self.settings, search=self.retriever.search, chat_model=self.answer_service.chat_model
-        )
+        # Inspiration and similar cases come from past cases only. Hybrid ranking: a problem's
+        # own words ("sentrum", "boliger") matter here, and on case files it ranked better
+        # than dense alone (see README).
+        def search_cases(query: str, k: int):
+            return self.retriever.search(query, k, mode="hybrid", where={"type": "case"})
+
+        return WorkshopService.from_settings(self.settings, search=search_cases, chat_model=self.answer_service.chat_model)
 
     def sync_knowledge(self, extra_paths=(), show_progress: bool = True) -> IngestReport:
         return self.knowledge_ingest.sync([self.settings.knowledge_dir, *extra_paths], show_progress=show_progress)

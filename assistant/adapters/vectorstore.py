@@ -146,11 +146,13 @@ class ChunkStore:
             )
         self.version += 1
 
-    def query(self, vector: list[float], k: int) -> list[Hit]:
+    def query(self, vector: list[float], k: int, where: dict | None = None) -> list[Hit]:
+        """Nearest chunks by cosine; ``where`` filters on metadata (e.g. {"type": "case"})."""
         if self.count() == 0:
             return []
         result = self.collection.query(
-            query_embeddings=[vector], n_results=min(k, self.count()), include=["documents", "metadatas", "distances"]
+            query_embeddings=[vector], n_results=min(k, self.count()), where=where or None,
+            include=["documents", "metadatas", "distances"],
         )
         return [
             _hit(chunk_id, text, meta, 1.0 - distance)

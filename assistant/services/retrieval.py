@@ -50,16 +50,21 @@ class LexicalSearch:
             self._indexes[store.name] = index
             return index
 
-    def search(self, store: ChunkStore, query: str, k: int) -> list[Hit]:
+    def search(self, store: ChunkStore, query: str, k: int, where: dict | None = None) -> list[Hit]:
         index = self._index_for(store)
         if index.bm25 is None:
             return []
         tokens = self._tokenize([query])
         if not tokens.vocab:
             return []
-        ids, scores = index.bm25.retrieve(tokens, k=min(k, len(index.hits)), show_progress=False)
+        # With a filter, rank everything and keep the matching hits (BM25 here is sub-millisecond).
+        limit = len(index.hits) if where else min(k, len(index.hits))
+        ids, scores = index.bm25.retrieve(tokens, k=limit, show_progress=False)
         # Zero-score hits come back in arbitrary order: they are not matches.
-        return [replace(index.hits[i], score=float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+        hits = [replace(index.hits[i], score=float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+        if where:
+            hits = [h for h in hits if all(h.metadata.get(key) == value for key, value in where.items())]
+        return hits[:k]
 
 
 def reciprocal_rank_fusion(rankings: list[list[Hit]], k: int) -> list[Hit]:
@@ -80,22 +85,24 @@ class Retriever:
         self.mode = mode
         self.lexical = LexicalSearch()
 
-    def search(self, query: str, k: int = 5, extra_stores: list[ChunkStore] | None = None, mode: Mode | None = None) -> list[Hit]:
-        """Top-k across the knowledge base and any extra (per-user) stores. Scores are cosine
-        similarities for dense and hybrid results, BM25 scores for lexical-only results."""
+    def search(self, query: str, k: int = 5, extra_stores: list[ChunkStore] | None = None, mode: Mode | None = None,
+               where: dict | None = None) -> list[Hit]:
+        """Top-k across the knowledge base and any extra (per-user) stores, optionally filtered on
+        metadata (``where={"type": "case"}``). Scores are cosine similarities for dense and hybrid
+        results, BM25 scores for lexical-only results."""
         mode = mode or self.mode
         stores = [self.knowledge, *(extra_stores or [])]
         dense: list[Hit] = []
         if mode in ("dense", "hybrid"):
             vector = self.embeddings.embed_query(query)
             for store in stores:
-                dense += store.query(vector, k)
+                dense += store.query(vector, k, where)
             dense.sort(key=lambda h: h.score, reverse=True)
         if mode == "dense":
             return dense[:k]
         lexical: list[Hit] = []
         for store in stores:
-            lexical += self.lexical.search(store, query, k)
+            lexical += self.lexical.search(store, query, k, where)
         lexical.sort(key=lambda h: h.score, reverse=True)
         if mode == "bm25":
             return lexical[:k]

@@ -64,7 +64,8 @@ def _get(hit: Any, name: str, default: Any = "") -> Any:
 
 
 def cases_from_hits(hits: Sequence[Any], k: int = 3) -> list[SimilarCase]:
-    """Distinct cases (by source, front-matter type "case"), best first, at most ``k``."""
+    """Distinct cases (by source, front-matter type "case") in the order the search ranked them
+    (a fused ranking's order is not its scores' order), at most ``k``."""
     best: dict[str, SimilarCase] = {}
     for hit in hits:
         meta = _meta(hit)
@@ -74,7 +75,7 @@ def cases_from_hits(hits: Sequence[Any], k: int = 3) -> list[SimilarCase]:
         if not source:
             continue
         score = float(_get(hit, "score", 0.0) or 0.0)
-        if source in best and best[source].score >= score:
+        if source in best:
             continue
         text = " ".join(str(_get(hit, "text", "")).split())
         best[source] = SimilarCase(
@@ -90,7 +91,7 @@ def cases_from_hits(hits: Sequence[Any], k: int = 3) -> list[SimilarCase]:
             locator=str(_get(hit, "locator", "") or ""),
             excerpt=text[:300],
         )
-    return sorted(best.values(), key=lambda c: c.score, reverse=True)[:k]
+    return list(best.values())[:k]
 
 
 def find_similar(canvas: Canvas, search: SearchFn, k: int = 3, pool: int = 20,

@@ -170,3 +170,11 @@ def test_extra_store_is_searched_with_knowledge(container, files):
     assert top.locator == "s. 12"  # the printed label, not the page index
     # The knowledge store itself is untouched by the upload.
     assert all(s["source"] != "Min rapport.pdf" for s in container.knowledge_store.sources())
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_search_can_be_limited_to_past_cases(container, mode):
+    container.sync_knowledge(show_progress=False)
+    hits = container.retriever.search("deltakeravgift kommune Utsira", k=5, mode=mode, where={"type": "case"})
+    assert hits, mode
+    assert all(hit.metadata.get("type") == "case" for hit in hits)
