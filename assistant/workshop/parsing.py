@@ -510,26 +510,14 @@ def parse_answer(kind: str, text: str, lang: str = "nb", proper_nouns: tuple[str
         return parse_personas(text)
     if base == "actors":
         return parse_actors(text, attribute or None)
-    if base == "principles":
-        principles = parse_principles(text)
-        if not principles:
-            raise ParseProblem("principles")
-        return principles
-    if base == "from_to":
-        pair = parse_from_to(text)
-        if pair is None:
-            raise ParseProblem("from_to")
-        return pair
     if base == "hkv":
         return parse_hkv(text, lang, proper_nouns)
-    if base == "percent":
-        value = parse_percent(text)
-        if value is None:
-            raise ParseProblem("percent")
-        return value
-    if base == "yesno":
-        value = parse_yes_no(text)
-        if value is None:
-            raise ParseProblem("yesno")
+    # Kinds whose answer must parse; otherwise the user is asked again (ParseProblem's kind).
+    required = {"principles": parse_principles, "from_to": parse_from_to, "percent": parse_percent,
+                "yesno": parse_yes_no}
+    if base in required:
+        value = required[base](text)
+        if value is None or value == []:
+            raise ParseProblem(base)
         return value
     raise ValueError(f"unknown field kind {kind!r}")
