@@ -42,6 +42,7 @@ test-fast: install
 
 eval: install
 	$(VENV)/bin/gnist eval
+	$(VENV)/bin/gnist eval --target answer
 	$(VENV)/bin/gnist eval --questions ../shared/eval/retrieval_synthetic.json -k 3
 
 # Optional local language model: llama-cpp-python[server] (compiled, ~6 min the first time) and the
