@@ -148,10 +148,11 @@ class ChunkStore:
 
     def query(self, vector: list[float], k: int, where: dict | None = None) -> list[Hit]:
         """Nearest chunks by cosine; ``where`` filters on metadata (e.g. {"type": "case"})."""
-        if self.count() == 0:
+        size = self.count()  # one round trip (it is a network call with the Chroma server)
+        if size == 0:
             return []
         result = self.collection.query(
-            query_embeddings=[vector], n_results=min(k, self.count()), where=where or None,
+            query_embeddings=[vector], n_results=min(k, size), where=where or None,
             include=["documents", "metadatas", "distances"],
         )
         return [

@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from assistant.workshop import texts
+
 Lang = Literal["nb", "nn", "en"]
 EvidenceKind = Literal["statistics", "survey", "plan", "tried", "other"]
 ActorCategory = Literal[
@@ -296,63 +298,6 @@ class CanvasImportError(ValueError):
     """A canvas file could not be read; ``str(error)`` is a message for the user."""
 
 
-_FIELD_LABELS = {
-    "nb": {
-        "id": "id", "owner": "eier", "language": "språk", "municipality": "kommune", "partners": "samarbeidskommuner",
-        "raw_problem": "problemet", "need": "behov", "statement": "behovet", "who": "hvem", "consequences": "konsekvenser",
-        "evidence": "innsikt", "kind": "type", "text": "tekst", "target_groups": "målgrupper", "name": "navn",
-        "needs": "behov", "personas": "personas", "resident_input": "innbyggerinnspill", "actors": "aktører",
-        "category": "kategori", "principles": "veikartprinsipper", "forankring": "forankring",
-        "project_resource_percent": "prosjektressurs (%)", "county_council_informed": "fylkeskommunen orientert",
-        "political_backing": "politisk forankring", "administrative_backing": "administrativ forankring",
-        "hkv_questions": "«Hvordan kan vi»-spørsmål", "created": "opprettet", "updated": "endret",
-    },
-    "nn": {
-        "owner": "eigar", "language": "språk", "municipality": "kommune", "partners": "samarbeidskommunar",
-        "raw_problem": "problemet", "need": "behov", "statement": "behovet", "who": "kven", "consequences": "konsekvensar",
-        "evidence": "innsikt", "kind": "type", "text": "tekst", "target_groups": "målgrupper", "name": "namn",
-        "needs": "behov", "personas": "personas", "resident_input": "innspel frå innbyggjarar", "actors": "aktørar",
-        "category": "kategori", "principles": "vegkartprinsipp", "forankring": "forankring",
-        "project_resource_percent": "prosjektressurs (%)", "county_council_informed": "fylkeskommunen orientert",
-        "political_backing": "politisk forankring", "administrative_backing": "administrativ forankring",
-        "hkv_questions": "«Korleis kan vi»-spørsmål", "created": "oppretta", "updated": "endra",
-    },
-    "en": {},
-}
-_ERRORS = {
-    "nb": {
-        "json": "Filen er ikke gyldig JSON (feil på linje {line}). Er det riktig fil?",
-        "not_object": "Filen inneholder ikke et verkstedlerret (forventet et JSON-objekt).",
-        "intro": "Filen kunne ikke leses som et verkstedlerret:",
-        "missing": "mangler", "extra": "er et ukjent felt", "literal": "må være en av: {expected}",
-        "too_long": "har for mange elementer (høyst {max})", "number": "må være et tall",
-        "range": "må være mellom 0 og 100", "bool": "må være ja eller nei (true/false)",
-        "string": "må være tekst", "list": "må være en liste", "date": "må være en dato", "other": "er ugyldig ({msg})",
-        "more": "… og {n} feil til.",
-    },
-    "nn": {
-        "json": "Fila er ikkje gyldig JSON (feil på linje {line}). Er det rett fil?",
-        "not_object": "Fila inneheld ikkje eit verkstadlerret (venta eit JSON-objekt).",
-        "intro": "Fila kunne ikkje lesast som eit verkstadlerret:",
-        "missing": "manglar", "extra": "er eit ukjent felt", "literal": "må vere ein av: {expected}",
-        "too_long": "har for mange element (høgst {max})", "number": "må vere eit tal",
-        "range": "må vere mellom 0 og 100", "bool": "må vere ja eller nei (true/false)",
-        "string": "må vere tekst", "list": "må vere ei liste", "date": "må vere ein dato", "other": "er ugyldig ({msg})",
-        "more": "… og {n} feil til.",
-    },
-    "en": {
-        "json": "The file is not valid JSON (error on line {line}). Is it the right file?",
-        "not_object": "The file does not contain a workshop canvas (expected a JSON object).",
-        "intro": "The file could not be read as a workshop canvas:",
-        "missing": "is missing", "extra": "is an unknown field", "literal": "must be one of: {expected}",
-        "too_long": "has too many items (at most {max})", "number": "must be a number",
-        "range": "must be between 0 and 100", "bool": "must be yes or no (true/false)",
-        "string": "must be text", "list": "must be a list", "date": "must be a date", "other": "is invalid ({msg})",
-        "more": "… and {n} more errors.",
-    },
-}
-
-
 def to_json(canvas: Canvas, indent: int | None = 2) -> str:
     return canvas.model_dump_json(indent=indent)
 
@@ -369,7 +314,7 @@ def from_json(text: str | bytes, owner: str | None = None, new_id: bool = False,
     """Read a canvas from JSON. ``owner`` re-homes it (an import into the user's own account),
     ``new_id`` gives it a fresh id. Invalid input raises ``CanvasImportError`` with a clear
     message in ``lang`` (Norwegian by default)."""
-    errors = _ERRORS.get(lang, _ERRORS["nb"])
+    errors = texts.load("import_errors", lang)["errors"]
     if isinstance(text, bytes):
         text = text.decode("utf-8-sig", errors="replace")
     try:
@@ -389,8 +334,8 @@ def from_json(text: str | bytes, owner: str | None = None, new_id: bool = False,
 
 
 def explain_validation_error(exc: ValidationError, lang: Lang = "nb") -> str:
-    errors = _ERRORS.get(lang, _ERRORS["nb"])
-    labels = _FIELD_LABELS.get(lang, {})
+    table = texts.load("import_errors", lang)
+    errors, labels = table["errors"], table["labels"]
     lines = [errors["intro"]]
     details = exc.errors()
     for error in details[:6]:
