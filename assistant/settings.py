@@ -69,6 +69,36 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=25, ge=1)
     chat_concurrency: int = Field(default=16, ge=1)
 
+    # Identity and abuse limits (the server decides who a user is; see assistant/ui/identity.py)
+    # Listening on anything but localhost without login is refused unless this says it is on purpose.
+    open_deployment: bool = False
+    # Signs the identity cookie; default: a random key kept in the data dir (data_dir/server-secret.key).
+    secret_key: SecretStr | None = None
+    # Cookie marked Secure (only sent over HTTPS): turn on behind a TLS-terminating proxy.
+    secure_cookies: bool = False
+    new_sessions_per_minute: int = Field(default=120, ge=1, description="New anonymous users per client address.")
+    login_failures_allowed: int = Field(default=5, ge=1, description="Failed logins per address per window.")
+    login_failure_window_s: int = Field(default=300, ge=1)
+
+    # Bounded ingest work per upload and per user (each limit is named in the user's message)
+    max_pdf_pages: int = Field(default=300, ge=1)
+    max_document_chars: int = Field(default=600_000, ge=1000)
+    max_chunks_per_document: int = Field(default=1000, ge=1)
+    max_chunks_per_user: int = Field(default=3000, ge=1)
+    max_docx_uncompressed_mb: int = Field(default=50, ge=1)
+    max_xml_depth: int = Field(default=200, ge=10)
+    ingest_workers: int = Field(default=1, ge=1, description="Uploads indexed at once (embedding is CPU-bound).")
+    ingest_queue_per_user: int = Field(default=10, ge=1)
+    ingest_queue_total: int = Field(default=100, ge=1)
+
+    # Downloads (exports, drafts) are removed after this many minutes.
+    export_ttl_minutes: int = Field(default=60, ge=1)
+
+    # LLM robustness: llm_timeout is one wall-clock deadline per question (rewrite and answer);
+    # after llm_breaker_failures failures in a row the LLM is skipped for llm_breaker_cooldown_s.
+    llm_breaker_failures: int = Field(default=3, ge=1)
+    llm_breaker_cooldown_s: float = Field(default=60.0, gt=0)
+
     @property
     def effective_llm_provider(self) -> Literal["none", "openai", "local"]:
         if self.llm_provider != "auto":
@@ -88,6 +118,10 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
 
     @property
     def models_dir(self) -> Path:
