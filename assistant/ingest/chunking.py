@@ -7,10 +7,15 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from assistant.ingest.loaders import LoadedDocument
+from assistant.ingest.loaders import LoadedDocument, check_limit
 
 CHUNK_CHARS = 1200
 CHUNK_OVERLAP = 150
+
+TOO_MANY_CHUNKS = (
+    "dokumentet blir til mer enn {limit} tekstbiter, som er grensen per dokument. "
+    "Del det opp i mindre filer og last dem opp hver for seg."
+)
 
 _SPLITTER = RecursiveCharacterTextSplitter(
     chunk_size=CHUNK_CHARS,
@@ -51,11 +56,14 @@ def _scalar_metadata(metadata: dict) -> dict:
     return flat
 
 
-def chunk_document(document: LoadedDocument, file_hash: str) -> list[Chunk]:
+def chunk_document(document: LoadedDocument, file_hash: str, max_chunks: int | None = None) -> list[Chunk]:
+    """The document's chunks; more than ``max_chunks`` is an IngestError (the document is refused)."""
     doc_meta = _scalar_metadata(document.metadata)
     chunks: list[Chunk] = []
     for section in document.sections:
         pieces = _SPLITTER.split_text(section.text)
+        if max_chunks is not None:
+            check_limit(len(chunks) + len(pieces), max_chunks, document.source, TOO_MANY_CHUNKS)
         for piece in pieces:
             position = len(chunks)
             digest = hashlib.sha1(f"{document.source}\x00{position}\x00{piece}".encode()).hexdigest()[:16]

@@ -1,23 +1,41 @@
 """Turn files into titled sections that know where they came from (heading or printed page).
 
 Every failure is an ``IngestError`` that names the file and says, in Norwegian, what went wrong
-and what to do, so one bad file never stops the rest of an ingest.
+and what to do, so one bad file never stops the rest of an ingest. The work one file may cause
+(pages, characters, unpacked size, XML depth, front matter) is bounded by ``IngestLimits``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
 import filetype
-import frontmatter
+import yaml
+from frontmatter.default_handlers import YAMLHandler
 from langchain_text_splitters import MarkdownHeaderTextSplitter
+
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".pdf", ".docx"}
 # Sections with only reference lists are kept as metadata, not as searchable text.
 REFERENCE_HEADINGS = {"kilder", "kjelder", "sources", "references"}
+# The only front-matter key the code reads from a user's own document; the rest could pose as
+# curated metadata (type: case, sources: links) and is dropped.
+USER_FRONT_MATTER_KEYS = frozenset({"title"})
+MAX_FRONT_MATTER_CHARS = 16_000  # the largest in knowledge/ is about 2 200
+MAX_FRONT_MATTER_DEPTH = 20  # knowledge/ uses 3 (a list in a mapping)
+# A DOCX part larger than this that grew more than MAX_COMPRESSION_RATIO times when unpacked is
+# treated as a zip bomb; Word's own XML compresses 5-20 times.
+COMPRESSION_CHECK_BYTES = 1 << 20
+MAX_COMPRESSION_RATIO = 100
 
 
 class IngestError(Exception):
@@ -27,6 +45,61 @@ class IngestError(Exception):
         self.source = source
         self.reason = reason
         super().__init__(f"{source}: {reason}")
+
+
+def _setting_default(name: str):
+    return Settings.model_fields[name].default
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """How much work one file may cause. The defaults (Settings' defaults, all front-matter keys kept)
+    are for the curated knowledge/ files; ``for_uploads`` applies the configured limits to users' files."""
+
+    max_pdf_pages: int = _setting_default("max_pdf_pages")
+    max_document_chars: int = _setting_default("max_document_chars")
+    max_chunks_per_document: int = _setting_default("max_chunks_per_document")
+    max_docx_uncompressed_mb: int = _setting_default("max_docx_uncompressed_mb")
+    max_xml_depth: int = _setting_default("max_xml_depth")
+    front_matter_keys: frozenset[str] | None = None  # None keeps every key
+    max_chunks_per_store: int | None = None  # chunks one collection may hold (a user's documents)
+
+    @classmethod
+    def for_uploads(cls, settings: Settings) -> IngestLimits:
+        return cls(
+            max_pdf_pages=settings.max_pdf_pages,
+            max_document_chars=settings.max_document_chars,
+            max_chunks_per_document=settings.max_chunks_per_document,
+            max_docx_uncompressed_mb=settings.max_docx_uncompressed_mb,
+            max_xml_depth=settings.max_xml_depth,
+            front_matter_keys=USER_FRONT_MATTER_KEYS,
+            max_chunks_per_store=settings.max_chunks_per_user,
+        )
+
+
+DEFAULT_LIMITS = IngestLimits()
+
+
+def number(value: int) -> str:
+    """600000 -> '600 000', as numbers are written in Norwegian."""
+    return f"{value:,}".replace(",", " ")
+
+
+def check_limit(value: int, limit: int, source: str, reason: str) -> None:
+    """Refuse with ``reason`` (``{value}`` and ``{limit}`` written out) when value exceeds limit."""
+    if value > limit:
+        raise IngestError(source, reason.format(value=number(value), limit=number(limit)))
+
+
+TOO_LONG = (
+    "dokumentet har mer enn {limit} tegn tekst, som er grensen per dokument. "
+    "Del det opp i mindre filer og last dem opp hver for seg."
+)
+TOO_MANY_PAGES = "PDF-en har {value} sider. Grensen er {limit} sider per dokument. Del den opp, eller last opp bare de sidene du trenger."
+TOO_DEEP = (
+    "Word-dokumentet har mer enn {limit} nivåer inni hverandre, som er grensen. "
+    "Kopier teksten over i et nytt dokument, og prøv igjen."
+)
 
 
 @dataclass
@@ -61,7 +134,8 @@ def detect_kind(path: Path, source: str | None = None) -> str:
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(source, f"filtypen «{suffix or 'uten endelse'}» støttes ikke. Bruk PDF, DOCX, TXT eller Markdown.")
     try:
-        head = path.read_bytes()[:8192]
+        with path.open("rb") as handle:
+            head = handle.read(8192)
     except OSError as exc:
         raise IngestError(source, f"filen kunne ikke leses ({exc.strerror or exc}).") from exc
     if not head:
@@ -96,20 +170,76 @@ def _clean(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def load_markdown(path: Path, source: str) -> LoadedDocument:
+class _FrontMatterRefused(yaml.YAMLError):
+    """A reason (Norwegian, to follow FRONT_MATTER) to refuse front matter before building it."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors (&) and aliases (*), whose nesting ("billion laughs") makes
+    a few hundred bytes expand to gigabytes, and nesting deeper than MAX_FRONT_MATTER_DEPTH, which
+    pyyaml scans in quadratic time. Nodes are composed lazily, so refusing stops the scan."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _FrontMatterRefused("bruker ankere eller henvisninger (& og *). Skriv verdiene ut i stedet, og prøv igjen.")
+        if self.depth >= MAX_FRONT_MATTER_DEPTH:
+            raise _FrontMatterRefused(
+                f"har lister eller felt mer enn {MAX_FRONT_MATTER_DEPTH} nivåer inni hverandre. Gjør den enklere, og prøv igjen."
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+_YAML_FRONT_MATTER = YAMLHandler()
+FRONT_MATTER = "front matter (YAML-feltene mellom «---»-linjene øverst i filen)"
+
+
+def _front_matter(text: str, source: str, limits: IngestLimits) -> tuple[dict, str]:
+    """(metadata, content) of a Markdown text; only YAML front matter is recognised."""
+    text = text.strip()
+    if not _YAML_FRONT_MATTER.detect(text):
+        return {}, text
     try:
-        post = frontmatter.loads(_read_text(path, source))
-    except IngestError:
-        raise
-    except Exception as exc:  # yaml errors come in many types
-        raise IngestError(source, f"front matter kunne ikke tolkes ({exc}).") from exc
-    meta = {key: value for key, value in post.metadata.items()}
+        raw, content = _YAML_FRONT_MATTER.split(text)
+    except ValueError:  # an opening "---" without a closing one: plain text
+        return {}, text
+    if len(raw) > MAX_FRONT_MATTER_CHARS:
+        raise IngestError(
+            source, f"{FRONT_MATTER} er lengre enn {number(MAX_FRONT_MATTER_CHARS)} tegn. Gjør den kortere, eller fjern den."
+        )
+    try:
+        meta = yaml.load(raw, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+    except _FrontMatterRefused as refused:
+        raise IngestError(source, f"{FRONT_MATTER} {refused}") from refused
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" Feilen er på linje {mark.line + 1}." if mark is not None else ""
+        raise IngestError(
+            source, f"{FRONT_MATTER} kunne ikke tolkes.{where} Hver linje skal se ut som «navn: verdi». Rett den, eller fjern den."
+        ) from exc
+    if not isinstance(meta, dict):
+        return {}, content.strip()
+    if limits.front_matter_keys is not None:
+        meta = {key: value for key, value in meta.items() if key in limits.front_matter_keys}
+    return meta, content.strip()
+
+
+def load_markdown(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
+    text = _read_text(path, source)
+    check_limit(len(text), limits.max_document_chars, source, TOO_LONG)
+    meta, content = _front_matter(text, source, limits)
     splitter = MarkdownHeaderTextSplitter(
         headers_to_split_on=[("#", "h1"), ("##", "h2"), ("###", "h3")], strip_headers=True
     )
     title = str(meta.get("title") or "").strip()
     sections: list[Section] = []
-    for part in splitter.split_text(post.content):
+    for part in splitter.split_text(content):
         headings = [part.metadata[h] for h in ("h1", "h2", "h3") if part.metadata.get(h)]
         if not title and part.metadata.get("h1"):
             title = part.metadata["h1"]
@@ -126,34 +256,45 @@ def load_markdown(path: Path, source: str) -> LoadedDocument:
     return LoadedDocument(source=source, title=title or Path(source).stem, kind="md", sections=sections, metadata=meta)
 
 
-def load_pdf(path: Path, source: str) -> LoadedDocument:
+PDF_PROTECTED = "PDF-en er passordbeskyttet. Lagre en kopi uten passord og last den opp igjen."
+
+
+def load_pdf(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
     from pypdf import PdfReader
-    # DependencyError: AES decryption needs the optional cryptography package.
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
-            # Many "protected" PDFs only restrict editing and open with an empty password.
+            # Many "protected" PDFs only restrict editing and open with an empty password
+            # (AES needs the cryptography package).
             try:
-                if not reader.decrypt(""):
-                    raise FileNotDecryptedError("password required")
-            except (FileNotDecryptedError, NotImplementedError, DependencyError) as exc:
-                raise IngestError(source, "PDF-en er passordbeskyttet. Fjern passordet og last den opp igjen.") from exc
+                opened = reader.decrypt("")
+            except Exception as exc:  # noqa: BLE001 - unsupported or broken encryption
+                log.info("%s: could not decrypt: %r", source, exc)
+                opened = False
+            if not opened:
+                raise IngestError(source, PDF_PROTECTED)
+        else:
+            # The declared count is free to read and refuses most long PDFs before the page tree
+            # is walked; it can lie, so the real count is checked below.
+            check_limit(int(reader.root_object["/Pages"].get("/Count", 0)), limits.max_pdf_pages, source, TOO_MANY_PAGES)
+        check_limit(len(reader.pages), limits.max_pdf_pages, source, TOO_MANY_PAGES)
         labels = list(reader.page_labels)
         sections = []
+        chars = 0
         for index, page in enumerate(reader.pages):
             text = _clean(page.extract_text() or "")
+            chars += len(text)
+            check_limit(chars, limits.max_document_chars, source, TOO_LONG)
             if text:
                 label = labels[index] if index < len(labels) else str(index + 1)
                 sections.append(Section(text=text, locator=f"s. {label}", page=label))
         title = (reader.metadata.title if reader.metadata and reader.metadata.title else "") or Path(source).stem
     except IngestError:
         raise
-    except FileNotDecryptedError as exc:
-        raise IngestError(source, "PDF-en er passordbeskyttet. Fjern passordet og last den opp igjen.") from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise IngestError(source, f"PDF-en er skadet og kunne ikke leses ({type(exc).__name__}). Lagre den på nytt og prøv igjen.") from exc
+    except Exception as exc:  # noqa: BLE001 - pypdf raises its own and many built-in errors on broken files
+        log.info("%s: unreadable PDF: %r", source, exc)
+        raise IngestError(source, "PDF-en er skadet og kunne ikke leses. Åpne den og lagre den på nytt som PDF, og prøv igjen.") from exc
     if not sections:
         raise IngestError(
             source,
@@ -162,16 +303,85 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
     return LoadedDocument(source=source, title=str(title), kind="pdf", sections=sections)
 
 
-def load_docx(path: Path, source: str) -> LoadedDocument:
+RESAVE_DOCX = "Åpne det i Word, lagre det på nytt og prøv igjen."
+DOCX_DAMAGED = f"Word-dokumentet er skadet og kunne ikke leses. {RESAVE_DOCX}"
+
+
+def _check_xml(stream, source: str, limits: IngestLimits) -> None:
+    """Stream one XML part through expat and stop as soon as elements nest deeper than the limit.
+    DTDs (the way to entity expansion) are refused: Word never writes them."""
+    parser = expat.ParserCreate()
+    depth = 0
+
+    def start(_name, _attrs):
+        nonlocal depth
+        depth += 1
+        check_limit(depth, limits.max_xml_depth, source, TOO_DEEP)
+
+    def end(_name):
+        nonlocal depth
+        depth -= 1
+
+    def doctype(*_args):
+        raise IngestError(source, f"Word-dokumentet inneholder XML som Word ikke lager (en DTD), og kan ikke leses trygt. {RESAVE_DOCX}")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = doctype
+    while block := stream.read(1 << 16):
+        parser.Parse(block, False)
+    parser.Parse(b"", True)
+
+
+def _check_docx_container(path: Path, source: str, limits: IngestLimits) -> None:
+    """Refuse zip and XML bombs before python-docx unpacks and parses everything."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            total = sum(member.file_size for member in members)
+            if total > limits.max_docx_uncompressed_mb * 1_048_576:
+                raise IngestError(
+                    source,
+                    f"Word-dokumentet blir {total / 1_048_576:.0f} MB når det pakkes ut. Grensen er "
+                    f"{limits.max_docx_uncompressed_mb} MB. Fjern store bilder eller del dokumentet opp, og prøv igjen.",
+                )
+            for member in members:
+                if member.file_size > COMPRESSION_CHECK_BYTES and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
+                    raise IngestError(
+                        source,
+                        f"Word-dokumentet ser ikke ut som et vanlig dokument: en del av det blir over {MAX_COMPRESSION_RATIO} "
+                        f"ganger større når det pakkes ut. {RESAVE_DOCX}",
+                    )
+            # zipfile stops at each member's declared size, so the sizes checked above bound this.
+            for member in members:
+                if member.filename.endswith((".xml", ".rels")):
+                    with archive.open(member) as stream:
+                        _check_xml(stream, source, limits)
+    except IngestError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile, zlib and expat errors on broken files
+        log.info("%s: unreadable DOCX container: %r", source, exc)
+        raise IngestError(source, DOCX_DAMAGED) from exc
+
+
+def load_docx(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
     import docx
 
+    _check_docx_container(path, source, limits)
     try:
         document = docx.Document(str(path))
-    except Exception as exc:  # python-docx raises zip, xml and KeyError variants
-        raise IngestError(source, f"Word-dokumentet er skadet og kunne ikke leses ({type(exc).__name__}).") from exc
+    except Exception as exc:  # noqa: BLE001 - python-docx raises zip, xml and KeyError variants
+        log.info("%s: unreadable DOCX: %r", source, exc)
+        raise IngestError(source, DOCX_DAMAGED) from exc
     sections: list[Section] = []
     headings: list[str] = []
     buffer: list[str] = []
+    chars = 0
+
+    def add(text: str) -> None:
+        nonlocal chars
+        chars += len(text)
+        check_limit(chars, limits.max_document_chars, source, TOO_LONG)
 
     def flush() -> None:
         text = _clean("\n".join(buffer))
@@ -190,11 +400,13 @@ def load_docx(path: Path, source: str) -> LoadedDocument:
         elif style == "Title" and paragraph.text.strip():
             continue
         else:
+            add(paragraph.text)
             buffer.append(paragraph.text)
     flush()
     for number, table in enumerate(document.tables, start=1):
         rows = [" | ".join(cell.text.strip() for cell in row.cells) for row in table.rows]
         text = _clean("\n".join(rows))
+        add(text)
         if text:
             sections.append(Section(text=text, locator=f"tabell {number}", heading=f"tabell {number}"))
     if not sections:
@@ -203,8 +415,10 @@ def load_docx(path: Path, source: str) -> LoadedDocument:
     return LoadedDocument(source=source, title=title, kind="docx", sections=sections)
 
 
-def load_text(path: Path, source: str) -> LoadedDocument:
-    text = _clean(_read_text(path, source))
+def load_text(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
+    text = _read_text(path, source)
+    check_limit(len(text), limits.max_document_chars, source, TOO_LONG)
+    text = _clean(text)
     if not text:
         raise IngestError(source, "filen inneholder ingen tekst.")
     return LoadedDocument(source=source, title=Path(source).stem, kind="txt", sections=[Section(text=text, locator="tekst")])
@@ -213,10 +427,10 @@ def load_text(path: Path, source: str) -> LoadedDocument:
 LOADERS = {"md": load_markdown, "pdf": load_pdf, "docx": load_docx, "txt": load_text}
 
 
-def load_file(path: Path, source: str | None = None) -> LoadedDocument:
+def load_file(path: Path, source: str | None = None, limits: IngestLimits = DEFAULT_LIMITS) -> LoadedDocument:
     """Load any supported file; ``source`` is the name shown in citations (default: file name)."""
     source = source or path.name
     if not path.is_file():
         raise IngestError(source, "filen finnes ikke eller er ikke en vanlig fil.")
     kind = detect_kind(path, source)
-    return LOADERS[kind](path, source)
+    return LOADERS[kind](path, source, limits)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from tqdm import tqdm
 
 from assistant.adapters.vectorstore import ChunkStore, EmbedderMismatch
 from assistant.ingest.chunking import Chunk, chunk_document
-from assistant.ingest.loaders import SUPPORTED_SUFFIXES, IngestError, file_sha256, load_file
+from assistant.ingest.loaders import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, IngestError, IngestLimits, file_sha256, load_file, number
 from assistant.settings import REPO_ROOT
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,13 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 
 
 class IngestService:
-    def __init__(self, store: ChunkStore) -> None:
+    def __init__(self, store: ChunkStore, limits: IngestLimits = DEFAULT_LIMITS) -> None:
         self.store = store
+        self.limits = limits
+
+    def _chunks(self, path: Path, source: str, digest: str) -> list[Chunk]:
+        document = load_file(path, source, self.limits)
+        return chunk_document(document, digest, self.limits.max_chunks_per_document)
 
     def _prepare_store(self, report: IngestReport) -> None:
         try:
@@ -92,7 +98,7 @@ class IngestService:
                 report.unchanged.append(source)
                 continue
             try:
-                chunks = chunk_document(load_file(path, source), digest)
+                chunks = self._chunks(path, source, digest)
             except IngestError as error:
                 # The file's previous chunks (if any) stay: a broken update must not empty the index.
                 report.errors.append(error)
@@ -105,22 +111,55 @@ class IngestService:
                 report.removed.append(source)
         return report
 
-    def add_file(self, path: Path, source: str, show_progress: bool = False) -> IngestReport:
-        """Index one file under a chosen display name (used for a user's uploads)."""
+    def add_file(
+        self, path: Path, source: str, show_progress: bool = False, progress: Callable[[float], None] | None = None
+    ) -> IngestReport:
+        """Index one file under a chosen display name (used for a user's uploads). ``progress`` gets
+        the fraction of the file's chunks embedded so far."""
         report = IngestReport()
-        self._prepare_store(report)
         try:
-            chunks = chunk_document(load_file(path, source), f"{PIPELINE_VERSION}-{file_sha256(path)}")
+            chunks = self._chunks(path, source, f"{PIPELINE_VERSION}-{file_sha256(path)}")
+            self._prepare_store(report)
+            per_source = {entry["source"]: entry["chunks"] for entry in self.store.sources()}
+            self._check_room(source, len(chunks), sum(per_source.values()) - per_source.get(source, 0))
         except IngestError as error:
             report.errors.append(error)
             return report
-        self._write([(source, chunks, source in self.store.file_hashes())], report, show_progress)
+        self._write([(source, chunks, source in per_source)], report, show_progress, progress)
         return report
 
-    def _write(self, pending: list[tuple[str, list[Chunk], bool]], report: IngestReport, show_progress: bool) -> None:
+    def _check_room(self, source: str, new: int, others: int) -> None:
+        """``others``: chunks already in the store that this file does not replace."""
+        limit = self.limits.max_chunks_per_store
+        if limit is None or others + new <= limit:
+            return
+        room = max(limit - others, 0)
+        raise IngestError(
+            source,
+            f"dokumentet blir til {number(new)} tekstbiter, men du har bare plass til {number(room)} til "
+            f"(grensen er {number(limit)} tekstbiter for alle dokumentene dine til sammen). "
+            "Slett dokumenter du ikke trenger lenger, og prøv igjen.",
+        )
+
+    def _write(
+        self,
+        pending: list[tuple[str, list[Chunk], bool]],
+        report: IngestReport,
+        show_progress: bool,
+        progress: Callable[[float], None] | None = None,
+    ) -> None:
         total = sum(len(chunks) for _, chunks, _ in pending)
+        done = 0
         with tqdm(total=total, desc="Indekserer", unit="bit", disable=not show_progress or total == 0) as bar:
+
+            def embedded(count: int) -> None:
+                nonlocal done
+                done += count
+                bar.update(count)
+                if progress:
+                    progress(done / total)
+
             for source, chunks, existed in pending:
-                self.store.replace_source(source, chunks, progress=bar.update)
+                self.store.replace_source(source, chunks, progress=embedded)
                 report.chunks_embedded += len(chunks)
                 (report.updated if existed else report.added).append(source)
