@@ -6,16 +6,25 @@ their own Settings (e.g. a temporary data dir) or by assigning an attribute befo
 
 from __future__ import annotations
 
+import secrets
 from functools import cached_property
 
 from assistant.adapters.embeddings import NamedEmbeddings, build_embeddings
-from assistant.adapters.vectorstore import KNOWLEDGE_COLLECTION, ChunkStore, EmbedderMismatch, build_chroma_client
+from assistant.adapters.vectorstore import (
+    KNOWLEDGE_COLLECTION,
+    ChunkStore,
+    EmbedderMismatch,
+    build_chroma_client,
+    reclaim_space,
+)
 from assistant.adapters.llm import build_chat_model
 from assistant.prompts import PromptLibrary
 from assistant.services.answer import AnswerService
 from assistant.services.conversations import ConversationService
 from assistant.services.documents import DocumentService
+from assistant.services.exports import ExportStore
 from assistant.services.ingest import IngestReport, IngestService
+from assistant.services.privacy import UserDataService
 from assistant.services.retrieval import Retriever
 from assistant.settings import Settings
 from assistant.workshop.service import WorkshopService
@@ -70,6 +79,27 @@ class Container:
             return self.retriever.search(query, k, mode="hybrid", where={"type": "case"})
 
         return WorkshopService.from_settings(self.settings, search=search_cases, chat_model=self.answer_service.chat_model)
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The server's signing key: from settings, else a random key kept in the data dir (0600)."""
+        if self.settings.secret_key is not None:
+            return self.settings.secret_key.get_secret_value().encode()
+        path = self.settings.data_dir / "server-secret.key"
+        if not path.is_file():
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(32), encoding="ascii")
+        return path.read_text(encoding="ascii").strip().encode()
+
+    @cached_property
+    def exports(self) -> ExportStore:
+        return ExportStore(self.settings.exports_dir, self.secret, self.settings.export_ttl_minutes)
+
+    @cached_property
+    def user_data(self) -> UserDataService:
+        return UserDataService(self.conversations, self.documents, self.workshop.store, self.exports,
+                               lambda: reclaim_space(self.settings))
 
     def sync_knowledge(self, extra_paths=(), show_progress: bool = True) -> IngestReport:
         return self.knowledge_ingest.sync([self.settings.knowledge_dir, *extra_paths], show_progress=show_progress)

@@ -120,8 +120,14 @@ class Settings(BaseSettings):
         return self.data_dir / "uploads"
 
     @property
+    def web_cache_dir(self) -> Path:
+        """Gradio's file cache (uploads in transit, downloads): what the web server may serve."""
+        return self.data_dir / "web-cache"
+
+    @property
     def exports_dir(self) -> Path:
-        return self.data_dir / "exports"
+        # Inside the web cache, so Gradio serves this very file and keeps no copy of it.
+        return self.web_cache_dir / "exports"
 
     @property
     def models_dir(self) -> Path:

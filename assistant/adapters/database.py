@@ -22,8 +22,16 @@ class Database:
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA foreign_keys = ON")
         connection.execute("PRAGMA journal_mode = WAL")
+        # Deleted rows are overwritten, not left readable in free pages (the right to erasure).
+        connection.execute("PRAGMA secure_delete = ON")
         try:
             with connection:
                 yield connection
         finally:
             connection.close()
+
+    def reclaim(self) -> None:
+        """After deleting personal data: copy the WAL back and truncate it, so no old page with
+        the deleted text is left in the -wal file either."""
+        with self.connect() as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")

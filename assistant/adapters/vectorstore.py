@@ -4,16 +4,24 @@ function downloads a model at first use, which fails offline."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import shutil
+import sqlite3
+from contextlib import closing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 
 from assistant.adapters.embeddings import NamedEmbeddings
 from assistant.ingest.chunking import Chunk
 from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 KNOWLEDGE_COLLECTION = "gnist-knowledge"
 EMBED_BATCH = 16
@@ -52,6 +60,29 @@ def build_chroma_client(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
+def reclaim_space(settings: Settings) -> None:
+    """After a user's collection is deleted: rewrite Chroma's SQLite file so the deleted text is
+    not left in free pages, and remove segment folders no collection uses any more. Only for the
+    embedded store; a Chroma server manages its own disk."""
+    if settings.vectorstore != "persistent":
+        return
+    database = settings.chroma_dir / "chroma.sqlite3"
+    if not database.is_file():
+        return
+    # Folders first, then the table: a folder that exists now already has its segment row.
+    folders = [p for p in settings.chroma_dir.iterdir() if p.is_dir() and _UUID.fullmatch(p.name)]
+    try:
+        with closing(sqlite3.connect(database, timeout=30)) as connection:
+            in_use = {row[0] for row in connection.execute("SELECT id FROM segments")}
+            connection.execute("VACUUM")
+    except sqlite3.OperationalError as exc:  # busy: the next deletion reclaims it
+        log.warning("could not reclaim space in the vector store: %s", exc)
+        return
+    for folder in folders:
+        if folder.name not in in_use:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def user_collection_name(user_id: str) -> str:
     """A valid, stable Chroma name per user; the id itself may contain any characters."""
     digest = hashlib.sha256(user_id.encode()).hexdigest()[:24]
@@ -87,6 +118,16 @@ class ChunkStore:
             )
         return self._collection
 
+    def _existing(self):
+        """The collection if it exists: reads never create one (a visitor who only looks leaves
+        nothing behind)."""
+        if self._collection is None:
+            try:
+                self._collection = self.client.get_collection(self.name, embedding_function=None)
+            except NotFoundError:
+                return None
+        return self._collection
+
     def check_embedder(self) -> None:
         meta = self.collection.metadata or {}
         if meta.get("embedder") != self.embeddings.name or meta.get("dimension") != self.embeddings.dimension:
@@ -105,15 +146,22 @@ class ChunkStore:
         self.version += 1
 
     def count(self) -> int:
-        return self.collection.count()
+        collection = self._existing()
+        return collection.count() if collection is not None else 0
 
     def file_hashes(self) -> dict[str, str]:
-        result = self.collection.get(include=["metadatas"])
+        collection = self._existing()
+        if collection is None:
+            return {}
+        result = collection.get(include=["metadatas"])
         return {m["source"]: m["file_hash"] for m in result["metadatas"] or []}
 
     def sources(self) -> list[dict]:
         """One entry per indexed file: source, title, chunk count."""
-        result = self.collection.get(include=["metadatas"])
+        collection = self._existing()
+        if collection is None:
+            return []
+        result = collection.get(include=["metadatas"])
         files: dict[str, dict] = {}
         for meta in result["metadatas"] or []:
             entry = files.setdefault(meta["source"], {"source": meta["source"], "title": meta.get("title", ""), "chunks": 0})
@@ -121,7 +169,9 @@ class ChunkStore:
         return sorted(files.values(), key=lambda f: f["source"])
 
     def delete_source(self, source: str) -> None:
-        self.collection.delete(where={"source": source})
+        collection = self._existing()
+        if collection is not None:
+            collection.delete(where={"source": source})
         self.version += 1
 
     def replace_source(self, source: str, chunks: list[Chunk], progress: Callable[[int], None] | None = None) -> None:
@@ -163,7 +213,10 @@ class ChunkStore:
         ]
 
     def all_chunks(self) -> Iterable[Hit]:
-        result = self.collection.get(include=["documents", "metadatas"])
+        collection = self._existing()
+        if collection is None:
+            return
+        result = collection.get(include=["documents", "metadatas"])
         for chunk_id, text, meta in zip(result["ids"], result["documents"], result["metadatas"]):
             yield _hit(chunk_id, text, meta, 0.0)
 

@@ -184,7 +184,8 @@ class ConversationService:
                 {**conversation.__dict__, "messages": [m.__dict__ for m in self.messages(owner, conversation.id)]}
                 for conversation in self.list(owner)
             ],
-            "feedback": [self._feedback_row(r) for r in self._owner_feedback(owner)],
+            "feedback": [{k: v for k, v in self._feedback_row(r).items() if k != "owner"}
+                         for r in self._owner_feedback(owner)],
         }
 
     def _owner_feedback(self, owner: str):
@@ -199,3 +200,4 @@ class ConversationService:
         with self.db.connect() as c:
             c.execute("DELETE FROM conversations WHERE owner = ?", (owner,))
             c.execute("DELETE FROM feedback WHERE owner = ?", (owner,))
+        self.db.reclaim()

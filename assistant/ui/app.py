@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from pathlib import Path
 
 import gradio as gr
@@ -13,11 +12,10 @@ import gradio as gr
 from assistant.adapters.llm import llm_info
 from assistant.container import Container
 from assistant.services.answer import Turn
-from assistant.ui.common import ensure_owner, export_path, owner_from
+from assistant.ui.identity import Identity
 from assistant.ui.i18n import build_i18n
-from assistant.ui.render import answer_content, chat_messages, sources_markdown
+from assistant.ui.render import answer_content, chat_messages, discard_upload, safe_markdown, sources_markdown
 from assistant.ui.workshop import build_workshop_tab
-from assistant.ui.workshop import privacy_hooks as workshop_privacy_hooks
 
 log = logging.getLogger(__name__)
 
@@ -31,19 +29,7 @@ EXAMPLE_QUESTIONS = [
 NO_SOURCES = "Kildene til svaret vises her."
 
 
-def browser_state_secret(data_dir: Path) -> str:
-    """The key gr.BrowserState encrypts the owner id with, kept in the data dir. Gradio's default is a
-    new random key per start, which cut every browser off from its conversations after a restart."""
-    path = data_dir / "browser-state.key"
-    if path.is_file():
-        return path.read_text(encoding="ascii").strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(secrets.token_urlsafe(32), encoding="ascii")
-    path.chmod(0o600)
-    return path.read_text(encoding="ascii").strip()
-
-
-def build_app(container: Container) -> gr.Blocks:
+def build_app(container: Container, identity: Identity) -> gr.Blocks:
     settings = container.settings
     i18n = build_i18n()
     info = llm_info(settings)
@@ -59,14 +45,14 @@ def build_app(container: Container) -> gr.Blocks:
 
     # -- session start -------------------------------------------------------------------------
 
-    def on_load(stored_owner, request: gr.Request):
-        owner = owner_from(request, stored_owner)
+    def on_load(request: gr.Request):
+        owner = identity.owner(request)
         listed = conversations.list(owner)
         latest = listed[0].id if listed else None
         chat, sources = _open_conversation(owner, latest)
         docs = document_rows(owner)
         return (
-            owner, owner, latest, chat, sources,
+            latest, chat, sources,
             gr.update(choices=conversation_choices(owner), value=latest),
             docs, gr.update(choices=[row[0] for row in docs], value=None),
         )
@@ -80,8 +66,8 @@ def build_app(container: Container) -> gr.Blocks:
 
     # -- ask -----------------------------------------------------------------------------------
 
-    def respond(question: str, owner: str, conversation_id: str | None, request: gr.Request = None):
-        owner = ensure_owner(owner, request)
+    def respond(question: str, conversation_id: str | None, request: gr.Request = None):
+        owner = identity.owner(request)
         question = (question or "").strip()
         if not question:
             yield gr.update(), gr.update(), conversation_id, gr.update(), None, gr.update()
@@ -99,7 +85,7 @@ def build_app(container: Container) -> gr.Blocks:
             for event in answers.stream(question, history, extra_stores=[documents.store_for(owner)]):
                 if event.kind == "token":
                     partial += event.text
-                    yield shown + [{"role": "assistant", "content": partial}], gr.update(), conversation_id, gr.update(), None, gr.update()
+                    yield shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(), conversation_id, gr.update(), None, gr.update()
                 elif event.kind == "notice":
                     partial = answer_content("", [event.text])
                     gr.Warning(event.text)
@@ -118,33 +104,33 @@ def build_app(container: Container) -> gr.Blocks:
             gr.Warning(message)
             yield shown + [{"role": "assistant", "content": f"⚠️ {message}"}], gr.update(), conversation_id, gr.update(), None, gr.update()
 
-    def select_conversation(conversation_id, owner, request: gr.Request = None):
-        owner = ensure_owner(owner, request)
+    def select_conversation(conversation_id, request: gr.Request = None):
+        owner = identity.owner(request)
         chat, sources = _open_conversation(owner, conversation_id)
         return conversation_id, chat, sources, None
 
     def new_conversation():
         return None, [], NO_SOURCES, gr.update(value=None), None
 
-    def delete_conversation(conversation_id, owner, request: gr.Request = None):
-        owner = ensure_owner(owner, request)
+    def delete_conversation(conversation_id, request: gr.Request = None):
+        owner = identity.owner(request)
         if conversation_id:
             conversations.delete(owner, conversation_id)
             gr.Info("Samtalen er slettet.")
         return None, [], NO_SOURCES, gr.update(choices=conversation_choices(owner), value=None), None
 
-    def export_conversation(conversation_id, owner, request: gr.Request = None):
-        owner = ensure_owner(owner, request)
+    def export_conversation(conversation_id, request: gr.Request = None):
+        owner = identity.owner(request)
         if not conversation_id or conversations.get(owner, conversation_id) is None:
             gr.Warning("Det er ingen samtale å laste ned ennå. Still et spørsmål først.")
             return gr.update(value=None, visible=False)
-        path = export_path(settings.data_dir, "gnist-samtale.md")
+        path = container.exports.path_for(owner, "gnist-samtale.md")
         path.write_text(conversations.export_markdown(owner, conversation_id), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 
     def give_feedback(rating: int):
-        def handler(last, comment, owner, request: gr.Request = None):
-            owner = ensure_owner(owner, request)
+        def handler(last, comment, request: gr.Request = None):
+            owner = identity.owner(request)
             if not last:
                 gr.Warning("Det er ikke noe svar å gi tilbakemelding på ennå.")
                 return comment
@@ -156,23 +142,26 @@ def build_app(container: Container) -> gr.Blocks:
 
     # -- documents -----------------------------------------------------------------------------
 
-    def upload_documents(files, owner, request: gr.Request = None, progress=gr.Progress(track_tqdm=True)):
-        owner = ensure_owner(owner, request)
+    def upload_documents(files, request: gr.Request = None, progress=gr.Progress(track_tqdm=True)):
+        owner = identity.owner(request)
         if not files:
             gr.Warning("Velg minst én fil først.")
             return "Ingen filer valgt.", gr.update(), gr.update(), None
         lines = []
         for file in files:
             path = Path(file if isinstance(file, str) else file.name)
-            result = documents.upload(owner, path, path.name, show_progress=True)
+            try:
+                result = documents.upload(owner, path, path.name, show_progress=True)
+            finally:
+                discard_upload(path)
             lines.append(("✅ " if result.ok else "❌ ") + result.message)
             if not result.ok:
                 gr.Warning(result.message)
         docs = document_rows(owner)
         return "\n\n".join(lines), docs, gr.update(choices=[row[0] for row in docs], value=None), None
 
-    def delete_document(source, owner, request: gr.Request = None):
-        owner = ensure_owner(owner, request)
+    def delete_document(source, request: gr.Request = None):
+        owner = identity.owner(request)
         if not source:
             gr.Warning("Velg dokumentet du vil slette.")
             return "Ingen dokument valgt.", gr.update(), gr.update()
@@ -195,32 +184,26 @@ def build_app(container: Container) -> gr.Blocks:
             return (f"❌ Fikk ikke kontakt med språkmodellen ({type(exc).__name__}). Sjekk adressen og nøkkelen. "
                     "Til da hentes svarene direkte fra kildene.")
 
-    def export_all(owner, request: gr.Request = None):
-        owner = ensure_owner(owner, request)
-        payload = {"owner": owner, **conversations.export_owner(owner), "documents": documents.list(owner)}
-        payload.update(extra_exports(owner))
-        path = export_path(settings.data_dir, "gnist-mine-data.json")
+    def export_all(request: gr.Request = None):
+        owner = identity.owner(request)
+        payload = container.user_data.export(owner)
+        path = container.exports.path_for(owner, "gnist-mine-data.json")
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 
-    def delete_all(confirmed, owner, request: gr.Request = None):
-        owner = ensure_owner(owner, request)
+    def delete_all(confirmed, request: gr.Request = None):
+        owner = identity.owner(request)
         if not confirmed:
             return "Kryss av i boksen for å bekrefte at alt skal slettes.", gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
-        conversations.delete_owner(owner)
-        documents.delete_owner(owner)
-        extra_delete(owner)
+        container.user_data.delete(owner)
         return ("Alle dataene dine er slettet.", [], NO_SOURCES, gr.update(choices=[], value=None), [],
                 gr.update(choices=[], value=None))
 
-    extra_exports, extra_delete = workshop_privacy_hooks(container)
-
     # -- layout --------------------------------------------------------------------------------
 
-    with gr.Blocks(title="Gnist-assistenten", analytics_enabled=False) as demo:
-        owner = gr.State(None)
-        browser_owner = gr.BrowserState(None, storage_key="gnist-owner",
-                                        secret=browser_state_secret(settings.data_dir))
+    # Gradio's cache (uploads never added, downloads) is emptied of files older than the export lifetime.
+    delete_cache = (600, settings.export_ttl_minutes * 60)
+    with gr.Blocks(title="Gnist-assistenten", analytics_enabled=False, delete_cache=delete_cache) as demo:
         conversation_id = gr.State(None)
         last_answer = gr.State(None)
 
@@ -259,7 +242,7 @@ def build_app(container: Container) -> gr.Blocks:
                         sources = gr.Markdown(NO_SOURCES, elem_id="sources", label=i18n("ask.sources"))
 
             with gr.Tab(i18n("tab.workshop"), id="workshop") as workshop_tab:
-                workshop_list, workshops_for = build_workshop_tab(container, owner, i18n)
+                workshop_list, workshops_for = build_workshop_tab(container, identity, i18n)
 
             with gr.Tab(i18n("tab.documents"), id="documents") as documents_tab:
                 gr.Markdown(i18n("docs.help"))
@@ -291,26 +274,25 @@ def build_app(container: Container) -> gr.Blocks:
                     settings_tab: "tab.settings"}
         demo.load(lambda: [gr.update(label=i18n(key)) for key in tab_keys.values()], None, list(tab_keys),
                   api_name=False, show_progress="hidden")
-        demo.load(on_load, [browser_owner],
-                  [owner, browser_owner, conversation_id, chatbot, sources, history, doc_table, doc_choice]
-                  ).then(workshops_for, [owner], [workshop_list])
+        demo.load(on_load, None, [conversation_id, chatbot, sources, history, doc_table, doc_choice],
+                  api_visibility="private").then(workshops_for, None, [workshop_list], api_visibility="private")
         ask_outputs = [chatbot, sources, conversation_id, history, last_answer, question]
-        send.click(respond, [question, owner, conversation_id], ask_outputs, api_name="respond",
+        send.click(respond, [question, conversation_id], ask_outputs, api_name="respond",
                    concurrency_limit=settings.chat_concurrency)
-        question.submit(respond, [question, owner, conversation_id], ask_outputs, api_name=False,
+        question.submit(respond, [question, conversation_id], ask_outputs, api_name=False,
                         concurrency_limit=settings.chat_concurrency)
-        history.input(select_conversation, [history, owner], [conversation_id, chatbot, sources, last_answer])
+        history.input(select_conversation, [history], [conversation_id, chatbot, sources, last_answer])
         new.click(new_conversation, None, [conversation_id, chatbot, sources, history, last_answer])
-        delete.click(delete_conversation, [conversation_id, owner], [conversation_id, chatbot, sources, history, last_answer])
-        export.click(export_conversation, [conversation_id, owner], [export_file], api_name="export_conversation")
-        good.click(give_feedback(1), [last_answer, comment, owner], [comment], api_name="feedback_good")
-        bad.click(give_feedback(-1), [last_answer, comment, owner], [comment], api_name="feedback_bad")
-        add.click(upload_documents, [uploads, owner], [upload_status, doc_table, doc_choice, uploads],
+        delete.click(delete_conversation, [conversation_id], [conversation_id, chatbot, sources, history, last_answer])
+        export.click(export_conversation, [conversation_id], [export_file], api_name="export_conversation")
+        good.click(give_feedback(1), [last_answer, comment], [comment], api_name="feedback_good")
+        bad.click(give_feedback(-1), [last_answer, comment], [comment], api_name="feedback_bad")
+        add.click(upload_documents, [uploads], [upload_status, doc_table, doc_choice, uploads],
                   api_name="upload", concurrency_limit=4)
-        doc_delete.click(delete_document, [doc_choice, owner], [upload_status, doc_table, doc_choice],
+        doc_delete.click(delete_document, [doc_choice], [upload_status, doc_table, doc_choice],
                          api_name="delete_document")
         test.click(test_connection, None, [test_result], api_name="test_connection")
-        export_everything.click(export_all, [owner], [everything_file], api_name="export_all")
-        wipe.click(delete_all, [confirm, owner], [wipe_result, chatbot, sources, history, doc_table, doc_choice],
+        export_everything.click(export_all, None, [everything_file], api_name="export_all")
+        wipe.click(delete_all, [confirm], [wipe_result, chatbot, sources, history, doc_table, doc_choice],
                    api_name="delete_all")
     return demo

@@ -6,12 +6,14 @@ import logging
 import os
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant.container import Container
 from assistant.services.language import warm_up
 from assistant.settings import Settings
 from assistant.ui.app import build_app
 from assistant.ui.i18n import build_i18n
+from assistant.ui.identity import CookieSigner, Identity, IdentityMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +77,31 @@ def theme() -> gr.themes.Base:
     )
 
 
-def prepare(settings: Settings) -> tuple[gr.Blocks, Container]:
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class ExposedWithoutLogin(SystemExit):
+    """Listening beyond this machine without login would let anyone on the network in."""
+
+
+def check_exposure(settings: Settings) -> None:
+    if settings.host in LOCAL_HOSTS or settings.auth_pairs() or settings.open_deployment:
+        return
+    raise ExposedWithoutLogin(
+        f"Gnist-assistenten starter ikke: GNIST_HOST={settings.host} gjør appen tilgjengelig på nettverket, "
+        "men innlogging er ikke slått på. Sett GNIST_AUTH=bruker:passord, eller GNIST_OPEN_DEPLOYMENT=true "
+        "hvis appen skal være åpen for alle med vilje."
+    )
+
+
+def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity]:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # Gradio's file cache (uploads in transit, downloads) lives in the data dir, where deleting a
+    # user's data can reach it. Read by Gradio when the app's components are created.
+    settings.web_cache_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["GRADIO_TEMP_DIR"] = str(settings.web_cache_dir)
     container = Container(settings)
+    container.exports.expire()
     first_build = container.knowledge_store.count() == 0
     if first_build:
         print("Bygger søkeindeksen for kunnskapsbasen (første oppstart, 1–2 minutter) …", flush=True)
@@ -87,14 +111,21 @@ def prepare(settings: Settings) -> tuple[gr.Blocks, Container]:
         log.warning("kunnskapsbasen: %s", error)
     warm_up()
     container.embeddings.embed_query("oppvarming")
-    return build_app(container), container
+    identity = Identity(settings, CookieSigner(container.secret))
+    return build_app(container, identity), container, identity
 
 
 def launch(settings: Settings, prevent_thread_lock: bool = False):
-    demo, container = prepare(settings)
+    check_exposure(settings)
+    demo, container, identity = prepare(settings)
     demo.queue(default_concurrency_limit=settings.chat_concurrency)
     auth = settings.auth_pairs() or None
+    middleware = Middleware(IdentityMiddleware, settings=settings, signer=identity.signer,
+                            owns_download=container.exports.belongs_to)
     demo.launch(
+        # Without login the signed cookie is the identity; with login, the login name.
+        auth_dependency=None if auth else identity.auth_dependency,
+        app_kwargs={"middleware": [middleware]},
         server_name=settings.host,
         server_port=settings.port,
         auth=auth,

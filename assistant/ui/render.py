@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import html
+import re
+from pathlib import Path
 
 from assistant.services.conversations import StoredMessage
 
 SNIPPET_CHARS = 700
+_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(?:\([^)]*\)|\[[^\]]*\])")
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
+_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S.*$", re.MULTILINE)
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def safe_markdown(text: str) -> str:
+    """Markdown from documents, users or a language model, made inert: no HTML (so no <img>,
+    <iframe> or autolinks), no images (an image is a request to any server, a beacon), no
+    reference definitions an image could point at, and links only to http(s) and mail."""
+    text = str(text).replace("<", "&lt;")
+    text = _IMAGE.sub(lambda m: m.group(1), text)
+    text = _LINK.sub(lambda m: m.group(0) if m.group(2).strip().lower().startswith(SAFE_SCHEMES) else m.group(1), text)
+    return _REFERENCE_DEFINITION.sub("", text)
 
 
 def sources_markdown(citations: list[dict], empty_text: str) -> str:
@@ -18,7 +34,7 @@ def sources_markdown(citations: list[dict], empty_text: str) -> str:
         snippet = " ".join(citation["text"].split())
         if len(snippet) > SNIPPET_CHARS:
             snippet = snippet[: SNIPPET_CHARS - 1].rstrip() + "…"
-        links = " ".join(f"<{url}>" for url in citation.get("links", []))
+        links = " ".join(f"<{url}>" for url in citation.get("links", []) if url.startswith(SAFE_SCHEMES[:2]))
         blocks.append(
             f"**[{citation['n']}] {_md(citation['title'])}**  \n"
             f"{_md(citation['locator'])} · `{_md(citation['source'])}`\n\n"
@@ -31,16 +47,27 @@ def sources_markdown(citations: list[dict], empty_text: str) -> str:
 def answer_content(text: str, notices: list[str]) -> str:
     """What the chat shows for an answer: warnings first, so the user sees why it looks as it does."""
     prefix = "".join(f"⚠️ {notice}\n\n" for notice in notices)
-    return prefix + text
+    return safe_markdown(prefix + text)
 
 
 def chat_messages(messages: list[StoredMessage]) -> list[dict]:
     return [
-        {"role": m.role, "content": answer_content(m.content, m.notices) if m.role == "assistant" else m.content}
+        {"role": m.role, "content": answer_content(m.content, m.notices) if m.role == "assistant" else safe_markdown(m.content)}
         for m in messages
     ]
 
 
 def _md(text: str) -> str:
-    """Passage text is untrusted: escape HTML so a document cannot inject markup into the page."""
-    return html.escape(str(text), quote=False)
+    """Passage text is untrusted: escape HTML and drop images so a document cannot inject markup
+    into the page or make the browser fetch anything."""
+    return safe_markdown(html.escape(str(text), quote=False))
+
+
+def discard_upload(path: Path) -> None:
+    """Gradio keeps each upload in its cache folder; once handled, the user's file must not stay
+    there (nor be served from there)."""
+    path.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()
+    except OSError:
+        pass  # not empty or already gone

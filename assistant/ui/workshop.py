@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.ui.common import ensure_owner, export_path
+from assistant.ui.render import discard_upload, safe_markdown
 from assistant.workshop import critic, drafts
 from assistant.workshop.canvas import (
     Actor,
@@ -128,7 +128,7 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
         lines.append("\n#### 💡 " + {"nb": "Løsningsideer (parkert til senere)", "nn": "Løysingsidear (parkerte til seinare)",
                                      "en": "Solution ideas (parked for later)"}[lang])
         lines += [f"- {idea}" for idea in canvas.solution_ideas]
-    return "\n".join(lines)
+    return safe_markdown("\n".join(lines))
 
 
 def progress_markdown(service: WorkshopService, canvas: Canvas) -> str:
@@ -140,8 +140,8 @@ def progress_markdown(service: WorkshopService, canvas: Canvas) -> str:
 def findings_markdown(findings: list[critic.Finding]) -> str:
     if not findings:
         return "✅ Ingen funn: lerretet oppfyller sjekkene."
-    return "\n".join(f"- {SEVERITY_ICON.get(f.severity, '')} **{f.severity}** · {f.criterion} (`{f.field}`): {f.message}"
-                     for f in findings)
+    return safe_markdown("\n".join(
+        f"- {SEVERITY_ICON.get(f.severity, '')} **{f.severity}** · {f.criterion} (`{f.field}`): {f.message}" for f in findings))
 
 
 def similar_markdown(cases) -> str:
@@ -180,19 +180,10 @@ def suggestions_markdown(canvas: Canvas) -> str:
     they never replace the user's own words by themselves."""
     if not canvas.suggestions:
         return NO_SUGGESTIONS
-    return "\n".join(f"- **{s.field}**: {suggestion_label(s).split(': ', 1)[1]}" for s in canvas.suggestions)
+    return safe_markdown("\n".join(f"- **{s.field}**: {suggestion_label(s).split(': ', 1)[1]}" for s in canvas.suggestions))
 
 
-def privacy_hooks(container):
-    """Export and delete a user's workshops together with the rest of their data."""
-    service: WorkshopService = container.workshop
-    def export(owner: str) -> dict:
-        return {"workshops": [canvas.model_dump(mode="json") for canvas in service.store.export_all(owner)]}
-
-    return export, service.delete_all
-
-
-def build_workshop_tab(container, owner: gr.State, i18n):
+def build_workshop_tab(container, identity, i18n):
     service: WorkshopService = container.workshop
     canvas_id = gr.State(None)
 
@@ -210,7 +201,7 @@ def build_workshop_tab(container, owner: gr.State, i18n):
                 gr.update(choices=field_choices(canvas), value=None))
 
     def reply_outputs(user, reply, chat):
-        chat = chat + [{"role": "assistant", "content": reply.message}]
+        chat = chat + [{"role": "assistant", "content": safe_markdown(reply.message)}]
         return (reply.canvas.id, chat, *panels(reply.canvas), gr.update(choices=choices(user), value=reply.canvas.id))
 
     def require_workshop(selected) -> None:
@@ -231,53 +222,53 @@ def build_workshop_tab(container, owner: gr.State, i18n):
         return wrapped
 
     @guard
-    def start(municipality, problem, user, request: gr.Request = None):
-        user = ensure_owner(user, request)
+    def start(municipality, problem, request: gr.Request = None):
+        user = identity.owner(request)
         if not (problem or "").strip():
             raise WorkshopError("Skriv problemet med dine egne ord før du starter.")
         canvas = service.start(user, municipality or "", problem)
         reply = service.current(user, canvas.id)
-        return reply_outputs(user, reply, [{"role": "user", "content": problem}])
+        return reply_outputs(user, reply, [{"role": "user", "content": safe_markdown(problem)}])
 
     @guard
-    def resume(selected, user, request: gr.Request = None):
-        user = ensure_owner(user, request)
+    def resume(selected, request: gr.Request = None):
+        user = identity.owner(request)
         if not selected:
             return None, [], "", "", gr.update(), gr.update(), gr.update()
         reply = service.current(user, selected)
         return reply_outputs(user, reply, [])
 
     @guard
-    def answer(text, selected, chat, user, request: gr.Request = None):
-        user = ensure_owner(user, request)
+    def answer(text, selected, chat, request: gr.Request = None):
+        user = identity.owner(request)
         require_workshop(selected)
         if not (text or "").strip():
             raise WorkshopError("Skriv et svar, eller trykk «Hopp over steget».")
         reply = service.submit(user, selected, text)
-        return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": text}]))
+        return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": safe_markdown(text)}]))
 
     @guard
-    def skip(selected, chat, user, request: gr.Request = None):
-        user = ensure_owner(user, request)
+    def skip(selected, chat, request: gr.Request = None):
+        user = identity.owner(request)
         require_workshop(selected)
         return reply_outputs(user, service.skip(user, selected), chat or [])
 
     @guard
-    def goto(step_id, selected, chat, user, request: gr.Request = None):
-        user = ensure_owner(user, request)
+    def goto(step_id, selected, chat, request: gr.Request = None):
+        user = identity.owner(request)
         if not selected or not step_id:
             return (selected, chat, gr.update(), gr.update(), gr.update(), gr.update(), gr.update())
         return reply_outputs(user, service.goto(user, selected, step_id), chat or [])
 
-    def show_field(path, selected, user, request: gr.Request = None):
-        user = ensure_owner(user, request)
+    def show_field(path, selected, request: gr.Request = None):
+        user = identity.owner(request)
         if not selected or not path:
             return ""
         return field_text(service.get(user, selected), path)
 
     @guard
-    def save_field(path, value, selected, user, request: gr.Request = None):
-        user = ensure_owner(user, request)
+    def save_field(path, value, selected, request: gr.Request = None):
+        user = identity.owner(request)
         if not selected or not path:
             raise WorkshopError("Velg feltet du vil endre.")
         canvas = service.update_field(user, selected, path, value)
@@ -285,50 +276,53 @@ def build_workshop_tab(container, owner: gr.State, i18n):
         return canvas_markdown(service, canvas), progress_markdown(service, canvas)
 
     @guard
-    def check(selected, user, request: gr.Request = None):
-        user = ensure_owner(user, request)
+    def check(selected, request: gr.Request = None):
+        user = identity.owner(request)
         require_workshop(selected)
         return findings_markdown(service.check(user, selected, use_llm=service.chat_model is not None)), \
             similar_markdown(service.similar(user, selected, k=3))
 
     @guard
-    def draft_markdown(selected, kind, lang, user, request: gr.Request = None):
-        user = ensure_owner(user, request)
+    def draft_markdown(selected, kind, lang, request: gr.Request = None):
+        user = identity.owner(request)
         require_workshop(selected)
-        return service.draft(user, selected, kind, fmt="md", language=lang)
+        return safe_markdown(service.draft(user, selected, kind, fmt="md", language=lang))
 
     @guard
-    def draft_docx(selected, kind, lang, user, request: gr.Request = None):
-        user = ensure_owner(user, request)
+    def draft_docx(selected, kind, lang, request: gr.Request = None):
+        user = identity.owner(request)
         require_workshop(selected)
         canvas = service.get(user, selected)
-        path = export_path(container.settings.data_dir, drafts.filename(canvas, kind, "docx"))
+        path = container.exports.path_for(user, drafts.filename(canvas, kind, "docx"))
         service.draft(user, selected, kind, fmt="docx", language=lang, path=path)
         return gr.update(value=str(path), visible=True)
 
     @guard
-    def export_json(selected, user, request: gr.Request = None):
-        user = ensure_owner(user, request)
+    def export_json(selected, request: gr.Request = None):
+        user = identity.owner(request)
         require_workshop(selected)
-        path = export_path(container.settings.data_dir, "gnist-lerret.json")
+        path = container.exports.path_for(user, "gnist-lerret.json")
         path.write_text(service.export_json(user, selected), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 
     @guard
-    def import_json(file, user, request: gr.Request = None):
-        user = ensure_owner(user, request)
+    def import_json(file, request: gr.Request = None):
+        user = identity.owner(request)
         if not file:
             raise WorkshopError("Velg en JSON-fil med et lerret.")
+        path = Path(file if isinstance(file, str) else file.name)
         try:
-            canvas = service.import_json(user, Path(file if isinstance(file, str) else file.name).read_bytes())
+            canvas = service.import_json(user, path.read_bytes())
         except ValueError as error:  # CanvasImportError carries a user-facing message
             raise WorkshopError(str(error)) from error
+        finally:
+            discard_upload(path)
         reply = service.current(user, canvas.id)
         return reply_outputs(user, reply, [])
 
-    def side_panels(selected, user, request: gr.Request = None):
+    def side_panels(selected, request: gr.Request = None):
         """Similar past cases and the model's pending suggestions for the current canvas."""
-        user = ensure_owner(user, request)
+        user = identity.owner(request)
         if not selected:
             return gr.update(), gr.update(choices=[], value=None), NO_SUGGESTIONS
         canvas = service.get(user, selected)
@@ -338,8 +332,8 @@ def build_workshop_tab(container, owner: gr.State, i18n):
 
     def decide_suggestion(accept: bool):
         @guard
-        def handler(suggestion_id, selected, user, request: gr.Request = None):
-            user = ensure_owner(user, request)
+        def handler(suggestion_id, selected, request: gr.Request = None):
+            user = identity.owner(request)
             if not selected or not suggestion_id:
                 raise WorkshopError("Velg et forslag først.")
             if accept:
@@ -400,29 +394,29 @@ def build_workshop_tab(container, owner: gr.State, i18n):
 
     panel_outputs = [canvas_id, chat, canvas_view, progress, step_choice, field, workshops]
     side_outputs = [similar, suggestion_choice, suggestion_view]
-    side = {"fn": side_panels, "inputs": [canvas_id, owner], "outputs": side_outputs, "api_name": False}
-    start_button.click(start, [municipality, problem, owner], panel_outputs, api_name="workshop_start").then(**side)
-    workshops.input(resume, [workshops, owner], panel_outputs, api_name="workshop_resume").then(**side)
-    send.click(answer, [reply_box, canvas_id, chat, owner], [reply_box, *panel_outputs],
+    side = {"fn": side_panels, "inputs": [canvas_id], "outputs": side_outputs, "api_name": False}
+    start_button.click(start, [municipality, problem], panel_outputs, api_name="workshop_start").then(**side)
+    workshops.input(resume, [workshops], panel_outputs, api_name="workshop_resume").then(**side)
+    send.click(answer, [reply_box, canvas_id, chat], [reply_box, *panel_outputs],
                api_name="workshop_answer").then(**side)
-    reply_box.submit(answer, [reply_box, canvas_id, chat, owner], [reply_box, *panel_outputs], api_name=False).then(**side)
-    skip_button.click(skip, [canvas_id, chat, owner], panel_outputs, api_name="workshop_skip")
-    step_choice.input(goto, [step_choice, canvas_id, chat, owner], panel_outputs, api_name="workshop_goto")
-    field.input(show_field, [field, canvas_id, owner], [value])
-    save.click(save_field, [field, value, canvas_id, owner], [canvas_view, progress], api_name="workshop_save_field")
-    check_button.click(check, [canvas_id, owner], [findings, similar], api_name="workshop_check")
+    reply_box.submit(answer, [reply_box, canvas_id, chat], [reply_box, *panel_outputs], api_name=False).then(**side)
+    skip_button.click(skip, [canvas_id, chat], panel_outputs, api_name="workshop_skip")
+    step_choice.input(goto, [step_choice, canvas_id, chat], panel_outputs, api_name="workshop_goto")
+    field.input(show_field, [field, canvas_id], [value])
+    save.click(save_field, [field, value, canvas_id], [canvas_view, progress], api_name="workshop_save_field")
+    check_button.click(check, [canvas_id], [findings, similar], api_name="workshop_check")
     suggestion_outputs = [canvas_view, progress, suggestion_choice, suggestion_view]
-    accept.click(decide_suggestion(True), [suggestion_choice, canvas_id, owner], suggestion_outputs,
+    accept.click(decide_suggestion(True), [suggestion_choice, canvas_id], suggestion_outputs,
                  api_name="workshop_accept_suggestion")
-    reject.click(decide_suggestion(False), [suggestion_choice, canvas_id, owner], suggestion_outputs,
+    reject.click(decide_suggestion(False), [suggestion_choice, canvas_id], suggestion_outputs,
                  api_name="workshop_reject_suggestion")
-    make_md.click(draft_markdown, [canvas_id, kind, draft_lang, owner], [draft_text], api_name="workshop_draft")
-    make_docx.click(draft_docx, [canvas_id, kind, draft_lang, owner], [draft_file], api_name="workshop_draft_docx")
-    export_button.click(export_json, [canvas_id, owner], [export_file], api_name="workshop_export")
-    import_file.upload(import_json, [import_file, owner], panel_outputs, api_name="workshop_import").then(**side)
+    make_md.click(draft_markdown, [canvas_id, kind, draft_lang], [draft_text], api_name="workshop_draft")
+    make_docx.click(draft_docx, [canvas_id, kind, draft_lang], [draft_file], api_name="workshop_draft_docx")
+    export_button.click(export_json, [canvas_id], [export_file], api_name="workshop_export")
+    import_file.upload(import_json, [import_file], panel_outputs, api_name="workshop_import").then(**side)
 
-    def list_for(user: str):
-        """Run after the page has resolved the owner: the user's workshops, for resuming."""
-        return gr.update(choices=choices(user), value=None)
+    def list_for(request: gr.Request):
+        """The user's workshops, for resuming (run once the page has loaded)."""
+        return gr.update(choices=choices(identity.owner(request)), value=None)
 
     return workshops, list_for

@@ -302,6 +302,11 @@ def to_json(canvas: Canvas, indent: int | None = 2) -> str:
     return canvas.model_dump_json(indent=indent)
 
 
+def to_export_json(canvas: Canvas) -> str:
+    """A canvas file made for sharing: never carries the owner id (an import re-homes it)."""
+    return canvas.model_dump_json(indent=2, exclude={"owner"})
+
+
 def to_dict(canvas: Canvas) -> dict:
     return canvas.model_dump(mode="json")
 

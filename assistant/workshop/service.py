@@ -34,7 +34,7 @@ from assistant.workshop.canvas import (
     new_canvas,
     principle_label,
     set_field,
-    to_json,
+    to_export_json,
 )
 from assistant.workshop.parsing import (
     ParseProblem,
@@ -202,7 +202,7 @@ class WorkshopService:
         return self.store.delete_all(owner)
 
     def export_json(self, owner: str, canvas_id: str) -> str:
-        return to_json(self.get(owner, canvas_id))
+        return to_export_json(self.get(owner, canvas_id))
 
     def import_json(self, owner: str, text: str | bytes) -> Canvas:
         """Import a canvas file into ``owner``'s account under a new id (CanvasImportError if invalid)."""

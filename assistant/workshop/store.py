@@ -8,10 +8,10 @@ exist. A new connection per operation keeps the store safe to share between thre
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from assistant.adapters.database import Database
 from assistant.workshop.canvas import Canvas, to_json
 from assistant.workshop.steps import STEP_IDS
 
@@ -51,16 +51,8 @@ class CanvasSummary:
 
 class CanvasStore:
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self):
-        with closing(sqlite3.connect(self.path, timeout=30)) as db:
-            with db:  # commit on success, roll back on error
-                yield db
+        self.db = Database(Path(path), _SCHEMA)
+        self._connect = self.db.connect
 
     # -- CRUD -----------------------------------------------------------------------------
 
@@ -130,6 +122,7 @@ class CanvasStore:
         """Remove every canvas of ``owner`` (the user's right to erasure)."""
         with self._connect() as db:
             cursor = db.execute("DELETE FROM workshop_canvases WHERE owner = ?", (owner,))
+        self.db.reclaim()
         return cursor.rowcount
 
     def export_all(self, owner: str) -> list[Canvas]:

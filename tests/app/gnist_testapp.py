@@ -116,6 +116,22 @@ def launch_app(seed_dirs: tuple[Path, Path], data_dir: Path, copy_index: bool = 
     return RunningApp(demo, container, settings, f"http://127.0.0.1:{port}/")
 
 
+def owner_of(app: RunningApp, client) -> str:
+    """The owner the server derives from a gradio_client's identity cookie (set on its first request)."""
+    from assistant.ui.identity import COOKIE_NAME, CookieSigner
+
+    return CookieSigner(app.container.secret).owner_of(client.cookies[COOKIE_NAME])
+
+
+def file_value(update) -> Path:
+    """A gr.File output as downloaded by gradio_client (a path, or an update dict holding one)."""
+    value = update.get("value") if isinstance(update, dict) else update
+    if isinstance(value, dict):
+        value = value.get("path") or value.get("value")
+    assert value, update
+    return Path(value)
+
+
 # -- real files ---------------------------------------------------------------------------------
 
 def pdf_bytes(pages: list[str]) -> bytes:

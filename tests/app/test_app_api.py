@@ -21,9 +21,6 @@ COST_QUESTION = "Hva koster det å delta i Gnist?"
 MARKER = re.compile(r"\[(\d+)\]")
 
 
-def owner_of(client) -> str:
-    return f"session:{client.session_hash}"
-
 
 def ask(client, question: str):
     """(chat, sources, history dropdown update); the dropdown is updated in the first output only."""
@@ -41,15 +38,6 @@ def last_answer(chat) -> str:
 def upload(client, *paths: Path):
     status, table, _choice, _files = client.predict([handle_file(str(p)) for p in paths], api_name="/upload")
     return status, table["data"]
-
-
-def file_value(update) -> Path:
-    """A gr.File output as downloaded by gradio_client (a path, or an update dict holding one)."""
-    value = update.get("value") if isinstance(update, dict) else update
-    if isinstance(value, dict):
-        value = value.get("path") or value.get("value")
-    assert value, update
-    return Path(value)
 
 
 @pytest.fixture(scope="module")
@@ -100,11 +88,11 @@ def test_follow_up_in_same_session_keeps_the_conversation(app, client_for):
     assert g.text_of(chat[0]["content"]) == COST_QUESTION
     # The follow-up is read in the frame of the first question (heuristic rewrite without an LLM).
     assert "prosjektressurs" in last_answer(chat).lower()
-    conversations = app.container.conversations.list(owner_of(client))
+    conversations = app.container.conversations.list(g.owner_of(app, client))
     assert len(conversations) == 1
     assert conversations[0].title == COST_QUESTION
     assert [c[1] for c in history["choices"]] == [conversations[0].id]
-    stored = app.container.conversations.messages(owner_of(client), conversations[0].id)
+    stored = app.container.conversations.messages(g.owner_of(app, client), conversations[0].id)
     assert [m.role for m in stored] == ["user", "assistant", "user", "assistant"]
     assert stored[-1].citations and "delta-i-gnist.md" in sources
 
@@ -112,7 +100,7 @@ def test_follow_up_in_same_session_keeps_the_conversation(app, client_for):
 def test_empty_question_changes_nothing(app, client_for):
     client = client_for()
     client.predict("   ", api_name="/respond")
-    assert app.container.conversations.list(owner_of(client)) == []
+    assert app.container.conversations.list(g.owner_of(app, client)) == []
 
 
 # -- documents ------------------------------------------------------------------------------------
@@ -127,8 +115,8 @@ def test_uploaded_pdf_is_cited_with_its_printed_page_label(app, client_for, plan
     answer = last_answer(chat)
     assert all(word in answer for word in g.FACT_WORDS), answer
     assert "kommuneplan.pdf" in sources
-    conversation = app.container.conversations.list(owner_of(client))[0]
-    citations = app.container.conversations.messages(owner_of(client), conversation.id)[-1].citations
+    conversation = app.container.conversations.list(g.owner_of(app, client))[0]
+    citations = app.container.conversations.messages(g.owner_of(app, client), conversation.id)[-1].citations
     fact = [c for c in citations if "Soltoppen" in c["text"]]
     assert fact and fact[0]["source"] == "kommuneplan.pdf"
     # Printed label 7, not the PDF page index (8) or its 1-based number (9).
@@ -161,7 +149,7 @@ def test_bad_upload_gives_clear_message_and_indexes_nothing(app, client_for, fil
     status, rows = upload(client, path)
     assert status.startswith("❌") and status.startswith(f"❌ {name}:") and reason in status, status
     assert rows == []
-    owner = owner_of(client)
+    owner = g.owner_of(app, client)
     assert app.container.documents.list(owner) == []
     owner_dir = app.settings.uploads_dir / g_owner_dir(owner)
     assert not owner_dir.exists() or list(owner_dir.iterdir()) == []  # no copy, no half-written temp file
@@ -196,14 +184,14 @@ def test_too_big_upload_is_refused_with_a_clear_message(app, client_for, files_d
     # ... and the document service refuses it with a Norwegian message (a second line of defence).
     result = app.container.documents.upload("session:direct", big, "stor.pdf")
     assert not result.ok and "for stor" in result.message and "Grensen er 1 MB" in result.message
-    assert app.container.documents.list(owner_of(client)) == []
+    assert app.container.documents.list(g.owner_of(app, client)) == []
     assert app.container.documents.list("session:direct") == []
 
 
 def test_delete_document(app, client_for, plan_pdf):
     client = client_for()
     upload(client, plan_pdf)
-    owner = owner_of(client)
+    owner = g.owner_of(app, client)
     stored = app.settings.uploads_dir / g_owner_dir(owner) / "kommuneplan.pdf"
     assert stored.is_file()
     status, table, _choice = client.predict("kommuneplan.pdf", api_name="/delete_document")
@@ -230,15 +218,16 @@ def test_users_cannot_see_each_others_documents_or_conversations(app, client_for
     assert len(history_b["choices"]) == 1
 
     # Bob's export of all his data holds only his own conversation and no documents.
-    data_b = json.loads(file_value(bob.predict(api_name="/export_all")).read_text(encoding="utf-8"))
-    assert data_b["owner"] == owner_of(bob)
+    data_b = json.loads(g.file_value(bob.predict(api_name="/export_all")).read_text(encoding="utf-8"))
+    # A file made for download never carries the owner id (it would let its reader act as Bob).
+    assert "owner" not in data_b and g.owner_of(app, bob) not in json.dumps(data_b)
     assert data_b["documents"] == []
-    alice_ids = {c.id for c in app.container.conversations.list(owner_of(alice))}
+    alice_ids = {c.id for c in app.container.conversations.list(g.owner_of(app, alice))}
     assert alice_ids and not alice_ids & {c["id"] for c in data_b["conversations"]}
     assert len(data_b["conversations"]) == 1
     assert "kommuneplan.pdf" not in json.dumps(data_b, ensure_ascii=False)
 
-    data_a = json.loads(file_value(alice.predict(api_name="/export_all")).read_text(encoding="utf-8"))
+    data_a = json.loads(g.file_value(alice.predict(api_name="/export_all")).read_text(encoding="utf-8"))
     assert {c["id"] for c in data_a["conversations"]} == alice_ids
     assert [d["source"] for d in data_a["documents"]] == ["kommuneplan.pdf"]
 
@@ -248,8 +237,8 @@ def test_users_cannot_see_each_others_documents_or_conversations(app, client_for
     with pytest.raises(AppError, match="not in the list of choices"):
         bob.predict(alice_id, api_name="/select_conversation")
     conversations = app.container.conversations
-    assert conversations.get(owner_of(bob), alice_id) is None
-    assert conversations.messages(owner_of(bob), alice_id) == []
+    assert conversations.get(g.owner_of(app, bob), alice_id) is None
+    assert conversations.messages(g.owner_of(app, bob), alice_id) == []
 
 
 # -- export and feedback --------------------------------------------------------------------------
@@ -257,7 +246,7 @@ def test_users_cannot_see_each_others_documents_or_conversations(app, client_for
 def test_export_conversation_markdown(client_for):
     client = client_for()
     chat, sources, _ = ask(client, COST_QUESTION)
-    markdown = file_value(client.predict(api_name="/export_conversation")).read_text(encoding="utf-8")
+    markdown = g.file_value(client.predict(api_name="/export_conversation")).read_text(encoding="utf-8")
     assert markdown.startswith(f"# {COST_QUESTION}")
     assert "**Du:**" in markdown and COST_QUESTION in markdown
     answer = last_answer(chat)
@@ -278,7 +267,7 @@ def test_feedback_is_stored_with_question_answer_and_sources(app, client_for):
     assert client.predict("Klart og kort svar.", api_name="/feedback_good") == ""
     ask(client, "Kan vi søke sammen med nabokommunen?")
     assert client.predict("", api_name="/feedback_bad") == ""
-    rows = [r for r in app.container.conversations.export_feedback() if r["owner"] == owner_of(client)]
+    rows = [r for r in app.container.conversations.export_feedback() if r["owner"] == g.owner_of(app, client)]
     assert [(r["rating"], r["comment"]) for r in rows] == [(1, "Klart og kort svar."), (-1, "")]
     assert rows[0]["question"] == COST_QUESTION
     assert rows[0]["answer"] and rows[0]["answer"] in last_answer(chat)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from gradio_client import Client, handle_file
 
 import gnist_testapp as g
+from assistant.ui.identity import COOKIE_NAME
 
 pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
 
@@ -17,16 +20,17 @@ def test_conversations_and_documents_survive_a_restart(seed_dirs, tmp_path, file
     first = g.launch_app(seed_dirs, data_dir)
     try:
         client = Client(first.url, verbose=False)
-        owner = f"session:{client.session_hash}"
+        owner = g.owner_of(first, client)
+        cookie = client.cookies[COOKIE_NAME]
         client.predict([handle_file(str(g.labelled_pdf(files_dir / "kommuneplan.pdf")))], api_name="/upload")
         chat, _sources, _history, _box = client.predict(QUESTION, api_name="/respond")
         answer = g.text_of(chat[-1]["content"])
         client.close()
     finally:
         first.close()
-    # The key that encrypts each browser's owner id is kept (private) in the data dir, so browsers
+    # The key that signs each browser's identity cookie is kept (private) in the data dir, so browsers
     # still find their conversations after the restart (see tests/e2e/test_browser_restart.py).
-    key_file = data_dir / "browser-state.key"
+    key_file = data_dir / "server-secret.key"
     assert key_file.stat().st_mode & 0o777 == 0o600
     key = key_file.read_text()
 
@@ -40,6 +44,12 @@ def test_conversations_and_documents_survive_a_restart(seed_dirs, tmp_path, file
         assert messages[1].citations
         assert [d["source"] for d in second.container.documents.list(owner)] == ["kommuneplan.pdf"]
         assert key_file.read_text() == key
+        # The same browser (its cookie) is the same user after the restart: its export holds it all.
+        again = Client(second.url, verbose=False, httpx_kwargs={"cookies": {COOKIE_NAME: cookie}})
+        exported = json.loads(g.file_value(again.predict(api_name="/export_all")).read_text(encoding="utf-8"))
+        again.close()
+        assert [c["title"] for c in exported["conversations"]] == [QUESTION]
+        assert [d["source"] for d in exported["documents"]] == ["kommuneplan.pdf"]
         # The knowledge index was reused, not rebuilt.
         report = second.container.sync_knowledge(show_progress=False)
         assert report.chunks_embedded == 0 and len(report.unchanged) == len(g.KNOWLEDGE_FILES)
@@ -67,7 +77,7 @@ def test_unreachable_llm_falls_back_to_extractive_answer_with_notice(app_without
         # The notice is visible while the fallback streams, not only at the end.
         partials = [g.text_of(out[0][-1]["content"]) for out in job.outputs() if out[0]]
         assert any(p.startswith("⚠️ Språkmodellen svarte ikke") and p != text for p in partials)
-        owner = f"session:{client.session_hash}"
+        owner = g.owner_of(app_without_llm, client)
         conversation = app_without_llm.container.conversations.list(owner)[0]
         stored = app_without_llm.container.conversations.messages(owner, conversation.id)[-1]
         assert stored.mode == "extractive" and stored.notices and "Språkmodellen svarte ikke" in stored.notices[0]

@@ -2,7 +2,7 @@
 skipping and jumping between steps, editing a field, the quality check, Markdown and Word drafts,
 JSON export/import, two sessions kept apart, and a workshop that survives an app restart.
 
-Each Client is its own Gradio session and so its own user (owner ``session:<hash>``); the current
+Each Client is its own user (the server sets its identity cookie on the first request); the current
 workshop id lives in that session's gr.State, so calls on one Client continue the same workshop.
 The app runs without a language model: everything here is the rule-based path."""
 
@@ -34,9 +34,6 @@ NOT_FOUND = "Fant ikke verkstedet"
 
 
 # -- helpers --------------------------------------------------------------------------------------
-
-def owner_of(client) -> str:
-    return f"session:{client.session_hash}"
 
 
 def value_of(update):
@@ -116,7 +113,7 @@ def test_start_shows_the_first_question_and_the_live_canvas(client_for, app):
     assert panels.current_step == "problem"
     # The workshop is saved for this session's owner and offered in "Mine verksteder".
     assert panels.canvas_id in choice_values(panels.workshops)
-    stored = app.container.workshop.get(owner_of(client), panels.canvas_id)
+    stored = app.container.workshop.get(g.owner_of(app, client), panels.canvas_id)
     assert (stored.municipality, stored.raw_problem) == (MUNICIPALITY, PROBLEM)
 
 
@@ -130,7 +127,7 @@ def test_a_solution_gets_a_kind_push_back_that_asks_for_the_need(client_for, app
     assert "Hvem merker problemet?" in reply  # the same question again, not the next one
     assert current_line(pushed.progress) == "➡️ 1. Problemet"
     # The idea is parked, not lost, and shown in the canvas.
-    assert "et kjøpesenter" in app.container.workshop.get(owner_of(client), panels.canvas_id).solution_ideas
+    assert "et kjøpesenter" in app.container.workshop.get(g.owner_of(app, client), panels.canvas_id).solution_ideas
     assert "Løsningsideer (parkert til senere)" in pushed.canvas
     # The chat keeps growing from the history the client sends.
     assert [g.text_of(m["content"]) for m in pushed.chat[:3]] == [PROBLEM, g.text_of(panels.chat[1]["content"]),
@@ -146,7 +143,7 @@ def test_a_pushed_back_solution_is_not_stored_as_the_need(client_for, app):
     client = client_for()
     panels = start(client)
     answer(client, SOLUTION, panels.chat)
-    stored = app.container.workshop.get(owner_of(client), panels.canvas_id)
+    stored = app.container.workshop.get(g.owner_of(app, client), panels.canvas_id)
     assert stored.need.who == []
 
 
@@ -177,7 +174,7 @@ def test_answers_skip_and_goto_move_through_the_steps(client_for, app):
     assert current_line(jumped.progress) == "➡️ 10. Hvordan kan vi …?"
     assert jumped.current_step == "hkv"
 
-    stored = app.container.workshop.get(owner_of(client), panels.canvas_id)
+    stored = app.container.workshop.get(g.owner_of(app, client), panels.canvas_id)
     assert stored.completed_steps == ["problem"] and stored.skipped_steps == ["behov"]
     assert stored.current_step == "hkv"
     assert stored.need.consequences == ["Butikker legger ned", "Unge flytter ut", "Færre besøkende stopper"]
@@ -212,7 +209,7 @@ def test_quality_check_flags_missing_political_backing_until_the_field_is_saved(
 
     canvas, progress = client.predict("forankring.political_backing", POLITICAL, api_name="/workshop_save_field")
     assert POLITICAL in canvas and progress.startswith("**0 %**")
-    stored = app.container.workshop.get(owner_of(client), panels.canvas_id)
+    stored = app.container.workshop.get(g.owner_of(app, client), panels.canvas_id)
     assert stored.forankring.political_backing == POLITICAL
 
     findings, _ = client.predict(api_name="/workshop_check")
@@ -225,7 +222,7 @@ def test_save_field_parses_lists_and_refuses_a_missing_field(client_for, app):
     panels = start(client)
     canvas, _ = client.predict("need.consequences", CONSEQUENCES, api_name="/workshop_save_field")
     assert "- Unge flytter ut" in canvas
-    stored = app.container.workshop.get(owner_of(client), panels.canvas_id)
+    stored = app.container.workshop.get(g.owner_of(app, client), panels.canvas_id)
     assert stored.need.consequences == ["Butikker legger ned", "Unge flytter ut", "Færre besøkende stopper"]
     with pytest.raises(AppError, match="Velg feltet"):
         client.predict(None, "noe", api_name="/workshop_save_field")
@@ -256,7 +253,7 @@ def test_opening_a_field_and_saving_it_unchanged_keeps_the_canvas(client_for, ap
         chat = Panels(client.predict(step, chat, api_name="/workshop_goto")).chat
         for text in answers:
             chat = answer(client, text, chat).chat
-    service, owner = app.container.workshop, owner_of(client)
+    service, owner = app.container.workshop, g.owner_of(app, client)
     filled = service.get(owner, panels.canvas_id)
     assert [g.name for g in filled.target_groups] == ["Unge voksne", "Barnefamilier"]
     assert [p.name for p in filled.personas] == ["Sara", "Ola"]
@@ -331,8 +328,8 @@ def test_export_and_import_a_canvas_as_json(client_for, app):
     assert imported.canvas_id != panels.canvas_id  # a copy under a new id, owned by the importer
     assert "Velkommen tilbake" in imported.reply
     assert "Unge voksne" in imported.canvas
-    assert [s.id for s in app.container.workshop.list(owner_of(second))] == [imported.canvas_id]
-    assert [s.id for s in app.container.workshop.list(owner_of(first))] == [panels.canvas_id]
+    assert [s.id for s in app.container.workshop.list(g.owner_of(app, second))] == [imported.canvas_id]
+    assert [s.id for s in app.container.workshop.list(g.owner_of(app, first))] == [panels.canvas_id]
 
 
 # -- users, restarts ------------------------------------------------------------------------------
@@ -346,8 +343,8 @@ def test_two_sessions_cannot_see_each_others_workshops(client_for, app):
     assert choice_values(alices.workshops) == [alices.canvas_id]
 
     service = app.container.workshop
-    assert [s.id for s in service.list(owner_of(alice))] == [alices.canvas_id]
-    assert [s.id for s in service.list(owner_of(bob))] == [bobs.canvas_id]
+    assert [s.id for s in service.list(g.owner_of(app, alice))] == [alices.canvas_id]
+    assert [s.id for s in service.list(g.owner_of(app, bob))] == [bobs.canvas_id]
 
     # Bob cannot open Alice's workshop by its id: his session only offers his own ids, and below
     # that the service is keyed by owner (see the next test) ...
@@ -356,8 +353,8 @@ def test_two_sessions_cannot_see_each_others_workshops(client_for, app):
     assert "Lom" not in str(refused.value) and "Unge flytter" not in str(refused.value)
     # ... and his own calls keep working on his own workshop only.
     bob.predict("forankring.political_backing", "Ordføreren står bak søknaden.", api_name="/workshop_save_field")
-    assert service.get(owner_of(alice), alices.canvas_id).forankring.political_backing == ""
-    assert service.get(owner_of(bob), bobs.canvas_id).forankring.political_backing == "Ordføreren står bak søknaden."
+    assert service.get(g.owner_of(app, alice), alices.canvas_id).forankring.political_backing == ""
+    assert service.get(g.owner_of(app, bob), bobs.canvas_id).forankring.political_backing == "Ordføreren står bak søknaden."
     # Alice can resume hers.
     resumed = Panels(alice.predict(alices.canvas_id, api_name="/workshop_resume"))
     assert resumed.canvas_id == alices.canvas_id and "Lom" in resumed.canvas
@@ -382,7 +379,7 @@ def test_a_workshop_survives_an_app_restart(seed_dirs, tmp_path):
     first = g.launch_app(seed_dirs, data_dir)
     try:
         client = Client(first.url, verbose=False)
-        owner = owner_of(client)
+        owner = g.owner_of(first, client)
         panels = start(client)
         panels = answer(client, WHO, panels.chat)
         canvas_id = panels.canvas_id

@@ -1,0 +1,38 @@
+"""A user's right to see and erase their data: one place that knows every store a user's data
+lives in, so «download my data» and «delete my data» never miss one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.services.conversations import ConversationService
+from assistant.services.documents import DocumentService
+from assistant.services.exports import ExportStore
+from assistant.workshop.store import CanvasStore
+
+
+class UserDataService:
+    def __init__(self, conversations: ConversationService, documents: DocumentService, canvases: CanvasStore,
+                 exports: ExportStore, reclaim_vector_space: Callable[[], None]) -> None:
+        self.conversations = conversations
+        self.documents = documents
+        self.canvases = canvases
+        self.exports = exports
+        self.reclaim_vector_space = reclaim_vector_space
+
+    def export(self, owner: str) -> dict:
+        """Everything stored about the user, without the owner id itself (a file made for sharing)."""
+        return {
+            **self.conversations.export_owner(owner),
+            "documents": self.documents.list(owner),
+            "workshops": [canvas.model_dump(mode="json", exclude={"owner"})
+                          for canvas in self.canvases.export_all(owner)],
+        }
+
+    def delete(self, owner: str) -> None:
+        """Conversations, feedback, workshops, documents (files and index) and downloads."""
+        self.conversations.delete_owner(owner)
+        self.canvases.delete_all(owner)
+        self.documents.delete_owner(owner)
+        self.exports.delete_owner(owner)
+        self.reclaim_vector_space()

@@ -1,0 +1,268 @@
+"""Who the user is, decided by the server and never by what a client sends.
+
+Without login every browser gets an unguessable id in an HttpOnly, SameSite cookie signed with a
+server secret; with login (GNIST_AUTH) the login name is the identity. Handlers resolve the owner
+from the request only. A Gradio session (``session_hash``) is bound to the owner that first used
+it, so a client replaying another browser's session hash cannot reach that session's state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import threading
+import time
+from collections import OrderedDict, defaultdict, deque
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.settings import Settings
+
+COOKIE_NAME = "gnist_id"
+COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
+ANONYMOUS_PREFIX = "anon:"
+LOGIN_PREFIX = "user:"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_OWNER = re.compile(r"^(anon:[0-9a-f]{32}|user:[^\x00-\x1f]{1,128})$")
+BOUND_SESSIONS = 100_000
+# Remote images and frames are never loaded, whatever Markdown a document, a user or a model
+# produces; scripts and styles stay as Gradio needs them.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "frame-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+])
+
+
+class IdentityError(gr.Error):
+    """The request carries no identity the server issued (shown to the user as a toast)."""
+
+
+def valid_owner(owner: object) -> bool:
+    return isinstance(owner, str) and bool(_OWNER.match(owner))
+
+
+class CookieSigner:
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+
+    def sign(self, token: str) -> str:
+        return f"{token}.{self._mac(token)}"
+
+    def verify(self, value: str | None) -> str | None:
+        """The token inside a cookie value this server signed, else None."""
+        if not value or value.count(".") != 1:
+            return None
+        token, mac = value.split(".")
+        if not _TOKEN.match(token) or not hmac.compare_digest(mac, self._mac(token)):
+            return None
+        return token
+
+    def owner_of(self, value: str | None) -> str | None:
+        token = self.verify(value)
+        if token is None:
+            return None
+        # The stored owner is a digest of the token: a leaked database never yields a usable cookie.
+        return ANONYMOUS_PREFIX + hmac.new(self.secret, token.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _mac(self, token: str) -> str:
+        return hmac.new(self.secret, b"cookie:" + token.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class RateLimiter:
+    """At most ``limit`` events per key in a sliding window (thread-safe, memory bounded)."""
+
+    def __init__(self, limit: int, window_s: float, max_keys: int = 10_000) -> None:
+        self.limit, self.window_s, self.max_keys = limit, window_s, max_keys
+        self._events: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        events = self._events[key]
+        while events and events[0] <= now - self.window_s:
+            events.popleft()
+        return events
+
+    def blocked(self, key: str) -> bool:
+        with self._lock:
+            return len(self._recent(key, time.monotonic())) >= self.limit
+
+    def hit(self, key: str) -> bool:
+        """Record an event; False if the key was already at its limit (nothing recorded then)."""
+        with self._lock:
+            now = time.monotonic()
+            events = self._recent(key, now)
+            if len(events) >= self.limit:
+                return False
+            if len(self._events) > self.max_keys:
+                self._events.clear()  # a flood of addresses must not grow memory without end
+                events = self._events[key]
+            events.append(now)
+            return True
+
+
+def _client_address(scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else "unknown"
+
+
+def _cookie_value(scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            jar = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # noqa: BLE001 - a malformed cookie header is just no cookie
+                return None
+            if name in jar:
+                return jar[name].value
+    return None
+
+
+def _logged_in_user(scope) -> str | None:
+    """The login name behind Gradio's own session cookie (Gradio's App keeps the token table)."""
+    app = scope.get("app")
+    cookie_id = getattr(app, "cookie_id", None)
+    if cookie_id is None:
+        return None
+    token = _cookie_value(scope, f"access-token-{cookie_id}") or _cookie_value(scope, f"access-token-unsecure-{cookie_id}")
+    return app.tokens.get(token) if token else None
+
+
+def _json_response(status: int, message: str):
+    body = json.dumps({"detail": message}, ensure_ascii=False).encode()
+    return status, [(b"content-type", b"application/json; charset=utf-8")], body
+
+
+class IdentityMiddleware:
+    """Issues the signed identity cookie, limits new identities and failed logins per address,
+    guards downloads of per-user exports, and sets the Content-Security-Policy."""
+
+    def __init__(self, app, settings: Settings, signer: CookieSigner,
+                 owns_download: Callable[[str, str], bool]) -> None:
+        self.app = app
+        self.settings = settings
+        self.signer = signer
+        self.exports_root = str(settings.exports_dir.resolve())
+        self.owns_download = owns_download
+        self.login_mode = bool(settings.auth_pairs())
+        self.new_sessions = RateLimiter(settings.new_sessions_per_minute, 60)
+        self.login_failures = RateLimiter(settings.login_failures_allowed, settings.login_failure_window_s)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        address = _client_address(scope)
+        path = scope.get("path", "")
+        set_cookie: str | None = None
+        if not self.login_mode and self.signer.verify(_cookie_value(scope, COOKIE_NAME)) is None:
+            if not self.new_sessions.hit(address):
+                return await self._reply(send, *_json_response(429, "For mange nye økter fra samme adresse. Vent et minutt og prøv igjen."))
+            value = self.signer.sign(secrets.token_urlsafe(32))
+            set_cookie = self._cookie_header(value)
+            # This request already carries the new identity, so its own handlers see it.
+            scope = dict(scope, headers=[(k, v) for k, v in scope["headers"] if k != b"cookie"]
+                         + [(b"cookie", f"{COOKIE_NAME}={value}".encode())])
+        is_login = scope.get("method") == "POST" and path.rstrip("/").endswith("/login")
+        if is_login and self.login_failures.blocked(address):
+            return await self._reply(send, *_json_response(429, "For mange mislykkede innlogginger. Vent noen minutter og prøv igjen."))
+        if "/file=" in path and not self._may_download(scope, path):
+            return await self._reply(send, *_json_response(404, "Filen finnes ikke."))
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if set_cookie:
+                    headers.append((b"set-cookie", set_cookie.encode()))
+                headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"same-origin"))
+                if is_login and message["status"] >= 400:
+                    self.login_failures.hit(address)
+                message = dict(message, headers=headers)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _cookie_header(self, value: str) -> str:
+        secure = "; Secure" if self.settings.secure_cookies else ""
+        return f"{COOKIE_NAME}={value}; Path=/; Max-Age={COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{secure}"
+
+    def _may_download(self, scope, path: str) -> bool:
+        """Files under the exports folder are served to their owner only."""
+        from urllib.parse import unquote
+
+        requested = unquote(path.split("/file=", 1)[1])
+        try:
+            resolved = str(Path(requested).resolve())
+        except (OSError, ValueError):
+            return False
+        if not resolved.startswith(self.exports_root):
+            return True
+        owner = self.request_owner(scope)
+        return owner is not None and self.owns_download(resolved, owner)
+
+    def request_owner(self, scope) -> str | None:
+        if self.login_mode:
+            user = _logged_in_user(scope)
+            return LOGIN_PREFIX + user if user else None
+        return self.signer.owner_of(_cookie_value(scope, COOKIE_NAME))
+
+    @staticmethod
+    async def _reply(send, status: int, headers, body: bytes):
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+class Identity:
+    """Resolves the owner of a Gradio request; the one place handlers learn who the user is."""
+
+    def __init__(self, settings: Settings, signer: CookieSigner) -> None:
+        self.login_mode = bool(settings.auth_pairs())
+        self.signer = signer
+        self._sessions: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def auth_dependency(self, request) -> str | None:
+        """For Gradio's ``auth_dependency`` (anonymous mode): the signed cookie's owner, or None."""
+        return self.signer.owner_of(request.cookies.get(COOKIE_NAME))
+
+    def owner(self, request: gr.Request | None) -> str:
+        username = getattr(request, "username", None) if request is not None else None
+        if not username:
+            raise IdentityError("Økten din kunne ikke identifiseres. Last inn siden på nytt.")
+        owner = LOGIN_PREFIX + username if self.login_mode else username
+        if not valid_owner(owner):
+            raise IdentityError("Økten din kunne ikke identifiseres. Last inn siden på nytt.")
+        self._bind(getattr(request, "session_hash", None), owner)
+        return owner
+
+    def _bind(self, session_hash: str | None, owner: str) -> None:
+        if not session_hash:
+            return
+        with self._lock:
+            bound = self._sessions.get(session_hash)
+            if bound is None:
+                self._sessions[session_hash] = owner
+                if len(self._sessions) > BOUND_SESSIONS:
+                    self._sessions.popitem(last=False)
+            elif bound != owner:
+                raise IdentityError("Denne økten tilhører en annen bruker. Last inn siden på nytt.")
+            else:
+                self._sessions.move_to_end(session_hash)
