@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import re
 import shutil
+import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.adapters.embeddings import NamedEmbeddings
 from assistant.adapters.vectorstore import ChunkStore, user_collection_name
-from assistant.ingest.loaders import IngestError, detect_kind
-from assistant.services.ingest import IngestReport, IngestService
+from assistant.ingest.loaders import IngestLimits
+from assistant.services.ingest import IngestService
 from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# An upload is checked and indexed under this prefix and renamed only when it succeeded.
+INCOMING_PREFIX = ".incoming-"
 
 
 @dataclass
@@ -23,14 +33,24 @@ class UploadResult:
     chunks: int = 0
 
 
+def unexpected_failure(name: str) -> UploadResult:
+    """What the user sees when processing failed for a reason that is not the file's fault."""
+    return UploadResult(
+        name, False,
+        f"{name}: noe gikk galt hos oss da filen skulle behandles. Prøv igjen om litt. "
+        "Skjer det igjen, si fra til den som drifter Gnist-assistenten.",
+    )
+
+
 def _owner_dir_name(owner: str) -> str:
     return hashlib.sha256(owner.encode()).hexdigest()[:24]
 
 
 def safe_filename(name: str) -> str:
-    """Keep the user's file name readable but harmless on disk and in citations."""
-    base = Path(name).name.strip() or "dokument"
-    return re.sub(r"[^\w.\- ()æøåÆØÅ]", "_", base)[:120]
+    """Keep the user's file name readable but harmless on disk and in citations. No leading dot:
+    "..", hidden files and names like the temporary ``.incoming-*`` files are not possible."""
+    cleaned = re.sub(r"[^\w.\- ()æøåÆØÅ]", "_", Path(name).name.strip()).lstrip(". ")
+    return cleaned[:120] or "dokument"
 
 
 class DocumentService:
@@ -38,27 +58,62 @@ class DocumentService:
         self.settings = settings
         self.client = chroma_client
         self.embeddings = embeddings
+        self.limits = IngestLimits.for_uploads(settings)
         self._stores: dict[str, ChunkStore] = {}
+        self._owner_locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def store_for(self, owner: str) -> ChunkStore:
         # One object per owner, so its write counter keeps the BM25 cache honest.
-        if owner not in self._stores:
-            self._stores[owner] = ChunkStore(self.client, self.embeddings, user_collection_name(owner))
-        return self._stores[owner]
+        with self._guard:
+            if owner not in self._stores:
+                self._stores[owner] = ChunkStore(self.client, self.embeddings, user_collection_name(owner))
+            return self._stores[owner]
+
+    def _lock(self, owner: str) -> threading.Lock:
+        """Held while an owner's documents change: the per-user chunk limit is checked and the
+        upload written as one step, and a deletion never interleaves with an upload."""
+        with self._guard:
+            return self._owner_locks.setdefault(owner, threading.Lock())
 
     def _owner_dir(self, owner: str) -> Path:
         return self.settings.uploads_dir / _owner_dir_name(owner)
 
-    def upload(self, owner: str, path: Path, filename: str | None = None, show_progress: bool = False) -> UploadResult:
-        """Check size and type by content, keep a copy, index it. Never raises for bad input.
-        ``show_progress`` drives a tqdm bar (the web app mirrors it as a progress indicator)."""
+    def clean_leftovers(self) -> int:
+        """Remove the temporary files of uploads that were interrupted (the process stopped).
+        Call once at start, before uploads are accepted. Returns how many were removed."""
+        leftovers = list(self.settings.uploads_dir.glob(f"*/{INCOMING_PREFIX}*"))
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+        return len(leftovers)
+
+    def upload(
+        self,
+        owner: str,
+        path: Path,
+        filename: str | None = None,
+        show_progress: bool = False,
+        progress: Callable[[float], None] | None = None,
+    ) -> UploadResult:
+        """Check size and type by content, keep a copy, index it. Never raises: bad input and
+        unexpected failures both come back as a result with a Norwegian message.
+        ``show_progress`` drives a tqdm bar; ``progress`` gets the fraction embedded (0-1)."""
         name = safe_filename(filename or path.name)
+        try:
+            with self._lock(owner):
+                return self._upload(owner, path, name, show_progress, progress)
+        except Exception:  # noqa: BLE001 - the user gets a message, the log gets the traceback
+            log.exception("upload of %s failed", name)
+            return unexpected_failure(name)
+
+    def _upload(
+        self, owner: str, path: Path, name: str, show_progress: bool, progress: Callable[[float], None] | None
+    ) -> UploadResult:
         try:
             size = path.stat().st_size
         except OSError:
             return UploadResult(name, False, f"{name}: filen kunne ikke leses. Prøv å laste den opp på nytt.")
-        limit = self.settings.max_upload_mb * 1024 * 1024
-        if size > limit:
+        if size > self.settings.max_upload_mb * 1_048_576:
             return UploadResult(
                 name, False,
                 f"{name}: filen er for stor ({size / 1_048_576:.1f} MB). Grensen er {self.settings.max_upload_mb} MB. "
@@ -67,17 +122,19 @@ class DocumentService:
         target_dir = self._owner_dir(owner)
         target_dir.mkdir(parents=True, exist_ok=True)
         # Checked under a temporary name: a bad re-upload must not replace a good earlier copy.
-        incoming = target_dir / f".incoming-{name}"
-        shutil.copyfile(path, incoming)
+        handle, temporary = tempfile.mkstemp(prefix=INCOMING_PREFIX, suffix=f"-{name}", dir=target_dir)
+        os.close(handle)
+        incoming = Path(temporary)
         try:
-            detect_kind(incoming)
-            report: IngestReport = IngestService(self.store_for(owner)).add_file(incoming, name, show_progress=show_progress)
+            shutil.copyfile(path, incoming)
+            report = IngestService(self.store_for(owner), self.limits).add_file(
+                incoming, name, show_progress=show_progress, progress=progress
+            )
             if report.errors:
-                raise report.errors[0]
-        except IngestError as error:
+                return UploadResult(name, False, f"{name}: {report.errors[0].reason}")
+            incoming.replace(target_dir / name)
+        finally:
             incoming.unlink(missing_ok=True)
-            return UploadResult(name, False, f"{name}: {error.reason}")
-        incoming.replace(target_dir / name)
         return UploadResult(name, True, f"{name} er lagt til ({report.chunks_embedded} tekstbiter).", report.chunks_embedded)
 
     def list(self, owner: str) -> list[dict]:
@@ -85,13 +142,15 @@ class DocumentService:
 
     def delete(self, owner: str, source: str) -> bool:
         store = self.store_for(owner)
-        known = {entry["source"] for entry in store.sources()}
-        if source not in known:
-            return False
-        store.delete_source(source)
-        (self._owner_dir(owner) / safe_filename(source)).unlink(missing_ok=True)
+        with self._lock(owner):
+            known = {entry["source"] for entry in store.sources()}
+            if source not in known:
+                return False
+            store.delete_source(source)
+            (self._owner_dir(owner) / safe_filename(source)).unlink(missing_ok=True)
         return True
 
     def delete_owner(self, owner: str) -> None:
-        self.store_for(owner).reset()
-        shutil.rmtree(self._owner_dir(owner), ignore_errors=True)
+        with self._lock(owner):
+            self.store_for(owner).reset()
+            shutil.rmtree(self._owner_dir(owner), ignore_errors=True)

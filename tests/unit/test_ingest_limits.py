@@ -49,7 +49,7 @@ def test_yaml_alias_bomb_is_refused_before_expanding(files, limits):
     assert path.stat().st_size < 600
     reason, seconds, peak = refused(path, limits)
     assert "ankere eller henvisninger (& og *)" in reason
-    assert seconds < 1.0
+    assert seconds < 5
     assert peak < 5_000_000
 
 
@@ -76,7 +76,7 @@ def test_deeply_nested_front_matter_is_refused_early(files):
     path = files.markdown("dyp.md", "---\ntitle: " + "[" * 7000 + "]" * 7000 + "\n---\n# T\n\nTekst.\n")
     reason, seconds, _ = refused(path)
     assert "mer enn 20 nivåer inni hverandre" in reason
-    assert seconds < 1.0
+    assert seconds < 5
 
 
 FRONT_MATTER_POSING_AS_CURATED = """\
@@ -225,7 +225,7 @@ def test_docx_that_unpacks_beyond_the_limit_is_refused_unparsed(files):
     assert path.stat().st_size < 100_000
     reason, seconds, peak = refused(path, IngestLimits(max_docx_uncompressed_mb=1))
     assert "MB når det pakkes ut. Grensen er 1 MB" in reason
-    assert seconds < 1.0
+    assert seconds < 5
     assert peak < 5_000_000
 
 
@@ -233,14 +233,14 @@ def test_docx_part_with_an_extreme_compression_ratio_is_refused(files):
     path = docx_with(files, "tett.docx", body(paragraphs(2_000)))  # 2 MB that packs into a few KB
     reason, seconds, peak = refused(path)
     assert "over 100 ganger større" in reason
-    assert seconds < 1.0 and peak < 5_000_000
+    assert seconds < 5 and peak < 5_000_000
 
 
 def test_deeply_nested_docx_xml_is_refused_while_streaming(files):
     path = docx_with(files, "dyp.docx", body(b"<w:r>" * 20_000 + b"</w:r>" * 20_000))
     reason, seconds, peak = refused(path)
     assert "mer enn 200 nivåer" in reason
-    assert seconds < 1.0 and peak < 5_000_000
+    assert seconds < 5 and peak < 5_000_000
 
 
 def test_docx_with_a_dtd_is_refused(files):

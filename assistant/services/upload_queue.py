@@ -1,0 +1,209 @@
+"""Uploads indexed in the background by a bounded queue.
+
+A few worker threads (``ingest_workers``) take jobs in the order they were submitted; each owner
+may have ``ingest_queue_per_user`` jobs waiting or running and everyone together
+``ingest_queue_total``. The web page submits a batch and then polls the jobs' state and progress:
+every read returns immutable snapshots taken under one lock, so polling is cheap and thread-safe.
+An owner only ever sees its own jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from assistant.services.documents import DocumentService, UploadResult, safe_filename, unexpected_failure
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+JobState = Literal["queued", "running", "done", "failed"]
+# Finished jobs are remembered so the page can show how a batch went: the latest few per owner,
+# for at most an hour.
+KEEP_FINISHED_PER_OWNER = 20
+KEEP_FINISHED_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class UploadJob:
+    """A snapshot of one upload; it never changes, ask the queue again for news."""
+
+    id: str
+    owner: str
+    filename: str
+    state: JobState
+    progress: float = 0.0  # share of the file's text chunks embedded so far, 0-1
+    position: int = 0  # place in the queue (1 = next to start) while queued, else 0
+    result: UploadResult | None = None  # set when done or failed
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+    @property
+    def message(self) -> str:
+        return self.result.message if self.result else ""
+
+
+@dataclass
+class _Record:
+    job: UploadJob
+    path: Path
+    delete_source_after: bool
+    finished_at: float = 0.0
+
+
+class UploadQueue:
+    def __init__(self, documents: DocumentService, settings: Settings) -> None:
+        self.documents = documents
+        self.per_user = settings.ingest_queue_per_user
+        self.total = settings.ingest_queue_total
+        self._executor = ThreadPoolExecutor(max_workers=settings.ingest_workers, thread_name_prefix="gnist-ingest")
+        self._changed = threading.Condition()
+        self._records: dict[str, _Record] = {}  # in submission order
+        self._queued: list[str] = []  # ids waiting for a worker, first in line first
+        self._pending = 0  # queued or running, all owners
+        self._closed = False
+
+    # -- submitting ------------------------------------------------------------------------------
+
+    def submit(self, owner: str, path: Path, filename: str | None = None, delete_source_after: bool = False) -> UploadJob:
+        """Queue one file for ``owner``. Never raises for a full queue: the job comes back
+        ``failed`` with a message saying what to do. With ``delete_source_after`` the file at
+        ``path`` is removed once processed (or refused), so an upload cache keeps nothing."""
+        name = safe_filename(filename or path.name)
+        with self._changed:
+            self._forget_old(time.monotonic())
+            refusal = self._refusal(owner, name)
+            job = UploadJob(uuid.uuid4().hex, owner, name, "failed" if refusal else "queued", result=refusal)
+            record = _Record(job, path, delete_source_after, finished_at=time.monotonic() if refusal else 0.0)
+            self._records[job.id] = record
+            if refusal is None:
+                self._queued.append(job.id)
+                self._pending += 1
+            snapshot = self._view(record)
+        if refusal is None:
+            self._executor.submit(self._run, job.id)
+        elif delete_source_after:
+            path.unlink(missing_ok=True)
+        return snapshot
+
+    def _refusal(self, owner: str, name: str) -> UploadResult | None:
+        if self._closed:
+            return _stopped(name)
+        waiting = sum(1 for r in self._records.values() if r.job.owner == owner and not r.job.finished)
+        if waiting >= self.per_user:
+            return UploadResult(
+                name, False,
+                f"{name}: du har allerede {waiting} filer som venter på å bli behandlet, og det er grensen. "
+                "Vent til noen av dem er ferdige, og last opp denne filen igjen.",
+            )
+        if self._pending >= self.total:
+            return UploadResult(
+                name, False,
+                f"{name}: det er mange filer i kø akkurat nå ({self._pending}). Last opp filen igjen om noen minutter.",
+            )
+        return None
+
+    def _forget_old(self, now: float) -> None:
+        kept: dict[str, int] = {}
+        for job_id in reversed(list(self._records)):  # newest first
+            record = self._records[job_id]
+            if not record.job.finished:
+                continue
+            kept[record.job.owner] = kept.get(record.job.owner, 0) + 1
+            if kept[record.job.owner] > KEEP_FINISHED_PER_OWNER or now - record.finished_at > KEEP_FINISHED_SECONDS:
+                del self._records[job_id]
+
+    # -- working ---------------------------------------------------------------------------------
+
+    def _run(self, job_id: str) -> None:
+        with self._changed:
+            record = self._records[job_id]
+            if record.job.state != "queued":  # failed by close() while waiting
+                return
+            self._queued.remove(job_id)
+            record.job = replace(record.job, state="running")
+            self._changed.notify_all()
+        job = record.job
+        try:
+            result = self.documents.upload(
+                job.owner, record.path, job.filename, progress=lambda fraction: self._set_progress(record, fraction)
+            )
+        except Exception:  # noqa: BLE001 - upload() should not raise; a worker must never die silently
+            log.exception("upload job %s failed", job.id)
+            result = unexpected_failure(job.filename)
+        finally:
+            if record.delete_source_after:
+                record.path.unlink(missing_ok=True)
+        self._finish(record, result)
+
+    def _set_progress(self, record: _Record, fraction: float) -> None:
+        with self._changed:
+            record.job = replace(record.job, progress=min(max(fraction, 0.0), 1.0))
+            self._changed.notify_all()
+
+    def _finish(self, record: _Record, result: UploadResult) -> None:
+        with self._changed:
+            self._finish_locked(record, result)
+
+    def _finish_locked(self, record: _Record, result: UploadResult) -> None:
+        progress = 1.0 if result.ok else record.job.progress
+        record.job = replace(record.job, state="done" if result.ok else "failed", progress=progress, result=result)
+        record.finished_at = time.monotonic()
+        self._pending -= 1
+        self._changed.notify_all()
+
+    # -- reading (only ever the caller's own jobs) -----------------------------------------------
+
+    def _view(self, record: _Record) -> UploadJob:
+        if record.job.state != "queued":
+            return record.job
+        return replace(record.job, position=self._queued.index(record.job.id) + 1)
+
+    def jobs(self, owner: str) -> list[UploadJob]:
+        """The owner's recent jobs, oldest first."""
+        with self._changed:
+            return [self._view(r) for r in self._records.values() if r.job.owner == owner]
+
+    def job(self, owner: str, job_id: str) -> UploadJob | None:
+        with self._changed:
+            record = self._records.get(job_id)
+            return self._view(record) if record is not None and record.job.owner == owner else None
+
+    def wait(self, owner: str, job_ids: list[str], timeout: float | None = None) -> list[UploadJob]:
+        """Block until the owner's jobs among ``job_ids`` are finished or ``timeout`` seconds have
+        passed; returns their snapshots (other owners' and unknown ids are left out)."""
+
+        def own() -> list[_Record]:
+            return [r for i in job_ids if (r := self._records.get(i)) is not None and r.job.owner == owner]
+
+        with self._changed:
+            self._changed.wait_for(lambda: all(r.job.finished for r in own()), timeout)
+            return [self._view(r) for r in own()]
+
+    # -- stopping --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop taking work: jobs still waiting fail with a message (their sources are removed if
+        asked); a running job finishes in the background."""
+        with self._changed:
+            self._closed = True
+            cancelled = [self._records[i] for i in self._queued]
+            self._queued.clear()
+            for record in cancelled:
+                self._finish_locked(record, _stopped(record.job.filename))
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        for record in cancelled:
+            if record.delete_source_after:
+                record.path.unlink(missing_ok=True)
+
+
+def _stopped(name: str) -> UploadResult:
+    return UploadResult(name, False, f"{name}: tjenesten ble stoppet før filen ble behandlet. Last den opp på nytt.")
