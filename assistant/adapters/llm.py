@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +95,98 @@ def uses_max_completion_tokens(base_url: str | None) -> bool:
         return True
     host = urllib.parse.urlsplit(base_url).hostname or ""
     return host == "api.openai.com" or host.endswith(".azure.com")
+
+
+class DeadlineExceeded(TimeoutError):
+    """The question's wall-clock budget for the language model ran out."""
+
+
+_END = object()
+
+
+def stream_until(model, messages: Sequence, deadline: float) -> Iterator:
+    """The chunks of ``model.stream(messages)`` until ``deadline`` (a ``time.monotonic()`` value),
+    then DeadlineExceeded, both for a server that drips tokens and for one that sends nothing.
+
+    ChatOpenAI's ``timeout`` bounds each read, not the whole answer, so the call runs in a worker
+    thread and the caller waits on a queue with the time that is left. The request's own timeout is
+    the budget left at the start, so a worker stuck on a silent socket ends by itself soon after;
+    one reading a dripping stream stops, closing the connection, at its next chunk.
+    """
+    budget = deadline - time.monotonic()
+    if budget <= 0:
+        raise DeadlineExceeded("no time left for the language model")
+    chunks: queue.Queue = queue.Queue()
+    abandoned = threading.Event()
+
+    def work() -> None:
+        try:
+            stream = model.stream(messages, timeout=budget)
+            try:
+                for chunk in stream:
+                    if abandoned.is_set():
+                        return
+                    chunks.put((chunk, None))
+            finally:
+                stream.close()
+        except Exception as exc:  # noqa: BLE001 - handed to the caller, who decides
+            chunks.put((_END, exc))
+        else:
+            chunks.put((_END, None))
+
+    threading.Thread(target=work, name="llm-stream", daemon=True).start()
+    try:
+        while True:
+            try:
+                chunk, error = chunks.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise DeadlineExceeded(f"no answer within {budget:.1f} s") from None
+            if chunk is _END:
+                if error is not None:
+                    raise error
+                return
+            yield chunk
+            if time.monotonic() > deadline:
+                raise DeadlineExceeded(f"answer not finished within {budget:.1f} s")
+    finally:
+        abandoned.set()
+
+
+class CircuitBreaker:
+    """Skips the language model after ``failures`` failures in a row, for ``cooldown`` seconds.
+
+    After the cooldown one caller may try again (the others still skip it); its success closes the
+    breaker, its failure opens it for another cooldown. Shared by every chat user, so it locks.
+    """
+
+    def __init__(self, failures: int, cooldown: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.threshold = failures
+        self.cooldown = cooldown
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._opened_at = 0.0
+
+    def allow(self) -> bool:
+        """May the model be called now? After the cooldown, True once per cooldown (the trial)."""
+        with self._lock:
+            if self._failures < self.threshold:
+                return True
+            now = self._clock()
+            if now - self._opened_at < self.cooldown:
+                return False
+            self._opened_at = now  # the trial: others wait for its outcome (or another cooldown)
+            return True
+
+    def record_success(self) -> None:
+        with self._lock:
+            self._failures = 0
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self._failures += 1
+            if self._failures >= self.threshold:
+                self._opened_at = self._clock()
 
 
 _local_server: subprocess.Popen | None = None

@@ -2,6 +2,12 @@
 
 Without a language model the answer is extractive; with one, the model writes from numbered
 passages and falls back to the extractive answer if it is down, slow or returns nothing useful.
+``llm_timeout`` is one wall-clock budget per question for the follow-up rewrite and the answer
+together, and a circuit breaker skips the model for a while after failures in a row.
+
+Passages from a user's own documents are data: instructions in them are dropped, they are
+marked as the user's, and where they contradict the knowledge base on a programme fact the
+answer follows the knowledge base and shows both.
 """
 
 from __future__ import annotations
@@ -10,13 +16,15 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
+from assistant.adapters.llm import CircuitBreaker, stream_until
 from assistant.adapters.vectorstore import ChunkStore, Hit
 from assistant.prompts import PromptLibrary
 from assistant.services import extractive
 from assistant.services.citations import CitationFilter
+from assistant.services.contradictions import Contradiction, find_contradiction
 from assistant.services.language import Lang, detect_language
 from assistant.services.retrieval import Retriever
 from assistant.settings import Settings
@@ -26,6 +34,10 @@ log = logging.getLogger(__name__)
 Role = Literal["user", "assistant"]
 STREAM_PIECE_WORDS = 3
 MAX_LINKS = 3
+# The follow-up rewrite gets at most this share of the question's LLM budget; the answer the rest.
+REWRITE_SHARE = 1 / 3
+# Metadata flag on hits from a user's own store (the knowledge base's hits do not have it).
+USER_DOCUMENT = "user_document"
 _FOLLOWUP_START = re.compile(
     r"^(og|enn|men|også|hva med|kva med|hvordan med|korleis med|what about|and|how about|same for)\b", re.IGNORECASE
 )
@@ -47,6 +59,7 @@ class Citation:
     locator: str
     score: float
     links: list[str] = field(default_factory=list)  # the knowledge file's own source URLs
+    user_document: bool = False  # from the user's own uploads, not the knowledge base
 
     def as_dict(self) -> dict:
         return {**asdict(self), "score": round(self.score, 4)}
@@ -87,6 +100,43 @@ class LLMUnusable(Exception):
     """The model returned nothing a user can use (empty or mostly non-text)."""
 
 
+class UserDocuments:
+    """A user's store as the retriever sees it: the same chunks, each hit flagged as the user's."""
+
+    def __init__(self, store: ChunkStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    def query(self, vector: list[float], k: int, where: dict | None = None) -> list[Hit]:
+        return [_flag_user_document(hit) for hit in self._store.query(vector, k, where)]
+
+    def all_chunks(self) -> Iterator[Hit]:
+        return (_flag_user_document(hit) for hit in self._store.all_chunks())
+
+
+def _flag_user_document(hit: Hit) -> Hit:
+    return replace(hit, metadata={**hit.metadata, USER_DOCUMENT: True})
+
+
+def is_user_document(hit: Hit) -> bool:
+    return bool(hit.metadata.get(USER_DOCUMENT))
+
+
+def knowledge_first(query: str, hits: list[Hit]) -> tuple[list[Hit], Contradiction | None]:
+    """When a user document contradicts the knowledge base on what the question asks, the
+    knowledge base's passages go first (the contradiction's indexes follow them)."""
+    conflict = find_contradiction(query, [(h.text, is_user_document(h)) for h in hits])
+    if conflict is None:
+        return hits, None
+    order = sorted(range(len(hits)), key=lambda i: is_user_document(hits[i]))
+    position = {old: new for new, old in enumerate(order)}
+    moved = replace(conflict, user_passage=position[conflict.user_passage],
+                    knowledge_passage=position[conflict.knowledge_passage])
+    return [hits[i] for i in order], moved
+
+
 def heuristic_followup(question: str, previous_questions: Sequence[str]) -> str:
     """Without an LLM: a short or "og ...?"-style question borrows the previous question's frame,
     with the earlier names swapped out when the follow-up names something new."""
@@ -123,6 +173,7 @@ class AnswerService:
         self.prompts = prompts
         self._chat_model_factory = chat_model_factory or (lambda: None)
         self._chat_model = None
+        self.breaker = CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_cooldown_s)
 
     @property
     def chat_model(self):
@@ -141,9 +192,13 @@ class AnswerService:
 
     def stream(self, question: str, history: Sequence[Turn] = (), language: Lang | None = None,
                extra_stores: list[ChunkStore] | None = None) -> Iterator[AnswerEvent]:
+        # The model is built (the first time: imports) before the question's clock starts.
+        has_model = self.chat_model is not None
+        deadline = time.monotonic() + self.settings.llm_timeout
         lang = self.resolve_language(question, language)
-        query = self.standalone_query(question, history, lang)
-        hits = self.retriever.search(query, k=self.settings.top_k, extra_stores=extra_stores)
+        query = self.standalone_query(question, history, lang, deadline)
+        stores = [UserDocuments(store) for store in extra_stores or []]
+        hits = self.retriever.search(query, k=self.settings.top_k, extra_stores=stores)
         relevant = [h for h in hits if h.score >= self.settings.min_relevance]
         covered = bool(relevant) and extractive.covers_question(
             query, [f"{h.title} {h.locator} {h.text}" for h in relevant], relevant[0].score,
@@ -154,10 +209,17 @@ class AnswerService:
             yield from _stream_words(text)
             yield AnswerEvent("done", answer=Answer(question, text, [], self._mode(), lang, False, query))
             return
-        if self.chat_model is None:
-            yield from self._extractive(question, query, relevant, lang, notices=[])
+        relevant, conflict = knowledge_first(query, relevant)
+        if not has_model:
+            yield from self._extractive(question, query, relevant, lang, [], conflict)
             return
-        yield from self._with_llm(question, query, relevant, lang)
+        if not self.breaker.allow():
+            notice = self.prompts.message("llm_paused", lang, failures=self.breaker.threshold,
+                                          seconds=f"{self.breaker.cooldown:g}")
+            yield AnswerEvent("notice", notice)
+            yield from self._extractive(question, query, relevant, lang, [notice], conflict)
+            return
+        yield from self._with_llm(question, query, relevant, lang, conflict, deadline)
 
     def resolve_language(self, question: str, language: Lang | None = None) -> Lang:
         if language:
@@ -166,15 +228,24 @@ class AnswerService:
             return self.settings.language
         return detect_language(question)
 
-    def standalone_query(self, question: str, history: Sequence[Turn], lang: Lang) -> str:
+    def standalone_query(self, question: str, history: Sequence[Turn], lang: Lang, deadline: float) -> str:
+        """The follow-up as a question of its own. The model gets at most REWRITE_SHARE of the
+        question's budget (ending by ``deadline``, a ``time.monotonic()`` value); without it, or
+        when it fails or adds nothing, the heuristic rewrites."""
         previous = [t.content for t in history if t.role == "user"]
         if not previous:
             return question
-        if self.chat_model is not None:
+        if self.chat_model is not None and self.breaker.allow():
+            rewrite_deadline = min(deadline, time.monotonic() + REWRITE_SHARE * self.settings.llm_timeout)
             try:
-                return self._rewrite_with_llm(question, history, lang)
+                rewritten = self._rewrite_with_llm(question, history, lang, rewrite_deadline)
             except Exception as exc:  # noqa: BLE001 - any model failure falls back to the heuristic
-                log.warning("question rewrite failed: %s", exc)
+                log.warning("question rewrite failed: %r", exc)
+                self._record_failure(exc)
+            else:
+                self.breaker.record_success()
+                if rewritten:
+                    return rewritten
         return heuristic_followup(question, previous)
 
     # -- internals --------------------------------------------------------------------------
@@ -182,23 +253,31 @@ class AnswerService:
     def _mode(self) -> Literal["extractive", "llm"]:
         return "extractive" if self.chat_model is None else "llm"
 
-    def _rewrite_with_llm(self, question: str, history: Sequence[Turn], lang: Lang) -> str:
+    def _record_failure(self, exc: Exception) -> None:
+        self.breaker.record_failure()
+        if not isinstance(exc, LLMUnusable):
+            self._chat_model = None  # built afresh next time: a restarted server is picked up
+
+    def _rewrite_with_llm(self, question: str, history: Sequence[Turn], lang: Lang, deadline: float) -> str | None:
         """The conversation goes in one message: given chat turns, small models answer the
-        follow-up instead of rewriting it. Only a question is accepted as the result."""
+        follow-up instead of rewriting it. Only a question is accepted as the result: None when
+        the model's reply is not one (or resolves nothing), LLMUnusable when it is garbage. The
+        reply streams until ``deadline`` (DeadlineExceeded after that)."""
         from langchain_core.messages import HumanMessage, SystemMessage
 
         speaker = {"user": self.prompts.message("speaker_user", lang), "assistant": self.prompts.message("speaker_assistant", lang)}
         transcript = "\n".join(f"{speaker[t.role]}: {' '.join(t.content.split())[:400]}" for t in list(history)[-6:])
         request = self.prompts.text("rewrite_user", lang).format(conversation=transcript, question=question)
         messages = [SystemMessage(self.prompts.text("rewrite", lang)), HumanMessage(request)]
-        rewritten = _message_text(self.chat_model.invoke(messages)).strip()
-        rewritten = re.sub(r"^(omskrevet|omskrive|rewritten)\s*:\s*", "", rewritten, flags=re.IGNORECASE).strip('"«» ')
-        if looks_unusable(rewritten) or not rewritten.endswith("?") or len(rewritten) > 4 * len(question) + 200:
+        reply = "".join(_message_text(chunk) for chunk in stream_until(self.chat_model, messages, deadline)).strip()
+        rewritten = re.sub(r"^(omskrevet|omskrive|rewritten)\s*:\s*", "", reply, flags=re.IGNORECASE).strip('"«» ')
+        if looks_unusable(rewritten):
             raise LLMUnusable(rewritten[:80])
         added = set(re.findall(r"\w+", rewritten.lower())) - set(re.findall(r"\w+", question.lower()))
-        if not added:
-            # Nothing taken from the conversation ("der" left unresolved): the heuristic does better.
-            raise LLMUnusable(rewritten[:80])
+        if not rewritten.endswith("?") or len(rewritten) > 4 * len(question) + 200 or not added:
+            # Not a question, or nothing taken from the conversation ("der" left unresolved).
+            log.info("rewrite not used: %s", rewritten[:80])
+            return None
         return rewritten
 
     def _citations(self, hits: list[Hit], numbers: Sequence[int]) -> list[Citation]:
@@ -206,34 +285,55 @@ class AnswerService:
         for n in sorted(numbers):
             hit = hits[n - 1]
             links = [u for u in str(hit.metadata.get("sources", "")).split("; ") if u.startswith("http")]
-            citations.append(Citation(n, hit.text, hit.source, hit.title, hit.locator, hit.score, links[:MAX_LINKS]))
+            citations.append(Citation(n, extractive.drop_instructions(hit.text), hit.source, hit.title, hit.locator,
+                                      hit.score, links[:MAX_LINKS], is_user_document(hit)))
         return citations
 
-    def _extractive(self, question: str, query: str, hits: list[Hit], lang: Lang, notices: list[str]) -> Iterator[AnswerEvent]:
-        units = extractive.select_units(query, [(n, h.text, h.locator) for n, h in enumerate(hits, start=1)])
+    def _conflict_text(self, conflict: Contradiction, hits: list[Hit], lang: Lang, user_n: int, knowledge_n: int) -> str:
+        """The notice that a user document says otherwise, quoting and citing both sides."""
+        return self.prompts.message(
+            "conflict", lang, document=hits[conflict.user_passage].source,
+            user=" ".join(conflict.user_sentence.split()), user_n=user_n,
+            knowledge=" ".join(conflict.knowledge_sentence.split()), knowledge_n=knowledge_n,
+        )
+
+    def _extractive(self, question: str, query: str, hits: list[Hit], lang: Lang, notices: list[str],
+                    conflict: Contradiction | None) -> Iterator[AnswerEvent]:
+        # A contradicting sentence is quoted in the contradiction notice only, never as a fact.
+        skip = {conflict.user_sentence} if conflict else set()
+        units = extractive.select_units(query, [(n, h.text, h.locator) for n, h in enumerate(hits, start=1)], skip)
         # Number the cited passages 1, 2, 3 in reading order, so the markers have no gaps.
         order: list[int] = []
         for unit in units:
             if unit.number not in order:
                 order.append(unit.number)
+        for passage in (conflict.knowledge_passage, conflict.user_passage) if conflict else ():
+            if passage + 1 not in order:
+                order.append(passage + 1)
         renumber = {old: new for new, old in enumerate(order, start=1)}
         for unit in units:
             unit.number = renumber[unit.number]
-        hits = [hits[old - 1] for old in order]
         text = extractive.compose(units)
         if lang == "en":
             # The extract is Norwegian text: say so rather than pretend it is an English answer.
             text = f"{self.prompts.message('sources_in_norwegian', lang)}\n\n{text}"
-        cited = list(range(1, len(order) + 1))
+        if conflict:
+            notice = self._conflict_text(conflict, hits, lang, renumber[conflict.user_passage + 1],
+                                         renumber[conflict.knowledge_passage + 1])
+            text = f"{text}\n\n{notice}"
+        cited_hits = [hits[old - 1] for old in order]
         yield from _stream_words(text)
-        answer = Answer(question, text, self._citations(hits, cited), "extractive", lang, True, query, notices)
+        answer = Answer(question, text, self._citations(cited_hits, range(1, len(order) + 1)), "extractive", lang,
+                        True, query, notices)
         yield AnswerEvent("done", answer=answer)
 
-    def _with_llm(self, question: str, query: str, hits: list[Hit], lang: Lang) -> Iterator[AnswerEvent]:
+    def _with_llm(self, question: str, query: str, hits: list[Hit], lang: Lang, conflict: Contradiction | None,
+                  deadline: float) -> Iterator[AnswerEvent]:
         from langchain_core.messages import HumanMessage, SystemMessage
 
         sources = "\n\n".join(
-            f'<kilde n="{n}" tittel="{_attr(h.title)}" sted="{_attr(h.locator)}">\n{_neutralise(h.text)}\n</kilde>'
+            f'<kilde n="{n}" tittel="{_attr(h.title)}" sted="{_attr(h.locator)}"{_USER_ATTR if is_user_document(h) else ""}>'
+            f"\n{_neutralise(h.text)}\n</kilde>"
             for n, h in enumerate(hits, start=1)
         )
         messages = [
@@ -242,15 +342,12 @@ class AnswerService:
         ]
         citation_filter = CitationFilter(set(range(1, len(hits) + 1)))
         parts: list[str] = []
-        deadline = time.monotonic() + self.settings.llm_timeout
         try:
-            for chunk in self.chat_model.stream(messages):
+            for chunk in stream_until(self.chat_model, messages, deadline):
                 piece = citation_filter.feed(_message_text(chunk))
                 if piece:
                     parts.append(piece)
                     yield AnswerEvent("token", piece)
-                if time.monotonic() > deadline:
-                    raise TimeoutError("deadline")
             tail = citation_filter.flush()
             if tail:
                 parts.append(tail)
@@ -258,18 +355,24 @@ class AnswerService:
             text = "".join(parts).strip()
             if looks_unusable(text):
                 raise LLMUnusable(text[:80])
-        except LLMUnusable:
-            notice = self.prompts.message("llm_garbage", lang)
-        except Exception as exc:  # noqa: BLE001 - connection, timeout, HTTP and parsing errors alike
+        except Exception as exc:  # noqa: BLE001 - connection, timeout, HTTP, parsing and unusable output alike
             log.warning("LLM answer failed: %r", exc)
-            self._chat_model = None  # built afresh next time: a restarted server is picked up
-            notice = self.prompts.message("llm_failed", lang, reason=self._failure_reason(exc, lang))
+            self._record_failure(exc)
+            notice = (self.prompts.message("llm_garbage", lang) if isinstance(exc, LLMUnusable)
+                      else self.prompts.message("llm_failed", lang, reason=self._failure_reason(exc, lang)))
         else:
+            self.breaker.record_success()
+            if conflict:
+                n_user, n_knowledge = conflict.user_passage + 1, conflict.knowledge_passage + 1
+                notice = self._conflict_text(conflict, hits, lang, n_user, n_knowledge)
+                piece = citation_filter.feed(f"\n\n{notice}") + citation_filter.flush()
+                text += piece
+                yield AnswerEvent("token", piece)
             yield AnswerEvent("done", answer=Answer(
                 question, text, self._citations(hits, citation_filter.cited), "llm", lang, True, query))
             return
         yield AnswerEvent("notice", notice)
-        yield from self._extractive(question, query, hits, lang, notices=[notice])
+        yield from self._extractive(question, query, hits, lang, [notice], conflict)
 
     def _failure_reason(self, exc: Exception, lang: Lang) -> str:
         name = type(exc).__name__.lower()
@@ -285,6 +388,9 @@ def _message_text(message) -> str:
     if isinstance(content, list):
         return "".join(block.get("text", "") if isinstance(block, dict) else str(block) for block in content)
     return str(content or "")
+
+
+_USER_ATTR = ' bruker="ja"'
 
 
 def _attr(value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,22 +19,60 @@ DUPLICATE_OVERLAP = 0.6
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _WORD = re.compile(r"[0-9A-Za-zÆØÅæøåÉéÜüÖöÄä]+(?:[-–][0-9A-Za-zÆØÅæøå]+)*")
-# Text in documents is data. Sentences that try to instruct the assistant are never repeated.
-_INJECTION = re.compile(
-    r"(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\s+(instructions|rules)"
-    r"|ignorer\s+(alle\s+)?(tidligere|tidlegare|forrige|ovenstående)\s+(instruksjoner|instruksar|regler|reglar)"
-    r"|glem\s+(alle\s+)?(tidligere|tidlegare)\s+(instruksjoner|regler)"
-    r"|\b(you are now|du er nå|du er no)\b|system\s*prompt|systemprompt",
+# Text in documents is data. Sentences that try to instruct the assistant are never repeated,
+# never shown as a fact and never sent to the model: a chat role at the start ("SYSTEM:",
+# "Assistant:", a chat template token), or an order to the assistant (nb, nn, en).
+_ROLE = re.compile(
+    r"^[\W_]*(system|assistant|assistent|ai|ki|chatbot|developer|utvikler)\s*:"
+    r"|<\|?(im_start|im_end|system)\|?>|\[/?INST\]|<<SYS>>|^#+\s*(system|instruction)",
+    re.IGNORECASE,
+)
+_ORDER = re.compile(
+    # en: "Ignore previous instructions", "You must always say ...", "From now on ..."
+    r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+)?(the\s+|your\s+|of\s+the\s+)?"
+    r"(previous|prior|above|earlier|preceding|system)\s+(instructions?|rules|prompts?|guidelines)"
+    r"|\byou\s+(must|should|shall|will)\s+(always|never|only)\s+(say|answer|reply|respond|claim|state|tell|write|mention)"
+    r"|\b(always|only)\s+(say|answer|reply|respond)\s+(that|with)\b|\bnever\s+(mention|reveal|say)\b"
+    r"|\b(ignore|disregard|forget)\s+(everything|anything)\s+(above|before|else)\b"
+    r"|\b(you are now|from now on|pretend (to be|you are)|act as (an?\s+)?(ai|assistant|chatbot))\b"
+    # nb/nn: "Ignorer tidligere instruksjoner", "Glem tidligere instruksjoner", "Du skal alltid si ..."
+    r"|\b(ignorer|glem|gløym|overse|se\s+bort\s+fra|sjå\s+bort\s+frå)\s+(alle\s+|dine\s+|dei\s+|de\s+)?"
+    r"(tidligere|tidlegare|forrige|førre|ovenstående|ovanfor|overstående|gitte|gjevne)\s+"
+    r"(instruksjon\w*|instruks\w*|regl\w*|beskjed\w*|føring\w*)"
+    r"|\bdu\s+(skal|må|bør)\s+(alltid|aldri|bare|berre|kun)\s+(si|seie|svare|skrive|nevne|nemne|påstå|oppgi|"
+    r"opplyse|fortelle|hevde|anbefale|svar)\b"
+    r"|\b(svar|si|skriv)\s+(alltid|bare|berre|kun)\s+(med|at|ordet|orda|ordene)\b"
+    r"|\b(du er nå|du er no|fra nå av|frå no av|lat som (om )?du|late som (om )?du)\b"
+    r"|\bsystem\s*prompt|\bsystemprompt|\bsystem\s*message|\bsystemmelding",
     re.IGNORECASE,
 )
 
 
+def is_instruction(sentence: str) -> bool:
+    """Does this sentence (or list item) try to instruct the assistant?"""
+    stripped = _LIST_ITEM.sub("", sentence.strip())
+    return bool(_ROLE.search(stripped) or _ORDER.search(stripped))
+
+
+def data_units(text: str) -> list[tuple[str, bool]]:
+    """``split_units`` without the sentences and list items that try to instruct the assistant."""
+    kept: list[tuple[str, bool]] = []
+    for unit, is_list in split_units(text):
+        if is_list:
+            items = [line for line in unit.split("\n") if not is_instruction(line)]
+            if items:
+                kept.append(("\n".join(items), True))
+        elif not is_instruction(unit):
+            kept.append((unit, False))
+    return kept
+
+
 def drop_instructions(text: str) -> str:
-    """Remove sentences that try to instruct the assistant; the rest of the document stays."""
-    if not _INJECTION.search(text):
+    """The text without instructions to the assistant; text without any is returned unchanged."""
+    units = data_units(text)
+    if units == split_units(text):
         return text
-    kept = [part for part in re.split(r"(?<=[.!?])\s+", text) if not _INJECTION.search(part)]
-    return " ".join(kept)
+    return re.sub(r" ?\n ?", "\n", " ".join(f"\n{unit}\n" if is_list else unit for unit, is_list in units)).strip()
 
 
 @dataclass
@@ -98,6 +137,8 @@ def split_units(text: str) -> list[tuple[str, bool]]:
                 items[-1] += " " + line.strip()
                 continue
             flush_list()
+            if _ROLE.search(line.strip()):
+                flush_running()  # "SYSTEM: ..." on its own line starts a sentence of its own
             if line.strip():
                 running.append(line.strip())
         flush_running()
@@ -122,7 +163,7 @@ _QUANTITY_QUESTION = re.compile(
 )
 
 
-def _matches(query_terms: set[str], unit_terms: set[str]) -> int:
+def count_matches(query_terms: set[str], unit_terms: set[str]) -> int:
     """Exact stem matches, plus shared 5-letter prefixes (Norwegian compounds: koster/kostnad)."""
     prefixes = {t[:5] for t in unit_terms if len(t) >= 5}
     return sum(1 for q in query_terms if q in unit_terms or (len(q) >= 5 and q[:5] in prefixes))
@@ -150,20 +191,20 @@ def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
 
 
-def select_units(query: str, passages: list[tuple[int, str, str]]) -> list[Unit]:
+def select_units(query: str, passages: list[tuple[int, str, str]], skip: Collection[str] = ()) -> list[Unit]:
     """Pick the most relevant, non-repeating units; ``passages`` is [(citation number, text,
-    section heading)] ranked best first."""
+    section heading)] ranked best first. Units in ``skip`` are never picked."""
     query_terms = set(terms(query))
     wants_number = bool(_QUANTITY_QUESTION.search(query))
     candidates: list[Unit] = []
     for rank, (number, text, heading) in enumerate(passages):
         # A section heading that matches the question lifts all of that section's sentences.
-        heading_bonus = 0.5 * _matches(query_terms, set(terms(heading)))
-        for position, (unit_text, is_list) in enumerate(split_units(text)):
-            if _INJECTION.search(unit_text) or len(unit_text) < 15:
+        heading_bonus = 0.5 * count_matches(query_terms, set(terms(heading)))
+        for position, (unit_text, is_list) in enumerate(data_units(text)):
+            if unit_text in skip or len(unit_text) < 15:
                 continue
             unit_terms = terms(unit_text)
-            matched = _matches(query_terms, set(unit_terms)) + heading_bonus
+            matched = count_matches(query_terms, set(unit_terms)) + heading_bonus
             if wants_number and re.search(r"\d", unit_text):
                 matched += 1.5
             # Reward matched query terms, prefer better-ranked passages and the passage's lead,
