@@ -51,7 +51,7 @@ class UploadJob:
         return self.result.message if self.result else ""
 
 
-@dataclass
+@dataclass(eq=False)
 class _Record:
     job: UploadJob
     path: Path
@@ -66,8 +66,9 @@ class UploadQueue:
         self.total = settings.ingest_queue_total
         self._executor = ThreadPoolExecutor(max_workers=settings.ingest_workers, thread_name_prefix="gnist-ingest")
         self._changed = threading.Condition()
-        self._records: dict[str, _Record] = {}  # in submission order
-        self._queued: list[str] = []  # ids waiting for a worker, first in line first
+        # Each owner's jobs by id, in submission order: a read never looks at anyone else's.
+        self._owners: dict[str, dict[str, _Record]] = {}
+        self._queued: list[_Record] = []  # waiting for a worker, first in line first
         self._pending = 0  # queued or running, all owners
         self._closed = False
 
@@ -83,13 +84,13 @@ class UploadQueue:
             refusal = self._refusal(owner, name)
             job = UploadJob(uuid.uuid4().hex, owner, name, "failed" if refusal else "queued", result=refusal)
             record = _Record(job, path, delete_source_after, finished_at=time.monotonic() if refusal else 0.0)
-            self._records[job.id] = record
+            self._owners.setdefault(owner, {})[job.id] = record
             if refusal is None:
-                self._queued.append(job.id)
+                self._queued.append(record)
                 self._pending += 1
             snapshot = self._view(record)
         if refusal is None:
-            self._executor.submit(self._run, job.id)
+            self._executor.submit(self._run, record)
         elif delete_source_after:
             path.unlink(missing_ok=True)
         return snapshot
@@ -97,11 +98,12 @@ class UploadQueue:
     def _refusal(self, owner: str, name: str) -> UploadResult | None:
         if self._closed:
             return _stopped(name)
-        waiting = sum(1 for r in self._records.values() if r.job.owner == owner and not r.job.finished)
+        waiting = sum(1 for r in self._owners.get(owner, {}).values() if not r.job.finished)
         if waiting >= self.per_user:
             return UploadResult(
                 name, False,
-                f"{name}: du har allerede {waiting} filer som venter på å bli behandlet, og det er grensen. "
+                f"{name}: du har allerede {waiting} {'fil' if waiting == 1 else 'filer'} som venter på å bli behandlet, "
+                "og det er grensen. "
                 "Vent til noen av dem er ferdige, og last opp denne filen igjen.",
             )
         if self._pending >= self.total:
@@ -112,23 +114,21 @@ class UploadQueue:
         return None
 
     def _forget_old(self, now: float) -> None:
-        kept: dict[str, int] = {}
-        for job_id in reversed(list(self._records)):  # newest first
-            record = self._records[job_id]
-            if not record.job.finished:
-                continue
-            kept[record.job.owner] = kept.get(record.job.owner, 0) + 1
-            if kept[record.job.owner] > KEEP_FINISHED_PER_OWNER or now - record.finished_at > KEEP_FINISHED_SECONDS:
-                del self._records[job_id]
+        for owner, records in list(self._owners.items()):
+            finished = [r for r in records.values() if r.job.finished]
+            for number, record in enumerate(reversed(finished), start=1):  # newest first
+                if number > KEEP_FINISHED_PER_OWNER or now - record.finished_at > KEEP_FINISHED_SECONDS:
+                    del records[record.job.id]
+            if not records:
+                del self._owners[owner]
 
     # -- working ---------------------------------------------------------------------------------
 
-    def _run(self, job_id: str) -> None:
+    def _run(self, record: _Record) -> None:
         with self._changed:
-            record = self._records[job_id]
             if record.job.state != "queued":  # failed by close() while waiting
                 return
-            self._queued.remove(job_id)
+            self._queued.remove(record)
             record.job = replace(record.job, state="running")
             self._changed.notify_all()
         job = record.job
@@ -165,24 +165,25 @@ class UploadQueue:
     def _view(self, record: _Record) -> UploadJob:
         if record.job.state != "queued":
             return record.job
-        return replace(record.job, position=self._queued.index(record.job.id) + 1)
+        return replace(record.job, position=self._queued.index(record) + 1)
 
     def jobs(self, owner: str) -> list[UploadJob]:
         """The owner's recent jobs, oldest first."""
         with self._changed:
-            return [self._view(r) for r in self._records.values() if r.job.owner == owner]
+            return [self._view(r) for r in self._owners.get(owner, {}).values()]
 
     def job(self, owner: str, job_id: str) -> UploadJob | None:
         with self._changed:
-            record = self._records.get(job_id)
-            return self._view(record) if record is not None and record.job.owner == owner else None
+            record = self._owners.get(owner, {}).get(job_id)
+            return self._view(record) if record is not None else None
 
     def wait(self, owner: str, job_ids: list[str], timeout: float | None = None) -> list[UploadJob]:
         """Block until the owner's jobs among ``job_ids`` are finished or ``timeout`` seconds have
         passed; returns their snapshots (other owners' and unknown ids are left out)."""
 
         def own() -> list[_Record]:
-            return [r for i in job_ids if (r := self._records.get(i)) is not None and r.job.owner == owner]
+            records = self._owners.get(owner, {})
+            return [records[i] for i in job_ids if i in records]
 
         with self._changed:
             self._changed.wait_for(lambda: all(r.job.finished for r in own()), timeout)
@@ -195,7 +196,7 @@ class UploadQueue:
         asked); a running job finishes in the background."""
         with self._changed:
             self._closed = True
-            cancelled = [self._records[i] for i in self._queued]
+            cancelled = list(self._queued)
             self._queued.clear()
             for record in cancelled:
                 self._finish_locked(record, _stopped(record.job.filename))
