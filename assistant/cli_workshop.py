@@ -26,7 +26,7 @@ def _load_canvas(path: str):
         print(f"Fant ikke lerretsfilen {file}.", file=sys.stderr)
         return None
     try:
-        return from_json(file.read_bytes(), owner="local")
+        return from_json(file.read_bytes())
     except CanvasImportError as exc:
         print(str(exc), file=sys.stderr)
         return None
@@ -87,7 +87,7 @@ def cmd_canvas_schema(args, settings: Settings) -> int:
 
 def cmd_canvas_new(args, settings: Settings) -> int:
     from assistant.cli import emit
-    from assistant.workshop.canvas import new_canvas, to_export_json
+    from assistant.workshop.canvas import new_canvas, to_json
     from assistant.workshop.steps import STEP_IDS
 
     language = args.lang
@@ -102,7 +102,7 @@ def cmd_canvas_new(args, settings: Settings) -> int:
                         [p.strip() for p in (args.partners or "").split(",") if p.strip()])
     canvas.current_step = STEP_IDS[0]
     canvas.current_question = 1 if args.problem else 0
-    emit(to_export_json(canvas), args.out, f"Skrev {args.out}")
+    emit(to_json(canvas), args.out, f"Skrev {args.out}")
     return 0
 
 

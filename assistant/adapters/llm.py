@@ -140,14 +140,14 @@ def stream_until(model, messages: Sequence, deadline: float) -> Iterator:
             try:
                 chunk, error = chunks.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                raise DeadlineExceeded(f"no answer within {budget:.1f} s") from None
+                raise DeadlineExceeded(f"not finished within {budget:.1f} s") from None
             if chunk is _END:
                 if error is not None:
                     raise error
                 return
             yield chunk
             if time.monotonic() > deadline:
-                raise DeadlineExceeded(f"answer not finished within {budget:.1f} s")
+                raise DeadlineExceeded(f"not finished within {budget:.1f} s")
     finally:
         abandoned.set()
 

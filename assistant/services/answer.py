@@ -299,8 +299,8 @@ class AnswerService:
 
     def _extractive(self, question: str, query: str, hits: list[Hit], lang: Lang, notices: list[str],
                     conflict: Contradiction | None) -> Iterator[AnswerEvent]:
-        # A contradicting sentence is quoted in the contradiction notice only, never as a fact.
-        skip = {conflict.user_sentence} if conflict else set()
+        # A user document's claims against the knowledge base are quoted in the notice only, never as facts.
+        skip = conflict.user_claims if conflict else frozenset()
         units = extractive.select_units(query, [(n, h.text, h.locator) for n, h in enumerate(hits, start=1)], skip)
         # Number the cited passages 1, 2, 3 in reading order, so the markers have no gaps.
         order: list[int] = []

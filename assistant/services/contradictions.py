@@ -48,7 +48,7 @@ _MONEY = re.compile(
 )
 _FREE = re.compile(
     r"\b(gratis|kostnadsfri\w*|vederlagsfri\w*|free of charge|for free|(is|are) free|costs? nothing|no fee|"
-    r"kost(er|ar) (ingenting|ikke noe|ikkje noko)|(ingen|uten|utan) (egenandel|deltak[ae]ravgift|avgift|kostnad))\b",
+    r"kost(er|ar)(\s+\w+){0,2}\s+(ingenting|ikke noe|ikkje noko)|(ingen|uten|utan) (egenandel|deltak[ae]ravgift|avgift|kostnad))\b",
     re.IGNORECASE,
 )
 _MULTIPLIER = {"mill": 1_000_000, "tuse": 1_000, "thou": 1_000}
@@ -67,13 +67,15 @@ _COUNTED = re.compile(r"\b(\d{1,4}|" + "|".join(_NUMBER_WORDS) + r")\s+([a-zæø
 @dataclass(frozen=True)
 class Contradiction:
     """A user document's sentence and the knowledge base's sentence that disagree on one fact;
-    the indexes point into the passages given to ``find_contradiction``."""
+    the indexes point into the passages given to ``find_contradiction``. ``user_claims`` are all
+    the user documents' sentences that disagree with the knowledge base's (the quoted one too)."""
 
     kind: Kind
     user_passage: int
     user_sentence: str
     knowledge_passage: int
     knowledge_sentence: str
+    user_claims: frozenset[str]
 
 
 def question_kinds(question: str) -> list[Kind]:
@@ -144,5 +146,8 @@ def find_contradiction(question: str, passages: Sequence[tuple[str, bool]]) -> C
     for kind in question_kinds(question):
         mine, known = _best_sentence(query_terms, user, kind), _best_sentence(query_terms, knowledge, kind)
         if mine and known and disagree(mine[2], known[2]):
-            return Contradiction(kind, mine[0], mine[1], known[0], known[1])
+            claims = frozenset(
+                sentence for _, text in user for sentence, _ in data_units(text) if disagree(facts(sentence, kind), known[2])
+            )
+            return Contradiction(kind, mine[0], mine[1], known[0], known[1], claims)
     return None

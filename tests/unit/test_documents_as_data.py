@@ -130,6 +130,15 @@ def test_free_in_a_user_document_contradicts_the_fee_in_the_knowledge_base():
     assert (conflict.user_passage, conflict.user_sentence) == (0, "Deltakelse i Gnist er gratis.")
     assert conflict.knowledge_passage == 1
     assert conflict.knowledge_sentence == "Deltakeravgiften i Gnist-runden 2022 var 200 000 kr per kommune."
+    assert conflict.user_claims == {"Deltakelse i Gnist er gratis."}  # the SYSTEM line is no claim, it is gone
+
+
+def test_every_disagreeing_sentence_of_the_user_documents_is_a_claim():
+    user = "Deltakelse i Gnist er gratis. Kommunen har et eget budsjett. Egenandelen er 50 000 kr."
+    other = "Prosjektet vårt koster kommunen ingenting. Deltakeravgiften er 200 000 kroner."
+    conflict = find_contradiction("Hva koster det å delta i Gnist?", [(user, True), (KNOWLEDGE, False), (other, True)])
+    assert conflict.user_claims == {
+        "Deltakelse i Gnist er gratis.", "Egenandelen er 50 000 kr.", "Prosjektet vårt koster kommunen ingenting."}
 
 
 @pytest.mark.parametrize(
