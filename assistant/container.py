@@ -26,6 +26,7 @@ from assistant.services.exports import ExportStore
 from assistant.services.ingest import IngestReport, IngestService
 from assistant.services.privacy import UserDataService
 from assistant.services.retrieval import Retriever
+from assistant.services.upload_queue import UploadQueue
 from assistant.settings import Settings
 from assistant.workshop.service import WorkshopService
 
@@ -98,8 +99,12 @@ class Container:
 
     @cached_property
     def user_data(self) -> UserDataService:
-        return UserDataService(self.conversations, self.documents, self.workshop.store, self.exports,
-                               lambda: reclaim_space(self.settings))
+        return UserDataService(self.conversations, self.documents, self.upload_queue, self.workshop.store,
+                               self.exports, lambda: reclaim_space(self.settings))
+
+    @cached_property
+    def upload_queue(self) -> UploadQueue:
+        return UploadQueue(self.documents, self.settings)
 
     def sync_knowledge(self, extra_paths=(), show_progress: bool = True) -> IngestReport:
         return self.knowledge_ingest.sync([self.settings.knowledge_dir, *extra_paths], show_progress=show_progress)

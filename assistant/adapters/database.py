@@ -4,6 +4,7 @@ threads never share a connection."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,8 +31,14 @@ class Database:
         finally:
             connection.close()
 
-    def reclaim(self) -> None:
-        """After deleting personal data: copy the WAL back and truncate it, so no old page with
-        the deleted text is left in the -wal file either."""
-        with self.connect() as connection:
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    def reclaim(self, attempts: int = 50) -> bool:
+        """After deleting personal data: copy the WAL (with the overwritten pages) back into the
+        database and truncate it, so the deleted text is left in neither file. A reader still in
+        progress blocks a full checkpoint, so it is retried briefly; False if it never completed."""
+        for _ in range(attempts):
+            with self.connect() as connection:
+                busy, _log, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return True
+            time.sleep(0.1)
+        return False

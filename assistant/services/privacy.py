@@ -8,14 +8,16 @@ from collections.abc import Callable
 from assistant.services.conversations import ConversationService
 from assistant.services.documents import DocumentService
 from assistant.services.exports import ExportStore
+from assistant.services.upload_queue import UploadQueue
 from assistant.workshop.store import CanvasStore
 
 
 class UserDataService:
-    def __init__(self, conversations: ConversationService, documents: DocumentService, canvases: CanvasStore,
-                 exports: ExportStore, reclaim_vector_space: Callable[[], None]) -> None:
+    def __init__(self, conversations: ConversationService, documents: DocumentService, uploads: UploadQueue,
+                 canvases: CanvasStore, exports: ExportStore, reclaim_vector_space: Callable[[], None]) -> None:
         self.conversations = conversations
         self.documents = documents
+        self.uploads = uploads
         self.canvases = canvases
         self.exports = exports
         self.reclaim_vector_space = reclaim_vector_space
@@ -30,7 +32,8 @@ class UserDataService:
         }
 
     def delete(self, owner: str) -> None:
-        """Conversations, feedback, workshops, documents (files and index) and downloads."""
+        """Conversations, feedback, workshops, documents (queued, files and index) and downloads."""
+        self.uploads.cancel(owner)
         self.conversations.delete_owner(owner)
         self.canvases.delete_all(owner)
         self.documents.delete_owner(owner)

@@ -196,14 +196,30 @@ class UploadQueue:
         asked); a running job finishes in the background."""
         with self._changed:
             self._closed = True
-            cancelled = list(self._queued)
-            self._queued.clear()
-            for record in cancelled:
-                self._finish_locked(record, _stopped(record.job.filename))
+            cancelled = self._cancel_waiting(lambda record: True)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        _remove_sources(cancelled)
+
+    def cancel(self, owner: str) -> None:
+        """The owner's data is being deleted: their waiting jobs never run and their job list is
+        forgotten (a running job finishes first; deletion waits for it through DocumentService)."""
+        with self._changed:
+            cancelled = self._cancel_waiting(lambda record: record.job.owner == owner)
+            self._owners.pop(owner, None)
+        _remove_sources(cancelled)
+
+    def _cancel_waiting(self, chosen) -> list[_Record]:
+        cancelled = [record for record in self._queued if chosen(record)]
         for record in cancelled:
-            if record.delete_source_after:
-                record.path.unlink(missing_ok=True)
+            self._queued.remove(record)
+            self._finish_locked(record, _stopped(record.job.filename))
+        return cancelled
+
+
+def _remove_sources(records: list[_Record]) -> None:
+    for record in records:
+        if record.delete_source_after:
+            record.path.unlink(missing_ok=True)
 
 
 def _stopped(name: str) -> UploadResult:

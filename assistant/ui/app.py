@@ -14,7 +14,7 @@ from assistant.container import Container
 from assistant.services.answer import Turn
 from assistant.ui.identity import Identity
 from assistant.ui.i18n import build_i18n
-from assistant.ui.render import answer_content, chat_messages, discard_upload, safe_markdown, sources_markdown
+from assistant.ui.render import answer_content, chat_messages, safe_markdown, sources_markdown, upload_progress_markdown
 from assistant.ui.workshop import build_workshop_tab
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ EXAMPLE_QUESTIONS = [
     "Hvordan skriver vi et behov i stedet for en løsning?",
 ]
 NO_SOURCES = "Kildene til svaret vises her."
+UPLOAD_POLL_SECONDS = 0.5
 
 
 def build_app(container: Container, identity: Identity) -> gr.Blocks:
@@ -36,6 +37,7 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
     conversations = container.conversations
     documents = container.documents
     answers = container.answer_service
+    upload_queue = container.upload_queue
 
     def conversation_choices(owner: str):
         return [(c.title, c.id) for c in conversations.list(owner)]
@@ -51,8 +53,9 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         latest = listed[0].id if listed else None
         chat, sources = _open_conversation(owner, latest)
         docs = document_rows(owner)
+        # The class tells the page (and browser tests) that this user's data is in place.
         return (
-            latest, chat, sources,
+            latest, gr.update(value=chat, elem_classes=["gnist-loaded"]), sources,
             gr.update(choices=conversation_choices(owner), value=latest),
             docs, gr.update(choices=[row[0] for row in docs], value=None),
         )
@@ -142,23 +145,26 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
 
     # -- documents -----------------------------------------------------------------------------
 
-    def upload_documents(files, request: gr.Request = None, progress=gr.Progress(track_tqdm=True)):
+    def upload_documents(files, request: gr.Request = None):
+        """Files are indexed in the background queue (one at a time for the whole server, so chat
+        stays quick); this shows their progress in text until all are done."""
         owner = identity.owner(request)
         if not files:
             gr.Warning("Velg minst én fil først.")
-            return "Ingen filer valgt.", gr.update(), gr.update(), None
-        lines = []
-        for file in files:
-            path = Path(file if isinstance(file, str) else file.name)
-            try:
-                result = documents.upload(owner, path, path.name, show_progress=True)
-            finally:
-                discard_upload(path)
-            lines.append(("✅ " if result.ok else "❌ ") + result.message)
-            if not result.ok:
-                gr.Warning(result.message)
+            yield "Ingen filer valgt.", gr.update(), gr.update(), None
+            return
+        paths = [Path(file if isinstance(file, str) else file.name) for file in files]
+        ids = [upload_queue.submit(owner, path, path.name, delete_source_after=True).id for path in paths]
+        while True:
+            jobs = upload_queue.wait(owner, ids, timeout=UPLOAD_POLL_SECONDS)
+            if all(job.finished for job in jobs):
+                break
+            yield upload_progress_markdown(jobs), gr.update(), gr.update(), gr.update()
+        for job in jobs:
+            if job.state == "failed":
+                gr.Warning(job.message)
         docs = document_rows(owner)
-        return "\n\n".join(lines), docs, gr.update(choices=[row[0] for row in docs], value=None), None
+        yield upload_progress_markdown(jobs), docs, gr.update(choices=[row[0] for row in docs], value=None), None
 
     def delete_document(source, request: gr.Request = None):
         owner = identity.owner(request)

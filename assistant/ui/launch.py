@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 
@@ -102,6 +103,7 @@ def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity]:
     os.environ["GRADIO_TEMP_DIR"] = str(settings.web_cache_dir)
     container = Container(settings)
     container.exports.expire()
+    container.documents.clean_leftovers()  # files of an upload cut short by a crash
     first_build = container.knowledge_store.count() == 0
     if first_build:
         print("Bygger søkeindeksen for kunnskapsbasen (første oppstart, 1–2 minutter) …", flush=True)
@@ -118,6 +120,7 @@ def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity]:
 def launch(settings: Settings, prevent_thread_lock: bool = False):
     check_exposure(settings)
     demo, container, identity = prepare(settings)
+    atexit.register(container.upload_queue.close)
     demo.queue(default_concurrency_limit=settings.chat_concurrency)
     auth = settings.auth_pairs() or None
     middleware = Middleware(IdentityMiddleware, settings=settings, signer=identity.signer,

@@ -63,6 +63,19 @@ def _md(text: str) -> str:
     return safe_markdown(html.escape(str(text), quote=False))
 
 
+def upload_progress_markdown(jobs) -> str:
+    """One line per file, in words (the icon is decoration): queued, being indexed, done or failed."""
+    lines = []
+    for job in jobs:
+        if job.state == "queued":
+            lines.append(f"⏳ {_md(job.filename)}: venter i kø (nummer {job.position}).")
+        elif job.state == "running":
+            lines.append(f"⏳ {_md(job.filename)}: legges til … {round(job.progress * 100)} %")
+        else:
+            lines.append(("✅ " if job.state == "done" else "❌ ") + _md(job.message))
+    return "\n\n".join(lines)
+
+
 def discard_upload(path: Path) -> None:
     """Gradio keeps each upload in its cache folder; once handled, the user's file must not stay
     there (nor be served from there)."""

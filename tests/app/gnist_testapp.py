@@ -132,6 +132,15 @@ def file_value(update) -> Path:
     return Path(value)
 
 
+def owner_cookie(app: RunningApp) -> str:
+    """A valid identity cookie value, as the app would issue it (without spending its rate limit)."""
+    import secrets
+
+    from assistant.ui.identity import CookieSigner
+
+    return CookieSigner(app.container.secret).sign(secrets.token_urlsafe(32))
+
+
 # -- real files ---------------------------------------------------------------------------------
 
 def pdf_bytes(pages: list[str]) -> bytes:

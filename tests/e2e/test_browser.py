@@ -28,8 +28,8 @@ def open_app(page, url: str, question_label: str = "Spørsmålet ditt"):
     page.goto(url)
     box = page.get_by_label(question_label, exact=True)
     box.wait_for()
-    # The load event has run when the browser holds its owner id (gr.BrowserState -> localStorage).
-    page.wait_for_function("() => window.localStorage.getItem('gnist-owner') !== null")
+    # The load event has run (the user's data is in place) when the chat carries its class.
+    page.locator(".gnist-loaded").first.wait_for(state="attached")
     return box
 
 

@@ -11,8 +11,8 @@ pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
 
 
 def test_browser_finds_its_conversation_after_a_server_restart(seed_dirs, browser, tmp_path):
-    """The owner id in the browser's local storage is encrypted with a key kept in the data dir; a
-    fresh random key per start (Gradio's default) would leave every user without their history."""
+    """The browser's identity cookie is signed with a key kept in the data dir; a fresh random key
+    per start would leave every user without their history."""
     first = g.launch_app(seed_dirs, tmp_path / "data")
     context = browser.new_context(locale="nb-NO")
     try:
@@ -24,7 +24,7 @@ def test_browser_finds_its_conversation_after_a_server_restart(seed_dirs, browse
 
         second = g.launch_app(seed_dirs, tmp_path / "data", port=first.settings.port)
         try:
-            assert second.url == first.url  # the same origin, so the same local storage
+            assert second.url == first.url  # the same origin, so the same cookie
             page.reload()
             open_app(page, second.url)
             page.locator("#chat [data-testid='user']").get_by_text(question).wait_for()

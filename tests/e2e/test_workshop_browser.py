@@ -45,7 +45,7 @@ def open_workshop(page, url: str) -> None:
     page.get_by_role("tab", name="Verksted", exact=True).wait_for()
     # The load event has resolved the owner when the browser holds its id (gr.BrowserState).
     # Starting before that would save the workshop under the session instead of the browser.
-    page.wait_for_function("() => window.localStorage.getItem('gnist-owner') !== null")
+    page.locator(".gnist-loaded").first.wait_for(state="attached")
     page.get_by_role("tab", name="Verksted", exact=True).click()
     page.get_by_label("Hva er problemet, med dine egne ord?", exact=True).wait_for()
 
@@ -119,7 +119,7 @@ def test_a_workshop_from_first_question_to_a_word_draft(app, page, artifacts, tm
     # with everything answered so far.
     assert page.get_by_label("Mine verksteder", exact=True).input_value().startswith(f"{MUNICIPALITY}: {PROBLEM}")
     owners = stored_owners(app, PROBLEM)
-    assert len(owners) == 1 and owners[0].startswith("session:"), owners
+    assert len(owners) == 1 and owners[0].startswith("anon:"), owners
     listed = app.container.workshop.list(owners[0])
     assert len(listed) == 1 and listed[0].completed == 1
     stored = app.container.workshop.get(owners[0], listed[0].id)

@@ -1,0 +1,177 @@
+"""The server decides who a user is: attacks through the public API, as an attacker would make them
+with gradio_client and plain HTTP against the running app (issue 8).
+
+- no endpoint takes an owner; another user's session hash or a forged cookie reaches nothing;
+- downloads are served to their owner only, and nothing of a user survives «delete all my data»,
+  neither a URL nor the text in the database files;
+- new anonymous identities and failed logins are rate limited per address.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+import gnist_testapp as g
+from assistant.ui.identity import COOKIE_NAME
+
+pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
+
+MARKER = "Kvitfjellmarkøren"
+QUESTION = "Hva koster det å delta i Gnist?"
+
+
+@pytest.fixture(scope="module")
+def app(seed_dirs, tmp_path_factory):
+    running = g.launch_app(seed_dirs, tmp_path_factory.mktemp("security") / "data", new_sessions_per_minute=40)
+    yield running
+    running.close()
+
+
+def client(app, **kwargs) -> Client:
+    return Client(app.url, verbose=False, download_files=False, **kwargs)
+
+
+def export_url(app, result) -> str:
+    value = result.get("value") if isinstance(result, dict) and "value" in result else result
+    return value["url"]
+
+
+def test_no_endpoint_takes_an_owner_and_no_browser_state_is_published(app):
+    config = httpx.get(app.url + "config").json()
+    assert "gnist-owner" not in json.dumps(config)
+    api = client(app).view_api(return_format="dict", print_info=False)
+    names = set(api["named_endpoints"])
+    assert "/on_load" not in names and "/respond" in names
+    for endpoint in api["named_endpoints"].values():
+        assert not any("owner" in (p.get("parameter_name") or "") for p in endpoint["parameters"])
+
+
+def test_cookie_is_httponly_samesite_and_signed(app):
+    response = httpx.get(app.url)
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE_NAME}=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "img-src 'self' data: blob:" in response.headers["content-security-policy"]
+    value = response.cookies[COOKIE_NAME]
+    # A tampered cookie is not accepted: the server issues a new identity instead.
+    forged = value[:-1] + ("0" if value[-1] != "0" else "1")
+    again = httpx.get(app.url, cookies={COOKIE_NAME: forged})
+    assert again.cookies.get(COOKIE_NAME) not in (None, value, forged)
+
+
+def test_another_users_session_hash_reaches_nothing(app):
+    alice, mallory = client(app), client(app)
+    alice.predict(QUESTION, api_name="/respond")
+    alice_owner = g.owner_of(app, alice)
+    assert app.container.conversations.list(alice_owner)
+
+    mallory.session_hash = alice.session_hash  # replayed from a leaked URL or log
+    for api_name, args in [("/export_all", ()), ("/delete_all", (True,)), ("/export_conversation", ()),
+                           ("/respond", ("Hei",))]:
+        with pytest.raises(AppError, match="tilhører en annen bruker"):
+            mallory.predict(*args, api_name=api_name)
+    assert app.container.conversations.list(alice_owner)  # untouched
+    assert app.container.conversations.list(g.owner_of(app, mallory)) == []
+
+
+def test_a_forged_owner_cookie_is_a_new_user(app):
+    alice = client(app)
+    alice.predict(QUESTION, api_name="/respond")
+    token, mac = alice.cookies[COOKIE_NAME].split(".")
+    forged = client(app, httpx_kwargs={"cookies": {COOKIE_NAME: f"{token}.{'0' * len(mac)}"}})
+    # Every request with the forged cookie is a brand-new user: its export (read on the server's
+    # disk, since even its download URL belongs to yet another new user) holds nothing of Alice's.
+    exported = forged.predict(api_name="/export_all")
+    data = json.loads(Path(exported["value"]["path"]).read_text(encoding="utf-8"))
+    assert data["conversations"] == []
+    assert httpx.get(export_url(app, exported), cookies=forged.cookies).status_code == 404
+
+
+def test_downloads_are_served_to_their_owner_only(app):
+    alice, bob = client(app), client(app)
+    alice.predict(QUESTION, api_name="/respond")
+    url = export_url(app, alice.predict(api_name="/export_all"))
+    assert httpx.get(url, cookies=alice.cookies).status_code == 200
+    assert httpx.get(url, cookies=bob.cookies).status_code == 404
+    assert httpx.get(url).status_code == 404  # no cookie: a new identity, not Alice
+
+
+def test_delete_all_leaves_no_url_and_no_text_behind(app, tmp_path):
+    alice = client(app)
+    note = tmp_path / "notat.txt"
+    note.write_text(f"{MARKER} er navnet på et hemmelig prosjekt i Bjørkedal kommune. " * 3, encoding="utf-8")
+    uploaded = alice.predict([handle_file(str(note))], api_name="/upload")
+    assert "notat.txt" in uploaded[0]
+    alice.predict(f"Hva er {MARKER}?", api_name="/respond")
+    alice.predict("Bjørkedal", f"{MARKER}: sentrum er tomt etter klokka fire.", api_name="/workshop_start")
+    urls = [export_url(app, alice.predict(api_name="/export_all")),
+            export_url(app, alice.predict(api_name="/export_conversation"))]
+    assert all(httpx.get(url, cookies=alice.cookies).status_code == 200 for url in urls)
+    data_dir = app.settings.data_dir
+    assert files_containing(data_dir, MARKER)  # the check below can fail: the marker was stored
+
+    message = alice.predict(True, api_name="/delete_all")[0]
+    assert "slettet" in message
+    for url in urls:
+        assert httpx.get(url, cookies=alice.cookies).status_code in (403, 404)  # Gradio: 403 for a gone file
+    assert files_containing(data_dir, MARKER) == []
+    owner = g.owner_of(app, alice)
+    assert app.container.documents.list(owner) == [] and app.container.workshop.list(owner) == []
+    # Listing after deletion creates no empty collection.
+    names = {c.name for c in app.container.chroma.list_collections()}
+    assert app.container.documents.store_for(owner).name not in names
+
+
+def files_containing(root: Path, text: str) -> list[str]:
+    needle = text.encode()
+    return [str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
+
+
+def test_new_identities_are_rate_limited_per_address(seed_dirs, tmp_path):
+    limited = g.launch_app(seed_dirs, tmp_path / "data", new_sessions_per_minute=3)
+    try:
+        # (Gradio's own start-up checks may already have used some of the three.)
+        statuses = [httpx.get(limited.url).status_code for _ in range(5)]
+        assert statuses.count(200) <= 3 and statuses[-2:] == [429, 429]
+        assert statuses == sorted(statuses)  # once refused, refused
+        assert "For mange nye økter" in httpx.get(limited.url).json()["detail"]
+        # A browser that already has its cookie is not affected.
+        with httpx.Client() as browser:
+            browser.cookies.set(COOKIE_NAME, g.owner_cookie(limited))
+            assert browser.get(limited.url).status_code == 200
+    finally:
+        limited.close()
+
+
+@pytest.fixture(scope="module")
+def app_with_login(seed_dirs, tmp_path_factory):
+    running = g.launch_app(seed_dirs, tmp_path_factory.mktemp("login") / "data",
+                           auth="kari:hemmelig,ola:passord", login_failures_allowed=3)
+    yield running
+    running.close()
+
+
+def test_with_login_another_sessions_hash_reaches_nothing(app_with_login):
+    kari = Client(app_with_login.url, auth=("kari", "hemmelig"), verbose=False, download_files=False)
+    kari.predict(QUESTION, api_name="/respond")
+    ola = Client(app_with_login.url, auth=("ola", "passord"), verbose=False, download_files=False)
+    ola.session_hash = kari.session_hash
+    with pytest.raises(AppError, match="tilhører en annen bruker"):
+        ola.predict(api_name="/export_all")
+    # Kari's download is not served to Ola, even with its URL.
+    url = export_url(app_with_login, kari.predict(api_name="/export_all"))
+    assert httpx.get(url, cookies=kari.cookies).status_code == 200
+    assert httpx.get(url, cookies=ola.cookies).status_code == 404
+
+
+def test_failed_logins_are_throttled(app_with_login):
+    login = app_with_login.url + "login"
+    for _ in range(3):
+        assert httpx.post(login, data={"username": "kari", "password": "feil"}).status_code >= 400
+    refused = httpx.post(login, data={"username": "kari", "password": "hemmelig"})
+    assert refused.status_code == 429 and "innlogginger" in refused.json()["detail"]
