@@ -1,0 +1,124 @@
+"""Pure pieces of issue 8: cookie signing, owner checks, rate limits, start-up exposure check,
+download expiry, and Markdown made inert (no remote images, no HTML, only safe links)."""
+
+from __future__ import annotations
+
+import os
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from assistant.services.exports import ExportStore
+from assistant.settings import Settings
+from assistant.ui.identity import CookieSigner, Identity, IdentityError, RateLimiter, valid_owner
+from assistant.ui.launch import ExposedWithoutLogin, check_exposure
+from assistant.ui.render import safe_markdown, sources_markdown
+
+SECRET = b"test-secret-not-for-production"
+
+
+def test_signed_cookie_round_trip_and_tampering():
+    signer = CookieSigner(SECRET)
+    value = signer.sign("A" * 43)
+    assert signer.verify(value) == "A" * 43
+    owner = signer.owner_of(value)
+    assert valid_owner(owner) and owner.startswith("anon:") and "A" * 43 not in owner
+    for forged in [value[:-1] + ("0" if value[-1] != "0" else "1"), "A" * 43 + ".", "x.y", "", None,
+                   CookieSigner(b"other secret").sign("A" * 43), value + ".extra"]:
+        assert signer.verify(forged) is None and signer.owner_of(forged) is None
+
+
+@pytest.mark.parametrize("owner, ok", [
+    ("anon:" + "0" * 32, True), ("user:kari", True), ("anon:xyz", False), ("session:abc", False),
+    ({"$ne": 1}, False), ("user:" + "k" * 100_000, False), ("user:kari\x00", False), ("", False),
+])
+def test_owner_values_are_validated(owner, ok):
+    assert valid_owner(owner) is ok
+
+
+def request(username, session_hash="s1"):
+    return SimpleNamespace(username=username, session_hash=session_hash)
+
+
+def test_a_session_stays_with_the_owner_that_first_used_it():
+    identity = Identity(Settings(), CookieSigner(SECRET))
+    alice, bob = "anon:" + "a" * 32, "anon:" + "b" * 32
+    assert identity.owner(request(alice)) == alice
+    with pytest.raises(IdentityError, match="tilhører en annen bruker"):
+        identity.owner(request(bob))
+    assert identity.owner(request(bob, "s2")) == bob
+    with pytest.raises(IdentityError):
+        identity.owner(request(None))
+    with pytest.raises(IdentityError):
+        identity.owner(request("anon:not-a-digest", "s3"))
+
+
+def test_login_names_become_user_owners():
+    identity = Identity(Settings(auth="kari:hemmelig"), CookieSigner(SECRET))
+    assert identity.owner(request("kari")) == "user:kari"
+
+
+def test_rate_limiter_counts_per_key_within_the_window():
+    limiter = RateLimiter(limit=2, window_s=0.2)
+    assert limiter.hit("a") and limiter.hit("a") and not limiter.hit("a")
+    assert limiter.blocked("a") and not limiter.blocked("b") and limiter.hit("b")
+    time.sleep(0.25)
+    assert not limiter.blocked("a") and limiter.hit("a")
+
+
+@pytest.mark.parametrize("host, auth, open_deployment, refused", [
+    ("127.0.0.1", None, False, False), ("localhost", None, False, False),
+    ("0.0.0.0", None, False, True), ("0.0.0.0", "kari:hemmelig", False, False), ("0.0.0.0", None, True, False),
+])
+def test_listening_on_the_network_needs_login_or_an_explicit_open_setting(host, auth, open_deployment, refused):
+    settings = Settings(host=host, auth=auth, open_deployment=open_deployment)
+    if refused:
+        with pytest.raises(ExposedWithoutLogin, match="GNIST_AUTH"):
+            check_exposure(settings)
+    else:
+        check_exposure(settings)
+
+
+def test_exports_belong_to_their_owner_and_expire(tmp_path):
+    store = ExportStore(tmp_path / "exports", SECRET, ttl_minutes=1)
+    alice, bob = "anon:" + "a" * 32, "anon:" + "b" * 32
+    path = store.path_for(alice, "../../gnist-mine-data.json")
+    path.write_text("{}", encoding="utf-8")
+    assert path.name == "gnist-mine-data.json" and path.is_relative_to(tmp_path / "exports")
+    assert alice not in str(path)
+    assert store.belongs_to(path, alice) and not store.belongs_to(path, bob)
+    assert not store.belongs_to(tmp_path / "elsewhere.json", alice)
+    old = time.time() - 120
+    os.utime(path.parent, (old, old))
+    assert store.expire() == 1 and not path.exists()
+    fresh = store.path_for(bob, "x.md")
+    fresh.write_text("x", encoding="utf-8")
+    store.delete_owner(bob)
+    assert not fresh.exists()
+
+
+@pytest.mark.parametrize("text, kept, gone", [
+    ("Se ![kart](http://evil.example/x.png?q=hemmelig) her", "Se kart her", "evil.example"),
+    ("![a][ref]\n\n[ref]: http://evil.example/p.png", "a", "evil.example"),
+    ('<img src="http://evil.example/b.png"> tekst', "&lt;img", "<img"),
+    ("<iframe src=http://evil.example></iframe>", "&lt;iframe", "<iframe"),
+    ("[klikk](javascript:alert(1))", "klikk", "javascript:"),
+    ("[![logo](http://evil.example/l.png)](https://doga.no)", "[logo](https://doga.no)", "evil.example"),
+])
+def test_safe_markdown_leaves_nothing_that_loads_by_itself(text, kept, gone):
+    safe = safe_markdown(text)
+    assert kept in safe and gone not in safe
+
+
+def test_safe_markdown_keeps_ordinary_answers_and_safe_links():
+    answer = "Egenandelen er **200 000 kr** [1].\n\n- punkt\n\nLes mer på [DOGA](https://doga.no/gnist)."
+    assert safe_markdown(answer) == answer
+
+
+def test_sources_panel_strips_images_from_document_text():
+    citation = {"n": 1, "title": "Notat ![t](http://evil.example/t.png)", "locator": "s. 1",
+                "source": "notat.md", "text": "Fakta. ![beacon](http://evil.example/b.png?x=1)",
+                "links": ["https://doga.no", "javascript:alert(1)"]}
+    panel = sources_markdown([citation], "")
+    assert "evil.example" not in panel and "javascript:" not in panel and "<https://doga.no>" in panel
