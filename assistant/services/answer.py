@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
@@ -300,8 +300,8 @@ class AnswerService:
     def _extractive(self, question: str, query: str, hits: list[Hit], lang: Lang, notices: list[str],
                     conflict: Contradiction | None) -> Iterator[AnswerEvent]:
         # A user document's claims against the knowledge base are quoted in the notice only, never as facts.
-        skip = conflict.user_claims if conflict else frozenset()
-        units = extractive.select_units(query, [(n, h.text, h.locator) for n, h in enumerate(hits, start=1)], skip)
+        claims = conflict.user_claims if conflict else ()
+        units = extractive.select_units(query, [(n, h.text, h.locator) for n, h in enumerate(hits, start=1)], claims)
         # Number the cited passages 1, 2, 3 in reading order, so the markers have no gaps.
         order: list[int] = []
         for unit in units:
@@ -331,10 +331,14 @@ class AnswerService:
                   deadline: float) -> Iterator[AnswerEvent]:
         from langchain_core.messages import HumanMessage, SystemMessage
 
+        claims = conflict.user_claims if conflict else ()
+        passages = [(n, h, _neutralise(h.text, claims)) for n, h in enumerate(hits, start=1)]
+        # A passage with nothing left (only instructions or claims) is not sent: an empty source
+        # makes small models answer with bare citation markers. Its number stays valid.
         sources = "\n\n".join(
             f'<kilde n="{n}" tittel="{_attr(h.title)}" sted="{_attr(h.locator)}"{_USER_ATTR if is_user_document(h) else ""}>'
-            f"\n{_neutralise(h.text)}\n</kilde>"
-            for n, h in enumerate(hits, start=1)
+            f"\n{text}\n</kilde>"
+            for n, h, text in passages if text.strip()
         )
         messages = [
             SystemMessage(self.prompts.text("answer", lang)),
@@ -390,6 +394,9 @@ def _message_text(message) -> str:
     return str(content or "")
 
 
+# Marks a user's own document in the prompt. The system prompt does not explain it: a rule about
+# user documents made the local 1.5B model answer with bare citation markers more often (measured
+# on the llm tier's cost questions); contradictions are handled outside the model instead.
 _USER_ATTR = ' bruker="ja"'
 
 
@@ -397,10 +404,12 @@ def _attr(value: str) -> str:
     return value.replace('"', "'").replace("\n", " ")
 
 
-def _neutralise(text: str) -> str:
+def _neutralise(text: str, claims: Collection[str]) -> str:
     """Document text is data: it must not close its own <kilde> block, and sentences that try to
-    instruct the assistant are removed (small models obey them despite the system prompt)."""
-    return extractive.drop_instructions(re.sub(r"</?\s*kilde[^>]*>", "", text, flags=re.IGNORECASE))
+    instruct the assistant are removed (small models obey them despite the system prompt). A user
+    document's claims against the knowledge base are left out too: the model would repeat them as
+    facts; the contradiction notice quotes them instead."""
+    return extractive.drop_instructions(re.sub(r"</?\s*kilde[^>]*>", "", text, flags=re.IGNORECASE), claims)
 
 
 def _stream_words(text: str) -> Iterator[AnswerEvent]:

@@ -54,22 +54,24 @@ def is_instruction(sentence: str) -> bool:
     return bool(_ROLE.search(stripped) or _ORDER.search(stripped))
 
 
-def data_units(text: str) -> list[tuple[str, bool]]:
-    """``split_units`` without the sentences and list items that try to instruct the assistant."""
+def data_units(text: str, leave_out: Collection[str] = ()) -> list[tuple[str, bool]]:
+    """``split_units`` without the sentences and list items that try to instruct the assistant,
+    and without the units in ``leave_out``."""
     kept: list[tuple[str, bool]] = []
     for unit, is_list in split_units(text):
         if is_list:
-            items = [line for line in unit.split("\n") if not is_instruction(line)]
-            if items:
-                kept.append(("\n".join(items), True))
-        elif not is_instruction(unit):
-            kept.append((unit, False))
+            unit = "\n".join(line for line in unit.split("\n") if not is_instruction(line))
+        elif is_instruction(unit):
+            continue
+        if unit and unit not in leave_out:
+            kept.append((unit, is_list))
     return kept
 
 
-def drop_instructions(text: str) -> str:
-    """The text without instructions to the assistant; text without any is returned unchanged."""
-    units = data_units(text)
+def drop_instructions(text: str, leave_out: Collection[str] = ()) -> str:
+    """The text without instructions to the assistant (and without the units in ``leave_out``);
+    text without any is returned unchanged."""
+    units = data_units(text, leave_out)
     if units == split_units(text):
         return text
     return re.sub(r" ?\n ?", "\n", " ".join(f"\n{unit}\n" if is_list else unit for unit, is_list in units)).strip()
@@ -191,17 +193,17 @@ def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
 
 
-def select_units(query: str, passages: list[tuple[int, str, str]], skip: Collection[str] = ()) -> list[Unit]:
+def select_units(query: str, passages: list[tuple[int, str, str]], leave_out: Collection[str] = ()) -> list[Unit]:
     """Pick the most relevant, non-repeating units; ``passages`` is [(citation number, text,
-    section heading)] ranked best first. Units in ``skip`` are never picked."""
+    section heading)] ranked best first. Units in ``leave_out`` are never picked."""
     query_terms = set(terms(query))
     wants_number = bool(_QUANTITY_QUESTION.search(query))
     candidates: list[Unit] = []
     for rank, (number, text, heading) in enumerate(passages):
         # A section heading that matches the question lifts all of that section's sentences.
         heading_bonus = 0.5 * count_matches(query_terms, set(terms(heading)))
-        for position, (unit_text, is_list) in enumerate(data_units(text)):
-            if unit_text in skip or len(unit_text) < 15:
+        for position, (unit_text, is_list) in enumerate(data_units(text, leave_out)):
+            if len(unit_text) < 15:
                 continue
             unit_terms = terms(unit_text)
             matched = count_matches(query_terms, set(unit_terms)) + heading_bonus

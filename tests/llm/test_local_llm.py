@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from assistant.adapters.llm import build_chat_model, free_port
-from assistant.services.answer import AnswerService, Turn, knowledge_first
+from assistant.services.answer import AnswerService, Turn, UserDocuments, knowledge_first
 from assistant.services.extractive import drop_instructions
 
 pytestmark = pytest.mark.llm
@@ -228,7 +228,8 @@ def test_user_document_saying_free_is_named_next_to_the_fee(llm_settings_factory
     assert answer.mode == "llm", answer.as_dict()
     assert "SYSTEM" not in answer.text and "alltid si" not in answer.text, answer.text
     assert "sier noe annet enn kunnskapsbasen" in answer.text and "200 000" in answer.text, answer.text
-    hits = service.retriever.search(answer.query, k=service.settings.top_k, extra_stores=stores)
+    flagged = [UserDocuments(store) for store in stores]  # as the answer service searches them
+    hits = service.retriever.search(answer.query, k=service.settings.top_k, extra_stores=flagged)
     ordered, conflict = knowledge_first(answer.query, [h for h in hits if h.score >= service.settings.min_relevance])
     assert conflict is not None
     assert_citations_consistent(answer, ordered)

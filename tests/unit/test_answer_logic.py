@@ -297,12 +297,17 @@ def test_with_a_model_user_passages_are_marked_and_the_contradiction_is_added():
             yield from super()._stream(messages, *args, **kwargs)
 
     model = Capturing(messages=iter([AIMessage("Det koster 200 000 kr [1].")]))
-    service, _ = _service([USER_FREE, KNOWLEDGE_FEE], model)
+    user_plans = Hit(id="u2", text="Vi vil bruke Gnist til å styrke sentrum.", source="plan.txt", title="plan",
+                     locator="", score=0.88, metadata={USER_DOCUMENT: True})
+    service, _ = _service([USER_FREE, KNOWLEDGE_FEE, user_plans], model)
     answer = service.answer("Kva kostar det å delta i Gnist?")
     _, user = captured["messages"]
     assert '<kilde n="1" tittel="Dokument 1" sted="Del 1">' in user.content
-    assert '<kilde n="2" tittel="notat" sted="" bruker="ja">\nDeltakelse i Gnist er gratis.\n</kilde>' in user.content
-    assert "SYSTEM" not in user.content
+    # The claim is quoted in the notice only (small models repeat what they are given as fact),
+    # so nothing of the note is left to send; the other user document is marked as the user's.
+    assert '<kilde n="2"' not in user.content
+    assert "SYSTEM" not in user.content and "gratis" not in user.content
+    assert '<kilde n="3" tittel="plan" sted="" bruker="ja">\nVi vil bruke Gnist til å styrke sentrum.\n</kilde>' in user.content
     assert answer.mode == "llm"
     assert answer.text.startswith("Det koster 200 000 kr [1].\n\nMerk: Dokumentet ditt «notat.txt» seier noko anna")
     assert "«Deltakelse i Gnist er gratis.» [2]" in answer.text
