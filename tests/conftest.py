@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -331,3 +332,23 @@ def pytest_collection_modifyitems(config, items):
         for tier in TIERS:
             if tier in parts and not item.get_closest_marker(tier):
                 item.add_marker(getattr(pytest.mark, tier))
+
+
+@pytest.fixture
+def fake_llm():
+    """Start OpenAI-compatible test servers: ``fake_llm("drip" | "hang" | "answer", reply)``."""
+    from openai_stub import FakeLLM
+
+    servers = []
+
+    def start(mode: str, reply: str = ""):
+        server = FakeLLM(mode, reply)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
