@@ -112,7 +112,8 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         chat, sources = _open_conversation(owner, conversation_id)
         return conversation_id, chat, sources, None
 
-    def new_conversation():
+    def new_conversation(request: gr.Request = None):
+        identity.owner(request)  # only the session's own user may reset its state
         return None, [], NO_SOURCES, gr.update(value=None), None
 
     def delete_conversation(conversation_id, request: gr.Request = None):

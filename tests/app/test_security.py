@@ -64,19 +64,40 @@ def test_cookie_is_httponly_samesite_and_signed(app):
     assert again.cookies.get(COOKIE_NAME) not in (None, value, forged)
 
 
-def test_another_users_session_hash_reaches_nothing(app):
+# Endpoints that read or change no user data and no session state.
+NO_USER_DATA = {"/test_connection"}
+
+
+def test_another_users_session_hash_reaches_nothing_on_any_endpoint(app, tmp_path):
     alice, mallory = client(app), client(app)
     alice.predict(QUESTION, api_name="/respond")
     alice_owner = g.owner_of(app, alice)
-    assert app.container.conversations.list(alice_owner)
+    before = app.container.user_data.export(alice_owner)
+    assert before["conversations"]
+    note, canvas = tmp_path / "notat.txt", tmp_path / "lerret.json"
+    note.write_text("Et notat om sentrum i Bjørkedal kommune.", encoding="utf-8")
+    canvas.write_text("{}", encoding="utf-8")
 
     mallory.session_hash = alice.session_hash  # replayed from a leaked URL or log
-    for api_name, args in [("/export_all", ()), ("/delete_all", (True,)), ("/export_conversation", ()),
-                           ("/respond", ("Hei",))]:
+    endpoints = mallory.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert len(endpoints) > 20
+    for api_name, endpoint in endpoints.items():
+        if api_name in NO_USER_DATA:
+            continue
+        args = [argument(p, canvas if "import" in api_name else note)
+                for p in endpoint["parameters"] if not p.get("parameter_has_default")]
         with pytest.raises(AppError, match="tilhører en annen bruker"):
             mallory.predict(*args, api_name=api_name)
-    assert app.container.conversations.list(alice_owner)  # untouched
+    assert app.container.user_data.export(alice_owner) == before  # untouched
     assert app.container.conversations.list(g.owner_of(app, mallory)) == []
+
+
+def argument(parameter: dict, local_file: Path):
+    """A valid value for an endpoint parameter: its example, or a real local file for file inputs."""
+    kind = parameter["python_type"]["type"]
+    if "filepath" not in json.dumps(parameter["python_type"]):
+        return parameter["example_input"]
+    return [handle_file(str(local_file))] if kind.startswith("list") else handle_file(str(local_file))
 
 
 def test_a_forged_owner_cookie_is_a_new_user(app):
