@@ -81,8 +81,10 @@ class IngestService:
             self.store.reset()
             report.reindexed = True
 
-    def sync(self, paths: list[Path], show_progress: bool = True) -> IngestReport:
-        """Index the given files and folders; drop indexed files that no longer exist on disk."""
+    def sync(self, paths: list[Path], show_progress: bool = True,
+             progress: Callable[[float], None] | None = None) -> IngestReport:
+        """Index the given files and folders; drop indexed files that no longer exist on disk.
+        ``progress`` gets the embedded share (0–1) as it grows."""
         report = IngestReport()
         self._prepare_store(report)
         indexed = self.store.file_hashes()
@@ -104,7 +106,7 @@ class IngestService:
                 report.errors.append(error)
                 continue
             pending.append((source, chunks, source in indexed))
-        self._write(pending, report, show_progress)
+        self._write(pending, report, show_progress, progress)
         for source in indexed:
             if not (REPO_ROOT / source).exists() and not Path(source).exists():
                 self.store.delete_source(source)
