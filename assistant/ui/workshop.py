@@ -5,23 +5,15 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
 
 import gradio as gr
 
 from assistant.ui.render import discard_upload, safe_markdown
 from assistant.workshop import critic, drafts
-from assistant.workshop.canvas import (
-    Actor,
-    Canvas,
-    Evidence,
-    Persona,
-    Principle,
-    TargetGroup,
-    get_field,
-    principle_label,
-)
+from assistant.workshop.canvas import Canvas
+from assistant.workshop.fields import Context
 from assistant.workshop.service import WorkshopError, WorkshopService
+from assistant.workshop.steps import kind_of
 from assistant.workshop.store import CanvasNotFound
 
 STATUS_ICON = {"done": "✅", "skipped": "⏭️", "current": "➡️", "todo": "⬜"}
@@ -29,48 +21,6 @@ DRAFT_KINDS = [("Utfordring", "challenge"), ("Søknadsutkast", "application"), (
                ("Verkstedplan", "workshop-plan")]
 DRAFT_LANGUAGES = [("Bokmål", "nb"), ("Nynorsk", "nn"), ("English", "en")]
 SEVERITY_ICON = {"mangler": "❌", "advarsel": "⚠️", "info": "💡"}
-
-
-def _text(value: Any, lang: str) -> str:
-    """A canvas value as the plain text a user would type to set it."""
-    if value is None or value == "" or value == []:
-        return ""
-    if isinstance(value, bool):
-        return {"nb": "ja", "nn": "ja", "en": "yes"}[lang] if value else {"nb": "nei", "nn": "nei", "en": "no"}[lang]
-    if isinstance(value, float):
-        return f"{value:g} %"
-    if isinstance(value, list):
-        return "\n".join(f"- {_item(v, lang)}" for v in value)
-    if hasattr(value, "model_dump"):
-        return "; ".join(f"{k}: {v}" for k, v in value.model_dump().items() if v not in (None, "", []))
-    return str(value)
-
-
-def _item(value: Any, lang: str) -> str:
-    if isinstance(value, Principle):
-        name = principle_label(value.name, lang)
-        return f"{name}: {value.why}" if value.why else name
-    if hasattr(value, "model_dump"):
-        data = {k: v for k, v in value.model_dump().items() if v not in (None, "", [])}
-        head = data.pop("name", None) or data.pop("text", "")
-        rest = "; ".join(f"{', '.join(v) if isinstance(v, list) else v}" for v in data.values())
-        return f"{head} ({rest})" if rest else str(head)
-    return str(value)
-
-
-# Labels the parser reads back (parsing._EVIDENCE_LABELS, parsing._PERSONA_LABELS), per language.
-EVIDENCE_LABELS = {
-    "nb": {"statistics": "Statistikk", "survey": "Undersøkelse", "plan": "Plan", "tried": "Prøvd før",
-           "other": "Annet"},
-    "nn": {"statistics": "Statistikk", "survey": "Undersøking", "plan": "Plan", "tried": "Prøvd før",
-           "other": "Anna"},
-    "en": {"statistics": "Statistics", "survey": "Survey", "plan": "Plan", "tried": "Tried", "other": "Other"},
-}
-PERSONA_LABELS = {
-    "nb": ("Navn", "Alder/rolle", "En dag i livet", "Motivasjoner", "Frustrasjoner"),
-    "nn": ("Namn", "Alder/rolle", "Ein dag i livet", "Motivasjonar", "Frustrasjonar"),
-    "en": ("Name", "Age/role", "A day in the life", "Motivations", "Frustrations"),
-}
 
 
 def field_paths(question) -> list[str]:
@@ -81,30 +31,10 @@ def field_paths(question) -> list[str]:
     return list(question.fields or [question.key])
 
 
-def field_text(canvas: Canvas, path: str) -> str:
+def field_text(service: WorkshopService, canvas: Canvas, path: str) -> str:
     """A field as text in the format its question asks for, so that saving it unchanged through
     ``WorkshopService.update_field`` gives the same value back (structured fields included)."""
-    lang = canvas.language
-    if path.startswith("actors."):
-        attribute = path.split(".", 1)[1]
-        return "\n".join(f"{a.name} – {getattr(a, attribute)}" if getattr(a, attribute) else a.name
-                         for a in canvas.actors)
-    value = get_field(canvas, path)
-    if isinstance(value, list) and value and all(isinstance(v, Evidence) for v in value):
-        return "\n".join(f"{EVIDENCE_LABELS[lang][e.kind]}: {e.text}" for e in value)
-    if isinstance(value, list) and value and all(isinstance(v, TargetGroup) for v in value):
-        return "\n".join(f"{g.name}: {'; '.join(g.needs)}" if g.needs else g.name for g in value)
-    if isinstance(value, list) and value and all(isinstance(v, Persona) for v in value):
-        labels = PERSONA_LABELS[lang]
-        blocks = []
-        for persona in value:
-            parts = [persona.name, persona.age_role, persona.day_in_life, "; ".join(persona.motivations),
-                     "; ".join(persona.frustrations)]
-            blocks.append("\n".join(f"{label}: {part}" for label, part in zip(labels, parts) if part))
-        return "\n\n".join(blocks)
-    if isinstance(value, list) and value and all(isinstance(v, Actor) for v in value):
-        return "\n".join(a.name for a in value)
-    return _text(value, lang)
+    return kind_of(path).text_of(canvas, path, Context(canvas.language, prompts_dir=service.prompts_dir))
 
 
 def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
@@ -119,7 +49,7 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
         for question in step.questions:
             for path in field_paths(question):
                 try:
-                    shown = field_text(canvas, path)
+                    shown = field_text(service, canvas, path)
                 except (AttributeError, KeyError, TypeError):
                     continue
                 if shown or status[step.id] == "current":
@@ -264,7 +194,7 @@ def build_workshop_tab(container, identity, i18n):
         user = identity.owner(request)
         if not selected or not path:
             return ""
-        return field_text(service.get(user, selected), path)
+        return field_text(service, service.get(user, selected), path)
 
     @guard
     def save_field(path, value, selected, request: gr.Request = None):

@@ -112,6 +112,7 @@ class _Model(BaseModel):
 class Evidence(_Model):
     kind: EvidenceKind = "other"
     text: str = Field(min_length=1)
+    source: str = Field(default="", description="Where the fact comes from, as the user wrote it (\"SSB\").")
 
 
 class Need(_Model):
@@ -230,6 +231,7 @@ class Canvas(_Model):
     retry_field: str | None = Field(default=None, description="A question already asked again once.")
     solution_ideas: list[str] = Field(default_factory=list, description="Solutions parked for later.")
     suggestions: list[Suggestion] = Field(default_factory=list)
+    inspiration_shown: list[str] = Field(default_factory=list, description="Past cases already shown (sources).")
 
     def touch(self) -> None:
         self.updated = _now()

@@ -95,7 +95,7 @@ def render_markdown(canvas: Canvas, kind: str, language: str | None = None,
 
 
 def render(canvas: Canvas, kind: str, language: str | None = None, fmt: str = "md",
-           path: Path | str | None = None, prompts_dir: Path | str | None = None) -> str | bytes:
+           path: Path | str | None = None, prompts_dir: Path | str | None = None, chat_model=None) -> str | bytes:
     """The draft as Markdown text (fmt="md") or Word bytes (fmt="docx"); also written to
     ``path`` when given."""
     if fmt not in FORMATS:

@@ -1,7 +1,7 @@
 """Rule-based parsing of free-text answers into canvas fields (no language model).
 
-Every function is pure. ``parse_answer(kind, text)`` is the single entry point the service uses;
-the helpers are public because the UI and the critic use them too.
+Every function is pure. ``fields.FIELD_KINDS`` puts them together per kind of field; the helpers
+are public because the critic and the drafts read the same things (sources, roles).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from assistant.workshop.canvas import (
     TargetGroup,
     match_principle,
 )
+from assistant.workshop.grammar import strip_conjunction
 
 _BULLET = re.compile(r"^\s*(?:[-*•·–—▪►+]|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=\s))\s*")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«\"])")
@@ -25,8 +26,7 @@ MAX_SHORT_ITEM_WORDS = 5
 
 
 def _clean_item(item: str) -> str:
-    item = _BULLET.sub("", item).strip()
-    item = item.strip(" \t,;")
+    item = strip_conjunction(_BULLET.sub("", item).strip().strip(" \t,;"))
     if item.endswith(".") and not item.endswith("..."):
         item = item[:-1].rstrip()
     return item
@@ -314,25 +314,84 @@ def classify_evidence(text: str) -> str:
     return _first_match(_EVIDENCE_RULES, text)
 
 
+_COLON_LABEL = re.compile(r"^(?P<label>[^:]{1,80}?)\s*:\s+(?P<rest>\S.*)$", re.DOTALL)
+_NOT_A_SOURCE = re.compile(r"^(?:vi|eg|jeg|me|we|i|de|dei|det|den|dette|han|hun|ho|they|it|this)\b", re.IGNORECASE)
+# A source named inside the text: "ifølge SSB", "(kilde: Ungdata)", "SSB viser", "Ungdata 2022 …".
+_SOURCE_IN_TEXT = re.compile(
+    r"\b(?:ifølge|ifølgje|i følgje|iflg\.?|according to|kilde|kjelde|source)\b|"
+    r"\b(?:ssb|statistisk sentralbyrå|statistics norway|statistikkbanken|kostra|ungdata|nav|fhi|"
+    r"folkehelseprofil\w*|folkehelseinstitutt\w*|telemarksforsking|kommunebarometer\w*|brønnøysund\w*|"
+    r"innovasjon norge|distriktssenteret|nho|kommunal rapport)\b|"
+    r"\b\w*(?:undersøkelse|undersøking|kartlegging|rapport|telling|analyse|survey|report|census)\w*\s+"
+    r"(?:fra\s+|frå\s+|from\s+|i\s+|in\s+)?(?:\d{4}|[A-ZÆØÅ]\w+)",
+    re.IGNORECASE)
+_NUMBER = re.compile(r"\d")
+
+
+def _source_label(label: str) -> bool:
+    """"SSB", "Innbyggerundersøkelsen 2023", "Ungdata": a short name before a colon, not the start
+    of a sentence ("Vi prøvde kveldsåpent: …") and not a kind label ("Statistikk: …")."""
+    return (len(label.split()) <= 6 and not _NOT_A_SOURCE.match(label)
+            and label.lower() not in _EVIDENCE_LABELS and classify_evidence(label) != "tried")
+
+
+def parse_evidence_item(item: str) -> Evidence:
+    """One piece of evidence. A leading kind label ("Statistikk: …") sets the kind; a leading
+    source ("SSB: …") is kept as the source, never dropped."""
+    kind = None
+    label, rest = _split_label(item)
+    if rest and label.lower() in _EVIDENCE_LABELS:
+        kind, item = _EVIDENCE_LABELS[label.lower()], rest
+    source, body = "", item
+    match = _COLON_LABEL.match(item)
+    if match and _source_label(match.group("label").strip()):
+        source, body = match.group("label").strip(), match.group("rest").strip()
+    return Evidence(kind=kind or classify_evidence(item), text=body, source=source)
+
+
 def parse_evidence(text: str) -> list[Evidence]:
-    items = []
-    for item in split_items(text):
-        label, rest = _split_label(item)
-        kind = _EVIDENCE_LABELS.get(label.lower())
-        if kind and rest:
-            items.append(Evidence(kind=kind, text=rest))
-        else:
-            items.append(Evidence(kind=classify_evidence(item), text=item))
-    return items
+    return [parse_evidence_item(item) for item in split_items(text)]
+
+
+def needs_source(evidence: Evidence) -> bool:
+    """Figures and survey results need a source; what the municipality tried or planned does not."""
+    if evidence.kind in ("tried", "plan"):
+        return False
+    return evidence.kind in ("statistics", "survey") or bool(_NUMBER.search(evidence.text))
+
+
+def has_source(evidence: Evidence) -> bool:
+    return bool(evidence.source) or bool(_SOURCE_IN_TEXT.search(evidence.text))
 
 
 _EVIDENCE_LABELS = {
     "statistikk": "statistics", "tal": "statistics", "tall": "statistics", "statistics": "statistics",
-    "ssb": "statistics", "undersøkelse": "survey", "undersøking": "survey", "survey": "survey",
-    "innbyggerundersøkelse": "survey", "plan": "plan", "planer": "plan", "planar": "plan", "plans": "plan",
+    "undersøkelse": "survey", "undersøking": "survey", "survey": "survey",
+    "plan": "plan", "planer": "plan", "planar": "plan", "plans": "plan",
     "prøvd": "tried", "prøvd før": "tried", "tried": "tried", "tidligere forsøk": "tried", "annet": "other",
     "anna": "other", "other": "other",
 }
+
+
+# Roles inside the municipality named in free text ("næringssjefen er med", "arealplanleggar").
+_ROLES = {
+    "plan": re.compile(r"\b(?:plan(?:avdeling|kontor|legg|sjef|etat|seksjon|team)\w*|arealplan\w*|"
+                       r"reguleringsplanlegg\w*|planning (?:department|office)|planners?|plan og næring)\b",
+                       re.IGNORECASE),
+    "naering": re.compile(r"\b(?:nærings(?:sjef|avdeling|rådgiv|utviklar|utvikler|konsulent|kontor|team)\w*|"
+                          r"business development (?:officer|unit|manager)|economic development (?:officer|unit)|"
+                          r"plan og næring)\b", re.IGNORECASE),
+}
+
+
+def named_roles(text: str) -> dict[str, list[str]]:
+    """{"plan": [...], "naering": [...]}: the words that name these roles in ``text``, as written."""
+    found: dict[str, list[str]] = {}
+    for role, pattern in _ROLES.items():
+        words = [m.group(0) for m in pattern.finditer(text or "")]
+        if words:
+            found[role] = list(dict.fromkeys(words))
+    return found
 
 
 _ACTOR_RULES: list[tuple[str, re.Pattern]] = [
@@ -483,41 +542,3 @@ def parse_principles(text: str) -> list[Principle]:
             seen.add(canonical)
             principles.append(Principle(name=canonical, why=why.strip().rstrip(".")))
     return principles
-
-
-# ---------------------------------------------------------------------------------------------
-# One entry point
-# ---------------------------------------------------------------------------------------------
-
-class ParseProblem(ValueError):
-    """The answer could not be read into the field (the service asks once more)."""
-
-
-def parse_answer(kind: str, text: str, lang: str = "nb", proper_nouns: tuple[str, ...] = ()) -> Any:
-    """Parse ``text`` for a field of ``kind``: text, list, evidence, target_groups, personas,
-    actors[:attribute], principles, from_to, hkv, percent, yesno. Raises ParseProblem when the
-    answer does not fit (no "Fra … til …", no number, no yes/no)."""
-    base, _, attribute = kind.partition(":")
-    if base == "text":
-        return clean_text(text)
-    if base == "list":
-        return split_items(text)
-    if base == "evidence":
-        return parse_evidence(text)
-    if base == "target_groups":
-        return parse_target_groups(text)
-    if base == "personas":
-        return parse_personas(text)
-    if base == "actors":
-        return parse_actors(text, attribute or None)
-    if base == "hkv":
-        return parse_hkv(text, lang, proper_nouns)
-    # Kinds whose answer must parse; otherwise the user is asked again (ParseProblem's kind).
-    required = {"principles": parse_principles, "from_to": parse_from_to, "percent": parse_percent,
-                "yesno": parse_yes_no}
-    if base in required:
-        value = required[base](text)
-        if value is None or value == []:
-            raise ParseProblem(base)
-        return value
-    raise ValueError(f"unknown field kind {kind!r}")

@@ -1,9 +1,12 @@
-"""Past Gnist cases that look like this canvas' problem, for inspiration (the UI cites them).
+"""Past Gnist cases that look like this canvas' problem, for inspiration (the UI cites them by
+title).
 
 The search function is injected (``Retriever.search`` fits): ``search(query, k) -> hits``
 where a hit has ``.source``, ``.title``, ``.score``, ``.metadata`` (front matter such as
 type, municipality, round, challenge, reframing, concept, jury) and optionally ``.locator``
-and ``.text``.
+and ``.text``. Cases are chosen by similarity: the search ranks them by the problem's own
+words, and a case about another theme (competence shortage for a town-centre problem) is left
+out.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from assistant.workshop import texts, themes
 from assistant.workshop.canvas import Canvas
 
 SearchFn = Callable[[str, int], Sequence[Any]]
@@ -32,14 +36,18 @@ class SimilarCase:
     excerpt: str = ""
 
     @property
-    def citation(self) -> str:
-        where = f" ({self.locator})" if self.locator else ""
-        return f"{self.title}{where} – {self.source}"
+    def themes(self) -> list[str]:
+        return themes.detect(" ".join([self.title, self.challenge, self.reframing]))
+
+    def inspiration_line(self, lang: str, prompts_dir=None) -> str:
+        """«Til inspirasjon fra Vang (2021): «Fra … til …» (kilde: Vang kommune: Gnist 2021).»"""
+        text = f"«{self.reframing}»" if self.reframing else self.challenge.rstrip(" .")
+        return texts.message("inspiration", lang, prompts_dir, municipality=self.municipality, round=self.round,
+                             text=text, title=self.title)
 
     def as_dict(self) -> dict:
         data = asdict(self)
         data["score"] = round(self.score, 4)
-        data["citation"] = self.citation
         return data
 
 
@@ -48,6 +56,15 @@ def canvas_query(canvas: Canvas) -> str:
     parts = [canvas.raw_problem, canvas.need.statement, ", ".join(canvas.need.who[:4]),
              "; ".join(canvas.need.consequences[:3]), canvas.reframing_from]
     return " ".join(" ".join(p for p in parts if p).split())
+
+
+def by_theme(cases: list[SimilarCase], canvas: Canvas) -> list[SimilarCase]:
+    """Cases on the canvas' themes first, then cases of no clear theme, in search order; cases
+    about other themes are left out. Without a theme on the canvas, the search order stands."""
+    wanted = set(themes.detect(themes.problem_text(canvas)))
+    if not wanted:
+        return cases
+    return [c for c in cases if wanted & set(c.themes)] + [c for c in cases if not c.themes]
 
 
 def _meta(hit: Any) -> dict:
@@ -94,15 +111,22 @@ def cases_from_hits(hits: Sequence[Any], k: int = 3) -> list[SimilarCase]:
     return list(best.values())[:k]
 
 
-def find_similar(canvas: Canvas, search: SearchFn, k: int = 3, pool: int = 20,
-                 query: str | None = None) -> list[SimilarCase]:
-    """The ``k`` past cases most similar to the canvas (or to ``query``). A failing search
-    gives no cases rather than an error: inspiration is optional."""
-    text = query or canvas_query(canvas)
+def find_similar(canvas: Canvas, search: SearchFn, k: int = 3, pool: int = 20) -> list[SimilarCase]:
+    """The ``k`` past cases most similar to the canvas' problem. A failing search gives no
+    cases rather than an error: inspiration is optional."""
+    text = canvas_query(canvas)
     if not text.strip():
         return []
     try:
         hits = search(text, pool)
     except Exception:  # noqa: BLE001 - the index may be missing or busy; the workshop goes on
         return []
-    return cases_from_hits(hits, k)
+    return by_theme(cases_from_hits(hits, pool), canvas)[:k]
+
+
+def inspiration(canvas: Canvas, search: SearchFn) -> list[SimilarCase]:
+    """The most similar case not yet shown in this workshop (so no line repeats), or none."""
+    for case in find_similar(canvas, search, k=5):
+        if case.source not in canvas.inspiration_shown and (case.reframing or case.challenge):
+            return [case]
+    return []

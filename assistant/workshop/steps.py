@@ -1,8 +1,8 @@
 """The guided conversation: ordered steps following the Gnist seed deck's co-creation exercises.
 
-The structure (ids, order, which field each question fills and how its answer is parsed) lives
-here; every user-facing text (title, why, question, example, search query) lives in
-``prompts/workshop/steps.{nb,nn,en}.json``.
+The structure (ids, order, which field each question fills and its field kind, see
+``fields.KINDS``) lives here; every user-facing text (title, why, question, example, search
+query) lives in ``prompts/workshop/steps.{nb,nn,en}.json``.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from assistant.workshop import texts
-from assistant.workshop.canvas import Canvas, get_field, is_empty
+from assistant.workshop.canvas import Canvas
+from assistant.workshop.fields import KINDS, FieldKind
 
 
 @dataclass(frozen=True)
 class QuestionDef:
     key: str  # "need.who", or a virtual key: "reframing", "actors.knows"
-    kind: str  # parse kind, see parsing.parse_answer
+    kind: str  # a key of fields.KINDS
     check_bias: bool = False  # a need belongs here, so a solution gets a kind push-back
     fields: tuple[str, ...] = ()  # canvas fields it fills; default (key,)
 
@@ -30,6 +31,7 @@ class QuestionDef:
 class StepDef:
     id: str
     questions: tuple[QuestionDef, ...]
+    inspiration: bool = False  # entering the step shows a similar past case (once per case)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -48,7 +50,7 @@ STEP_DEFS: tuple[StepDef, ...] = (
         Q("need.who", "list", True),
         Q("need.consequences", "list"),
         Q("why_now", "text"),
-    )),
+    ), inspiration=True),
     StepDef("behov", (
         Q("need.statement", "text", True),
         Q("need.evidence", "evidence"),
@@ -74,11 +76,11 @@ STEP_DEFS: tuple[StepDef, ...] = (
         Q("principles", "principles"),
         Q("sustainability", "text"),
     )),
-    StepDef("fra_til", (Q("reframing", "from_to", True, ("reframing_from", "reframing_to")),)),
+    StepDef("fra_til", (Q("reframing", "from_to", True, ("reframing_from", "reframing_to")),), inspiration=True),
     StepDef("hkv", (
         Q("hkv_questions", "hkv", True),
         Q("success_criteria", "list", True),
-    )),
+    ), inspiration=True),
     StepDef("visjon", (
         Q("vision", "text"),
         Q("transfer_value", "text"),
@@ -97,6 +99,23 @@ STEP_DEFS: tuple[StepDef, ...] = (
 )
 STEP_IDS: tuple[str, ...] = tuple(s.id for s in STEP_DEFS)
 _BY_ID = {s.id: s for s in STEP_DEFS}
+
+# The kind of every editable path: the questions' keys, and fields no question asks directly.
+PATH_KINDS: dict[str, str] = {q.key: q.kind for s in STEP_DEFS for q in s.questions}
+PATH_KINDS.update({"actors": "actors", "reframing_from": "text", "reframing_to": "text", "municipality": "text",
+                   "solution_ideas": "list"})
+_STEP_OF_PATH = {target: s.id for s in STEP_DEFS for q in s.questions for target in (q.key, *q.targets)}
+
+
+def kind_of(path: str) -> FieldKind:
+    """The field kind of an editable path; KeyError for a path nobody can edit."""
+    return KINDS[PATH_KINDS[path]]
+
+
+def step_of(path: str) -> str | None:
+    """The step that asks for ``path`` ("need.evidence" → "behov"); None for other fields."""
+    base = path.rsplit(".", 1)[0] if path.rsplit(".", 1)[-1].isdigit() else path
+    return _STEP_OF_PATH.get(base)
 
 
 def step_def(step_id: str) -> StepDef:
@@ -135,7 +154,6 @@ class Step:
     why: str
     fields: list[str]
     questions: list[Question]
-    search_query: str = ""  # template; see search_query()
     exercise: str = ""  # the seed-deck exercise it follows
     extra: dict = field(default_factory=dict)
 
@@ -165,7 +183,6 @@ def load_steps(lang: str = "nb", prompts_dir: Path | str | None = None) -> list[
         steps.append(Step(
             id=definition.id, index=index, total=len(STEP_DEFS), title=data.get("title", base["title"]),
             why=data.get("why", base["why"]), fields=list(definition.fields), questions=questions,
-            search_query=data.get("search_query", base.get("search_query", "")),
             exercise=data.get("exercise", base.get("exercise", "")),
         ))
     return steps
@@ -175,29 +192,8 @@ def get_step(step_id: str, lang: str = "nb", prompts_dir: Path | str | None = No
     return load_steps(lang, prompts_dir)[step_index(step_id)]
 
 
-def search_query(step: Step, canvas: Canvas) -> str:
-    """The step's knowledge-base query, filled with the canvas' own words (for a past case)."""
-    problem = canvas.need.statement or canvas.raw_problem
-    values = {
-        "problem": problem,
-        "municipality": canvas.municipality,
-        "who": ", ".join(canvas.need.who[:3]),
-        "groups": ", ".join(g.name for g in canvas.target_groups[:3]),
-        "reframing_from": canvas.reframing_from or problem,
-    }
-    try:
-        query = step.search_query.format(**values)
-    except (KeyError, IndexError):
-        query = f"{step.search_query} {problem}"
-    return " ".join(query.split())
-
-
 def question_answered(canvas: Canvas, question: Question | QuestionDef) -> bool:
-    targets = question.fields if isinstance(question, Question) else question.targets
-    if targets == ["actors"] or targets == ("actors",):
-        attribute = question.key.split(".", 1)[1]
-        return any(getattr(a, attribute) for a in canvas.actors)
-    return all(not is_empty(get_field(canvas, t)) for t in targets)
+    return KINDS[question.kind].is_answered(canvas, question.key)
 
 
 def step_filled(canvas: Canvas, step_id: str) -> bool:

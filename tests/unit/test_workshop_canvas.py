@@ -42,8 +42,8 @@ def good_canvas(language: str = "nb", owner: str = "kari") -> Canvas:
             "who": ["unge voksne", "barnefamilier", "butikkeierne i sentrum"],
             "consequences": ["Butikker legger ned", "Unge flytter ut"],
             "evidence": [
-                {"kind": "statistics", "text": "SSB: folketallet har gått ned 8 % siden 2012"},
-                {"kind": "survey", "text": "Innbyggerundersøkelsen 2023: 6 av 10 savner et sted å møtes"},
+                {"kind": "statistics", "source": "SSB", "text": "folketallet har gått ned 8 % siden 2012"},
+                {"kind": "survey", "source": "Innbyggerundersøkelsen 2023", "text": "6 av 10 savner et sted å møtes"},
                 {"kind": "tried", "text": "Vi prøvde en pop-up-kafé i 2021, men den stengte etter tre måneder"},
             ],
         },

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from assistant.workshop.parsing import (
-    ParseProblem,
     classify_actor,
     classify_evidence,
+    has_source,
     merge_actors,
+    named_roles,
+    needs_source,
     normalize_hkv,
     parse_actors,
-    parse_answer,
     parse_evidence,
     parse_from_to,
     parse_hkv,
@@ -144,7 +145,9 @@ def test_parse_evidence_classifies_kinds():
         "Ordføreren hører det ofte"
     )
     assert [e.kind for e in items] == ["statistics", "survey", "plan", "tried", "other"]
-    assert items[0].text == "folketallet har gått ned 8 % siden 2012"  # "SSB:" is read as the label
+    # A leading source name is the source, never dropped.
+    assert (items[0].source, items[0].text) == ("SSB", "folketallet har gått ned 8 % siden 2012")
+    assert items[1].source == "" and items[1].text.startswith("Innbyggerundersøkelsen 2023 viste")
     assert classify_evidence("We tried a shuttle bus in 2019") == "tried"
     assert classify_evidence("Resident survey: 6 in 10 miss a café") == "survey"
 
@@ -215,17 +218,42 @@ def test_parse_principles(text, expected):
     assert [(p.name, p.why) for p in parse_principles(text)] == expected
 
 
-def test_parse_answer_dispatch_and_problems():
-    assert parse_answer("list", "a; b") == ["a", "b"]
-    assert parse_answer("text", "  Et  sentrum \n\n  for alle ") == "Et sentrum\n\nfor alle"
-    assert parse_answer("percent", "25 %") == 25.0
-    assert parse_answer("yesno", "ja") is True
-    assert parse_answer("hkv", "få unge til å bli", "nn") == ["Korleis kan vi få unge til å bli?"]
-    assert parse_answer("actors:contributes", "Bygdelaget – dugnad")[0].contributes == "dugnad"
-    for kind, text in (("from_to", "et levende sentrum"), ("percent", "mye"), ("yesno", "tja"),
-                       ("principles", "ha det gøy")):
-        with pytest.raises(ParseProblem) as problem:
-            parse_answer(kind, text)
-        assert str(problem.value) == kind.split(":")[0]
-    with pytest.raises(ValueError):
-        parse_answer("nonsense", "x")
+@pytest.mark.parametrize("line, kind, source, text", [
+    ("SSB: folketallet har gått ned 8 % siden 2012", "statistics", "SSB", "folketallet har gått ned 8 % siden 2012"),
+    ("Innbyggerundersøkelsen 2023: 6 av 10 savner et sted å møtes", "survey", "Innbyggerundersøkelsen 2023",
+     "6 av 10 savner et sted å møtes"),
+    ("Statistikk: SSB: 40 % er over 67 år", "statistics", "SSB", "40 % er over 67 år"),
+    ("Statistikk: folketalet har gått ned", "statistics", "", "folketalet har gått ned"),
+    ("Vi prøvde kveldsåpent: det varte i tre uker", "tried", "", "Vi prøvde kveldsåpent: det varte i tre uker"),
+    ("Ungdata 2022: 7 av 10 unge vil flytte", "statistics", "Ungdata 2022", "7 av 10 unge vil flytte"),
+    ("Statistics Norway: population down 8 % since 2012", "statistics", "Statistics Norway",
+     "population down 8 % since 2012"),
+])
+def test_evidence_keeps_its_source(line, kind, source, text):
+    (item,) = parse_evidence(line)
+    assert (item.kind, item.source, item.text) == (kind, source, text)
+
+
+def test_which_evidence_needs_a_source():
+    statistic, tried, sourced, inline, plan = parse_evidence(
+        "Folketallet har gått ned 8 % siden 2012\nVi prøvde kveldsåpent i 2022\nSSB: 40 % er over 67 år\n"
+        "Ifølge Ungdata vil 7 av 10 flytte\nKommuneplanen peker på sentrum")
+    assert needs_source(statistic) and not has_source(statistic)
+    assert not needs_source(tried) and not needs_source(plan)
+    assert has_source(sourced) and has_source(inline)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Unge voksne, barnefamilier, og pendlere", ["Unge voksne", "barnefamilier", "pendlere"]),
+    ("- tomme lokaler og\n- og en aktiv næringsforening", ["tomme lokaler", "en aktiv næringsforening"]),
+    ("young adults, families, and commuters", ["young adults", "families", "commuters"]),
+])
+def test_no_leftover_conjunctions(text, expected):
+    assert split_items(text) == expected
+
+
+def test_roles_named_in_free_text():
+    assert named_roles("Kommunedirektøren eier prosjektet, og næringssjefen er med.") == {"naering": ["næringssjefen"]}
+    assert named_roles("Arealplanleggeren og næringsrådgiveren deltar") == {
+        "plan": ["Arealplanleggeren"], "naering": ["næringsrådgiveren"]}
+    assert named_roles("Ny sentrumsplan skal vedtas") == {}

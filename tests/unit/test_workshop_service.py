@@ -271,7 +271,7 @@ def test_check_can_add_llm_findings(store):
     assert findings[-1].source == "llm" and findings[-1].message == "Inviter hyttefolket."
 
 
-def test_inspiration_from_search(store):
+def test_inspiration_from_search_once_per_case(store):
     class Hit:
         source = "knowledge/caser/2021-vang.md"
         title = "Vang kommune: Gnist 2021"
@@ -291,10 +291,30 @@ def test_inspiration_from_search(store):
     canvas = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire")
     reply = service.current("kari", canvas.id)
     assert reply.inspiration[0].municipality == "Vang"
-    assert ("Til inspirasjon: Vang (2021) gikk «Fra lav sentrumsaktivitet til stedsidentitet» "
-            "(kilde: Vang kommune: Gnist 2021).") in reply.message
-    assert reply.search_query == queries[0] and "Sentrum er dødt" in queries[0]
+    line = ("Til inspirasjon fra Vang (2021): «Fra lav sentrumsaktivitet til stedsidentitet» "
+            "(kilde: Vang kommune: Gnist 2021).")
+    assert line in reply.message and "Sentrum er dødt" in queries[0]
+    assert "knowledge/" not in reply.message
     assert service.similar("kari", canvas.id)[0].source.endswith("2021-vang.md")
+    # The whole session: the same case is never offered twice, in any step or after a reload.
+    messages = [reply.message, service.current("kari", canvas.id).message]
+    for step in ("fra_til", "hkv", "problem"):
+        messages.append(service.goto("kari", canvas.id, step).message)
+    while not reply.finished:
+        reply = service.skip("kari", canvas.id)
+        messages.append(reply.message)
+    assert sum(m.count("Til inspirasjon") for m in messages) == 1
+    assert service.get("kari", canvas.id).inspiration_shown == [Hit.source]
+
+
+def test_acknowledgements_agree_in_number(store):
+    for lang, one, two in (("nb", "Jeg noterte 1 punkt:", "Jeg noterte 2 punkter:"),
+                           ("nn", "Eg noterte 1 punkt:", "Eg noterte 2 punkt:"),
+                           ("en", "I noted 1 point:", "I noted 2 points:")):
+        service = WorkshopService(store)
+        canvas = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire", language=lang)
+        assert one in service.submit("kari", canvas.id, "Unge voksne").message
+        assert two in service.submit("kari", canvas.id, "Butikker legger ned\nUnge flytter").message
 
 
 def test_from_settings_and_current_when_finished(tmp_path):

@@ -1,0 +1,113 @@
+"""Small grammar helpers for text built from the user's words, in Bokmål, Nynorsk and English.
+
+Lists («a, b og c»), number agreement («1 punkt», «2 punkter»; nn «2 punkt»; en «2 points»),
+capitalisation, sentences that end once, repeated items dropped, and gaps marked in place
+(«[Mangler: …]»). The words that differ between the languages live in
+``prompts/workshop/grammar.{nb,nn,en}.json``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from assistant.workshop import texts
+
+_END = re.compile(r"[.!?…]$|[.!?…][»”\")]$")
+_CONJUNCTION = re.compile(r"^(?:og|and|samt|eller|or|&)\s+|\s+(?:og|and|samt|eller|or|&)$", re.IGNORECASE)
+_WORD = re.compile(r"[\wÆØÅæøå-]+")
+
+
+def words(lang: str, prompts_dir: Path | str | None = None) -> dict:
+    return texts.load("grammar", lang, prompts_dir)
+
+
+def strip_conjunction(item: str) -> str:
+    """«og pendlere» → «pendlere»; «butikkene og» → «butikkene» (a list split left them)."""
+    previous = None
+    item = item.strip()
+    while previous != item:
+        previous = item
+        item = _CONJUNCTION.sub("", item).strip(" ,;")
+    return item
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    """The items trimmed, without leftover conjunctions, empties or repeats (case-insensitive),
+    in their first order."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for item in items:
+        cleaned = strip_conjunction(" ".join(str(item or "").split())).rstrip(" .")
+        key = cleaned.casefold()
+        if cleaned and key not in seen:
+            seen.add(key)
+            result.append(cleaned)
+    return result
+
+
+def join_list(items: Iterable[str], lang: str = "nb", prompts_dir: Path | str | None = None) -> str:
+    """«a», «a og b», «a, b og c» (en: «a, b and c»), repeats dropped."""
+    parts = unique(items)
+    if len(parts) <= 1:
+        return parts[0] if parts else ""
+    conjunction = words(lang, prompts_dir)["and"]
+    return f"{', '.join(parts[:-1])} {conjunction} {parts[-1]}"
+
+
+def count(number: int, noun: str, lang: str = "nb", prompts_dir: Path | str | None = None) -> str:
+    """«1 punkt», «2 punkter» (nn «2 punkt», en «2 points»)."""
+    singular, plural = words(lang, prompts_dir)["nouns"][noun]
+    return f"{number} {singular if number == 1 else plural}"
+
+
+def capitalise(text: str) -> str:
+    """The first letter upper-case, the rest untouched («unge voksne» → «Unge voksne»)."""
+    text = text.strip()
+    for index, char in enumerate(text):
+        if char.isalpha():
+            return text[:index] + char.upper() + text[index + 1:]
+        if char.isdigit():
+            return text
+    return text
+
+
+def lower_first(text: str, proper: Iterable[str] = ()) -> str:
+    """The first letter lower-case for use inside a sentence, unless the first word is a name:
+    all capitals (SSB), with a digit, with an inner capital, or one of ``proper``."""
+    text = text.strip()
+    match = _WORD.match(text)
+    if not match:
+        return text
+    word = match.group(0)
+    keep = {p for p in proper if p}
+    if (len(word) > 1 and word.isupper()) or any(c.isdigit() for c in word) or word in keep \
+            or any(c.isupper() for c in word[1:]):
+        return text
+    return word[:1].lower() + text[1:]
+
+
+def sentence(text: str) -> str:
+    """One sentence: trimmed, capitalised, ending with exactly one full stop (or its own ! ? …)."""
+    text = " ".join(str(text or "").split()).rstrip(" ,;:")
+    if not text:
+        return ""
+    text = capitalise(text)
+    return text if _END.search(text) else text + "."
+
+
+def missing(what: str, lang: str = "nb", prompts_dir: Path | str | None = None) -> str:
+    """A gap marked where it belongs: «[Mangler: politisk forankring]»."""
+    return f"[{words(lang, prompts_dir)['missing']}: {what}]"
+
+
+def proper_nouns(*texts_: str) -> set[str]:
+    """Words written with a capital inside a sentence (not first), so they are names to keep."""
+    names: set[str] = set()
+    for text in texts_:
+        for sentence_text in re.split(r"(?<=[.!?:;])\s+|\n+", text or ""):
+            for word in _WORD.findall(sentence_text)[1:]:
+                if word[:1].isupper():
+                    names.add(word)
+    return names
