@@ -23,6 +23,7 @@ from assistant.services.answer import AnswerService
 from assistant.services.conversations import ConversationService
 from assistant.services.documents import DocumentService
 from assistant.services.exports import ExportStore
+from assistant.services.index_status import BackgroundIndex
 from assistant.services.ingest import IngestReport, IngestService
 from assistant.services.privacy import UserDataService
 from assistant.services.retrieval import Retriever
@@ -106,8 +107,16 @@ class Container:
     def upload_queue(self) -> UploadQueue:
         return UploadQueue(self.documents, self.settings)
 
-    def sync_knowledge(self, extra_paths=(), show_progress: bool = True) -> IngestReport:
-        return self.knowledge_ingest.sync([self.settings.knowledge_dir, *extra_paths], show_progress=show_progress)
+    def sync_knowledge(self, extra_paths=(), show_progress: bool = True, progress=None) -> IngestReport:
+        return self.knowledge_ingest.sync([self.settings.knowledge_dir, *extra_paths], show_progress=show_progress,
+                                          progress=progress)
+
+    @cached_property
+    def knowledge_index(self) -> BackgroundIndex:
+        """For the web app: the index brought up to date in the background (unchanged files cost
+        only a hash check, so every start picks up edits to knowledge/)."""
+        return BackgroundIndex(lambda progress: self.sync_knowledge(show_progress=False, progress=progress),
+                               already_built=self.knowledge_store.count() > 0)
 
     def ensure_knowledge_index(self, show_progress: bool = True) -> IngestReport | None:
         """Build the index on first use, or rebuild it after a change of embedder."""

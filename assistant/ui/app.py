@@ -13,7 +13,7 @@ from assistant.adapters.llm import llm_info
 from assistant.container import Container
 from assistant.services.answer import Turn
 from assistant.ui.identity import Identity
-from assistant.ui.i18n import build_i18n
+from assistant.ui.i18n import build_i18n, ui_text
 from assistant.ui.render import answer_content, chat_messages, safe_markdown, sources_markdown, upload_progress_markdown
 from assistant.ui.workshop import build_workshop_tab
 
@@ -28,6 +28,7 @@ EXAMPLE_QUESTIONS = [
 ]
 NO_SOURCES = "Kildene til svaret vises her."
 UPLOAD_POLL_SECONDS = 0.5
+INDEX_POLL_SECONDS = 1.0
 
 
 def build_app(container: Container, identity: Identity) -> gr.Blocks:
@@ -38,6 +39,14 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
     documents = container.documents
     answers = container.answer_service
     upload_queue = container.upload_queue
+    index = container.knowledge_index
+
+    def index_banner():
+        """Shown while the first index build runs; the timer stops once it is done."""
+        if index.ready:
+            return gr.update(value="", visible=False), gr.Timer(active=False)
+        text = ui_text("index.building", "nb", percent=round(index.progress * 100))
+        return gr.update(value=text, visible=True), gr.Timer(active=True)
 
     def conversation_choices(owner: str):
         return [(c.title, c.id) for c in conversations.list(owner)]
@@ -83,6 +92,9 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         shown = chat_messages(conversations.messages(owner, conversation_id))
         choices = gr.update(choices=conversation_choices(owner), value=conversation_id)
         yield shown + [{"role": "assistant", "content": "…"}], gr.update(), conversation_id, choices, None, ""
+        while not index.wait(INDEX_POLL_SECONDS):  # first start: the question waits for the index
+            waiting = ui_text("index.wait", "nb", percent=round(index.progress * 100))
+            yield shown + [{"role": "assistant", "content": waiting}], gr.update(), conversation_id, gr.update(), None, gr.update()
         partial = ""
         try:
             for event in answers.stream(question, history, extra_stores=[documents.store_for(owner)]):
@@ -215,6 +227,8 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         last_answer = gr.State(None)
 
         gr.Markdown("# " + "Gnist-assistenten", elem_id="app-title")
+        index_status = gr.Markdown(visible=False, elem_id="index-status")
+        index_timer = gr.Timer(2.0, active=False)
         gr.Markdown(i18n("app.intro"))
         gr.Markdown(i18n("app.entry"))
         privacy = i18n("privacy.external") + f" {info.base_url or 'OpenAI'}" if info.external else i18n("privacy.local")
@@ -281,6 +295,9 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
                     settings_tab: "tab.settings"}
         demo.load(lambda: [gr.update(label=i18n(key)) for key in tab_keys.values()], None, list(tab_keys),
                   api_name=False, show_progress="hidden")
+        demo.load(index_banner, None, [index_status, index_timer], api_visibility="private", show_progress="hidden")
+        index_timer.tick(index_banner, None, [index_status, index_timer], api_visibility="private",
+                         show_progress="hidden")
         demo.load(on_load, None, [conversation_id, chatbot, sources, history, doc_table, doc_choice],
                   api_visibility="private").then(workshops_for, None, [workshop_list], api_visibility="private")
         ask_outputs = [chatbot, sources, conversation_id, history, last_answer, question]

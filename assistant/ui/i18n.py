@@ -21,3 +21,10 @@ def build_i18n() -> gr.I18n:
     table = translations()
     # Browsers that ask for Norwegian without a written form ("no") get Bokmål, the default.
     return gr.I18n(**table, no=table["nb"])
+
+
+def ui_text(key: str, lang: str, **values) -> str:
+    """A text for messages made while the app runs (toasts, progress), in the user's language."""
+    table = translations()
+    text = table.get(lang, table["nb"]).get(key) or table["nb"][key]
+    return text.format(**values)

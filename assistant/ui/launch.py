@@ -104,13 +104,10 @@ def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity]:
     container = Container(settings)
     container.exports.expire()
     container.documents.clean_leftovers()  # files of an upload cut short by a crash
-    first_build = container.knowledge_store.count() == 0
-    if first_build:
-        print("Bygger søkeindeksen for kunnskapsbasen (første oppstart, 1–2 minutter) …", flush=True)
-    # Unchanged files cost only a hash check, so every start picks up edits to knowledge/.
-    report = container.sync_knowledge(show_progress=first_build)
-    for error in report.errors:
-        log.warning("kunnskapsbasen: %s", error)
+    if not container.knowledge_index.ready:
+        print("Bygger søkeindeksen for kunnskapsbasen i bakgrunnen (første oppstart, 1–2 minutter); "
+              "siden viser fremdriften.", flush=True)
+    container.knowledge_index.start()
     warm_up()
     container.embeddings.embed_query("oppvarming")
     identity = Identity(settings, CookieSigner(container.secret))

@@ -86,3 +86,32 @@ def test_unreachable_llm_falls_back_to_extractive_answer_with_notice(app_without
         assert result.startswith("❌ Fikk ikke kontakt med språkmodellen")
     finally:
         client.close()
+
+
+def test_first_start_serves_the_page_at_once_and_answers_once_the_index_is_ready(tmp_path):
+    """An empty data dir and the whole knowledge base (about a minute of embedding on one thread):
+    the index builds in the background; a question asked meanwhile waits with a message and is
+    answered when the index is ready."""
+    import time
+
+    import httpx
+
+    from assistant.settings import REPO_ROOT
+
+    started = time.monotonic()
+    running = g.launch_app((REPO_ROOT / "knowledge", None), tmp_path / "data", copy_index=False)
+    try:
+        assert httpx.get(running.url, timeout=10).status_code == 200
+        served = time.monotonic() - started
+        assert served < 10, served
+        assert not running.container.knowledge_index.ready  # still building: the page did not wait
+        client = Client(running.url, verbose=False)
+        job = client.submit(QUESTION, api_name="/respond")
+        chat, _sources, _history, _box = job.result(timeout=300)
+        assert "200 000" in g.text_of(chat[-1]["content"])
+        waiting = [g.text_of(out[0][-1]["content"]) for out in job.outputs() if out[0]]
+        assert any("Søkeindeksen bygges for første gang" in text for text in waiting), waiting
+        assert running.container.knowledge_index.ready and not running.container.knowledge_index.failed
+        client.close()
+    finally:
+        running.close()
