@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     llm_breaker_failures: int = Field(default=3, ge=1)
     llm_breaker_cooldown_s: float = Field(default=60.0, gt=0)
 
+    # Answer cards (knowledge/cards/): a question gets a card when its cosine similarity to one of
+    # the card's paraphrases reaches this. Calibrated on held-out paraphrases and near-miss
+    # questions by scripts/calibrate_cards.py (see README).
+    card_threshold: float = Field(default=0.93, ge=0.0, le=1.0)
+
     @property
     def effective_llm_provider(self) -> Literal["none", "openai", "local"]:
         if self.llm_provider != "auto":

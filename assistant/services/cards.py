@@ -1,0 +1,390 @@
+"""Curated answer cards: short, checked answers to the questions newcomers ask first.
+
+A card is one Markdown file in ``knowledge/cards/`` (format in ``knowledge/cards/README.md``):
+YAML front matter with the round it holds for, the date it was last checked, the knowledge
+sections it rests on and paraphrases of the question; then the answer under ``## nb``, ``## nn``
+and ``## en``. Cards are never indexed as knowledge chunks. A question whose embedding is close
+enough to one of a card's paraphrases (cosine similarity, threshold calibrated by
+``scripts/calibrate_cards.py``) gets the card in the question's language.
+
+Every card is validated when loaded; a broken card is named with its reason (an ``IngestError``)
+while the other cards load. The check that matters most: each number and each name in an answer
+must occur in the sections the card cites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from assistant.ingest.loaders import DEFAULT_LIMITS, IngestError, LoadedDocument, _front_matter, load_markdown
+from assistant.services.language import LANGUAGES, Lang
+
+log = logging.getLogger(__name__)
+
+CARDS_FOLDER = "cards"  # under the knowledge dir
+MIN_WORDS, MAX_WORDS = 40, 120
+MIN_PARAPHRASES = 6
+SNIPPET_CHARS = 300
+# Names a card may use without a cited section containing them: the programme, its owner, the
+# country, and the languages. Other names must appear in a cited section (English and Nynorsk
+# forms of a name are listed in NAME_FORMS with the form the sections use).
+GENERIC_NAMES = frozenset({"gnist", "doga", "norge", "noreg", "norway", "norwegian", "bokmål", "nynorsk", "english"})
+NAME_FORMS = {  # English month names: the sections write the Norwegian forms
+    "january": "januar", "february": "februar", "march": "mars", "april": "april", "may": "mai", "june": "juni",
+    "july": "juli", "august": "august", "september": "september", "october": "oktober", "november": "november",
+    "december": "desember",
+}
+# Written-out numbers count as numbers ("fem kommuner" must match "5" or "fem" in a section).
+# "en/ett/ein/one" are left out: they are articles far more often than numbers.
+NUMBER_WORDS = {
+    "nb": {"to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "sju": 7, "syv": 7, "åtte": 8, "ni": 9, "ti": 10,
+           "elleve": 11, "tolv": 12},
+    "nn": {"to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "sju": 7, "åtte": 8, "ni": 9, "ti": 10, "elleve": 11,
+           "tolv": 12},
+    "en": {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+           "eleven": 11, "twelve": 12},
+}
+_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:[ \u00a0.,]\d{3})+(?![\d])|\d+")
+_WORD = re.compile(r"[A-Za-zÆØÅæøåÉéÜüÖöÄä]+(?:-[A-Za-zÆØÅæøåÉéÜüÖöÄä]+)*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*(?:[-*]|\d+\.)?\s*|[«(\"]\s*)$")
+_ANSWER_HEADING = re.compile(r"^##\s+(nb|nn|en)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class CitedSection:
+    file: str  # relative to the knowledge dir, e.g. "programmet/delta-i-gnist.md"
+    source: str  # the knowledge file's source name as the index knows it
+    title: str
+    locator: str
+    text: str
+    links: tuple[str, ...]
+
+    @property
+    def snippet(self) -> str:
+        text = " ".join(self.text.split())
+        return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    path: Path
+    round: str
+    checked: dt.date
+    answers: dict[Lang, str]
+    paraphrases: dict[Lang, tuple[str, ...]]
+    sections: tuple[CitedSection, ...]
+
+    def all_paraphrases(self) -> list[str]:
+        return [p for lang in LANGUAGES for p in self.paraphrases.get(lang, ())]
+
+
+@dataclass(frozen=True)
+class CardMatch:
+    card: Card
+    score: float
+    paraphrase: str  # the paraphrase closest to the question
+    lang: Lang  # the language the answer is shown in
+
+    @property
+    def text(self) -> str:
+        return self.card.answers[self.lang]
+
+
+# -- facts in a text: numbers and names ------------------------------------------------------
+
+
+def numbers_in(text: str, lang: Lang = "nb") -> set[int]:
+    """Every number in the text: digits (200 000, 200.000 and 200000 are one number) and the
+    written-out numbers two to twelve."""
+    found = {int(re.sub(r"\D", "", m.group())) for m in _NUMBER.finditer(text)}
+    words = NUMBER_WORDS[lang]
+    found |= {words[w] for w in re.findall(r"\w+", text.lower()) if w in words}
+    return found
+
+
+def _capitalised(text: str) -> Iterator[tuple[str, bool]]:
+    """(word, at a sentence start) for each capitalised word."""
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if word[0].isupper():
+            yield word, _SENTENCE_START.search(text[: match.start()]) is not None
+
+
+def known_names(texts: Iterable[str]) -> set[str]:
+    """Words written capitalised inside a sentence somewhere and never in lower case (nor English
+    or Norwegian stop words): names, not ordinary words that begin a title or a quote."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_NORWEGIAN
+
+    texts = list(texts)
+    lower = {w for text in texts for w in _WORD.findall(text) if w.islower()}
+    lower |= set(STOPWORDS_EN_PLUS) | set(STOPWORDS_NORWEGIAN)
+    return {word for text in texts for word, at_start in _capitalised(text) if not at_start and word.lower() not in lower}
+
+
+def names_in(text: str, names: set[str]) -> set[str]:
+    """The names in a text: every capitalised word inside a sentence, and a capitalised word at a
+    sentence start when it is a known name (it appears capitalised inside a sentence elsewhere)."""
+    return {word for word, at_start in _capitalised(text) if not at_start or word in names}
+
+
+def _name_occurs(name: str, cited: str) -> bool:
+    """``cited`` is lower-case. Genitive and compound forms count: «DOGAs», «Gnist-kommunene»."""
+    lowered = name.lower()
+    if lowered in GENERIC_NAMES or NAME_FORMS.get(lowered, lowered) in cited:
+        return True
+    head = lowered.split("-")[0]
+    stem = lowered[:-1] if lowered.endswith("s") else lowered
+    return any(form in GENERIC_NAMES or form in cited for form in (head, stem))
+
+
+def unsupported_facts(answer: str, lang: Lang, cited_text: str, names: set[str]) -> list[str]:
+    """Numbers and names in ``answer`` that the cited sections do not contain."""
+    cited_numbers = numbers_in(cited_text, "nb") | numbers_in(cited_text, "nn")
+    missing = [str(n) for n in sorted(numbers_in(answer, lang) - cited_numbers)]
+    lowered = cited_text.lower()
+    missing += sorted(name for name in names_in(answer, names) if not _name_occurs(name, lowered))
+    return missing
+
+
+# -- loading and validation ------------------------------------------------------------------
+
+
+class KnowledgeSections:
+    """The knowledge files' sections as the ingest loads them, read once per file."""
+
+    def __init__(self, knowledge_dir: Path, source_name) -> None:
+        self.knowledge_dir = knowledge_dir
+        self._source_name = source_name
+        self._documents: dict[str, LoadedDocument | None] = {}
+
+    def document(self, file: str) -> LoadedDocument | None:
+        if file not in self._documents:
+            path = self.knowledge_dir / file
+            try:
+                self._documents[file] = load_markdown(path, self._source_name(path), DEFAULT_LIMITS) if path.is_file() else None
+            except IngestError:
+                self._documents[file] = None
+        return self._documents[file]
+
+    def texts(self) -> Iterator[str]:
+        """The text of every knowledge file's sections (cards excluded)."""
+        for path in sorted(self.knowledge_dir.rglob("*.md")):
+            relative = path.relative_to(self.knowledge_dir)
+            if relative.parts[0] == CARDS_FOLDER:
+                continue
+            document = self.document(relative.as_posix())
+            yield from (section.text for section in document.sections) if document else ()
+
+
+def _answers(body: str) -> dict[str, str]:
+    parts = _ANSWER_HEADING.split(body)
+    return {parts[i]: " ".join(parts[i + 1].split()) for i in range(1, len(parts) - 1, 2)}
+
+
+def _as_date(value) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+class CardError(IngestError):
+    """A card file that cannot be used; ``str()`` names the file and every reason (Norwegian)."""
+
+
+def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[str]) -> Card:
+    text = path.read_text(encoding="utf-8")
+    meta, body = _front_matter(text, source, DEFAULT_LIMITS)
+    problems: list[str] = []
+    missing = [key for key in ("round", "checked", "sources", "paraphrases") if not meta.get(key)]
+    if missing:
+        problems.append(f"mangler feltene {', '.join(missing)} i front matter")
+    checked = _as_date(meta.get("checked")) if meta.get("checked") else None
+    if meta.get("checked") and checked is None:
+        problems.append(f"«checked» må være en dato som 2026-12-01, ikke «{meta['checked']}»")
+    answers = _answers(body)
+    for lang in LANGUAGES:
+        if lang not in answers:
+            problems.append(f"mangler svaret under «## {lang}»")
+            continue
+        count = len(answers[lang].split())
+        if not MIN_WORDS <= count <= MAX_WORDS:
+            problems.append(f"svaret på {lang} har {count} ord (skal ha {MIN_WORDS}–{MAX_WORDS})")
+    raw_paraphrases = meta.get("paraphrases") or {}
+    paraphrases = {lang: tuple(str(p).strip() for p in raw_paraphrases.get(lang) or () if str(p).strip())
+                   for lang in LANGUAGES} if isinstance(raw_paraphrases, dict) else {}
+    total = sum(len(v) for v in paraphrases.values())
+    if meta.get("paraphrases") and (total < MIN_PARAPHRASES or not all(paraphrases.get(lang) for lang in LANGUAGES)):
+        problems.append(f"har {total} omformuleringer; det trengs minst {MIN_PARAPHRASES}, med minst én på nb, nn og en")
+    cited: list[CitedSection] = []
+    for entry in meta.get("sources") or ():
+        file, locator = (str(entry.get(key, "")).strip() for key in ("file", "section")) if isinstance(entry, dict) else ("", "")
+        if not file or not locator:
+            problems.append("hver kilde må ha «file» og «section»")
+            continue
+        document = sections.document(file)
+        if document is None:
+            problems.append(f"kildefilen «{file}» finnes ikke (eller kan ikke leses) i kunnskapsbasen")
+            continue
+        found = [s for s in document.sections if s.locator == locator]
+        if not found:
+            problems.append(f"seksjonen «{locator}» finnes ikke i «{file}»")
+            continue
+        links = tuple(str(u) for u in document.metadata.get("sources") or () if str(u).startswith("http"))
+        cited.append(CitedSection(file, document.source, document.title, locator,
+                                  "\n\n".join(s.text for s in found), links))
+    if cited:
+        cited_text = "\n".join(f"{s.title}\n{s.locator}\n{s.text}" for s in cited)
+        for lang in LANGUAGES:
+            if lang in answers:
+                unsupported = unsupported_facts(answers[lang], lang, cited_text, names)
+                if unsupported:
+                    problems.append(f"svaret på {lang} har tall eller navn som ikke står i kildeseksjonene: {', '.join(unsupported)}")
+    if problems:
+        raise CardError(source, "; ".join(problems) + ".")
+    return Card(str(meta.get("id") or path.stem), path, str(meta["round"]), checked, answers, paraphrases, tuple(cited))
+
+
+class CardLibrary:
+    """The valid cards of a knowledge dir, and what is wrong with the others."""
+
+    def __init__(self, knowledge_dir: Path, source_name) -> None:
+        self.directory = knowledge_dir / CARDS_FOLDER
+        self._sections = KnowledgeSections(knowledge_dir, source_name)
+        self._source_name = source_name
+
+    def files(self) -> list[Path]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(p for p in self.directory.glob("*.md") if p.name.lower() != "readme.md")
+
+    @cached_property
+    def _loaded(self) -> tuple[list[Card], list[IngestError]]:
+        cards: list[Card] = []
+        errors: list[IngestError] = []
+        files = self.files()
+        if not files:
+            return cards, errors
+        names = known_names([*self._sections.texts(), *_card_texts(files)])
+        for path in files:
+            source = self._source_name(path)
+            try:
+                cards.append(parse_card(path, source, self._sections, names))
+            except IngestError as error:
+                errors.append(error)
+            except (OSError, UnicodeDecodeError) as exc:
+                errors.append(IngestError(source, f"filen kunne ikke leses ({exc})."))
+        for error in errors:
+            log.warning("answer card not used: %s", error)
+        return cards, errors
+
+    @property
+    def cards(self) -> list[Card]:
+        return self._loaded[0]
+
+    @property
+    def errors(self) -> list[IngestError]:
+        return self._loaded[1]
+
+
+def _card_texts(files: Iterable[Path]) -> Iterator[str]:
+    for path in files:
+        try:
+            yield path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+
+
+# -- matching --------------------------------------------------------------------------------
+
+
+def split_paraphrases(card: Card) -> tuple[list[str], list[str]]:
+    """(indexed, held out) for calibration: every third paraphrase per language is held out."""
+    indexed, held_out = [], []
+    for lang in LANGUAGES:
+        for i, paraphrase in enumerate(card.paraphrases.get(lang, ())):
+            (held_out if i % 3 == 2 else indexed).append(paraphrase)
+    return indexed, held_out
+
+
+class CardMatcher:
+    """Cosine similarity between a question and the cards' paraphrases (embedded as queries, as the
+    question is). Vectors are cached under ``cache_dir`` keyed by embedder and paraphrases."""
+
+    def __init__(self, embeddings, entries: Sequence[tuple[Card, str]], threshold: float,
+                 cache_dir: Path | None = None) -> None:
+        self.embeddings = embeddings
+        self.entries = list(entries)
+        self.threshold = threshold
+        self.cache_dir = cache_dir
+
+    @classmethod
+    def for_cards(cls, embeddings, cards: Sequence[Card], threshold: float, cache_dir: Path | None = None) -> CardMatcher:
+        return cls(embeddings, [(card, p) for card in cards for p in card.all_paraphrases()], threshold, cache_dir)
+
+    @cached_property
+    def vectors(self) -> np.ndarray:
+        texts = [text for _, text in self.entries]
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        key = hashlib.sha256("\x00".join([getattr(self.embeddings, "name", ""), *texts]).encode()).hexdigest()[:20]
+        path = self.cache_dir / f"paraphrases-{key}.npy" if self.cache_dir else None
+        if path is not None and path.is_file():
+            return np.load(path)
+        vectors = np.asarray([self.embeddings.embed_query(text) for text in texts], dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob("paraphrases-*.npy"):
+                old.unlink()
+            np.save(path, vectors)
+        return vectors
+
+    def best(self, question: str, lang: Lang = "nb") -> CardMatch | None:
+        """The closest card whatever its score (None without cards)."""
+        if not self.entries:
+            return None
+        vector = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
+        scores = self.vectors @ (vector / np.linalg.norm(vector))
+        i = int(np.argmax(scores))
+        card, paraphrase = self.entries[i]
+        return CardMatch(card, float(scores[i]), paraphrase, lang)
+
+    def match(self, question: str, lang: Lang = "nb") -> CardMatch | None:
+        """The card for this question, answered in ``lang``, if one is close enough (a paraphrase
+        in any language may match)."""
+        found = self.best(question, lang)
+        return found if found is not None and found.score >= self.threshold else None
+
+
+class AnswerCards:
+    """What the app uses: the knowledge dir's valid cards, their errors, and matching."""
+
+    def __init__(self, library: CardLibrary, embeddings, threshold: float, cache_dir: Path | None = None) -> None:
+        self.library = library
+        self._embeddings = embeddings
+        self._threshold = threshold
+        self._cache_dir = cache_dir
+
+    @cached_property
+    def matcher(self) -> CardMatcher:
+        return CardMatcher.for_cards(self._embeddings, self.library.cards, self._threshold, self._cache_dir)
+
+    @property
+    def errors(self) -> list[IngestError]:
+        return self.library.errors
+
+    def match(self, question: str, lang: Lang = "nb") -> CardMatch | None:
+        return self.matcher.match(question, lang)
