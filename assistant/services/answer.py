@@ -19,12 +19,15 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
+import numpy as np
+
 from assistant.adapters.llm import CircuitBreaker, stream_until
 from assistant.adapters.vectorstore import ChunkStore, Hit
 from assistant.prompts import PromptLibrary
-from assistant.services import extractive
+from assistant.services import extractive, grounding
 from assistant.services.citations import CitationFilter
 from assistant.services.contradictions import Contradiction, find_contradiction
+from assistant.services.followup import resolve as resolve_followup
 from assistant.services.language import Lang, detect_language
 from assistant.services.retrieval import Retriever
 from assistant.settings import Settings
@@ -32,16 +35,18 @@ from assistant.settings import Settings
 log = logging.getLogger(__name__)
 
 Role = Literal["user", "assistant"]
-STREAM_PIECE_WORDS = 3
 MAX_LINKS = 3
 # The follow-up rewrite gets at most this share of the question's LLM budget; the answer the rest.
 REWRITE_SHARE = 1 / 3
 # Metadata flag on hits from a user's own store (the knowledge base's hits do not have it).
 USER_DOCUMENT = "user_document"
-_FOLLOWUP_START = re.compile(
-    r"^(og|enn|men|også|hva med|kva med|hvordan med|korleis med|what about|and|how about|same for)\b", re.IGNORECASE
+# Questions whose answer changes from round to round: the answer says which rounds it knows.
+_TIME_SENSITIVE = re.compile(
+    r"\b(frist\w*|søknadsfrist\w*|søknadsfrist|neste runde|ny runde|nye runder|nyaste|nyeste|i år|i haust|i høst|"
+    r"til våren|neste år|årets|current round|next round|deadline\w*|this year|next year|when can we apply|"
+    r"søke nå|søkje no|utlysing\w*|utlysning\w*|open for applications)\b",
+    re.IGNORECASE,
 )
-_NAME = re.compile(r"\b[A-ZÆØÅ][a-zæøåé]+(?:-[A-ZÆØÅ][a-zæøå]+)?\b")
 
 
 @dataclass
@@ -137,22 +142,6 @@ def knowledge_first(query: str, hits: list[Hit]) -> tuple[list[Hit], Contradicti
     return [hits[i] for i in order], moved
 
 
-def heuristic_followup(question: str, previous_questions: Sequence[str]) -> str:
-    """Without an LLM: a short or "og ...?"-style question borrows the previous question's frame,
-    with the earlier names swapped out when the follow-up names something new."""
-    if not previous_questions:
-        return question
-    stripped = question.strip()
-    if len(stripped.split()) > 6 and not _FOLLOWUP_START.match(stripped):
-        return question
-    previous = previous_questions[-1].strip()
-    new_names = set(_NAME.findall(stripped)) - {stripped.split()[0]} if stripped else set()
-    if new_names:
-        first, _, rest = previous.partition(" ")
-        previous = " ".join([first, _NAME.sub("", rest)]).strip()
-    return re.sub(r"\s+", " ", f"{previous} {stripped}").strip()
-
-
 def looks_unusable(text: str) -> bool:
     """Empty or mostly punctuation; a bare number such as "200 000 kroner [1]" is a fine answer."""
     stripped = text.strip()
@@ -184,18 +173,20 @@ class AnswerService:
     # -- public API -------------------------------------------------------------------------
 
     def answer(self, question: str, history: Sequence[Turn] = (), language: Lang | None = None,
-               extra_stores: list[ChunkStore] | None = None) -> Answer:
-        for event in self.stream(question, history, language, extra_stores):
+               extra_stores: list[ChunkStore] | None = None, ui_language: Lang | None = None) -> Answer:
+        for event in self.stream(question, history, language, extra_stores, ui_language):
             if event.kind == "done":
                 return event.answer
         raise RuntimeError("answer stream ended without an answer")
 
     def stream(self, question: str, history: Sequence[Turn] = (), language: Lang | None = None,
-               extra_stores: list[ChunkStore] | None = None) -> Iterator[AnswerEvent]:
+               extra_stores: list[ChunkStore] | None = None, ui_language: Lang | None = None) -> Iterator[AnswerEvent]:
+        """``language`` forces the answer's language; otherwise it follows the question, and
+        ``ui_language`` (the user's interface) decides when the question is too short to tell."""
         # The model is built (the first time: imports) before the question's clock starts.
         has_model = self.chat_model is not None
         deadline = time.monotonic() + self.settings.llm_timeout
-        lang = self.resolve_language(question, language)
+        lang = self.resolve_language(question, language, ui_language)
         query = self.standalone_query(question, history, lang, deadline)
         stores = [UserDocuments(store) for store in extra_stores or []]
         hits = self.retriever.search(query, k=self.settings.top_k, extra_stores=stores)
@@ -206,7 +197,7 @@ class AnswerService:
         )
         if not covered:
             text = self.prompts.message("not_covered", lang)
-            yield from _stream_words(text)
+            yield AnswerEvent("token", text)
             yield AnswerEvent("done", answer=Answer(question, text, [], self._mode(), lang, False, query))
             return
         relevant, conflict = knowledge_first(query, relevant)
@@ -221,12 +212,12 @@ class AnswerService:
             return
         yield from self._with_llm(question, query, relevant, lang, conflict, deadline)
 
-    def resolve_language(self, question: str, language: Lang | None = None) -> Lang:
+    def resolve_language(self, question: str, language: Lang | None = None, ui_language: Lang | None = None) -> Lang:
         if language:
             return language
         if self.settings.language != "auto":
             return self.settings.language
-        return detect_language(question)
+        return detect_language(question, ui_language)
 
     def standalone_query(self, question: str, history: Sequence[Turn], lang: Lang, deadline: float) -> str:
         """The follow-up as a question of its own. The model gets at most REWRITE_SHARE of the
@@ -246,7 +237,7 @@ class AnswerService:
                 self.breaker.record_success()
                 if rewritten:
                     return rewritten
-        return heuristic_followup(question, previous)
+        return resolve_followup(question, previous)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -285,7 +276,7 @@ class AnswerService:
         for n in sorted(numbers):
             hit = hits[n - 1]
             links = [u for u in str(hit.metadata.get("sources", "")).split("; ") if u.startswith("http")]
-            citations.append(Citation(n, extractive.drop_instructions(hit.text), hit.source, hit.title, hit.locator,
+            citations.append(Citation(n, extractive.source_text(hit.text), hit.source, hit.title, hit.locator,
                                       hit.score, links[:MAX_LINKS], is_user_document(hit)))
         return citations
 
@@ -301,7 +292,11 @@ class AnswerService:
                     conflict: Contradiction | None) -> Iterator[AnswerEvent]:
         # A user document's claims against the knowledge base are quoted in the notice only, never as facts.
         claims = conflict.user_claims if conflict else ()
-        units = extractive.select_units(query, [(n, h.text, h.locator) for n, h in enumerate(hits, start=1)], claims)
+        passages = [extractive.Passage(n, h.text, h.locator, str(h.metadata.get(extractive.PIECE_VECTORS, "")))
+                    for n, h in enumerate(hits, start=1)]
+        # Sentences are scored against the query's vector (cached from the search just made).
+        vector = np.asarray(self.retriever.query_vector(query)) if any(p.vectors for p in passages) else None
+        units = extractive.select_units(query, passages, claims, vector)
         # Number the cited passages 1, 2, 3 in reading order, so the markers have no gaps.
         order: list[int] = []
         for unit in units:
@@ -317,12 +312,15 @@ class AnswerService:
         if lang == "en":
             # The extract is Norwegian text: say so rather than pretend it is an English answer.
             text = f"{self.prompts.message('sources_in_norwegian', lang)}\n\n{text}"
+        if _TIME_SENSITIVE.search(question) or _TIME_SENSITIVE.search(query):
+            text = f"{text}\n\n{self.prompts.message('time_sensitive', lang)}"
         if conflict:
             notice = self._conflict_text(conflict, hits, lang, renumber[conflict.user_passage + 1],
                                          renumber[conflict.knowledge_passage + 1])
             text = f"{text}\n\n{notice}"
         cited_hits = [hits[old - 1] for old in order]
-        yield from _stream_words(text)
+        # Computed at once, so shown at once: word-by-word streaming only cost the app time.
+        yield AnswerEvent("token", text)
         answer = Answer(question, text, self._citations(cited_hits, range(1, len(order) + 1)), "extractive", lang,
                         True, query, notices)
         yield AnswerEvent("done", answer=answer)
@@ -346,6 +344,7 @@ class AnswerService:
         ]
         citation_filter = CitationFilter(set(range(1, len(hits) + 1)))
         parts: list[str] = []
+        notices: list[str] = []
         try:
             for chunk in stream_until(self.chat_model, messages, deadline):
                 piece = citation_filter.feed(_message_text(chunk))
@@ -359,6 +358,10 @@ class AnswerService:
             text = "".join(parts).strip()
             if looks_unusable(text):
                 raise LLMUnusable(text[:80])
+            text, removed = self._grounded(text, hits, citation_filter.cited)
+            if removed:
+                notices = [self.prompts.message("unsupported_removed", lang, items=", ".join(removed))]
+                yield AnswerEvent("notice", notices[0])
         except Exception as exc:  # noqa: BLE001 - connection, timeout, HTTP, parsing and unusable output alike
             log.warning("LLM answer failed: %r", exc)
             self._record_failure(exc)
@@ -372,11 +375,22 @@ class AnswerService:
                 piece = citation_filter.feed(f"\n\n{notice}") + citation_filter.flush()
                 text += piece
                 yield AnswerEvent("token", piece)
+            cited = [n for n in citation_filter.cited if f"[{n}]" in text]
             yield AnswerEvent("done", answer=Answer(
-                question, text, self._citations(hits, citation_filter.cited), "llm", lang, True, query))
+                question, text, self._citations(hits, cited), "llm", lang, True, query, notices))
             return
         yield AnswerEvent("notice", notice)
         yield from self._extractive(question, query, hits, lang, [notice], conflict)
+
+    @staticmethod
+    def _grounded(text: str, hits: list[Hit], cited: list[int]) -> tuple[str, list[str]]:
+        """The model's answer without sentences whose numbers or names its cited passages (all
+        passages, if it cited none) lack; LLMUnusable when nothing is left."""
+        passages = [hits[n - 1].text for n in cited] or [h.text for h in hits]
+        kept, removed = grounding.remove_unsupported(text, passages)
+        if removed and looks_unusable(kept):
+            raise LLMUnusable(f"only unsupported facts: {', '.join(removed)}")
+        return kept, removed
 
     def _failure_reason(self, exc: Exception, lang: Lang) -> str:
         name = type(exc).__name__.lower()
@@ -410,10 +424,3 @@ def _neutralise(text: str, claims: Collection[str]) -> str:
     document's claims against the knowledge base are left out too: the model would repeat them as
     facts; the contradiction notice quotes them instead."""
     return extractive.drop_instructions(re.sub(r"</?\s*kilde[^>]*>", "", text, flags=re.IGNORECASE), claims)
-
-
-def _stream_words(text: str) -> Iterator[AnswerEvent]:
-    words = re.split(r"(\s+)", text)
-    step = STREAM_PIECE_WORDS * 2
-    for start in range(0, len(words), step):
-        yield AnswerEvent("token", "".join(words[start : start + step]))

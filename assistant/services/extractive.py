@@ -1,20 +1,18 @@
-"""The no-LLM answer: the best matching sentences (or list blocks) from the top passages, in
-passage order, each with its citation number. Pure functions, so they get fast unit tests."""
+"""The no-LLM answer: the sentences, list items and table rows that answer the question, scored
+on their own (stored sentence vectors, lexical match, the kind of fact asked for), each with its
+citation number. Pure functions, so they get fast unit tests."""
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
-MAX_UNITS = 6
-MAX_UNITS_PER_PASSAGE = 3
-MAX_WORDS = 180
-DIVERSE_PASSAGES = 3
-LEAD_WORDS = 75
-DUPLICATE_OVERLAP = 0.6
+import numpy as np
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -68,6 +66,12 @@ def data_units(text: str, leave_out: Collection[str] = ()) -> list[tuple[str, bo
     return kept
 
 
+def source_text(text: str) -> str:
+    """A passage as the sources panel shows it: without instructions to the assistant and without
+    the knowledge base's notes on how the assistant should answer."""
+    return drop_instructions(text, leave_out=[unit for unit, _ in split_units(text) if is_guidance(unit)])
+
+
 def drop_instructions(text: str, leave_out: Collection[str] = ()) -> str:
     """The text without instructions to the assistant (and without the units in ``leave_out``);
     text without any is returned unchanged."""
@@ -75,16 +79,6 @@ def drop_instructions(text: str, leave_out: Collection[str] = ()) -> str:
     if units == split_units(text):
         return text
     return re.sub(r" ?\n ?", "\n", " ".join(f"\n{unit}\n" if is_list else unit for unit, is_list in units)).strip()
-
-
-@dataclass
-class Unit:
-    passage_rank: int  # 0-based rank of the passage in the retrieval result
-    number: int  # citation number shown to the user
-    position: int
-    text: str
-    is_list: bool = False
-    score: float = 0.0
 
 
 @lru_cache(maxsize=1)
@@ -159,12 +153,6 @@ def _attach_list_headers(units: list[tuple[str, bool]]) -> list[tuple[str, bool]
     return merged
 
 
-_QUANTITY_QUESTION = re.compile(
-    r"\b(hvor mye|kor mykje|hvor mange|kor mange|koster|kostar|how much|how many|når|når|when|hvor lenge|kor lenge)\b",
-    re.IGNORECASE,
-)
-
-
 def count_matches(query_terms: set[str], unit_terms: set[str]) -> int:
     """Exact stem matches, plus shared 5-letter prefixes (Norwegian compounds: koster/kostnad)."""
     prefixes = {t[:5] for t in unit_terms if len(t) >= 5}
@@ -193,83 +181,282 @@ def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
 
 
-def select_units(query: str, passages: list[tuple[int, str, str]], leave_out: Collection[str] = ()) -> list[Unit]:
-    """Pick the most relevant, non-repeating units; ``passages`` is [(citation number, text,
-    section heading)] ranked best first. Units in ``leave_out`` are never picked."""
-    query_terms = set(terms(query))
-    wants_number = bool(_QUANTITY_QUESTION.search(query))
-    candidates: list[Unit] = []
-    for rank, (number, text, heading) in enumerate(passages):
-        # A section heading that matches the question lifts all of that section's sentences.
-        heading_bonus = 0.5 * count_matches(query_terms, set(terms(heading)))
-        for position, (unit_text, is_list) in enumerate(data_units(text, leave_out)):
-            if len(unit_text) < 15:
+# -- answer pieces: sentences, list items and table rows --------------------------------------
+
+PieceKind = Literal["sentence", "item", "row"]
+# Lettered clauses in plans and regulations: "a) Minimum 200 m² for enebolig".
+_LETTERED = re.compile(r"^\s*[a-zæøå]\)\s+")
+_NUMBERING = re.compile(r"^\s*(?:(?:§|tabell|figur|kapittel|del)\s*)?\d+(?:\.\d+)*\.?:?\s+", re.IGNORECASE)
+_TERMINAL = tuple(".!?:;»\"")
+# Notes in the knowledge base on how the assistant should answer: guidance, never an answer or a source text.
+_GUIDANCE = re.compile(r"(?<![-\w])assistenten\b|\btiltak for kunnskapsbasen\b", re.IGNORECASE)
+HEADING_WORDS = 10
+PIECE_VECTORS = "piece_vectors"  # chunk metadata: answer_pieces' vectors, see encode_vectors
+WRAPPED_LINE_CHARS = 70
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One answer candidate. ``context`` is what it stands under (a heading, a list's introduction,
+    a table's header row): it helps scoring and citing, and is never emitted as a sentence."""
+
+    text: str
+    kind: PieceKind
+    context: str = ""
+    group: int = 0  # consecutive items or rows under one header share a group: a list
+
+    @property
+    def embedding_text(self) -> str:
+        return f"{self.context}: {self.text}" if self.context else self.text
+
+
+def is_guidance(text: str) -> bool:
+    """A note to the assistant in the knowledge base («Svar fra assistenten: …»)."""
+    return bool(_GUIDANCE.search(text))
+
+
+def _is_item(line: str) -> bool:
+    return bool(_LIST_ITEM.match(line) or _LETTERED.match(line))
+
+
+def _has_data(line: str) -> bool:
+    """Digits beyond a leading section number ("5.1", "§ 7"): a value, as in a table row."""
+    return bool(re.search(r"\d", _NUMBERING.sub("", line)))
+
+
+def _is_heading(line: str) -> bool:
+    stripped = line.strip()
+    if stripped.startswith("#") or re.fullmatch(r"\*\*[^*]+\*\*:?", stripped):
+        return True
+    return (not stripped.endswith(_TERMINAL) and len(stripped.split()) <= HEADING_WORDS
+            and not _has_data(stripped))
+
+
+def _logical_lines(paragraph: str) -> list[str]:
+    """PDF lines joined where a sentence wraps: the line lacks an ending and the next one goes on
+    in lower case, or the line is full width. Short lines without an ending stay apart: they are
+    headings, list items or table rows."""
+    lines: list[str] = []
+    for raw in paragraph.split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        previous = lines[-1] if lines else ""
+        wraps = previous and not previous.endswith(_TERMINAL) and not _is_item(line) and (
+            line[0].islower() or (len(previous) >= WRAPPED_LINE_CHARS and not _has_data(previous))
+            or (raw.startswith((" ", "\t")) and _is_item(previous)))
+        if wraps:
+            lines[-1] = f"{previous} {line}"
+        else:
+            lines.append(line)
+    return lines
+
+
+def answer_pieces(text: str) -> list[Piece]:
+    """The passage's sentences, list items and table rows, each with its context. Headings and
+    the sentence that introduces a list (ending in ':') become context only."""
+    pieces: list[Piece] = []
+    heading = ""
+    group = 0
+    for paragraph in re.split(r"\n\s*\n", text):
+        lines = _logical_lines(paragraph)
+        for index, line in enumerate(lines):
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            if _is_item(line):
+                item = _LETTERED.sub("", _LIST_ITEM.sub("", line)).strip()
+                if not pieces or pieces[-1].kind != "item" or pieces[-1].context != heading:
+                    group += 1
+                pieces.append(Piece(item, "item", heading, group))
                 continue
-            unit_terms = terms(unit_text)
-            matched = count_matches(query_terms, set(unit_terms)) + heading_bonus
-            if wants_number and re.search(r"\d", unit_text):
-                matched += 1.5
-            # Reward matched query terms, prefer better-ranked passages and the passage's lead,
-            # and damp very long units so one paragraph does not crowd out the rest.
-            # A list's length is its content, not padding: damp only by its header's length.
-            length = min(len(unit_terms), 14) if is_list else len(unit_terms)
-            score = (matched + 0.3) / (1 + 0.35 * rank) / (1 + 0.08 * position) / math.sqrt(max(8, length) / 8)
-            candidates.append(Unit(rank, number, position, unit_text, is_list, score))
-    return _choose(candidates)
+            if not line.endswith(_TERMINAL) and len(line.split()) <= 2 * HEADING_WORDS and _has_data(line):
+                if not pieces or pieces[-1].kind != "row" or pieces[-1].context != heading:
+                    group += 1
+                pieces.append(Piece(line, "row", heading, group))
+                continue
+            if _is_heading(line) and following:
+                heading = line.strip("#* :").strip()
+                continue
+            sentences = [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
+            if sentences and sentences[-1].endswith(":") and following and (_is_item(following) or _has_data(following)):
+                heading = sentences.pop()[:-1].strip()  # introduces the list or table that follows
+            for sentence in sentences:
+                group += 1
+                pieces.append(Piece(sentence, "sentence", heading, group))
+    return pieces
 
 
-class _Selection:
-    """Chosen units under the answer's limits: no near-duplicates, a word budget, a per-passage cap."""
+def encode_vectors(vectors) -> str:
+    """Piece vectors stored with their chunk (float16, base64): queries need no embedding work."""
+    return base64.b64encode(np.asarray(vectors, dtype=np.float16).tobytes()).decode("ascii")
 
-    def __init__(self) -> None:
-        self.units: list[Unit] = []
-        self._terms: list[set[str]] = []
-        self._per_passage: dict[int, int] = {}
-        self.words = 0
 
-    def try_add(self, unit: Unit) -> bool:
+def decode_vectors(encoded: str, count: int) -> np.ndarray | None:
+    """The stored piece vectors, or None when they do not fit the passage's ``count`` pieces."""
+    if not encoded or count == 0:
+        return None
+    flat = np.frombuffer(base64.b64decode(encoded), dtype=np.float16)
+    if flat.size % count:
+        return None
+    return flat.reshape(count, -1).astype(np.float32)
+
+
+# -- question types ---------------------------------------------------------------------------
+
+QuestionType = Literal["count", "amount", "time", "who", "which"]
+_QUESTION_TYPES: list[tuple[QuestionType, re.Pattern]] = [
+    ("count", re.compile(r"\b(hvor mange|kor mange|how many|antall|talet på)\b", re.IGNORECASE)),
+    ("amount", re.compile(r"\b(hvor mye|kor mykje|how much|kost\w*|pris\w*|avgift\w*|beløp\w*|cost\w*|fee)\b|\bm²", re.IGNORECASE)),
+    ("time", re.compile(r"\b(når|kva tid|når|when|frist\w*|dato|deadline|hvor lenge|kor lenge|how long)\b", re.IGNORECASE)),
+    ("who", re.compile(r"\b(hvem|kven|who)\b", re.IGNORECASE)),
+    ("which", re.compile(r"\b(hvilke|hvilken|hvilket|kva for|kva slags|which)\b", re.IGNORECASE)),
+]
+_AMOUNT = re.compile(r"\d[\d  .,]*\s*(kr\b|kroner|nok\b|mill|prosent|%|m²|kvm|timer|dager|uker|måneder)|\bkr\.?\s*\d|\bgratis\b",
+                     re.IGNORECASE)
+_DATE = re.compile(r"\b(19|20)\d\d\b|\b(januar|februar|mars|april|mai|juni|juli|august|september|oktober|november"
+                   r"|desember|våren|høsten|vinteren|sommeren|uke \d+)\b", re.IGNORECASE)
+
+
+def question_type(question: str) -> QuestionType | None:
+    """What kind of fact the question asks for; None for open questions (what is, how, why)."""
+    return next((kind for kind, pattern in _QUESTION_TYPES if pattern.search(question)), None)
+
+
+def carries(kind: QuestionType | None, text: str) -> bool:
+    """Does the text carry the kind of fact the question asks for?"""
+    if kind == "count":
+        return bool(re.search(r"\d|\b(en|to|tre|fire|fem|seks|sju|åtte|ni|ti|tolv)\b", text, re.IGNORECASE))
+    if kind == "amount":
+        return bool(_AMOUNT.search(text))
+    if kind == "time":
+        return bool(_DATE.search(text))
+    if kind in ("who", "which"):
+        return bool(_CAPITALISED.search(text))
+    return False
+
+
+# -- choosing the answer ----------------------------------------------------------------------
+
+# Scores are cosine-like: semantic similarity (e5 scores cluster in 0.75-0.9) plus smaller lexical,
+# question-type and heading terms. Units within KEEP_MARGIN of the best are kept.
+LEXICAL_WEIGHT = 0.08
+TYPE_WEIGHT = 0.025
+CONTEXT_WEIGHT = 0.02
+RANK_PENALTY = 0.004
+KEEP_MARGIN = 0.02
+NO_VECTOR_BASE = 0.8  # stands in for the semantic score where a passage has no stored vectors
+MAX_UNITS = 4
+MAX_FACT_UNITS = 3
+MAX_WORDS = 130
+DUPLICATE_OVERLAP = 0.6
+MIN_UNIT_CHARS = 12
+
+
+@dataclass
+class Unit:
+    passage_rank: int  # 0-based rank of the passage in the retrieval result
+    number: int  # citation number shown to the user
+    position: int
+    text: str
+    is_list: bool = False
+    score: float = 0.0
+
+
+@dataclass
+class Passage:
+    number: int
+    text: str
+    heading: str = ""
+    vectors: str = ""  # encode_vectors() of answer_pieces(text), stored at ingest
+
+
+def _term_weights(query_terms: set[str], texts: list[str]) -> dict[str, float]:
+    """Rarer terms among the candidates weigh more: "enebolig" beats "uteoppholdsareal" when every
+    sentence of the section says "uteoppholdsareal"."""
+    term_sets = [set(terms(t)) for t in texts]
+    return {q: math.log(1 + (len(term_sets) + 1) / (1 + sum(count_matches({q}, ts) for ts in term_sets)))
+            for q in query_terms}
+
+
+def _share(weights: dict[str, float], unit_terms: set[str]) -> float:
+    total = sum(weights.values())
+    return sum(w for q, w in weights.items() if count_matches({q}, unit_terms)) / total if total else 0.0
+
+
+def select_units(query: str, passages: list[Passage | tuple[int, str, str]], leave_out: Collection[str] = (),
+                 query_vector=None) -> list[Unit]:
+    """The sentences, items or rows that answer the question, best first by score, then in reading
+    order. ``passages`` are ranked best first; units in ``leave_out`` are never picked. A unit is
+    kept for its own score only, never because it sits next to a good one."""
+    passages = [p if isinstance(p, Passage) else Passage(*p) for p in passages]
+    kind = question_type(query)
+    query_terms = set(terms(query))
+    candidates: list[tuple[Unit, Piece, float | None]] = []
+    for rank, passage in enumerate(passages):
+        pieces = answer_pieces(passage.text)
+        vectors = decode_vectors(passage.vectors, len(pieces)) if query_vector is not None else None
+        for position, piece in enumerate(pieces):
+            if (len(piece.text) < MIN_UNIT_CHARS or piece.text in leave_out or is_instruction(piece.text)
+                    or is_guidance(piece.text) or is_guidance(piece.context)):
+                continue
+            similarity = None
+            if vectors is not None and query_vector is not None:
+                similarity = float(vectors[position] @ query_vector)
+            candidates.append((Unit(rank, passage.number, position, piece.text), piece, similarity))
+    if not candidates:
+        return []
+    weights = _term_weights(query_terms, [piece.embedding_text for _, piece, _ in candidates])
+    for unit, piece, similarity in candidates:
+        passage = passages[unit.passage_rank]
+        lexical = _share(weights, set(terms(unit.text)))
+        context = _share(weights, set(terms(f"{passage.heading} {piece.context}")))
+        unit.score = ((NO_VECTOR_BASE if similarity is None else similarity) + LEXICAL_WEIGHT * lexical
+                      + CONTEXT_WEIGHT * context + TYPE_WEIGHT * carries(kind, unit.text)
+                      - RANK_PENALTY * unit.passage_rank)
+    if kind == "which":
+        candidates += _whole_lists(candidates, passages)
+    return _choose([unit for unit, _, _ in candidates], MAX_FACT_UNITS if kind in ("count", "amount", "time", "who") else MAX_UNITS)
+
+
+def _whole_lists(candidates, passages: list[Passage]) -> list[tuple[Unit, Piece, None]]:
+    """For "hvilke …": each list (items under one header) as one unit, scored by its best item."""
+    groups: dict[tuple[int, int], list[tuple[Unit, Piece]]] = {}
+    for unit, piece, _ in candidates:
+        if piece.kind == "item":
+            groups.setdefault((unit.passage_rank, piece.group), []).append((unit, piece))
+    lists = []
+    for (rank, _), members in groups.items():
+        if len(members) < 2:
+            continue
+        header = members[0][1].context
+        body = "\n".join(f"- {unit.text}" for unit, _ in members)
+        text = f"{header}:\n{body}" if header and not _is_heading(header) else body
+        best = max(unit.score for unit, _ in members)
+        lists.append((Unit(rank, passages[rank].number, members[0][0].position, text, True, best + TYPE_WEIGHT), None, None))
+    return lists
+
+
+def _choose(candidates: list[Unit], limit: int) -> list[Unit]:
+    by_score = sorted(candidates, key=lambda u: u.score, reverse=True)
+    best = by_score[0].score
+    chosen: list[Unit] = []
+    chosen_terms: list[set[str]] = []
+    words = 0
+    for unit in by_score:
+        if unit.score < best - KEEP_MARGIN or len(chosen) >= limit:
+            break
         unit_terms = set(terms(unit.text))
         unit_words = len(unit.text.split())
-        if (
-            unit in self.units
-            or len(self.units) >= MAX_UNITS
-            or self._per_passage.get(unit.passage_rank, 0) >= MAX_UNITS_PER_PASSAGE
-            or (self.units and self.words + unit_words > MAX_WORDS)
-            or any(_overlap(unit_terms, other) > DUPLICATE_OVERLAP for other in self._terms)
-        ):
-            return False
-        self.units.append(unit)
-        self._terms.append(unit_terms)
-        self._per_passage[unit.passage_rank] = self._per_passage.get(unit.passage_rank, 0) + 1
-        self.words += unit_words
-        return True
-
-
-def _choose(candidates: list[Unit]) -> list[Unit]:
-    by_score = sorted(candidates, key=lambda u: u.score, reverse=True)
-    following = {(u.passage_rank, u.position): u for u in candidates}
-    selection = _Selection()
-    # The best passage's opening sentences, in order: sections are written topic-first, and a
-    # lead read whole beats sentences picked out of it one by one.
-    for unit in sorted((u for u in candidates if u.passage_rank == 0), key=lambda u: u.position):
-        if selection.words + len(unit.text.split()) > LEAD_WORDS or not selection.try_add(unit):
-            break
-    # Then the best unit of each of the next passages (breadth), then the best of the rest.
-    for rank in range(1, DIVERSE_PASSAGES):
-        best = next((u for u in by_score if u.passage_rank == rank), None)
-        if best is not None:
-            _add_with_continuation(selection, best, following)
-    for unit in by_score:
-        _add_with_continuation(selection, unit, following)
-    return sorted(selection.units, key=lambda u: (u.passage_rank, u.position))
-
-
-def _add_with_continuation(selection: _Selection, unit: Unit, following: dict) -> None:
-    """A short teaser sentence ("Målet er todelt.") is useless without the sentence after it."""
-    if selection.try_add(unit) and (len(unit.text.split()) < 9 or unit.text.endswith(":")):
-        nxt = following.get((unit.passage_rank, unit.position + 1))
-        if nxt is not None:
-            selection.try_add(nxt)
+        if chosen and words + unit_words > MAX_WORDS:
+            continue
+        if any(_overlap(unit_terms, other) > DUPLICATE_OVERLAP for other in chosen_terms):
+            continue
+        if any(unit.passage_rank == c.passage_rank and (unit.is_list or c.is_list) and
+               (unit.text in c.text or c.text in unit.text) for c in chosen):
+            continue  # an item already inside a chosen list, or the reverse
+        chosen.append(unit)
+        chosen_terms.append(unit_terms)
+        words += unit_words
+    return sorted(chosen, key=lambda u: (u.passage_rank, u.position))
 
 
 def compose(units: list[Unit]) -> str:

@@ -9,16 +9,17 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.adapters.vectorstore import ChunkStore, EmbedderMismatch
+from assistant.adapters.vectorstore import EMBED_BATCH, ChunkStore, EmbedderMismatch
 from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.loaders import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, IngestError, IngestLimits, file_sha256, load_file, number
+from assistant.services.extractive import PIECE_VECTORS, answer_pieces, encode_vectors
 from assistant.settings import REPO_ROOT
 
 log = logging.getLogger(__name__)
 
 # Part of every stored file hash: bump it when loading or chunking changes, and the next
 # ingest re-processes every file instead of keeping chunks made the old way.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"  # 3: answer pieces embedded and stored with each chunk
 
 
 @dataclass
@@ -150,7 +151,8 @@ class IngestService:
         show_progress: bool,
         progress: Callable[[float], None] | None = None,
     ) -> None:
-        total = sum(len(chunks) for _, chunks, _ in pending)
+        # Each chunk is embedded twice over: its answer pieces, then the chunk itself.
+        total = 2 * sum(len(chunks) for _, chunks, _ in pending)
         done = 0
         with tqdm(total=total, desc="Indekserer", unit="bit", disable=not show_progress or total == 0) as bar:
 
@@ -162,6 +164,22 @@ class IngestService:
                     progress(done / total)
 
             for source, chunks, existed in pending:
+                self._embed_pieces(chunks, embedded)
                 self.store.replace_source(source, chunks, progress=embedded)
                 report.chunks_embedded += len(chunks)
                 (report.updated if existed else report.added).append(source)
+
+    def _embed_pieces(self, chunks: list[Chunk], progress: Callable[[int], None]) -> None:
+        """The sentence, item and row vectors of each chunk, stored in its metadata, so an
+        extractive answer scores sentences semantically without embedding at question time.
+        A piece repeated in overlapping chunks is embedded once."""
+        known: dict[str, list[float]] = {}
+        for start in range(0, len(chunks), EMBED_BATCH):
+            batch = chunks[start : start + EMBED_BATCH]
+            texts = [[piece.embedding_text for piece in answer_pieces(chunk.text)] for chunk in batch]
+            new = list(dict.fromkeys(t for chunk_texts in texts for t in chunk_texts if t not in known))
+            known.update(zip(new, self.store.embeddings.embed_documents(new)))
+            for chunk, chunk_texts in zip(batch, texts):
+                if chunk_texts:
+                    chunk.metadata[PIECE_VECTORS] = encode_vectors([known[t] for t in chunk_texts])
+            progress(len(batch))

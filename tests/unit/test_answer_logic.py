@@ -17,10 +17,10 @@ from assistant.services.answer import (
     AnswerService,
     Turn,
     UserDocuments,
-    heuristic_followup,
     looks_unusable,
 )
 from assistant.services.citations import CitationFilter, filter_citations
+from assistant.services.followup import resolve as heuristic_followup
 from assistant.services.language import detect_language
 from assistant.services.retrieval import Retriever
 from assistant.settings import REPO_ROOT, Settings
