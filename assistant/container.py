@@ -24,7 +24,8 @@ from assistant.services.conversations import ConversationService
 from assistant.services.documents import DocumentService
 from assistant.services.exports import ExportStore
 from assistant.services.index_status import BackgroundIndex
-from assistant.services.ingest import IngestReport, IngestService
+from assistant.services.cards import AnswerCards, CardLibrary, MatchRule
+from assistant.services.ingest import IngestReport, IngestService, source_name
 from assistant.services.privacy import UserDataService
 from assistant.services.retrieval import Retriever
 from assistant.services.upload_queue import UploadQueue
@@ -62,7 +63,15 @@ class Container:
 
     @cached_property
     def answer_service(self) -> AnswerService:
-        return AnswerService(self.settings, self.retriever, self.prompts, lambda: build_chat_model(self.settings))
+        return AnswerService(self.settings, self.retriever, self.prompts, lambda: build_chat_model(self.settings),
+                             cards=self.cards)
+
+    @cached_property
+    def cards(self) -> AnswerCards:
+        """Curated answer cards (knowledge/cards/), matched by paraphrase before retrieval."""
+        library = CardLibrary(self.settings.knowledge_dir, source_name)
+        rule = MatchRule(self.settings.card_threshold, self.settings.card_margin, self.settings.card_lexical_weight)
+        return AnswerCards(library, self.embeddings, rule, self.settings.data_dir / "cards")
 
     @cached_property
     def documents(self) -> DocumentService:
@@ -108,8 +117,13 @@ class Container:
         return UploadQueue(self.documents, self.settings)
 
     def sync_knowledge(self, extra_paths=(), show_progress: bool = True, progress=None) -> IngestReport:
-        return self.knowledge_ingest.sync([self.settings.knowledge_dir, *extra_paths], show_progress=show_progress,
-                                          progress=progress)
+        # Answer cards are never indexed as chunks: they are validated (errors reported with the
+        # ingest's) and their paraphrases embedded for matching.
+        report = self.knowledge_ingest.sync([self.settings.knowledge_dir, *extra_paths], show_progress=show_progress,
+                                            progress=progress, exclude=[self.cards.library.directory])
+        report.errors += self.cards.errors
+        self.cards.prepare()
+        return report
 
     @cached_property
     def knowledge_index(self) -> BackgroundIndex:

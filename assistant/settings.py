@@ -99,10 +99,13 @@ class Settings(BaseSettings):
     llm_breaker_failures: int = Field(default=3, ge=1)
     llm_breaker_cooldown_s: float = Field(default=60.0, gt=0)
 
-    # Answer cards (knowledge/cards/): a question gets a card when its cosine similarity to one of
-    # the card's paraphrases reaches this. Calibrated on held-out paraphrases and near-miss
-    # questions by scripts/calibrate_cards.py (see README).
-    card_threshold: float = Field(default=0.93, ge=0.0, le=1.0)
+    # Answer cards (knowledge/cards/): a question gets a card when the card's score (cosine
+    # similarity of its closest paraphrase plus card_lexical_weight times its relative BM25 score)
+    # reaches card_threshold and beats the runner-up card by card_margin. Calibrated on held-out
+    # paraphrases and near-miss questions by scripts/calibrate_cards.py (see README).
+    card_threshold: float = Field(default=0.935, ge=0.0, le=2.0)
+    card_margin: float = Field(default=0.01, ge=0.0, le=1.0)
+    card_lexical_weight: float = Field(default=0.03, ge=0.0, le=1.0)
 
     @property
     def effective_llm_provider(self) -> Literal["none", "openai", "local"]:

@@ -25,6 +25,7 @@ from assistant.adapters.llm import CircuitBreaker, stream_until
 from assistant.adapters.vectorstore import ChunkStore, Hit
 from assistant.prompts import PromptLibrary
 from assistant.services import extractive, grounding
+from assistant.services.cards import AnswerCards, CardMatch
 from assistant.services.citations import CitationFilter
 from assistant.services.contradictions import Contradiction, find_contradiction
 from assistant.services.followup import resolve as resolve_followup
@@ -75,7 +76,7 @@ class Answer:
     question: str
     text: str
     citations: list[Citation]
-    mode: Literal["extractive", "llm"]
+    mode: Literal["extractive", "llm", "card"]
     language: Lang
     grounded: bool
     query: str
@@ -156,6 +157,7 @@ class AnswerService:
         retriever: Retriever,
         prompts: PromptLibrary,
         chat_model_factory: Callable[[], object | None] | None = None,
+        cards: AnswerCards | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
@@ -163,6 +165,7 @@ class AnswerService:
         self._chat_model_factory = chat_model_factory or (lambda: None)
         self._chat_model = None
         self.breaker = CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_cooldown_s)
+        self.cards = cards
 
     @property
     def chat_model(self):
@@ -188,6 +191,10 @@ class AnswerService:
         deadline = time.monotonic() + self.settings.llm_timeout
         lang = self.resolve_language(question, language, ui_language)
         query = self.standalone_query(question, history, lang, deadline)
+        card = self.cards.match(query, lang) if self.cards is not None else None
+        if card is not None:
+            yield from self._card(question, query, card)
+            return
         stores = [UserDocuments(store) for store in extra_stores or []]
         hits = self.retriever.search(query, k=self.settings.top_k, extra_stores=stores)
         relevant = [h for h in hits if h.score >= self.settings.min_relevance]
@@ -240,6 +247,16 @@ class AnswerService:
         return resolve_followup(question, previous)
 
     # -- internals --------------------------------------------------------------------------
+
+    def _card(self, question: str, query: str, match: CardMatch) -> Iterator[AnswerEvent]:
+        """A curated answer card in the question's language; its cited sections are the citations."""
+        checked = self.prompts.message("card_checked", match.lang, date=match.card.checked.isoformat())
+        text = f"{match.text}\n\n{checked}"
+        citations = [Citation(n, section.snippet, section.source, section.title, section.locator, match.score,
+                              list(section.links[:MAX_LINKS]))
+                     for n, section in enumerate(match.card.sections, start=1)]
+        yield AnswerEvent("token", text)
+        yield AnswerEvent("done", answer=Answer(question, text, citations, "card", match.lang, True, query))
 
     def _mode(self) -> Literal["extractive", "llm"]:
         return "extractive" if self.chat_model is None else "llm"

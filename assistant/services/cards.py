@@ -310,6 +310,18 @@ def _card_texts(files: Iterable[Path]) -> Iterator[str]:
 # -- matching --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class MatchRule:
+    """When a question gets a card: its best card scores at least ``threshold`` and beats the
+    runner-up card by ``margin``. A card's score is the cosine similarity of its closest
+    paraphrase plus ``lexical_weight`` times its BM25 score relative to the best card's (words
+    such as «frist» or «følgekommune» separate cards the small embedder finds alike)."""
+
+    threshold: float
+    margin: float
+    lexical_weight: float
+
+
 def split_paraphrases(card: Card) -> tuple[list[str], list[str]]:
     """(indexed, held out) for calibration: every third paraphrase per language is held out."""
     indexed, held_out = [], []
@@ -319,20 +331,42 @@ def split_paraphrases(card: Card) -> tuple[list[str], list[str]]:
     return indexed, held_out
 
 
-class CardMatcher:
-    """Cosine similarity between a question and the cards' paraphrases (embedded as queries, as the
-    question is). Vectors are cached under ``cache_dir`` keyed by embedder and paraphrases."""
+@dataclass(frozen=True)
+class Scored:
+    """A question's scores for every card (cards in ``CardMatcher.cards`` order)."""
 
-    def __init__(self, embeddings, entries: Sequence[tuple[Card, str]], threshold: float,
+    similarity: np.ndarray  # cosine similarity of each card's closest paraphrase
+    lexical: np.ndarray  # each card's BM25 score relative to the best card's (0–1)
+    closest: list[str]  # per card, its paraphrase closest to the question
+
+    def decide(self, rule: MatchRule) -> tuple[int, float] | None:
+        """(card index, score) when the rule lets the best card through."""
+        scores = self.similarity + rule.lexical_weight * self.lexical
+        first, *rest = (int(i) for i in np.argsort(-scores))
+        runner_up = scores[rest[0]] if rest else -1.0
+        if scores[first] < rule.threshold or scores[first] - runner_up < rule.margin:
+            return None
+        return first, float(scores[first])
+
+
+class CardMatcher:
+    """Matches questions to cards by their paraphrases (embedded as queries, as the question is)
+    and, lexically, by the cards' paraphrases and answers. Paraphrase vectors are cached under
+    ``cache_dir``, keyed by embedder and paraphrases."""
+
+    def __init__(self, embeddings, entries: Sequence[tuple[Card, str]], rule: MatchRule,
                  cache_dir: Path | None = None) -> None:
         self.embeddings = embeddings
         self.entries = list(entries)
-        self.threshold = threshold
+        self.rule = rule
         self.cache_dir = cache_dir
+        self.cards = list({id(card): card for card, _ in self.entries}.values())
+        position = {id(card): i for i, card in enumerate(self.cards)}
+        self._card_of = np.asarray([position[id(card)] for card, _ in self.entries], dtype=np.int64)
 
     @classmethod
-    def for_cards(cls, embeddings, cards: Sequence[Card], threshold: float, cache_dir: Path | None = None) -> CardMatcher:
-        return cls(embeddings, [(card, p) for card in cards for p in card.all_paraphrases()], threshold, cache_dir)
+    def for_cards(cls, embeddings, cards: Sequence[Card], rule: MatchRule, cache_dir: Path | None = None) -> CardMatcher:
+        return cls(embeddings, [(card, p) for card in cards for p in card.all_paraphrases()], rule, cache_dir)
 
     @cached_property
     def vectors(self) -> np.ndarray:
@@ -352,39 +386,74 @@ class CardMatcher:
             np.save(path, vectors)
         return vectors
 
-    def best(self, question: str, lang: Lang = "nb") -> CardMatch | None:
-        """The closest card whatever its score (None without cards)."""
-        if not self.entries:
-            return None
+    @cached_property
+    def _stemmer(self):
+        import Stemmer
+
+        return Stemmer.Stemmer("norwegian")
+
+    def _tokens(self, texts: list[str]) -> list[list[str]]:
+        import bm25s
+
+        return bm25s.tokenize(texts, stopwords="no", stemmer=self._stemmer, show_progress=False, return_ids=False)
+
+    @cached_property
+    def _lexical(self):
+        import bm25s
+
+        texts = {i: [] for i in range(len(self.cards))}
+        for (_, paraphrase), i in zip(self.entries, self._card_of, strict=True):
+            texts[int(i)].append(paraphrase)
+        index = bm25s.BM25()
+        index.index(self._tokens([" ".join([*texts[i], *card.answers.values()]) for i, card in enumerate(self.cards)]),
+                    show_progress=False)
+        return index
+
+    def score(self, question: str) -> Scored:
         vector = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
-        scores = self.vectors @ (vector / np.linalg.norm(vector))
-        i = int(np.argmax(scores))
-        card, paraphrase = self.entries[i]
-        return CardMatch(card, float(scores[i]), paraphrase, lang)
+        similarities = self.vectors @ (vector / np.linalg.norm(vector))
+        best = np.full(len(self.cards), -1.0)
+        closest = [""] * len(self.cards)
+        for row, (similarity, card) in enumerate(zip(similarities, self._card_of, strict=True)):
+            if similarity > best[card]:
+                best[card], closest[card] = float(similarity), self.entries[row][1]
+        lexical = np.asarray(self._lexical.get_scores(self._tokens([question])[0]), dtype=np.float64)
+        return Scored(best, lexical / lexical.max() if lexical.max() > 0 else lexical, closest)
 
     def match(self, question: str, lang: Lang = "nb") -> CardMatch | None:
-        """The card for this question, answered in ``lang``, if one is close enough (a paraphrase
-        in any language may match)."""
-        found = self.best(question, lang)
-        return found if found is not None and found.score >= self.threshold else None
+        """The card for this question, answered in ``lang``, if the rule lets one through (a
+        paraphrase in any language may match)."""
+        if not self.cards:
+            return None
+        scored = self.score(question)
+        decision = scored.decide(self.rule)
+        if decision is None:
+            return None
+        card, score = decision
+        return CardMatch(self.cards[card], score, scored.closest[card], lang)
 
 
 class AnswerCards:
     """What the app uses: the knowledge dir's valid cards, their errors, and matching."""
 
-    def __init__(self, library: CardLibrary, embeddings, threshold: float, cache_dir: Path | None = None) -> None:
+    def __init__(self, library: CardLibrary, embeddings, rule: MatchRule, cache_dir: Path | None = None) -> None:
         self.library = library
         self._embeddings = embeddings
-        self._threshold = threshold
+        self._rule = rule
         self._cache_dir = cache_dir
 
     @cached_property
     def matcher(self) -> CardMatcher:
-        return CardMatcher.for_cards(self._embeddings, self.library.cards, self._threshold, self._cache_dir)
+        return CardMatcher.for_cards(self._embeddings, self.library.cards, self._rule, self._cache_dir)
 
     @property
     def errors(self) -> list[IngestError]:
         return self.library.errors
+
+    def prepare(self) -> int:
+        """Validate the cards and embed (or load from the cache) their paraphrases now, so the
+        first question does not wait. Returns the number of paraphrase vectors."""
+        return len(self.matcher.vectors) if self.matcher.entries else 0
 
     def match(self, question: str, lang: Lang = "nb") -> CardMatch | None:
         return self.matcher.match(question, lang)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,13 +52,15 @@ def source_name(path: Path) -> str:
         return resolved.as_posix()
 
 
-def expand_paths(paths: list[Path]) -> list[Path]:
+def expand_paths(paths: list[Path], exclude: Collection[Path] = ()) -> list[Path]:
+    """The supported files in ``paths``; folders are searched, hidden files and ``exclude``d folders skipped."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             files += sorted(
                 p for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not any(part.startswith(".") for part in p.parts)
+                and not any(p.is_relative_to(folder) for folder in exclude)
             )
         else:
             files.append(path)
@@ -83,14 +85,14 @@ class IngestService:
             report.reindexed = True
 
     def sync(self, paths: list[Path], show_progress: bool = True,
-             progress: Callable[[float], None] | None = None) -> IngestReport:
-        """Index the given files and folders; drop indexed files that no longer exist on disk.
-        ``progress`` gets the embedded share (0–1) as it grows."""
+             progress: Callable[[float], None] | None = None, exclude: Collection[Path] = ()) -> IngestReport:
+        """Index the given files and folders (not those under ``exclude``); drop indexed files that
+        no longer exist on disk. ``progress`` gets the embedded share (0–1) as it grows."""
         report = IngestReport()
         self._prepare_store(report)
         indexed = self.store.file_hashes()
         pending: list[tuple[str, list[Chunk], bool]] = []
-        for path in expand_paths(paths):
+        for path in expand_paths(paths, exclude):
             source = source_name(path)
             try:
                 digest = f"{PIPELINE_VERSION}-{file_sha256(path)}"
