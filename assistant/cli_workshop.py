@@ -1,4 +1,4 @@
-"""Workshop commands for the `gnist` command line: check, draft, canvas-schema, canvas-new.
+"""Workshop commands for the `gnist` command line: workshop, check, draft, canvas-schema, canvas-new.
 
 ``register(subparsers)`` adds them to the parser in assistant/cli.py; each command takes
 ``(args, settings)`` like the others and returns an exit code.
@@ -32,32 +32,36 @@ def _load_canvas(path: str):
         return None
 
 
-def _prompts_dir(settings: Settings) -> Path:
-    return settings.prompts_dir
-
-
 def cmd_check(args, settings: Settings) -> int:
-    from assistant.workshop import critic
+    from assistant.workshop import critic, texts
 
     canvas = _load_canvas(args.canvas)
     if canvas is None:
         return 2
     if args.lang:
         canvas = canvas.model_copy(update={"language": args.lang})
-    findings = critic.check(canvas, _prompts_dir(settings))
+    findings = critic.check(canvas, settings.prompts_dir)
     if args.json:
         _print_json({"summary": critic.summary(findings), "findings": critic.findings_as_dicts(findings)})
         return 0
+    words = texts.load("critic", canvas.language, settings.prompts_dir)
     if not findings:
-        print({"nb": "Ingen funn. Lerretet ser komplett ut.", "nn": "Ingen funn. Lerretet ser komplett ut.",
-               "en": "No findings. The canvas looks complete."}[canvas.language])
+        print(words["none"])
         return 0
-    labels = {"mangler": "MANGLER", "advarsel": "ADVARSEL", "info": "INFO"}
     for finding in findings:
-        print(f"[{labels[finding.severity]}] {finding.criterion} ({finding.field}): {finding.message}")
-    counts = critic.summary(findings)
-    print(f"\n{counts['mangler']} mangler, {counts['advarsel']} advarsler, {counts['info']} tips.")
+        print(f"[{critic.headline(finding, canvas.language, settings.prompts_dir)}] {finding.message}")
+    print("\n" + words["summary"].format(**critic.summary(findings)))
     return 0
+
+
+def _chat_model(settings: Settings):
+    from assistant.adapters.llm import build_chat_model
+
+    model = build_chat_model(settings)
+    if model is None:
+        print("Ingen språkmodell er satt opp (GNIST_LLM_PROVIDER), så utkastet står slik malen skrev det.",
+              file=sys.stderr)
+    return model
 
 
 def cmd_draft(args, settings: Settings) -> int:
@@ -70,11 +74,75 @@ def cmd_draft(args, settings: Settings) -> int:
     out = Path(args.out) if args.out else None
     if fmt == "docx" and out is None:
         out = Path(drafts.filename(canvas, args.kind, "docx"))
-    result = drafts.render(canvas, args.kind, args.lang, fmt, out, _prompts_dir(settings))
+    model = _chat_model(settings) if args.polish else None
+    result = drafts.render(canvas, args.kind, args.lang, fmt, out, settings.prompts_dir, chat_model=model)
     if out is None:
         sys.stdout.write(result)
     else:
         print(f"Skrev {out}")
+    return 0
+
+
+def _read_answer(stream) -> str | None:
+    """One answer: lines up to an empty line ("---" separates personas). None at the end of input."""
+    lines: list[str] = []
+    for line in stream:
+        if not line.strip():
+            if lines:
+                break
+            continue
+        lines.append(line.rstrip("\n"))
+    return "\n".join(lines) if lines else None
+
+
+def cmd_workshop(args, settings: Settings) -> int:
+    """The guided workshop in the terminal: the assistant asks, you answer (an empty line ends an
+    answer, «hopp over» skips). At the end: the quality check, and the drafts as Word files."""
+    from assistant.cli import _container
+    from assistant.workshop import critic, drafts, texts
+    from assistant.workshop.store import CanvasNotFound
+
+    container = _container(settings)
+    container.ensure_knowledge_index()
+    service, owner = container.workshop, args.owner
+    if args.resume:
+        try:
+            reply = service.current(owner, args.resume)
+        except CanvasNotFound:
+            print(f"Fant ikke verkstedet {args.resume}.", file=sys.stderr)
+            return 2
+    else:
+        if not (args.municipality and args.problem):
+            print("Skriv både --municipality og --problem, eller fortsett et verksted med --resume.", file=sys.stderr)
+            return 2
+        partners = [p.strip() for p in (args.partners or "").split(",") if p.strip()]
+        canvas = service.start(owner, args.municipality, args.problem, args.lang, partners)
+        reply = service.current(owner, canvas.id)
+    canvas_id = reply.canvas.id
+    print(reply.message, flush=True)
+    while not reply.finished:
+        answer = _read_answer(sys.stdin)
+        if answer is None:
+            print("\n" + texts.message("cli_paused", reply.canvas.language, settings.prompts_dir, id=canvas_id))
+            return 0
+        reply = service.submit(owner, canvas_id, answer)
+        print("\n" + reply.message, flush=True)
+
+    canvas = service.get(owner, canvas_id)
+    lang = canvas.language
+    print(f"\n## {texts.message('final_heading', lang, settings.prompts_dir)}\n")
+    findings = service.check(owner, canvas_id)
+    for finding in findings:
+        print(f"- [{critic.headline(finding, lang, settings.prompts_dir)}] {finding.message}")
+    if not findings:
+        print(texts.load("critic", lang, settings.prompts_dir)["none"])
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print()
+    for kind in drafts.KINDS:
+        path = out / drafts.filename(canvas, kind, "docx")
+        service.draft(owner, canvas_id, kind, fmt="docx", path=path)
+        print(f"{texts.message('cli_written', lang, settings.prompts_dir)} {path}")
     return 0
 
 
@@ -108,6 +176,16 @@ def cmd_canvas_new(args, settings: Settings) -> int:
 
 def register(subparsers) -> None:
     """Add the workshop commands to `gnist`'s subparsers."""
+    workshop = subparsers.add_parser("workshop", help="Kjør et veiledet verksted i terminalen (tom linje avslutter et svar).")
+    workshop.add_argument("--municipality", default="", help="Kommunen.")
+    workshop.add_argument("--problem", default="", help="Problemet med dine egne ord.")
+    workshop.add_argument("--partners", default="", help="Samarbeidskommuner, kommaseparert.")
+    workshop.add_argument("--lang", choices=["nb", "nn", "en"], default=None, help="Standard: språket i problemet.")
+    workshop.add_argument("--resume", default=None, metavar="ID", help="Fortsett et lagret verksted.")
+    workshop.add_argument("--owner", default="cli", help="Hvem verkstedet lagres for.")
+    workshop.add_argument("--out", default=".", help="Mappen utkastene skrives til (Word).")
+    workshop.set_defaults(func=cmd_workshop)
+
     check = subparsers.add_parser("check", help="Kvalitetssjekk et verkstedlerret (JSON) mot Gnist-kriteriene.")
     check.add_argument("--canvas", required=True, help="Lerretet som JSON-fil.")
     check.add_argument("--json", action="store_true")
@@ -120,6 +198,8 @@ def register(subparsers) -> None:
     draft.add_argument("--format", choices=["md", "docx"], default="md")
     draft.add_argument("--out", default=None, help="Filsti (standard: skjermen for md, eget filnavn for docx).")
     draft.add_argument("--lang", choices=["nb", "nn", "en"], default=None, help="Standard: lerretets språk.")
+    draft.add_argument("--polish", action="store_true",
+                       help="La språkmodellen språkvaske avsnittene (navn, tall og datoer må stå uendret).")
     draft.set_defaults(func=cmd_draft)
 
     schema = subparsers.add_parser("canvas-schema", help="Skriv JSON-skjemaet for verkstedlerretet.")

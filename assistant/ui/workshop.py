@@ -9,9 +9,9 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.ui.render import discard_upload, safe_markdown
-from assistant.workshop import critic, drafts
+from assistant.workshop import critic, drafts, texts
 from assistant.workshop.canvas import Canvas
-from assistant.workshop.fields import Context
+from assistant.workshop.fields import Context, label
 from assistant.workshop.service import WorkshopError, WorkshopService
 from assistant.workshop.steps import kind_of
 from assistant.workshop.store import CanvasNotFound
@@ -37,26 +37,35 @@ def field_text(service: WorkshopService, canvas: Canvas, path: str) -> str:
     return kind_of(path).text_of(canvas, path, Context(canvas.language, prompts_dir=service.prompts_dir))
 
 
+SUMMARY_CHARS = 70
+
+
+def _short(text: str) -> str:
+    line = " ".join(text.replace("- ", " ").split())
+    return line if len(line) <= SUMMARY_CHARS else line[:SUMMARY_CHARS - 1].rstrip() + "…"
+
+
 def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
-    """The live canvas: what has been captured, step by step. Empty questions are listed only
-    for the current step, so the panel stays short enough to read."""
+    """The live canvas. The current step shows every question with its answer; the other steps
+    are folded to one line (the first answer, shortened), so the page stays short."""
     lang = canvas.language
+    msg = functools.partial(texts.message, lang=lang, prompts_dir=service.prompts_dir)
     progress = service.progress(canvas.owner, canvas.id)
     status = {s["id"]: s["status"] for s in progress.steps}
     lines = [f"**{canvas.municipality or '–'}** · {progress.percent} %"]
-    for step in service.steps(lang):
-        lines.append(f"\n#### {STATUS_ICON[status[step.id]]} {step.number}. {step.title}")
-        for question in step.questions:
-            for path in field_paths(question):
-                try:
-                    shown = field_text(service, canvas, path)
-                except (AttributeError, KeyError, TypeError):
-                    continue
-                if shown or status[step.id] == "current":
-                    lines.append(f"- _{question.text}_  \n  {shown.replace(chr(10), '  ' + chr(10) + '  ') if shown else '–'}")
+    for step in service.conversation.steps_for(canvas):
+        answers = [(question, field_text(service, canvas, path))
+                   for question in step.questions for path in field_paths(question)]
+        heading = f"{STATUS_ICON[status[step.id]]} {step.number}. {step.title}"
+        if status[step.id] == "current":
+            lines.append(f"\n#### {heading}")
+            lines += [f"- _{question.text}_  \n  " + (shown.replace("\n", "  \n  ") if shown else "–")
+                      for question, shown in answers]
+        else:
+            first = next((shown for _, shown in answers if shown), "")
+            lines.append(f"\n{heading}" + (f" · {_short(first)}" if first else ""))
     if canvas.solution_ideas:
-        lines.append("\n#### 💡 " + {"nb": "Løsningsideer (parkert til senere)", "nn": "Løysingsidear (parkerte til seinare)",
-                                     "en": "Solution ideas (parked for later)"}[lang])
+        lines.append("\n#### 💡 " + msg("parked_ideas"))
         lines += [f"- {idea}" for idea in canvas.solution_ideas]
     return safe_markdown("\n".join(lines))
 
@@ -67,34 +76,46 @@ def progress_markdown(service: WorkshopService, canvas: Canvas) -> str:
     return f"**{progress.percent} %**\n\n" + "  \n".join(items)
 
 
-def findings_markdown(findings: list[critic.Finding]) -> str:
+def findings_markdown(findings: list[critic.Finding], lang: str, prompts_dir=None) -> str:
+    """The quality check as a jury would say it: how serious, which criterion, the field by its
+    label (never its internal name), and what to do next."""
     if not findings:
-        return "✅ Ingen funn: lerretet oppfyller sjekkene."
+        return "✅ " + texts.load("critic", lang, prompts_dir)["none"]
     return safe_markdown("\n".join(
-        f"- {SEVERITY_ICON.get(f.severity, '')} **{f.severity}** · {f.criterion} (`{f.field}`): {f.message}" for f in findings))
+        f"- {SEVERITY_ICON.get(f.severity, '')} **{critic.headline(f, lang, prompts_dir)}:** {f.message}"
+        for f in findings))
 
 
-def similar_markdown(cases) -> str:
+def similar_markdown(cases, lang: str, prompts_dir=None) -> str:
+    """Similar past cases by title, with what they did; never a file path or a section name."""
+    msg = functools.partial(texts.message, lang=lang, prompts_dir=prompts_dir)
     if not cases:
-        return "Fant ingen lignende caser i kunnskapsbasen ennå. Skriv mer om problemet."
+        return msg("similar_none")
     blocks = []
-    for n, case in enumerate(cases, start=1):
-        parts = [f"**[{n}] {case.municipality} ({case.round})** – {case.title}"]
+    for case in cases:
+        parts = [f"**{case.municipality} ({case.round})**"]
         if case.reframing:
-            parts.append(f"Fra … til …: {case.reframing}")
+            parts.append(f"{msg('similar_reframing')}: {case.reframing}")
+        elif case.challenge:
+            parts.append(f"{msg('similar_challenge')}: {case.challenge}")
         if case.concept:
-            parts.append(f"Konsept: {case.concept}")
+            parts.append(f"{msg('similar_concept')}: {case.concept}")
         if case.jury:
-            parts.append(f"Juryen la vekt på: {case.jury}")
-        parts.append(f"Kilde: `{case.source}` ({case.locator})")
+            parts.append(f"{msg('similar_jury')}: {case.jury}")
+        parts.append(f"{msg('similar_source')}: {case.title}")
         blocks.append("  \n".join(parts))
-    return "\n\n".join(blocks)
+    return safe_markdown("\n\n".join(blocks))
 
 
-NO_SUGGESTIONS = "Ingen forslag fra språkmodellen akkurat nå."
+def final_markdown(service: WorkshopService, canvas: Canvas) -> str:
+    """The last step, in view under the chat: where the drafts are, and the jury's findings."""
+    msg = functools.partial(texts.message, lang=canvas.language, prompts_dir=service.prompts_dir)
+    findings = service.check(canvas.owner, canvas.id)
+    return (f"### {msg('final_heading')}\n\n{msg('final_intro')}\n\n"
+            + findings_markdown(findings, canvas.language, service.prompts_dir))
 
 
-def suggestion_label(suggestion) -> str:
+def suggestion_label(suggestion, lang: str = "nb", prompts_dir=None) -> str:
     value = suggestion.value
     if isinstance(value, dict):
         shown = " → ".join(str(v) for v in value.values())
@@ -102,15 +123,16 @@ def suggestion_label(suggestion) -> str:
         shown = "; ".join(str(item.get("name", item)) if isinstance(item, dict) else str(item) for item in value)
     else:
         shown = str(value)
-    return f"{suggestion.field}: {shown[:80]}"
+    return f"{label(suggestion.field, lang, prompts_dir)}: {shown[:80]}"
 
 
-def suggestions_markdown(canvas: Canvas) -> str:
+def suggestions_markdown(service: WorkshopService, canvas: Canvas) -> str:
     """The model's readings wait here until the user accepts (then edits) or rejects them:
     they never replace the user's own words by themselves."""
     if not canvas.suggestions:
-        return NO_SUGGESTIONS
-    return safe_markdown("\n".join(f"- **{s.field}**: {suggestion_label(s).split(': ', 1)[1]}" for s in canvas.suggestions))
+        return texts.message("no_suggestions", canvas.language, service.prompts_dir)
+    return safe_markdown("\n".join(f"- {suggestion_label(s, canvas.language, service.prompts_dir)}"
+                                    for s in canvas.suggestions))
 
 
 def build_workshop_tab(container, identity, i18n):
@@ -121,7 +143,7 @@ def build_workshop_tab(container, identity, i18n):
         return [(f"{c.municipality or '–'}: {c.raw_problem[:50]} ({c.completed}/{c.total})", c.id) for c in service.list(user)]
 
     def field_choices(canvas: Canvas):
-        return [(f"{step.number}. {q.text}", path) for step in service.steps(canvas.language)
+        return [(f"{step.number}. {q.text}", path) for step in service.conversation.steps_for(canvas)
                 for q in step.questions for path in field_paths(q) if "." not in path or path.split(".")[0] in
                 ("need", "forankring", "resident_input", "actors")]
 
@@ -130,9 +152,21 @@ def build_workshop_tab(container, identity, i18n):
                 gr.update(choices=[(s.title, s.id) for s in service.steps(canvas.language)], value=canvas.current_step),
                 gr.update(choices=field_choices(canvas), value=None))
 
+    def final_outputs(user: str, canvas: Canvas):
+        """The final step: shown with the findings and the four drafts once every step is closed."""
+        if not canvas.finished:
+            return gr.update(visible=False), gr.update(), gr.update(value=None)
+        files = []
+        for kind in drafts.KINDS:
+            path = container.exports.path_for(user, drafts.filename(canvas, kind, "docx"))
+            service.draft(user, canvas.id, kind, fmt="docx", path=path)
+            files.append(str(path))
+        return gr.update(visible=True), final_markdown(service, canvas), gr.update(value=files)
+
     def reply_outputs(user, reply, chat):
         chat = chat + [{"role": "assistant", "content": safe_markdown(reply.message)}]
-        return (reply.canvas.id, chat, *panels(reply.canvas), gr.update(choices=choices(user), value=reply.canvas.id))
+        return (reply.canvas.id, chat, *panels(reply.canvas), gr.update(choices=choices(user), value=reply.canvas.id),
+                *final_outputs(user, reply.canvas))
 
     def require_workshop(selected) -> None:
         if not selected:
@@ -164,7 +198,8 @@ def build_workshop_tab(container, identity, i18n):
     def resume(selected, request: gr.Request = None):
         user = identity.owner(request)
         if not selected:
-            return None, [], "", "", gr.update(), gr.update(), gr.update()
+            return (None, [], "", "", gr.update(), gr.update(), gr.update(), gr.update(visible=False), gr.update(),
+                    gr.update(value=None))
         reply = service.current(user, selected)
         return reply_outputs(user, reply, [])
 
@@ -187,7 +222,7 @@ def build_workshop_tab(container, identity, i18n):
     def goto(step_id, selected, chat, request: gr.Request = None):
         user = identity.owner(request)
         if not selected or not step_id:
-            return (selected, chat, gr.update(), gr.update(), gr.update(), gr.update(), gr.update())
+            return (selected, chat, *(gr.update(),) * 8)
         return reply_outputs(user, service.goto(user, selected, step_id), chat or [])
 
     def show_field(path, selected, request: gr.Request = None):
@@ -209,8 +244,10 @@ def build_workshop_tab(container, identity, i18n):
     def check(selected, request: gr.Request = None):
         user = identity.owner(request)
         require_workshop(selected)
-        return findings_markdown(service.check(user, selected, use_llm=service.chat_model is not None)), \
-            similar_markdown(service.similar(user, selected, k=3))
+        lang = service.get(user, selected).language
+        return (findings_markdown(service.check(user, selected, use_llm=service.chat_model is not None), lang,
+                                  service.prompts_dir),
+                similar_markdown(service.similar(user, selected, k=3), lang, service.prompts_dir))
 
     @guard
     def draft_markdown(selected, kind, lang, request: gr.Request = None):
@@ -254,11 +291,11 @@ def build_workshop_tab(container, identity, i18n):
         """Similar past cases and the model's pending suggestions for the current canvas."""
         user = identity.owner(request)
         if not selected:
-            return gr.update(), gr.update(choices=[], value=None), NO_SUGGESTIONS
+            return gr.update(), gr.update(choices=[], value=None), gr.update()
         canvas = service.get(user, selected)
-        pending = [(suggestion_label(s), s.id) for s in canvas.suggestions]
-        return (similar_markdown(service.similar(user, selected, k=3)), gr.update(choices=pending, value=None),
-                suggestions_markdown(canvas))
+        pending = [(suggestion_label(s, canvas.language, service.prompts_dir), s.id) for s in canvas.suggestions]
+        return (similar_markdown(service.similar(user, selected, k=3), canvas.language, service.prompts_dir),
+                gr.update(choices=pending, value=None), suggestions_markdown(service, canvas))
 
     def decide_suggestion(accept: bool):
         @guard
@@ -270,9 +307,9 @@ def build_workshop_tab(container, identity, i18n):
                 canvas = service.accept_suggestion(user, selected, suggestion_id)
             else:
                 canvas = service.reject_suggestion(user, selected, suggestion_id)
+            pending = [(suggestion_label(s, canvas.language, service.prompts_dir), s.id) for s in canvas.suggestions]
             return (canvas_markdown(service, canvas), progress_markdown(service, canvas),
-                    gr.update(choices=[(suggestion_label(s), s.id) for s in canvas.suggestions], value=None),
-                    suggestions_markdown(canvas))
+                    gr.update(choices=pending, value=None), suggestions_markdown(service, canvas))
         return handler
 
     gr.Markdown("Bruk mest tid på problemet: 55 minutter på problemet, 5 på løsningen. "
@@ -285,6 +322,11 @@ def build_workshop_tab(container, identity, i18n):
                 start_button = gr.Button(i18n("ws.start"), variant="primary", elem_id="ws-start")
             workshops = gr.Dropdown(label=i18n("ws.list"), choices=[], value=None, elem_id="ws-list")
             chat = gr.Chatbot(label=i18n("ws.chat"), height=420, elem_id="ws-chat", buttons=[])
+            # The last step, right under the conversation: the findings and the drafts to download.
+            with gr.Column(visible=False, elem_id="ws-final") as final_box:
+                final_text = gr.Markdown(elem_id="ws-final-text")
+                final_files = gr.File(label=i18n("ws.draft_kind"), file_count="multiple", interactive=False,
+                                      elem_id="ws-final-files")
             reply_box = gr.Textbox(label=i18n("ws.input"), lines=3, elem_id="ws-answer")
             with gr.Row():
                 send = gr.Button(i18n("ws.send"), variant="primary", elem_id="ws-send")
@@ -301,10 +343,10 @@ def build_workshop_tab(container, identity, i18n):
             with gr.Accordion(label=i18n("ws.check"), open=False):
                 check_button = gr.Button(i18n("ws.check"), elem_id="ws-check")
                 findings = gr.Markdown(elem_id="ws-findings")
-            with gr.Accordion(label=i18n("ws.similar"), open=True):
+            with gr.Accordion(label=i18n("ws.similar"), open=False):
                 similar = gr.Markdown(elem_id="ws-similar")
             with gr.Accordion(label=i18n("ws.suggestions"), open=True, visible=service.chat_model is not None):
-                suggestion_view = gr.Markdown(NO_SUGGESTIONS, elem_id="ws-suggestions")
+                suggestion_view = gr.Markdown(elem_id="ws-suggestions")
                 suggestion_choice = gr.Dropdown(label=i18n("ws.suggestion_choice"), choices=[], value=None)
                 with gr.Row():
                     accept = gr.Button(i18n("ws.accept"), elem_id="ws-accept")
@@ -322,7 +364,8 @@ def build_workshop_tab(container, identity, i18n):
                 export_file = gr.File(label=i18n("ws.export_json"), visible=False, interactive=False)
                 import_file = gr.File(label=i18n("ws.import_json"), file_types=[".json"], type="filepath")
 
-    panel_outputs = [canvas_id, chat, canvas_view, progress, step_choice, field, workshops]
+    panel_outputs = [canvas_id, chat, canvas_view, progress, step_choice, field, workshops, final_box, final_text,
+                     final_files]
     side_outputs = [similar, suggestion_choice, suggestion_view]
     side = {"fn": side_panels, "inputs": [canvas_id], "outputs": side_outputs, "api_name": False}
     start_button.click(start, [municipality, problem], panel_outputs, api_name="workshop_start").then(**side)

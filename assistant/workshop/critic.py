@@ -1,9 +1,12 @@
-"""Quality check of a canvas against Gnist's selection criteria and the challenge checklist.
+"""Quality check of a canvas against Gnist's selection criteria, read the way a jury reads an
+application: is the decision made, is the money certain, who exactly is affected, where do the
+figures come from, and does the challenge leave room for solutions?
 
 ``check(canvas)`` is deterministic and pure: every finding says which criterion it concerns,
-how serious it is (mangler > advarsel > info), which field to fix, and what to do, in the
-canvas' language. ``llm_findings`` optionally asks a language model for more; anything it
-returns is validated, and a failing model is ignored.
+how serious it is (mangler > advarsel > info), which field to fix (by its label, in the
+canvas' language; ``field`` keeps the internal path for programs) and what to do next.
+``llm_findings`` optionally asks a language model for more; anything it returns is validated,
+and a failing model is ignored.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.workshop import solution_bias, texts
-from assistant.workshop.canvas import CLIMATE_PRINCIPLE, Canvas
-from assistant.workshop.parsing import classify_actor, parse_yes_no
+from assistant.workshop import fields, solution_bias, texts, themes
+from assistant.workshop.canvas import CLIMATE_PRINCIPLE, Canvas, get_field
+from assistant.workshop.llm import extract_json, message_text
+from assistant.workshop.parsing import classify_actor, has_source, named_roles, needs_source, parse_yes_no
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ class Finding(BaseModel):
     field: str = ""
     message: str = Field(min_length=1)
     code: str = ""
+    label: str = ""  # the field as the user knows it ("Politisk forankring")
     source: Literal["rule", "llm"] = "rule"
 
     def as_dict(self) -> dict:
@@ -87,6 +92,57 @@ _TRANSFER = re.compile(
     r"regionally|nationally|internationally)", re.I)
 
 
+# A decision that is not made yet, and money that is not certain (nb, nn, en).
+_PENDING = re.compile(
+    r"\b(skal (?:behandle\w*|handsame\w*|vedta\w*|opp (?:i|til))|planlegger å|planlegg å|planlegges|"
+    r"vil (?:behandle|handsame|vedta)|legges (?:fram|frem)|leggjast fram|ennå ikke|enno ikkje|"
+    r"ikke (?:behandlet|vedtatt|bestemt) ennå|ikkje (?:handsama|vedteke|bestemt) enno|venter på|ventar på|"
+    r"på sakskartet|til (?:politisk )?behandling|til handsaming|will (?:consider|decide|vote on|discuss)|"
+    r"(?:is|are) scheduled|plans? to|planning to|pending|not yet (?:decided|approved|considered)|awaiting)\b",
+    re.IGNORECASE)
+_UNCERTAIN_MONEY = re.compile(
+    r"\b(håper|håpar|håpe|forhåpentlig\w*|søker om|søkjer om|skal søke|skal søkje|vil søke|vil søkje|har søkt|"
+    r"ikke avklart|ikkje avklart|uavklart|ikke bekreftet|ikkje stadfesta|ubekreftet|usikker\w*|kanskje|"
+    r"regner med|reknar med|trolig|truleg|antakelig|ikke bestemt|ikkje bestemt|hope[sd]?|hoping|"
+    r"applying for|will apply|ha(?:ve|s) applied|not (?:yet )?(?:confirmed|settled|agreed)|unconfirmed|unclear|"
+    r"uncertain|maybe|perhaps|probably|expect to)\b", re.IGNORECASE)
+_VAGUE_WHO = re.compile(
+    r"^(?:alle|alle sammen|alle innbygg\w*|hele kommunen|heile kommunen|hele befolkningen|heile befolkninga|"
+    r"innbyggerne|innbyggjarane|befolkningen|folk|folk flest|everyone|everybody|all|all residents|the public|"
+    r"the residents|residents|the population|people)$", re.IGNORECASE)
+MAX_SOURCE_FINDINGS = 3
+
+
+def pending(text: str) -> str:
+    """The words that say a decision is not made yet ("skal behandle"), or ""."""
+    match = _PENDING.search(text or "")
+    return match.group(0) if match else ""
+
+
+def uncertain_money(text: str) -> str:
+    """The words that say money is not certain ("håper", "søker om"), or ""."""
+    match = _UNCERTAIN_MONEY.search(text or "")
+    return match.group(0) if match else ""
+
+
+def plan_and_naering(canvas: Canvas) -> dict[str, list[str]]:
+    """Who from plan and from næring takes part, where the user said it: actors in those
+    categories, and roles named in the backing texts or the contact role ("næringssjefen er med")."""
+    found: dict[str, list[str]] = {"plan": [], "naering": []}
+    for actor in canvas.actors:
+        kind = category(actor)
+        if kind in ("internal_plan", "internal_naering"):
+            found["plan" if kind == "internal_plan" else "naering"].append(actor.name)
+    said = " ".join([canvas.forankring.administrative_backing, canvas.forankring.political_backing,
+                     canvas.contact_role])
+    for role, names in named_roles(said).items():
+        for name in names:
+            if all(name.casefold() not in known.casefold() and known.casefold() not in name.casefold()
+                   for known in found[role]):
+                found[role].append(name)
+    return found
+
+
 def _content_words(question: str, municipality: str) -> list[str]:
     body = _HKV_PREFIX.sub("", question).strip(" ?")
     words = [w.lower() for w in re.findall(r"[\wæøåÆØÅ-]+", body)]
@@ -124,14 +180,15 @@ def hkv_problems(question: str, canvas: Canvas) -> list[tuple[str, str]]:
     return problems
 
 
-def _category(actor) -> str:
+def category(actor) -> str:
+    """The actor's category; "other" is read again from the name."""
     return actor.category if actor.category != "other" else classify_actor(actor.name)
 
 
-def _example_group(canvas: Canvas) -> str:
+def _example_group(canvas: Canvas, prompts_dir: Path | str | None = None) -> str:
     if canvas.target_groups:
         return canvas.target_groups[0].name.lower()
-    return {"nb": "unge voksne", "nn": "unge vaksne", "en": "young adults"}.get(canvas.language, "unge voksne")
+    return themes.theme_texts(canvas, prompts_dir=prompts_dir)["groups"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,16 +200,20 @@ def check(canvas: Canvas, prompts_dir: Path | str | None = None) -> list[Finding
     lang = canvas.language
     findings: list[Finding] = []
 
-    def add(code: str, criterion: str, severity: str, field: str, **values) -> None:
+    def example(key: str) -> str:
+        return themes.example(canvas, key, prompts_dir)
+
+    def add(code: str, criterion: str, severity: str, field: str, message: str | None = None, **values) -> None:
         findings.append(Finding(criterion=criterion, severity=severity, field=field, code=code,
-                                message=texts.message(f"c_{code}", lang, prompts_dir, **values)))
+                                label=fields.label(field, lang, prompts_dir),
+                                message=texts.message(f"c_{message or code}", lang, prompts_dir, **values)))
 
     # Behov, ikke løsning
     for field, code in (("raw_problem", "solution_raw_problem"), ("need.statement", "solution_need")):
         value = canvas.raw_problem if field == "raw_problem" else canvas.need.statement
         hit = solution_bias.first(value, lang=lang, prompts_dir=prompts_dir)
         if hit:
-            add(code, "behov-ikke-løsning", "mangler", field, phrase=hit.phrase)
+            add(code, "behov-ikke-løsning", "mangler", field, phrase=hit.phrase, example=example("need.statement"))
     for field in ("reframing_from", "reframing_to"):
         hit = solution_bias.first(getattr(canvas, field), lang=lang, prompts_dir=prompts_dir)
         if hit:
@@ -160,16 +221,17 @@ def check(canvas: Canvas, prompts_dir: Path | str | None = None) -> list[Finding
 
     # "Hvordan kan vi …?"
     if not canvas.hkv_questions:
-        add("hkv_missing", "innovasjonspotensial", "advarsel", "hkv_questions")
+        add("hkv_missing", "innovasjonspotensial", "advarsel", "hkv_questions", example=example("hkv_questions"))
     for index, question in enumerate(canvas.hkv_questions):
         field = f"hkv_questions.{index}"
         for code, phrase in hkv_problems(question, canvas):
             if code == "hkv_has_answer":
                 add(code, "behov-ikke-løsning", "mangler", field, question=question, phrase=phrase)
             elif code == "hkv_too_broad":
-                add(code, "innovasjonspotensial", "advarsel", field, question=question)
+                add(code, "innovasjonspotensial", "advarsel", field, question=question,
+                    example=example("hkv_questions"))
             else:
-                add(code, "innovasjonspotensial", "advarsel", field, question=question, group=_example_group(canvas))
+                add(code, "innovasjonspotensial", "advarsel", field, question=question, group=_example_group(canvas, prompts_dir))
 
     # Innsikt
     if not canvas.need.statement and not canvas.raw_problem:
@@ -178,10 +240,17 @@ def check(canvas: Canvas, prompts_dir: Path | str | None = None) -> list[Finding
         add("no_need_statement", "innsikt", "advarsel", "need.statement")
     if not canvas.need.who:
         add("no_who", "innsikt", "advarsel", "need.who")
+    for field, names in (("need.who", canvas.need.who), ("target_groups", [g.name for g in canvas.target_groups])):
+        vague = next((name for name in names if _VAGUE_WHO.match(name.strip(" .!"))), None)
+        if vague:
+            add("vague_who", "innsikt", "advarsel", field, who=vague, example=example("need.who"))
     if not canvas.need.evidence:
         add("no_evidence", "innsikt", "mangler", "need.evidence")
     elif not any(e.kind == "tried" for e in canvas.need.evidence):
         add("no_tried", "innovasjonspotensial", "info", "need.evidence")
+    unsourced = [e for e in canvas.need.evidence if needs_source(e) and not has_source(e)]
+    for evidence in unsourced[:MAX_SOURCE_FINDINGS]:
+        add("evidence_no_source", "innsikt", "advarsel", "need.evidence", text=evidence.text)
     if len(canvas.target_groups) < 2:
         add("few_target_groups", "innsikt", "advarsel", "target_groups", count=len(canvas.target_groups))
     if not canvas.personas:
@@ -198,14 +267,24 @@ def check(canvas: Canvas, prompts_dir: Path | str | None = None) -> list[Finding
         add("many_principles", "innovasjonspotensial", "info", "principles", count=len(canvas.principles))
 
     # Forankring
-    political = canvas.forankring.political_backing
-    if not political or parse_yes_no(political) is False:
-        add("no_political", "forankring", "mangler", "forankring.political_backing")
-    administrative = canvas.forankring.administrative_backing
-    if not administrative or parse_yes_no(administrative) is False:
-        add("no_administrative", "forankring", "advarsel", "forankring.administrative_backing")
+    for field, code, severity in (("forankring.political_backing", "no_political", "mangler"),
+                                  ("forankring.administrative_backing", "no_administrative", "advarsel")):
+        backing = get_field(canvas, field)
+        phrase = pending(backing)
+        if not backing or (parse_yes_no(backing) is False and not phrase):
+            add(code, "forankring", severity, field)
+        elif phrase:
+            add("pending_decision", "forankring", "advarsel", field, phrase=phrase)
+    roles = plan_and_naering(canvas)
+    for role in ("plan", "naering"):
+        if not roles[role]:
+            add(f"no_{role}", "forankring", "advarsel", "forankring.administrative_backing")
     if canvas.forankring.county_council_informed is not True:
         add("county_not_informed", "forankring", "advarsel", "forankring.county_council_informed")
+    for field in ("forankring.cofinancing", "forankring.budget"):
+        phrase = uncertain_money(get_field(canvas, field))
+        if phrase:
+            add("uncertain_money", "forankring", "advarsel", field, phrase=phrase)
 
     # Engasjement
     percent = canvas.forankring.project_resource_percent
@@ -213,10 +292,10 @@ def check(canvas: Canvas, prompts_dir: Path | str | None = None) -> list[Finding
         add("resource_missing", "engasjement", "advarsel", "forankring.project_resource_percent")
     elif not RESOURCE_RANGE[0] <= percent <= RESOURCE_RANGE[1]:
         add("resource_range", "engasjement", "advarsel", "forankring.project_resource_percent",
-            percent=f"{percent:g}")
+            message="resource_low" if percent < RESOURCE_RANGE[0] else "resource_high", percent=f"{percent:g}")
     if canvas.resident_input.is_empty():
         add("no_resident_input", "engasjement", "advarsel", "resident_input")
-    categories = {_category(a) for a in canvas.actors}
+    categories = {category(a) for a in canvas.actors}
     if "youth" not in categories:
         add("no_youth", "engasjement", "advarsel", "actors")
 
@@ -246,6 +325,16 @@ def check(canvas: Canvas, prompts_dir: Path | str | None = None) -> list[Finding
     return findings
 
 
+def headline(finding: Finding, lang: str = "nb", prompts_dir: Path | str | None = None) -> str:
+    """«Mangler · Forankring · Politisk forankring»: how serious, which criterion, which field."""
+    names = texts.load("critic", lang, prompts_dir)
+    criterion = names["criteria"][finding.criterion]
+    parts = [names["severity"][finding.severity], criterion]
+    if finding.label and finding.label.casefold() != criterion.casefold():
+        parts.append(finding.label)
+    return " · ".join(parts)
+
+
 def summary(findings: list[Finding]) -> dict[str, int]:
     counts = {"mangler": 0, "advarsel": 0, "info": 0}
     for finding in findings:
@@ -261,27 +350,6 @@ def findings_as_dicts(findings: list[Finding]) -> list[dict]:
 # Optional: more findings from a language model
 # ---------------------------------------------------------------------------------------------
 
-def _message_text(message) -> str:
-    content = getattr(message, "content", message)
-    if isinstance(content, list):
-        return "".join(block.get("text", "") if isinstance(block, dict) else str(block) for block in content)
-    return str(content or "")
-
-
-def extract_json(text: str):
-    """The first JSON value in a model reply (tolerates ```json fences and chatter around it)."""
-    cleaned = re.sub(r"```(?:json)?", "", text)
-    for opener in ("[", "{"):
-        start = cleaned.find(opener)
-        while start != -1:
-            try:
-                value, _ = json.JSONDecoder().raw_decode(cleaned[start:])
-                return value
-            except json.JSONDecodeError:
-                start = cleaned.find(opener, start + 1)
-    raise ValueError("no JSON in reply")
-
-
 def llm_findings(canvas: Canvas, chat_model, prompts_dir: Path | str | None = None,
                  max_findings: int = 6) -> list[Finding]:
     """Extra findings from a language model, validated; [] if there is no model or it fails."""
@@ -294,7 +362,7 @@ def llm_findings(canvas: Canvas, chat_model, prompts_dir: Path | str | None = No
         data = canvas.model_dump(mode="json", exclude={"suggestions", "owner", "id", "created", "updated",
                                                        "retry_field", "current_question"})
         reply = chat_model.invoke([SystemMessage(system), HumanMessage(json.dumps(data, ensure_ascii=False))])
-        value = extract_json(_message_text(reply))
+        value = extract_json(message_text(reply))
         if isinstance(value, dict):
             value = value.get("findings", [value])
         if not isinstance(value, list):

@@ -18,9 +18,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from assistant.workshop import critic, solution_bias, texts, themes
+from assistant.workshop import solution_bias, texts, themes
 from assistant.workshop.canvas import Canvas, Suggestion
 from assistant.workshop.fields import KINDS, Context, ParseProblem, Reframing, label
+from assistant.workshop.llm import extract_json, message_text
 from assistant.workshop.parsing import clean_text
 from assistant.workshop.similar import SimilarCase, inspiration
 from assistant.workshop.solution_bias import SolutionFinding
@@ -84,14 +85,6 @@ class Reply:
         }
 
 
-def message_text(message) -> str:
-    """The text of a chat model's reply (a string, or a list of content blocks)."""
-    content = getattr(message, "content", message)
-    if isinstance(content, list):
-        return "".join(block.get("text", "") if isinstance(block, dict) else str(block) for block in content)
-    return str(content or "")
-
-
 class Conversation:
     def __init__(self, prompts_dir: Path | str | None = None, search: Callable | None = None,
                  chat_model=None) -> None:
@@ -104,6 +97,10 @@ class Conversation:
 
     def steps(self, lang: str = "nb") -> list[Step]:
         return load_steps(lang, self.prompts_dir)
+
+    def steps_for(self, canvas: Canvas) -> list[Step]:
+        """The steps in the canvas' language, with examples that fit its problem."""
+        return [themes.adapt_step(step, canvas, self.prompts_dir) for step in self.steps(canvas.language)]
 
     def step(self, canvas: Canvas, step_id: str) -> Step:
         return themes.adapt_step(self.steps(canvas.language)[step_index(step_id)], canvas, self.prompts_dir)
@@ -354,10 +351,8 @@ class Conversation:
             system = texts.text_file("extract", canvas.language, self.prompts_dir).format(
                 field=question.key, schema=json.dumps(adapter.json_schema(by_alias=True), ensure_ascii=False))
             reply = self.chat_model.invoke([SystemMessage(system), HumanMessage(text)])
-            data = critic.extract_json(message_text(reply))
-            if isinstance(data, dict) and "value" in data and kind.llm_type is not Reframing:
-                data = data["value"]
-            elif isinstance(data, dict) and isinstance(data.get("value"), dict):
+            data = extract_json(message_text(reply))
+            if isinstance(data, dict) and "value" in data:
                 data = data["value"]
             parsed = adapter.validate_python(data)
             if isinstance(parsed, Reframing):

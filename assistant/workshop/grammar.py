@@ -14,7 +14,7 @@ from pathlib import Path
 
 from assistant.workshop import texts
 
-_END = re.compile(r"[.!?…]$|[.!?…][»”\")]$")
+_END = re.compile(r"[.!?…:\]]$|[.!?…][»”\")]$")
 _CONJUNCTION = re.compile(r"^(?:og|and|samt|eller|or|&)\s+|\s+(?:og|and|samt|eller|or|&)$", re.IGNORECASE)
 _WORD = re.compile(r"[\wÆØÅæøå-]+")
 
@@ -89,8 +89,9 @@ def lower_first(text: str, proper: Iterable[str] = ()) -> str:
 
 
 def sentence(text: str) -> str:
-    """One sentence: trimmed, capitalised, ending with exactly one full stop (or its own ! ? …)."""
-    text = " ".join(str(text or "").split()).rstrip(" ,;:")
+    """One sentence: trimmed, capitalised, ending with exactly one full stop (or its own ! ? …,
+    a colon that leads into a list, or a gap marker's closing bracket)."""
+    text = " ".join(str(text or "").split()).rstrip(" ,;")
     if not text:
         return ""
     text = capitalise(text)

@@ -1,4 +1,5 @@
-"""User-facing workshop texts are data: JSON files in prompts/workshop/, one per language."""
+"""User-facing workshop texts are data: JSON and Markdown files in prompts/workshop/ and
+prompts/drafts/, one per language, with Bokmål as the fallback."""
 
 from __future__ import annotations
 
@@ -36,13 +37,15 @@ def _load_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def load(name: str, lang: str, prompts_dir: Path | str | None = None) -> dict:
-    """prompts/workshop/{name}.{lang}.json, falling back to Bokmål."""
-    base = workshop_dir(prompts_dir)
-    path = base / f"{name}.{lang}.json"
-    if not path.exists():
-        path = base / f"{name}.nb.json"
-    return _load_json(path)
+def _localised(base: Path, name: str, lang: str, ext: str) -> Path:
+    path = base / f"{name}.{lang}.{ext}"
+    return path if path.exists() else base / f"{name}.nb.{ext}"
+
+
+def load(name: str, lang: str, prompts_dir: Path | str | None = None, drafts: bool = False) -> dict:
+    """prompts/workshop/{name}.{lang}.json (prompts/drafts/ with ``drafts``), falling back to Bokmål."""
+    base = drafts_dir(prompts_dir) if drafts else workshop_dir(prompts_dir)
+    return _load_json(_localised(base, name, lang, "json"))
 
 
 def message(key: str, lang: str, prompts_dir: Path | str | None = None, **values) -> str:
@@ -52,9 +55,6 @@ def message(key: str, lang: str, prompts_dir: Path | str | None = None, **values
     return messages[key].format(**values)
 
 
-def text_file(name: str, lang: str, prompts_dir: Path | str | None = None) -> str:
-    base = workshop_dir(prompts_dir)
-    path = base / f"{name}.{lang}.md"
-    if not path.exists():
-        path = base / f"{name}.nb.md"
-    return path.read_text(encoding="utf-8").strip()
+def text_file(name: str, lang: str, prompts_dir: Path | str | None = None, drafts: bool = False) -> str:
+    base = drafts_dir(prompts_dir) if drafts else workshop_dir(prompts_dir)
+    return _localised(base, name, lang, "md").read_text(encoding="utf-8").strip()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from assistant.workshop import texts
 from assistant.workshop.canvas import Canvas
-from assistant.workshop.steps import Step
+from assistant.workshop.steps import Step, load_steps
 
 GENERAL = "general"
 _PATTERNS: dict[str, re.Pattern] = {
@@ -72,3 +72,9 @@ def adapt_step(step: Step, canvas: Canvas, prompts_dir: Path | str | None = None
     questions = [replace(q, text=q.text.replace("{place}", theme["place"]),
                          hint=theme["hints"].get(q.key, q.hint)) for q in step.questions]
     return replace(step, questions=questions)
+
+
+def example(canvas: Canvas, key: str, prompts_dir: Path | str | None = None) -> str:
+    """The example answer to question ``key`` that fits the canvas' theme («…»)."""
+    hint = theme_texts(canvas, prompts_dir=prompts_dir)["hints"].get(key)
+    return hint or next(q.hint for s in load_steps(canvas.language, prompts_dir) for q in s.questions if q.key == key)

@@ -4,13 +4,15 @@ Word draft; persistence across store instances; owners kept apart; past cases fr
 from __future__ import annotations
 
 import io
+import sys
 
 import docx
 import pytest
 
-from assistant.workshop import critic
+from assistant.cli import main
+from assistant.workshop import critic, drafts
 from assistant.workshop.service import WorkshopService
-from assistant.workshop.steps import STEP_IDS
+from assistant.workshop.steps import STEP_DEFS, STEP_IDS
 from assistant.workshop.store import CanvasNotFound, CanvasStore
 
 pytestmark = pytest.mark.integration
@@ -117,9 +119,13 @@ def test_scripted_workshop_from_raw_problem_to_docx(tmp_path):
     data = service.draft("kari", canvas.id, "application", fmt="docx", path=path)
     document = docx.Document(io.BytesIO(data))
     styles = {p.style.name for p in document.paragraphs}
-    assert {"Heading 1", "Heading 2", "Heading 3", "List Bullet", "Quote"} <= styles
+    assert {"Title", "Heading 1", "Normal", "List Bullet", "Quote"} <= styles
     text = "\n".join(p.text for p in document.paragraphs)
     assert hkv in text and "Formannskapet vedtok 12. mai å søke Gnist." in text
+    # The user's words, with their sources, in connected prose.
+    assert "Folketallet har gått ned 8 % siden 2012, ifølge SSB." in text
+    assert "6 av 10 savner et sted å møtes, ifølge Innbyggerundersøkelsen 2023." in text
+    assert text.count("pop-up-kafé") == 1
     assert "[Mangler" not in text
     assert docx.Document(str(path)).paragraphs[0].text == "Søknad til Gnist: Vang"
     challenge = service.draft("kari", canvas.id, "challenge")
@@ -195,3 +201,34 @@ def test_similar_cases_from_the_real_index(container):
     # nothing to quote as inspiration, and a file path is never shown instead.
     assert reply.inspiration == [] and "knowledge/" not in reply.message and ".md" not in reply.message
     assert critic.check(reply.canvas)  # an empty canvas has findings
+
+
+def test_a_whole_workshop_in_the_terminal(settings, embedder, monkeypatch, tmp_path, capsys):
+    """`gnist workshop`: answers on standard input (an empty line ends each), the quality check and
+    four Word drafts at the end; a workshop stopped half-way is saved and resumed by id."""
+    import assistant.container
+
+    monkeypatch.setattr(assistant.container.Container, "embeddings", embedder, raising=False)
+    answers = []
+    for definition in STEP_DEFS:
+        for question in definition.questions:
+            if question.key != "raw_problem":
+                answers.append(ANSWERS[question.key].replace("\n\n", "\n---\n"))
+    half = len(answers) // 2
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n\n".join(answers[:half]) + "\n"))
+    out = tmp_path / "utkast"
+    assert main(["workshop", "--municipality", "Vang", "--problem", "Sentrum er dødt etter klokka fire",
+                 "--out", str(out)], settings) == 0
+    printed = capsys.readouterr().out
+    assert "Hvem merker problemet?" in printed and "Jeg noterte 3 punkter:" in printed
+    canvas_id = printed.rsplit("--resume ", 1)[1].split()[0]
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n\n".join(answers[half:]) + "\n"))
+    assert main(["workshop", "--resume", canvas_id, "--out", str(out)], settings) == 0
+    printed = capsys.readouterr().out
+    assert "## Ferdig: kvalitetssjekk og utkast" in printed and "Rett under samtalen" in printed
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(f"gnist-{name}-vang.docx" for name in drafts.FILE_NAMES.values())
+    application = docx.Document(str(out / "gnist-soknad-vang.docx"))
+    assert application.paragraphs[0].text == "Søknad til Gnist: Vang"
+    assert any("ifølge SSB" in p.text for p in application.paragraphs)

@@ -63,8 +63,10 @@ def test_check_json_and_text(capsys, cli_settings, canvas_file, tmp_path):
     bad_file.write_text(to_json(bad), encoding="utf-8")
     assert run(["check", "--canvas", str(bad_file)], cli_settings) == 0
     out = capsys.readouterr().out
-    assert "[MANGLER] innsikt (need.evidence):" in out and "[MANGLER] forankring" in out
-    assert "2 mangler, 0 advarsler, 0 tips." in out
+    assert "[Mangler · Innsikt · Det dere vet (tall, undersøkelser, planer, forsøk)] Dere har ikke" in out
+    assert "[Mangler · Forankring · Politisk forankring]" in out
+    assert "need.evidence" not in out and "political_backing" not in out
+    assert "2 mangler, 0 bør rettes, 0 tips." in out
     assert run(["check", "--canvas", str(bad_file), "--json", "--lang", "en"], cli_settings) == 0
     report = json.loads(capsys.readouterr().out)
     assert {f["code"] for f in report["findings"]} == {"no_evidence", "no_political"}
@@ -85,11 +87,15 @@ def test_draft_markdown_to_stdout_and_docx_to_file(capsys, cli_settings, canvas_
     assert capsys.readouterr().out.startswith("# Utfordring: Vang")
     assert run(["draft", "--canvas", str(canvas_file), "--kind", "brief", "--lang", "nn"], cli_settings) == 0
     assert "## Lokale premissar og fortrinn" in capsys.readouterr().out
+    # Without a language model, --polish says so and the template text stands.
+    assert run(["draft", "--canvas", str(canvas_file), "--kind", "challenge", "--polish"], cli_settings) == 0
+    polished = capsys.readouterr()
+    assert polished.out.startswith("# Utfordring: Vang") and "Ingen språkmodell" in polished.err
     out = tmp_path / "soknad.docx"
     assert run(["draft", "--canvas", str(canvas_file), "--kind", "application", "--format", "docx",
                 "--out", str(out)], cli_settings) == 0
     assert f"Skrev {out}" in capsys.readouterr().out
     document = docx.Document(str(out))
-    assert document.paragraphs[0].style.name == "Heading 1"
+    assert (document.paragraphs[0].style.name, document.paragraphs[0].text) == ("Title", "Søknad til Gnist: Vang")
     with pytest.raises(SystemExit):
         run(["draft", "--canvas", str(canvas_file), "--kind", "poem"], cli_settings)

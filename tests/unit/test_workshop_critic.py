@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from test_workshop_canvas import good_canvas
@@ -31,7 +32,7 @@ def test_findings_are_serialisable_and_sorted():
     findings = critic.check(canvas)
     data = critic.findings_as_dicts(findings)
     json.dumps(data, ensure_ascii=False)
-    assert set(data[0]) == {"criterion", "severity", "field", "message", "code", "source"}
+    assert set(data[0]) == {"criterion", "severity", "field", "message", "code", "label", "source"}
     order = [critic.SEVERITY_ORDER[f.severity] for f in findings]
     assert order == sorted(order)
     assert all(f.criterion in critic.CRITERIA for f in findings)
@@ -80,6 +81,7 @@ def test_county_council_not_informed(informed):
 def test_project_resource_outside_20_to_30(percent, code):
     finding = codes(critic.check(with_(good_canvas(), forankring__project_resource_percent=percent)))[code]
     assert finding.severity == "advarsel" and finding.criterion == "engasjement"
+    assert finding.label == "Prosjektressurs"
     if percent is not None:
         assert f"{percent} %" in finding.message
     for ok in (20, 25, 30):
@@ -204,3 +206,124 @@ def test_failing_llm_is_ignored(reply):
 
 def test_no_llm_no_findings():
     assert critic.llm_findings(good_canvas(), None) == []
+
+
+# -- the jury's reading, rule by rule, in Bokmål, Nynorsk and English -------------------------------
+
+LANGS = ["nb", "nn", "en"]
+NEXT_STEP = {"nb": ("Skriv", "Snakk", "Ta"), "nn": ("Skriv", "Snakk", "Ta"), "en": ("Write", "Talk", "Take")}
+
+
+def jury(lang: str, **paths) -> dict[str, critic.Finding]:
+    return codes(critic.check(with_(good_canvas(lang), **paths)))
+
+
+def says_what_to_do(finding: critic.Finding, lang: str) -> bool:
+    return any(re.search(rf"\b{verb}\b", finding.message, re.IGNORECASE) for verb in NEXT_STEP[lang])
+
+
+@pytest.mark.parametrize("lang, text, phrase", [
+    ("nb", "Formannskapet skal behandle saken 15. januar.", "skal behandle"),
+    ("nb", "Vi planlegger å legge saken fram for kommunestyret i mars.", "planlegger å"),
+    ("nn", "Formannskapet skal handsame saka 15. januar.", "skal handsame"),
+    ("nn", "Vi planlegg å leggje saka fram for kommunestyret i mars.", "planlegg å"),
+    ("en", "The executive committee will consider the matter on 15 January.", "will consider"),
+    ("en", "We plan to present it to the council in March.", "plan to"),
+])
+def test_pending_political_decision(lang, text, phrase):
+    finding = jury(lang, forankring__political_backing=text)["pending_decision"]
+    assert (finding.criterion, finding.severity, finding.field) == ("forankring", "advarsel",
+                                                                   "forankring.political_backing")
+    assert finding.label == {"nb": "Politisk forankring", "nn": "Politisk forankring",
+                             "en": "Political backing"}[lang]
+    assert phrase in finding.message and says_what_to_do(finding, lang)
+    assert "no_political" not in jury(lang, forankring__political_backing=text)
+
+
+@pytest.mark.parametrize("lang, text, phrase", [
+    ("nb", "Vi håper fylkeskommunen dekker halve deltakeravgiften.", "håper"),
+    ("nb", "Vi søker om tilskudd fra fylkeskommunen.", "søker om"),
+    ("nb", "Medfinansieringen er ikke avklart.", "ikke avklart"),
+    ("nn", "Vi håpar fylkeskommunen dekkjer halve deltakaravgifta.", "håpar"),
+    ("nn", "Vi søkjer om tilskot frå fylkeskommunen.", "søkjer om"),
+    ("nn", "Finansieringa er ikkje avklart.", "ikkje avklart"),
+    ("en", "We hope the county council will pay half the fee.", "hope"),
+    ("en", "We are applying for a county grant.", "applying for"),
+])
+def test_uncertain_money(lang, text, phrase):
+    finding = jury(lang, forankring__cofinancing=text)["uncertain_money"]
+    assert (finding.criterion, finding.field) == ("forankring", "forankring.cofinancing")
+    assert finding.label in ("Finansiering", "Funding")
+    assert f"«{phrase}»" in finding.message or f"“{phrase}”" in finding.message
+    assert says_what_to_do(finding, lang)
+    assert "uncertain_money" not in jury(lang, forankring__cofinancing="Fylkeskommunen dekker 100 000 kr (vedtatt 3. mars).")
+
+
+@pytest.mark.parametrize("lang, who", [("nb", "Alle"), ("nb", "alle innbyggere"), ("nn", "alle innbyggjarane"),
+                                       ("en", "Everyone")])
+def test_vague_who(lang, who):
+    finding = jury(lang, need__who=[who])["vague_who"]
+    assert (finding.criterion, finding.field) == ("innsikt", "need.who")
+    assert f"«{who}»" in finding.message or f"“{who}”" in finding.message
+    assert says_what_to_do(finding, lang)
+    assert "vague_who" not in jury(lang, need__who=["alle unge voksne som pendler", "barnefamilier"])
+    assert jury(lang, target_groups=[{"name": who}, {"name": "Unge voksne"}])["vague_who"].field == "target_groups"
+
+
+@pytest.mark.parametrize("lang, text", [("nb", "Folketallet har gått ned 8 % siden 2012"),
+                                        ("nn", "Folketalet har gått ned 8 % sidan 2012"),
+                                        ("en", "Population down 8 % since 2012")])
+def test_evidence_without_a_source(lang, text):
+    evidence = [{"kind": "statistics", "text": text},
+                {"kind": "tried", "text": "Vi prøvde en pop-up-kafé i 2021"}]
+    finding = jury(lang, need__evidence=evidence)["evidence_no_source"]
+    assert (finding.criterion, finding.field) == ("innsikt", "need.evidence")
+    assert text in finding.message and ("SSB: …" in finding.message or "Statistics Norway: …" in finding.message)
+    sourced = [{"kind": "statistics", "source": "SSB", "text": text}]
+    assert "evidence_no_source" not in jury(lang, need__evidence=sourced)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("percent", [10, 50])
+def test_project_resource_outside_the_range_in_every_language(lang, percent):
+    finding = jury(lang, forankring__project_resource_percent=percent)["resource_range"]
+    assert f"{percent} %" in finding.message and "20–30 %" in finding.message and says_what_to_do(finding, lang)
+
+
+@pytest.mark.parametrize("lang, question, phrase", [
+    ("nb", "Hvordan kan vi få unge voksne til å bli ved å bygge et ungdomshus?", "bygge et ungdomshus"),
+    ("nn", "Korleis kan vi få unge vaksne til å bli ved å byggje eit ungdomshus?", "byggje eit ungdomshus"),
+    ("en", "How might we keep young adults here by building a youth centre?", "building a youth centre"),
+])
+def test_hkv_that_names_a_solution(lang, question, phrase):
+    finding = jury(lang, hkv_questions=[question])["hkv_has_answer"]
+    assert finding.label == {"nb": "«Hvordan kan vi …?»-spørsmål", "nn": "«Korleis kan vi …?»-spørsmål",
+                             "en": "“How might we …?” questions"}[lang]
+    assert phrase in finding.message and ("Ta ut" in finding.message or "Take the solution out" in finding.message)
+
+
+def test_plan_and_naering_count_where_they_were_said():
+    only_plan = [{"name": "Planavdelingen", "category": "internal_plan"},
+                 {"name": "Ungdomsrådet", "category": "youth"}, {"name": "Handelsstanden"}, {"name": "Grendelaget"}]
+    canvas = with_(good_canvas(), actors=only_plan,
+                   forankring__administrative_backing="Kommunedirektøren eier prosjektet, og næringssjefen er med.")
+    assert critic.plan_and_naering(canvas) == {"plan": ["Planavdelingen"], "naering": ["næringssjefen"]}
+    assert not {"no_plan", "no_naering"} & set(codes(critic.check(canvas)))
+    silent = with_(canvas, forankring__administrative_backing="Kommunedirektøren eier prosjektet.",
+                   contact_role="Rådgiver")
+    finding = codes(critic.check(silent))["no_naering"]
+    assert finding.field == "forankring.administrative_backing" and "næringssjefen" in finding.message
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_findings_name_fields_by_label_and_say_what_to_do(lang):
+    findings = critic.check(Canvas(owner="x", language=lang, raw_problem="Vi trenger et kjøpesenter",
+                                   need={"who": ["alle"], "evidence": [{"text": "40 % er over 67 år"}]},
+                                   forankring={"political_backing": "skal behandles i januar",
+                                               "cofinancing": "vi håper på fylket", "project_resource_percent": 5}))
+    internal = {f.field for f in findings}
+    for finding in findings:
+        assert finding.label and finding.label not in internal and "." not in finding.label
+        assert not any(path in finding.message for path in internal if "." in path or "_" in path)
+    assert {"pending_decision", "uncertain_money", "vague_who", "evidence_no_source", "resource_range",
+            "solution_raw_problem"} <= {f.code for f in findings}
