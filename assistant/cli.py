@@ -60,11 +60,15 @@ def cmd_ask(args, settings: Settings) -> int:
     container = _container(settings)
     container.ensure_knowledge_index()
     service = container.answer_service
+    # Earlier questions, oldest first: the follow-up is resolved as in the app's conversation.
+    from assistant.services.answer import Turn
+
+    history = [Turn("user", earlier) for earlier in args.after]
     if args.json:
-        _print_json(service.answer(args.question, language=args.lang).as_dict())
+        _print_json(service.answer(args.question, history, language=args.lang).as_dict())
         return 0
     answer = None
-    for event in service.stream(args.question, language=args.lang):
+    for event in service.stream(args.question, history, language=args.lang):
         if event.kind == "token":
             print(event.text, end="", flush=True)
         elif event.kind == "notice":
@@ -165,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true")
     ask.add_argument("--lang", choices=["nb", "nn", "en"], default=None)
+    ask.add_argument("--after", action="append", default=[], metavar="EARLIER_QUESTION",
+                     help="Et tidligere spørsmål i samtalen (kan gjentas, eldste først).")
     ask.set_defaults(func=cmd_ask)
 
     evaluate = sub.add_parser("eval", help="Mål treff på et spørsmålssett.")

@@ -289,8 +289,7 @@ def bench_ask_rss(bench: Bench) -> dict:
 
 @section("app")
 def bench_app(bench: Bench) -> dict:
-    """App start to ready (index built), time to first streamed token (no LLM), and a bounded
-    load of concurrent chat users on 127.0.0.1."""
+    """App start to ready (index built) and time to the first answer text in the chat (no LLM)."""
     from gradio_client import Client
 
     from assistant.ui.launch import launch
@@ -313,14 +312,49 @@ def bench_app(bench: Bench) -> dict:
             first_tokens.append(time.perf_counter() - start)
             job.result()
         figures["time_to_first_token"] = latency_figures(first_tokens)
-        figures["concurrent_users"] = concurrent_load(url, users=LOAD_USERS, questions_each=LOAD_QUESTIONS)
     finally:
         demo.close()
     return figures
 
 
-LOAD_USERS = 10
+LOAD_USERS = 50
 LOAD_QUESTIONS = 3
+SERVER_START_S = 300
+
+
+@section("throughput")
+def bench_throughput(bench: Bench) -> dict:
+    """LOAD_USERS concurrent chat users × LOAD_QUESTIONS questions (gradio_client, each its own
+    session) against `python app.py` in a process of its own, as deployed, so the clients' threads
+    do not share the server's interpreter. New sessions per address are not limited here: every
+    client comes from 127.0.0.1."""
+    import httpx
+
+    bench.ensure_index()
+    port = free_port()
+    env = {**os.environ, "GNIST_DATA_DIR": str(bench.settings.data_dir), "GNIST_PORT": str(port),
+           "GNIST_HOST": "127.0.0.1", "GNIST_LLM_PROVIDER": "none", "GNIST_NEW_SESSIONS_PER_MINUTE": "100000",
+           "GNIST_EMBEDDING_THREADS": str(bench.settings.embedding_threads),
+           "GNIST_KNOWLEDGE_DIR": str(bench.settings.knowledge_dir)}
+    server = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env, cwd=REPO_ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                return {"error": f"the app did not start (exit code {server.poll()})"}
+            time.sleep(0.5)
+        concurrent_load(url, users=2, questions_each=2)  # warm-up
+        return {"concurrent_users": concurrent_load(url, users=LOAD_USERS, questions_each=LOAD_QUESTIONS)}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def _has_answer_text(output) -> bool:
@@ -356,8 +390,9 @@ def concurrent_load(url: str, users: int, questions_each: int) -> dict:
     with ThreadPoolExecutor(max_workers=users) as pool:
         results = list(pool.map(user, range(users)))
     samples = [s for r in results for s in r[0]]
+    wall = time.perf_counter() - start
     return {"users": users, "requests": users * questions_each, "errors": sum(r[1] for r in results),
-            "wall_s": round(time.perf_counter() - start, 2), **latency_figures(samples)}
+            "wall_s": round(wall, 2), "answers_per_s": round(len(samples) / wall, 1), **latency_figures(samples)}
 
 
 def free_port() -> int:

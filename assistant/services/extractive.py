@@ -5,6 +5,7 @@ citation number. Pure functions, so they get fast unit tests."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 import re
 from collections.abc import Collection
@@ -95,7 +96,8 @@ def _stopwords() -> frozenset[str]:
     extra = {"kva", "kven", "korleis", "kvifor", "eg", "ikkje", "hvordan", "hva", "hvem", "hvilke", "hvilken",
              "what", "who", "which", "how", "the", "and", "is", "are", "of", "in", "a", "an", "to", "does", "do",
              "gnist", "kan", "vi", "hvilket", "kva for", "kvar", "hvor", "it", "can", "that", "this", "for",
-             "with", "about", "me", "my", "our", "we", "you"}
+             "with", "about", "me", "my", "our", "we", "you", "gikk", "går", "gå", "het", "heter", "heitte", "handlet",
+             "handla", "ble", "vart", "blir", "får", "fikk", "fekk"}
     return frozenset(STOPWORDS_NORWEGIAN) | extra
 
 
@@ -257,47 +259,55 @@ def answer_pieces(text: str) -> list[Piece]:
     the sentence that introduces a list (ending in ':') become context only."""
     pieces: list[Piece] = []
     heading = ""
+    after_heading = False  # headings in a row nest: "4 Parkering", "Tabell 2: …", "Boligtype Bil Sykkel"
     group = 0
-    for paragraph in re.split(r"\n\s*\n", text):
-        lines = _logical_lines(paragraph)
-        for index, line in enumerate(lines):
-            following = lines[index + 1] if index + 1 < len(lines) else ""
-            if _is_item(line):
-                item = _LETTERED.sub("", _LIST_ITEM.sub("", line)).strip()
-                if not pieces or pieces[-1].kind != "item" or pieces[-1].context != heading:
-                    group += 1
-                pieces.append(Piece(item, "item", heading, group))
-                continue
-            if not line.endswith(_TERMINAL) and len(line.split()) <= 2 * HEADING_WORDS and _has_data(line):
-                if not pieces or pieces[-1].kind != "row" or pieces[-1].context != heading:
-                    group += 1
-                pieces.append(Piece(line, "row", heading, group))
-                continue
-            if _is_heading(line) and following:
-                heading = line.strip("#* :").strip()
-                continue
-            sentences = [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
-            if sentences and sentences[-1].endswith(":") and following and (_is_item(following) or _has_data(following)):
-                heading = sentences.pop()[:-1].strip()  # introduces the list or table that follows
-            for sentence in sentences:
+    # Paragraph breaks do not end a context: "Disse kan søke DIP:", a blank line, then the list.
+    lines = [line for paragraph in re.split(r"\n\s*\n", text) for line in _logical_lines(paragraph)]
+    for index, line in enumerate(lines):
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        was_heading, after_heading = after_heading, False
+        if _is_item(line):
+            item = _LETTERED.sub("", _LIST_ITEM.sub("", line)).strip()
+            if not pieces or pieces[-1].kind != "item" or pieces[-1].context != heading:
                 group += 1
-                pieces.append(Piece(sentence, "sentence", heading, group))
+            pieces.append(Piece(item, "item", heading, group))
+            continue
+        if not line.endswith(_TERMINAL) and len(line.split()) <= 2 * HEADING_WORDS and _has_data(line):
+            if not pieces or pieces[-1].kind != "row" or pieces[-1].context != heading:
+                group += 1
+            pieces.append(Piece(line, "row", heading, group))
+            continue
+        if _is_heading(line) and following:
+            title = line.strip("#* :").strip()
+            heading = f"{heading} – {title}" if was_heading and heading else title
+            after_heading = True
+            continue
+        sentences = [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
+        if sentences and sentences[-1].endswith(":") and following and (_is_item(following) or _has_data(following)):
+            heading = sentences.pop()[:-1].strip()  # introduces the list or table that follows
+        for sentence in sentences:
+            group += 1
+            pieces.append(Piece(sentence, "sentence", heading, group))
     return pieces
 
 
-def encode_vectors(vectors) -> str:
-    """Piece vectors stored with their chunk (float16, base64): queries need no embedding work."""
-    return base64.b64encode(np.asarray(vectors, dtype=np.float16).tobytes()).decode("ascii")
+def _fingerprint(pieces: list[Piece]) -> str:
+    return hashlib.sha1("\x00".join(p.embedding_text for p in pieces).encode()).hexdigest()[:12]
 
 
-def decode_vectors(encoded: str, count: int) -> np.ndarray | None:
-    """The stored piece vectors, or None when they do not fit the passage's ``count`` pieces."""
-    if not encoded or count == 0:
+def encode_vectors(pieces: list[Piece], vectors) -> str:
+    """Piece vectors stored with their chunk (float16, base64), behind a fingerprint of the
+    pieces: queries need no embedding work, and vectors never meet pieces split another way."""
+    data = base64.b64encode(np.asarray(vectors, dtype=np.float16).tobytes()).decode("ascii")
+    return f"{_fingerprint(pieces)}:{data}"
+
+
+def decode_vectors(encoded: str, pieces: list[Piece]) -> np.ndarray | None:
+    """The stored vectors of ``pieces``, or None when they were stored for other pieces."""
+    fingerprint, _, data = encoded.partition(":")
+    if not pieces or fingerprint != _fingerprint(pieces):
         return None
-    flat = np.frombuffer(base64.b64decode(encoded), dtype=np.float16)
-    if flat.size % count:
-        return None
-    return flat.reshape(count, -1).astype(np.float32)
+    return np.frombuffer(base64.b64decode(data), dtype=np.float16).reshape(len(pieces), -1).astype(np.float32)
 
 
 # -- question types ---------------------------------------------------------------------------
@@ -338,11 +348,11 @@ def carries(kind: QuestionType | None, text: str) -> bool:
 
 # Scores are cosine-like: semantic similarity (e5 scores cluster in 0.75-0.9) plus smaller lexical,
 # question-type and heading terms. Units within KEEP_MARGIN of the best are kept.
-LEXICAL_WEIGHT = 0.08
+LEXICAL_WEIGHT = 0.12
 TYPE_WEIGHT = 0.025
 CONTEXT_WEIGHT = 0.02
 RANK_PENALTY = 0.004
-KEEP_MARGIN = 0.02
+KEEP_MARGIN = 0.012
 NO_VECTOR_BASE = 0.8  # stands in for the semantic score where a passage has no stored vectors
 MAX_UNITS = 4
 MAX_FACT_UNITS = 3
@@ -369,17 +379,45 @@ class Passage:
     vectors: str = ""  # encode_vectors() of answer_pieces(text), stored at ingest
 
 
-def _term_weights(query_terms: set[str], texts: list[str]) -> dict[str, float]:
+# Question words that the sources say differently, and English words for Norwegian sources:
+# added to the question's terms for lexical matching only.
+_SYNONYMS = {
+    **dict.fromkeys(("vant", "vann", "vinne", "won", "win", "winner", "winners", "winning"), "vinner vinnerkonsept"),
+    **dict.fromkeys(("cost", "costs", "price", "fee", "koste", "kostar"), "koster kostnad avgift deltakeravgift"),
+    **dict.fromkeys(("apply", "applies", "application", "søkje", "søkjer"), "søke søknad"),
+    **dict.fromkeys(("concept", "concepts"), "konsept"),
+    **dict.fromkeys(("municipality", "municipalities", "kommunar"), "kommune kommuner"),
+    **dict.fromkeys(("deadline", "deadlines", "fristen", "fristar"), "frist søknadsfrist"),
+    **dict.fromkeys(("principles", "prinsippa"), "prinsipper"),
+    **dict.fromkeys(("roadmap",), "veikart"),
+    **dict.fromkeys(("chosen", "selected", "selection"), "valgt utvalg"),
+    **dict.fromkeys(("together", "saman"), "sammen"),
+    **dict.fromkeys(("county",), "fylkeskommune"),
+}
+
+
+def question_terms(question: str) -> dict[str, frozenset[str]]:
+    """The question's terms, each with the stems that count as a match for it (itself and its
+    synonyms)."""
+    grouped: dict[str, frozenset[str]] = {}
+    for word in _WORD.findall(question):
+        stems = terms(word)
+        if stems:
+            grouped[stems[0]] = frozenset(stems + terms(_SYNONYMS.get(word.lower(), "")))
+    return grouped
+
+
+def _term_weights(query_terms: dict[str, frozenset[str]], texts: list[str]) -> dict[frozenset[str], float]:
     """Rarer terms among the candidates weigh more: "enebolig" beats "uteoppholdsareal" when every
     sentence of the section says "uteoppholdsareal"."""
     term_sets = [set(terms(t)) for t in texts]
-    return {q: math.log(1 + (len(term_sets) + 1) / (1 + sum(count_matches({q}, ts) for ts in term_sets)))
-            for q in query_terms}
+    return {alternatives: math.log(1 + (len(term_sets) + 1) / (1 + sum(count_matches(alternatives, ts) > 0 for ts in term_sets)))
+            for alternatives in set(query_terms.values())}
 
 
-def _share(weights: dict[str, float], unit_terms: set[str]) -> float:
+def _share(weights: dict[frozenset[str], float], unit_terms: set[str]) -> float:
     total = sum(weights.values())
-    return sum(w for q, w in weights.items() if count_matches({q}, unit_terms)) / total if total else 0.0
+    return sum(w for alternatives, w in weights.items() if count_matches(alternatives, unit_terms)) / total if total else 0.0
 
 
 def select_units(query: str, passages: list[Passage | tuple[int, str, str]], leave_out: Collection[str] = (),
@@ -389,11 +427,11 @@ def select_units(query: str, passages: list[Passage | tuple[int, str, str]], lea
     kept for its own score only, never because it sits next to a good one."""
     passages = [p if isinstance(p, Passage) else Passage(*p) for p in passages]
     kind = question_type(query)
-    query_terms = set(terms(query))
+    query_terms = question_terms(query)
     candidates: list[tuple[Unit, Piece, float | None]] = []
     for rank, passage in enumerate(passages):
         pieces = answer_pieces(passage.text)
-        vectors = decode_vectors(passage.vectors, len(pieces)) if query_vector is not None else None
+        vectors = decode_vectors(passage.vectors, pieces) if query_vector is not None else None
         for position, piece in enumerate(pieces):
             if (len(piece.text) < MIN_UNIT_CHARS or piece.text in leave_out or is_instruction(piece.text)
                     or is_guidance(piece.text) or is_guidance(piece.context)):
@@ -401,24 +439,28 @@ def select_units(query: str, passages: list[Passage | tuple[int, str, str]], lea
             similarity = None
             if vectors is not None and query_vector is not None:
                 similarity = float(vectors[position] @ query_vector)
-            candidates.append((Unit(rank, passage.number, position, piece.text), piece, similarity))
+            # A table row is read with its header row: "Boligtype Bil Sykkel: Enebolig 2,0 2".
+            text = f"{piece.context.split(' – ')[-1]}: {piece.text}" if piece.kind == "row" and piece.context else piece.text
+            candidates.append((Unit(rank, passage.number, position, text), piece, similarity))
     if not candidates:
         return []
     weights = _term_weights(query_terms, [piece.embedding_text for _, piece, _ in candidates])
     for unit, piece, similarity in candidates:
         passage = passages[unit.passage_rank]
-        lexical = _share(weights, set(terms(unit.text)))
+        # A list item or table row means what it means under its header.
+        own = f"{unit.text} {piece.context}" if piece.kind != "sentence" else unit.text
+        lexical = _share(weights, set(terms(own)))
         context = _share(weights, set(terms(f"{passage.heading} {piece.context}")))
         unit.score = ((NO_VECTOR_BASE if similarity is None else similarity) + LEXICAL_WEIGHT * lexical
                       + CONTEXT_WEIGHT * context + TYPE_WEIGHT * carries(kind, unit.text)
                       - RANK_PENALTY * unit.passage_rank)
-    if kind == "which":
+    if kind in ("which", "who"):
         candidates += _whole_lists(candidates, passages)
     return _choose([unit for unit, _, _ in candidates], MAX_FACT_UNITS if kind in ("count", "amount", "time", "who") else MAX_UNITS)
 
 
 def _whole_lists(candidates, passages: list[Passage]) -> list[tuple[Unit, Piece, None]]:
-    """For "hvilke …": each list (items under one header) as one unit, scored by its best item."""
+    """For "hvilke …" and "hvem …": each list (items under one header) as one unit, scored by its best item."""
     groups: dict[tuple[int, int], list[tuple[Unit, Piece]]] = {}
     for unit, piece, _ in candidates:
         if piece.kind == "item":

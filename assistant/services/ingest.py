@@ -178,10 +178,12 @@ class IngestService:
         known: dict[str, list[float]] = {}
         for start in range(0, len(chunks), EMBED_BATCH):
             batch = chunks[start : start + EMBED_BATCH]
-            texts = [[piece.embedding_text for piece in answer_pieces(chunk.text)] for chunk in batch]
-            new = list(dict.fromkeys(t for chunk_texts in texts for t in chunk_texts if t not in known))
+            pieces = [answer_pieces(chunk.text) for chunk in batch]
+            new = list(dict.fromkeys(p.embedding_text for chunk_pieces in pieces for p in chunk_pieces
+                                     if p.embedding_text not in known))
             known.update(zip(new, self.store.embeddings.embed_documents(new)))
-            for chunk, chunk_texts in zip(batch, texts):
-                if chunk_texts:
-                    chunk.metadata[PIECE_VECTORS] = encode_vectors([known[t] for t in chunk_texts])
+            for chunk, chunk_pieces in zip(batch, pieces):
+                if chunk_pieces:
+                    chunk.metadata[PIECE_VECTORS] = encode_vectors(
+                        chunk_pieces, [known[p.embedding_text] for p in chunk_pieces])
             progress(len(batch))

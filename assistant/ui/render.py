@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from assistant.services.conversations import StoredMessage
+from assistant.services.extractive import source_text
 
 SNIPPET_CHARS = 700
 _IMAGE = re.compile(r"!\[([^\]]*)\]\s*(?:\([^)]*\)|\[[^\]]*\])")
@@ -26,12 +27,14 @@ def safe_markdown(text: str) -> str:
 
 
 def sources_markdown(citations: list[dict], empty_text: str) -> str:
-    """The sources panel: one block per citation, numbered like the [n] markers in the answer."""
+    """The sources panel: one block per citation, numbered like the [n] markers in the answer:
+    title, section or page, file and links, and the passage without the knowledge base's notes
+    to the assistant (answers stored before those were left out may still carry them)."""
     if not citations:
         return empty_text
     blocks = []
     for citation in citations:
-        snippet = " ".join(citation["text"].split())
+        snippet = " ".join(source_text(citation["text"]).split())
         if len(snippet) > SNIPPET_CHARS:
             snippet = snippet[: SNIPPET_CHARS - 1].rstrip() + "…"
         links = " ".join(f"<{url}>" for url in citation.get("links", []) if url.startswith(SAFE_SCHEMES[:2]))
