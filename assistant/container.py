@@ -26,6 +26,7 @@ from assistant.services.exports import ExportStore
 from assistant.services.index_status import BackgroundIndex
 from assistant.services.cards import AnswerCards, CardLibrary, MatchRule
 from assistant.services.ingest import IngestReport, IngestService, source_name
+from assistant.services.preferences import PreferenceService
 from assistant.services.privacy import UserDataService
 from assistant.services.retrieval import Retriever
 from assistant.services.upload_queue import UploadQueue
@@ -82,6 +83,10 @@ class Container:
         return ConversationService(self.settings.database_path)
 
     @cached_property
+    def preferences(self) -> PreferenceService:
+        return PreferenceService(self.settings.database_path)
+
+    @cached_property
     def workshop(self) -> WorkshopService:
         # Inspiration and similar cases come from past cases only. Hybrid ranking: a problem's
         # own words ("sentrum", "boliger") matter here, and on case files it ranked better
@@ -109,7 +114,7 @@ class Container:
 
     @cached_property
     def user_data(self) -> UserDataService:
-        return UserDataService(self.conversations, self.documents, self.upload_queue, self.workshop.store,
+        return UserDataService(self.conversations, self.preferences, self.documents, self.upload_queue, self.workshop.store,
                                self.exports, lambda: reclaim_space(self.settings))
 
     @cached_property

@@ -170,6 +170,22 @@ class ConversationService:
             )
             return int(cursor.lastrowid)
 
+    def feedback_on(self, owner: str, conversation_id: str | None, rating: int, comment: str = "",
+                    index: int | None = None) -> bool:
+        """Feedback on the answer at ``index`` in the conversation as shown (None: the latest answer),
+        stored with its question and sources. False if there is no such answer of this owner's."""
+        if not conversation_id or self.get(owner, conversation_id) is None:
+            return False
+        messages = self.messages(owner, conversation_id)
+        if index is None:
+            index = max((i for i, m in enumerate(messages) if m.role == "assistant"), default=-1)
+        if not 0 <= index < len(messages) or messages[index].role != "assistant":
+            return False
+        question = next((m.content for m in reversed(messages[:index]) if m.role == "user"), "")
+        answer = messages[index]
+        self.add_feedback(owner, conversation_id, answer.id, rating, comment, question, answer.content, answer.citations)
+        return True
+
     def export_feedback(self) -> list[dict]:
         """For administrators (``gnist feedback-export``): every rating with its question, answer and sources."""
         with self.db.connect() as c:

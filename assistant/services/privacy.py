@@ -8,14 +8,17 @@ from collections.abc import Callable
 from assistant.services.conversations import ConversationService
 from assistant.services.documents import DocumentService
 from assistant.services.exports import ExportStore
+from assistant.services.preferences import PreferenceService
 from assistant.services.upload_queue import UploadQueue
 from assistant.workshop.store import CanvasStore
 
 
 class UserDataService:
-    def __init__(self, conversations: ConversationService, documents: DocumentService, uploads: UploadQueue,
-                 canvases: CanvasStore, exports: ExportStore, reclaim_vector_space: Callable[[], None]) -> None:
+    def __init__(self, conversations: ConversationService, preferences: PreferenceService, documents: DocumentService,
+                 uploads: UploadQueue, canvases: CanvasStore, exports: ExportStore,
+                 reclaim_vector_space: Callable[[], None]) -> None:
         self.conversations = conversations
+        self.preferences = preferences
         self.documents = documents
         self.uploads = uploads
         self.canvases = canvases
@@ -26,6 +29,7 @@ class UserDataService:
         """Everything stored about the user, without the owner id itself (a file made for sharing)."""
         return {
             **self.conversations.export_owner(owner),
+            "preferences": self.preferences.export(owner),
             "documents": self.documents.list(owner),
             "workshops": [canvas.model_dump(mode="json", exclude={"owner"})
                           for canvas in self.canvases.export_all(owner)],
@@ -35,6 +39,7 @@ class UserDataService:
         """Conversations, feedback, workshops, documents (queued, files and index) and downloads."""
         self.uploads.cancel(owner)
         self.conversations.delete_owner(owner)
+        self.preferences.delete_owner(owner)
         self.canvases.delete_all(owner)
         self.documents.delete_owner(owner)
         self.exports.delete_owner(owner)

@@ -12,6 +12,8 @@ import gradio as gr
 from assistant.adapters.llm import llm_info
 from assistant.container import Container
 from assistant.services.answer import Turn
+from assistant.services.language import ui_language
+from assistant.services.preferences import language_from_browser
 from assistant.ui.identity import Identity
 from assistant.ui.i18n import build_i18n, ui_text
 from assistant.ui.render import answer_content, chat_messages, safe_markdown, sources_markdown, upload_progress_markdown
@@ -26,7 +28,6 @@ EXAMPLE_QUESTIONS = [
     "Hvilke kommuner har vært med i Gnist?",
     "Hvordan skriver vi et behov i stedet for en løsning?",
 ]
-NO_SOURCES = "Kildene til svaret vises her."
 UPLOAD_POLL_SECONDS = 0.5
 INDEX_POLL_SECONDS = 1.0
 
@@ -39,6 +40,7 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
     documents = container.documents
     answers = container.answer_service
     upload_queue = container.upload_queue
+    preferences = container.preferences
     index = container.knowledge_index
 
     def index_banner():
@@ -48,6 +50,16 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         text = ui_text("index.building", "nb", percent=round(index.progress * 100))
         return gr.update(value=text, visible=True), gr.Timer(active=True)
 
+    def lang_of(owner: str) -> str:
+        """The app language the user chose (stored on the server), Bokmål until they choose."""
+        return preferences.language(owner) or "nb"
+
+    def warn(lang: str, key: str, **values) -> None:
+        gr.Warning(ui_text(key, lang, **values), title=ui_text("toast.warning", lang))
+
+    def inform(lang: str, key: str, **values) -> None:
+        gr.Info(ui_text(key, lang, **values), title=ui_text("toast.info", lang))
+
     def conversation_choices(owner: str):
         return [(c.title, c.id) for c in conversations.list(owner)]
 
@@ -56,25 +68,33 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
 
     # -- session start -------------------------------------------------------------------------
 
-    def on_load(request: gr.Request):
+    def on_load(browser_language: str, request: gr.Request):
         owner = identity.owner(request)
+        lang = preferences.language(owner) or language_from_browser(browser_language)
         listed = conversations.list(owner)
         latest = listed[0].id if listed else None
-        chat, sources = _open_conversation(owner, latest)
+        chat, sources = _open_conversation(owner, latest, lang)
         docs = document_rows(owner)
+        # The introduction is open on a first visit and folded away after that (a phone then shows
+        # the question box on its first screen).
+        first_visit = not (listed or docs or container.workshop.list(owner))
         # The class tells the page (and browser tests) that this user's data is in place.
         return (
             latest, gr.update(value=chat, elem_classes=["gnist-loaded"]), sources,
             gr.update(choices=conversation_choices(owner), value=latest),
-            docs, gr.update(choices=[row[0] for row in docs], value=None),
+            docs, gr.update(choices=[row[0] for row in docs], value=None), lang, gr.update(open=first_visit),
         )
 
-    def _open_conversation(owner: str, conversation_id: str | None):
+    def choose_language(lang: str, request: gr.Request = None):
+        preferences.set_language(identity.owner(request), lang)
+
+    def _open_conversation(owner: str, conversation_id: str | None, lang: str):
+        no_sources = ui_text("ask.no_sources", lang)
         if not conversation_id:
-            return [], NO_SOURCES
+            return [], no_sources
         stored = conversations.messages(owner, conversation_id)
         last_citations = next((m.citations for m in reversed(stored) if m.role == "assistant"), [])
-        return chat_messages(stored), sources_markdown(last_citations, NO_SOURCES)
+        return chat_messages(stored), sources_markdown(last_citations, no_sources)
 
     # -- ask -----------------------------------------------------------------------------------
 
@@ -97,7 +117,10 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
             yield shown + [{"role": "assistant", "content": waiting}], gr.update(), conversation_id, gr.update(), None, gr.update()
         partial = ""
         try:
-            for event in answers.stream(question, history, extra_stores=[documents.store_for(owner)]):
+            # A question too short to tell its language is answered in the browser's language.
+            browser = ui_language(request.headers.get("accept-language")) if request is not None else None
+            for event in answers.stream(question, history, extra_stores=[documents.store_for(owner)],
+                                        ui_language=browser):
                 if event.kind == "token":
                     partial += event.text
                     yield shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(), conversation_id, gr.update(), None, gr.update()
@@ -111,50 +134,56 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
                     final = shown + [{"role": "assistant", "content": answer_content(answer.text, answer.notices)}]
                     last = {"conversation_id": conversation_id, "message_id": message_id, "question": question,
                             "answer": answer.text, "sources": citations}
-                    yield final, sources_markdown(citations, NO_SOURCES), conversation_id, gr.update(), last, gr.update()
+                    yield final, sources_markdown(citations, ui_text("ask.no_sources", lang_of(owner))), conversation_id, gr.update(), last, gr.update()
         except Exception:  # noqa: BLE001 - the user must see an error, never a dead chat
             log.exception("answer failed")
-            message = ("Beklager, noe gikk galt da svaret skulle lages. Spørsmålet ditt er lagret i samtalen. "
-                       "Prøv igjen om litt, eller still spørsmålet på en annen måte.")
-            gr.Warning(message)
+            message = ui_text("msg.answer_failed", lang_of(owner))
+            gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
             yield shown + [{"role": "assistant", "content": f"⚠️ {message}"}], gr.update(), conversation_id, gr.update(), None, gr.update()
 
     def select_conversation(conversation_id, request: gr.Request = None):
         owner = identity.owner(request)
-        chat, sources = _open_conversation(owner, conversation_id)
+        chat, sources = _open_conversation(owner, conversation_id, lang_of(owner))
         return conversation_id, chat, sources, None
 
     def new_conversation(request: gr.Request = None):
-        identity.owner(request)  # only the session's own user may reset its state
-        return None, [], NO_SOURCES, gr.update(value=None), None
+        owner = identity.owner(request)  # only the session's own user may reset its state
+        return None, [], ui_text("ask.no_sources", lang_of(owner)), gr.update(value=None), None
 
     def delete_conversation(conversation_id, request: gr.Request = None):
         owner = identity.owner(request)
+        lang = lang_of(owner)
         if conversation_id:
             conversations.delete(owner, conversation_id)
-            gr.Info("Samtalen er slettet.")
-        return None, [], NO_SOURCES, gr.update(choices=conversation_choices(owner), value=None), None
+            inform(lang, "msg.conversation_deleted")
+        return None, [], ui_text("ask.no_sources", lang), gr.update(choices=conversation_choices(owner), value=None), None
 
     def export_conversation(conversation_id, request: gr.Request = None):
         owner = identity.owner(request)
         if not conversation_id or conversations.get(owner, conversation_id) is None:
-            gr.Warning("Det er ingen samtale å laste ned ennå. Still et spørsmål først.")
+            warn(lang_of(owner), "msg.no_conversation")
             return gr.update(value=None, visible=False)
         path = container.exports.path_for(owner, "gnist-samtale.md")
         path.write_text(conversations.export_markdown(owner, conversation_id), encoding="utf-8")
         return gr.update(value=str(path), visible=True)
 
     def give_feedback(rating: int):
-        def handler(last, comment, request: gr.Request = None):
-            owner = identity.owner(request)
-            if not last:
-                gr.Warning("Det er ikke noe svar å gi tilbakemelding på ennå.")
-                return comment
-            conversations.add_feedback(owner, last["conversation_id"], last["message_id"], rating, comment or "",
-                                       last["question"], last["answer"], last["sources"])
-            gr.Info("Takk for tilbakemeldingen!")
-            return ""
+        """The thumbs under the chat: feedback on the latest answer of the open conversation."""
+        def handler(conversation_id, comment, request: gr.Request = None):
+            return store_feedback(identity.owner(request), conversation_id, rating, comment, None)
         return handler
+
+    def feedback_on_message(conversation_id, comment, data: gr.LikeData, request: gr.Request = None):
+        """The thumbs on a message in the chat: any answer, also in a reopened conversation."""
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        return store_feedback(identity.owner(request), conversation_id, 1 if data.liked else -1, comment, index)
+
+    def store_feedback(owner: str, conversation_id, rating: int, comment, index):
+        if not conversations.feedback_on(owner, conversation_id, rating, comment or "", index):
+            warn(lang_of(owner), "msg.feedback_none")
+            return comment
+        inform(lang_of(owner), "msg.feedback_thanks")
+        return ""
 
     # -- documents -----------------------------------------------------------------------------
 
@@ -163,8 +192,8 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         stays quick); this shows their progress in text until all are done."""
         owner = identity.owner(request)
         if not files:
-            gr.Warning("Velg minst én fil først.")
-            yield "Ingen filer valgt.", gr.update(), gr.update(), None
+            warn(lang_of(owner), "msg.choose_files")
+            yield ui_text("msg.choose_files", lang_of(owner)), gr.update(), gr.update(), None
             return
         paths = [Path(file if isinstance(file, str) else file.name) for file in files]
         ids = [upload_queue.submit(owner, path, path.name, delete_source_after=True).id for path in paths]
@@ -175,33 +204,37 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
             yield upload_progress_markdown(jobs), gr.update(), gr.update(), gr.update()
         for job in jobs:
             if job.state == "failed":
-                gr.Warning(job.message)
+                gr.Warning(job.message, title=ui_text("toast.warning", lang_of(owner)))
         docs = document_rows(owner)
         yield upload_progress_markdown(jobs), docs, gr.update(choices=[row[0] for row in docs], value=None), None
 
     def delete_document(source, request: gr.Request = None):
         owner = identity.owner(request)
+        lang = lang_of(owner)
         if not source:
-            gr.Warning("Velg dokumentet du vil slette.")
-            return "Ingen dokument valgt.", gr.update(), gr.update()
+            warn(lang, "msg.choose_document")
+            return ui_text("msg.choose_document", lang), gr.update(), gr.update()
         deleted = documents.delete(owner, source)
         docs = document_rows(owner)
-        message = f"{source} er slettet." if deleted else f"Fant ikke {source}."
+        message = ui_text("msg.document_deleted" if deleted else "msg.document_missing", lang, source=source)
         return message, docs, gr.update(choices=[row[0] for row in docs], value=None)
 
     # -- settings and privacy ------------------------------------------------------------------
 
-    def test_connection():
+    def test_connection(request: gr.Request = None):
+        """Plain words for the user; addresses and setting names only under «for administrators»."""
+        lang = lang_of(identity.owner(request))
         if info.provider == "none":
-            return ("Ingen språkmodell er satt opp. Svarene hentes direkte fra kildene. "
-                    "Se README for hvordan du kobler til en språkmodell (GNIST_LLM_BASE_URL, GNIST_LLM_MODEL).")
+            return ui_text("conn.none", lang), ui_text("conn.admin_none", lang)
         try:
-            model = answers.chat_model
-            reply = model.invoke("Svar bare med ordet OK.")
-            return f"✅ Kontakt med {info.model}. Svar: {str(reply.content)[:80]}"
+            reply = str(answers.chat_model.invoke("Svar bare med ordet OK.").content)[:80]
         except Exception as exc:  # noqa: BLE001 - report any failure to the user
-            return (f"❌ Fikk ikke kontakt med språkmodellen ({type(exc).__name__}). Sjekk adressen og nøkkelen. "
-                    "Til da hentes svarene direkte fra kildene.")
+            reply = type(exc).__name__
+            message = "❌ " + ui_text("conn.failed", lang)
+        else:
+            message = "✅ " + ui_text("conn.ok", lang, model=info.model)
+        return message, ui_text("conn.admin_detail", lang, model=info.model, base_url=info.base_url or "OpenAI",
+                                reply=reply)
 
     def export_all(request: gr.Request = None):
         owner = identity.owner(request)
@@ -212,11 +245,12 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
 
     def delete_all(confirmed, request: gr.Request = None):
         owner = identity.owner(request)
+        lang = lang_of(owner)
         if not confirmed:
-            return "Kryss av i boksen for å bekrefte at alt skal slettes.", gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+            return ui_text("msg.confirm_delete_all", lang), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
         container.user_data.delete(owner)
-        return ("Alle dataene dine er slettet.", [], NO_SOURCES, gr.update(choices=[], value=None), [],
-                gr.update(choices=[], value=None))
+        return (ui_text("msg.all_deleted", lang), [], ui_text("ask.no_sources", lang), gr.update(choices=[], value=None),
+                [], gr.update(choices=[], value=None))
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -226,23 +260,29 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         conversation_id = gr.State(None)
         last_answer = gr.State(None)
 
-        gr.Markdown("# " + "Gnist-assistenten", elem_id="app-title")
+        with gr.Row(elem_id="app-header", equal_height=True):
+            gr.Markdown("# " + "Gnist-assistenten", elem_id="app-title")
+            language = gr.Radio([("Bokmål", "nb"), ("Nynorsk", "nn"), ("English", "en")], value="nb",
+                                label=i18n("app.language"), elem_id="language", scale=0, min_width=280)
+        browser_language = gr.Textbox(visible=False)
         index_status = gr.Markdown(visible=False, elem_id="index-status")
         index_timer = gr.Timer(2.0, active=False)
-        gr.Markdown(i18n("app.intro"))
-        gr.Markdown(i18n("app.entry"))
         privacy = i18n("privacy.external") + f" {info.base_url or 'OpenAI'}" if info.external else i18n("privacy.local")
-        gr.Markdown(privacy, elem_id="privacy-note")
         status = i18n("status.none") if info.provider == "none" else i18n("status.model") + f" {info.model}"
-        gr.Markdown(status, elem_id="llm-status")
+        with gr.Accordion(i18n("app.about"), open=True, elem_id="intro") as intro:
+            gr.Markdown(i18n("app.intro"))
+            gr.Markdown(i18n("app.entry"))
+            gr.Markdown(privacy, elem_id="privacy-note")
+            gr.Markdown(status, elem_id="llm-status")
 
         with gr.Tabs():
             with gr.Tab(i18n("tab.ask"), id="ask") as ask_tab:
                 with gr.Row():
                     with gr.Column(scale=3):
                         chatbot = gr.Chatbot(label=i18n("ask.chat"), height=480, elem_id="chat", buttons=[])
+                        # One line to start with: Enter sends, Shift+Enter adds a line (Gradio's Textbox).
                         question = gr.Textbox(label=i18n("ask.input"), placeholder=i18n("ask.placeholder"),
-                                              lines=2, elem_id="question")
+                                              info=i18n("ask.enter_hint"), lines=1, max_lines=8, elem_id="question")
                         send = gr.Button(i18n("ask.send"), variant="primary", elem_id="send")
                         gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label=i18n("ask.examples"))
                         with gr.Group():
@@ -260,18 +300,19 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
                         export = gr.Button(i18n("ask.export"), size="sm", elem_id="export")
                         export_file = gr.File(label=i18n("ask.export_file"), visible=False, interactive=False)
                         gr.Markdown("## " + i18n("ask.sources"), elem_id="sources-heading")
-                        sources = gr.Markdown(NO_SOURCES, elem_id="sources", label=i18n("ask.sources"))
+                        sources = gr.Markdown(i18n("ask.no_sources"), elem_id="sources", label=i18n("ask.sources"))
 
             with gr.Tab(i18n("tab.workshop"), id="workshop") as workshop_tab:
                 workshop_list, workshops_for = build_workshop_tab(container, identity, i18n)
 
             with gr.Tab(i18n("tab.documents"), id="documents") as documents_tab:
                 gr.Markdown(i18n("docs.help"))
-                uploads = gr.File(label=i18n("docs.upload"), file_count="multiple",
-                                  file_types=[".pdf", ".docx", ".txt", ".md"], elem_id="upload")
+                # Any file is accepted here, so a wrong type gets our message (which types work)
+                # instead of being dropped silently by the browser.
+                uploads = gr.File(label=i18n("docs.upload"), file_count="multiple", elem_id="upload")
                 add = gr.Button(i18n("docs.add"), variant="primary", elem_id="add-documents")
                 upload_status = gr.Markdown(elem_id="upload-status")
-                doc_table = gr.Dataframe(headers=["Dokument", "Tekstbiter"], value=[], label=i18n("docs.list"),
+                doc_table = gr.Dataframe(headers=[i18n("docs.column_document"), i18n("docs.column_chunks")], value=[], label=i18n("docs.list"),
                                          interactive=False, elem_id="documents-table")
                 doc_choice = gr.Dropdown(label=i18n("docs.choose"), choices=[], value=None)
                 doc_delete = gr.Button(i18n("docs.delete"), variant="stop")
@@ -279,7 +320,9 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
             with gr.Tab(i18n("tab.settings"), id="settings") as settings_tab:
                 gr.Markdown(status)
                 test = gr.Button(i18n("settings.test"))
-                test_result = gr.Textbox(label=i18n("settings.test_result"), interactive=False)
+                test_result = gr.Markdown(elem_id="test-result")
+                with gr.Accordion(i18n("settings.admin"), open=False):
+                    test_details = gr.Markdown(elem_id="test-details")
                 gr.Markdown("## " + i18n("settings.privacy"))
                 gr.Markdown(privacy)
                 export_everything = gr.Button(i18n("settings.export_all"))
@@ -298,8 +341,12 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         demo.load(index_banner, None, [index_status, index_timer], api_visibility="private", show_progress="hidden")
         index_timer.tick(index_banner, None, [index_status, index_timer], api_visibility="private",
                          show_progress="hidden")
-        demo.load(on_load, None, [conversation_id, chatbot, sources, history, doc_table, doc_choice],
-                  api_visibility="private").then(workshops_for, None, [workshop_list], api_visibility="private")
+        demo.load(on_load, [browser_language],
+                  [conversation_id, chatbot, sources, history, doc_table, doc_choice, language, intro],
+                  js="() => [navigator.language || '']", api_visibility="private"
+                  ).then(None, [language], None, js="(lang) => window.gnistSetLocale?.(lang)").then(workshops_for, None, [workshop_list], api_visibility="private")
+        language.input(choose_language, [language], None, api_visibility="private",
+                       js="(lang) => { window.gnistSetLocale?.(lang); return lang; }")
         ask_outputs = [chatbot, sources, conversation_id, history, last_answer, question]
         send.click(respond, [question, conversation_id], ask_outputs, api_name="respond",
                    concurrency_limit=settings.chat_concurrency)
@@ -309,13 +356,14 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         new.click(new_conversation, None, [conversation_id, chatbot, sources, history, last_answer])
         delete.click(delete_conversation, [conversation_id], [conversation_id, chatbot, sources, history, last_answer])
         export.click(export_conversation, [conversation_id], [export_file], api_name="export_conversation")
-        good.click(give_feedback(1), [last_answer, comment], [comment], api_name="feedback_good")
-        bad.click(give_feedback(-1), [last_answer, comment], [comment], api_name="feedback_bad")
+        good.click(give_feedback(1), [conversation_id, comment], [comment], api_name="feedback_good")
+        bad.click(give_feedback(-1), [conversation_id, comment], [comment], api_name="feedback_bad")
+        chatbot.like(feedback_on_message, [conversation_id, comment], [comment], api_visibility="private")
         add.click(upload_documents, [uploads], [upload_status, doc_table, doc_choice, uploads],
                   api_name="upload", concurrency_limit=4)
         doc_delete.click(delete_document, [doc_choice], [upload_status, doc_table, doc_choice],
                          api_name="delete_document")
-        test.click(test_connection, None, [test_result], api_name="test_connection")
+        test.click(test_connection, None, [test_result, test_details], api_name="test_connection")
         export_everything.click(export_all, None, [everything_file], api_name="export_all")
         wipe.click(delete_all, [confirm], [wipe_result, chatbot, sources, history, doc_table, doc_choice],
                    api_name="delete_all")

@@ -27,26 +27,35 @@ CSS = """
    (the theme's accent) and the focus outline. */
 .dark { --color-accent: #60a5fa; }
 .dark :focus-visible { outline-color: #93c5fd !important; }
+/* Phone: the question box stays on the first screen. */
+@media (max-width: 640px) {
+  #chat { height: 45vh !important; min-height: 240px; }
+  #app-header h1 { font-size: 1.4rem; }
+}
 """
 
-# Runs once the page has loaded (gr.Blocks' `js`). Two gaps in Gradio 6's own frontend:
-# 1. Gradio picks the UI language only among the languages it ships itself (nb, not nn or no), so a
-#    Nynorsk browser got English although gr.I18n has Nynorsk. Switch to it (or to Bokmål for a plain
-#    "no") through Gradio's own changeLocale, exported by its core module.
+# Runs once the page has loaded (gr.Blocks' `js`).
+# 1. window.gnistSetLocale(lang) switches the page to nb, nn or en through Gradio's own changeLocale
+#    (exported by its core module), so our texts and Gradio's built-in ones follow the user's choice,
+#    and sets <html lang> for screen readers. Gradio picks its first language only among those it
+#    ships itself (nb, not nn or no), so a Nynorsk or plain "no" browser is switched at once; the
+#    choice stored for the user is applied when the page's load event has run.
 # 2. The file drop zone is a button named "Click to upload or drop files" in English whatever its
 #    visible (translated) text says (WCAG 2.5.3 Label in Name), and without its block's label. Name
 #    it "<label>: <visible text>".
 A11Y_JS = r"""
 async () => {
-  const wanted = (navigator.language || "").toLowerCase();
-  const lang = /^nn\b/.test(wanted) ? "nn" : /^no\b/.test(wanted) ? "nb" : null;
-  if (lang) {
+  window.gnistSetLocale = async (lang) => {
     try {
       const core = performance.getEntriesByType("resource").map((e) => e.name)
         .find((name) => /\/assets\/core-[\w-]+\.js$/.test(name));
       if (core) (await import(core)).changeLocale?.(lang);
+      document.documentElement.lang = lang;
     } catch (error) { console.warn("gnist: could not switch language", error); }
-  }
+  };
+  const wanted = (navigator.language || "").toLowerCase();
+  const lang = /^nn\b/.test(wanted) ? "nn" : /^(no|nb)\b/.test(wanted) ? "nb" : null;
+  if (lang) await window.gnistSetLocale(lang);
   const nameDropZones = () => {
     for (const zone of document.querySelectorAll("button.upload-container")) {
       const text = zone.innerText.replace(/\s+/g, " ").trim();
