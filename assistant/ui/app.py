@@ -113,20 +113,23 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         choices = gr.update(choices=conversation_choices(owner), value=conversation_id)
         yield shown + [{"role": "assistant", "content": "…"}], gr.update(), conversation_id, choices, None, ""
         while not index.wait(INDEX_POLL_SECONDS):  # first start: the question waits for the index
-            waiting = ui_text("index.wait", "nb", percent=round(index.progress * 100))
+            waiting = ui_text("index.wait", lang_of(owner), percent=round(index.progress * 100))
             yield shown + [{"role": "assistant", "content": waiting}], gr.update(), conversation_id, gr.update(), None, gr.update()
         partial = ""
         try:
-            # A question too short to tell its language is answered in the browser's language.
-            browser = ui_language(request.headers.get("accept-language")) if request is not None else None
+            # A question too short to tell its language is answered in the language the user chose
+            # in the app, else the browser's.
+            chosen = preferences.language(owner)
+            if chosen is None and request is not None:
+                chosen = ui_language(request.headers.get("accept-language"))
             for event in answers.stream(question, history, extra_stores=[documents.store_for(owner)],
-                                        ui_language=browser):
+                                        ui_language=chosen):
                 if event.kind == "token":
                     partial += event.text
                     yield shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(), conversation_id, gr.update(), None, gr.update()
                 elif event.kind == "notice":
                     partial = answer_content("", [event.text])
-                    gr.Warning(event.text)
+                    gr.Warning(event.text, title=ui_text("toast.warning", lang_of(owner)))
                 else:
                     answer = event.answer
                     message_id = conversations.add_answer(owner, conversation_id, answer)
