@@ -226,6 +226,9 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
     paraphrases = {lang: tuple(str(p).strip() for p in raw_paraphrases.get(lang) or () if str(p).strip())
                    for lang in LANGUAGES} if isinstance(raw_paraphrases, dict) else {}
     total = sum(len(v) for v in paraphrases.values())
+    repeated = sorted({p for v in paraphrases.values() for p in v if sum(w.count(p) for w in paraphrases.values()) > 1})
+    if repeated:
+        problems.append(f"har samme omformulering flere ganger: {', '.join(repeated)}")
     if meta.get("paraphrases") and (total < MIN_PARAPHRASES or not all(paraphrases.get(lang) for lang in LANGUAGES)):
         problems.append(f"har {total} omformuleringer; det trengs minst {MIN_PARAPHRASES}, med minst én på nb, nn og en")
     cited: list[CitedSection] = []
