@@ -113,6 +113,51 @@ CORPUS = {
 }
 
 
+# An answer card (knowledge/cards/) valid for the tiny corpus: it cites delta-i-gnist.md's «Deltakeravgift».
+CARD_NB = (
+    "Deltakeravgiften i Gnist-runden 2022 var 200 000 kr for hver kommune. Avgiften kunne helst "
+    "finansieres helt av kommunen eller deles med fylkeskommunen, slik kildene sier. Snakk med "
+    "fylkeskommunen tidlig, og sjekk hva som gjelder for runden dere vil søke på, siden reglene "
+    "kan ha endret seg siden den gang."
+)
+CARD = textwrap.dedent("""\
+    ---
+    round: "2022"
+    checked: 2026-12-01
+    sources:
+      - file: programmet/delta-i-gnist.md
+        section: Deltakeravgift
+    paraphrases:
+      nb:
+        - Hva koster Gnist?
+        - Hva er deltakeravgiften?
+        - Hvor mye må kommunen betale?
+        - Koster det noe å være med?
+      nn:
+        - Kva kostar Gnist?
+      en:
+        - How much does Gnist cost?
+    ---
+    ## nb
+
+    {nb}
+
+    ## nn
+
+    Deltakaravgifta i Gnist-runden 2022 var 200 000 kr for kvar kommune. Avgifta kunne helst
+    finansierast heilt av kommunen eller delast med fylkeskommunen, slik kjeldene seier. Snakk
+    med fylkeskommunen tidleg, og sjekk kva som gjeld for den runden de vil søkje på, sidan
+    reglane kan ha endra seg sidan den gongen.
+
+    ## en
+
+    The participation fee in the 2022 Gnist round was 200 000 kr for each municipality. It could
+    preferably be fully financed by the municipality or shared with the county council, as the
+    sources say. Talk to the county council early, and check what applies to the round you want
+    to apply for, since the rules may have changed since then.
+    """).replace("{nb}", CARD_NB)
+
+
 def write_corpus(root: Path) -> dict[str, Path]:
     """Write the tiny corpus under ``root``; returns {relative name: path}."""
     paths = {}
@@ -137,6 +182,24 @@ def knowledge_dir(tmp_path) -> Path:
     root = tmp_path / "knowledge"
     write_corpus(root)
     return root
+
+
+@pytest.fixture
+def write_card(knowledge_dir):
+    """Writes CARD, changed by (old, new) replacements and with ``nb`` as its Bokmål answer if
+    given, as knowledge_dir/cards/<name>."""
+
+    def write(name: str, *replacements: tuple[str, str], nb: str | None = None) -> Path:
+        text = CARD if nb is None else CARD.replace(CARD_NB, nb)
+        for old, new in replacements:
+            assert old in text, old
+            text = text.replace(old, new)
+        path = knowledge_dir / "cards" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
 
 
 @pytest.fixture

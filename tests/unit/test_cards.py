@@ -6,7 +6,6 @@ embedder is tested in tests/integration/test_cards.py."""
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -97,69 +96,17 @@ def test_a_capitalised_word_is_a_name_inside_a_sentence_or_when_known_as_one():
 
 # -- broken cards are named, the rest load -----------------------------------------------------
 
-VALID = textwrap.dedent("""\
-    ---
-    round: "2022"
-    checked: 2026-12-01
-    sources:
-      - file: programmet/delta-i-gnist.md
-        section: Deltakeravgift
-    paraphrases:
-      nb:
-        - Hva koster Gnist?
-        - Hva er deltakeravgiften?
-        - Hvor mye må kommunen betale?
-        - Koster det noe å være med?
-      nn:
-        - Kva kostar Gnist?
-      en:
-        - How much does Gnist cost?
-    ---
-    ## nb
-
-    {nb}
-
-    ## nn
-
-    Deltakaravgifta i Gnist-runden 2022 var 200 000 kr for kvar kommune. Avgifta kunne helst
-    finansierast heilt av kommunen eller delast med fylkeskommunen, slik kjeldene seier. Snakk
-    med fylkeskommunen tidleg, og sjekk kva som gjeld for den runden de vil søkje på, sidan
-    reglane kan ha endra seg sidan den gongen.
-
-    ## en
-
-    The participation fee in the 2022 Gnist round was 200 000 kr for each municipality. It could
-    preferably be fully financed by the municipality or shared with the county council, as the
-    sources say. Talk to the county council early, and check what applies to the round you want
-    to apply for, since the rules may have changed since then.
-    """)
-NB_OK = (
-    "Deltakeravgiften i Gnist-runden 2022 var 200 000 kr for hver kommune. Avgiften kunne helst "
-    "finansieres helt av kommunen eller deles med fylkeskommunen, slik kildene sier. Snakk med "
-    "fylkeskommunen tidlig, og sjekk hva som gjelder for runden dere vil søke på, siden reglene "
-    "kan ha endret seg siden den gang."
-)
-
-
-def write_card(folder: Path, name: str, text: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text(text, encoding="utf-8")
-
-
 @pytest.fixture
-def library(knowledge_dir) -> CardLibrary:
-    cards = knowledge_dir / "cards"
-    write_card(cards, "avgift.md", VALID.replace("{nb}", NB_OK))
-    write_card(cards, "feil-tall.md", VALID.replace("{nb}", NB_OK.replace("200 000", "350 000")))
-    write_card(cards, "feil-navn.md", VALID.replace("{nb}", NB_OK.replace("med fylkeskommunen,", "med Innlandet,")))
-    write_card(cards, "mangler-felt.md", VALID.replace("{nb}", NB_OK).replace('round: "2022"\n', "").replace(
-        "checked: 2026-12-01\n", ""))
-    write_card(cards, "feil-seksjon.md", VALID.replace("{nb}", NB_OK).replace("section: Deltakeravgift",
-                                                                              "section: Reisekostnader"))
-    write_card(cards, "feil-fil.md", VALID.replace("{nb}", NB_OK).replace("programmet/delta-i-gnist.md",
-                                                                          "programmet/finnes-ikke.md"))
-    write_card(cards, "for-kort.md", VALID.replace("{nb}", "Det koster 200 000 kr i 2022."))
-    write_card(cards, "README.md", "# Slik lager du et kort\n\nIkke et kort.\n")
+def library(knowledge_dir, write_card) -> CardLibrary:
+    fee = "Deltakeravgiften i Gnist-runden 2022 var 200 000 kr"
+    write_card("avgift.md")
+    write_card("feil-tall.md", (fee, fee.replace("200 000", "350 000")))
+    write_card("feil-navn.md", ("deles med fylkeskommunen, slik", "deles med Innlandet, slik"))
+    write_card("mangler-felt.md", ('round: "2022"\n', ""), ("checked: 2026-12-01\n", ""))
+    write_card("feil-seksjon.md", ("section: Deltakeravgift", "section: Reisekostnader"))
+    write_card("feil-fil.md", ("programmet/delta-i-gnist.md", "programmet/finnes-ikke.md"))
+    write_card("for-kort.md", nb="Det koster 200 000 kr i 2022.")
+    (knowledge_dir / "cards" / "README.md").write_text("# Slik lager du et kort\n\nIkke et kort.\n", encoding="utf-8")
     return CardLibrary(knowledge_dir, source_name)
 
 
