@@ -41,7 +41,8 @@ SUMMARY_CHARS = 70
 
 
 def _short(text: str) -> str:
-    line = " ".join(text.replace("- ", " ").split())
+    """A field's text on one short line: list items joined with "; "."""
+    line = "; ".join(" ".join(part.removeprefix("- ").split()) for part in text.splitlines() if part.strip())
     return line if len(line) <= SUMMARY_CHARS else line[:SUMMARY_CHARS - 1].rstrip() + "…"
 
 
@@ -155,7 +156,7 @@ def build_workshop_tab(container, identity, i18n):
     def final_outputs(user: str, canvas: Canvas):
         """The final step: shown with the findings and the four drafts once every step is closed."""
         if not canvas.finished:
-            return gr.update(visible=False), gr.update(), gr.update(value=None)
+            return gr.update(visible=False), "", gr.update(value=None)
         files = []
         for kind in drafts.KINDS:
             path = container.exports.path_for(user, drafts.filename(canvas, kind, "docx"))
@@ -198,8 +199,7 @@ def build_workshop_tab(container, identity, i18n):
     def resume(selected, request: gr.Request = None):
         user = identity.owner(request)
         if not selected:
-            return (None, [], "", "", gr.update(), gr.update(), gr.update(), gr.update(visible=False), gr.update(),
-                    gr.update(value=None))
+            return None, [], "", "", gr.update(), gr.update(), gr.update(), gr.update(visible=False), "", None
         reply = service.current(user, selected)
         return reply_outputs(user, reply, [])
 

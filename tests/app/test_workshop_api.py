@@ -63,10 +63,12 @@ def file_path(update) -> Path:
 
 
 class Panels:
-    """The outputs every workshop event shares: chat, canvas, progress and the three dropdowns."""
+    """The outputs every workshop event shares: chat, canvas, progress, the three dropdowns and
+    the final step's text and draft files (its column's visibility is not an API value)."""
 
     def __init__(self, outputs) -> None:
-        self.chat, self.canvas, self.progress, self.steps, self.fields, self.workshops = outputs
+        (self.chat, self.canvas, self.progress, self.steps, self.fields, self.workshops, self.final_text,
+         self.final_files) = outputs
 
     @property
     def reply(self) -> str:
@@ -159,7 +161,9 @@ def test_answers_skip_and_goto_move_through_the_steps(client_for, app):
     assert panels.progress.startswith("**8 %**")
     assert "✅ 1. Problemet" in panels.progress
     assert current_line(panels.progress) == "➡️ 2. Behov og ressurser"
-    assert "Butikker legger ned" in panels.canvas and "sentrumsplan" in panels.canvas
+    # The finished step is folded to one line with its first answer; the new step is open.
+    assert f"✅ 1. Problemet · {PROBLEM}" in panels.canvas
+    assert "Butikker legger ned" not in panels.canvas and "Skriv behovet i én setning" in panels.canvas
     assert panels.current_step == "behov"
 
     skipped = Panels(client.predict(panels.chat, api_name="/workshop_skip"))
@@ -201,11 +205,13 @@ def test_quality_check_flags_missing_political_backing_until_the_field_is_saved(
     client = client_for()
     panels = start(client)
     findings, similar = client.predict(api_name="/workshop_check")
-    flagged = [line for line in findings.splitlines() if "`forankring.political_backing`" in line]
-    assert len(flagged) == 1 and flagged[0].startswith("- ❌ **mangler** · forankring"), findings
+    flagged = [line for line in findings.splitlines() if "Politisk forankring" in line]
+    assert len(flagged) == 1 and flagged[0].startswith("- ❌ **Mangler · Forankring · Politisk forankring:**"), findings
     assert "politisk forankret" in flagged[0]
-    # Similar cases come from the knowledge index (the seed holds Vang's case).
-    assert "Vang" in similar and "2021-vang.md" in similar
+    assert "forankring.political_backing" not in findings and "need." not in findings  # labels, not internal names
+    # Similar cases come from the knowledge index (the seed holds Vang's case), shown by title.
+    assert "**Vang (2021)**" in similar and "Kilde: Vang kommune: Gnist 2021" in similar
+    assert ".md" not in similar and "knowledge/" not in similar and "kildene ikke dekker" not in similar
 
     canvas, progress = client.predict("forankring.political_backing", POLITICAL, api_name="/workshop_save_field")
     assert POLITICAL in canvas and progress.startswith("**0 %**")
@@ -213,15 +219,15 @@ def test_quality_check_flags_missing_political_backing_until_the_field_is_saved(
     assert stored.forankring.political_backing == POLITICAL
 
     findings, _ = client.predict(api_name="/workshop_check")
-    assert "forankring.political_backing" not in findings
-    assert "`need.evidence`" in findings  # other gaps remain
+    assert "Politisk forankring" not in findings
+    assert "Det dere vet (tall, undersøkelser, planer, forsøk)" in findings  # other gaps remain
 
 
 def test_save_field_parses_lists_and_refuses_a_missing_field(client_for, app):
     client = client_for()
     panels = start(client)
     canvas, _ = client.predict("need.consequences", CONSEQUENCES, api_name="/workshop_save_field")
-    assert "- Unge flytter ut" in canvas
+    assert "Unge flytter ut" in canvas
     stored = app.container.workshop.get(g.owner_of(app, client), panels.canvas_id)
     assert stored.need.consequences == ["Butikker legger ned", "Unge flytter ut", "Færre besøkende stopper"]
     with pytest.raises(AppError, match="Velg feltet"):
@@ -311,9 +317,32 @@ def test_word_draft_downloads_and_opens_with_heading_styles(client_for):
     assert data[:2] == b"PK"  # a zip container, as every .docx is
     document = docx.Document(io.BytesIO(data))
     styles = {p.style.name for p in document.paragraphs}
-    assert {"Heading 1", "Heading 2"} <= styles, styles
+    assert {"Title", "Heading 1", "Normal"} <= styles, styles
     text = "\n".join(p.text for p in document.paragraphs)
     assert MUNICIPALITY in text and HKV in text and POLITICAL in text
+
+
+def test_the_last_step_shows_the_findings_and_the_four_drafts(client_for, app):
+    client = client_for()
+    panels = start(client)
+    assert not value_of(panels.final_text) and not value_of(panels.final_files)
+    panels = answer(client, WHO, panels.chat)
+    client.predict("forankring.political_backing", "Formannskapet skal behandle saken 15. januar.",
+                   api_name="/workshop_save_field")
+    for _ in range(12):
+        if "Ferdig" in panels.reply:
+            break
+        panels = Panels(client.predict(panels.chat, api_name="/workshop_skip"))
+    assert "Rett under samtalen finner du «Ferdig: kvalitetssjekk og utkast»" in panels.reply
+    assert panels.final_text.startswith("### Ferdig: kvalitetssjekk og utkast")
+    assert "**Bør rettes · Forankring · Politisk forankring:** Dette er ikke bestemt ennå («skal behandle»)" \
+        in panels.final_text
+    files = [Path(f["path"] if isinstance(f, dict) else f) for f in value_of(panels.final_files)]
+    assert sorted(f.name for f in files) == ["gnist-designbrief-vang.docx", "gnist-soknad-vang.docx",
+                                             "gnist-utfordring-vang.docx", "gnist-verkstedplan-vang.docx"]
+    application = docx.Document(io.BytesIO(next(f for f in files if "soknad" in f.name).read_bytes()))
+    assert application.paragraphs[0].text == "Søknad til Gnist: Vang"
+    assert any(p.text.startswith("Den politiske behandlingen er ikke ferdig.") for p in application.paragraphs)
 
 
 def test_export_and_import_a_canvas_as_json(client_for, app):
