@@ -206,6 +206,7 @@ class Piece:
     kind: PieceKind
     context: str = ""
     group: int = 0  # consecutive items or rows under one header share a group: a list
+    introduced: bool = False  # the context is the sentence that introduces the list ("Disse kan søke:")
 
     @property
     def embedding_text(self) -> str:
@@ -259,6 +260,7 @@ def answer_pieces(text: str) -> list[Piece]:
     the sentence that introduces a list (ending in ':') become context only."""
     pieces: list[Piece] = []
     heading = ""
+    introduced = False
     after_heading = False  # headings in a row nest: "4 Parkering", "Tabell 2: …", "Boligtype Bil Sykkel"
     group = 0
     # Paragraph breaks do not end a context: "Disse kan søke DIP:", a blank line, then the list.
@@ -270,7 +272,7 @@ def answer_pieces(text: str) -> list[Piece]:
             item = _LETTERED.sub("", _LIST_ITEM.sub("", line)).strip()
             if not pieces or pieces[-1].kind != "item" or pieces[-1].context != heading:
                 group += 1
-            pieces.append(Piece(item, "item", heading, group))
+            pieces.append(Piece(item, "item", heading, group, introduced))
             continue
         if not line.endswith(_TERMINAL) and len(line.split()) <= 2 * HEADING_WORDS and _has_data(line):
             if not pieces or pieces[-1].kind != "row" or pieces[-1].context != heading:
@@ -280,11 +282,13 @@ def answer_pieces(text: str) -> list[Piece]:
         if _is_heading(line) and following:
             title = line.strip("#* :").strip()
             heading = f"{heading} – {title}" if was_heading and heading else title
-            after_heading = True
+            introduced, after_heading = False, True
             continue
         sentences = [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
+        introduced = False
         if sentences and sentences[-1].endswith(":") and following and (_is_item(following) or _has_data(following)):
             heading = sentences.pop()[:-1].strip()  # introduces the list or table that follows
+            introduced = True
         for sentence in sentences:
             group += 1
             pieces.append(Piece(sentence, "sentence", heading, group))
@@ -439,8 +443,13 @@ def select_units(query: str, passages: list[Passage | tuple[int, str, str]], lea
             similarity = None
             if vectors is not None and query_vector is not None:
                 similarity = float(vectors[position] @ query_vector)
-            # A table row is read with its header row: "Boligtype Bil Sykkel: Enebolig 2,0 2".
-            text = f"{piece.context.split(' – ')[-1]}: {piece.text}" if piece.kind == "row" and piece.context else piece.text
+            # A table row is read with its header row ("Boligtype Bil Sykkel: Enebolig 2,0 2"), a
+            # list item with the sentence that introduces it ("Disse kan søke DIP: etablerte …").
+            text = piece.text
+            if piece.kind == "row" and piece.context:
+                text = f"{piece.context.split(' – ')[-1]}: {piece.text}"
+            elif piece.introduced:
+                text = f"{piece.context}: {piece.text}"
             candidates.append((Unit(rank, passage.number, position, text), piece, similarity))
     if not candidates:
         return []
@@ -469,9 +478,9 @@ def _whole_lists(candidates, passages: list[Passage]) -> list[tuple[Unit, Piece,
     for (rank, _), members in groups.items():
         if len(members) < 2:
             continue
-        header = members[0][1].context
-        body = "\n".join(f"- {unit.text}" for unit, _ in members)
-        text = f"{header}:\n{body}" if header and not _is_heading(header) else body
+        first = members[0][1]
+        body = "\n".join(f"- {piece.text}" for _, piece in members)
+        text = f"{first.context}:\n{body}" if first.introduced else body
         best = max(unit.score for unit, _ in members)
         lists.append((Unit(rank, passages[rank].number, members[0][0].position, text, True, best + TYPE_WEIGHT), None, None))
     return lists
@@ -491,10 +500,7 @@ def _choose(candidates: list[Unit], limit: int) -> list[Unit]:
         if chosen and words + unit_words > MAX_WORDS:
             continue
         if any(_overlap(unit_terms, other) > DUPLICATE_OVERLAP for other in chosen_terms):
-            continue
-        if any(unit.passage_rank == c.passage_rank and (unit.is_list or c.is_list) and
-               (unit.text in c.text or c.text in unit.text) for c in chosen):
-            continue  # an item already inside a chosen list, or the reverse
+            continue  # a repeat, or an item of a list already chosen whole
         chosen.append(unit)
         chosen_terms.append(unit_terms)
         words += unit_words

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -29,6 +30,7 @@ EXAMPLE_QUESTIONS = [
     "Hvordan skriver vi et behov i stedet for en løsning?",
 ]
 UPLOAD_POLL_SECONDS = 0.5
+STREAM_INTERVAL_S = 0.1
 INDEX_POLL_SECONDS = 1.0
 
 
@@ -116,6 +118,7 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
             waiting = ui_text("index.wait", lang_of(owner), percent=round(index.progress * 100))
             yield shown + [{"role": "assistant", "content": waiting}], gr.update(), conversation_id, gr.update(), None, gr.update()
         partial = ""
+        shown_at = time.monotonic()
         try:
             # A question too short to tell its language is answered in the language the user chose
             # in the app, else the browser's.
@@ -126,7 +129,11 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
                                         ui_language=chosen):
                 if event.kind == "token":
                     partial += event.text
-                    yield shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(), conversation_id, gr.update(), None, gr.update()
+                    # At most one update per STREAM_INTERVAL_S: an answer computed at once goes out
+                    # once, with its sources, and a model's tokens go out in readable pieces.
+                    if time.monotonic() - shown_at >= STREAM_INTERVAL_S:
+                        shown_at = time.monotonic()
+                        yield shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(), conversation_id, gr.update(), None, gr.update()
                 elif event.kind == "notice":
                     partial = answer_content("", [event.text])
                     gr.Warning(event.text, title=ui_text("toast.warning", lang_of(owner)))

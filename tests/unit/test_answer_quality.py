@@ -69,7 +69,7 @@ def test_stored_vectors_are_used_only_for_the_pieces_they_were_made_for():
 
 def test_the_line_about_the_detached_house_beats_the_neighbouring_30_m2_sentence():
     units = select_units("Hvor mye privat uteoppholdsareal skal en enebolig ha?", [(1, PLAN_PAGE, "s. 3")])
-    assert [u.text for u in units] == ["Minimum 200 m² for enebolig"]
+    assert [u.text for u in units] == ["Privat uteoppholdsareal per boenhet skal være: Minimum 200 m² for enebolig"]
 
 
 def test_a_table_question_gets_its_row_read_with_the_header():
