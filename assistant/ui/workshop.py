@@ -109,11 +109,9 @@ def similar_markdown(cases, lang: str, prompts_dir=None) -> str:
 
 
 def final_markdown(service: WorkshopService, canvas: Canvas) -> str:
-    """The last step, in view under the chat: where the drafts are, and the jury's findings."""
+    """The heading of the last step, in view under the chat, and where the drafts are."""
     msg = functools.partial(texts.message, lang=canvas.language, prompts_dir=service.prompts_dir)
-    findings = service.check(canvas.owner, canvas.id)
-    return (f"### {msg('final_heading')}\n\n{msg('final_intro')}\n\n"
-            + findings_markdown(findings, canvas.language, service.prompts_dir))
+    return f"### {msg('final_heading')}\n\n{msg('final_intro')}"
 
 
 def suggestion_label(suggestion, lang: str = "nb", prompts_dir=None) -> str:
@@ -156,13 +154,14 @@ def build_workshop_tab(container, identity, i18n):
     def final_outputs(user: str, canvas: Canvas):
         """The final step: shown with the findings and the four drafts once every step is closed."""
         if not canvas.finished:
-            return gr.update(visible=False), "", gr.update(value=None)
+            return gr.update(visible=False), "", gr.update(value=None), ""
         files = []
         for kind in drafts.KINDS:
             path = container.exports.path_for(user, drafts.filename(canvas, kind, "docx"))
             service.draft(user, canvas.id, kind, fmt="docx", path=path)
             files.append(str(path))
-        return gr.update(visible=True), final_markdown(service, canvas), gr.update(value=files)
+        findings = findings_markdown(service.check(user, canvas.id), canvas.language, service.prompts_dir)
+        return gr.update(visible=True), final_markdown(service, canvas), gr.update(value=files), findings
 
     def reply_outputs(user, reply, chat):
         chat = chat + [{"role": "assistant", "content": safe_markdown(reply.message)}]
@@ -199,7 +198,7 @@ def build_workshop_tab(container, identity, i18n):
     def resume(selected, request: gr.Request = None):
         user = identity.owner(request)
         if not selected:
-            return None, [], "", "", gr.update(), gr.update(), gr.update(), gr.update(visible=False), "", None
+            return None, [], "", "", gr.update(), gr.update(), gr.update(), gr.update(visible=False), "", None, ""
         reply = service.current(user, selected)
         return reply_outputs(user, reply, [])
 
@@ -222,7 +221,7 @@ def build_workshop_tab(container, identity, i18n):
     def goto(step_id, selected, chat, request: gr.Request = None):
         user = identity.owner(request)
         if not selected or not step_id:
-            return (selected, chat, *(gr.update(),) * 8)
+            return (selected, chat, *(gr.update(),) * 9)
         return reply_outputs(user, service.goto(user, selected, step_id), chat or [])
 
     def show_field(path, selected, request: gr.Request = None):
@@ -327,6 +326,7 @@ def build_workshop_tab(container, identity, i18n):
                 final_text = gr.Markdown(elem_id="ws-final-text")
                 final_files = gr.File(label=i18n("ws.draft_kind"), file_count="multiple", interactive=False,
                                       elem_id="ws-final-files")
+                final_findings = gr.Markdown(elem_id="ws-final-findings")
             reply_box = gr.Textbox(label=i18n("ws.input"), lines=3, elem_id="ws-answer")
             with gr.Row():
                 send = gr.Button(i18n("ws.send"), variant="primary", elem_id="ws-send")
@@ -365,7 +365,7 @@ def build_workshop_tab(container, identity, i18n):
                 import_file = gr.File(label=i18n("ws.import_json"), file_types=[".json"], type="filepath")
 
     panel_outputs = [canvas_id, chat, canvas_view, progress, step_choice, field, workshops, final_box, final_text,
-                     final_files]
+                     final_files, final_findings]
     side_outputs = [similar, suggestion_choice, suggestion_view]
     side = {"fn": side_panels, "inputs": [canvas_id], "outputs": side_outputs, "api_name": False}
     start_button.click(start, [municipality, problem], panel_outputs, api_name="workshop_start").then(**side)

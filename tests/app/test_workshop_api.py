@@ -64,11 +64,11 @@ def file_path(update) -> Path:
 
 class Panels:
     """The outputs every workshop event shares: chat, canvas, progress, the three dropdowns and
-    the final step's text and draft files (its column's visibility is not an API value)."""
+    the final step's text, draft files and findings (its column's visibility is not an API value)."""
 
     def __init__(self, outputs) -> None:
         (self.chat, self.canvas, self.progress, self.steps, self.fields, self.workshops, self.final_text,
-         self.final_files) = outputs
+         self.final_files, self.final_findings) = outputs
 
     @property
     def reply(self) -> str:
@@ -325,7 +325,7 @@ def test_word_draft_downloads_and_opens_with_heading_styles(client_for):
 def test_the_last_step_shows_the_findings_and_the_four_drafts(client_for, app):
     client = client_for()
     panels = start(client)
-    assert not value_of(panels.final_text) and not value_of(panels.final_files)
+    assert not value_of(panels.final_text) and not value_of(panels.final_files) and not panels.final_findings
     panels = answer(client, WHO, panels.chat)
     client.predict("forankring.political_backing", "Formannskapet skal behandle saken 15. januar.",
                    api_name="/workshop_save_field")
@@ -335,8 +335,9 @@ def test_the_last_step_shows_the_findings_and_the_four_drafts(client_for, app):
         panels = Panels(client.predict(panels.chat, api_name="/workshop_skip"))
     assert "Rett under samtalen finner du «Ferdig: kvalitetssjekk og utkast»" in panels.reply
     assert panels.final_text.startswith("### Ferdig: kvalitetssjekk og utkast")
+    assert "Word-filer under «Utkast» rett nedenfor" in panels.final_text
     assert "**Bør rettes · Forankring · Politisk forankring:** Dette er ikke bestemt ennå («skal behandle»)" \
-        in panels.final_text
+        in panels.final_findings
     files = [Path(f["path"] if isinstance(f, dict) else f) for f in value_of(panels.final_files)]
     assert sorted(f.name for f in files) == ["gnist-designbrief-vang.docx", "gnist-soknad-vang.docx",
                                              "gnist-utfordring-vang.docx", "gnist-verkstedplan-vang.docx"]

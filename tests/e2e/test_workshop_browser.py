@@ -1,5 +1,6 @@
 """The workshop tab in a real browser (Debian chromium + Playwright): start a workshop, answer the
-guided questions, watch the progress and the live canvas follow, and download a Word draft.
+guided questions, watch the progress and the live canvas follow, go to the end, and download the
+Word drafts from the final step, which sits right under the conversation.
 
 Controls are found by their accessible label or role ("Kommune", "Svaret ditt", the "Send svaret"
 button, the "Verksted" tab, the "Utkast" accordion): if a label goes missing, these tests fail.
@@ -26,7 +27,9 @@ ANSWERS = [
     ("Unge voksne, barnefamilier og butikkeierne i sentrum", "butikkeierne i sentrum",
      "Hva skjer hvis ingen gjør noe?"),
     ("Butikker legger ned\nUnge flytter ut", "Unge flytter ut", "Hvorfor er det viktig å ta tak i dette nå?"),
-    ("Ny sentrumsplan skal vedtas neste år.", "Ny sentrumsplan skal vedtas neste år.", "Skriv behovet i én setning"),
+    # The step is done: it folds to one line with its first answer.
+    ("Ny sentrumsplan skal vedtas neste år.", "✅ 1. Problemet · Sentrum er dødt etter klokka fire",
+     "Skriv behovet i én setning"),
 ]
 
 
@@ -126,30 +129,53 @@ def test_a_workshop_from_first_question_to_a_word_draft(app, page, artifacts, tm
     assert stored.need.consequences == ["Butikker legger ned", "Unge flytter ut"]
     assert stored.solution_ideas == ["et kjøpesenter"]
 
-    # The Word draft: open the "Utkast" accordion, make the file, download it through its link.
-    page.get_by_role("button", name=re.compile(r"^Utkast\s*▼?$")).click()  # Gradio adds the ▼ icon
-    make = page.get_by_role("button", name="Last ned utkast (Word)", exact=True)
-    make.wait_for()
-    make.click()
-    link = page.locator("#ws-docx [data-testid='download-link']")
-    link.wait_for()
-    assert (link.get_attribute("download") or "").endswith(".docx")
+    # To the end: skip the remaining steps. Finished steps fold, so the page stays short.
+    for _ in range(12):
+        if "Ferdig: kvalitetssjekk og utkast" in page.locator("#ws-chat [data-testid='bot']").last.inner_text():
+            break
+        count = page.locator("#ws-chat [data-testid='bot']").count()
+        page.get_by_role("button", name="Hopp over steget", exact=True).click()
+        page.wait_for_function("n => document.querySelectorAll('#ws-chat [data-testid=\"bot\"]').length > n",
+                               arg=count)
+    wait_for_last_bot(page, "Rett under samtalen finner du «Ferdig: kvalitetssjekk og utkast»")
+
+    # The final step: in view right under the conversation, with the jury's findings and the drafts.
+    final = page.locator("#ws-final")
+    final.wait_for(state="visible")
+    wait_for_text(page, "#ws-final-text", "Ferdig: kvalitetssjekk og utkast")
+    wait_for_text(page, "#ws-final-findings", "Politisk forankring")
+    findings = page.locator("#ws-final-findings").inner_text()
+    assert "Mangler · Forankring · Politisk forankring" in findings
+    assert "need.evidence" not in findings and "political_backing" not in findings
+    chat_box, final_box = page.locator("#ws-chat").bounding_box(), final.bounding_box()
+    assert 0 <= final_box["y"] - (chat_box["y"] + chat_box["height"]) < 60, (chat_box, final_box)
+    files_box = page.locator("#ws-final-files").bounding_box()  # the downloads come before the findings
+    assert files_box["y"] < page.locator("#ws-final-findings").bounding_box()["y"]
+    height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"page height at the end: {height} px")
+    assert height < 3500, height  # it reached 9,400 px before steps folded
+    wait_for_text(page, "#ws-canvas", "⏭️ 12. Forankring")
+
+    links = page.locator("#ws-final-files a[download]")
+    links.first.wait_for()
+    names = sorted(links.nth(i).get_attribute("download") for i in range(links.count()))
+    assert names == ["gnist-designbrief-vang.docx", "gnist-soknad-vang.docx", "gnist-utfordring-vang.docx",
+                     "gnist-verkstedplan-vang.docx"], names
+    application = page.locator("#ws-final-files a[download='gnist-soknad-vang.docx']")
     with page.expect_download() as info:
-        link.click()
-    download = info.value
-    assert download.suggested_filename.endswith(".docx")
-    saved = tmp_path / download.suggested_filename
-    download.save_as(saved)
+        application.click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
     document = docx.Document(io.BytesIO(saved.read_bytes()))
+    section = document.sections[0]
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297  # A4
     first = document.paragraphs[0]
-    assert (first.style.name, first.text) == ("Heading 1", f"Utfordring: {MUNICIPALITY}")
-    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert {"Behovet", "Hvorfor nå"} <= set(headings), headings
-    bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
-    assert {"butikkeierne i sentrum", "Unge flytter ut"} <= set(bullets), bullets
+    assert (first.style.name, first.text) == ("Title", f"Søknad til Gnist: {MUNICIPALITY}")
+    assert document.core_properties.author == f"{MUNICIPALITY} kommune"
     text = "\n".join(p.text for p in document.paragraphs)
-    assert "Ny sentrumsplan skal vedtas neste år." in text
-    assert "[Mangler:" in text  # the gaps still to fill are marked, not silently left out
+    assert "Problemet merkes særlig av unge voksne, barnefamilier og butikkeierne i sentrum." in text
+    assert "Hvis ingen gjør noe, får det disse følgene: butikker legger ned og unge flytter ut." in text
+    assert "[Mangler: politisk forankring – beskriv vedtak eller støtte]" in text  # gaps marked in place
     assert "kjøpesenter" not in text  # a parked solution idea is not the challenge
 
     page.screenshot(path=str(artifacts / "workshop.png"), full_page=True)
