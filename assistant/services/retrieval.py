@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -79,31 +78,17 @@ def reciprocal_rank_fusion(rankings: list[list[Hit]], k: int) -> list[Hit]:
     return [first_seen[i] for i in ordered]
 
 
-QUERY_CACHE = 256
-
-
 class Retriever:
     def __init__(self, embeddings: NamedEmbeddings, knowledge: ChunkStore, mode: Mode = "dense") -> None:
         self.embeddings = embeddings
         self.knowledge = knowledge
         self.mode = mode
         self.lexical = LexicalSearch()
-        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
-        self._vectors_lock = threading.Lock()
 
     def query_vector(self, query: str) -> list[float]:
-        """The query's embedding, kept for the last QUERY_CACHE queries: the extractive answer
-        scores sentences against the vector the search just computed."""
-        with self._vectors_lock:
-            if query in self._vectors:
-                self._vectors.move_to_end(query)
-                return self._vectors[query]
-        vector = self.embeddings.embed_query(query)
-        with self._vectors_lock:
-            self._vectors[query] = vector
-            if len(self._vectors) > QUERY_CACHE:
-                self._vectors.popitem(last=False)
-        return vector
+        """The query's embedding (the embedder keeps recent ones: the extractive answer scores
+        sentences against the vector the search just computed)."""
+        return self.embeddings.embed_query(query)
 
     def search(self, query: str, k: int = 5, extra_stores: list[ChunkStore] | None = None, mode: Mode | None = None,
                where: dict | None = None) -> list[Hit]:
