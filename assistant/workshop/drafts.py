@@ -70,6 +70,12 @@ class Writer:
     def items(self, values: list[str]) -> str:
         return grammar.join_list([self.inner(v) for v in values], self.lang, self.prompts_dir)
 
+    def subject(self, text: str) -> str:
+        """A subject that ends in a relative clause takes a comma before the verb in Norwegian
+        («Unge som har flyttet ut, trenger …»)."""
+        text = grammar.capitalise(text.strip().rstrip(" ,."))
+        return f"{text}," if self.lang != "en" and re.search(r"\bsom\b", text) else text
+
     def kommune(self, name: str) -> str:
         return self.t("kommune", name=_MUNICIPALITY_WORD.sub("", name.strip()))
 
@@ -127,7 +133,7 @@ def _who(w: Writer, doc: Document) -> None:
     without = [g.name for g in c.target_groups if not g.needs]
     doc.paragraph(
         w.t("who", who=w.items(c.need.who)) if c.need.who else w.gap("who"),
-        *(w.t("group_needs", group=grammar.capitalise(g.name), needs=w.items(g.needs)) for g in with_needs),
+        *(w.t("group_needs", group=w.subject(g.name), needs=w.items(g.needs)) for g in with_needs),
         w.t("other_groups", groups=w.items(without)) if without else "",
     )
 
@@ -213,11 +219,16 @@ def _open_findings(w: Writer, doc: Document) -> None:
 # The four drafts
 # ---------------------------------------------------------------------------------------------
 
+def _shared(w: Writer) -> str:
+    """«Utfordringen er felles for Lom kommune, Skjåk kommune og Vågå kommune.» for a joint workshop."""
+    return w.t("shared", applicants=w.applicants) if w.c.partners else ""
+
+
 def _challenge(w: Writer, doc: Document) -> None:
     h = w.p["h"]
     doc.heading(h["challenge"])
     _questions(w, doc)
-    _starting_point(w, doc)
+    _starting_point(w, doc, _shared(w))
     doc.heading(h["need"])
     _who(w, doc)
     _stakes(w, doc, gap_why_now=True)
@@ -248,17 +259,14 @@ def _forankring(w: Writer, doc: Document) -> None:
     roles = critic.plan_and_naering(c)
     said = f"{f.political_backing} {f.administrative_backing} {c.contact_role}".casefold()
     new = {role: [n for n in names if n.casefold() not in said] for role, names in roles.items()}
-    role_sentence = ""
-    if roles["plan"] and roles["naering"]:
-        if new["plan"] or new["naering"]:
-            role_sentence = w.t("plan_naering", plan=w.items(roles["plan"]), naering=w.items(roles["naering"]))
-    else:
-        role_sentence = " ".join(
-            [w.t(f"{role}_only", names=w.items(roles[role])) for role in ("plan", "naering") if roles[role]]
-            + [w.gap(f"no_{role}") for role in ("plan", "naering") if not roles[role]])
+    if new["plan"] and new["naering"]:
+        role_sentences = [w.t("plan_naering", plan=w.items(new["plan"]), naering=w.items(new["naering"]))]
+    else:  # a role the backing text already names is not said again
+        role_sentences = [w.t(f"{role}_only", names=w.items(new[role])) if new[role] else w.gap(f"no_{role}")
+                          for role in ("plan", "naering") if new[role] or not roles[role]]
     county = f.county_council_informed
     doc.paragraph(
-        role_sentence,
+        *role_sentences,
         w.t("county_yes") if county else w.t("county_no") if county is False else w.gap("county"),
         w.gap("county_before") if county is False else "",
         w.t("partners", items=w.items(f.partners)) if f.partners else "",
@@ -314,7 +322,7 @@ def _application(w: Writer, doc: Document) -> None:
 def _brief(w: Writer, doc: Document) -> None:
     c, h = w.c, w.p["h"]
     doc.heading(h["background"])
-    _starting_point(w, doc)
+    _starting_point(w, doc, _shared(w))
     _stakes(w, doc)
     _evidence(w, doc)
     doc.heading(h["challenge"])
@@ -412,8 +420,7 @@ def compose(canvas: Canvas, kind: str, language: str | None = None,
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
     w = Writer(canvas, lang, prompts_dir)
-    place = w.place if kind == "workshop-plan" else (canvas.municipality or w.gap("municipality"))
-    doc = Document(title=w.p["title"][kind].format(place=place), author=w.applicants, lang=lang,
+    doc = Document(title=w.p["title"][kind].format(place=w.place), author=w.applicants, lang=lang,
                    subject=w.p["subject"][kind])
     doc.note(w.p["note"][kind].format(date=date.today().isoformat()))
     _COMPOSERS[kind](w, doc)

@@ -91,7 +91,7 @@ def test_evidence_keeps_its_source():
     assert "6 av 10 savner et sted å møtes, ifølge Innbyggerundersøkelsen 2023." in text
     assert "(statistikk)" not in text and "(undersøkelse)" not in text
     assert "Vi prøvde en pop-up-kafé i 2021" in text and text.count("pop-up-kafé") == 1
-    assert "according to SSB." in drafts.render(good_canvas(), "application", "en")
+    assert "(source: SSB)." in drafts.render(good_canvas(), "application", "en")
     assert "ifølgje SSB." in drafts.render(good_canvas(), "application", "nn")
 
 
@@ -100,8 +100,9 @@ def test_roles_count_where_they_were_said():
                    contact_role="Rådgiver",
                    forankring__administrative_backing="Kommunedirektøren eier prosjektet, og næringssjefen er med.")
     text = drafts.render(canvas, "application")
-    assert "Fra plan deltar planavdelingen, og fra næring deltar næringssjefen." in text
-    assert "[Mangler: hvem fra næring" not in text
+    # The backing text already says the næringssjef takes part: not said again, not marked missing.
+    assert "Kommunedirektøren eier prosjektet, og næringssjefen er med.\n\nFra plan deltar planavdelingen." in text
+    assert "[Mangler: hvem fra næring" not in text and text.count("næringssjefen") == 1
     silent = with_(canvas, forankring__administrative_backing="Kommunedirektøren eier prosjektet.")
     assert "Fra plan deltar planavdelingen. [Mangler: hvem fra næring som deltar]" in drafts.render(silent, "application")
 
