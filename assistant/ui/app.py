@@ -16,19 +16,13 @@ from assistant.services.answer import Turn
 from assistant.services.language import ui_language
 from assistant.services.preferences import language_from_browser
 from assistant.ui.identity import Identity
-from assistant.ui.i18n import build_i18n, ui_text
+from assistant.ui.i18n import UI_LANGUAGES, build_i18n, ui_text
 from assistant.ui.render import answer_content, chat_messages, safe_markdown, sources_markdown, upload_progress_markdown
 from assistant.ui.workshop import build_workshop_tab
 
 log = logging.getLogger(__name__)
 
-EXAMPLE_QUESTIONS = [
-    "Hva er Gnist?",
-    "Hva koster det å delta i Gnist?",
-    "Kan vi søke sammen med nabokommunen?",
-    "Hvilke kommuner har vært med i Gnist?",
-    "Hvordan skriver vi et behov i stedet for en løsning?",
-]
+EXAMPLE_COUNT = 5  # ask.example.1 … ask.example.5 in each language's catalog
 UPLOAD_POLL_SECONDS = 0.5
 STREAM_INTERVAL_S = 0.1
 INDEX_POLL_SECONDS = 1.0
@@ -85,10 +79,15 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
             latest, gr.update(value=chat, elem_classes=["gnist-loaded"]), sources,
             gr.update(choices=conversation_choices(owner), value=latest),
             docs, gr.update(choices=[row[0] for row in docs], value=None), lang, gr.update(open=first_visit),
+            *examples_for(lang),
         )
+
+    def examples_for(lang: str):
+        return [gr.update(visible=lang == other) for other in UI_LANGUAGES]
 
     def choose_language(lang: str, request: gr.Request = None):
         preferences.set_language(identity.owner(request), lang)
+        return examples_for(lang)
 
     def _open_conversation(owner: str, conversation_id: str | None, lang: str):
         no_sources = ui_text("ask.no_sources", lang)
@@ -112,8 +111,12 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         history: list[Turn] = conversations.history(owner, conversation_id)
         conversations.add_question(owner, conversation_id, question)
         shown = chat_messages(conversations.messages(owner, conversation_id))
-        choices = gr.update(choices=conversation_choices(owner), value=conversation_id)
-        yield shown + [{"role": "assistant", "content": "…"}], gr.update(), conversation_id, choices, None, ""
+        choices, emptied = gr.update(choices=conversation_choices(owner), value=conversation_id), ""
+        # Without a language model the answer is ready in milliseconds and goes out in one update
+        # with the conversation list and the emptied input; a model's answer shows the question first.
+        if answers.chat_model is not None or not index.ready:
+            yield shown + [{"role": "assistant", "content": "…"}], gr.update(), conversation_id, choices, None, emptied
+            choices, emptied = gr.update(), gr.update()
         while not index.wait(INDEX_POLL_SECONDS):  # first start: the question waits for the index
             waiting = ui_text("index.wait", lang_of(owner), percent=round(index.progress * 100))
             yield shown + [{"role": "assistant", "content": waiting}], gr.update(), conversation_id, gr.update(), None, gr.update()
@@ -136,6 +139,9 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
                         yield shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(), conversation_id, gr.update(), None, gr.update()
                 elif event.kind == "notice":
                     partial = answer_content("", [event.text])
+                    shown_at = time.monotonic()  # why the answer comes without the model, at once
+                    yield shown + [{"role": "assistant", "content": partial}], gr.update(), conversation_id, choices, None, emptied
+                    choices, emptied = gr.update(), gr.update()
                     gr.Warning(event.text, title=ui_text("toast.warning", lang_of(owner)))
                 else:
                     answer = event.answer
@@ -144,12 +150,12 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
                     final = shown + [{"role": "assistant", "content": answer_content(answer.text, answer.notices)}]
                     last = {"conversation_id": conversation_id, "message_id": message_id, "question": question,
                             "answer": answer.text, "sources": citations}
-                    yield final, sources_markdown(citations, ui_text("ask.no_sources", lang_of(owner))), conversation_id, gr.update(), last, gr.update()
+                    yield final, sources_markdown(citations, ui_text("ask.no_sources", lang_of(owner))), conversation_id, choices, last, emptied
         except Exception:  # noqa: BLE001 - the user must see an error, never a dead chat
             log.exception("answer failed")
             message = ui_text("msg.answer_failed", lang_of(owner))
             gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
-            yield shown + [{"role": "assistant", "content": f"⚠️ {message}"}], gr.update(), conversation_id, gr.update(), None, gr.update()
+            yield shown + [{"role": "assistant", "content": f"⚠️ {message}"}], gr.update(), conversation_id, choices, None, emptied
 
     def select_conversation(conversation_id, request: gr.Request = None):
         owner = identity.owner(request)
@@ -292,14 +298,20 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
                         chatbot = gr.Chatbot(label=i18n("ask.chat"), height=480, elem_id="chat", buttons=[])
                         # One line to start with: Enter sends, Shift+Enter adds a line (Gradio's Textbox).
                         question = gr.Textbox(label=i18n("ask.input"), placeholder=i18n("ask.placeholder"),
-                                              info=i18n("ask.enter_hint"), lines=1, max_lines=8, elem_id="question")
+                                              lines=1, max_lines=8, elem_id="question")
+                        gr.Markdown(i18n("ask.enter_hint"), elem_id="enter-hint")
                         send = gr.Button(i18n("ask.send"), variant="primary", elem_id="send")
-                        gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label=i18n("ask.examples"))
+                        # Examples in each language; the one matching the user's choice is shown.
+                        example_sets = {}
+                        for lang in UI_LANGUAGES:
+                            with gr.Column(visible=lang == "nb") as example_sets[lang]:
+                                gr.Examples([ui_text(f"ask.example.{n}", lang) for n in range(1, EXAMPLE_COUNT + 1)],
+                                            inputs=[question], label=i18n("ask.examples"))
                         with gr.Group():
                             gr.Markdown(i18n("ask.feedback"))
                             comment = gr.Textbox(label=i18n("ask.feedback_comment"), lines=1)
                             with gr.Row():
-                                good = gr.Button(i18n("ask.good"), size="sm")
+                                good = gr.Button(i18n("ask.good"), size="sm", elem_id="feedback-good")
                                 bad = gr.Button(i18n("ask.bad"), size="sm")
                     with gr.Column(scale=2):
                         # Conversation controls first: the sources list below can grow long.
@@ -346,17 +358,22 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         # once, before launch.py's script has switched a Nynorsk browser from English to Nynorsk.
         tab_keys = {ask_tab: "tab.ask", workshop_tab: "tab.workshop", documents_tab: "tab.documents",
                     settings_tab: "tab.settings"}
-        demo.load(lambda: [gr.update(label=i18n(key)) for key in tab_keys.values()], None, list(tab_keys),
-                  api_name=False, show_progress="hidden")
+        def tab_labels():
+            return [gr.update(label=i18n(key)) for key in tab_keys.values()]
+
+        demo.load(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden")
         demo.load(index_banner, None, [index_status, index_timer], api_visibility="private", show_progress="hidden")
         index_timer.tick(index_banner, None, [index_status, index_timer], api_visibility="private",
                          show_progress="hidden")
         demo.load(on_load, [browser_language],
-                  [conversation_id, chatbot, sources, history, doc_table, doc_choice, language, intro],
+                  [conversation_id, chatbot, sources, history, doc_table, doc_choice, language, intro,
+                   *example_sets.values()],
                   js="() => [navigator.language || '']", api_visibility="private"
-                  ).then(None, [language], None, js="(lang) => window.gnistSetLocale?.(lang)").then(workshops_for, None, [workshop_list], api_visibility="private")
-        language.input(choose_language, [language], None, api_visibility="private",
-                       js="(lang) => { window.gnistSetLocale?.(lang); return lang; }")
+                  ).then(None, [language], None, js="(lang) => window.gnistSetLocale?.(lang)"
+                  ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden").then(workshops_for, None, [workshop_list], api_visibility="private")
+        language.input(choose_language, [language], list(example_sets.values()), api_visibility="private",
+                       js="(lang) => { window.gnistSetLocale?.(lang); return lang; }"
+                       ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden")
         ask_outputs = [chatbot, sources, conversation_id, history, last_answer, question]
         send.click(respond, [question, conversation_id], ask_outputs, api_name="respond",
                    concurrency_limit=settings.chat_concurrency)
