@@ -6,6 +6,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.settings import Settings
+
 
 class PromptLibrary:
     def __init__(self, prompts_dir: Path) -> None:
@@ -21,6 +23,11 @@ class PromptLibrary:
     def message(self, key: str, lang: str, **values) -> str:
         messages = json.loads(_read(self._path("messages", lang, "json")))
         return messages[key].format(**values)
+
+
+# The repository's own prompts/ folder, for texts made where no container is at hand (an
+# exception's Bokmål ``str()`` for the command line and the logs).
+BUILT_IN = PromptLibrary(Settings.model_fields["prompts_dir"].default)
 
 
 @lru_cache(maxsize=64)

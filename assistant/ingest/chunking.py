@@ -12,10 +12,7 @@ from assistant.ingest.loaders import LoadedDocument, check_limit
 CHUNK_CHARS = 1200
 CHUNK_OVERLAP = 150
 
-TOO_MANY_CHUNKS = (
-    "dokumentet blir til mer enn {limit} tekstbiter, som er grensen per dokument. "
-    "Del det opp i mindre filer og last dem opp hver for seg."
-)
+TOO_MANY_CHUNKS = "ingest.too_many_chunks"
 
 _SPLITTER = RecursiveCharacterTextSplitter(
     chunk_size=CHUNK_CHARS,

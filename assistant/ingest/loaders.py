@@ -1,7 +1,7 @@
 """Turn files into titled sections that know where they came from (heading or printed page).
 
-Every failure is an ``IngestError`` that names the file and says, in Norwegian, what went wrong
-and what to do, so one bad file never stops the rest of an ingest. The work one file may cause
+Every failure is an ``IngestError`` that names the file and says what went wrong and what to do
+(a message in prompts/messages.*.json), so one bad file never stops the rest of an ingest. The work one file may cause
 (pages, characters, unpacked size, XML depth, front matter) is bounded by ``IngestLimits``.
 """
 
@@ -20,6 +20,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 from langchain_text_splitters import MarkdownHeaderTextSplitter
 
+from assistant.prompts import BUILT_IN, PromptLibrary
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,24 @@ MAX_COMPRESSION_RATIO = 100
 
 
 class IngestError(Exception):
-    """A file that could not be read. ``str()`` is a user-facing Norwegian message."""
+    """A file that could not be read: a message key (prompts/messages.*.json) and its values.
+    ``reason`` and ``str()`` are in Bokmål (command line, logs); ``render`` speaks the user's language."""
 
-    def __init__(self, source: str, reason: str) -> None:
+    def __init__(self, source: str, key: str, **values) -> None:
         self.source = source
-        self.reason = reason
-        super().__init__(f"{source}: {reason}")
+        self.key = key
+        self.values = values
+        super().__init__(source, key)
+
+    def render(self, prompts: PromptLibrary, lang: str) -> str:
+        return prompts.message(self.key, lang, **self.values)
+
+    @property
+    def reason(self) -> str:
+        return self.render(BUILT_IN, "nb")
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
 
 
 def _setting_default(name: str):
@@ -85,21 +98,15 @@ def number(value: int) -> str:
     return f"{value:,}".replace(",", " ")
 
 
-def check_limit(value: int, limit: int, source: str, reason: str) -> None:
-    """Refuse with ``reason`` (``{value}`` and ``{limit}`` written out) when value exceeds limit."""
+def check_limit(value: int, limit: int, source: str, key: str) -> None:
+    """Refuse with message ``key`` (``value`` and ``limit`` written out) when value exceeds limit."""
     if value > limit:
-        raise IngestError(source, reason.format(value=number(value), limit=number(limit)))
+        raise IngestError(source, key, value=number(value), limit=number(limit))
 
 
-TOO_LONG = (
-    "dokumentet har mer enn {limit} tegn tekst, som er grensen per dokument. "
-    "Del det opp i mindre filer og last dem opp hver for seg."
-)
-TOO_MANY_PAGES = "PDF-en har {value} sider. Grensen er {limit} sider per dokument. Del den opp, eller last opp bare de sidene du trenger."
-TOO_DEEP = (
-    "Word-dokumentet har mer enn {limit} nivåer inni hverandre, som er grensen. "
-    "Kopier teksten over i et nytt dokument, og prøv igjen."
-)
+TOO_LONG = "ingest.too_long"
+TOO_MANY_PAGES = "ingest.pdf_too_many_pages"
+TOO_DEEP = "ingest.docx_too_deep"
 
 
 @dataclass
@@ -131,26 +138,28 @@ def detect_kind(path: Path, source: str | None = None) -> str:
     """The file's real type, judged by content; raises IngestError on a mismatch or unknown type."""
     suffix = path.suffix.lower()
     source = source or path.name
+    if not suffix:
+        raise IngestError(source, "ingest.no_suffix")
     if suffix not in SUPPORTED_SUFFIXES:
-        raise IngestError(source, f"filtypen «{suffix or 'uten endelse'}» støttes ikke. Bruk PDF, DOCX, TXT eller Markdown.")
+        raise IngestError(source, "ingest.unsupported_type", suffix=suffix)
     try:
         with path.open("rb") as handle:
             head = handle.read(8192)
     except OSError as exc:
-        raise IngestError(source, f"filen kunne ikke leses ({exc.strerror or exc}).") from exc
+        raise IngestError(source, "ingest.unreadable", error=exc.strerror or exc) from exc
     if not head:
-        raise IngestError(source, "filen er tom.")
+        raise IngestError(source, "ingest.empty")
     guessed = filetype.guess(head)
     if suffix == ".pdf":
         if not head.startswith(b"%PDF"):
-            raise IngestError(source, "filen heter .pdf, men innholdet er ikke en PDF. Er den skadet?")
+            raise IngestError(source, "ingest.not_pdf")
         return "pdf"
     if suffix == ".docx":
         if not head.startswith(b"PK"):
-            raise IngestError(source, "filen heter .docx, men innholdet er ikke et Word-dokument.")
+            raise IngestError(source, "ingest.not_docx")
         return "docx"
     if b"\x00" in head or (guessed is not None and guessed.mime.split("/")[0] in {"image", "video", "audio", "application"}):
-        raise IngestError(source, "filen ser ut til å være binær, ikke tekst. Last opp PDF, DOCX, TXT eller Markdown.")
+        raise IngestError(source, "ingest.binary")
     return "md" if suffix in {".md", ".markdown"} else "txt"
 
 
@@ -161,7 +170,7 @@ def _read_text(path: Path, source: str | None = None) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise IngestError(source or path.name, "teksten kunne ikke leses (ukjent tegnkoding). Lagre filen som UTF-8.")
+    raise IngestError(source or path.name, "ingest.unknown_encoding")
 
 
 def _clean(text: str) -> str:
@@ -171,7 +180,12 @@ def _clean(text: str) -> str:
 
 
 class _FrontMatterRefused(yaml.YAMLError):
-    """A reason (Norwegian, to follow FRONT_MATTER) to refuse front matter before building it."""
+    """Front matter refused before it is built: a message key and its values for the IngestError."""
+
+    def __init__(self, key: str, **values) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -184,11 +198,9 @@ class _BoundedLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise _FrontMatterRefused("bruker ankere eller henvisninger (& og *). Skriv verdiene ut i stedet, og prøv igjen.")
+            raise _FrontMatterRefused("ingest.front_matter_anchors")
         if self.depth >= MAX_FRONT_MATTER_DEPTH:
-            raise _FrontMatterRefused(
-                f"har lister eller felt mer enn {MAX_FRONT_MATTER_DEPTH} nivåer inni hverandre. Gjør den enklere, og prøv igjen."
-            )
+            raise _FrontMatterRefused("ingest.front_matter_too_deep", limit=number(MAX_FRONT_MATTER_DEPTH))
         self.depth += 1
         try:
             return super().compose_node(parent, index)
@@ -197,7 +209,6 @@ class _BoundedLoader(yaml.SafeLoader):
 
 
 _YAML_FRONT_MATTER = YAMLHandler()
-FRONT_MATTER = "front matter (YAML-feltene mellom «---»-linjene øverst i filen)"
 
 
 def _front_matter(text: str, source: str, limits: IngestLimits) -> tuple[dict, str]:
@@ -210,19 +221,16 @@ def _front_matter(text: str, source: str, limits: IngestLimits) -> tuple[dict, s
     except ValueError:  # an opening "---" without a closing one: plain text
         return {}, text
     if len(raw) > MAX_FRONT_MATTER_CHARS:
-        raise IngestError(
-            source, f"{FRONT_MATTER} er lengre enn {number(MAX_FRONT_MATTER_CHARS)} tegn. Gjør den kortere, eller fjern den."
-        )
+        raise IngestError(source, "ingest.front_matter_too_long", limit=number(MAX_FRONT_MATTER_CHARS))
     try:
         meta = yaml.load(raw, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
     except _FrontMatterRefused as refused:
-        raise IngestError(source, f"{FRONT_MATTER} {refused}") from refused
+        raise IngestError(source, refused.key, **refused.values) from refused
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" Feilen er på linje {mark.line + 1}." if mark is not None else ""
-        raise IngestError(
-            source, f"{FRONT_MATTER} kunne ikke tolkes.{where} Hver linje skal se ut som «navn: verdi». Rett den, eller fjern den."
-        ) from exc
+        if mark is None:
+            raise IngestError(source, "ingest.front_matter_invalid") from exc
+        raise IngestError(source, "ingest.front_matter_invalid_at_line", line=mark.line + 1) from exc
     if not isinstance(meta, dict):
         return {}, content.strip()
     if limits.front_matter_keys is not None:
@@ -252,11 +260,8 @@ def load_markdown(path: Path, source: str, limits: IngestLimits) -> LoadedDocume
         section_path = [part.metadata[h] for h in ("h2", "h3") if part.metadata.get(h)] or headings or [title or source]
         sections.append(Section(text=text, locator=" > ".join(section_path), heading=section_path[-1]))
     if not sections:
-        raise IngestError(source, "filen inneholder ingen tekst.")
+        raise IngestError(source, "ingest.no_text")
     return LoadedDocument(source=source, title=title or Path(source).stem, kind="md", sections=sections, metadata=meta)
-
-
-PDF_PROTECTED = "PDF-en er passordbeskyttet. Lagre en kopi uten passord og last den opp igjen."
 
 
 def load_pdf(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
@@ -273,7 +278,7 @@ def load_pdf(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
                 log.info("%s: could not decrypt: %r", source, exc)
                 opened = False
             if not opened:
-                raise IngestError(source, PDF_PROTECTED)
+                raise IngestError(source, "ingest.pdf_protected")
         else:
             # The declared count is free to read and refuses most long PDFs before the page tree
             # is walked; it can lie, so the real count is checked below.
@@ -294,17 +299,10 @@ def load_pdf(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
         raise
     except Exception as exc:  # noqa: BLE001 - pypdf raises its own and many built-in errors on broken files
         log.info("%s: unreadable PDF: %r", source, exc)
-        raise IngestError(source, "PDF-en er skadet og kunne ikke leses. Åpne den og lagre den på nytt som PDF, og prøv igjen.") from exc
+        raise IngestError(source, "ingest.pdf_damaged") from exc
     if not sections:
-        raise IngestError(
-            source,
-            "PDF-en har ingen tekst som kan hentes ut. Er den skannet? Kjør tekstgjenkjenning (OCR) først.",
-        )
+        raise IngestError(source, "ingest.pdf_no_text")
     return LoadedDocument(source=source, title=str(title), kind="pdf", sections=sections)
-
-
-RESAVE_DOCX = "Åpne det i Word, lagre det på nytt og prøv igjen."
-DOCX_DAMAGED = f"Word-dokumentet er skadet og kunne ikke leses. {RESAVE_DOCX}"
 
 
 def _check_xml(stream, source: str, limits: IngestLimits) -> None:
@@ -323,7 +321,7 @@ def _check_xml(stream, source: str, limits: IngestLimits) -> None:
         depth -= 1
 
     def doctype(*_args):
-        raise IngestError(source, f"Word-dokumentet inneholder XML som Word ikke lager (en DTD), og kan ikke leses trygt. {RESAVE_DOCX}")
+        raise IngestError(source, "ingest.docx_dtd")
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
@@ -340,18 +338,11 @@ def _check_docx_container(path: Path, source: str, limits: IngestLimits) -> None
             members = archive.infolist()
             total = sum(member.file_size for member in members)
             if total > limits.max_docx_uncompressed_mb * 1_048_576:
-                raise IngestError(
-                    source,
-                    f"Word-dokumentet blir {total / 1_048_576:.0f} MB når det pakkes ut. Grensen er "
-                    f"{limits.max_docx_uncompressed_mb} MB. Fjern store bilder eller del dokumentet opp, og prøv igjen.",
-                )
+                raise IngestError(source, "ingest.docx_too_big", size=number(round(total / 1_048_576)),
+                                  limit=number(limits.max_docx_uncompressed_mb))
             for member in members:
                 if member.file_size > COMPRESSION_CHECK_BYTES and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
-                    raise IngestError(
-                        source,
-                        f"Word-dokumentet ser ikke ut som et vanlig dokument: en del av det blir over {MAX_COMPRESSION_RATIO} "
-                        f"ganger større når det pakkes ut. {RESAVE_DOCX}",
-                    )
+                    raise IngestError(source, "ingest.docx_compression", ratio=number(MAX_COMPRESSION_RATIO))
             # zipfile stops at each member's declared size, so the sizes checked above bound this.
             for member in members:
                 if member.filename.endswith((".xml", ".rels")):
@@ -361,7 +352,7 @@ def _check_docx_container(path: Path, source: str, limits: IngestLimits) -> None
         raise
     except Exception as exc:  # noqa: BLE001 - zipfile, zlib and expat errors on broken files
         log.info("%s: unreadable DOCX container: %r", source, exc)
-        raise IngestError(source, DOCX_DAMAGED) from exc
+        raise IngestError(source, "ingest.docx_damaged") from exc
 
 
 def load_docx(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
@@ -372,7 +363,7 @@ def load_docx(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
         document = docx.Document(str(path))
     except Exception as exc:  # noqa: BLE001 - python-docx raises zip, xml and KeyError variants
         log.info("%s: unreadable DOCX: %r", source, exc)
-        raise IngestError(source, DOCX_DAMAGED) from exc
+        raise IngestError(source, "ingest.docx_damaged") from exc
     sections: list[Section] = []
     headings: list[str] = []
     buffer: list[str] = []
@@ -410,7 +401,7 @@ def load_docx(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
         if text:
             sections.append(Section(text=text, locator=f"tabell {number}", heading=f"tabell {number}"))
     if not sections:
-        raise IngestError(source, "Word-dokumentet inneholder ingen tekst.")
+        raise IngestError(source, "ingest.docx_no_text")
     title = document.core_properties.title or Path(source).stem
     return LoadedDocument(source=source, title=title, kind="docx", sections=sections)
 
@@ -420,7 +411,7 @@ def load_text(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
     check_limit(len(text), limits.max_document_chars, source, TOO_LONG)
     text = _clean(text)
     if not text:
-        raise IngestError(source, "filen inneholder ingen tekst.")
+        raise IngestError(source, "ingest.no_text")
     return LoadedDocument(source=source, title=Path(source).stem, kind="txt", sections=[Section(text=text, locator="tekst")])
 
 
@@ -431,6 +422,6 @@ def load_file(path: Path, source: str | None = None, limits: IngestLimits = DEFA
     """Load any supported file; ``source`` is the name shown in citations (default: file name)."""
     source = source or path.name
     if not path.is_file():
-        raise IngestError(source, "filen finnes ikke eller er ikke en vanlig fil.")
+        raise IngestError(source, "ingest.not_a_file")
     kind = detect_kind(path, source)
     return LOADERS[kind](path, source, limits)

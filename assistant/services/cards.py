@@ -256,7 +256,7 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
                 if unsupported:
                     problems.append(f"svaret på {lang} har tall eller navn som ikke står i kildeseksjonene: {', '.join(unsupported)}")
     if problems:
-        raise CardError(source, "; ".join(problems) + ".")
+        raise CardError(source, "ingest.card_invalid", problems="; ".join(problems))
     return Card(str(meta.get("id") or path.stem), path, str(meta["round"]), checked, answers, paraphrases, tuple(cited))
 
 
@@ -288,7 +288,7 @@ class CardLibrary:
             except IngestError as error:
                 errors.append(error)
             except (OSError, UnicodeDecodeError) as exc:
-                errors.append(IngestError(source, f"filen kunne ikke leses ({exc})."))
+                errors.append(IngestError(source, "ingest.unreadable", error=exc))
         for error in errors:
             log.warning("answer card not used: %s", error)
         return cards, errors

@@ -10,12 +10,13 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.adapters.embeddings import NamedEmbeddings
 from assistant.adapters.vectorstore import ChunkStore, user_collection_name
 from assistant.ingest.loaders import IngestLimits
+from assistant.prompts import BUILT_IN, PromptLibrary
 from assistant.services.ingest import IngestService
 from assistant.settings import Settings
 
@@ -27,19 +28,27 @@ INCOMING_PREFIX = ".incoming-"
 
 @dataclass
 class UploadResult:
+    """How one upload went: a message key (prompts/messages.*.json) and its values; a failure's
+    text is prefixed with the file name. ``message`` is in Bokmål; ``render`` speaks the user's language."""
+
     source: str
     ok: bool
-    message: str
+    key: str
+    values: dict = field(default_factory=dict)
     chunks: int = 0
+
+    def render(self, prompts: PromptLibrary, lang: str) -> str:
+        text = prompts.message(self.key, lang, name=self.source, **self.values)
+        return text if self.ok else prompts.message("upload.failed", lang, name=self.source, reason=text)
+
+    @property
+    def message(self) -> str:
+        return self.render(BUILT_IN, "nb")
 
 
 def unexpected_failure(name: str) -> UploadResult:
     """What the user sees when processing failed for a reason that is not the file's fault."""
-    return UploadResult(
-        name, False,
-        f"{name}: noe gikk galt hos oss da filen skulle behandles. Prøv igjen om litt. "
-        "Skjer det igjen, si fra til den som drifter Gnist-assistenten.",
-    )
+    return UploadResult(name, False, "upload.unexpected")
 
 
 def _owner_dir_name(owner: str) -> str:
@@ -96,7 +105,7 @@ class DocumentService:
         progress: Callable[[float], None] | None = None,
     ) -> UploadResult:
         """Check size and type by content, keep a copy, index it. Never raises: bad input and
-        unexpected failures both come back as a result with a Norwegian message.
+        unexpected failures both come back as a result with a message.
         ``show_progress`` drives a tqdm bar; ``progress`` gets the fraction embedded (0-1)."""
         name = safe_filename(filename or path.name)
         try:
@@ -112,13 +121,9 @@ class DocumentService:
         try:
             size = path.stat().st_size
         except OSError:
-            return UploadResult(name, False, f"{name}: filen kunne ikke leses. Prøv å laste den opp på nytt.")
+            return UploadResult(name, False, "upload.unreadable")
         if size > self.settings.max_upload_mb * 1_048_576:
-            return UploadResult(
-                name, False,
-                f"{name}: filen er for stor ({size / 1_048_576:.1f} MB). Grensen er {self.settings.max_upload_mb} MB. "
-                "Del den opp, eller last opp bare de delene du trenger.",
-            )
+            return UploadResult(name, False, "upload.too_big", {"size": f"{size / 1_048_576:.1f}", "limit": self.settings.max_upload_mb})
         target_dir = self._owner_dir(owner)
         target_dir.mkdir(parents=True, exist_ok=True)
         # Checked under a temporary name: a bad re-upload must not replace a good earlier copy.
@@ -131,11 +136,12 @@ class DocumentService:
                 incoming, name, show_progress=show_progress, progress=progress
             )
             if report.errors:
-                return UploadResult(name, False, f"{name}: {report.errors[0].reason}")
+                error = report.errors[0]
+                return UploadResult(name, False, error.key, error.values)
             incoming.replace(target_dir / name)
         finally:
             incoming.unlink(missing_ok=True)
-        return UploadResult(name, True, f"{name} er lagt til ({report.chunks_embedded} tekstbiter).", report.chunks_embedded)
+        return UploadResult(name, True, "upload.added", {"chunks": report.chunks_embedded}, report.chunks_embedded)
 
     def list(self, owner: str) -> list[dict]:
         return self.store_for(owner).sources()

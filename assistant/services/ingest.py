@@ -12,6 +12,7 @@ from tqdm import tqdm
 from assistant.adapters.vectorstore import EMBED_BATCH, ChunkStore, EmbedderMismatch
 from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.loaders import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, IngestError, IngestLimits, file_sha256, load_file, number
+from assistant.prompts import BUILT_IN
 from assistant.services.extractive import PIECE_VECTORS, answer_pieces, encode_vectors
 from assistant.settings import REPO_ROOT
 
@@ -33,13 +34,12 @@ class IngestReport:
     reindexed: bool = False
 
     def summary(self) -> str:
-        lines = [
-            f"Nye filer: {len(self.added)}, endrede: {len(self.updated)}, fjernede: {len(self.removed)}, "
-            f"uendrede: {len(self.unchanged)}. Tekstbiter embeddet: {self.chunks_embedded}."
-        ]
+        """For the command line, in Bokmål."""
+        lines = [BUILT_IN.message("ingest.summary", "nb", added=len(self.added), updated=len(self.updated),
+                                  removed=len(self.removed), unchanged=len(self.unchanged), chunks=self.chunks_embedded)]
         if self.reindexed:
-            lines.insert(0, "Indeksen ble bygget på nytt fordi embeddingmodellen er byttet.")
-        lines += [f"Feil: {error}" for error in self.errors]
+            lines.insert(0, BUILT_IN.message("ingest.reindexed", "nb"))
+        lines += [BUILT_IN.message("ingest.error", "nb", error=error) for error in self.errors]
         return "\n".join(lines)
 
 
@@ -97,7 +97,7 @@ class IngestService:
             try:
                 digest = f"{PIPELINE_VERSION}-{file_sha256(path)}"
             except OSError as exc:
-                report.errors.append(IngestError(source, f"filen kunne ikke leses ({exc.strerror or exc})."))
+                report.errors.append(IngestError(source, "ingest.unreadable", error=exc.strerror or exc))
                 continue
             if indexed.get(source) == digest:
                 report.unchanged.append(source)
@@ -139,12 +139,7 @@ class IngestService:
         if limit is None or others + new <= limit:
             return
         room = max(limit - others, 0)
-        raise IngestError(
-            source,
-            f"dokumentet blir til {number(new)} tekstbiter, men du har bare plass til {number(room)} til "
-            f"(grensen er {number(limit)} tekstbiter for alle dokumentene dine til sammen). "
-            "Slett dokumenter du ikke trenger lenger, og prøv igjen.",
-        )
+        raise IngestError(source, "ingest.no_room", chunks=number(new), room=number(room), limit=number(limit))
 
     def _write(
         self,

@@ -100,17 +100,10 @@ class UploadQueue:
             return _stopped(name)
         waiting = sum(1 for r in self._owners.get(owner, {}).values() if not r.job.finished)
         if waiting >= self.per_user:
-            return UploadResult(
-                name, False,
-                f"{name}: du har allerede {waiting} {'fil' if waiting == 1 else 'filer'} som venter på å bli behandlet, "
-                "og det er grensen. "
-                "Vent til noen av dem er ferdige, og last opp denne filen igjen.",
-            )
+            key = "upload.user_queue_full_one" if waiting == 1 else "upload.user_queue_full"
+            return UploadResult(name, False, key, {"count": waiting})
         if self._pending >= self.total:
-            return UploadResult(
-                name, False,
-                f"{name}: det er mange filer i kø akkurat nå ({self._pending}). Last opp filen igjen om noen minutter.",
-            )
+            return UploadResult(name, False, "upload.queue_full", {"count": self._pending})
         return None
 
     def _forget_old(self, now: float) -> None:
@@ -223,4 +216,4 @@ def _remove_sources(records: list[_Record]) -> None:
 
 
 def _stopped(name: str) -> UploadResult:
-    return UploadResult(name, False, f"{name}: tjenesten ble stoppet før filen ble behandlet. Last den opp på nytt.")
+    return UploadResult(name, False, "upload.stopped")

@@ -31,9 +31,9 @@ class GatedDocuments:
         progress(0.5)
         self.gate.wait(10)
         if filename.startswith("feil"):
-            return UploadResult(filename, False, f"{filename}: filen inneholder ingen tekst.")
+            return UploadResult(filename, False, "ingest.no_text")
         progress(1.0)
-        return UploadResult(filename, True, f"{filename} er lagt til (1 tekstbiter).", 1)
+        return UploadResult(filename, True, "upload.added", {"chunks": 1}, 1)
 
 
 def until(condition, timeout: float = 5.0) -> None:
