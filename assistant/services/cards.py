@@ -3,9 +3,10 @@
 A card is one Markdown file in ``knowledge/cards/`` (format in ``knowledge/cards/README.md``):
 YAML front matter with the round it holds for, the date it was last checked, the knowledge
 sections it rests on and paraphrases of the question; then the answer under ``## nb``, ``## nn``
-and ``## en``. Cards are never indexed as knowledge chunks. A question whose embedding is close
-enough to one of a card's paraphrases (cosine similarity, threshold calibrated by
-``scripts/calibrate_cards.py``) gets the card in the question's language.
+and ``## en``. Cards are never indexed as knowledge chunks. A question close enough to one of a
+card's paraphrases (cosine similarity plus a small lexical share, with a threshold and a margin
+over the runner-up calibrated by ``scripts/calibrate_cards.py``) gets the card in the question's
+language; anything else goes to retrieval.
 
 Every card is validated when loaded; a broken card is named with its reason (an ``IngestError``)
 while the other cards load. The check that matters most: each number and each name in an answer
@@ -35,8 +36,8 @@ MIN_WORDS, MAX_WORDS = 40, 120
 MIN_PARAPHRASES = 6
 SNIPPET_CHARS = 300
 # Names a card may use without a cited section containing them: the programme, its owner, the
-# country, and the languages. Other names must appear in a cited section (English and Nynorsk
-# forms of a name are listed in NAME_FORMS with the form the sections use).
+# country, and the languages. Other names must appear in a cited section; NAME_FORMS maps a form
+# the sections do not use to the one they use.
 GENERIC_NAMES = frozenset({"gnist", "doga", "norge", "noreg", "norway", "norwegian", "bokmål", "nynorsk", "english"})
 NAME_FORMS = {  # English month names: the sections write the Norwegian forms
     "january": "januar", "february": "februar", "march": "mars", "april": "april", "may": "mai", "june": "juni",
@@ -117,7 +118,8 @@ def _capitalised(text: str) -> Iterator[tuple[str, bool]]:
     for match in _WORD.finditer(text):
         word = match.group()
         if word[0].isupper():
-            yield word, _SENTENCE_START.search(text[: match.start()]) is not None
+            # What comes just before decides; a whole-text start is an empty window.
+            yield word, _SENTENCE_START.search(text[max(0, match.start() - 24): match.start()]) is not None
 
 
 def known_names(texts: Iterable[str]) -> set[str]:
@@ -170,8 +172,10 @@ class KnowledgeSections:
     def document(self, file: str) -> LoadedDocument | None:
         if file not in self._documents:
             path = self.knowledge_dir / file
+            inside = path.resolve().is_relative_to(self.knowledge_dir.resolve())
             try:
-                self._documents[file] = load_markdown(path, self._source_name(path), DEFAULT_LIMITS) if path.is_file() else None
+                usable = inside and path.is_file()
+                self._documents[file] = load_markdown(path, self._source_name(path), DEFAULT_LIMITS) if usable else None
             except IngestError:
                 self._documents[file] = None
         return self._documents[file]

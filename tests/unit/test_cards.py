@@ -106,6 +106,8 @@ def library(knowledge_dir, write_card) -> CardLibrary:
     write_card("feil-seksjon.md", ("section: Deltakeravgift", "section: Reisekostnader"))
     write_card("feil-fil.md", ("programmet/delta-i-gnist.md", "programmet/finnes-ikke.md"))
     write_card("for-kort.md", nb="Det koster 200 000 kr i 2022.")
+    (knowledge_dir.parent / "utenfor.md").write_text((knowledge_dir / "programmet/delta-i-gnist.md").read_text("utf-8"), "utf-8")
+    write_card("utenfor.md", ("programmet/delta-i-gnist.md", "../utenfor.md"))  # only files in the knowledge dir
     (knowledge_dir / "cards" / "README.md").write_text("# Slik lager du et kort\n\nIkke et kort.\n", encoding="utf-8")
     return CardLibrary(knowledge_dir, source_name)
 
@@ -114,7 +116,7 @@ def test_broken_cards_are_named_with_their_reason_while_the_valid_card_loads(lib
     assert [card.id for card in library.cards] == ["avgift"]
     errors = {Path(error.source).name: error.reason for error in library.errors}
     assert set(errors) == {"feil-tall.md", "feil-navn.md", "mangler-felt.md", "feil-seksjon.md", "feil-fil.md",
-                           "for-kort.md"}
+                           "for-kort.md", "utenfor.md"}
     assert "tall eller navn som ikke står i kildeseksjonene: 350000" in errors["feil-tall.md"]
     assert "svaret på nb" in errors["feil-tall.md"] and "svaret på nn" not in errors["feil-tall.md"]
     assert "Innlandet" in errors["feil-navn.md"]
@@ -122,6 +124,7 @@ def test_broken_cards_are_named_with_their_reason_while_the_valid_card_loads(lib
     assert "seksjonen «Reisekostnader» finnes ikke i «programmet/delta-i-gnist.md»" in errors["feil-seksjon.md"]
     assert "kildefilen «programmet/finnes-ikke.md» finnes ikke" in errors["feil-fil.md"]
     assert "svaret på nb har 7 ord (skal ha 40–120)" in errors["for-kort.md"]
+    assert "kildefilen «../utenfor.md» finnes ikke" in errors["utenfor.md"]
 
 
 def test_a_card_loads_its_cited_section_with_the_knowledge_files_links(library):
