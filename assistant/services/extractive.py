@@ -388,7 +388,8 @@ class Passage:
 # added to the question's terms for lexical matching only.
 _SYNONYMS = {
     **dict.fromkeys(("vant", "vann", "vinne", "won", "win", "winner", "winners", "winning"), "vinner vinnerkonsept"),
-    **dict.fromkeys(("cost", "costs", "price", "fee", "koste", "kostar"), "koster kostnad avgift deltakeravgift"),
+    **dict.fromkeys(("cost", "costs", "price", "fee", "koste", "koster", "kostet", "kostar", "kosta"),
+                    "koster kostnad avgift deltakeravgift"),
     **dict.fromkeys(("apply", "applies", "application", "søkje", "søkjer"), "søke søknad"),
     **dict.fromkeys(("concept", "concepts"), "konsept"),
     **dict.fromkeys(("municipality", "municipalities", "kommunar"), "kommune kommuner"),
@@ -416,13 +417,20 @@ def _term_weights(query_terms: dict[str, frozenset[str]], texts: list[str]) -> d
     """Rarer terms among the candidates weigh more: "enebolig" beats "uteoppholdsareal" when every
     sentence of the section says "uteoppholdsareal"."""
     term_sets = [set(terms(t)) for t in texts]
-    return {alternatives: math.log(1 + (len(term_sets) + 1) / (1 + sum(count_matches(alternatives, ts) > 0 for ts in term_sets)))
+    return {alternatives: math.log(1 + (len(term_sets) + 1) / (1 + sum(_matches(alternatives, ts) for ts in term_sets)))
             for alternatives in set(query_terms.values())}
+
+
+def _matches(alternatives: frozenset[str], unit_terms: set[str]) -> bool:
+    """A question term (or a synonym) occurs, also as the start of a compound ("delt" in
+    "deltakeravgift"), or shares a 5-letter prefix ("koster"/"kostnad")."""
+    return any(q in unit_terms or (len(q) >= 4 and any(t.startswith(q) for t in unit_terms))
+               for q in alternatives) or count_matches(alternatives, unit_terms) > 0
 
 
 def _share(weights: dict[frozenset[str], float], unit_terms: set[str]) -> float:
     total = sum(weights.values())
-    return sum(w for alternatives, w in weights.items() if count_matches(alternatives, unit_terms)) / total if total else 0.0
+    return sum(w for alternatives, w in weights.items() if _matches(alternatives, unit_terms)) / total if total else 0.0
 
 
 def select_units(query: str, passages: list[Passage | tuple[int, str, str]], leave_out: Collection[str] = (),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.services.extractive import terms
+
 # The follow-up is a fragment that takes the previous question's frame.
 _FRAGMENT_START = re.compile(
     r"^(?:(?:og|enn|men|også|and)\b[\s,]*)?(?:(?:hva|kva|hvordan|korleis|what|how) (?:med|om|about)\b|same for\b)?[\s,]*",
@@ -35,6 +37,12 @@ _SUBJECT = re.compile(
     re.IGNORECASE,
 )
 SHORT_WORDS = 7
+# Stem beginnings of what one asks about a subject: its cost, deadline, winner, who applies …
+_ASPECTS = {
+    "søke", "søkj", "søkn", "kost", "pris", "avgi", "fris", "vinn", "vant", "delt", "resu", "utfo", "løsn", "team",
+    "komm", "budsj", "tid", "star", "skje", "gjor", "gjør", "valg", "vals", "med", "apply", "cost", "dead", "win",
+    "won", "chal", "appl", "kriter", "krit", "mål", "idé", "kons", "jury", "part",
+}
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
@@ -76,15 +84,23 @@ def resolve(question: str, previous_questions: Sequence[str]) -> str:
     if len(stripped.split()) > SHORT_WORDS:
         return question
     subject = entity(previous)
-    own = [n for n in names(stripped) if n.lower() not in _GENERIC]
-    if subject is None or own or subject.lower() in stripped.lower():
-        return question
+    if subject is None or names(stripped) or subject.lower() in stripped.lower():
+        return question  # a question that names what it is about stands on its own
     if _PLACE.search(stripped):
         return _PLACE.sub(f"i {subject}", stripped, count=1)
     if _THING.search(stripped):
         return _THING.sub(subject, stripped, count=1)
-    # Elliptic: "Hvem kan søke?" after "Hva er DIP?" is about DIP.
-    return f"{stripped.rstrip('?').rstrip()} ({subject})?"
+    if _asks_only_an_aspect(stripped):
+        # Elliptic: "Hvem kan søke?" after "Hva er DIP?" is about DIP.
+        return f"{stripped.rstrip('?').rstrip()} ({subject})?"
+    return question
+
+
+def _asks_only_an_aspect(question: str) -> bool:
+    """"Hvem kan søke?", "Hva var utfordringen?": only words for an aspect of some subject (not
+    "Hva er en følgekommune?", which names its own)."""
+    words = terms(question)
+    return bool(words) and all(any(word.startswith(a) or a.startswith(word) for a in _ASPECTS) for word in words)
 
 
 def _swap_into(previous: str, rest: str) -> str:

@@ -101,7 +101,7 @@ def test_every_tab_meets_wcag_aa_by_axe(app, browsing, axe_source, artifacts):
     assert found == {"workshop": [], "documents": [], "settings": []}
 
 
-def test_ask_shows_streamed_answer_with_citations_and_sources(app, browsing, axe_source, artifacts):
+def test_ask_shows_the_answer_whole_with_citations_and_sources(app, browsing, axe_source, artifacts):
     page = browsing.page()
     box = open_app(page, app.url)
     # Record every text the newest bot message shows while the answer streams in.
@@ -127,8 +127,9 @@ def test_ask_shows_streamed_answer_with_citations_and_sources(app, browsing, axe
     sources = page.locator("#sources")
     assert "[1]" in sources.inner_text() and "delta-i-gnist.md" in sources.inner_text()
     assert "Deltakeravgift" in sources.inner_text()
-    seen = page.evaluate("() => window.__seen")
-    assert len(seen) >= 3, f"the answer did not stream: {seen}"
+    # Without a language model the answer is ready at once and shown whole, never in pieces.
+    seen = [text for text in page.evaluate("() => window.__seen") if text]
+    assert seen and all("200 000" in text for text in seen), f"the answer came in pieces: {seen}"
     # The question box is emptied for the next question.
     assert box.input_value() == ""
 

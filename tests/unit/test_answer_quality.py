@@ -145,7 +145,9 @@ def test_sentences_carrying_the_asked_for_fact():
         ("How much does it cost?", ["What is Gnist?"], "How much does Gnist cost?"),
         # Resolved along the whole conversation, oldest first.
         ("Hvem vant der?", ["Hva er Gnist?", "og hva med Lebesby?"], "Hvem vant i Lebesby?"),
-        # Standalone questions stay as they are.
+        # Standalone questions stay as they are: one that names its subject, or asks about a thing of its own.
+        ("Hva er Gnist?", ["Hva gjorde Vang i Gnist?", "Hvem vant der?"], "Hva er Gnist?"),
+        ("Hva er en følgekommune?", ["Hva gjorde Vang?"], "Hva er en følgekommune?"),
         ("Hvor mye arbeidstid må kommunen sette av til prosjektet i Gnist?", ["Hva er Gnist?"],
          "Hvor mye arbeidstid må kommunen sette av til prosjektet i Gnist?"),
         ("Hva koster det?", [], "Hva koster det?"),

@@ -1,0 +1,28 @@
+"""A follow-up in the chat, in Chromium, without a language model: «der» and «det» refer to what
+the previous question was about (issue 9)."""
+
+from __future__ import annotations
+
+import pytest
+
+import gnist_testapp as g
+from test_browser import ask, bot_messages, open_app
+
+pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
+
+
+def test_a_follow_up_inherits_the_subject_of_the_question_before(app, browsing):
+    page = browsing.page()
+    open_app(page, app.url)
+    ask(page, "Hva gjorde Vang i Gnist?")
+    ask(page, "Hvem vant der?")
+    answer = bot_messages(page).last.inner_text()
+    assert "Klokkarhaugen" in answer, answer
+    assert "2021-vang.md" in page.locator("#sources").inner_text()
+    # «det» after a question about the programme is the programme's cost, in the same conversation.
+    ask(page, "Hva er Gnist?")
+    ask(page, "Hva koster det?")
+    answer = bot_messages(page).last.inner_text()
+    assert "200 000" in answer, answer
+    assert page.locator("#chat [data-testid='user']").count() == 4
+    assert browsing.foreign_requests() == []
