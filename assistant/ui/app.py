@@ -217,12 +217,13 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
             jobs = upload_queue.wait(owner, ids, timeout=UPLOAD_POLL_SECONDS)
             if all(job.finished for job in jobs):
                 break
-            yield upload_progress_markdown(jobs), gr.update(), gr.update(), gr.update()
+            yield upload_progress_markdown(jobs, container.prompts, lang_of(owner)), gr.update(), gr.update(), gr.update()
+        lang = lang_of(owner)
         for job in jobs:
             if job.state == "failed":
-                gr.Warning(job.message, title=ui_text("toast.warning", lang_of(owner)))
+                gr.Warning(job.result.render(container.prompts, lang), title=ui_text("toast.warning", lang))
         docs = document_rows(owner)
-        yield upload_progress_markdown(jobs), docs, gr.update(choices=[row[0] for row in docs], value=None), None
+        yield upload_progress_markdown(jobs, container.prompts, lang), docs, gr.update(choices=[row[0] for row in docs], value=None), None
 
     def delete_document(source, request: gr.Request = None):
         owner = identity.owner(request)
@@ -276,7 +277,7 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
         conversation_id = gr.State(None)
         last_answer = gr.State(None)
 
-        with gr.Row(elem_id="app-header", equal_height=True):
+        with gr.Row(elem_id="app-header"):
             gr.Markdown("# " + "Gnist-assistenten", elem_id="app-title")
             language = gr.Radio([("Bokmål", "nb"), ("Nynorsk", "nn"), ("English", "en")], value="nb",
                                 label=i18n("app.language"), elem_id="language", scale=0, min_width=280)

@@ -10,6 +10,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from assistant.container import Container
+from assistant.prompts import PromptLibrary
 from assistant.services.language import warm_up
 from assistant.settings import Settings
 from assistant.ui.app import build_app
@@ -28,9 +29,12 @@ CSS = """
 .dark { --color-accent: #60a5fa; }
 .dark :focus-visible { outline-color: #93c5fd !important; }
 /* Phone: the question box stays on the first screen. */
+#language { flex-grow: 0; }
 @media (max-width: 640px) {
-  #chat { height: 45vh !important; min-height: 240px; }
-  #app-header h1 { font-size: 1.4rem; }
+  #app-header { flex-direction: column; gap: 0.25rem; }
+  #app-header > * { min-width: 100% !important; }
+  #app-header h1 { font-size: 1.4rem; margin: 0; }
+  #chat { height: 36vh !important; min-height: 220px; }
 }
 """
 
@@ -97,11 +101,7 @@ class ExposedWithoutLogin(SystemExit):
 def check_exposure(settings: Settings) -> None:
     if settings.host in LOCAL_HOSTS or settings.auth_pairs() or settings.open_deployment:
         return
-    raise ExposedWithoutLogin(
-        f"Gnist-assistenten starter ikke: GNIST_HOST={settings.host} gjør appen tilgjengelig på nettverket, "
-        "men innlogging er ikke slått på. Sett GNIST_AUTH=bruker:passord, eller GNIST_OPEN_DEPLOYMENT=true "
-        "hvis appen skal være åpen for alle med vilje."
-    )
+    raise ExposedWithoutLogin(PromptLibrary(settings.prompts_dir).message("launch.exposed", "nb", host=settings.host))
 
 
 def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity]:
@@ -114,8 +114,7 @@ def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity]:
     container.exports.expire()
     container.documents.clean_leftovers()  # files of an upload cut short by a crash
     if not container.knowledge_index.ready:
-        print("Bygger søkeindeksen for kunnskapsbasen i bakgrunnen (første oppstart, 1–2 minutter); "
-              "siden viser fremdriften.", flush=True)
+        print(container.prompts.message("launch.building_index", "nb"), flush=True)
     container.knowledge_index.start()
     warm_up()
     container.embeddings.embed_query("oppvarming")
@@ -138,7 +137,7 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         server_name=settings.host,
         server_port=settings.port,
         auth=auth,
-        auth_message="Logg inn for å bruke Gnist-assistenten." if auth else None,
+        auth_message=container.prompts.bilingual("launch.login") if auth else None,
         i18n=build_i18n(),
         theme=theme(),
         css=CSS,
@@ -149,7 +148,7 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         footer_links=[],
         quiet=True,
     )
-    print(f"Gnist-assistenten kjører på http://{settings.host}:{settings.port} (Ctrl+C stopper)", flush=True)
+    print(container.prompts.message("launch.running", "nb", url=f"http://{settings.host}:{settings.port}"), flush=True)
     if not prevent_thread_lock:
         demo.block_thread()
     return demo, container

@@ -113,3 +113,23 @@ def test_an_xlsx_upload_says_why_and_which_types_work(app, browsing, tmp_path):
     message = status.inner_text()
     assert re.search(r"«\.xlsx» støttes ikke", message), message
     assert "PDF, DOCX, TXT eller Markdown" in message
+
+
+def test_phone_shows_the_question_box_on_the_first_screen_after_the_first_visit(app, browser):
+    context = browser.new_context(locale="nb-NO", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    try:
+        page = context.new_page()
+        box = open_app(page, app.url)
+        assert page.locator("#intro").get_by_text("Personvern:").is_visible()  # a first visit explains
+        box.fill("Hva koster det å delta i Gnist?")
+        box.press("Enter")
+        wait_for_answer(page, 0)
+        page.reload()
+        box = open_app(page, app.url)
+        page.wait_for_timeout(500)
+        assert not page.locator("#intro").get_by_text("Personvern:").is_visible()  # folded away
+        bounds = box.bounding_box()
+        assert bounds and bounds["y"] + bounds["height"] <= 844, bounds
+    finally:
+        context.close()
