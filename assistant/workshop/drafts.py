@@ -31,6 +31,7 @@ FORMATS: tuple[str, ...] = ("md", "docx")
 LANGS: tuple[str, ...] = ("nb", "nn", "en")
 FILE_NAMES = {"challenge": "utfordring", "application": "soknad", "brief": "designbrief",
               "workshop-plan": "verkstedplan"}
+_KNOWS_VERB = re.compile(r"^(?:vet|veit|knows?)\s+(?=\S)", re.IGNORECASE)  # the sentence already says it
 _MUNICIPALITY_WORD = re.compile(r"\s+(?:kommune|kommunar|kommuner|municipality)$", re.IGNORECASE)
 
 
@@ -171,8 +172,10 @@ def _assets(w: Writer, doc: Document, principles: bool = False) -> None:
 
 def _future(w: Writer, doc: Document) -> None:
     c = w.c
-    doc.paragraph(w.t("vision", vision=w.inner(c.vision)) if c.vision else "",
-                  w.t("scenario", scenario=w.inner(c.scenario_2030)) if c.scenario_2030 else "")
+    scenario = c.scenario_2030
+    if scenario and "2030" not in scenario:  # "I 2030 har unge …" needs no «Slik ser vi for oss 2030:»
+        scenario = w.t("scenario", scenario=w.inner(scenario))
+    doc.paragraph(w.t("vision", vision=w.inner(c.vision)) if c.vision else "", scenario)
 
 
 def _residents(w: Writer, doc: Document) -> None:
@@ -195,8 +198,9 @@ def _actors(w: Writer, doc: Document) -> None:
         return
 
     def described(attribute: str) -> str:
-        return grammar.join_list([w.t("actor", name=w.inner(a.name), what=w.inner(getattr(a, attribute)))
-                                  for a in actors if getattr(a, attribute)], w.lang, w.prompts_dir)
+        return grammar.join_list([w.t("actor", name=w.inner(a.name), what=w.inner(
+            _KNOWS_VERB.sub("", getattr(a, attribute)) if attribute == "knows" else getattr(a, attribute)))
+            for a in actors if getattr(a, attribute)], w.lang, w.prompts_dir)
 
     plain = [a.name for a in actors if not (a.knows or a.contributes or a.involve_how)]
     sentences = {key: described(attribute) for key, attribute in

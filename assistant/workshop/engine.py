@@ -295,10 +295,15 @@ class Conversation:
             canvas.skipped_steps.remove(step_id)
 
     def _advance(self, canvas: Canvas) -> tuple[Canvas, str | None]:
-        """Next question; at the end of a step, mark it done and enter the next open step.
-        Returns the canvas and the title of the step just finished (or None)."""
+        """Next question (on a first pass through a step, one the canvas does not already have);
+        at the end of a step, mark it done and enter the next open step. Returns the canvas and
+        the title of the step just finished (or None)."""
         step = self.step(canvas, canvas.current_step)
         canvas.current_question += 1
+        if step.id not in canvas.completed_steps:
+            while canvas.current_question < len(step.questions) and question_answered(
+                    canvas, step.questions[canvas.current_question]):
+                canvas.current_question += 1
         if canvas.current_question < len(step.questions):
             return canvas, None
         self._complete(canvas, step.id)

@@ -124,8 +124,9 @@ def _ack_items(value: list, context: Context) -> str:
         return context.msg("ack_value", value=context.msg("none"))
     names = [_item_name(item, context) for item in value]
     shown = "; ".join(names[:MAX_ITEMS_SHOWN]) + (" …" if len(names) > MAX_ITEMS_SHOWN else "")
-    return context.msg("ack_items", count=grammar.count(len(names), "point", context.lang, context.prompts_dir),
+    said = context.msg("ack_items", count=grammar.count(len(names), "point", context.lang, context.prompts_dir),
                        items=shown)
+    return re.sub(r"([.?!…])\.$", r"\1", said)  # «… jobbar?» ends once
 
 
 def _ack_text(value: str, context: Context) -> str:

@@ -22,7 +22,11 @@ from assistant.workshop.grammar import strip_conjunction
 _BULLET = re.compile(r"^\s*(?:[-*•·–—▪►+]|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=\s))\s*")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«\"])")
 _LIST_AND = re.compile(r"\s+(?:og|and|samt|eller|or|&)\s+", re.IGNORECASE)
-MAX_SHORT_ITEM_WORDS = 5
+MAX_SHORT_ITEM_WORDS = 7
+# A part after a comma that starts a clause, not a list item ("…, men den stengte", "…, og det er").
+_CLAUSE_START = re.compile(
+    r"^(?:men|fordi|så|slik at|da|når|selv om|sjølv om|but|because|so|when|while|although|"
+    r"(?:og|and)\s+(?:det|de|dei|vi|eg|jeg|han|hun|ho|den|it|they|we|there|this))\b", re.IGNORECASE)
 
 
 def _clean_item(item: str) -> str:
@@ -32,13 +36,26 @@ def _clean_item(item: str) -> str:
     return item
 
 
+def _names(part: str) -> list[str] | None:
+    """"Vestbygd og Austbygd": names (each capitalised, at most three words) joined by «og»; not
+    "Plan og næring"."""
+    names = [p.strip() for p in _LIST_AND.split(part) if p.strip()]
+    if len(names) >= 2 and all(n[:1].isupper() and len(n.split()) <= 3 for n in names):
+        return names
+    return None
+
+
 def _split_inline(line: str) -> list[str]:
-    """One line: semicolons always split; "A, B og C" splits when every part is short."""
+    """One line: semicolons always split; "A, B og C" splits when every part is short; names
+    joined by «og» split."""
     parts = [p for p in (s.strip() for s in line.split(";")) if p]
     items: list[str] = []
     for part in parts:
-        if "," in part:
-            pieces = [p.strip() for p in part.split(",") if p.strip()]
+        if "," not in part and _names(part):
+            items.extend(_names(part))
+            continue
+        if "," in part and not any(_CLAUSE_START.match(p.strip()) for p in part.split(",")[1:]):
+            pieces = [strip_conjunction(p) for p in part.split(",") if p.strip()]
             last = pieces[-1]
             tail = [p.strip() for p in _LIST_AND.split(last) if p.strip()]
             candidate = pieces[:-1] + tail

@@ -59,12 +59,15 @@ def canvas_query(canvas: Canvas) -> str:
 
 
 def by_theme(cases: list[SimilarCase], canvas: Canvas) -> list[SimilarCase]:
-    """Cases on the canvas' themes first, then cases of no clear theme, in search order; cases
-    about other themes are left out. Without a theme on the canvas, the search order stands."""
-    wanted = set(themes.detect(themes.problem_text(canvas)))
+    """Cases on the canvas' main theme first, then on its other themes, then cases of no clear
+    theme, each in search order; cases about other themes are left out. Without a theme on the
+    canvas, the search order stands."""
+    wanted = themes.detect(themes.problem_text(canvas))
     if not wanted:
         return cases
-    return [c for c in cases if wanted & set(c.themes)] + [c for c in cases if not c.themes]
+    main = [c for c in cases if wanted[0] in c.themes]
+    other = [c for c in cases if c not in main and set(wanted) & set(c.themes)]
+    return main + other + [c for c in cases if not c.themes]
 
 
 def _meta(hit: Any) -> dict:
@@ -125,8 +128,11 @@ def find_similar(canvas: Canvas, search: SearchFn, k: int = 3, pool: int = 20) -
 
 
 def inspiration(canvas: Canvas, search: SearchFn) -> list[SimilarCase]:
-    """The most similar case not yet shown in this workshop (so no line repeats), or none."""
+    """The most similar case on the problem's main theme not yet shown in this workshop (so no
+    line repeats), or none."""
+    main = themes.detect(themes.problem_text(canvas))[:1]
     for case in find_similar(canvas, search, k=5):
-        if case.source not in canvas.inspiration_shown and (case.reframing or case.challenge):
+        if case.source not in canvas.inspiration_shown and (case.reframing or case.challenge) \
+                and set(main) <= set(case.themes):
             return [case]
     return []

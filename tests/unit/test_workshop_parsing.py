@@ -252,6 +252,29 @@ def test_no_leftover_conjunctions(text, expected):
     assert split_items(text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Ungdom som tek vidaregåande, unge vaksne som har flytta ut og bedriftene som manglar folk",
+     ["Ungdom som tek vidaregåande", "unge vaksne som har flytta ut", "bedriftene som manglar folk"]),
+    ("Fjellet, sterke lag og foreiningar, og mange utflytta som framleis har hytte her",
+     ["Fjellet", "sterke lag og foreiningar", "mange utflytta som framleis har hytte her"]),
+    ("Vi prøvde en pop-up-kafé i 2021, men den stengte etter tre måneder",
+     ["Vi prøvde en pop-up-kafé i 2021, men den stengte etter tre måneder"]),
+    ("Butikkene stenger tidlig, og det er ingen kafeer", ["Butikkene stenger tidlig, og det er ingen kafeer"]),
+])
+def test_longer_list_items_split_but_clauses_stay_whole(text, expected):
+    assert split_items(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Vestbygd og Austbygd", ["Vestbygd", "Austbygd"]),
+    ("Nore og Uvdal", ["Nore", "Uvdal"]),
+    ("Plan og næring", ["Plan og næring"]),
+    ("Fylkeskommunen og næringshagen", ["Fylkeskommunen og næringshagen"]),
+])
+def test_names_joined_by_og_split(text, expected):
+    assert split_items(text) == expected
+
+
 def test_roles_named_in_free_text():
     assert named_roles("Kommunedirektøren eier prosjektet, og næringssjefen er med.") == {"naering": ["næringssjefen"]}
     assert named_roles("Arealplanleggeren og næringsrådgiveren deltar") == {

@@ -291,8 +291,8 @@ def test_inspiration_from_search_once_per_case(store):
     canvas = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire")
     reply = service.current("kari", canvas.id)
     assert reply.inspiration[0].municipality == "Vang"
-    line = ("Til inspirasjon fra Vang (2021): «Fra lav sentrumsaktivitet til stedsidentitet» "
-            "(kilde: Vang kommune: Gnist 2021).")
+    line = ("Til inspirasjon fra Vang (2021): «Fra lav sentrumsaktivitet til stedsidentitet». "
+            "Kilde: Vang kommune: Gnist 2021.")
     assert line in reply.message and "Sentrum er dødt" in queries[0]
     assert "knowledge/" not in reply.message
     assert service.similar("kari", canvas.id)[0].source.endswith("2021-vang.md")
@@ -305,6 +305,29 @@ def test_inspiration_from_search_once_per_case(store):
         messages.append(reply.message)
     assert sum(m.count("Til inspirasjon") for m in messages) == 1
     assert service.get("kari", canvas.id).inspiration_shown == [Hit.source]
+
+
+def test_what_the_canvas_already_has_is_not_asked_again(store):
+    service = WorkshopService(store, detect_language=lambda text: "nn")
+    canvas = service.start("kari", "Nordal", "Unge flyttar frå bygdene", partners=["Vestbygd", "Austbygd"])
+    reply = goto_question(service, canvas, "forankring", "forankring.cofinancing")
+    reply = service.submit("kari", canvas.id, "Kommunane betaler ein tredjedel kvar.")
+    assert reply.question.key == "forankring.partners"  # the joint municipalities were given at the start
+    assert reply.canvas.partners == ["Vestbygd", "Austbygd"]
+    # A step opened again on purpose is asked from the top, answered or not.
+    service.submit("kari", canvas.id, "Fylkeskommunen")
+    service.submit("kari", canvas.id, "Rådgivar")
+    assert "forankring" in service.get("kari", canvas.id).completed_steps
+    reply = goto_question(service, canvas, "forankring", "forankring.cofinancing")
+    assert service.submit("kari", canvas.id, "Kommunane betaler.").question.key == "partners"
+
+
+def test_an_acknowledged_question_ends_once(store):
+    service = WorkshopService(store, detect_language=lambda text: "nb")
+    canvas = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire")
+    service.goto("kari", canvas.id, "hkv")
+    reply = service.submit("kari", canvas.id, "Hvordan kan vi få unge voksne til å bli i sentrum etter jobb?")
+    assert "etter jobb?." not in reply.message and "etter jobb?" in reply.message
 
 
 def test_acknowledgements_agree_in_number(store):
