@@ -24,6 +24,11 @@ class PromptLibrary:
         messages = json.loads(_read(self._path("messages", lang, "json")))
         return messages[key].format(**values)
 
+    def bilingual(self, key: str, **values) -> str:
+        """Bokmål and English in one text, where the user's language is not known (the login
+        page, a refusal before the app runs)."""
+        return f"{self.message(key, 'nb', **values)} / {self.message(key, 'en', **values)}"
+
 
 # The repository's own prompts/ folder, for texts made where no container is at hand (an
 # exception's Bokmål ``str()`` for the command line and the logs).

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from assistant.prompts import PromptLibrary
 from assistant.settings import Settings
 
 COOKIE_NAME = "gnist_id"
@@ -158,6 +159,7 @@ class IdentityMiddleware:
                  owns_download: Callable[[str, str], bool]) -> None:
         self.app = app
         self.settings = settings
+        self.prompts = PromptLibrary(settings.prompts_dir)
         self.signer = signer
         self.exports_root = str(settings.exports_dir.resolve())
         self.owns_download = owns_download
@@ -173,7 +175,7 @@ class IdentityMiddleware:
         set_cookie: str | None = None
         if not self.login_mode and self.signer.verify(_cookie_value(scope, COOKIE_NAME)) is None:
             if not self.new_sessions.hit(address):
-                return await self._reply(send, *_json_response(429, "For mange nye økter fra samme adresse. Vent et minutt og prøv igjen."))
+                return await self._reply(send, *_json_response(429, self.prompts.bilingual("identity.too_many_sessions")))
             value = self.signer.sign(secrets.token_urlsafe(32))
             set_cookie = self._cookie_header(value)
             # This request already carries the new identity, so its own handlers see it.
@@ -181,9 +183,9 @@ class IdentityMiddleware:
                          + [(b"cookie", f"{COOKIE_NAME}={value}".encode())])
         is_login = scope.get("method") == "POST" and path.rstrip("/").endswith("/login")
         if is_login and self.login_failures.blocked(address):
-            return await self._reply(send, *_json_response(429, "For mange mislykkede innlogginger. Vent noen minutter og prøv igjen."))
+            return await self._reply(send, *_json_response(429, self.prompts.bilingual("identity.too_many_logins")))
         if "/file=" in path and not self._may_download(scope, path):
-            return await self._reply(send, *_json_response(404, "Filen finnes ikke."))
+            return await self._reply(send, *_json_response(404, self.prompts.bilingual("identity.file_missing")))
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
@@ -236,6 +238,7 @@ class Identity:
     def __init__(self, settings: Settings, signer: CookieSigner) -> None:
         self.login_mode = bool(settings.auth_pairs())
         self.signer = signer
+        self.prompts = PromptLibrary(settings.prompts_dir)
         self._sessions: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -246,10 +249,10 @@ class Identity:
     def owner(self, request: gr.Request | None) -> str:
         username = getattr(request, "username", None) if request is not None else None
         if not username:
-            raise IdentityError("Økten din kunne ikke identifiseres. Last inn siden på nytt.")
+            raise IdentityError(self.prompts.bilingual("identity.unknown_session"))
         owner = LOGIN_PREFIX + username if self.login_mode else username
         if not valid_owner(owner):
-            raise IdentityError("Økten din kunne ikke identifiseres. Last inn siden på nytt.")
+            raise IdentityError(self.prompts.bilingual("identity.unknown_session"))
         self._bind(getattr(request, "session_hash", None), owner)
         return owner
 
@@ -263,6 +266,6 @@ class Identity:
                 if len(self._sessions) > BOUND_SESSIONS:
                     self._sessions.popitem(last=False)
             elif bound != owner:
-                raise IdentityError("Denne økten tilhører en annen bruker. Last inn siden på nytt.")
+                raise IdentityError(self.prompts.bilingual("identity.other_user"))
             else:
                 self._sessions.move_to_end(session_hash)

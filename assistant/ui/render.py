@@ -6,6 +6,7 @@ import html
 import re
 from pathlib import Path
 
+from assistant.prompts import PromptLibrary
 from assistant.services.conversations import StoredMessage
 from assistant.services.extractive import source_text
 
@@ -66,16 +67,18 @@ def _md(text: str) -> str:
     return safe_markdown(html.escape(str(text), quote=False))
 
 
-def upload_progress_markdown(jobs) -> str:
-    """One line per file, in words (the icon is decoration): queued, being indexed, done or failed."""
+def upload_progress_markdown(jobs, prompts: PromptLibrary, lang: str) -> str:
+    """One line per file, in words in the user's language (the icon is decoration): queued, being
+    indexed, done or failed."""
     lines = []
     for job in jobs:
         if job.state == "queued":
-            lines.append(f"⏳ {_md(job.filename)}: venter i kø (nummer {job.position}).")
+            lines.append("⏳ " + _md(prompts.message("upload.queued", lang, name=job.filename, position=job.position)))
         elif job.state == "running":
-            lines.append(f"⏳ {_md(job.filename)}: legges til … {round(job.progress * 100)} %")
+            percent = round(job.progress * 100)
+            lines.append("⏳ " + _md(prompts.message("upload.running", lang, name=job.filename, percent=percent)))
         else:
-            lines.append(("✅ " if job.state == "done" else "❌ ") + _md(job.message))
+            lines.append(("✅ " if job.state == "done" else "❌ ") + _md(job.result.render(prompts, lang)))
     return "\n\n".join(lines)
 
 
