@@ -85,7 +85,7 @@ class Document:
 
     def bullets(self, items: list[str | tuple[str, str]]) -> None:
         pairs = [item if isinstance(item, tuple) else ("", item) for item in items]
-        pairs = [(lead, text) for lead, text in pairs if text]
+        pairs = [(lead, grammar.capitalise(text)) for lead, text in pairs if text]
         if pairs:
             self.blocks.append(Block("bullets", items=pairs))
 

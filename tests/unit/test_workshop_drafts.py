@@ -287,4 +287,4 @@ def test_document_blocks_render_to_markdown():
     document.bullets([("Budsjett", "200 000 kr"), "uten ledd"])
     document.table([["A", "B"], ["1", "2|3"]])
     assert to_markdown(document) == ("# Tittel\n\nFørste setning. Andre setning.\n\n- **Budsjett:** 200 000 kr\n"
-                                     "- uten ledd\n\n| A | B |\n|---|---|\n| 1 | 2/3 |\n")
+                                     "- Uten ledd\n\n| A | B |\n|---|---|\n| 1 | 2/3 |\n")
