@@ -22,10 +22,10 @@ ALLOWED = {
     "Hva er Gnist i kommunene våre?": "warm-up input for the language detector (services/language.py)",
 }
 BRAND = "Gnist-assistenten"
-NORWEGIAN_WORDS = frozenset(
-    "ikke ikkje er du og som det har kan må skal ble vart eller jeg eg filen fila dette denne prøv din dine noe noko "
-    "hva kva vil kunne".split()
-)
+NORWEGIAN_WORDS = frozenset({
+    "ikke", "ikkje", "er", "du", "og", "som", "det", "har", "kan", "må", "skal", "ble", "vart", "eller", "jeg", "eg",
+    "filen", "fila", "dette", "denne", "prøv", "din", "dine", "noe", "noko", "hva", "kva", "vil", "kunne",
+})
 REGEX = re.compile(r"\\[bBwWsSdD]|\(\?[:=!<]|\w\|\w")
 
 
