@@ -312,13 +312,13 @@ def test_numbers_and_names_missing_from_the_passages_do_not_reach_the_answer(llm
     question = "Hvem vant pilotkonkurransen på Utsira, hvilket år var det, og hva kostet planen i kroner og euro?"
     events, answer = collect(service, question)
     hits = relevant_hits(service, answer.query)
-    if answer.mode != "llm":
-        pytest.skip(f"the model's answer was not usable: {answer.notices}")
+    # When nothing the model wrote survives, the answer falls back to the sources' own sentences.
+    assert answer.mode == "llm" or answer.notices, answer.as_dict()
     cited = [hits[c.n - 1].text for c in answer.citations] or [h.text for h in hits]
     sources = "\n".join(cited)
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", answer.text):
         assert grounding.unsupported(sentence, sources, grounding.numbers(sources)) == [], (sentence, answer.text)
     streamed = "".join(e.text for e in events if e.kind == "token")
-    if streamed.strip() != answer.text.strip():  # something was taken out: the user is told what
+    if answer.mode == "llm" and streamed.strip() != answer.text.strip():  # something was taken out: the user is told what
         assert answer.notices and "står ikke i kildene" in answer.notices[0], answer.notices
         assert any(e.kind == "notice" for e in events)
