@@ -70,8 +70,8 @@ CANVASES: list[dict] = [
                            {"name": "Prioriter klima og miljø", "why": "bruke tomme lokaler før vi bygger nytt"}],
             "sustainability": "Bruke tomme lokaler før vi bygger nytt.",
             "reframing_from": "et tomt sentrum", "reframing_to": "en felles stue for hele bygda",
-            "hkv_questions": ["Hvordan kan vi gjøre sentrum til et sted der unge voksne og barnefamilier vil "
-                              "være etter arbeidstid?"],
+            "hkv_questions": [("Hvordan kan vi gjøre sentrum til et sted der unge voksne og barnefamilier vil "
+                               "være etter arbeidstid?")],
             "success_criteria": ["Flere folk i sentrum etter klokka fire", "Gårdeierne er med"],
             "vision": "Et sentrum der folk møtes hver dag.",
             "transfer_value": "Mange småbyer har tomme sentrum, og en modell for felles bruk av tomme lokaler "

@@ -22,7 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.workshop import fields, solution_bias, texts, themes
 from assistant.workshop.canvas import CLIMATE_PRINCIPLE, Canvas, get_field
 from assistant.workshop.llm import extract_json, message_text
-from assistant.workshop.parsing import classify_actor, has_source, named_roles, needs_source, parse_yes_no
+from assistant.workshop.parsing import (
+    classify_actor,
+    has_source,
+    named_roles,
+    needs_source,
+    parse_yes_no,
+)
 
 log = logging.getLogger(__name__)
 

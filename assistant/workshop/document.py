@@ -198,8 +198,7 @@ def _page_numbers(section, page_words: tuple[str, str]) -> None:
 
 
 def _table(document, rows: list[list[str]]) -> None:
-    header, *body = rows
-    table = document.add_table(rows=len(rows), cols=len(header))
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = document.styles["Table Grid"]
     for r, row in enumerate(rows):
         for c, text in enumerate(row):

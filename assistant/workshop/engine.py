@@ -25,7 +25,15 @@ from assistant.workshop.llm import extract_json, message_text
 from assistant.workshop.parsing import clean_text
 from assistant.workshop.similar import SimilarCase, inspiration
 from assistant.workshop.solution_bias import SolutionFinding
-from assistant.workshop.steps import STEP_DEFS, STEP_IDS, Question, Step, load_steps, question_answered, step_index
+from assistant.workshop.steps import (
+    STEP_DEFS,
+    STEP_IDS,
+    Question,
+    Step,
+    load_steps,
+    question_answered,
+    step_index,
+)
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,10 @@ import json
 from pathlib import Path
 
 import docx
+import gnist_testapp as g
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-
-import gnist_testapp as g
 
 pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
 

@@ -9,13 +9,11 @@ Every wait is for text on the page, never a fixed sleep."""
 from __future__ import annotations
 
 import io
-import re
 import sqlite3
 
 import docx
-import pytest
-
 import gnist_testapp as g
+import pytest
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
 

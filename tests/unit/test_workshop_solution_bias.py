@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.workshop.solution_bias import detect, first, guess_language, names_solution
+from assistant.workshop.solution_bias import (
+    detect,
+    first,
+    guess_language,
+    names_solution,
+)
 
 POSITIVES = [
     # (text, kind, phrase)

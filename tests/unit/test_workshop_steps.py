@@ -11,7 +11,12 @@ from test_workshop_canvas import good_canvas
 
 from assistant.workshop import texts, themes
 from assistant.workshop.canvas import Canvas, get_field, new_canvas
-from assistant.workshop.similar import canvas_query, cases_from_hits, find_similar, inspiration
+from assistant.workshop.similar import (
+    canvas_query,
+    cases_from_hits,
+    find_similar,
+    inspiration,
+)
 from assistant.workshop.steps import (
     STEP_DEFS,
     STEP_IDS,
