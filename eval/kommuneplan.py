@@ -39,27 +39,35 @@ PAGES = [
 
 
 def pdf_bytes(pages: list[str]) -> bytes:
+    """A PDF with one page per text (DejaVu when installed, for æøå and m²)."""
     from fpdf import FPDF
 
     pdf = FPDF()
     if DEJAVU.is_file():
         pdf.add_font("DejaVu", fname=str(DEJAVU))
-        pdf.set_font("DejaVu", size=11)
+        pdf.set_font("DejaVu", size=12)
     else:
-        pdf.set_font("Helvetica", size=11)
+        pdf.set_font("Helvetica", size=12)
     for text in pages:
         pdf.add_page()
-        pdf.multi_cell(0, 7, text)
+        if text:
+            pdf.multi_cell(0, 8, text)
     return bytes(pdf.output())
 
 
-def build(path: Path) -> Path:
-    """The plan PDF at ``path``: pages i, ii, then 1, 2, …"""
+def labelled_pdf(path: Path, pages: list[str]) -> Path:
+    """Printed page numbers as in a municipal plan: roman i, ii for the front matter, then arabic
+    1, 2, … from the third page."""
     from pypdf import PdfReader, PdfWriter
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(PAGES))))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(pages))))
     writer.set_page_label(0, 1, style="/r", start=1)
-    writer.set_page_label(2, len(PAGES) - 1, style="/D", start=1)
+    writer.set_page_label(2, len(pages) - 1, style="/D", start=1)
     path.parent.mkdir(parents=True, exist_ok=True)
     writer.write(str(path))
     return path
+
+
+def build(path: Path) -> Path:
+    """The Fjordvik plan PDF at ``path``."""
+    return labelled_pdf(path, PAGES)

@@ -30,7 +30,6 @@ KNOWLEDGE_FILES = [
     "veikartet/prinsippene.md",
     "relatert/ssb-sentralitet.md",
 ]
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 # A PDF whose printed page numbers differ from its page indices: i, ii, then 1, 2, ... from index 2.
 # The distinctive fact is on index 8, printed as page 7 ("s. 7").
@@ -143,33 +142,23 @@ def owner_cookie(app: RunningApp) -> str:
 
 # -- real files ---------------------------------------------------------------------------------
 
-def pdf_bytes(pages: list[str]) -> bytes:
-    from fpdf import FPDF
+def _kommuneplan():
+    """eval/kommuneplan.py: the one place that writes plan PDFs (the evaluation uses it too)."""
+    import importlib.util
 
-    pdf = FPDF()
-    if DEJAVU.is_file():
-        pdf.add_font("DejaVu", fname=str(DEJAVU))
-        pdf.set_font("DejaVu", size=12)
-    else:
-        pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        if text:
-            pdf.multi_cell(0, 8, text)
-    return bytes(pdf.output())
+    spec = importlib.util.spec_from_file_location("kommuneplan", REPO_ROOT / "eval" / "kommuneplan.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pdf_bytes(pages: list[str]) -> bytes:
+    return _kommuneplan().pdf_bytes(pages)
 
 
 def labelled_pdf(path: Path, pages: list[str] | None = None) -> Path:
     """The municipal plan: roman i, ii for the front matter, then arabic 1, 2, ... from index 2."""
-    from pypdf import PdfReader, PdfWriter
-
-    pages = PLAN_PAGES if pages is None else pages
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(pages))))
-    writer.set_page_label(0, 1, style="/r", start=1)
-    writer.set_page_label(2, len(pages) - 1, style="/D", start=1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer.write(str(path))
-    return path
+    return _kommuneplan().labelled_pdf(path, PLAN_PAGES if pages is None else pages)
 
 
 def encrypted_pdf(path: Path) -> Path:
