@@ -51,7 +51,7 @@ class Writer:
         self.prompts_dir = prompts_dir
         self.p = texts.load("phrases", lang, prompts_dir, drafts=True)
         self.theme = themes.theme_texts(canvas, lang, prompts_dir)
-        self.names = [n for n in grammar.unique([canvas.municipality, *canvas.partners])]
+        self.names = grammar.unique([canvas.municipality, *canvas.partners])
         said = [canvas.raw_problem, canvas.why_now, canvas.need.statement, canvas.scenario_2030, canvas.vision,
                 canvas.transfer_value, canvas.sustainability, canvas.forankring.political_backing,
                 canvas.forankring.administrative_backing, *canvas.need.consequences,
