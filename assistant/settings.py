@@ -91,6 +91,15 @@ class Settings(BaseSettings):
     ingest_queue_per_user: int = Field(default=10, ge=1)
     ingest_queue_total: int = Field(default=100, ge=1)
 
+    # Single sign-on through a reverse proxy that does OIDC (e.g. oauth2-proxy before Entra ID): the
+    # login name comes from this header, accepted only from the proxy addresses below.
+    trusted_user_header: str | None = None
+    trusted_email_header: str | None = None
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+
+    # Operations: log lines as text or one JSON object per line (with the request id).
+    log_format: Literal["text", "json"] = "text"
+
     # Downloads (exports, drafts) are removed after this many minutes.
     export_ttl_minutes: int = Field(default=60, ge=1)
 
@@ -140,6 +149,11 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def login_required(self) -> bool:
+        """Users log in: with GNIST_AUTH, or through the single sign-on proxy's header."""
+        return bool(self.auth_pairs() or self.trusted_user_header)
 
     def auth_pairs(self) -> list[tuple[str, str]]:
         if not self.auth:

@@ -31,6 +31,10 @@ class Database:
         finally:
             connection.close()
 
+    def ping(self) -> None:
+        with self.connect() as connection:
+            connection.execute("SELECT 1")
+
     def reclaim(self, attempts: int = 50) -> bool:
         """After deleting personal data: copy the WAL (with the overwritten pages) back into the
         database and truncate it, so the deleted text is left in neither file. A reader still in

@@ -166,6 +166,7 @@ class CircuitBreaker:
         self._lock = threading.Lock()
         self._failures = 0
         self._opened_at = 0.0
+        self.failures_total = 0  # since start, for the metrics
 
     def allow(self) -> bool:
         """May the model be called now? After the cooldown, True once per cooldown (the trial)."""
@@ -185,6 +186,7 @@ class CircuitBreaker:
     def record_failure(self) -> None:
         with self._lock:
             self._failures += 1
+            self.failures_total += 1
             if self._failures >= self.threshold:
                 self._opened_at = self._clock()
 

@@ -74,6 +74,10 @@ class ConversationService:
     def __init__(self, database_path: Path) -> None:
         self.db = Database(database_path, SCHEMA)
 
+    def ping(self) -> None:
+        """Raises if the database cannot be reached (readiness check)."""
+        self.db.ping()
+
     def create(self, owner: str, first_question: str) -> Conversation:
         title = " ".join(first_question.split())
         title = title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"

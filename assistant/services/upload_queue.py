@@ -155,6 +155,11 @@ class UploadQueue:
 
     # -- reading (only ever the caller's own jobs) -----------------------------------------------
 
+    @property
+    def length(self) -> int:
+        """Jobs waiting or running, all owners (a count only, for the metrics)."""
+        return self._pending
+
     def _view(self, record: _Record) -> UploadJob:
         if record.job.state != "queued":
             return record.job

@@ -16,6 +16,7 @@ from assistant.services.answer import Turn
 from assistant.services.language import ui_language
 from assistant.services.preferences import language_from_browser
 from assistant.ui.identity import Identity
+from assistant.ui.ops import Metrics, timer
 from assistant.ui.i18n import UI_LANGUAGES, build_i18n, ui_text
 from assistant.ui.render import answer_content, chat_messages, safe_markdown, sources_markdown, upload_progress_markdown
 from assistant.ui.workshop import build_workshop_tab
@@ -28,7 +29,7 @@ STREAM_INTERVAL_S = 0.1
 INDEX_POLL_SECONDS = 1.0
 
 
-def build_app(container: Container, identity: Identity) -> gr.Blocks:
+def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.Blocks:
     settings = container.settings
     i18n = build_i18n()
     info = llm_info(settings)
@@ -121,6 +122,7 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
             waiting = ui_text("index.wait", lang_of(owner), percent=round(index.progress * 100))
             yield shown + [{"role": "assistant", "content": waiting}], gr.update(), conversation_id, gr.update(), None, gr.update()
         partial = ""
+        elapsed = timer()
         shown_at = time.monotonic()
         try:
             # A question too short to tell its language is answered in the language the user chose
@@ -146,6 +148,7 @@ def build_app(container: Container, identity: Identity) -> gr.Blocks:
                 else:
                     answer = event.answer
                     message_id = conversations.add_answer(owner, conversation_id, answer)
+                    metrics.answered(answer.mode, elapsed())
                     citations = [c.as_dict() for c in answer.citations]
                     final = shown + [{"role": "assistant", "content": answer_content(answer.text, answer.notices)}]
                     last = {"conversation_id": conversation_id, "message_id": message_id, "question": question,

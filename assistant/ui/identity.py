@@ -9,6 +9,7 @@ it, so a client replaying another browser's session hash cannot reach that sessi
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import hmac
 import json
 import re
@@ -118,6 +119,41 @@ class RateLimiter:
             return True
 
 
+class TrustedProxy:
+    """Single sign-on through a reverse proxy that does OIDC: the login name in a header, believed
+    only from the proxy's own addresses (from anyone else the header is removed)."""
+
+    def __init__(self, settings: Settings) -> None:
+        names = [settings.trusted_user_header, settings.trusted_email_header]
+        self.headers = [name.lower().encode() for name in names if name]
+        self.networks = [ipaddress.ip_network(net, strict=False) for net in settings.trusted_proxies]
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.headers)
+
+    def trusted(self, scope) -> bool:
+        try:
+            address = ipaddress.ip_address(_client_address(scope))
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    def without_headers(self, scope):
+        return dict(scope, headers=[(k, v) for k, v in scope.get("headers", []) if k not in self.headers])
+
+    def user(self, scope) -> str | None:
+        """The login name (else the e-mail address) the proxy vouches for."""
+        if not self.trusted(scope):
+            return None
+        values = dict(scope.get("headers", []))
+        for header in self.headers:
+            value = values.get(header, b"").decode("utf-8", "replace").strip()
+            if value and valid_owner(LOGIN_PREFIX + value):
+                return value
+        return None
+
+
 def _client_address(scope) -> str:
     client = scope.get("client")
     return client[0] if client else "unknown"
@@ -163,7 +199,8 @@ class IdentityMiddleware:
         self.signer = signer
         self.exports_root = str(settings.exports_dir.resolve())
         self.owns_download = owns_download
-        self.login_mode = bool(settings.auth_pairs())
+        self.login_mode = settings.login_required
+        self.proxy = TrustedProxy(settings)
         self.new_sessions = RateLimiter(settings.new_sessions_per_minute, 60)
         self.login_failures = RateLimiter(settings.login_failures_allowed, settings.login_failure_window_s)
 
@@ -172,6 +209,8 @@ class IdentityMiddleware:
             return await self.app(scope, receive, send)
         address = _client_address(scope)
         path = scope.get("path", "")
+        if self.proxy.enabled and not self.proxy.trusted(scope):
+            scope = self.proxy.without_headers(scope)  # nobody else may claim a login name
         set_cookie: str | None = None
         if not self.login_mode and self.signer.verify(_cookie_value(scope, COOKIE_NAME)) is None:
             if not self.new_sessions.hit(address):
@@ -222,7 +261,7 @@ class IdentityMiddleware:
 
     def request_owner(self, scope) -> str | None:
         if self.login_mode:
-            user = _logged_in_user(scope)
+            user = self.proxy.user(scope) if self.proxy.enabled else _logged_in_user(scope)
             return LOGIN_PREFIX + user if user else None
         return self.signer.owner_of(_cookie_value(scope, COOKIE_NAME))
 
@@ -236,15 +275,24 @@ class Identity:
     """Resolves the owner of a Gradio request; the one place handlers learn who the user is."""
 
     def __init__(self, settings: Settings, signer: CookieSigner) -> None:
-        self.login_mode = bool(settings.auth_pairs())
+        self.login_mode = settings.login_required
+        self.proxy = TrustedProxy(settings)
         self.signer = signer
         self.prompts = PromptLibrary(settings.prompts_dir)
-        self._sessions: OrderedDict[str, str] = OrderedDict()
+        self._sessions: OrderedDict[str, tuple[str, float]] = OrderedDict()  # session -> (owner, last seen)
         self._lock = threading.Lock()
 
     def auth_dependency(self, request) -> str | None:
-        """For Gradio's ``auth_dependency`` (anonymous mode): the signed cookie's owner, or None."""
+        """For Gradio's ``auth_dependency``: the login name the single sign-on proxy vouches for, or
+        without it the signed cookie's owner; None (Gradio answers 401) otherwise."""
+        if self.proxy.enabled:
+            return self.proxy.user(request.scope)
         return self.signer.owner_of(request.cookies.get(COOKIE_NAME))
+
+    def active_sessions(self, within_s: float = 900) -> int:
+        cutoff = time.monotonic() - within_s
+        with self._lock:
+            return sum(1 for _owner, seen in self._sessions.values() if seen >= cutoff)
 
     def owner(self, request: gr.Request | None) -> str:
         username = getattr(request, "username", None) if request is not None else None
@@ -260,12 +308,10 @@ class Identity:
         if not session_hash:
             return
         with self._lock:
-            bound = self._sessions.get(session_hash)
-            if bound is None:
-                self._sessions[session_hash] = owner
-                if len(self._sessions) > BOUND_SESSIONS:
-                    self._sessions.popitem(last=False)
-            elif bound != owner:
+            bound, _seen = self._sessions.get(session_hash, (None, 0.0))
+            if bound is not None and bound != owner:
                 raise IdentityError(self.prompts.bilingual("identity.other_user"))
-            else:
-                self._sessions.move_to_end(session_hash)
+            self._sessions[session_hash] = (owner, time.monotonic())
+            self._sessions.move_to_end(session_hash)
+            if len(self._sessions) > BOUND_SESSIONS:
+                self._sessions.popitem(last=False)

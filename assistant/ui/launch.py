@@ -16,6 +16,7 @@ from assistant.settings import Settings
 from assistant.ui.app import build_app
 from assistant.ui.i18n import build_i18n
 from assistant.ui.identity import CookieSigner, Identity, IdentityMiddleware
+from assistant.ui.ops import Metrics, OpsMiddleware, configure_logging, readiness_checks
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +100,12 @@ class ExposedWithoutLogin(SystemExit):
 
 
 def check_exposure(settings: Settings) -> None:
-    if settings.host in LOCAL_HOSTS or settings.auth_pairs() or settings.open_deployment:
+    if settings.host in LOCAL_HOSTS or settings.login_required or settings.open_deployment:
         return
     raise ExposedWithoutLogin(PromptLibrary(settings.prompts_dir).message("launch.exposed", "nb", host=settings.host))
 
 
-def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity]:
+def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity, Metrics]:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     # Gradio's file cache (uploads in transit, downloads) lives in the data dir, where deleting a
     # user's data can reach it. Read by Gradio when the app's components are created.
@@ -119,21 +120,29 @@ def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity]:
     warm_up()
     container.embeddings.embed_query("oppvarming")
     identity = Identity(settings, CookieSigner(container.secret))
-    return build_app(container, identity), container, identity
+    metrics = Metrics(queue_length=lambda: container.upload_queue.length, active_sessions=identity.active_sessions,
+                      llm_failures=lambda: container.answer_service.breaker.failures_total)
+    return build_app(container, identity, metrics), container, identity, metrics
 
 
 def launch(settings: Settings, prevent_thread_lock: bool = False):
     check_exposure(settings)
-    demo, container, identity = prepare(settings)
+    configure_logging(settings.log_format)
+    demo, container, identity, metrics = prepare(settings)
     atexit.register(container.upload_queue.close)
     demo.queue(default_concurrency_limit=settings.chat_concurrency)
     auth = settings.auth_pairs() or None
-    middleware = Middleware(IdentityMiddleware, settings=settings, signer=identity.signer,
-                            owns_download=container.exports.belongs_to)
+    middleware = [
+        # Outermost: health, readiness and metrics answer without a session; every request gets an id.
+        Middleware(OpsMiddleware, readiness=readiness_checks(container), metrics=metrics),
+        Middleware(IdentityMiddleware, settings=settings, signer=identity.signer,
+                   owns_download=container.exports.belongs_to),
+    ]
     demo.launch(
-        # Without login the signed cookie is the identity; with login, the login name.
+        # The signed cookie is the identity without login; with GNIST_AUTH the login name, with single
+        # sign-on the name the proxy vouches for (both through auth_dependency but Gradio's own login).
         auth_dependency=None if auth else identity.auth_dependency,
-        app_kwargs={"middleware": [middleware]},
+        app_kwargs={"middleware": middleware},
         server_name=settings.host,
         server_port=settings.port,
         auth=auth,

@@ -82,8 +82,10 @@ def test_unreachable_llm_falls_back_to_extractive_answer_with_notice(app_without
         stored = app_without_llm.container.conversations.messages(owner, conversation.id)[-1]
         assert stored.mode == "extractive" and stored.notices and "Språkmodellen svarte ikke" in stored.notices[0]
         # The settings tab says so too.
-        result = client.predict(api_name="/test_connection")
-        assert result.startswith("❌ Fikk ikke kontakt med språkmodellen")
+        # The settings tab says so in plain words; the address only under «for administrators».
+        message, details = client.predict(api_name="/test_connection")
+        assert message.startswith("❌ Fikk ikke kontakt med språkmodellen") and "127.0.0.1:9" not in message
+        assert "http://127.0.0.1:9/v1" in details and "ConnectionError" in details
     finally:
         client.close()
 
@@ -105,6 +107,8 @@ def test_first_start_serves_the_page_at_once_and_answers_once_the_index_is_ready
         served = time.monotonic() - started
         assert served < 10, served
         assert not running.container.knowledge_index.ready  # still building: the page did not wait
+        readiness = httpx.get(running.url + "readyz")  # a load balancer sends no users here yet
+        assert readiness.status_code == 503 and readiness.json()["checks"]["index"] is False
         client = Client(running.url, verbose=False)
         job = client.submit(QUESTION, api_name="/respond")
         chat, _sources, _history, _box = job.result(timeout=300)
@@ -112,6 +116,7 @@ def test_first_start_serves_the_page_at_once_and_answers_once_the_index_is_ready
         waiting = [g.text_of(out[0][-1]["content"]) for out in job.outputs() if out[0]]
         assert any("Søkeindeksen bygges for første gang" in text for text in waiting), waiting
         assert running.container.knowledge_index.ready and not running.container.knowledge_index.failed
+        assert httpx.get(running.url + "readyz").status_code == 200
         client.close()
     finally:
         running.close()
