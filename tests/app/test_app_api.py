@@ -71,7 +71,7 @@ def test_an_extractive_answer_arrives_whole_with_its_sources(client_for):
     job = client.submit(COST_QUESTION, api_name="/respond")
     final = job.result(timeout=120)
     texts = [last_answer(out[0]) for out in job.outputs() if out[0] and out[0][-1]["role"] == "assistant"]
-    assert texts == [last_answer(final[0])], texts
+    assert texts and all(text == last_answer(final[0]) for text in texts), texts
     assert "200 000" in texts[0]
     assert "delta-i-gnist.md" in final[1]
     assert final[3] == ""  # the question box is emptied in the same update

@@ -111,7 +111,8 @@ def test_first_start_serves_the_page_at_once_and_answers_once_the_index_is_ready
         assert readiness.status_code == 503 and readiness.json()["checks"]["index"] is False
         client = Client(running.url, verbose=False)
         job = client.submit(QUESTION, api_name="/respond")
-        chat, _sources, _history, _box = job.result(timeout=300)
+        # The first build embeds every chunk and its sentences (2-3 minutes on one busy core).
+        chat, _sources, _history, _box = job.result(timeout=600)
         assert "200 000" in g.text_of(chat[-1]["content"])
         waiting = [g.text_of(out[0][-1]["content"]) for out in job.outputs() if out[0]]
         assert any("Søkeindeksen bygges for første gang" in text for text in waiting), waiting
