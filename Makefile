@@ -45,6 +45,7 @@ eval: install
 	$(VENV)/bin/gnist eval --target answer
 	$(VENV)/bin/gnist eval --questions ../shared/eval/retrieval_synthetic.json -k 3
 	$(PY) eval/precision.py
+	$(PY) scripts/calibrate_cards.py
 	$(PY) scripts/draft_quality.py
 
 # Optional local language model: llama-cpp-python[server] (compiled, ~6 min the first time) and the
