@@ -351,7 +351,12 @@ def bench_throughput(bench: Bench) -> dict:
                 return {"error": f"the app did not start (exit code {server.poll()})"}
             time.sleep(0.5)
         concurrent_load(url, users=2, questions_each=2)  # warm-up
-        return {"concurrent_users": concurrent_load(url, users=LOAD_USERS, questions_each=LOAD_QUESTIONS)}
+        server_before, clients_before = process_cpu_s(server.pid), own_cpu_s()
+        load = concurrent_load(url, users=LOAD_USERS, questions_each=LOAD_QUESTIONS)
+        # On one machine the clients compete with the server for the same cores: say how much each used.
+        server_cpu, clients_cpu = process_cpu_s(server.pid) - server_before, own_cpu_s() - clients_before
+        return {"concurrent_users": load, "server_cpu_ms_per_answer": round(1000 * server_cpu / load["requests"], 1),
+                "clients_cpu_ms_per_answer": round(1000 * clients_cpu / load["requests"], 1)}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -405,6 +410,17 @@ def concurrent_load(url: str, users: int, questions_each: int) -> dict:
     wall = time.perf_counter() - start
     return {"users": users, "requests": users * questions_each, "errors": sum(r[1] for r in results),
             "wall_s": round(wall, 2), "answers_per_s": round(len(samples) / wall, 1), **latency_figures(samples)}
+
+
+def process_cpu_s(pid: int) -> float:
+    """User plus system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def free_port() -> int:
