@@ -38,6 +38,10 @@ class PreferenceService:
             row = c.execute("SELECT language FROM preferences WHERE owner = ?", (owner,)).fetchone()
         return row["language"] if row else None
 
+    def app_language(self, owner: str) -> str:
+        """The language the user chose, Bokmål (the product's own language) until they choose."""
+        return self.language(owner) or "nb"
+
     def set_language(self, owner: str, language: str) -> str:
         if language not in LANGUAGES:
             raise ValueError(f"unknown language {language!r}")

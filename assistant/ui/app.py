@@ -47,9 +47,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         text = ui_text("index.building", "nb", percent=round(index.progress * 100))
         return gr.update(value=text, visible=True), gr.Timer(active=True)
 
-    def lang_of(owner: str) -> str:
-        """The app language the user chose (stored on the server), Bokmål until they choose."""
-        return preferences.language(owner) or "nb"
+    lang_of = preferences.app_language
 
     def warn(lang: str, key: str, **values) -> None:
         gr.Warning(ui_text(key, lang, **values), title=ui_text("toast.warning", lang))
@@ -376,7 +374,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                   ).then(None, [language], None, js="(lang) => window.gnistSetLocale?.(lang)"
                   ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden").then(workshops_for, None, [workshop_list], api_visibility="private")
         language.input(choose_language, [language], list(example_sets.values()), api_visibility="private",
-                       js="(lang) => { window.gnistSetLocale?.(lang); return lang; }"
+                       js="async (lang) => { await window.gnistSetLocale?.(lang); return lang; }"
                        ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden")
         ask_outputs = [chatbot, sources, conversation_id, history, last_answer, question]
         send.click(respond, [question, conversation_id], ask_outputs, api_name="respond",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from assistant.ui.i18n import ui_text
 from assistant.ui.render import discard_upload, safe_markdown
 from assistant.workshop import critic, drafts, texts
 from assistant.workshop.canvas import Canvas
@@ -16,9 +17,15 @@ from assistant.workshop.service import WorkshopError, WorkshopService
 from assistant.workshop.steps import kind_of
 from assistant.workshop.store import CanvasNotFound
 
+class UserMistake(Exception):
+    """Something the user must do first (choose, write); ``key`` names its text in the catalog."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 STATUS_ICON = {"done": "✅", "skipped": "⏭️", "current": "➡️", "todo": "⬜"}
-DRAFT_KINDS = [("Utfordring", "challenge"), ("Søknadsutkast", "application"), ("Designbrief", "brief"),
-               ("Verkstedplan", "workshop-plan")]
 DRAFT_LANGUAGES = [("Bokmål", "nb"), ("Nynorsk", "nn"), ("English", "en")]
 SEVERITY_ICON = {"mangler": "❌", "advarsel": "⚠️", "info": "💡"}
 
@@ -57,7 +64,7 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
     for step in service.conversation.steps_for(canvas):
         answers = [(question, field_text(service, canvas, path))
                    for question in step.questions for path in field_paths(question)]
-        heading = f"{STATUS_ICON[status[step.id]]} {step.number}. {step.title}"
+        heading = step_line(status[step.id], step.number, step.title, lang)
         if status[step.id] == "current":
             lines.append(f"\n#### {heading}")
             lines += [f"- _{question.text}_  \n  " + (shown.replace("\n", "  \n  ") if shown else "–")
@@ -71,9 +78,15 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
     return safe_markdown("\n".join(lines))
 
 
+def step_line(status: str, number: int, title: str, lang: str) -> str:
+    """A step with its status in words (the icon is decoration: without an emoji font, or read
+    aloud, the words still say it)."""
+    return f"{STATUS_ICON[status]} {number}. {title} ({ui_text(f'ws.status.{status}', lang)})"
+
+
 def progress_markdown(service: WorkshopService, canvas: Canvas) -> str:
     progress = service.progress(canvas.owner, canvas.id)
-    items = [f"{STATUS_ICON[s['status']]} {s['number']}. {s['title']}" for s in progress.steps]
+    items = [step_line(s["status"], s["number"], s["title"], canvas.language) for s in progress.steps]
     return f"**{progress.percent} %**\n\n" + "  \n".join(items)
 
 
@@ -170,7 +183,7 @@ def build_workshop_tab(container, identity, i18n):
 
     def require_workshop(selected) -> None:
         if not selected:
-            raise WorkshopError("Start et verksted eller velg et du har fra før.")
+            raise UserMistake("ws.error.choose_workshop")
 
     def guard(handler):
         """Service errors become visible messages; the canvas on disk is untouched.
@@ -179,17 +192,19 @@ def build_workshop_tab(container, identity, i18n):
         def wrapped(*args, **kwargs):
             try:
                 return handler(*args, **kwargs)
-            except CanvasNotFound as error:
-                raise gr.Error("Fant ikke verkstedet. Velg et av dine verksteder eller start et nytt.") from error
-            except WorkshopError as error:
-                raise gr.Error(str(error)) from error
+            except (CanvasNotFound, UserMistake, WorkshopError) as error:
+                request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
+                lang = container.preferences.app_language(identity.owner(request))
+                key = "ws.error.not_found" if isinstance(error, CanvasNotFound) else getattr(error, "key", None)
+                message = ui_text(key, lang) if key else str(error)  # the service's own words otherwise
+                raise gr.Error(message, title=ui_text("toast.error", lang)) from error
         return wrapped
 
     @guard
     def start(municipality, problem, request: gr.Request = None):
         user = identity.owner(request)
         if not (problem or "").strip():
-            raise WorkshopError("Skriv problemet med dine egne ord før du starter.")
+            raise UserMistake("ws.error.problem_first")
         canvas = service.start(user, municipality or "", problem)
         reply = service.current(user, canvas.id)
         return reply_outputs(user, reply, [{"role": "user", "content": safe_markdown(problem)}])
@@ -207,7 +222,7 @@ def build_workshop_tab(container, identity, i18n):
         user = identity.owner(request)
         require_workshop(selected)
         if not (text or "").strip():
-            raise WorkshopError("Skriv et svar, eller trykk «Hopp over steget».")
+            raise UserMistake("ws.error.answer_or_skip")
         reply = service.submit(user, selected, text)
         return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": safe_markdown(text)}]))
 
@@ -234,9 +249,10 @@ def build_workshop_tab(container, identity, i18n):
     def save_field(path, value, selected, request: gr.Request = None):
         user = identity.owner(request)
         if not selected or not path:
-            raise WorkshopError("Velg feltet du vil endre.")
+            raise UserMistake("ws.error.choose_field")
         canvas = service.update_field(user, selected, path, value)
-        gr.Info("Feltet er lagret.")
+        lang = container.preferences.app_language(user)
+        gr.Info(ui_text("ws.saved", lang), title=ui_text("toast.info", lang))
         return canvas_markdown(service, canvas), progress_markdown(service, canvas)
 
     @guard
@@ -275,7 +291,7 @@ def build_workshop_tab(container, identity, i18n):
     def import_json(file, request: gr.Request = None):
         user = identity.owner(request)
         if not file:
-            raise WorkshopError("Velg en JSON-fil med et lerret.")
+            raise UserMistake("ws.error.choose_json")
         path = Path(file if isinstance(file, str) else file.name)
         try:
             canvas = service.import_json(user, path.read_bytes())
@@ -301,7 +317,7 @@ def build_workshop_tab(container, identity, i18n):
         def handler(suggestion_id, selected, request: gr.Request = None):
             user = identity.owner(request)
             if not selected or not suggestion_id:
-                raise WorkshopError("Velg et forslag først.")
+                raise UserMistake("ws.error.choose_suggestion")
             if accept:
                 canvas = service.accept_suggestion(user, selected, suggestion_id)
             else:
@@ -311,8 +327,7 @@ def build_workshop_tab(container, identity, i18n):
                     gr.update(choices=pending, value=None), suggestions_markdown(service, canvas))
         return handler
 
-    gr.Markdown("Bruk mest tid på problemet: 55 minutter på problemet, 5 på løsningen. "
-                "Assistenten leder deg ett steg om gangen, og alt du skriver lagres i lerretet ditt.")
+    gr.Markdown(i18n("ws.intro"))
     with gr.Row():
         with gr.Column(scale=3):
             with gr.Group():
@@ -327,7 +342,9 @@ def build_workshop_tab(container, identity, i18n):
                 final_files = gr.File(label=i18n("ws.draft_kind"), file_count="multiple", interactive=False,
                                       elem_id="ws-final-files")
                 final_findings = gr.Markdown(elem_id="ws-final-findings")
-            reply_box = gr.Textbox(label=i18n("ws.input"), lines=3, elem_id="ws-answer")
+            # Enter sends, Shift+Enter adds a line (a one-line Textbox that grows).
+            reply_box = gr.Textbox(label=i18n("ws.input"), lines=1, max_lines=10, elem_id="ws-answer")
+            gr.Markdown(i18n("ws.enter_hint"), elem_id="ws-enter-hint")
             with gr.Row():
                 send = gr.Button(i18n("ws.send"), variant="primary", elem_id="ws-send")
                 skip_button = gr.Button(i18n("ws.skip"), elem_id="ws-skip")
@@ -352,7 +369,8 @@ def build_workshop_tab(container, identity, i18n):
                     accept = gr.Button(i18n("ws.accept"), elem_id="ws-accept")
                     reject = gr.Button(i18n("ws.reject"), elem_id="ws-reject")
             with gr.Accordion(label=i18n("ws.draft_kind"), open=False):
-                kind = gr.Radio(DRAFT_KINDS, value="challenge", label=i18n("ws.draft_kind"), elem_id="ws-kind")
+                kind = gr.Radio([(i18n(f"ws.kind.{k}"), k) for k in drafts.KINDS], value="challenge",
+                                label=i18n("ws.draft_kind"), elem_id="ws-kind")
                 draft_lang = gr.Radio(DRAFT_LANGUAGES, value="nb", label=i18n("ws.draft_lang"))
                 with gr.Row():
                     make_md = gr.Button(i18n("ws.draft_md"), elem_id="ws-draft-md")

@@ -81,7 +81,7 @@ def test_chosen_language_is_everywhere_remembered_and_axe_clean(app, browsing, a
     page.reload()
     open_app(page, app.url, question_label=QUESTION_LABEL[lang])
     assert page.get_by_role("radio", name=LANGUAGE_NAME[lang], exact=True).is_checked()
-    assert page.get_by_role("tab", name=TABS[lang][1], exact=True).count() == 1
+    page.get_by_role("tab", name=TABS[lang][1], exact=True).wait_for()
 
 
 def test_enter_sends_and_shift_enter_adds_a_line(app, browsing):

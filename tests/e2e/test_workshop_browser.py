@@ -26,7 +26,7 @@ ANSWERS = [
      "Hva skjer hvis ingen gjør noe?"),
     ("Butikker legger ned\nUnge flytter ut", "Unge flytter ut", "Hvorfor er det viktig å ta tak i dette nå?"),
     # The step is done: it folds to one line with its first answer.
-    ("Ny sentrumsplan skal vedtas neste år.", "✅ 1. Problemet · Sentrum er dødt etter klokka fire",
+    ("Ny sentrumsplan skal vedtas neste år.", "✅ 1. Problemet (ferdig) · Sentrum er dødt etter klokka fire",
      "Skriv behovet i én setning"),
 ]
 
