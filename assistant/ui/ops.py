@@ -39,6 +39,8 @@ def configure_logging(log_format: str, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # One line per HTTP call the app makes itself (Gradio's start-up checks) is noise.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class Metrics:
