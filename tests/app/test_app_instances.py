@@ -91,17 +91,21 @@ def test_unreachable_llm_falls_back_to_extractive_answer_with_notice(app_without
 
 
 def test_first_start_serves_the_page_at_once_and_answers_once_the_index_is_ready(tmp_path):
-    """An empty data dir and the whole knowledge base (about a minute of embedding on one thread):
-    the index builds in the background; a question asked meanwhile waits with a message and is
-    answered when the index is ready."""
+    """An empty data dir and two folders of the real knowledge base (about a minute of embedding on
+    one thread): the index builds in the background; a question asked meanwhile waits with a
+    message and is answered when the index is ready."""
+    import shutil
     import time
 
     import httpx
 
     from assistant.settings import REPO_ROOT
 
+    knowledge = tmp_path / "knowledge"
+    for folder in ("programmet", "metode"):
+        shutil.copytree(REPO_ROOT / "knowledge" / folder, knowledge / folder)
     started = time.monotonic()
-    running = g.launch_app((REPO_ROOT / "knowledge", None), tmp_path / "data", copy_index=False)
+    running = g.launch_app((knowledge, None), tmp_path / "data", copy_index=False)
     try:
         assert httpx.get(running.url, timeout=10).status_code == 200
         served = time.monotonic() - started
@@ -111,7 +115,7 @@ def test_first_start_serves_the_page_at_once_and_answers_once_the_index_is_ready
         assert readiness.status_code == 503 and readiness.json()["checks"]["index"] is False
         client = Client(running.url, verbose=False)
         job = client.submit(QUESTION, api_name="/respond")
-        # The first build embeds every chunk and its sentences (2-3 minutes on one busy core).
+        # The first build embeds every chunk and its sentences (a minute or two on one busy core).
         chat, _sources, _history, _box = job.result(timeout=600)
         assert "200 000" in g.text_of(chat[-1]["content"])
         waiting = [g.text_of(out[0][-1]["content"]) for out in job.outputs() if out[0]]
