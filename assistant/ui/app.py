@@ -102,7 +102,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         owner = identity.owner(request)
         question = (question or "").strip()
         if not question:
-            yield gr.update(), gr.update(), conversation_id, gr.update(), None, gr.update()
+            yield gr.update(), gr.update(), conversation_id, gr.update(), gr.update()
             return
         # The question is saved before anything can fail: nothing the user typed is lost.
         if not conversation_id or conversations.get(owner, conversation_id) is None:
@@ -114,11 +114,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         # Without a language model the answer is ready in milliseconds and goes out in one update
         # with the conversation list and the emptied input; a model's answer shows the question first.
         if answers.chat_model is not None or not index.ready:
-            yield shown + [{"role": "assistant", "content": "…"}], gr.update(), conversation_id, choices, None, emptied
+            yield shown + [{"role": "assistant", "content": "…"}], gr.update(), conversation_id, choices, emptied
             choices, emptied = gr.update(), gr.update()
         while not index.wait(INDEX_POLL_SECONDS):  # first start: the question waits for the index
             waiting = ui_text("index.wait", lang_of(owner), percent=round(index.progress * 100))
-            yield shown + [{"role": "assistant", "content": waiting}], gr.update(), conversation_id, gr.update(), None, gr.update()
+            yield shown + [{"role": "assistant", "content": waiting}], gr.update(), conversation_id, gr.update(), gr.update()
         partial = ""
         elapsed = timer()
         shown_at = time.monotonic()
@@ -136,36 +136,34 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                     # once, with its sources, and a model's tokens go out in readable pieces.
                     if time.monotonic() - shown_at >= STREAM_INTERVAL_S:
                         shown_at = time.monotonic()
-                        yield shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(), conversation_id, gr.update(), None, gr.update()
+                        yield shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(), conversation_id, gr.update(), gr.update()
                 elif event.kind == "notice":
                     partial = answer_content("", [event.text])
                     shown_at = time.monotonic()  # why the answer comes without the model, at once
-                    yield shown + [{"role": "assistant", "content": partial}], gr.update(), conversation_id, choices, None, emptied
+                    yield shown + [{"role": "assistant", "content": partial}], gr.update(), conversation_id, choices, emptied
                     choices, emptied = gr.update(), gr.update()
                     gr.Warning(event.text, title=ui_text("toast.warning", lang_of(owner)))
                 else:
                     answer = event.answer
-                    message_id = conversations.add_answer(owner, conversation_id, answer)
+                    conversations.add_answer(owner, conversation_id, answer)
                     metrics.answered(answer.mode, elapsed())
                     citations = [c.as_dict() for c in answer.citations]
                     final = shown + [{"role": "assistant", "content": answer_content(answer.text, answer.notices)}]
-                    last = {"conversation_id": conversation_id, "message_id": message_id, "question": question,
-                            "answer": answer.text, "sources": citations}
-                    yield final, sources_markdown(citations, ui_text("ask.no_sources", lang_of(owner))), conversation_id, choices, last, emptied
+                    yield final, sources_markdown(citations, ui_text("ask.no_sources", lang_of(owner))), conversation_id, choices, emptied
         except Exception:  # noqa: BLE001 - the user must see an error, never a dead chat
             log.exception("answer failed")
             message = ui_text("msg.answer_failed", lang_of(owner))
             gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
-            yield shown + [{"role": "assistant", "content": f"⚠️ {message}"}], gr.update(), conversation_id, choices, None, emptied
+            yield shown + [{"role": "assistant", "content": f"⚠️ {message}"}], gr.update(), conversation_id, choices, emptied
 
     def select_conversation(conversation_id, request: gr.Request = None):
         owner = identity.owner(request)
         chat, sources = _open_conversation(owner, conversation_id, lang_of(owner))
-        return conversation_id, chat, sources, None
+        return conversation_id, chat, sources
 
     def new_conversation(request: gr.Request = None):
         owner = identity.owner(request)  # only the session's own user may reset its state
-        return None, [], ui_text("ask.no_sources", lang_of(owner)), gr.update(value=None), None
+        return None, [], ui_text("ask.no_sources", lang_of(owner)), gr.update(value=None)
 
     def delete_conversation(conversation_id, request: gr.Request = None):
         owner = identity.owner(request)
@@ -173,7 +171,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         if conversation_id:
             conversations.delete(owner, conversation_id)
             inform(lang, "msg.conversation_deleted")
-        return None, [], ui_text("ask.no_sources", lang), gr.update(choices=conversation_choices(owner), value=None), None
+        return None, [], ui_text("ask.no_sources", lang), gr.update(choices=conversation_choices(owner), value=None)
 
     def export_conversation(conversation_id, request: gr.Request = None):
         owner = identity.owner(request)
@@ -276,7 +274,6 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     delete_cache = (600, settings.export_ttl_minutes * 60)
     with gr.Blocks(title="Gnist-assistenten", analytics_enabled=False, delete_cache=delete_cache) as demo:
         conversation_id = gr.State(None)
-        last_answer = gr.State(None)
 
         with gr.Row(elem_id="app-header"):
             gr.Markdown("# " + "Gnist-assistenten", elem_id="app-title")
@@ -376,14 +373,14 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         language.input(choose_language, [language], list(example_sets.values()), api_visibility="private",
                        js="async (lang) => { await window.gnistSetLocale?.(lang); return lang; }"
                        ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden")
-        ask_outputs = [chatbot, sources, conversation_id, history, last_answer, question]
+        ask_outputs = [chatbot, sources, conversation_id, history, question]
         send.click(respond, [question, conversation_id], ask_outputs, api_name="respond",
                    concurrency_limit=settings.chat_concurrency)
         question.submit(respond, [question, conversation_id], ask_outputs, api_name=False,
                         concurrency_limit=settings.chat_concurrency)
-        history.input(select_conversation, [history], [conversation_id, chatbot, sources, last_answer])
-        new.click(new_conversation, None, [conversation_id, chatbot, sources, history, last_answer])
-        delete.click(delete_conversation, [conversation_id], [conversation_id, chatbot, sources, history, last_answer])
+        history.input(select_conversation, [history], [conversation_id, chatbot, sources])
+        new.click(new_conversation, None, [conversation_id, chatbot, sources, history])
+        delete.click(delete_conversation, [conversation_id], [conversation_id, chatbot, sources, history])
         export.click(export_conversation, [conversation_id], [export_file], api_name="export_conversation")
         good.click(give_feedback(1), [conversation_id, comment], [comment], api_name="feedback_good")
         bad.click(give_feedback(-1), [conversation_id, comment], [comment], api_name="feedback_bad")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from assistant.prompts import PromptLibrary
 from assistant.services.conversations import StoredMessage
@@ -29,7 +29,7 @@ def safe_markdown(text: str) -> str:
 
 def sources_markdown(citations: list[dict], empty_text: str) -> str:
     """The sources panel: one block per citation, numbered like the [n] markers in the answer:
-    title, section or page, file and links, and the passage without the knowledge base's notes
+    title, section or page, the file's name (never a path on the server) and links, and the passage without the knowledge base's notes
     to the assistant (answers stored before those were left out may still carry them)."""
     if not citations:
         return empty_text
@@ -41,7 +41,7 @@ def sources_markdown(citations: list[dict], empty_text: str) -> str:
         links = " ".join(f"<{url}>" for url in citation.get("links", []) if url.startswith(SAFE_SCHEMES[:2]))
         blocks.append(
             f"**[{citation['n']}] {_md(citation['title'])}**  \n"
-            f"{_md(citation['locator'])} · `{_md(citation['source'])}`\n\n"
+            f"{_md(citation['locator'])} · {_md(PurePosixPath(citation['source']).name)}\n\n"
             f"> {_md(snippet)}"
             + (f"\n\n{links}" if links else "")
         )

@@ -15,7 +15,7 @@ CITATION = {
 def test_sources_panel_numbers_match_the_answer_and_escape_document_markup():
     panel = sources_markdown([CITATION], "ingen")
     assert panel.startswith("**[2] Slik deltar en kommune**")
-    assert "Deltakeravgift · `knowledge/delta.md`" in panel
+    assert "Deltakeravgift · delta.md" in panel and "knowledge/" not in panel
     assert "<script>" not in panel and "&lt;script&gt;" in panel
     assert "<https://doga.no/gnist/>" in panel
 
