@@ -480,8 +480,21 @@ def select_units(query: str, passages: list[Passage | tuple[int, str, str]], lea
         carrying = [u for u in units if carries(kind, u.text) and u.score >= best - FACT_MARGIN]
         units = carrying or units
     elif kind in ("which", "who"):
-        units += _whole_lists(candidates, passages)
+        # "Hvem vant på Utsira?": a sentence that only names the subject every passage is about
+        # ("Utsira i Rogaland er …") does not answer; one with the asked-for terms ("vinneren") does.
+        asked = _asked_terms(query_terms, [f"{passages[u.passage_rank].heading} {p.context}" for u, p, _ in candidates])
+        answering = [unit for unit, piece, _ in candidates if any(
+            _matches(alternatives, set(terms(f"{unit.text} {piece.context}" if piece.kind != "sentence" else unit.text)))
+            for alternatives in asked)]
+        units = (answering or units) + _whole_lists(candidates, passages)
     return _choose(units, MAX_FACT_UNITS if kind in ("count", "amount", "time", "who") else MAX_UNITS)
+
+
+def _asked_terms(query_terms: dict[str, frozenset[str]], contexts: list[str]) -> list[frozenset[str]]:
+    """The question's terms apart from its subject: those not in most of the candidates' headings."""
+    context_terms = [set(terms(context)) for context in contexts]
+    return [alternatives for alternatives in set(query_terms.values())
+            if 2 * sum(_matches(alternatives, c) for c in context_terms) < len(context_terms)]
 
 
 def _whole_lists(candidates, passages: list[Passage]) -> list[Unit]:
