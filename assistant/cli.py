@@ -141,9 +141,7 @@ def evaluation_passages(container, data: dict, args):
 
 def cmd_feedback_export(args, settings: Settings) -> int:
     """For administrators: every thumbs up/down with its question, answer and sources."""
-    from assistant.services.conversations import ConversationService
-
-    rows = ConversationService(settings.database_path).export_feedback()
+    rows = _container(settings).conversations.export_feedback()
     emit(json.dumps(rows, ensure_ascii=False, indent=2), args.out, f"{len(rows)} tilbakemeldinger skrevet til {args.out}")
     return 0
 

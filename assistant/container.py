@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 
+from assistant.adapters.database import Database
 from assistant.adapters.embeddings import NamedEmbeddings, build_embeddings
 from assistant.adapters.vectorstore import (
     KNOWLEDGE_COLLECTION,
@@ -79,12 +80,19 @@ class Container:
         return DocumentService(self.settings, self.chroma, self.embeddings)
 
     @cached_property
+    def database(self) -> Database:
+        """The user database, migrated to the newest schema before first use."""
+        database = Database(self.settings.effective_database_url, self.settings.database_pool_size)
+        database.migrate()
+        return database
+
+    @cached_property
     def conversations(self) -> ConversationService:
-        return ConversationService(self.settings.database_path)
+        return ConversationService(self.database)
 
     @cached_property
     def preferences(self) -> PreferenceService:
-        return PreferenceService(self.settings.database_path)
+        return PreferenceService(self.database)
 
     @cached_property
     def workshop(self) -> WorkshopService:
@@ -94,7 +102,7 @@ class Container:
         def search_cases(query: str, k: int):
             return self.retriever.search(query, k, mode="hybrid", where={"type": "case"})
 
-        return WorkshopService.from_settings(self.settings, search=search_cases, chat_model=self.answer_service.chat_model)
+        return WorkshopService.from_settings(self.settings, self.database, search=search_cases, chat_model=self.answer_service.chat_model)
 
     @cached_property
     def secret(self) -> bytes:

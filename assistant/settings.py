@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     embedding_base_url: str | None = None
     embedding_api_key: SecretStr | None = None
 
+    # User data: a SQLite file in the data dir unless a URL is given, e.g.
+    # postgresql+psycopg://gnist@db.example:5432/gnist for several replicas.
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL of the user database.")
+    database_pool_size: int = Field(default=10, ge=1, description="Connections per replica (PostgreSQL).")
+
     # Vector store
     vectorstore: Literal["persistent", "http"] = "persistent"
     chroma_host: str = "127.0.0.1"
@@ -131,6 +136,10 @@ class Settings(BaseSettings):
     @property
     def database_path(self) -> Path:
         return self.data_dir / "gnist.sqlite3"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.database_path.resolve()}"
 
     @property
     def uploads_dir(self) -> Path:

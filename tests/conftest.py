@@ -415,3 +415,33 @@ def fake_llm():
         server.stopping.set()
         server.shutdown()
         server.server_close()
+
+
+# ---------------------------------------------------------------------------
+# A real PostgreSQL server (one per test session; a fresh database per test that asks)
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    from postgres import PostgresServer, postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL binaries (initdb) are not installed: `make system-deps` installs them")
+    server = PostgresServer.create(tmp_path_factory.mktemp("postgres"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request) -> str:
+    import re
+
+    return postgres_server.create_database(re.sub(r"\W", "_", request.node.name.lower())[:50])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """Each user-data test runs on both databases the product supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'gnist.sqlite3'}"
+    return request.getfixturevalue("postgres_url")

@@ -7,45 +7,14 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
+from sqlalchemy import delete, insert, select, update
 
 from assistant.adapters.database import Database
+from assistant.adapters.schema import conversations, feedback, messages
 from assistant.services.answer import Answer, Turn
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    title TEXT NOT NULL,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS conversations_owner ON conversations(owner, updated);
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    role TEXT NOT NULL,
-    content TEXT NOT NULL,
-    citations TEXT NOT NULL DEFAULT '[]',
-    mode TEXT,
-    notices TEXT NOT NULL DEFAULT '[]',
-    created TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    owner TEXT NOT NULL,
-    conversation_id TEXT,
-    message_id INTEGER,
-    rating INTEGER NOT NULL,
-    comment TEXT NOT NULL DEFAULT '',
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    sources TEXT NOT NULL,
-    created TEXT NOT NULL
-);
-"""
-
 TITLE_CHARS = 60
+_CONVERSATION = select(conversations.c.id, conversations.c.title, conversations.c.created, conversations.c.updated)
 
 
 def _now() -> str:
@@ -71,8 +40,8 @@ class Conversation:
 
 
 class ConversationService:
-    def __init__(self, database_path: Path) -> None:
-        self.db = Database(database_path, SCHEMA)
+    def __init__(self, database: Database) -> None:
+        self.db = database
 
     def ping(self) -> None:
         """Raises if the database cannot be reached (readiness check)."""
@@ -83,34 +52,29 @@ class ConversationService:
         title = title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"
         conversation = Conversation(uuid.uuid4().hex, title, _now(), _now())
         with self.db.connect() as c:
-            c.execute(
-                "INSERT INTO conversations (id, owner, title, created, updated) VALUES (?, ?, ?, ?, ?)",
-                (conversation.id, owner, conversation.title, conversation.created, conversation.updated),
-            )
+            c.execute(insert(conversations).values(owner=owner, **conversation.__dict__))
         return conversation
 
     def list(self, owner: str) -> list[Conversation]:
+        query = _CONVERSATION.where(conversations.c.owner == owner).order_by(conversations.c.updated.desc())
         with self.db.connect() as c:
-            rows = c.execute(
-                "SELECT id, title, created, updated FROM conversations WHERE owner = ? ORDER BY updated DESC", (owner,)
-            ).fetchall()
-        return [Conversation(**dict(row)) for row in rows]
+            rows = c.execute(query).mappings().all()
+        return [Conversation(**row) for row in rows]
 
     def get(self, owner: str, conversation_id: str) -> Conversation | None:
+        query = _CONVERSATION.where(conversations.c.owner == owner, conversations.c.id == conversation_id)
         with self.db.connect() as c:
-            row = c.execute(
-                "SELECT id, title, created, updated FROM conversations WHERE owner = ? AND id = ?", (owner, conversation_id)
-            ).fetchone()
-        return Conversation(**dict(row)) if row else None
+            row = c.execute(query).mappings().first()
+        return Conversation(**row) if row else None
 
     def messages(self, owner: str, conversation_id: str) -> list[StoredMessage]:
+        query = (select(messages.c.id, messages.c.role, messages.c.content, messages.c.citations, messages.c.mode,
+                        messages.c.notices)
+                 .join(conversations, conversations.c.id == messages.c.conversation_id)
+                 .where(conversations.c.owner == owner, conversations.c.id == conversation_id)
+                 .order_by(messages.c.id))
         with self.db.connect() as c:
-            rows = c.execute(
-                """SELECT m.id, m.role, m.content, m.citations, m.mode, m.notices FROM messages m
-                   JOIN conversations v ON v.id = m.conversation_id
-                   WHERE v.owner = ? AND v.id = ? ORDER BY m.id""",
-                (owner, conversation_id),
-            ).fetchall()
+            rows = c.execute(query).mappings().all()
         return [
             StoredMessage(r["id"], r["role"], r["content"], json.loads(r["citations"]), r["mode"], json.loads(r["notices"]))
             for r in rows
@@ -128,20 +92,21 @@ class ConversationService:
 
     def _add(self, owner, conversation_id, role, content, citations, mode, notices) -> int:
         with self.db.connect() as c:
-            owned = c.execute("SELECT 1 FROM conversations WHERE owner = ? AND id = ?", (owner, conversation_id)).fetchone()
-            if not owned:
+            owned = c.execute(update(conversations)
+                              .where(conversations.c.owner == owner, conversations.c.id == conversation_id)
+                              .values(updated=_now()))
+            if owned.rowcount == 0:
                 raise KeyError(conversation_id)
-            cursor = c.execute(
-                "INSERT INTO messages (conversation_id, role, content, citations, mode, notices, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, role, content, json.dumps(citations, ensure_ascii=False), mode,
-                 json.dumps(notices, ensure_ascii=False), _now()),
-            )
-            c.execute("UPDATE conversations SET updated = ? WHERE id = ?", (_now(), conversation_id))
-            return int(cursor.lastrowid)
+            return c.execute(insert(messages).returning(messages.c.id).values(
+                conversation_id=conversation_id, role=role, content=content, mode=mode, created=_now(),
+                citations=json.dumps(citations, ensure_ascii=False), notices=json.dumps(notices, ensure_ascii=False),
+            )).scalar_one()
 
     def delete(self, owner: str, conversation_id: str) -> bool:
         with self.db.connect() as c:
-            return c.execute("DELETE FROM conversations WHERE owner = ? AND id = ?", (owner, conversation_id)).rowcount > 0
+            # Messages go with their conversation (ON DELETE CASCADE).
+            return c.execute(delete(conversations).where(conversations.c.owner == owner,
+                                                         conversations.c.id == conversation_id)).rowcount > 0
 
     def export_markdown(self, owner: str, conversation_id: str, sources_heading: str = "Kilder") -> str:
         conversation = self.get(owner, conversation_id)
@@ -166,13 +131,11 @@ class ConversationService:
     def add_feedback(self, owner: str, conversation_id: str | None, message_id: int | None, rating: int,
                      comment: str, question: str, answer: str, sources: list[dict]) -> int:
         with self.db.connect() as c:
-            cursor = c.execute(
-                """INSERT INTO feedback (owner, conversation_id, message_id, rating, comment, question, answer, sources, created)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (owner, conversation_id, message_id, 1 if rating > 0 else -1, comment.strip(), question, answer,
-                 json.dumps(sources, ensure_ascii=False), _now()),
-            )
-            return int(cursor.lastrowid)
+            return c.execute(insert(feedback).returning(feedback.c.id).values(
+                owner=owner, conversation_id=conversation_id, message_id=message_id, rating=1 if rating > 0 else -1,
+                comment=comment.strip(), question=question, answer=answer,
+                sources=json.dumps(sources, ensure_ascii=False), created=_now(),
+            )).scalar_one()
 
     def feedback_on(self, owner: str, conversation_id: str | None, rating: int, comment: str = "",
                     index: int | None = None) -> bool:
@@ -193,7 +156,7 @@ class ConversationService:
     def export_feedback(self) -> list[dict]:
         """For administrators (``gnist feedback-export``): every rating with its question, answer and sources."""
         with self.db.connect() as c:
-            rows = c.execute("SELECT * FROM feedback ORDER BY id").fetchall()
+            rows = c.execute(select(feedback).order_by(feedback.c.id)).mappings().all()
         return [self._feedback_row(row) for row in rows]
 
     # -- all of a user's data (privacy) -----------------------------------------------------
@@ -210,7 +173,7 @@ class ConversationService:
 
     def _owner_feedback(self, owner: str):
         with self.db.connect() as c:
-            return c.execute("SELECT * FROM feedback WHERE owner = ? ORDER BY id", (owner,)).fetchall()
+            return c.execute(select(feedback).where(feedback.c.owner == owner).order_by(feedback.c.id)).mappings().all()
 
     @staticmethod
     def _feedback_row(row) -> dict:
@@ -218,6 +181,6 @@ class ConversationService:
 
     def delete_owner(self, owner: str) -> None:
         with self.db.connect() as c:
-            c.execute("DELETE FROM conversations WHERE owner = ?", (owner,))
-            c.execute("DELETE FROM feedback WHERE owner = ?", (owner,))
-        self.db.reclaim()
+            c.execute(delete(conversations).where(conversations.c.owner == owner))
+            c.execute(delete(feedback).where(feedback.c.owner == owner))
+        self.db.reclaim(("conversations", "messages", "feedback"))

@@ -4,18 +4,13 @@ language of the app (nb, nn or en)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
+
+from sqlalchemy import delete, select
 
 from assistant.adapters.database import Database
+from assistant.adapters.schema import preferences
 
 LANGUAGES = ("nb", "nn", "en")
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS preferences (
-    owner TEXT PRIMARY KEY,
-    language TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-"""
 
 
 def language_from_browser(accept: str | None) -> str:
@@ -30,13 +25,12 @@ def language_from_browser(accept: str | None) -> str:
 
 
 class PreferenceService:
-    def __init__(self, database_path: Path) -> None:
-        self.db = Database(database_path, SCHEMA)
+    def __init__(self, database: Database) -> None:
+        self.db = database
 
     def language(self, owner: str) -> str | None:
         with self.db.connect() as c:
-            row = c.execute("SELECT language FROM preferences WHERE owner = ?", (owner,)).fetchone()
-        return row["language"] if row else None
+            return c.execute(select(preferences.c.language).where(preferences.c.owner == owner)).scalar()
 
     def app_language(self, owner: str) -> str:
         """The language the user chose, Bokmål (the product's own language) until they choose."""
@@ -46,11 +40,8 @@ class PreferenceService:
         if language not in LANGUAGES:
             raise ValueError(f"unknown language {language!r}")
         with self.db.connect() as c:
-            c.execute(
-                "INSERT INTO preferences (owner, language, updated) VALUES (?, ?, ?) "
-                "ON CONFLICT(owner) DO UPDATE SET language = excluded.language, updated = excluded.updated",
-                (owner, language, datetime.now(timezone.utc).isoformat(timespec="seconds")),
-            )
+            c.execute(self.db.upsert(preferences, owner=owner, language=language,
+                                     updated=datetime.now(timezone.utc).isoformat(timespec="seconds")))
         return language
 
     def export(self, owner: str) -> dict:
@@ -58,4 +49,4 @@ class PreferenceService:
 
     def delete_owner(self, owner: str) -> None:
         with self.db.connect() as c:
-            c.execute("DELETE FROM preferences WHERE owner = ?", (owner,))
+            c.execute(delete(preferences).where(preferences.c.owner == owner))

@@ -50,9 +50,9 @@ class WorkshopService:
         self._detect_language = detect_language
 
     @classmethod
-    def from_settings(cls, settings, search: Callable | None = None, chat_model=None) -> WorkshopService:
-        """The service on ``settings.database_path`` with the texts in ``settings.prompts_dir``."""
-        return cls(CanvasStore(settings.database_path), settings.prompts_dir, search=search, chat_model=chat_model)
+    def from_settings(cls, settings, database, search: Callable | None = None, chat_model=None) -> WorkshopService:
+        """The service on ``database`` with the texts in ``settings.prompts_dir``."""
+        return cls(CanvasStore(database), settings.prompts_dir, search=search, chat_model=chat_model)
 
     def steps(self, language: Lang = "nb") -> list[Step]:
         return self.conversation.steps(language)

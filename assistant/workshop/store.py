@@ -1,34 +1,21 @@
-"""Canvases in SQLite (stdlib), keyed by owner.
+"""Canvases in the user database, keyed by owner.
 
-Every query has ``owner = ?`` in it, so one user can never read, change or delete another
+Every query names the owner, so one user can never read, change or delete another
 user's canvas; an id that belongs to someone else behaves exactly like an id that does not
-exist. A new connection per operation keeps the store safe to share between threads.
+exist.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import asdict, dataclass
-from pathlib import Path
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from assistant.adapters.database import Database
+from assistant.adapters.schema import workshop_canvases as canvases
 from assistant.workshop.canvas import Canvas, to_json
 from assistant.workshop.steps import STEP_IDS
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS workshop_canvases (
-    id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    municipality TEXT NOT NULL DEFAULT '',
-    raw_problem TEXT NOT NULL DEFAULT '',
-    language TEXT NOT NULL DEFAULT 'nb',
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS workshop_canvases_owner ON workshop_canvases(owner, updated);
-"""
-
 
 class CanvasNotFound(KeyError):
     """No canvas with that id for this owner (it may not exist, or belong to someone else)."""
@@ -50,88 +37,75 @@ class CanvasSummary:
 
 
 class CanvasStore:
-    def __init__(self, path: Path | str) -> None:
-        self.db = Database(Path(path), _SCHEMA)
-        self._connect = self.db.connect
+    def __init__(self, database: Database) -> None:
+        self.db = database
+        self._connect = database.connect
 
     # -- CRUD -----------------------------------------------------------------------------
 
     def create(self, canvas: Canvas) -> Canvas:
-        with self._connect() as db:
-            try:
-                db.execute(
-                    "INSERT INTO workshop_canvases (id, owner, municipality, raw_problem, language, created, updated, data)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    self._row(canvas),
-                )
-            except sqlite3.IntegrityError:
-                raise ValueError("a canvas with this id already exists") from None
+        try:
+            with self._connect() as db:
+                db.execute(insert(canvases).values(**self._row(canvas)))
+        except IntegrityError:
+            raise ValueError("a canvas with this id already exists") from None
         return canvas
 
     def get(self, owner: str, canvas_id: str) -> Canvas:
         with self._connect() as db:
-            row = db.execute("SELECT data FROM workshop_canvases WHERE id = ? AND owner = ?",
-                             (canvas_id, owner)).fetchone()
-        if row is None:
+            data = db.execute(select(canvases.c.data).where(canvases.c.id == canvas_id,
+                                                            canvases.c.owner == owner)).scalar()
+        if data is None:
             raise CanvasNotFound(canvas_id)
-        return Canvas.model_validate_json(row[0])
+        return Canvas.model_validate_json(data)
 
     def save(self, canvas: Canvas, owner: str | None = None) -> Canvas:
         """Insert or update ``canvas`` for its owner. Saving over an id that belongs to another
         owner raises CanvasNotFound (nothing is changed, nothing is revealed)."""
         if owner is not None and owner != canvas.owner:
             raise CanvasNotFound(canvas.id)
-        with self._connect() as db:
-            cursor = db.execute(
-                "UPDATE workshop_canvases SET municipality = ?, raw_problem = ?, language = ?, updated = ?, data = ?"
-                " WHERE id = ? AND owner = ?",
-                (canvas.municipality, canvas.raw_problem, canvas.language, canvas.updated.isoformat(),
-                 to_json(canvas, indent=None), canvas.id, canvas.owner),
-            )
-            if cursor.rowcount == 0:
-                try:
-                    db.execute(
-                        "INSERT INTO workshop_canvases (id, owner, municipality, raw_problem, language, created, updated,"
-                        " data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        self._row(canvas),
-                    )
-                except sqlite3.IntegrityError:  # the id exists, under another owner
-                    raise CanvasNotFound(canvas.id) from None
+        row = self._row(canvas)
+        try:
+            with self._connect() as db:
+                changed = db.execute(update(canvases).where(canvases.c.id == canvas.id, canvases.c.owner == canvas.owner)
+                                     .values({k: v for k, v in row.items() if k not in ("id", "owner", "created")}))
+                if changed.rowcount == 0:
+                    db.execute(insert(canvases).values(**row))
+        except IntegrityError:  # the id exists, under another owner
+            raise CanvasNotFound(canvas.id) from None
         return canvas
 
     def list(self, owner: str) -> list[CanvasSummary]:
         with self._connect() as db:
-            rows = db.execute(
-                "SELECT id, municipality, raw_problem, language, created, updated, data FROM workshop_canvases"
-                " WHERE owner = ? ORDER BY updated DESC",
-                (owner,),
-            ).fetchall()
+            rows = db.execute(select(canvases.c.id, canvases.c.municipality, canvases.c.raw_problem, canvases.c.language,
+                                     canvases.c.created, canvases.c.updated, canvases.c.data)
+                              .where(canvases.c.owner == owner).order_by(canvases.c.updated.desc())).all()
         summaries = []
-        for row in rows:
-            canvas = Canvas.model_validate_json(row[6])
-            summaries.append(CanvasSummary(row[0], row[1], row[2], row[3], row[4], row[5],
-                                           len(canvas.completed_steps), len(STEP_IDS)))
+        for *fields, data in rows:
+            canvas = Canvas.model_validate_json(data)
+            summaries.append(CanvasSummary(*fields, len(canvas.completed_steps), len(STEP_IDS)))
         return summaries
 
     def delete(self, owner: str, canvas_id: str) -> bool:
         with self._connect() as db:
-            cursor = db.execute("DELETE FROM workshop_canvases WHERE id = ? AND owner = ?", (canvas_id, owner))
+            cursor = db.execute(delete(canvases).where(canvases.c.id == canvas_id, canvases.c.owner == owner))
         return cursor.rowcount > 0
 
     def delete_all(self, owner: str) -> int:
         """Remove every canvas of ``owner`` (the user's right to erasure)."""
         with self._connect() as db:
-            cursor = db.execute("DELETE FROM workshop_canvases WHERE owner = ?", (owner,))
-        self.db.reclaim()
+            cursor = db.execute(delete(canvases).where(canvases.c.owner == owner))
+        self.db.reclaim(("workshop_canvases",))
         return cursor.rowcount
 
     def export_all(self, owner: str) -> list[Canvas]:
         with self._connect() as db:
-            rows = db.execute("SELECT data FROM workshop_canvases WHERE owner = ? ORDER BY created",
-                              (owner,)).fetchall()
-        return [Canvas.model_validate_json(row[0]) for row in rows]
+            rows = db.execute(select(canvases.c.data).where(canvases.c.owner == owner)
+                              .order_by(canvases.c.created)).scalars().all()
+        return [Canvas.model_validate_json(data) for data in rows]
 
     @staticmethod
-    def _row(canvas: Canvas) -> tuple:
-        return (canvas.id, canvas.owner, canvas.municipality, canvas.raw_problem, canvas.language,
-                canvas.created.isoformat(), canvas.updated.isoformat(), to_json(canvas, indent=None))
+    def _row(canvas: Canvas) -> dict:
+        return {"id": canvas.id, "owner": canvas.owner, "municipality": canvas.municipality,
+                "raw_problem": canvas.raw_problem, "language": canvas.language, "created": canvas.created.isoformat(),
+                "updated": canvas.updated.isoformat(), "data": to_json(canvas, indent=None)}

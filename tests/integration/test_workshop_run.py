@@ -13,6 +13,7 @@ from assistant.cli import main
 from assistant.workshop import critic, drafts
 from assistant.workshop.service import WorkshopService
 from assistant.workshop.steps import STEP_DEFS, STEP_IDS
+from assistant.adapters.database import Database
 from assistant.workshop.store import CanvasNotFound, CanvasStore
 
 pytestmark = pytest.mark.integration
@@ -63,7 +64,7 @@ ANSWERS = {
 
 def test_scripted_workshop_from_raw_problem_to_docx(tmp_path):
     db = tmp_path / "gnist.sqlite3"
-    service = WorkshopService(CanvasStore(db))
+    service = WorkshopService(CanvasStore(Database.sqlite(db)))
     canvas = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire")
     assert canvas.language == "nb"
     reply = service.current("kari", canvas.id)
@@ -134,14 +135,14 @@ def test_scripted_workshop_from_raw_problem_to_docx(tmp_path):
 
 def test_a_workshop_survives_a_restart(tmp_path):
     db = tmp_path / "gnist.sqlite3"
-    first = WorkshopService(CanvasStore(db))
+    first = WorkshopService(CanvasStore(Database.sqlite(db)))
     canvas = first.start("kari", "Vang", "Sentrum er dødt etter klokka fire")
     first.submit("kari", canvas.id, ANSWERS["need.who"])
     first.submit("kari", canvas.id, ANSWERS["need.consequences"])
     before = first.get("kari", canvas.id)
 
     # Next week: a new process, a new store instance on the same file.
-    again = WorkshopService(CanvasStore(db))
+    again = WorkshopService(CanvasStore(Database.sqlite(db)))
     after = again.get("kari", canvas.id)
     assert after == before
     reply = again.current("kari", canvas.id)
@@ -149,11 +150,13 @@ def test_a_workshop_survives_a_restart(tmp_path):
     assert reply.question.key == "why_now"
     reply = again.submit("kari", canvas.id, ANSWERS["why_now"])
     assert reply.step.id == "behov" and reply.progress.completed == ["problem"]
-    assert [s.id for s in CanvasStore(db).list("kari")] == [canvas.id]
+    assert [s.id for s in CanvasStore(Database.sqlite(db)).list("kari")] == [canvas.id]
 
 
-def test_owners_cannot_reach_each_others_canvases(tmp_path):
-    store = CanvasStore(tmp_path / "gnist.sqlite3")
+def test_owners_cannot_reach_each_others_canvases(database_url):
+    database = Database(database_url)
+    database.migrate()
+    store = CanvasStore(database)
     service = WorkshopService(store)
     karis = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire")
     olas = service.start("ola", "Lom", "Unge flytter fra bygda")
@@ -189,7 +192,7 @@ def test_owners_cannot_reach_each_others_canvases(tmp_path):
 def test_similar_cases_from_the_real_index(container):
     """The retriever's search fits the similar-cases hook (tiny corpus: only Vang and Utsira are cases)."""
     container.ensure_knowledge_index()
-    store = CanvasStore(container.settings.database_path)
+    store = CanvasStore(container.database)
     service = WorkshopService(store, search=container.retriever.search)
     canvas = service.start("kari", "Vang", "Unge vil ikke bo i fjellbygda, og sentrum er tomt")
     cases = service.similar("kari", canvas.id)

@@ -9,6 +9,7 @@ from test_workshop_canvas import good_canvas
 
 from assistant.workshop.canvas import CanvasImportError, to_json
 from assistant.workshop.service import WorkshopError, WorkshopService
+from assistant.adapters.database import Database
 from assistant.workshop.store import CanvasNotFound, CanvasStore
 
 
@@ -29,7 +30,7 @@ class FakeChat:
 
 @pytest.fixture
 def store(tmp_path):
-    return CanvasStore(tmp_path / "gnist.sqlite3")
+    return CanvasStore(Database.sqlite(tmp_path / "gnist.sqlite3"))
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_start_with_a_solution_pushes_back_in_the_opening(service):
 
 
 def test_detected_language_drives_texts(tmp_path):
-    service = WorkshopService(CanvasStore(tmp_path / "db.sqlite3"))
+    service = WorkshopService(CanvasStore(Database.sqlite(tmp_path / "db.sqlite3")))
     english = service.start("kari", "Vang", "The town centre is dead after four o'clock, and young people move away.")
     assert english.language == "en"
     assert "Step 1 of 12: The problem" in service.current("kari", english.id).message
@@ -343,7 +344,8 @@ def test_acknowledgements_agree_in_number(store):
 def test_from_settings_and_current_when_finished(tmp_path):
     from assistant.settings import Settings
 
-    service = WorkshopService.from_settings(Settings(data_dir=tmp_path / "data"))
+    settings = Settings(data_dir=tmp_path / "data")
+    service = WorkshopService.from_settings(settings, Database.sqlite(settings.database_path))
     canvas = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire", language="nb")
     for _ in range(12):
         reply = service.skip("kari", canvas.id)

@@ -1,0 +1,114 @@
+"""The user database on both backends the product supports: a SQLite file (the default) and a real
+PostgreSQL server (``initdb`` in a temp dir, see tests/postgres.py). Migrations, the services'
+queries, erasure, and replicas that start at once."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from sqlalchemy import inspect, text
+
+from assistant.adapters.database import Database
+from assistant.services.answer import Answer
+from assistant.services.conversations import ConversationService
+from assistant.services.preferences import PreferenceService
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def database(database_url) -> Database:
+    database = Database(database_url)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+def test_migrations_run_once_and_reach_head(database_url):
+    database = Database(database_url)
+    assert database.migrate() == ["0001", "0002"]
+    assert database.migrate() == []
+    assert database.revision() == Database.head() == "0002"
+    tables = set(inspect(database.engine).get_table_names())
+    assert {"conversations", "messages", "feedback", "preferences", "workshop_canvases", "sessions",
+            "downloads"} <= tables
+
+
+def test_a_data_dir_from_before_migrations_is_adopted_with_its_data(tmp_path):
+    """Earlier releases created their tables themselves: the first migration keeps them and their rows."""
+    path = tmp_path / "gnist.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.executescript("""
+            CREATE TABLE conversations (id TEXT PRIMARY KEY, owner TEXT NOT NULL, title TEXT NOT NULL,
+                                        created TEXT NOT NULL, updated TEXT NOT NULL);
+            CREATE TABLE preferences (owner TEXT PRIMARY KEY, language TEXT NOT NULL, updated TEXT NOT NULL);
+            INSERT INTO conversations VALUES ('c1', 'kari', 'Hva koster Gnist?', '2026-01-01', '2026-01-01');
+            INSERT INTO preferences VALUES ('kari', 'nn', '2026-01-01');
+        """)
+    database = Database.sqlite(path)
+    assert database.revision() == "0002"
+    assert [c.title for c in ConversationService(database).list("kari")] == ["Hva koster Gnist?"]
+    assert PreferenceService(database).language("kari") == "nn"
+
+
+def test_conversations_feedback_and_erasure(database):
+    conversations = ConversationService(database)
+    talk = conversations.create("kari", "Hva koster det å delta i Gnist?")
+    conversations.add_question("kari", talk.id, "Hva koster det å delta i Gnist?")
+    answer_id = conversations.add_answer("kari", talk.id, Answer(
+        "Hva koster det å delta i Gnist?", "200 000 kr per kommune.", [], "extractive", "nb", True, "kostnad"))
+    other = conversations.create("ola", "Hvem kan søke?")
+
+    stored = conversations.messages("kari", talk.id)
+    assert [(m.role, m.id) for m in stored][1] == ("assistant", answer_id)
+    assert conversations.messages("ola", talk.id) == []  # another owner sees nothing
+    with pytest.raises(KeyError):
+        conversations.add_question("ola", talk.id, "Kan jeg skrive her?")
+    assert conversations.feedback_on("kari", talk.id, rating=1, comment=" Nyttig ")
+    assert [(r["rating"], r["comment"], r["question"]) for r in conversations.export_feedback()] == [
+        (1, "Nyttig", "Hva koster det å delta i Gnist?")]
+
+    conversations.delete_owner("kari")
+    assert conversations.list("kari") == [] and conversations.export_feedback() == []
+    with database.connect() as c:  # the messages went with their conversation
+        assert c.execute(text("SELECT count(*) FROM messages")).scalar() == 0
+    assert [c.id for c in conversations.list("ola")] == [other.id]
+
+
+def test_language_preference_is_one_row_per_owner(database):
+    preferences = PreferenceService(database)
+    assert preferences.language("kari") is None
+    preferences.set_language("kari", "nn")
+    preferences.set_language("kari", "en")
+    assert preferences.app_language("kari") == "en"
+    with database.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM preferences")).scalar() == 1
+    preferences.delete_owner("kari")
+    assert preferences.language("kari") is None
+
+
+MIGRATE_IN_A_PROCESS = textwrap.dedent("""
+    import sys, time
+    from assistant.adapters.database import Database
+    database = Database(sys.argv[1])
+    while time.time() < float(sys.argv[2]):  # both processes start migrating at the same moment
+        time.sleep(0.005)
+    print(",".join(database.migrate()))
+""")
+
+
+def test_two_replicas_starting_at_once_migrate_once(database_url):
+    import time
+
+    start_at = str(time.time() + 3)
+    replicas = [subprocess.Popen([sys.executable, "-c", MIGRATE_IN_A_PROCESS, database_url, start_at],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [replica.communicate(timeout=120) for replica in replicas]
+    assert [replica.returncode for replica in replicas] == [0, 0], [err for _out, err in results]
+    applied = sorted(out.strip() for out, _err in results)
+    assert applied == ["", "0001,0002"]
+    assert Database(database_url).revision() == "0002"
