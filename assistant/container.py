@@ -30,6 +30,7 @@ from assistant.services.ingest import IngestReport, IngestService, source_name
 from assistant.services.preferences import PreferenceService
 from assistant.services.privacy import UserDataService
 from assistant.services.retrieval import Retriever
+from assistant.services.sessions import SessionBindings
 from assistant.services.upload_queue import UploadQueue
 from assistant.settings import Settings
 from assistant.workshop.service import WorkshopService
@@ -118,12 +119,16 @@ class Container:
 
     @cached_property
     def exports(self) -> ExportStore:
-        return ExportStore(self.settings.exports_dir, self.secret, self.settings.export_ttl_minutes)
+        return ExportStore(self.settings.exports_dir, self.secret, self.settings.export_ttl_minutes, self.database)
+
+    @cached_property
+    def session_bindings(self) -> SessionBindings:
+        return SessionBindings(self.database)
 
     @cached_property
     def user_data(self) -> UserDataService:
         return UserDataService(self.conversations, self.preferences, self.documents, self.upload_queue, self.workshop.store,
-                               self.exports, lambda: reclaim_space(self.settings))
+                               self.exports, self.session_bindings, lambda: reclaim_space(self.settings))
 
     @cached_property
     def upload_queue(self) -> UploadQueue:

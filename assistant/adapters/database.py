@@ -56,11 +56,16 @@ class Database:
 
     def upsert(self, table: Table, **values):
         """INSERT, or UPDATE the row with the same primary key (one statement, no race)."""
-        dialect_insert = sqlite_insert if self.is_sqlite else postgresql_insert
-        statement = dialect_insert(table).values(**values)
         keys = [column.name for column in table.primary_key]
-        return statement.on_conflict_do_update(
+        return self._insert(table, values).on_conflict_do_update(
             index_elements=keys, set_={k: v for k, v in values.items() if k not in keys})
+
+    def insert_new(self, table: Table, **values):
+        """INSERT unless a row with the same primary key exists (then nothing changes)."""
+        return self._insert(table, values).on_conflict_do_nothing()
+
+    def _insert(self, table: Table, values: dict):
+        return (sqlite_insert if self.is_sqlite else postgresql_insert)(table).values(**values)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

@@ -9,13 +9,14 @@ from assistant.services.conversations import ConversationService
 from assistant.services.documents import DocumentService
 from assistant.services.exports import ExportStore
 from assistant.services.preferences import PreferenceService
+from assistant.services.sessions import SessionBindings
 from assistant.services.upload_queue import UploadQueue
 from assistant.workshop.store import CanvasStore
 
 
 class UserDataService:
     def __init__(self, conversations: ConversationService, preferences: PreferenceService, documents: DocumentService,
-                 uploads: UploadQueue, canvases: CanvasStore, exports: ExportStore,
+                 uploads: UploadQueue, canvases: CanvasStore, exports: ExportStore, sessions: SessionBindings,
                  reclaim_vector_space: Callable[[], None]) -> None:
         self.conversations = conversations
         self.preferences = preferences
@@ -23,6 +24,7 @@ class UserDataService:
         self.uploads = uploads
         self.canvases = canvases
         self.exports = exports
+        self.sessions = sessions
         self.reclaim_vector_space = reclaim_vector_space
 
     def export(self, owner: str) -> dict:
@@ -36,11 +38,13 @@ class UserDataService:
         }
 
     def delete(self, owner: str) -> None:
-        """Conversations, feedback, workshops, documents (queued, files and index) and downloads."""
+        """Conversations, feedback, workshops, documents (queued, files and index), downloads and the
+        record of which browser sessions were the user's."""
         self.uploads.cancel(owner)
         self.conversations.delete_owner(owner)
         self.preferences.delete_owner(owner)
         self.canvases.delete_all(owner)
         self.documents.delete_owner(owner)
         self.exports.delete_owner(owner)
+        self.sessions.delete_owner(owner)
         self.reclaim_vector_space()

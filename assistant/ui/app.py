@@ -180,7 +180,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             return gr.update(value=None, visible=False)
         path = container.exports.path_for(owner, "gnist-samtale.md")
         path.write_text(conversations.export_markdown(owner, conversation_id), encoding="utf-8")
-        return gr.update(value=str(path), visible=True)
+        return gr.update(value=container.exports.share(path), visible=True)
 
     def give_feedback(rating: int):
         """The thumbs under the chat: feedback on the latest answer of the open conversation."""
@@ -257,7 +257,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         payload = container.user_data.export(owner)
         path = container.exports.path_for(owner, "gnist-mine-data.json")
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
-        return gr.update(value=str(path), visible=True)
+        return gr.update(value=container.exports.share(path), visible=True)
 
     def delete_all(confirmed, request: gr.Request = None):
         owner = identity.owner(request)

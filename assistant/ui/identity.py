@@ -17,13 +17,14 @@ import secrets
 import threading
 import time
 from collections import OrderedDict, defaultdict, deque
-from collections.abc import Callable
 from http.cookies import SimpleCookie
 from pathlib import Path
 
 import gradio as gr
 
 from assistant.prompts import PromptLibrary
+from assistant.services.exports import ExportStore
+from assistant.services.sessions import SessionBindings
 from assistant.settings import Settings
 
 COOKIE_NAME = "gnist_id"
@@ -191,14 +192,13 @@ class IdentityMiddleware:
     """Issues the signed identity cookie, limits new identities and failed logins per address,
     guards downloads of per-user exports, and sets the Content-Security-Policy."""
 
-    def __init__(self, app, settings: Settings, signer: CookieSigner,
-                 owns_download: Callable[[str, str], bool]) -> None:
+    def __init__(self, app, settings: Settings, signer: CookieSigner, downloads: ExportStore) -> None:
         self.app = app
         self.settings = settings
         self.prompts = PromptLibrary(settings.prompts_dir)
         self.signer = signer
         self.exports_root = str(settings.exports_dir.resolve())
-        self.owns_download = owns_download
+        self.downloads = downloads
         self.login_mode = settings.login_required
         self.proxy = TrustedProxy(settings)
         self.new_sessions = RateLimiter(settings.new_sessions_per_minute, 60)
@@ -246,7 +246,8 @@ class IdentityMiddleware:
         return f"{COOKIE_NAME}={value}; Path=/; Max-Age={COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{secure}"
 
     def _may_download(self, scope, path: str) -> bool:
-        """Files under the exports folder are served to their owner only."""
+        """Files under the exports folder are served to their owner only (from the database when
+        another replica made them)."""
         from urllib.parse import unquote
 
         requested = unquote(path.split("/file=", 1)[1])
@@ -257,7 +258,7 @@ class IdentityMiddleware:
         if not resolved.startswith(self.exports_root):
             return True
         owner = self.request_owner(scope)
-        return owner is not None and self.owns_download(resolved, owner)
+        return owner is not None and self.downloads.belongs_to(resolved, owner) and self.downloads.restore(resolved)
 
     def request_owner(self, scope) -> str | None:
         if self.login_mode:
@@ -274,8 +275,9 @@ class IdentityMiddleware:
 class Identity:
     """Resolves the owner of a Gradio request; the one place handlers learn who the user is."""
 
-    def __init__(self, settings: Settings, signer: CookieSigner) -> None:
+    def __init__(self, settings: Settings, signer: CookieSigner, bindings: SessionBindings | None = None) -> None:
         self.login_mode = settings.login_required
+        self.bindings = bindings  # shared with the other replicas; None: this process only
         self.proxy = TrustedProxy(settings)
         self.signer = signer
         self.prompts = PromptLibrary(settings.prompts_dir)
@@ -309,8 +311,12 @@ class Identity:
             return
         with self._lock:
             bound, _seen = self._sessions.get(session_hash, (None, 0.0))
-            if bound is not None and bound != owner:
-                raise IdentityError(self.prompts.bilingual("identity.other_user"))
+        if bound is None and self.bindings is not None:
+            # The database is asked once per session and replica; later requests hit the memory.
+            bound = self.bindings.claim(session_hash, owner)
+        if bound is not None and bound != owner:
+            raise IdentityError(self.prompts.bilingual("identity.other_user"))
+        with self._lock:
             self._sessions[session_hash] = (owner, time.monotonic())
             self._sessions.move_to_end(session_hash)
             if len(self._sessions) > BOUND_SESSIONS:

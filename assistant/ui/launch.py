@@ -113,13 +113,14 @@ def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity, Metrics
     os.environ["GRADIO_TEMP_DIR"] = str(settings.web_cache_dir)
     container = Container(settings)
     container.exports.expire()
+    container.session_bindings.expire()
     container.documents.clean_leftovers()  # files of an upload cut short by a crash
     if not container.knowledge_index.ready:
         print(container.prompts.message("launch.building_index", "nb"), flush=True)
     container.knowledge_index.start()
     warm_up()
     container.embeddings.embed_query("oppvarming")
-    identity = Identity(settings, CookieSigner(container.secret))
+    identity = Identity(settings, CookieSigner(container.secret), container.session_bindings)
     metrics = Metrics(queue_length=lambda: container.upload_queue.length, active_sessions=identity.active_sessions,
                       llm_failures=lambda: container.answer_service.breaker.failures_total)
     return build_app(container, identity, metrics), container, identity, metrics
@@ -136,7 +137,7 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         # Outermost: health, readiness and metrics answer without a session; every request gets an id.
         Middleware(OpsMiddleware, readiness=readiness_checks(container), metrics=metrics),
         Middleware(IdentityMiddleware, settings=settings, signer=identity.signer,
-                   owns_download=container.exports.belongs_to),
+                   downloads=container.exports),
     ]
     demo.launch(
         # The signed cookie is the identity without login; with GNIST_AUTH the login name, with single

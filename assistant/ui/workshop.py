@@ -172,7 +172,7 @@ def build_workshop_tab(container, identity, i18n):
         for kind in drafts.KINDS:
             path = container.exports.path_for(user, drafts.filename(canvas, kind, "docx"))
             service.draft(user, canvas.id, kind, fmt="docx", path=path)
-            files.append(str(path))
+            files.append(container.exports.share(path))
         findings = findings_markdown(service.check(user, canvas.id), canvas.language, service.prompts_dir)
         return gr.update(visible=True), final_markdown(service, canvas), gr.update(value=files), findings
 
@@ -277,7 +277,7 @@ def build_workshop_tab(container, identity, i18n):
         canvas = service.get(user, selected)
         path = container.exports.path_for(user, drafts.filename(canvas, kind, "docx"))
         service.draft(user, selected, kind, fmt="docx", language=lang, path=path)
-        return gr.update(value=str(path), visible=True)
+        return gr.update(value=container.exports.share(path), visible=True)
 
     @guard
     def export_json(selected, request: gr.Request = None):
@@ -285,7 +285,7 @@ def build_workshop_tab(container, identity, i18n):
         require_workshop(selected)
         path = container.exports.path_for(user, "gnist-lerret.json")
         path.write_text(service.export_json(user, selected), encoding="utf-8")
-        return gr.update(value=str(path), visible=True)
+        return gr.update(value=container.exports.share(path), visible=True)
 
     @guard
     def import_json(file, request: gr.Request = None):

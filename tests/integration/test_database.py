@@ -112,3 +112,49 @@ def test_two_replicas_starting_at_once_migrate_once(database_url):
     applied = sorted(out.strip() for out, _err in results)
     assert applied == ["", "0001,0002"]
     assert Database(database_url).revision() == "0002"
+
+
+def test_a_session_belongs_to_the_owner_who_used_it_first_on_every_replica(database):
+    from assistant.services.sessions import SessionBindings
+
+    replica_a, replica_b = SessionBindings(database), SessionBindings(Database(str(database.url)))
+    assert replica_a.claim("sess-1", "kari") == "kari"
+    assert replica_b.claim("sess-1", "ola") == "kari"  # a replayed session hash stays Kari's
+    assert replica_b.claim("sess-1", "kari") == "kari"
+    replica_a.delete_owner("kari")
+    assert replica_b.claim("sess-1", "ola") == "ola"
+
+
+def test_a_download_made_on_one_replica_is_served_by_another(database, tmp_path):
+    from assistant.services.exports import ExportStore, owner_key
+
+    secret = b"s" * 32
+    made_on_a = ExportStore(tmp_path / "a" / "exports", secret, ttl_minutes=5, database=database)
+    path = made_on_a.path_for("kari", "gnist-samtale.md")
+    path.write_text("# Hva koster Gnist?\n", encoding="utf-8")
+    made_on_a.share(path)
+
+    # Replica B has its own cache folder at the same place (same data dir path on every host).
+    relative = path.relative_to(tmp_path / "a")
+    served_by_b = ExportStore(tmp_path / "b" / "exports", secret, ttl_minutes=5, database=database)
+    on_b = tmp_path / "b" / relative
+    assert served_by_b.belongs_to(on_b, "kari") and not served_by_b.belongs_to(on_b, "ola")
+    assert served_by_b.restore(on_b) and on_b.read_text(encoding="utf-8") == "# Hva koster Gnist?\n"
+    assert not served_by_b.restore(tmp_path / "b" / "exports" / owner_key(secret, "kari") / "x" / "nope.md")
+
+    made_on_a.delete_owner("kari")
+    on_b.unlink()
+    assert not served_by_b.restore(on_b)  # deleting the user's data deletes it for every replica
+
+
+def test_downloads_expire_in_the_database_too(database, tmp_path):
+    import time
+
+    from assistant.services.exports import ExportStore
+
+    store = ExportStore(tmp_path / "exports", b"s" * 32, ttl_minutes=1, database=database)
+    path = store.path_for("kari", "gnist-mine-data.json")
+    path.write_text("{}", encoding="utf-8")
+    store.share(path)
+    store.expire(now=time.time() + 120)
+    assert not path.exists() and not store.restore(path)
