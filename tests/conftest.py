@@ -422,14 +422,14 @@ def fake_llm():
 # ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
+def postgres_server():
     from postgres import PostgresServer, postgres_bin
 
     if postgres_bin() is None:
         pytest.skip("PostgreSQL binaries (initdb) are not installed: `make system-deps` installs them")
-    server = PostgresServer.create(tmp_path_factory.mktemp("postgres"))
+    server = PostgresServer.create()
     yield server
-    server.stop()
+    server.remove()
 
 
 @pytest.fixture
@@ -445,3 +445,33 @@ def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'gnist.sqlite3'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server (`chroma run`, shipped inside the chromadb package); yields its port."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from postgres import free_port
+
+    port = free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(tmp_path_factory.mktemp("chroma")), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
+    else:
+        process.terminate()
+        pytest.fail("chroma run did not start within 60 s")
+    yield port
+    process.terminate()
+    process.wait(timeout=30)

@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,18 +42,15 @@ class PostgresServer:
         return subprocess.run([*prefix, *args], check=check, capture_output=True, text=True, timeout=120)
 
     @classmethod
-    def create(cls, root: Path) -> PostgresServer:
+    def create(cls) -> PostgresServer:
+        """A new cluster in its own folder directly under the temp dir: as root, the postgres user
+        must reach it, and pytest's own temp folders are private to root."""
         bin_dir = postgres_bin()
         if bin_dir is None:
             raise FileNotFoundError("initdb")
-        root.mkdir(parents=True, exist_ok=True)
+        root = Path(tempfile.mkdtemp(prefix="gnist-postgres-"))
         if os.geteuid() == 0:
             shutil.chown(root, "postgres")
-            os.chmod(root, 0o755)
-            for parent in root.parents:  # postgres must be able to reach its folder
-                if parent == Path("/"):
-                    break
-                os.chmod(parent, os.stat(parent).st_mode | 0o011)
         server = cls(bin_dir, root / "cluster", free_port())
         server._run(str(bin_dir / "initdb"), "-D", str(server.data_dir), "-U", "gnist", "-A", "trust",
                     "--no-sync", "-E", "UTF8")
@@ -79,8 +77,13 @@ class PostgresServer:
                     raise
                 time.sleep(0.2)
 
-    def stop(self) -> None:
-        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop", check=False)
+    def stop(self, check: bool = False) -> None:
+        done = self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop", check=False)
+        assert not check or done.returncode == 0, done.stdout + done.stderr
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.data_dir.parent, ignore_errors=True)
 
     def create_database(self, name: str) -> str:
         with psycopg.connect(self.admin_url, autocommit=True) as connection:
