@@ -20,6 +20,7 @@ from assistant.adapters.vectorstore import (
 )
 from assistant.adapters.llm import build_chat_model
 from assistant.prompts import PromptLibrary
+from assistant.services.admin import AdminService
 from assistant.services.answer import AnswerService
 from assistant.services.conversations import ConversationService
 from assistant.services.documents import DocumentService
@@ -86,6 +87,10 @@ class Container:
         database = Database(self.settings.effective_database_url, self.settings.database_pool_size)
         database.migrate()
         return database
+
+    @cached_property
+    def admin(self) -> AdminService:
+        return AdminService(self.conversations, self.documents)
 
     @cached_property
     def conversations(self) -> ConversationService:

@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     trusted_user_header: str | None = None
     trusted_email_header: str | None = None
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+    # Administrators may export all feedback and manage the shared knowledge: login names (with
+    # GNIST_AUTH or single sign-on), or members of a group the proxy names in a header
+    # (oauth2-proxy: X-Forwarded-Groups, comma-separated).
+    admin_users: list[str] = Field(default_factory=list)
+    trusted_groups_header: str | None = None
+    admin_group: str | None = None
 
     # Operations: log lines as text or one JSON object per line (with the request id).
     log_format: Literal["text", "json"] = "text"

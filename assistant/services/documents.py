@@ -62,6 +62,11 @@ def safe_filename(name: str) -> str:
     return cleaned[:120] or "dokument"
 
 
+# The owner of the shared knowledge administrators manage (services/admin.py). Not a valid owner
+# for any login or cookie (see ui/identity.valid_owner), so no user can reach it as their own.
+SHARED_OWNER = "shared knowledge"
+
+
 class DocumentService:
     def __init__(self, settings: Settings, chroma_client, embeddings: NamedEmbeddings) -> None:
         self.settings = settings
@@ -78,6 +83,11 @@ class DocumentService:
             if owner not in self._stores:
                 self._stores[owner] = ChunkStore(self.client, self.embeddings, user_collection_name(owner))
             return self._stores[owner]
+
+    def stores_for(self, owner: str) -> list[ChunkStore]:
+        """What a user's answers search besides the knowledge base: their own documents and the
+        shared ones."""
+        return [self.store_for(owner), self.store_for(SHARED_OWNER)]
 
     def _lock(self, owner: str) -> threading.Lock:
         """Held while an owner's documents change: the per-user chunk limit is checked and the

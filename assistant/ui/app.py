@@ -15,6 +15,7 @@ from assistant.container import Container
 from assistant.services.answer import Turn
 from assistant.services.language import ui_language
 from assistant.services.preferences import language_from_browser
+from assistant.ui.admin import build_admin_tab
 from assistant.ui.identity import Identity
 from assistant.ui.ops import Metrics, timer
 from assistant.ui.i18n import UI_LANGUAGES, build_i18n, ui_text
@@ -128,7 +129,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             chosen = preferences.language(owner)
             if chosen is None and request is not None:
                 chosen = ui_language(request.headers.get("accept-language"))
-            for event in answers.stream(question, history, extra_stores=[documents.store_for(owner)],
+            for event in answers.stream(question, history, extra_stores=documents.stores_for(owner),
                                         ui_language=chosen):
                 if event.kind == "token":
                     partial += event.text
@@ -352,16 +353,19 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                 wipe = gr.Button(i18n("settings.delete_all"), variant="stop")
                 wipe_result = gr.Textbox(label=i18n("settings.result"), interactive=False)
 
+            admin_tab, admin_on_load, admin_outputs = build_admin_tab(container, identity, i18n, lang_of)
+
         # -- wiring ----------------------------------------------------------------------------
         # The tab labels once more after load: Gradio translates the labels of tabs not yet shown only
         # once, before launch.py's script has switched a Nynorsk browser from English to Nynorsk.
         tab_keys = {ask_tab: "tab.ask", workshop_tab: "tab.workshop", documents_tab: "tab.documents",
-                    settings_tab: "tab.settings"}
+                    settings_tab: "tab.settings", admin_tab: "tab.admin"}
         def tab_labels():
             return [gr.update(label=i18n(key)) for key in tab_keys.values()]
 
         demo.load(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden")
         demo.load(index_banner, None, [index_status, index_timer], api_visibility="private", show_progress="hidden")
+        demo.load(admin_on_load, None, admin_outputs, api_visibility="private", show_progress="hidden")
         index_timer.tick(index_banner, None, [index_status, index_timer], api_visibility="private",
                          show_progress="hidden")
         demo.load(on_load, [browser_language],

@@ -127,6 +127,8 @@ class TrustedProxy:
     def __init__(self, settings: Settings) -> None:
         names = [settings.trusted_user_header, settings.trusted_email_header]
         self.headers = [name.lower().encode() for name in names if name]
+        # Stripped like the login headers: from anyone but the proxy, a group claim is a forgery.
+        self.groups_header = (settings.trusted_groups_header or "").lower().encode()
         self.networks = [ipaddress.ip_network(net, strict=False) for net in settings.trusted_proxies]
 
     @property
@@ -134,14 +136,26 @@ class TrustedProxy:
         return bool(self.headers)
 
     def trusted(self, scope) -> bool:
+        return self.trusted_address(_client_address(scope))
+
+    def trusted_address(self, address: str) -> bool:
         try:
-            address = ipaddress.ip_address(_client_address(scope))
+            parsed = ipaddress.ip_address(address)
         except ValueError:
             return False
-        return any(address in network for network in self.networks)
+        return any(parsed in network for network in self.networks)
 
     def without_headers(self, scope):
-        return dict(scope, headers=[(k, v) for k, v in scope.get("headers", []) if k not in self.headers])
+        forged = {*self.headers, self.groups_header}
+        return dict(scope, headers=[(k, v) for k, v in scope.get("headers", []) if k not in forged])
+
+    def groups(self, address: str, headers) -> set[str]:
+        """The groups the proxy says the user is in (comma-separated, as oauth2-proxy sends them);
+        ``headers`` is a request's case-insensitive header mapping."""
+        if not self.groups_header or not self.trusted_address(address):
+            return set()
+        value = headers.get(self.groups_header.decode(), "")
+        return {group.strip() for group in value.split(",") if group.strip()}
 
     def user(self, scope) -> str | None:
         """The login name (else the e-mail address) the proxy vouches for."""
@@ -278,6 +292,8 @@ class Identity:
     def __init__(self, settings: Settings, signer: CookieSigner, bindings: SessionBindings | None = None) -> None:
         self.login_mode = settings.login_required
         self.bindings = bindings  # shared with the other replicas; None: this process only
+        self.admin_users = set(settings.admin_users)
+        self.admin_group = settings.admin_group
         self.proxy = TrustedProxy(settings)
         self.signer = signer
         self.prompts = PromptLibrary(settings.prompts_dir)
@@ -305,6 +321,25 @@ class Identity:
             raise IdentityError(self.prompts.bilingual("identity.unknown_session"))
         self._bind(getattr(request, "session_hash", None), owner)
         return owner
+
+    def is_admin(self, request: gr.Request | None) -> bool:
+        """A logged-in user named in GNIST_ADMIN_USERS, or in GNIST_ADMIN_GROUP by the proxy's word.
+        Without login nobody is: an anonymous cookie proves nothing about a person."""
+        if not self.login_mode or request is None:
+            return False
+        owner = self.owner(request)
+        if owner.removeprefix(LOGIN_PREFIX) in self.admin_users:
+            return True
+        if not self.admin_group:
+            return False
+        client = getattr(request, "client", None)
+        return self.admin_group in self.proxy.groups(getattr(client, "host", ""), request.headers)
+
+    def require_admin(self, request: gr.Request | None) -> str:
+        """The owner, if an administrator; raises otherwise (checked on the server for every call)."""
+        if not self.is_admin(request):
+            raise IdentityError(self.prompts.bilingual("identity.not_admin"))
+        return self.owner(request)
 
     def _bind(self, session_hash: str | None, owner: str) -> None:
         if not session_hash:

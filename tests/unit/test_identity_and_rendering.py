@@ -122,3 +122,24 @@ def test_sources_panel_strips_images_from_document_text():
                 "links": ["https://doga.no", "javascript:alert(1)"]}
     panel = sources_markdown([citation], "")
     assert "evil.example" not in panel and "javascript:" not in panel and "<https://doga.no>" in panel
+
+
+def test_administrators_by_login_name_or_by_the_proxys_group_claim():
+    from types import SimpleNamespace
+
+    settings = Settings(trusted_user_header="X-Forwarded-User", trusted_groups_header="X-Forwarded-Groups",
+                        admin_group="gnist-admin", admin_users=["ola@lom.kommune.no"], trusted_proxies=["10.0.0.0/8"])
+    identity = Identity(settings, CookieSigner(SECRET))
+
+    def request(user: str, groups: str, address: str = "10.1.2.3"):
+        return SimpleNamespace(username=user, session_hash=None, client=SimpleNamespace(host=address),
+                               headers={"x-forwarded-groups": groups})
+
+    assert identity.is_admin(request("anne@fylket.no", "ansatte, gnist-admin"))
+    assert identity.is_admin(request("ola@lom.kommune.no", ""))
+    assert not identity.is_admin(request("kari@bjorkedal.kommune.no", "ansatte"))
+    # A group claim from any other address than the proxy's is not believed.
+    assert not identity.is_admin(request("anne@fylket.no", "gnist-admin", address="192.168.1.9"))
+    # Without login nobody is an administrator, whatever the settings say.
+    anonymous = Identity(Settings(admin_users=["ola@lom.kommune.no"]), CookieSigner(SECRET))
+    assert not anonymous.is_admin(request("ola@lom.kommune.no", "gnist-admin"))

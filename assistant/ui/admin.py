@@ -1,0 +1,84 @@
+"""The administration tab: shown only to administrators, and every handler checks on the server
+(a hidden tab is no protection against a direct API call)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.container import Container
+from assistant.ui.i18n import ui_text
+from assistant.ui.identity import Identity
+
+
+def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
+    """Lays out the tab inside the open gr.Tabs; returns the tab, and the page-load handler that
+    shows it to administrators (with the shared documents listed) with that handler's outputs."""
+    admin = container.admin
+
+    def shared_rows():
+        return [[d["source"], d["chunks"]] for d in admin.shared_documents()]
+
+    def shared_updates(status: str = ""):
+        rows = shared_rows()
+        return status, rows, gr.update(choices=[row[0] for row in rows], value=None)
+
+    def on_load(request: gr.Request):
+        if not identity.is_admin(request):
+            return gr.update(visible=False), gr.update(), gr.update()
+        _status, rows, choices = shared_updates()
+        return gr.update(visible=True), rows, choices
+
+    def export_feedback(request: gr.Request = None):
+        owner = identity.require_admin(request)
+        rows = admin.feedback()
+        path = container.exports.path_for(owner, "gnist-tilbakemeldinger.json")
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
+        return gr.update(value=container.exports.share(path), visible=True), ui_text(
+            "admin.feedback_count", lang_of(owner), count=len(rows))
+
+    def add_shared(files, request: gr.Request = None):
+        owner = identity.require_admin(request)
+        lang = lang_of(owner)
+        if not files:
+            return *shared_updates(ui_text("msg.choose_files", lang)), None
+        results = []
+        for file in files:
+            path = Path(file if isinstance(file, str) else file.name)
+            results.append(admin.add_shared(path, path.name))
+            path.unlink(missing_ok=True)  # Gradio's cached copy of the upload
+        status = "\n".join(f"- {result.render(container.prompts, lang)}" for result in results)
+        return *shared_updates(status), None
+
+    def delete_shared(source, request: gr.Request = None):
+        owner = identity.require_admin(request)
+        lang = lang_of(owner)
+        if not source:
+            return shared_updates(ui_text("msg.choose_document", lang))
+        key = "msg.document_deleted" if admin.delete_shared(source) else "msg.document_missing"
+        return shared_updates(ui_text(key, lang, source=source))
+
+    with gr.Tab(i18n("tab.admin"), id="admin", visible=False) as tab:
+        gr.Markdown(i18n("admin.help"))
+        gr.Markdown("## " + i18n("admin.feedback_heading"))
+        feedback_button = gr.Button(i18n("admin.feedback_export"), elem_id="admin-feedback")
+        feedback_status = gr.Markdown()
+        feedback_file = gr.File(label=i18n("admin.feedback_file"), visible=False, interactive=False)
+        gr.Markdown("## " + i18n("admin.shared_heading"))
+        gr.Markdown(i18n("admin.shared_help"))
+        uploads = gr.File(label=i18n("admin.shared_upload"), file_count="multiple", elem_id="admin-upload")
+        add = gr.Button(i18n("admin.shared_add"), variant="primary")
+        status = gr.Markdown(elem_id="admin-status")
+        table = gr.Dataframe(headers=[i18n("docs.column_document"), i18n("docs.column_chunks")], value=[],
+                             label=i18n("admin.shared_list"), interactive=False)
+        choice = gr.Dropdown(label=i18n("admin.shared_choose"), choices=[], value=None)
+        delete = gr.Button(i18n("admin.shared_delete"), variant="stop")
+
+    feedback_button.click(export_feedback, None, [feedback_file, feedback_status], api_name="admin_feedback")
+    add.click(add_shared, [uploads], [status, table, choice, uploads], api_name="admin_add_shared",
+              concurrency_limit=1)
+    delete.click(delete_shared, [choice], [status, table, choice], api_name="admin_delete_shared")
+
+    return tab, on_load, [tab, table, choice]

@@ -1,0 +1,71 @@
+"""Administrators (issue 12): a group the single sign-on proxy names, or login names in settings,
+may export all feedback and manage the shared knowledge. Everyone else is refused by the server,
+whatever the page shows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+import gnist_testapp as g
+
+pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
+
+ADMIN = {"X-Forwarded-User": "anne@fylket.no", "X-Forwarded-Groups": "ansatte,gnist-admin"}
+STAFF = {"X-Forwarded-User": "kari@bjorkedal.kommune.no", "X-Forwarded-Groups": "ansatte"}
+SHARED_FACT = "Fylkeskommunens innovasjonsmidler for 2027 er 350 000 kroner per kommune."
+SHARED_QUESTION = "Hvor mye er fylkeskommunens innovasjonsmidler for 2027?"
+
+
+@pytest.fixture(scope="module")
+def app(seed_dirs, tmp_path_factory):
+    running = g.launch_app(seed_dirs, tmp_path_factory.mktemp("admin") / "data",
+                           trusted_user_header="X-Forwarded-User", trusted_groups_header="X-Forwarded-Groups",
+                           admin_group="gnist-admin", trusted_proxies=["127.0.0.1/32"])
+    yield running
+    running.close()
+
+
+def client(app, headers) -> Client:
+    return Client(app.url, verbose=False, headers=headers, download_files=False)
+
+
+def test_an_administrator_exports_feedback_without_who_gave_it(app):
+    kari = client(app, STAFF)
+    kari.predict("Hva koster det å delta i Gnist?", api_name="/respond")
+    kari.predict("Tydelig", api_name="/feedback_good")
+    file, status = client(app, ADMIN).predict(api_name="/admin_feedback")
+    rows = json.loads(g.file_value(file).read_text(encoding="utf-8"))
+    assert [(r["rating"], r["comment"], r["question"]) for r in rows] == [(1, "Tydelig", "Hva koster det å delta i Gnist?")]
+    assert all("owner" not in row for row in rows) and "kari" not in json.dumps(rows)
+    assert status == "1 tilbakemeldinger."
+
+
+def test_shared_knowledge_reaches_every_users_answers_and_goes_when_removed(app, tmp_path):
+    anne, kari = client(app, ADMIN), client(app, STAFF)
+    document = tmp_path / "innovasjonsmidler.md"
+    document.write_text(f"# Innovasjonsmidler i fylket\n\n{SHARED_FACT}\n", encoding="utf-8")
+    status, table, _choice, _files = anne.predict([handle_file(str(document))], api_name="/admin_add_shared")
+    assert "innovasjonsmidler.md" in status and [row[0] for row in table["data"]] == ["innovasjonsmidler.md"]
+
+    _chat, sources, *_ = kari.predict(SHARED_QUESTION, api_name="/respond")
+    assert "innovasjonsmidler.md" in sources and "350 000" in sources
+
+    status, table, _choice = anne.predict("innovasjonsmidler.md", api_name="/admin_delete_shared")
+    assert table["data"] == [] or table["data"] == [["", ""]]
+    kari.predict(api_name="/new_conversation")
+    _chat, sources, *_ = kari.predict(SHARED_QUESTION, api_name="/respond")
+    assert "innovasjonsmidler.md" not in sources
+
+
+@pytest.mark.parametrize("endpoint", ["/admin_feedback", "/admin_add_shared"])
+def test_everyone_else_is_refused_by_the_server(app, endpoint, tmp_path):
+    document = tmp_path / "falske-fakta.md"
+    document.write_text("# Gnist\n\nGnist er gratis for alle.\n", encoding="utf-8")
+    args = () if endpoint == "/admin_feedback" else ([handle_file(str(document))],)
+    with pytest.raises(AppError, match="Dette kan bare administratorer gjøre"):
+        client(app, STAFF).predict(*args, api_name=endpoint)
+    assert app.container.admin.shared_documents() == []
