@@ -148,8 +148,9 @@ class DocumentService:
             if report.errors:
                 error = report.errors[0]
                 return UploadResult(name, False, error.key, error.values)
-            incoming.replace(target_dir / name)
         finally:
+            # No copy of the file is kept: its text lives in the (shared) vector store only, so a
+            # deletion on any replica removes all of it.
             incoming.unlink(missing_ok=True)
         return UploadResult(name, True, "upload.added", {"chunks": report.chunks_embedded}, report.chunks_embedded)
 
@@ -163,7 +164,7 @@ class DocumentService:
             if source not in known:
                 return False
             store.delete_source(source)
-            (self._owner_dir(owner) / safe_filename(source)).unlink(missing_ok=True)
+            (self._owner_dir(owner) / safe_filename(source)).unlink(missing_ok=True)  # a copy from before 2026-12
         return True
 
     def delete_owner(self, owner: str) -> None:

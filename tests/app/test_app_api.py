@@ -190,7 +190,7 @@ def test_delete_document(app, client_for, plan_pdf):
     upload(client, plan_pdf)
     owner = g.owner_of(app, client)
     stored = app.settings.uploads_dir / g_owner_dir(owner) / "kommuneplan.pdf"
-    assert stored.is_file()
+    assert not stored.exists()  # no copy of the file is kept: its text is in the index only
     status, table, _choice = client.predict("kommuneplan.pdf", api_name="/delete_document")
     assert status == "kommuneplan.pdf er slettet."
     assert table["data"] == []
