@@ -157,6 +157,16 @@ class TrustedProxy:
         value = headers.get(self.groups_header.decode(), "")
         return {group.strip() for group in value.split(",") if group.strip()}
 
+    def browser_address(self, scope) -> str:
+        """Who to count a request against (rate limits): behind a trusted proxy, the address it
+        puts last in X-Forwarded-For (the one it saw); otherwise the connection's own address."""
+        peer = _client_address(scope)
+        if not self.trusted_address(peer):
+            return peer
+        forwarded = dict(scope.get("headers", [])).get(b"x-forwarded-for", b"").decode("latin-1")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        return hops[-1] if hops else peer
+
     def user(self, scope) -> str | None:
         """The login name (else the e-mail address) the proxy vouches for."""
         if not self.trusted(scope):
@@ -221,7 +231,7 @@ class IdentityMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        address = _client_address(scope)
+        address = self.proxy.browser_address(scope)
         path = scope.get("path", "")
         if self.proxy.enabled and not self.proxy.trusted(scope):
             scope = self.proxy.without_headers(scope)  # nobody else may claim a login name
@@ -337,9 +347,10 @@ class Identity:
 
     def require_admin(self, request: gr.Request | None) -> str:
         """The owner, if an administrator; raises otherwise (checked on the server for every call)."""
+        owner = self.owner(request)  # a replayed session is refused as such first
         if not self.is_admin(request):
             raise IdentityError(self.prompts.bilingual("identity.not_admin"))
-        return self.owner(request)
+        return owner
 
     def _bind(self, session_hash: str | None, owner: str) -> None:
         if not session_hash:

@@ -111,6 +111,11 @@ def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity, Metrics
     # user's data can reach it. Read by Gradio when the app's components are created.
     settings.web_cache_dir.mkdir(parents=True, exist_ok=True)
     os.environ["GRADIO_TEMP_DIR"] = str(settings.web_cache_dir)
+    # Uvicorn would replace a local proxy's address with the browser's from X-Forwarded-For, and
+    # the single sign-on headers would then be stripped as untrusted: the app decides whom to
+    # believe (ui/identity.TrustedProxy), on the connection's own address. (Gradio reads
+    # X-Forwarded-Host and -Proto itself.)
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
     container = Container(settings)
     container.exports.expire()
     container.session_bindings.expire()

@@ -78,6 +78,16 @@ def test_single_sign_on_header_from_the_proxy_is_the_identity(app_behind_proxy):
     assert httpx.get(app_behind_proxy.url + "config").status_code == 401
 
 
+def test_a_proxy_on_this_host_that_adds_x_forwarded_for_is_still_the_proxy(app_behind_proxy):
+    """Uvicorn must not swap the proxy's address for the browser's (the login header would then be
+    stripped as coming from an untrusted address)."""
+    headers = {"X-Forwarded-User": "per@lom.kommune.no", "X-Forwarded-For": "203.0.113.7"}
+    assert httpx.get(app_behind_proxy.url + "config", headers=headers).status_code == 200
+    per = Client(app_behind_proxy.url, verbose=False, headers=headers)
+    per.predict(QUESTION, api_name="/respond")
+    assert app_behind_proxy.container.conversations.list("user:per@lom.kommune.no")
+
+
 def test_the_header_is_not_believed_from_other_addresses(seed_dirs, tmp_path):
     running = g.launch_app(seed_dirs, tmp_path / "data", trusted_user_header="X-Forwarded-User",
                            trusted_proxies=["10.0.0.0/8"])

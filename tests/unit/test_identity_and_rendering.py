@@ -143,3 +143,17 @@ def test_administrators_by_login_name_or_by_the_proxys_group_claim():
     # Without login nobody is an administrator, whatever the settings say.
     anonymous = Identity(Settings(admin_users=["ola@lom.kommune.no"]), CookieSigner(SECRET))
     assert not anonymous.is_admin(request("ola@lom.kommune.no", "gnist-admin"))
+
+
+def test_rate_limits_count_the_browser_behind_a_trusted_proxy_and_the_peer_otherwise():
+    from assistant.ui.identity import TrustedProxy
+
+    proxy = TrustedProxy(Settings(trusted_proxies=["10.0.0.0/8"]))
+
+    def scope(peer: str, forwarded: str | None):
+        headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+        return {"client": (peer, 443), "headers": headers}
+
+    assert proxy.browser_address(scope("10.0.0.5", "198.51.100.1, 203.0.113.7")) == "203.0.113.7"
+    assert proxy.browser_address(scope("10.0.0.5", None)) == "10.0.0.5"
+    assert proxy.browser_address(scope("192.0.2.9", "203.0.113.7")) == "192.0.2.9"  # a forged hop
