@@ -95,10 +95,31 @@ class CardMatch:
     score: float
     paraphrase: str  # the paraphrase closest to the question
     lang: Lang  # the language the answer is shown in
+    question: str = ""
 
     @property
     def text(self) -> str:
-        return self.card.answers[self.lang]
+        return focused_answer(self.card.answers[self.lang], self.question)
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«])")
+
+
+def focused_answer(answer: str, question: str) -> str:
+    """A card that goes through several municipalities or programmes one sentence each answers a
+    question about some of them with just their sentences («Hva vant i Lebesby?» gets Lebesby's
+    winner, not all three). The whole card when the question names none of them, or all."""
+    sentences = _SENTENCE_BREAK.split(answer.strip())
+    named = [{w.lower() for w, at_start in _capitalised(s) if not at_start} - GENERIC_NAMES for s in sentences]
+    in_card = set().union(*named)
+    asked = {w.lower() for w in _WORD.findall(question)} & in_card
+    if not asked or not in_card - asked:
+        return answer
+    chosen = [s for s, names in zip(sentences, named) if names & asked]
+    # Only when the others are about other names (a card of one story is not cut up), and never
+    # down to the lead sentence, which speaks for the whole card.
+    others = [names for names in named if names and not names & asked]
+    return " ".join(chosen) if len(others) >= 2 and sentences[0] not in chosen else answer
 
 
 # -- facts in a text: numbers and names ------------------------------------------------------
@@ -437,7 +458,7 @@ class CardMatcher:
         if decision is None:
             return None
         card, score = decision
-        return CardMatch(self.cards[card], score, scored.closest[card], lang)
+        return CardMatch(self.cards[card], score, scored.closest[card], lang, question)
 
 
 class AnswerCards:

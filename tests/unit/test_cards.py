@@ -195,3 +195,25 @@ def test_the_card_is_matched_on_the_follow_up_made_standalone(library, tmp_path)
                             cards=cards)
     answer = service.answer("Hva koster det?", [Turn("user", "Hva er Gnist?"), Turn("assistant", "Gnist er …")])
     assert answer.query == cards.asked[0][0] and "Gnist" in answer.query
+
+
+WINNERS = {
+    "nb": "Vinnerne ble kunngjort på Nordic Edge Expo 21. september 2021. I Vang vant Klynga på Klokkarhaugen, "
+          "en næringsklynge. I Lund vant Fabrikken, en møteplass for unge. I Lebesby vant Modulbygda, en møteplass "
+          "av moduler.",
+    "en": "The winners were announced at Nordic Edge Expo on 21 September 2021. In Vang, Klynga på Klokkarhaugen "
+          "won. In Lund, Fabrikken won. In Lebesby, Modulbygda won.",
+}
+
+
+def test_a_card_about_several_municipalities_answers_for_the_one_asked_about():
+    from assistant.services.cards import focused_answer
+
+    assert focused_answer(WINNERS["nb"], "Hva het vinnerkonseptet i Lebesby?") == (
+        "I Lebesby vant Modulbygda, en møteplass av moduler.")
+    assert focused_answer(WINNERS["en"], "What won in Lebesby and Lund?") == "In Lund, Fabrikken won. In Lebesby, Modulbygda won."
+    # The whole card: no name asked, every name asked, or only the lead's names asked.
+    for question in ("Hvem vant Gnist 2021?", "Hva vant i Vang, Lund og Lebesby?", "Hvem vant på Nordic Edge Expo?"):
+        assert focused_answer(WINNERS["nb"], question) == WINNERS["nb"], question
+    story = "Utsira er Norges minste kommune. Utsira var pilot i 2019. Kommunen fikk hjelp av DOGA."
+    assert focused_answer(story, "Når var Utsira pilot?") == story  # one story is not cut up
