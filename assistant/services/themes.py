@@ -196,9 +196,10 @@ def theme_labels(groups: Sequence[Sequence[str]], background: Sequence[str] = ()
     labels = []
     for texts, counts, voice in zip(groups, stem_counts, voices):
         size = sum(counts.values()) or 1
-        score = {s: (c / size) * math.log(1 + average / total[s]) * (1.0 if voice[s] > 1 or len(texts) < 2 else 0.5)
-                 for s, c in counts.items()}
-        best = sorted(score, key=lambda s: (-score[s], s))[:n_terms]
+        score = {s: (c / size) * math.log(1 + average / total[s]) for s, c in counts.items()}
+        # Words that two or more residents used come first: a label speaks for the theme, not one voice.
+        shared = min(2, len(texts))
+        best = sorted(score, key=lambda s: (voice[s] < shared, -score[s], s))[:n_terms]
         surface = Counter(w for text in texts for s, w in terms(text) if s in best)
         shown = [max((w for w in surface if _stemmer().stemWord(w) == s), key=lambda w: (surface[w], -len(w), w))
                  for s in best]
