@@ -5,7 +5,8 @@ UI-agnostic and pure apart from the embedder passed in (anything with LangChain'
 
 - ``group(items, embeddings)``: (id, text) pairs into ``Theme``s, largest first, with an «Annet»
   group for inputs that fit no theme (always last, id ``OTHER``);
-- ``apply_edits(themes, edits)``: the facilitator's merges and renames, replayed after grouping;
+- ``apply_edits(themes, edits)``: the facilitator's merges and renames (JSON made by
+  ``merge_edit`` and ``rename_edit``), replayed after each grouping;
 - ``evidence_line(theme, total, lang)``: «37 av 120 innspill nevner møteplasser for unge»;
 - ``add_to_canvas(canvas, themes, total)``: chosen themes into the canvas (resident input and
   need evidence), so the drafts and the critic use them.
@@ -212,22 +213,56 @@ def theme_labels(groups: Sequence[Sequence[str]], background: Sequence[str] = ()
 # ---------------------------------------------------------------------------------------------
 
 def apply_edits(themes: Sequence[Theme], edits: Iterable[Mapping]) -> list[Theme]:
-    """``themes`` with the edits applied in order. Edits naming themes that no longer exist (the
-    inputs changed since) are skipped, as are unknown operations:
+    """``themes`` with the edits applied in order (plain JSON, as made by ``merge_edit`` and
+    ``rename_edit``; unknown operations are skipped):
 
-    - ``{"op": "merge", "themes": [id, ...], "into": id, "label": optional}``: the themes become
-      one that keeps the id and label of ``into`` (or of the largest of them when ``into`` is
-      gone); «Annet» is never merged;
-    - ``{"op": "rename", "theme": id, "label": text}``.
+    - ``{"op": "merge", "themes": [id, ...], "into": id, "label": optional, "members": {id: [...]}}``:
+      the themes become one that keeps the id and label of ``into`` (or of the largest of them
+      when ``into`` is gone); «Annet» is never merged;
+    - ``{"op": "rename", "theme": id, "label": text, "members": [...]}``.
+
+    A theme's id changes when a new input joins it, so an edit finds its theme by id, else by the
+    members it recorded (the current theme sharing at least half of them, by Jaccard overlap);
+    edits whose themes no longer exist are skipped.
     """
     result = list(themes)
     for edit in edits or ():
         op = edit.get("op") if isinstance(edit, Mapping) else None
+        recorded = edit.get("members") if isinstance(edit, Mapping) else None
         if op == "merge":
-            result = merge(result, edit.get("themes") or [], edit.get("into"), edit.get("label"))
+            recorded = recorded if isinstance(recorded, Mapping) else {}
+            found = {ref: _find(result, ref, recorded.get(ref)) for ref in edit.get("themes") or []}
+            into = _find(result, edit.get("into"), recorded.get(edit.get("into")))
+            result = merge(result, [t.id for t in found.values() if t], into.id if into else None, edit.get("label"))
         elif op == "rename":
-            result = rename(result, edit.get("theme"), edit.get("label"))
+            target = _find(result, edit.get("theme"), recorded)
+            result = rename(result, target.id if target else None, edit.get("label"))
     return result
+
+
+def merge_edit(themes: Sequence[Theme], into: Theme, label: str | None = None) -> dict:
+    """The edit that merges ``themes`` into ``into`` (for the form's ``theme_edits``)."""
+    chosen = [*themes, *([into] if into not in themes else [])]
+    edit = {"op": "merge", "themes": [t.id for t in chosen], "into": into.id,
+            "members": {t.id: list(t.members) for t in chosen}}
+    return {**edit, "label": label} if label else edit
+
+
+def rename_edit(theme: Theme, label: str) -> dict:
+    return {"op": "rename", "theme": theme.id, "label": label, "members": list(theme.members)}
+
+
+def _find(themes: Sequence[Theme], ref, members) -> Theme | None:
+    exact = next((t for t in themes if t.id == ref), None)
+    if exact is not None or not isinstance(members, (list, tuple)) or not members:
+        return exact
+    recorded = set(map(str, members))
+
+    def overlap(theme: Theme) -> float:
+        return len(recorded & set(theme.members)) / len(recorded | set(theme.members))
+
+    candidates = [t for t in themes if not t.other and overlap(t) >= 0.5]
+    return max(candidates, key=overlap, default=None)
 
 
 def merge(themes: Sequence[Theme], ids: Iterable[str], into: str | None = None, label: str | None = None) -> list[Theme]:
@@ -237,16 +272,16 @@ def merge(themes: Sequence[Theme], ids: Iterable[str], into: str | None = None, 
         return rename(themes, chosen[0].id, label) if chosen and label else list(themes)
     target = next((t for t in chosen if t.id == into), max(chosen, key=lambda t: t.count))
     ranked = sorted(chosen, key=lambda t: (t is not target, -t.count))
-    quotes = [q for position in range(QUOTES) for t in ranked if position < len(t.quotes) for q in [t.quotes[position]]]
-    merged = replace(target, members=tuple(m for t in ranked for m in t.members), quotes=tuple(quotes[:QUOTES]),
+    longest = max(len(t.quotes) for t in ranked)
+    quotes = [t.quotes[i] for i in range(longest) for t in ranked if i < len(t.quotes)][:QUOTES]
+    merged = replace(target, members=tuple(m for t in ranked for m in t.members), quotes=tuple(quotes),
                      label=_clean_label(label) or target.label)
-    out = [merged if t is target else t for t in themes if t is target or t not in chosen]
-    return _ordered(out)
+    return _ordered([merged if t is target else t for t in themes if t is target or t not in chosen])
 
 
 def rename(themes: Sequence[Theme], theme: str | None, label: str | None) -> list[Theme]:
     label = _clean_label(label)
-    if not label:
+    if not label or theme is None:
         return list(themes)
     return [replace(t, label=label) if t.id == theme else t for t in themes]
 

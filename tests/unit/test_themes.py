@@ -132,6 +132,21 @@ def test_edits_on_themes_that_no_longer_exist_are_skipped():
     assert T.apply_edits([a, b], None) == [a, b]
 
 
+def test_edits_follow_their_theme_when_new_inputs_join():
+    a, b, c = theme(["1", "2", "3"], "buss"), theme(["4", "5", "6"], "bussen"), theme(["7", "8", "9"], "butikk")
+    edits = json.loads(json.dumps([T.merge_edit([a, b], into=a, label="kollektivtransport"),
+                                   T.rename_edit(c, "sentrum")]))
+    assert [(t.label, t.count) for t in T.apply_edits([a, b, c], edits)] == [("kollektivtransport", 6), ("sentrum", 3)]
+    # New residents joined: every id changed, the edits still find their themes by members.
+    later = [theme(["1", "2", "3", "10"], "buss"), theme(["4", "5", "6"], "bussen"),
+             theme(["7", "8", "9", "11"], "butikk"), theme(["12", "13", "14"], "natur")]
+    assert [(t.label, t.count) for t in T.apply_edits(later, edits)] == [
+        ("kollektivtransport", 7), ("sentrum", 4), ("natur", 3)]
+    # A theme sharing less than half of the recorded members is another theme.
+    regrouped = [theme(["7", "20", "21", "22", "23"], "skog")]
+    assert T.apply_edits(regrouped, edits) == regrouped
+
+
 def test_merged_quotes_come_from_every_theme():
     q = [T.Quote(str(i), f"sitat {i}") for i in range(6)]
     a, b = theme(["0", "1", "2"], "a", q[:3]), theme(["3", "4", "5"], "b", q[3:])
