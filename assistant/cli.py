@@ -146,6 +146,65 @@ def cmd_feedback_export(args, settings: Settings) -> int:
     return 0
 
 
+def read_inputs_csv(path: Path) -> list[tuple[str, str]]:
+    """(id, text) rows of a CSV with the columns id and text (UTF-8 with or without BOM, ; or ,).
+    Raises ``ValueError(key, values)`` with a message key of prompts/messages.*.json."""
+    import csv
+
+    if not path.is_file():
+        raise ValueError("themes.no_file", {"path": path})
+    try:
+        content = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError("themes.unreadable", {"path": path, "reason": exc}) from None
+    header = content.split("\n", 1)[0]
+    delimiter = ";" if header.count(";") >= header.count(",") and ";" in header else ","
+    reader = csv.DictReader(content.splitlines(), delimiter=delimiter)
+    columns = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
+    missing = [c for c in ("id", "text") if c not in columns]
+    if missing:
+        raise ValueError("themes.missing_columns", {"path": path, "columns": ", ".join(missing)})
+    try:
+        rows = [((row[columns["id"]] or "").strip(), (row[columns["text"]] or "").strip()) for row in reader]
+    except csv.Error as exc:
+        raise ValueError("themes.unreadable", {"path": path, "reason": exc}) from None
+    rows = [(i, t) for i, t in rows if t]
+    if not rows:
+        raise ValueError("themes.empty", {"path": path})
+    return rows
+
+
+def cmd_themes(args, settings: Settings) -> int:
+    """Residents' inputs from a CSV grouped into themes, as in the facilitator's view."""
+    from assistant.prompts import PromptLibrary
+    from assistant.services import themes
+
+    prompts = PromptLibrary(settings.prompts_dir)
+    try:
+        items = read_inputs_csv(Path(args.input))
+    except ValueError as exc:
+        key, values = exc.args
+        print(prompts.message(key, args.lang, **values), file=sys.stderr)
+        return 2
+    found = themes.group(items, _container(settings).embeddings, lang=args.lang, prompts=prompts)
+    total = len(items)
+    if args.json:
+        _print_json({"total": total, "themes": [
+            {**theme.as_dict(), "evidence": None if theme.other else themes.evidence_line(theme, total, args.lang, prompts)}
+            for theme in found]})
+        return 0
+    named = [t for t in found if not t.other]
+    print(prompts.message("themes.summary", args.lang, inputs=themes.count_text(total, args.lang, prompts),
+                          themes=themes.count_text(len(named), args.lang, prompts, noun="themes")))
+    for number, theme in enumerate(found, start=1):
+        count = themes.count_text(theme.count, args.lang, prompts)
+        print(f"\n{prompts.message('themes.heading', args.lang, n=number, label=theme.label, count=count)}")
+        print("   " + prompts.message("themes.members", args.lang, ids=", ".join(theme.members)))
+        for quote in theme.quotes:
+            print(f"   «{quote.text}» ({quote.id})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gnist", description="Gnist-assistenten på kommandolinjen.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
     feedback = sub.add_parser("feedback-export", help="Eksporter tilbakemeldinger (for administratorer).")
     feedback.add_argument("--out", help="Skriv til fil i stedet for skjermen.")
     feedback.set_defaults(func=cmd_feedback_export)
+
+    themes = sub.add_parser("themes", help="Grupper innbyggerinnspill fra en CSV-fil (kolonnene id og text) i tema.")
+    themes.add_argument("--input", required=True, metavar="FILE.csv")
+    themes.add_argument("--json", action="store_true")
+    themes.add_argument("--lang", choices=["nb", "nn", "en"], default="nb")
+    themes.set_defaults(func=cmd_themes)
 
     from assistant.cli_workshop import register as register_workshop
 
