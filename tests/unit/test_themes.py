@@ -202,8 +202,8 @@ def test_themes_move_into_the_canvas_without_duplicates():
         assert r.drommen == ["Drømmen er et ungdomshus"] and r.positivitet == ["Alt er bra"]
         assert [(e.kind, e.text, e.source) for e in result.need.evidence] == [
             ("statistics", "Folketallet falt 8 %", "SSB"),
-            ("survey", "3 av 120 innspill nevner møteplasser for unge", "Innbyggerinnspill"),
-            ("survey", "2 av 120 innspill nevner bussen", "Innbyggerinnspill")]
+            ("survey", "3 av 120 innspill nevner møteplasser for unge", "innbyggerundersøkelsen"),
+            ("survey", "2 av 120 innspill nevner bussen", "innbyggerundersøkelsen")]
     assert canvas.resident_input.is_empty()  # the original is unchanged
 
 
@@ -213,7 +213,7 @@ def test_moving_again_updates_the_figures_and_follows_the_language():
     bigger = T.Theme(youth.id, youth.label, (*youth.members, "u4"), youth.quotes)
     again = T.add_to_canvas(first, [bigger], 130, lang="nn")
     assert [(e.text, e.source) for e in again.need.evidence] == [
-        ("4 av 130 innspel nemner møteplasser for unge", "Innbyggjarinnspel")]
+        ("4 av 130 innspel nemner møteplasser for unge", "innbyggjarundersøkinga")]
 
 
 def test_drafts_and_critic_use_the_moved_themes():
@@ -225,5 +225,5 @@ def test_drafts_and_critic_use_the_moved_themes():
     assert {"no_evidence", "no_resident_input"} <= codes_before
     assert not {"no_evidence", "no_resident_input", "evidence_no_source"} & codes_after
     text = drafts.render(after, "application", "nb")
-    assert "3 av 120 innspill nevner møteplasser for unge" in text and "Innbyggerinnspill" in text
+    assert "3 av 120 innspill nevner møteplasser for unge, ifølge innbyggerundersøkelsen." in text
     assert "ingen steder å være om kvelden" in text.lower()
