@@ -49,7 +49,7 @@ def cmd_search(args, settings: Settings) -> int:
         _print_json([hit.as_dict() for hit in hits])
         return 0
     if not hits:
-        print("Ingen treff.")
+        print(container.catalog.message("cli.no_hits", "nb"))
     for rank, hit in enumerate(hits, start=1):
         snippet = " ".join(hit.text.split())[:240]
         print(f"{rank}. [{hit.score:.3f}] {hit.title} ({hit.locator})\n   {hit.source}\n   {snippet}\n")
@@ -77,7 +77,7 @@ def cmd_ask(args, settings: Settings) -> int:
             answer = event.answer
     print()
     if answer and answer.citations:
-        print(f"\n{container.prompts.message('sources_heading', answer.language)}:")
+        print(f"\n{container.catalog.message('sources_heading', answer.language)}:")
         for citation in answer.citations:
             print(f"[{citation.n}] {citation.title} ({citation.locator}) - {citation.source}")
     return 0
@@ -89,7 +89,7 @@ def cmd_eval(args, settings: Settings) -> int:
     container = _container(settings)
     path = Path(args.questions)
     if not path.is_file():
-        print(f"Fant ikke spørsmålsfilen {path}. Oppgi den med --questions.", file=sys.stderr)
+        print(container.catalog.message("cli.questions_missing", "nb", path=path), file=sys.stderr)
         return 2
     data = json.loads(path.read_text(encoding="utf-8"))
     if "passages" in data:
@@ -144,7 +144,8 @@ def cmd_feedback_export(args, settings: Settings) -> int:
     from assistant.services.conversations import ConversationService
 
     rows = ConversationService(settings.database_path).export_feedback()
-    emit(json.dumps(rows, ensure_ascii=False, indent=2), args.out, f"{len(rows)} tilbakemeldinger skrevet til {args.out}")
+    written = _container(settings).catalog.message("cli.feedback_written", "nb", count=len(rows), path=args.out)
+    emit(json.dumps(rows, ensure_ascii=False, indent=2), args.out, written)
     return 0
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.prompts import PromptLibrary
+from assistant.catalog import TextCatalog
 from assistant.settings import Settings
 
 COOKIE_NAME = "gnist_id"
@@ -192,10 +192,10 @@ class IdentityMiddleware:
     guards downloads of per-user exports, and sets the Content-Security-Policy."""
 
     def __init__(self, app, settings: Settings, signer: CookieSigner,
-                 owns_download: Callable[[str, str], bool]) -> None:
+                 owns_download: Callable[[str, str], bool], catalog: TextCatalog) -> None:
         self.app = app
         self.settings = settings
-        self.prompts = PromptLibrary(settings.prompts_dir)
+        self.catalog = catalog
         self.signer = signer
         self.exports_root = str(settings.exports_dir.resolve())
         self.owns_download = owns_download
@@ -214,7 +214,7 @@ class IdentityMiddleware:
         set_cookie: str | None = None
         if not self.login_mode and self.signer.verify(_cookie_value(scope, COOKIE_NAME)) is None:
             if not self.new_sessions.hit(address):
-                return await self._reply(send, *_json_response(429, self.prompts.bilingual("identity.too_many_sessions")))
+                return await self._reply(send, *_json_response(429, self.catalog.bilingual("identity.too_many_sessions")))
             value = self.signer.sign(secrets.token_urlsafe(32))
             set_cookie = self._cookie_header(value)
             # This request already carries the new identity, so its own handlers see it.
@@ -222,9 +222,9 @@ class IdentityMiddleware:
                          + [(b"cookie", f"{COOKIE_NAME}={value}".encode())])
         is_login = scope.get("method") == "POST" and path.rstrip("/").endswith("/login")
         if is_login and self.login_failures.blocked(address):
-            return await self._reply(send, *_json_response(429, self.prompts.bilingual("identity.too_many_logins")))
+            return await self._reply(send, *_json_response(429, self.catalog.bilingual("identity.too_many_logins")))
         if "/file=" in path and not self._may_download(scope, path):
-            return await self._reply(send, *_json_response(404, self.prompts.bilingual("identity.file_missing")))
+            return await self._reply(send, *_json_response(404, self.catalog.bilingual("identity.file_missing")))
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
@@ -274,11 +274,11 @@ class IdentityMiddleware:
 class Identity:
     """Resolves the owner of a Gradio request; the one place handlers learn who the user is."""
 
-    def __init__(self, settings: Settings, signer: CookieSigner) -> None:
+    def __init__(self, settings: Settings, signer: CookieSigner, catalog: TextCatalog) -> None:
         self.login_mode = settings.login_required
         self.proxy = TrustedProxy(settings)
         self.signer = signer
-        self.prompts = PromptLibrary(settings.prompts_dir)
+        self.catalog = catalog
         self._sessions: OrderedDict[str, tuple[str, float]] = OrderedDict()  # session -> (owner, last seen)
         self._lock = threading.Lock()
 
@@ -297,10 +297,10 @@ class Identity:
     def owner(self, request: gr.Request | None) -> str:
         username = getattr(request, "username", None) if request is not None else None
         if not username:
-            raise IdentityError(self.prompts.bilingual("identity.unknown_session"))
+            raise IdentityError(self.catalog.bilingual("identity.unknown_session"))
         owner = LOGIN_PREFIX + username if self.login_mode else username
         if not valid_owner(owner):
-            raise IdentityError(self.prompts.bilingual("identity.unknown_session"))
+            raise IdentityError(self.catalog.bilingual("identity.unknown_session"))
         self._bind(getattr(request, "session_hash", None), owner)
         return owner
 
@@ -310,7 +310,7 @@ class Identity:
         with self._lock:
             bound, _seen = self._sessions.get(session_hash, (None, 0.0))
             if bound is not None and bound != owner:
-                raise IdentityError(self.prompts.bilingual("identity.other_user"))
+                raise IdentityError(self.catalog.bilingual("identity.other_user"))
             self._sessions[session_hash] = (owner, time.monotonic())
             self._sessions.move_to_end(session_hash)
             if len(self._sessions) > BOUND_SESSIONS:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistant.workshop import texts
+from assistant.catalog import BUILT_IN, TextCatalog
 
 Lang = Literal["nb", "nn", "en"]
 EvidenceKind = Literal["statistics", "survey", "plan", "tried", "other"]
@@ -317,11 +317,12 @@ def canvas_schema() -> dict:
     return Canvas.model_json_schema()
 
 
-def from_json(text: str | bytes, owner: str | None = None, new_id: bool = False, lang: Lang = "nb") -> Canvas:
+def from_json(text: str | bytes, owner: str | None = None, new_id: bool = False, lang: Lang = "nb",
+              catalog: TextCatalog = BUILT_IN) -> Canvas:
     """Read a canvas from JSON. ``owner`` re-homes it (an import into the user's own account),
     ``new_id`` gives it a fresh id. Invalid input raises ``CanvasImportError`` with a clear
     message in ``lang`` (Norwegian by default)."""
-    errors = texts.load("import_errors", lang)["errors"]
+    errors = catalog.workshop("import_errors", lang)["errors"]
     if isinstance(text, bytes):
         text = text.decode("utf-8-sig", errors="replace")
     try:
@@ -337,11 +338,11 @@ def from_json(text: str | bytes, owner: str | None = None, new_id: bool = False,
     try:
         return Canvas.model_validate(data)
     except ValidationError as exc:
-        raise CanvasImportError(explain_validation_error(exc, lang)) from None
+        raise CanvasImportError(explain_validation_error(exc, lang, catalog)) from None
 
 
-def explain_validation_error(exc: ValidationError, lang: Lang = "nb") -> str:
-    table = texts.load("import_errors", lang)
+def explain_validation_error(exc: ValidationError, lang: Lang = "nb", catalog: TextCatalog = BUILT_IN) -> str:
+    table = catalog.workshop("import_errors", lang)
     errors, labels = table["errors"], table["labels"]
     lines = [errors["intro"]]
     details = exc.errors()

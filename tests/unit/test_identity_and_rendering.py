@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from assistant.catalog import BUILT_IN
 from assistant.services.exports import ExportStore
 from assistant.settings import Settings
 from assistant.ui.identity import CookieSigner, Identity, IdentityError, RateLimiter, valid_owner
@@ -42,7 +43,7 @@ def request(username, session_hash="s1"):
 
 
 def test_a_session_stays_with_the_owner_that_first_used_it():
-    identity = Identity(Settings(), CookieSigner(SECRET))
+    identity = Identity(Settings(), CookieSigner(SECRET), BUILT_IN)
     alice, bob = "anon:" + "a" * 32, "anon:" + "b" * 32
     assert identity.owner(request(alice)) == alice
     with pytest.raises(IdentityError, match="tilhører en annen bruker"):
@@ -55,7 +56,7 @@ def test_a_session_stays_with_the_owner_that_first_used_it():
 
 
 def test_login_names_become_user_owners():
-    identity = Identity(Settings(auth="kari:hemmelig"), CookieSigner(SECRET))
+    identity = Identity(Settings(auth="kari:hemmelig"), CookieSigner(SECRET), BUILT_IN)
     assert identity.owner(request("kari")) == "user:kari"
 
 
@@ -75,9 +76,9 @@ def test_listening_on_the_network_needs_login_or_an_explicit_open_setting(host, 
     settings = Settings(host=host, auth=auth, open_deployment=open_deployment)
     if refused:
         with pytest.raises(ExposedWithoutLogin, match="GNIST_AUTH"):
-            check_exposure(settings)
+            check_exposure(settings, BUILT_IN)
     else:
-        check_exposure(settings)
+        check_exposure(settings, BUILT_IN)
 
 
 def test_exports_belong_to_their_owner_and_expire(tmp_path):

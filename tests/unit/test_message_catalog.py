@@ -11,7 +11,7 @@ import string
 import pytest
 
 from assistant.ingest.loaders import IngestError, load_file, number
-from assistant.prompts import BUILT_IN
+from assistant.catalog import BUILT_IN
 from assistant.services.documents import UploadResult
 from assistant.services.upload_queue import UploadJob
 from assistant.settings import REPO_ROOT
