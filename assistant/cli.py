@@ -149,53 +149,59 @@ def cmd_feedback_export(args, settings: Settings) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gnist", description="Gnist-assistenten på kommandolinjen.")
+def build_parser(catalog) -> argparse.ArgumentParser:
+    """The commands, with their help in Bokmål from ``catalog``."""
+
+    def say(key: str) -> str:
+        return catalog.message(f"cli.help.{key}", "nb")
+
+    parser = argparse.ArgumentParser(prog="gnist", description=say("gnist"))
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ingest = sub.add_parser("ingest", help="Indekser knowledge/ og eventuelle ekstra filer eller mapper.")
-    ingest.add_argument("paths", nargs="*", help="Ekstra filer eller mapper (PDF, DOCX, TXT, Markdown).")
-    ingest.add_argument("--reindex", action="store_true", help="Bygg indeksen helt på nytt.")
-    ingest.add_argument("--quiet", action="store_true", help="Ingen fremdriftslinje.")
+    ingest = sub.add_parser("ingest", help=say("ingest"))
+    ingest.add_argument("paths", nargs="*", help=say("ingest_paths"))
+    ingest.add_argument("--reindex", action="store_true", help=say("reindex"))
+    ingest.add_argument("--quiet", action="store_true", help=say("quiet"))
     ingest.set_defaults(func=cmd_ingest)
 
-    search = sub.add_parser("search", help="Søk i kunnskapsbasen.")
+    search = sub.add_parser("search", help=say("search"))
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5)
     search.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None)
     search.add_argument("--json", action="store_true")
     search.set_defaults(func=cmd_search)
 
-    ask = sub.add_parser("ask", help="Still et spørsmål og få et svar med kilder.")
+    ask = sub.add_parser("ask", help=say("ask"))
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true")
     ask.add_argument("--lang", choices=["nb", "nn", "en"], default=None)
     ask.add_argument("--after", action="append", default=[], metavar="EARLIER_QUESTION",
-                     help="Et tidligere spørsmål i samtalen (kan gjentas, eldste først).")
+                     help=say("after"))
     ask.set_defaults(func=cmd_ask)
 
-    evaluate = sub.add_parser("eval", help="Mål treff på et spørsmålssett.")
+    evaluate = sub.add_parser("eval", help=say("eval"))
     evaluate.add_argument("--questions", default=str(DEFAULT_QUESTIONS))
     evaluate.add_argument("-k", type=int, default=5)
     evaluate.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None)
     evaluate.add_argument("--target", choices=["retrieval", "answer"], default="retrieval",
-                          help="retrieval: fakta i topp-k tekstbiter; answer: fakta i svaret.")
+                          help=say("eval_target"))
     evaluate.add_argument("--lang", choices=["nb", "nn", "en"], default=None)
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_eval)
-    feedback = sub.add_parser("feedback-export", help="Eksporter tilbakemeldinger (for administratorer).")
-    feedback.add_argument("--out", help="Skriv til fil i stedet for skjermen.")
+    feedback = sub.add_parser("feedback-export", help=say("feedback_export"))
+    feedback.add_argument("--out", help=say("out_file"))
     feedback.set_defaults(func=cmd_feedback_export)
 
     from assistant.cli_workshop import register as register_workshop
 
-    register_workshop(sub)
+    register_workshop(sub, say)
     return parser
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args, settings or Settings())
+    settings = settings or Settings()
+    args = build_parser(_container(settings).catalog).parse_args(argv)
+    return args.func(args, settings)
 
 
 if __name__ == "__main__":

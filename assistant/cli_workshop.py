@@ -1,6 +1,6 @@
 """Workshop commands for the `gnist` command line: workshop, check, draft, canvas-schema, canvas-new.
 
-``register(subparsers)`` adds them to the parser in assistant/cli.py; each command takes
+``register(subparsers, say)`` adds them to the parser in assistant/cli.py; each command takes
 ``(args, settings)`` like the others and returns an exit code.
 """
 
@@ -181,41 +181,41 @@ def cmd_canvas_new(args, settings: Settings) -> int:
     return 0
 
 
-def register(subparsers) -> None:
-    """Add the workshop commands to `gnist`'s subparsers."""
-    workshop = subparsers.add_parser("workshop", help="Kjør et veiledet verksted i terminalen (tom linje avslutter et svar).")
-    workshop.add_argument("--municipality", default="", help="Kommunen.")
-    workshop.add_argument("--problem", default="", help="Problemet med dine egne ord.")
-    workshop.add_argument("--partners", default="", help="Samarbeidskommuner, kommaseparert.")
-    workshop.add_argument("--lang", choices=["nb", "nn", "en"], default=None, help="Standard: språket i problemet.")
-    workshop.add_argument("--resume", default=None, metavar="ID", help="Fortsett et lagret verksted.")
-    workshop.add_argument("--owner", default="cli", help="Hvem verkstedet lagres for.")
-    workshop.add_argument("--out", default=".", help="Mappen utkastene skrives til (Word).")
+def register(subparsers, say) -> None:
+    """Add the workshop commands to `gnist`'s subparsers; ``say(key)`` gives a help text."""
+    workshop = subparsers.add_parser("workshop", help=say("workshop"))
+    workshop.add_argument("--municipality", default="", help=say("municipality"))
+    workshop.add_argument("--problem", default="", help=say("problem"))
+    workshop.add_argument("--partners", default="", help=say("partners"))
+    workshop.add_argument("--lang", choices=["nb", "nn", "en"], default=None, help=say("lang_of_problem"))
+    workshop.add_argument("--resume", default=None, metavar="ID", help=say("resume"))
+    workshop.add_argument("--owner", default="cli", help=say("owner"))
+    workshop.add_argument("--out", default=".", help=say("drafts_folder"))
     workshop.set_defaults(func=cmd_workshop)
 
-    check = subparsers.add_parser("check", help="Kvalitetssjekk et verkstedlerret (JSON) mot Gnist-kriteriene.")
-    check.add_argument("--canvas", required=True, help="Lerretet som JSON-fil.")
+    check = subparsers.add_parser("check", help=say("check"))
+    check.add_argument("--canvas", required=True, help=say("canvas_file"))
     check.add_argument("--json", action="store_true")
-    check.add_argument("--lang", choices=["nb", "nn", "en"], default=None, help="Språk på funnene.")
+    check.add_argument("--lang", choices=["nb", "nn", "en"], default=None, help=say("lang_of_findings"))
     check.set_defaults(func=cmd_check)
 
-    draft = subparsers.add_parser("draft", help="Lag utkast fra et verkstedlerret.")
-    draft.add_argument("--canvas", required=True, help="Lerretet som JSON-fil.")
+    draft = subparsers.add_parser("draft", help=say("draft"))
+    draft.add_argument("--canvas", required=True, help=say("canvas_file"))
     draft.add_argument("--kind", required=True, choices=["challenge", "application", "brief", "workshop-plan"])
     draft.add_argument("--format", choices=["md", "docx"], default="md")
-    draft.add_argument("--out", default=None, help="Filsti (standard: skjermen for md, eget filnavn for docx).")
-    draft.add_argument("--lang", choices=["nb", "nn", "en"], default=None, help="Standard: lerretets språk.")
+    draft.add_argument("--out", default=None, help=say("draft_out"))
+    draft.add_argument("--lang", choices=["nb", "nn", "en"], default=None, help=say("lang_of_canvas"))
     draft.add_argument("--polish", action="store_true",
-                       help="La språkmodellen språkvaske avsnittene (navn, tall og datoer må stå uendret).")
+                       help=say("polish"))
     draft.set_defaults(func=cmd_draft)
 
-    schema = subparsers.add_parser("canvas-schema", help="Skriv JSON-skjemaet for verkstedlerretet.")
+    schema = subparsers.add_parser("canvas-schema", help=say("canvas_schema"))
     schema.set_defaults(func=cmd_canvas_schema)
 
-    new = subparsers.add_parser("canvas-new", help="Lag et nytt, tomt verkstedlerret som JSON.")
+    new = subparsers.add_parser("canvas-new", help=say("canvas_new"))
     new.add_argument("--municipality", required=True)
     new.add_argument("--problem", required=True)
-    new.add_argument("--partners", default="", help="Samarbeidskommuner, kommaseparert.")
+    new.add_argument("--partners", default="", help=say("partners"))
     new.add_argument("--owner", default="cli")
     new.add_argument("--lang", choices=["nb", "nn", "en"], default=None)
     new.add_argument("--out", default=None)

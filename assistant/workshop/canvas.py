@@ -136,10 +136,10 @@ class Persona(_Model):
 
 
 class ResidentInput(_Model):
-    kritikk: list[str] = Field(default_factory=list, description="Hva savner du i kommunen i dag?")
-    positivitet: list[str] = Field(default_factory=list, description="Hva er det beste med kommunen i dag?")
-    drommen: list[str] = Field(default_factory=list, description="Hvis alt var mulig, hva ville du gjort?")
-    virkeliggjoring: list[str] = Field(default_factory=list, description="Hva kan vi gjøre for å komme nærmere drømmen?")
+    kritikk: list[str] = Field(default_factory=list, description="What do you miss in the municipality today?")
+    positivitet: list[str] = Field(default_factory=list, description="What is the best thing about the municipality today?")
+    drommen: list[str] = Field(default_factory=list, description="If anything were possible, what would you do?")
+    virkeliggjoring: list[str] = Field(default_factory=list, description="What can we do to come closer to the dream?")
 
     def is_empty(self) -> bool:
         return not (self.kritikk or self.positivitet or self.drommen or self.virkeliggjoring)
@@ -162,7 +162,7 @@ class Principle(_Model):
     def _canonical(cls, value: str) -> str:
         canonical = match_principle(value)
         if canonical is None:
-            raise ValueError("ukjent prinsipp; velg ett av de åtte prinsippene i veikartet")
+            raise ValueError("unknown_principle")  # a key of the import errors in the catalog
         return canonical
 
 
@@ -377,6 +377,8 @@ def explain_validation_error(exc: ValidationError, lang: Lang = "nb", catalog: T
             what = errors["list"]
         elif kind.startswith("datetime"):
             what = errors["date"]
+        elif kind == "value_error" and str(ctx.get("error")) in errors:
+            what = errors[str(ctx["error"])]
         else:
             what = errors["other"].format(msg=error.get("msg", kind))
         lines.append(f"- «{where}» {what}")
