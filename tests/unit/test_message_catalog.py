@@ -19,7 +19,7 @@ from assistant.ui.render import upload_progress_markdown
 
 LANGS = ("nb", "nn", "en")
 CATALOGS = {lang: json.loads((REPO_ROOT / "prompts" / f"messages.{lang}.json").read_text(encoding="utf-8")) for lang in LANGS}
-KEY = re.compile(r"(?:ingest|upload|identity|launch)\.[a-z_]+")
+KEY = re.compile(r"(?:ingest|upload|identity|launch|cli|llm)\.[a-z_]+")
 
 
 def test_every_message_key_in_the_code_is_in_the_catalog():
