@@ -39,6 +39,7 @@ class TextCatalog:
     # Files, read once.
 
     def _path(self, folder: Path, name: str, lang: str, suffix: str) -> Path:
+        lang = lang if lang in LANGUAGES else FALLBACK  # never a file name made of what a request says
         path = folder / ".".join(filter(None, (name, lang, suffix)))
         return path if path.exists() else folder / ".".join(filter(None, (name, FALLBACK, suffix)))
 

@@ -74,6 +74,7 @@ def test_a_missing_text_falls_back_to_bokmal(small):
     assert small.ui("toast.error", "nn") == "Feil"
     assert small.ui("index.wait", "nn", percent=40) == "40 % klar"
     assert small.ui("toast.error", "de") == "Feil"  # a language we do not have
+    assert small.message("bye", "../prompts/messages.nb") == "Ha det"
     assert small.workshop_message("skip", "en") == "Hopp over"  # an empty text counts as missing
     assert small.workshop("steps", "en") == {"problem": {"title": "Problemet"}}
     assert small.drafts("phrases", "en") == {"title": "Utkast"}
