@@ -49,7 +49,7 @@ def cmd_search(args, settings: Settings) -> int:
         _print_json([hit.as_dict() for hit in hits])
         return 0
     if not hits:
-        print("Ingen treff.")
+        print(container.catalog.message("cli.no_hits", "nb"))
     for rank, hit in enumerate(hits, start=1):
         snippet = " ".join(hit.text.split())[:240]
         print(f"{rank}. [{hit.score:.3f}] {hit.title} ({hit.locator})\n   {hit.source}\n   {snippet}\n")
@@ -77,7 +77,7 @@ def cmd_ask(args, settings: Settings) -> int:
             answer = event.answer
     print()
     if answer and answer.citations:
-        print(f"\n{container.prompts.message('sources_heading', answer.language)}:")
+        print(f"\n{container.catalog.message('sources_heading', answer.language)}:")
         for citation in answer.citations:
             print(f"[{citation.n}] {citation.title} ({citation.locator}) - {citation.source}")
     return 0
@@ -89,7 +89,7 @@ def cmd_eval(args, settings: Settings) -> int:
     container = _container(settings)
     path = Path(args.questions)
     if not path.is_file():
-        print(f"Fant ikke spørsmålsfilen {path}. Oppgi den med --questions.", file=sys.stderr)
+        print(container.catalog.message("cli.questions_missing", "nb", path=path), file=sys.stderr)
         return 2
     data = json.loads(path.read_text(encoding="utf-8"))
     if "passages" in data:
@@ -141,14 +141,16 @@ def evaluation_passages(container, data: dict, args):
 
 def cmd_feedback_export(args, settings: Settings) -> int:
     """For administrators: every thumbs up/down with its question, answer and sources."""
-    rows = _container(settings).conversations.export_feedback()
-    emit(json.dumps(rows, ensure_ascii=False, indent=2), args.out, f"{len(rows)} tilbakemeldinger skrevet til {args.out}")
+    container = _container(settings)
+    rows = container.conversations.export_feedback()
+    written = container.catalog.message("cli.feedback_written", "nb", count=len(rows), path=args.out)
+    emit(json.dumps(rows, ensure_ascii=False, indent=2), args.out, written)
     return 0
 
 
 def read_inputs_csv(path: Path) -> list[tuple[str, str]]:
     """(id, text) rows of a CSV with the columns id and text (UTF-8 with or without BOM, ; or ,).
-    Raises ``ValueError(key, values)`` with a message key of prompts/messages.*.json."""
+    Raises ``ValueError(key, values)`` with a message key of the text catalog."""
     import csv
 
     if not path.is_file():
@@ -176,74 +178,79 @@ def read_inputs_csv(path: Path) -> list[tuple[str, str]]:
 
 def cmd_themes(args, settings: Settings) -> int:
     """Residents' inputs from a CSV grouped into themes, as in the facilitator's view."""
-    from assistant.prompts import PromptLibrary
     from assistant.services import themes
 
-    prompts = PromptLibrary(settings.prompts_dir)
+    container = _container(settings)
+    catalog = container.catalog
     try:
         items = read_inputs_csv(Path(args.input))
     except ValueError as exc:
         key, values = exc.args
-        print(prompts.message(key, args.lang, **values), file=sys.stderr)
+        print(catalog.message(key, args.lang, **values), file=sys.stderr)
         return 2
-    found = themes.group(items, _container(settings).embeddings, lang=args.lang, prompts=prompts)
+    found = themes.group(items, container.embeddings, lang=args.lang, catalog=catalog)
     total = len(items)
     if args.json:
         _print_json({"total": total, "themes": [
-            {**theme.as_dict(), "evidence": None if theme.other else themes.evidence_line(theme, total, args.lang, prompts)}
+            {**theme.as_dict(), "evidence": None if theme.other else themes.evidence_line(theme, total, args.lang, catalog)}
             for theme in found]})
         return 0
     named = [t for t in found if not t.other]
-    print(prompts.message("themes.summary", args.lang, inputs=themes.count_text(total, args.lang, prompts),
-                          themes=themes.count_text(len(named), args.lang, prompts, noun="themes")))
+    print(catalog.message("themes.summary", args.lang, inputs=themes.count_text(total, args.lang, catalog),
+                          themes=themes.count_text(len(named), args.lang, catalog, noun="themes")))
     for number, theme in enumerate(found, start=1):
-        count = themes.count_text(theme.count, args.lang, prompts)
-        print(f"\n{prompts.message('themes.heading', args.lang, n=number, label=theme.label, count=count)}")
-        print("   " + prompts.message("themes.members", args.lang, ids=", ".join(theme.members)))
+        count = themes.count_text(theme.count, args.lang, catalog)
+        print(f"\n{catalog.message('themes.heading', args.lang, n=number, label=theme.label, count=count)}")
+        print("   " + catalog.message("themes.members", args.lang, ids=", ".join(theme.members)))
         for quote in theme.quotes:
             print(f"   «{quote.text}» ({quote.id})")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gnist", description="Gnist-assistenten på kommandolinjen.")
+def build_parser(catalog) -> argparse.ArgumentParser:
+    """The commands, with their help in Bokmål from ``catalog``."""
+
+    def say(key: str) -> str:
+        return catalog.message(f"cli.help.{key}", "nb")
+
+    parser = argparse.ArgumentParser(prog="gnist", description=say("gnist"))
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ingest = sub.add_parser("ingest", help="Indekser knowledge/ og eventuelle ekstra filer eller mapper.")
-    ingest.add_argument("paths", nargs="*", help="Ekstra filer eller mapper (PDF, DOCX, TXT, Markdown).")
-    ingest.add_argument("--reindex", action="store_true", help="Bygg indeksen helt på nytt.")
-    ingest.add_argument("--quiet", action="store_true", help="Ingen fremdriftslinje.")
+    ingest = sub.add_parser("ingest", help=say("ingest"))
+    ingest.add_argument("paths", nargs="*", help=say("ingest_paths"))
+    ingest.add_argument("--reindex", action="store_true", help=say("reindex"))
+    ingest.add_argument("--quiet", action="store_true", help=say("quiet"))
     ingest.set_defaults(func=cmd_ingest)
 
-    search = sub.add_parser("search", help="Søk i kunnskapsbasen.")
+    search = sub.add_parser("search", help=say("search"))
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5)
     search.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None)
     search.add_argument("--json", action="store_true")
     search.set_defaults(func=cmd_search)
 
-    ask = sub.add_parser("ask", help="Still et spørsmål og få et svar med kilder.")
+    ask = sub.add_parser("ask", help=say("ask"))
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true")
     ask.add_argument("--lang", choices=["nb", "nn", "en"], default=None)
     ask.add_argument("--after", action="append", default=[], metavar="EARLIER_QUESTION",
-                     help="Et tidligere spørsmål i samtalen (kan gjentas, eldste først).")
+                     help=say("after"))
     ask.set_defaults(func=cmd_ask)
 
-    evaluate = sub.add_parser("eval", help="Mål treff på et spørsmålssett.")
+    evaluate = sub.add_parser("eval", help=say("eval"))
     evaluate.add_argument("--questions", default=str(DEFAULT_QUESTIONS))
     evaluate.add_argument("-k", type=int, default=5)
     evaluate.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None)
     evaluate.add_argument("--target", choices=["retrieval", "answer"], default="retrieval",
-                          help="retrieval: fakta i topp-k tekstbiter; answer: fakta i svaret.")
+                          help=say("eval_target"))
     evaluate.add_argument("--lang", choices=["nb", "nn", "en"], default=None)
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_eval)
-    feedback = sub.add_parser("feedback-export", help="Eksporter tilbakemeldinger (for administratorer).")
-    feedback.add_argument("--out", help="Skriv til fil i stedet for skjermen.")
+    feedback = sub.add_parser("feedback-export", help=say("feedback_export"))
+    feedback.add_argument("--out", help=say("out_file"))
     feedback.set_defaults(func=cmd_feedback_export)
 
-    themes = sub.add_parser("themes", help="Grupper innbyggerinnspill fra en CSV-fil (kolonnene id og text) i tema.")
+    themes = sub.add_parser("themes", help=say("themes"))
     themes.add_argument("--input", required=True, metavar="FILE.csv")
     themes.add_argument("--json", action="store_true")
     themes.add_argument("--lang", choices=["nb", "nn", "en"], default="nb")
@@ -251,13 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     from assistant.cli_workshop import register as register_workshop
 
-    register_workshop(sub)
+    register_workshop(sub, say)
     return parser
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args, settings or Settings())
+    settings = settings or Settings()
+    args = build_parser(_container(settings).catalog).parse_args(argv)
+    return args.func(args, settings)
 
 
 if __name__ == "__main__":

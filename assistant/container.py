@@ -19,7 +19,7 @@ from assistant.adapters.vectorstore import (
     reclaim_space,
 )
 from assistant.adapters.llm import build_chat_model
-from assistant.prompts import PromptLibrary
+from assistant.catalog import TextCatalog
 from assistant.services.admin import AdminService
 from assistant.services.answer import AnswerService
 from assistant.services.conversations import ConversationService
@@ -62,12 +62,13 @@ class Container:
         return Retriever(self.embeddings, self.knowledge_store, mode=self.settings.retrieval_mode)
 
     @cached_property
-    def prompts(self) -> PromptLibrary:
-        return PromptLibrary(self.settings.prompts_dir)
+    def catalog(self) -> TextCatalog:
+        """Every text a user sees (page, messages, errors, workshop, prompts), in nb, nn and en."""
+        return TextCatalog.from_settings(self.settings)
 
     @cached_property
     def answer_service(self) -> AnswerService:
-        return AnswerService(self.settings, self.retriever, self.prompts, lambda: build_chat_model(self.settings),
+        return AnswerService(self.settings, self.retriever, self.catalog, lambda: build_chat_model(self.settings),
                              cards=self.cards)
 
     @cached_property
@@ -108,7 +109,8 @@ class Container:
         def search_cases(query: str, k: int):
             return self.retriever.search(query, k, mode="hybrid", where={"type": "case"})
 
-        return WorkshopService.from_settings(self.settings, self.database, search=search_cases, chat_model=self.answer_service.chat_model)
+        return WorkshopService.from_settings(self.database, self.catalog, search=search_cases,
+                                             chat_model=self.answer_service.chat_model)
 
     @cached_property
     def secret(self) -> bytes:

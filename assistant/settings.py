@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=REPO_ROOT / "data", description="Index and user data live here.")
     knowledge_dir: Path = Field(default=REPO_ROOT / "knowledge")
     prompts_dir: Path = Field(default=REPO_ROOT / "prompts")
+    locales_dir: Path = Field(default=REPO_ROOT / "assistant" / "ui" / "locales", description="The web page's texts.")
     templates_dir: Path = Field(default=REPO_ROOT / "prompts" / "drafts")
 
     # Embeddings

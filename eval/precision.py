@@ -80,7 +80,7 @@ def main() -> int:
             started = time.perf_counter()
             answer = service.answer(question["question"], history, extra_stores=stores, ui_language=question.get("ui"))
             elapsed = time.perf_counter() - started
-            not_covered = container.prompts.message("not_covered", answer.language)
+            not_covered = container.catalog.message("not_covered", answer.language)
             problems = judge(question, answer, not_covered, data.get("must_not_all", []))
             results.append({"id": question["id"], "question": question["question"], "precise": not problems,
                             "problems": problems, "mode": answer.mode, "ms": round(elapsed * 1000),

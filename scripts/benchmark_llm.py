@@ -105,7 +105,7 @@ def benchmark_stream(settings, n_questions: int, threads: int) -> dict:
     try:
         served = settings.model_copy(update={"llm_provider": "openai", "llm_base_url": base_url,
                                              "llm_model": llm.LOCAL_MODEL_NAME})
-        service = AnswerService(served, container.retriever, container.prompts, lambda: llm.build_chat_model(served))
+        service = AnswerService(served, container.retriever, container.catalog, lambda: llm.build_chat_model(served))
         rows = []
         for question in QUESTIONS[:n_questions]:
             row = measure_stream(service, question)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.catalog import BUILT_IN
 from assistant.settings import Settings
 
 LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
@@ -260,15 +261,11 @@ def start_llama_server(model_path, port: int, n_ctx: int = 4096, log_path=None,
     until it answers. The server's output goes to ``log_path`` (a temporary file by default); its
     tail is part of the error if the server does not come up."""
     if not os.path.exists(model_path):
-        raise FileNotFoundError(
-            f"Fant ikke den lokale modellen {model_path}. Kjør `make local-model` for å installere den."
-        )
+        raise FileNotFoundError(BUILT_IN.message("llm.local_model_missing", "nb", path=model_path))
     if importlib.util.find_spec("llama_cpp") is None:
-        raise RuntimeError(
-            "llama-cpp-python er ikke installert. Kjør `make local-model` for å installere den."
-        )
+        raise RuntimeError(BUILT_IN.message("llm.llama_missing", "nb"))
     if _port_open(port):
-        raise RuntimeError(f"Port {port} på 127.0.0.1 er allerede i bruk; velg en annen med GNIST_LOCAL_SERVER_PORT.")
+        raise RuntimeError(BUILT_IN.message("llm.port_busy", "nb", port=port))
     if log_path is None:
         log_file = tempfile.NamedTemporaryFile(prefix="gnist-llama-server-", suffix=".log", delete=False)
     else:
@@ -289,18 +286,14 @@ def start_llama_server(model_path, port: int, n_ctx: int = 4096, log_path=None,
     deadline = time.monotonic() + startup_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(
-                f"Den lokale språkmodellserveren stoppet under oppstart (kode {process.returncode}). "
-                f"Logg ({log_file.name}):\n{_tail(log_file.name)}"
-            )
+            raise RuntimeError(BUILT_IN.message("llm.server_stopped", "nb", code=process.returncode, log=log_file.name,
+                                                tail=_tail(log_file.name)))
         if _server_ready(port):
             return process
         time.sleep(0.25)
     stop_server(process)
-    raise TimeoutError(
-        f"Den lokale språkmodellserveren startet ikke innen {startup_seconds:g} sekunder. "
-        f"Logg ({log_file.name}):\n{_tail(log_file.name)}"
-    )
+    raise TimeoutError(BUILT_IN.message("llm.server_timeout", "nb", seconds=f"{startup_seconds:g}", log=log_file.name,
+                                        tail=_tail(log_file.name)))
 
 
 def _server_ready(port: int) -> bool:

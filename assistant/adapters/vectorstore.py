@@ -17,6 +17,7 @@ from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
 from assistant.adapters.embeddings import NamedEmbeddings
+from assistant.catalog import BUILT_IN
 from assistant.ingest.chunking import Chunk
 from assistant.settings import Settings
 
@@ -131,11 +132,9 @@ class ChunkStore:
     def check_embedder(self) -> None:
         meta = self.collection.metadata or {}
         if meta.get("embedder") != self.embeddings.name or meta.get("dimension") != self.embeddings.dimension:
-            raise EmbedderMismatch(
-                f"Indeksen «{self.name}» ble bygget med {meta.get('embedder')} ({meta.get('dimension')} dim), "
-                f"men nå er {self.embeddings.name} ({self.embeddings.dimension} dim) valgt. "
-                "Den må bygges på nytt (gnist ingest --reindex)."
-            )
+            raise EmbedderMismatch(BUILT_IN.message(
+                "index.embedder_mismatch", "nb", name=self.name, built=meta.get("embedder"), built_dim=meta.get("dimension"),
+                chosen=self.embeddings.name, chosen_dim=self.embeddings.dimension))
 
     def reset(self) -> None:
         try:

@@ -20,7 +20,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 from langchain_text_splitters import MarkdownHeaderTextSplitter
 
-from assistant.prompts import BUILT_IN, PromptLibrary
+from assistant.catalog import BUILT_IN, TextCatalog
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class IngestError(Exception):
         self.values = values
         super().__init__(source, key)
 
-    def render(self, prompts: PromptLibrary, lang: str) -> str:
+    def render(self, prompts: TextCatalog, lang: str) -> str:
         return prompts.message(self.key, lang, **self.values)
 
     @property

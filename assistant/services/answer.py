@@ -23,7 +23,7 @@ import numpy as np
 
 from assistant.adapters.llm import CircuitBreaker, stream_until
 from assistant.adapters.vectorstore import ChunkStore, Hit
-from assistant.prompts import PromptLibrary
+from assistant.catalog import TextCatalog
 from assistant.services import extractive, grounding
 from assistant.services.cards import AnswerCards, CardMatch
 from assistant.services.citations import CitationFilter
@@ -155,7 +155,7 @@ class AnswerService:
         self,
         settings: Settings,
         retriever: Retriever,
-        prompts: PromptLibrary,
+        prompts: TextCatalog,
         chat_model_factory: Callable[[], object | None] | None = None,
         cards: AnswerCards | None = None,
     ) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.catalog import BUILT_IN
 from assistant.ingest.loaders import DEFAULT_LIMITS, IngestError, LoadedDocument, _front_matter, load_markdown
 from assistant.services.language import LANGUAGES, Lang
 
@@ -233,42 +234,46 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
     text = path.read_text(encoding="utf-8")
     meta, body = _front_matter(text, source, DEFAULT_LIMITS)
     problems: list[str] = []
+
+    def problem(key: str, **values) -> None:
+        problems.append(BUILT_IN.message(f"cards.{key}", "nb", **values))
+
     missing = [key for key in ("round", "checked", "sources", "paraphrases") if not meta.get(key)]
     if missing:
-        problems.append(f"mangler feltene {', '.join(missing)} i front matter")
+        problem("missing_fields", fields=", ".join(missing))
     checked = _as_date(meta.get("checked")) if meta.get("checked") else None
     if meta.get("checked") and checked is None:
-        problems.append(f"«checked» må være en dato som 2026-12-01, ikke «{meta['checked']}»")
+        problem("bad_date", value=meta["checked"])
     answers = _answers(body)
     for lang in LANGUAGES:
         if lang not in answers:
-            problems.append(f"mangler svaret under «## {lang}»")
+            problem("missing_answer", language=lang)
             continue
         count = len(answers[lang].split())
         if not MIN_WORDS <= count <= MAX_WORDS:
-            problems.append(f"svaret på {lang} har {count} ord (skal ha {MIN_WORDS}–{MAX_WORDS})")
+            problem("answer_length", language=lang, count=count, low=MIN_WORDS, high=MAX_WORDS)
     raw_paraphrases = meta.get("paraphrases") or {}
     paraphrases = {lang: tuple(str(p).strip() for p in raw_paraphrases.get(lang) or () if str(p).strip())
                    for lang in LANGUAGES} if isinstance(raw_paraphrases, dict) else {}
     total = sum(len(v) for v in paraphrases.values())
     repeated = sorted({p for v in paraphrases.values() for p in v if sum(w.count(p) for w in paraphrases.values()) > 1})
     if repeated:
-        problems.append(f"har samme omformulering flere ganger: {', '.join(repeated)}")
+        problem("repeated_paraphrases", items=", ".join(repeated))
     if meta.get("paraphrases") and (total < MIN_PARAPHRASES or not all(paraphrases.get(lang) for lang in LANGUAGES)):
-        problems.append(f"har {total} omformuleringer; det trengs minst {MIN_PARAPHRASES}, med minst én på nb, nn og en")
+        problem("too_few_paraphrases", total=total, minimum=MIN_PARAPHRASES)
     cited: list[CitedSection] = []
     for entry in meta.get("sources") or ():
         file, locator = (str(entry.get(key, "")).strip() for key in ("file", "section")) if isinstance(entry, dict) else ("", "")
         if not file or not locator:
-            problems.append("hver kilde må ha «file» og «section»")
+            problem("source_fields")
             continue
         document = sections.document(file)
         if document is None:
-            problems.append(f"kildefilen «{file}» finnes ikke (eller kan ikke leses) i kunnskapsbasen")
+            problem("source_missing", file=file)
             continue
         found = [s for s in document.sections if s.locator == locator]
         if not found:
-            problems.append(f"seksjonen «{locator}» finnes ikke i «{file}»")
+            problem("section_missing", section=locator, file=file)
             continue
         links = tuple(str(u) for u in document.metadata.get("sources") or () if str(u).startswith("http"))
         cited.append(CitedSection(file, document.source, document.title, locator,
@@ -279,7 +284,7 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
             if lang in answers:
                 unsupported = unsupported_facts(answers[lang], lang, cited_text, names)
                 if unsupported:
-                    problems.append(f"svaret på {lang} har tall eller navn som ikke står i kildeseksjonene: {', '.join(unsupported)}")
+                    problem("unsupported", language=lang, items=", ".join(unsupported))
     if problems:
         raise CardError(source, "ingest.card_invalid", problems="; ".join(problems))
     return Card(str(meta.get("id") or path.stem), path, str(meta["round"]), checked, answers, paraphrases, tuple(cited))

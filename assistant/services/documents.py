@@ -16,7 +16,7 @@ from pathlib import Path
 from assistant.adapters.embeddings import NamedEmbeddings
 from assistant.adapters.vectorstore import ChunkStore, user_collection_name
 from assistant.ingest.loaders import IngestLimits
-from assistant.prompts import BUILT_IN, PromptLibrary
+from assistant.catalog import BUILT_IN, TextCatalog
 from assistant.services.ingest import IngestService
 from assistant.settings import Settings
 
@@ -37,7 +37,7 @@ class UploadResult:
     values: dict = field(default_factory=dict)
     chunks: int = 0
 
-    def render(self, prompts: PromptLibrary, lang: str) -> str:
+    def render(self, prompts: TextCatalog, lang: str) -> str:
         text = prompts.message(self.key, lang, name=self.source, **self.values)
         return text if self.ok else prompts.message("upload.failed", lang, name=self.source, reason=text)
 

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from assistant.adapters.vectorstore import EMBED_BATCH, ChunkStore, EmbedderMismatch
 from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.loaders import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, IngestError, IngestLimits, file_sha256, load_file, number
-from assistant.prompts import BUILT_IN
+from assistant.catalog import BUILT_IN
 from assistant.services.extractive import PIECE_VECTORS, answer_pieces, encode_vectors
 from assistant.settings import REPO_ROOT
 

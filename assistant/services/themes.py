@@ -37,7 +37,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from assistant.prompts import BUILT_IN, PromptLibrary
+from assistant.catalog import BUILT_IN, TextCatalog
 
 OTHER = "other"
 QUESTIONS = ("kritikk", "positivitet", "drommen", "virkeliggjoring")
@@ -86,7 +86,7 @@ def theme_id(members: Iterable[str]) -> str:
 
 def group(items: Sequence[tuple[str, str]], embeddings, *, threshold: float = DISTANCE_THRESHOLD,
           min_size: int = MIN_SIZE, quotes: int = QUOTES, lang: str = "nb",
-          prompts: PromptLibrary | None = None) -> list[Theme]:
+          catalog: TextCatalog | None = None) -> list[Theme]:
     """Themes of ``items`` ((id, text) pairs, ids unique), largest first, «Annet» last."""
     items = [(str(i), " ".join(str(t).split())) for i, t in items]
     ids = [i for i, _ in items]
@@ -96,7 +96,7 @@ def group(items: Sequence[tuple[str, str]], embeddings, *, threshold: float = DI
         return []
     vectors = _vectors([t for _, t in items], embeddings)
     labels = cluster(vectors, threshold=threshold, min_size=min_size)
-    return build_themes(items, vectors, labels, quotes=quotes, lang=lang, prompts=prompts)
+    return build_themes(items, vectors, labels, quotes=quotes, lang=lang, catalog=catalog)
 
 
 def _vectors(texts: list[str], embeddings) -> np.ndarray:
@@ -123,7 +123,7 @@ def cluster(vectors: np.ndarray, *, threshold: float = DISTANCE_THRESHOLD, min_s
 
 
 def build_themes(items: Sequence[tuple[str, str]], vectors: np.ndarray, labels: Sequence[int], *,
-                 quotes: int = QUOTES, lang: str = "nb", prompts: PromptLibrary | None = None) -> list[Theme]:
+                 quotes: int = QUOTES, lang: str = "nb", catalog: TextCatalog | None = None) -> list[Theme]:
     """Themes from a clustering: labels by c-TF-IDF, quotes closest to each centroid."""
     rows: dict[int, list[int]] = defaultdict(list)
     for row, label in enumerate(labels):
@@ -139,7 +139,7 @@ def build_themes(items: Sequence[tuple[str, str]], vectors: np.ndarray, labels: 
                             _central(items, vectors, rows[cluster_no], quotes)))
     if -1 in rows:
         members = tuple(items[r][0] for r in rows[-1])
-        other = (prompts or BUILT_IN).message("themes.other", lang)
+        other = (catalog or BUILT_IN).message("themes.other", lang)
         themes.append(Theme(OTHER, other, members, _central(items, vectors, rows[-1], quotes), other=True))
     return themes
 
@@ -302,30 +302,30 @@ def _n(value: int) -> str:
     return f"{value:,}".replace(",", "\u00a0")
 
 
-def evidence_line(theme: Theme, total: int, lang: str = "nb", prompts: PromptLibrary | None = None) -> str:
+def evidence_line(theme: Theme, total: int, lang: str = "nb", catalog: TextCatalog | None = None) -> str:
     """«37 av 120 innspill nevner møteplasser for unge» (nn «… innspel nemner …», en «37 of 120
     inputs mention …»; «1 of 1 input mentions …»)."""
     key = "themes.evidence_single" if total == 1 else "themes.evidence_one" if theme.count == 1 else "themes.evidence"
-    return (prompts or BUILT_IN).message(key, lang, count=_n(theme.count), total=_n(total), label=theme.label)
+    return (catalog or BUILT_IN).message(key, lang, count=_n(theme.count), total=_n(total), label=theme.label)
 
 
-def count_text(count: int, lang: str = "nb", prompts: PromptLibrary | None = None, noun: str = "count") -> str:
+def count_text(count: int, lang: str = "nb", catalog: TextCatalog | None = None, noun: str = "count") -> str:
     """«22 innspill», «1 input»; ``noun="themes"`` for «3 tema», «1 theme»."""
-    return (prompts or BUILT_IN).message(f"themes.{noun}_one" if count == 1 else f"themes.{noun}", lang, count=_n(count))
+    return (catalog or BUILT_IN).message(f"themes.{noun}_one" if count == 1 else f"themes.{noun}", lang, count=_n(count))
 
 
-def _evidence_pattern(label: str, prompts: PromptLibrary) -> re.Pattern:
+def _evidence_pattern(label: str, catalog: TextCatalog) -> re.Pattern:
     """Matches an evidence line for ``label`` in any language and with any figures."""
     forms = []
     for lang in ("nb", "nn", "en"):
         for key in ("themes.evidence", "themes.evidence_one", "themes.evidence_single"):
-            line = prompts.message(key, lang, count="\0", total="\0", label="\1")
+            line = catalog.message(key, lang, count="\0", total="\0", label="\1")
             forms.append(re.escape(line).replace("\0", r"[\d\s\u00a0]+").replace("\1", re.escape(label)))
     return re.compile("|".join(f"(?:{f})" for f in forms))
 
 
 def add_to_canvas(canvas, themes: Sequence[Theme], total: int, *, questions: Mapping[str, str] | None = None,
-                  lang: str | None = None, prompts: PromptLibrary | None = None):
+                  lang: str | None = None, catalog: TextCatalog | None = None):
     """A copy of ``canvas`` with ``themes`` moved in: each theme's quotes appended to the resident
     input list of the question they answered (``questions``: input id → kritikk, positivitet,
     drommen or virkeliggjoring; «kritikk» when unknown), and its evidence line added to
@@ -333,12 +333,12 @@ def add_to_canvas(canvas, themes: Sequence[Theme], total: int, *, questions: Map
     duplicate quote, and replaces its earlier evidence line (the figures may have changed)."""
     from assistant.workshop.canvas import Evidence
 
-    prompts = prompts or BUILT_IN
+    catalog = catalog or BUILT_IN
     lang = lang or canvas.language
     questions = questions or {}
     residents = canvas.resident_input.model_dump()
     evidence = list(canvas.need.evidence)
-    source = prompts.message("themes.source", lang)
+    source = catalog.message("themes.source", lang)
     for theme in themes:
         for quote in theme.quotes:
             question = questions.get(quote.id)
@@ -347,8 +347,8 @@ def add_to_canvas(canvas, themes: Sequence[Theme], total: int, *, questions: Map
                 target.append(quote.text)
         if theme.other:
             continue
-        line = Evidence(kind="survey", text=evidence_line(theme, total, lang, prompts), source=source)
-        pattern = _evidence_pattern(theme.label, prompts)
+        line = Evidence(kind="survey", text=evidence_line(theme, total, lang, catalog), source=source)
+        pattern = _evidence_pattern(theme.label, catalog)
         earlier = [i for i, e in enumerate(evidence) if pattern.fullmatch(e.text)]
         if earlier:
             evidence[earlier[0]] = line

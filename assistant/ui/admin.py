@@ -9,7 +9,6 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.container import Container
-from assistant.ui.i18n import ui_text
 from assistant.ui.identity import Identity
 
 
@@ -17,6 +16,7 @@ def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
     """Lays out the tab inside the open gr.Tabs; returns the tab, and the page-load handler that
     shows it to administrators (with the shared documents listed) with that handler's outputs."""
     admin = container.admin
+    ui_text = container.catalog.ui
 
     def shared_rows():
         return [[d["source"], d["chunks"]] for d in admin.shared_documents()]
@@ -49,7 +49,7 @@ def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
             path = Path(file if isinstance(file, str) else file.name)
             results.append(admin.add_shared(path, path.name))
             path.unlink(missing_ok=True)  # Gradio's cached copy of the upload
-        status = "\n".join(f"- {result.render(container.prompts, lang)}" for result in results)
+        status = "\n".join(f"- {result.render(container.catalog, lang)}" for result in results)
         return *shared_updates(status), None
 
     def delete_shared(source, request: gr.Request = None):

@@ -11,6 +11,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.adapters.llm import llm_info
+from assistant.catalog import LANGUAGES
 from assistant.container import Container
 from assistant.services.answer import Turn
 from assistant.services.language import ui_language
@@ -18,7 +19,6 @@ from assistant.services.preferences import language_from_browser
 from assistant.ui.admin import build_admin_tab
 from assistant.ui.identity import Identity
 from assistant.ui.ops import Metrics, timer
-from assistant.ui.i18n import UI_LANGUAGES, build_i18n, ui_text
 from assistant.ui.render import answer_content, chat_messages, safe_markdown, sources_markdown, upload_progress_markdown
 from assistant.ui.workshop import build_workshop_tab
 
@@ -32,7 +32,9 @@ INDEX_POLL_SECONDS = 1.0
 
 def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.Blocks:
     settings = container.settings
-    i18n = build_i18n()
+    catalog = container.catalog
+    i18n = catalog.gradio_i18n()
+    ui_text = catalog.ui
     info = llm_info(settings)
     conversations = container.conversations
     documents = container.documents
@@ -83,7 +85,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         )
 
     def examples_for(lang: str):
-        return [gr.update(visible=lang == other) for other in UI_LANGUAGES]
+        return [gr.update(visible=lang == other) for other in LANGUAGES]
 
     def choose_language(lang: str, request: gr.Request = None):
         preferences.set_language(identity.owner(request), lang)
@@ -217,13 +219,13 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             jobs = upload_queue.wait(owner, ids, timeout=UPLOAD_POLL_SECONDS)
             if all(job.finished for job in jobs):
                 break
-            yield upload_progress_markdown(jobs, container.prompts, lang_of(owner)), gr.update(), gr.update(), gr.update()
+            yield upload_progress_markdown(jobs, catalog, lang_of(owner)), gr.update(), gr.update(), gr.update()
         lang = lang_of(owner)
         for job in jobs:
             if job.state == "failed":
-                gr.Warning(job.result.render(container.prompts, lang), title=ui_text("toast.warning", lang))
+                gr.Warning(job.result.render(catalog, lang), title=ui_text("toast.warning", lang))
         docs = document_rows(owner)
-        yield upload_progress_markdown(jobs, container.prompts, lang), docs, gr.update(choices=[row[0] for row in docs], value=None), None
+        yield upload_progress_markdown(jobs, catalog, lang), docs, gr.update(choices=[row[0] for row in docs], value=None), None
 
     def delete_document(source, request: gr.Request = None):
         owner = identity.owner(request)
@@ -303,7 +305,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                         send = gr.Button(i18n("ask.send"), variant="primary", elem_id="send")
                         # Examples in each language; the one matching the user's choice is shown.
                         example_sets = {}
-                        for lang in UI_LANGUAGES:
+                        for lang in LANGUAGES:
                             with gr.Column(visible=lang == "nb") as example_sets[lang]:
                                 gr.Examples([ui_text(f"ask.example.{n}", lang) for n in range(1, EXAMPLE_COUNT + 1)],
                                             inputs=[question], label=i18n("ask.examples"))

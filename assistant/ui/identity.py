@@ -22,7 +22,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.prompts import PromptLibrary
+from assistant.catalog import TextCatalog
 from assistant.services.exports import ExportStore
 from assistant.services.sessions import SessionBindings
 from assistant.settings import Settings
@@ -216,10 +216,11 @@ class IdentityMiddleware:
     """Issues the signed identity cookie, limits new identities and failed logins per address,
     guards downloads of per-user exports, and sets the Content-Security-Policy."""
 
-    def __init__(self, app, settings: Settings, signer: CookieSigner, downloads: ExportStore) -> None:
+    def __init__(self, app, settings: Settings, signer: CookieSigner, downloads: ExportStore,
+                 catalog: TextCatalog) -> None:
         self.app = app
         self.settings = settings
-        self.prompts = PromptLibrary(settings.prompts_dir)
+        self.catalog = catalog
         self.signer = signer
         self.exports_root = str(settings.exports_dir.resolve())
         self.downloads = downloads
@@ -238,7 +239,7 @@ class IdentityMiddleware:
         set_cookie: str | None = None
         if not self.login_mode and self.signer.verify(_cookie_value(scope, COOKIE_NAME)) is None:
             if not self.new_sessions.hit(address):
-                return await self._reply(send, *_json_response(429, self.prompts.bilingual("identity.too_many_sessions")))
+                return await self._reply(send, *_json_response(429, self.catalog.bilingual("identity.too_many_sessions")))
             value = self.signer.sign(secrets.token_urlsafe(32))
             set_cookie = self._cookie_header(value)
             # This request already carries the new identity, so its own handlers see it.
@@ -246,9 +247,9 @@ class IdentityMiddleware:
                          + [(b"cookie", f"{COOKIE_NAME}={value}".encode())])
         is_login = scope.get("method") == "POST" and path.rstrip("/").endswith("/login")
         if is_login and self.login_failures.blocked(address):
-            return await self._reply(send, *_json_response(429, self.prompts.bilingual("identity.too_many_logins")))
+            return await self._reply(send, *_json_response(429, self.catalog.bilingual("identity.too_many_logins")))
         if "/file=" in path and not self._may_download(scope, path):
-            return await self._reply(send, *_json_response(404, self.prompts.bilingual("identity.file_missing")))
+            return await self._reply(send, *_json_response(404, self.catalog.bilingual("identity.file_missing")))
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
@@ -299,14 +300,15 @@ class IdentityMiddleware:
 class Identity:
     """Resolves the owner of a Gradio request; the one place handlers learn who the user is."""
 
-    def __init__(self, settings: Settings, signer: CookieSigner, bindings: SessionBindings | None = None) -> None:
+    def __init__(self, settings: Settings, signer: CookieSigner, catalog: TextCatalog,
+                 bindings: SessionBindings | None = None) -> None:
         self.login_mode = settings.login_required
         self.bindings = bindings  # shared with the other replicas; None: this process only
         self.admin_users = set(settings.admin_users)
         self.admin_group = settings.admin_group
         self.proxy = TrustedProxy(settings)
         self.signer = signer
-        self.prompts = PromptLibrary(settings.prompts_dir)
+        self.catalog = catalog
         self._sessions: OrderedDict[str, tuple[str, float]] = OrderedDict()  # session -> (owner, last seen)
         self._lock = threading.Lock()
 
@@ -325,10 +327,10 @@ class Identity:
     def owner(self, request: gr.Request | None) -> str:
         username = getattr(request, "username", None) if request is not None else None
         if not username:
-            raise IdentityError(self.prompts.bilingual("identity.unknown_session"))
+            raise IdentityError(self.catalog.bilingual("identity.unknown_session"))
         owner = LOGIN_PREFIX + username if self.login_mode else username
         if not valid_owner(owner):
-            raise IdentityError(self.prompts.bilingual("identity.unknown_session"))
+            raise IdentityError(self.catalog.bilingual("identity.unknown_session"))
         self._bind(getattr(request, "session_hash", None), owner)
         return owner
 
@@ -349,7 +351,7 @@ class Identity:
         """The owner, if an administrator; raises otherwise (checked on the server for every call)."""
         owner = self.owner(request)  # a replayed session is refused as such first
         if not self.is_admin(request):
-            raise IdentityError(self.prompts.bilingual("identity.not_admin"))
+            raise IdentityError(self.catalog.bilingual("identity.not_admin"))
         return owner
 
     def _bind(self, session_hash: str | None, owner: str) -> None:
@@ -361,7 +363,7 @@ class Identity:
             # The database is asked once per session and replica; later requests hit the memory.
             bound = self.bindings.claim(session_hash, owner)
         if bound is not None and bound != owner:
-            raise IdentityError(self.prompts.bilingual("identity.other_user"))
+            raise IdentityError(self.catalog.bilingual("identity.other_user"))
         with self._lock:
             self._sessions[session_hash] = (owner, time.monotonic())
             self._sessions.move_to_end(session_hash)

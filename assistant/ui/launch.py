@@ -9,12 +9,11 @@ import os
 import gradio as gr
 from starlette.middleware import Middleware
 
+from assistant.catalog import TextCatalog
 from assistant.container import Container
-from assistant.prompts import PromptLibrary
 from assistant.services.language import warm_up
 from assistant.settings import Settings
 from assistant.ui.app import build_app
-from assistant.ui.i18n import build_i18n
 from assistant.ui.identity import CookieSigner, Identity, IdentityMiddleware
 from assistant.ui.ops import Metrics, OpsMiddleware, configure_logging, readiness_checks
 
@@ -99,13 +98,13 @@ class ExposedWithoutLogin(SystemExit):
     """Listening beyond this machine without login would let anyone on the network in."""
 
 
-def check_exposure(settings: Settings) -> None:
+def check_exposure(settings: Settings, catalog: TextCatalog) -> None:
     if settings.host in LOCAL_HOSTS or settings.login_required or settings.open_deployment:
         return
-    raise ExposedWithoutLogin(PromptLibrary(settings.prompts_dir).message("launch.exposed", "nb", host=settings.host))
+    raise ExposedWithoutLogin(catalog.message("launch.exposed", "nb", host=settings.host))
 
 
-def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity, Metrics]:
+def prepare(settings: Settings, container: Container | None = None) -> tuple[gr.Blocks, Container, Identity, Metrics]:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     # Gradio's file cache (uploads in transit, downloads) lives in the data dir, where deleting a
     # user's data can reach it. Read by Gradio when the app's components are created.
@@ -116,25 +115,26 @@ def prepare(settings: Settings) -> tuple[gr.Blocks, Container, Identity, Metrics
     # believe (ui/identity.TrustedProxy), on the connection's own address. (Gradio reads
     # X-Forwarded-Host and -Proto itself.)
     os.environ["FORWARDED_ALLOW_IPS"] = ""
-    container = Container(settings)
+    container = container or Container(settings)
     container.exports.expire()
     container.session_bindings.expire()
     container.documents.clean_leftovers()  # files of an upload cut short by a crash
     if not container.knowledge_index.ready:
-        print(container.prompts.message("launch.building_index", "nb"), flush=True)
+        print(container.catalog.message("launch.building_index", "nb"), flush=True)
     container.knowledge_index.start()
     warm_up()
     container.embeddings.embed_query("oppvarming")
-    identity = Identity(settings, CookieSigner(container.secret), container.session_bindings)
+    identity = Identity(settings, CookieSigner(container.secret), container.catalog, container.session_bindings)
     metrics = Metrics(queue_length=lambda: container.upload_queue.length, active_sessions=identity.active_sessions,
                       llm_failures=lambda: container.answer_service.breaker.failures_total)
     return build_app(container, identity, metrics), container, identity, metrics
 
 
 def launch(settings: Settings, prevent_thread_lock: bool = False):
-    check_exposure(settings)
+    container = Container(settings)
+    check_exposure(settings, container.catalog)
     configure_logging(settings.log_format)
-    demo, container, identity, metrics = prepare(settings)
+    demo, container, identity, metrics = prepare(settings, container)
     atexit.register(container.upload_queue.close)
     demo.queue(default_concurrency_limit=settings.chat_concurrency)
     auth = settings.auth_pairs() or None
@@ -142,7 +142,7 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         # Outermost: health, readiness and metrics answer without a session; every request gets an id.
         Middleware(OpsMiddleware, readiness=readiness_checks(container), metrics=metrics),
         Middleware(IdentityMiddleware, settings=settings, signer=identity.signer,
-                   downloads=container.exports),
+                   downloads=container.exports, catalog=container.catalog),
     ]
     demo.launch(
         # The signed cookie is the identity without login; with GNIST_AUTH the login name, with single
@@ -152,8 +152,8 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         server_name=settings.host,
         server_port=settings.port,
         auth=auth,
-        auth_message=container.prompts.bilingual("launch.login") if auth else None,
-        i18n=build_i18n(),
+        auth_message=container.catalog.bilingual("launch.login") if auth else None,
+        i18n=container.catalog.gradio_i18n(),
         theme=theme(),
         css=CSS,
         js=A11Y_JS,
@@ -163,7 +163,7 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         footer_links=[],
         quiet=True,
     )
-    print(container.prompts.message("launch.running", "nb", url=f"http://{settings.host}:{settings.port}"), flush=True)
+    print(container.catalog.message("launch.running", "nb", url=f"http://{settings.host}:{settings.port}"), flush=True)
     if not prevent_thread_lock:
         demo.block_thread()
     return demo, container

@@ -6,7 +6,7 @@ import html
 import re
 from pathlib import Path, PurePosixPath
 
-from assistant.prompts import PromptLibrary
+from assistant.catalog import TextCatalog
 from assistant.services.conversations import StoredMessage
 from assistant.services.extractive import source_text
 
@@ -67,7 +67,7 @@ def _md(text: str) -> str:
     return safe_markdown(html.escape(str(text), quote=False))
 
 
-def upload_progress_markdown(jobs, prompts: PromptLibrary, lang: str) -> str:
+def upload_progress_markdown(jobs, prompts: TextCatalog, lang: str) -> str:
     """One line per file, in words in the user's language (the icon is decoration): queued, being
     indexed, done or failed."""
     lines = []

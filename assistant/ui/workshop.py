@@ -8,9 +8,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.ui.i18n import ui_text
+from assistant.catalog import TextCatalog
 from assistant.ui.render import discard_upload, safe_markdown
-from assistant.workshop import critic, drafts, texts
+from assistant.workshop import critic, drafts
 from assistant.workshop.canvas import Canvas
 from assistant.workshop.fields import Context, label
 from assistant.workshop.service import WorkshopError, WorkshopService
@@ -41,7 +41,7 @@ def field_paths(question) -> list[str]:
 def field_text(service: WorkshopService, canvas: Canvas, path: str) -> str:
     """A field as text in the format its question asks for, so that saving it unchanged through
     ``WorkshopService.update_field`` gives the same value back (structured fields included)."""
-    return kind_of(path).text_of(canvas, path, Context(canvas.language, prompts_dir=service.prompts_dir))
+    return kind_of(path).text_of(canvas, path, Context(canvas.language, catalog=service.catalog))
 
 
 SUMMARY_CHARS = 70
@@ -57,14 +57,14 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
     """The live canvas. The current step shows every question with its answer; the other steps
     are folded to one line (the first answer, shortened), so the page stays short."""
     lang = canvas.language
-    msg = functools.partial(texts.message, lang=lang, prompts_dir=service.prompts_dir)
+    msg = functools.partial(service.catalog.workshop_message, lang=lang)
     progress = service.progress(canvas.owner, canvas.id)
     status = {s["id"]: s["status"] for s in progress.steps}
     lines = [f"**{canvas.municipality or '–'}** · {progress.percent} %"]
     for step in service.conversation.steps_for(canvas):
         answers = [(question, field_text(service, canvas, path))
                    for question in step.questions for path in field_paths(question)]
-        heading = step_line(status[step.id], step.number, step.title, lang)
+        heading = step_line(status[step.id], step.number, step.title, lang, service.catalog)
         if status[step.id] == "current":
             lines.append(f"\n#### {heading}")
             lines += [f"- _{question.text}_  \n  " + (shown.replace("\n", "  \n  ") if shown else "–")
@@ -78,31 +78,31 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
     return safe_markdown("\n".join(lines))
 
 
-def step_line(status: str, number: int, title: str, lang: str) -> str:
+def step_line(status: str, number: int, title: str, lang: str, catalog: TextCatalog) -> str:
     """A step with its status in words (the icon is decoration: without an emoji font, or read
     aloud, the words still say it)."""
-    return f"{STATUS_ICON[status]} {number}. {title} ({ui_text(f'ws.status.{status}', lang)})"
+    return f"{STATUS_ICON[status]} {number}. {title} ({catalog.ui(f'ws.status.{status}', lang)})"
 
 
 def progress_markdown(service: WorkshopService, canvas: Canvas) -> str:
     progress = service.progress(canvas.owner, canvas.id)
-    items = [step_line(s["status"], s["number"], s["title"], canvas.language) for s in progress.steps]
+    items = [step_line(s["status"], s["number"], s["title"], canvas.language, service.catalog) for s in progress.steps]
     return f"**{progress.percent} %**\n\n" + "  \n".join(items)
 
 
-def findings_markdown(findings: list[critic.Finding], lang: str, prompts_dir=None) -> str:
+def findings_markdown(findings: list[critic.Finding], lang: str, catalog: TextCatalog) -> str:
     """The quality check as a jury would say it: how serious, which criterion, the field by its
     label (never its internal name), and what to do next."""
     if not findings:
-        return "✅ " + texts.load("critic", lang, prompts_dir)["none"]
+        return "✅ " + catalog.workshop("critic", lang)["none"]
     return safe_markdown("\n".join(
-        f"- {SEVERITY_ICON.get(f.severity, '')} **{critic.headline(f, lang, prompts_dir)}:** {f.message}"
+        f"- {SEVERITY_ICON.get(f.severity, '')} **{critic.headline(f, lang, catalog)}:** {f.message}"
         for f in findings))
 
 
-def similar_markdown(cases, lang: str, prompts_dir=None) -> str:
+def similar_markdown(cases, lang: str, catalog: TextCatalog) -> str:
     """Similar past cases by title, with what they did; never a file path or a section name."""
-    msg = functools.partial(texts.message, lang=lang, prompts_dir=prompts_dir)
+    msg = functools.partial(catalog.workshop_message, lang=lang)
     if not cases:
         return msg("similar_none")
     blocks = []
@@ -123,11 +123,11 @@ def similar_markdown(cases, lang: str, prompts_dir=None) -> str:
 
 def final_markdown(service: WorkshopService, canvas: Canvas) -> str:
     """The heading of the last step, in view under the chat, and where the drafts are."""
-    msg = functools.partial(texts.message, lang=canvas.language, prompts_dir=service.prompts_dir)
+    msg = functools.partial(service.catalog.workshop_message, lang=canvas.language)
     return f"### {msg('final_heading')}\n\n{msg('final_intro')}"
 
 
-def suggestion_label(suggestion, lang: str = "nb", prompts_dir=None) -> str:
+def suggestion_label(suggestion, lang: str, catalog: TextCatalog) -> str:
     value = suggestion.value
     if isinstance(value, dict):
         shown = " → ".join(str(v) for v in value.values())
@@ -135,20 +135,21 @@ def suggestion_label(suggestion, lang: str = "nb", prompts_dir=None) -> str:
         shown = "; ".join(str(item.get("name", item)) if isinstance(item, dict) else str(item) for item in value)
     else:
         shown = str(value)
-    return f"{label(suggestion.field, lang, prompts_dir)}: {shown[:80]}"
+    return f"{label(suggestion.field, lang, catalog)}: {shown[:80]}"
 
 
 def suggestions_markdown(service: WorkshopService, canvas: Canvas) -> str:
     """The model's readings wait here until the user accepts (then edits) or rejects them:
     they never replace the user's own words by themselves."""
     if not canvas.suggestions:
-        return texts.message("no_suggestions", canvas.language, service.prompts_dir)
-    return safe_markdown("\n".join(f"- {suggestion_label(s, canvas.language, service.prompts_dir)}"
+        return service.catalog.workshop_message("no_suggestions", canvas.language)
+    return safe_markdown("\n".join(f"- {suggestion_label(s, canvas.language, service.catalog)}"
                                     for s in canvas.suggestions))
 
 
 def build_workshop_tab(container, identity, i18n):
     service: WorkshopService = container.workshop
+    ui_text = container.catalog.ui
     canvas_id = gr.State(None)
 
     def choices(user: str):
@@ -173,7 +174,7 @@ def build_workshop_tab(container, identity, i18n):
             path = container.exports.path_for(user, drafts.filename(canvas, kind, "docx"))
             service.draft(user, canvas.id, kind, fmt="docx", path=path)
             files.append(container.exports.share(path))
-        findings = findings_markdown(service.check(user, canvas.id), canvas.language, service.prompts_dir)
+        findings = findings_markdown(service.check(user, canvas.id), canvas.language, service.catalog)
         return gr.update(visible=True), final_markdown(service, canvas), gr.update(value=files), findings
 
     def reply_outputs(user, reply, chat):
@@ -261,8 +262,8 @@ def build_workshop_tab(container, identity, i18n):
         require_workshop(selected)
         lang = service.get(user, selected).language
         return (findings_markdown(service.check(user, selected, use_llm=service.chat_model is not None), lang,
-                                  service.prompts_dir),
-                similar_markdown(service.similar(user, selected, k=3), lang, service.prompts_dir))
+                                  service.catalog),
+                similar_markdown(service.similar(user, selected, k=3), lang, service.catalog))
 
     @guard
     def draft_markdown(selected, kind, lang, request: gr.Request = None):
@@ -308,8 +309,8 @@ def build_workshop_tab(container, identity, i18n):
         if not selected:
             return gr.update(), gr.update(choices=[], value=None), gr.update()
         canvas = service.get(user, selected)
-        pending = [(suggestion_label(s, canvas.language, service.prompts_dir), s.id) for s in canvas.suggestions]
-        return (similar_markdown(service.similar(user, selected, k=3), canvas.language, service.prompts_dir),
+        pending = [(suggestion_label(s, canvas.language, service.catalog), s.id) for s in canvas.suggestions]
+        return (similar_markdown(service.similar(user, selected, k=3), canvas.language, service.catalog),
                 gr.update(choices=pending, value=None), suggestions_markdown(service, canvas))
 
     def decide_suggestion(accept: bool):
@@ -322,7 +323,7 @@ def build_workshop_tab(container, identity, i18n):
                 canvas = service.accept_suggestion(user, selected, suggestion_id)
             else:
                 canvas = service.reject_suggestion(user, selected, suggestion_id)
-            pending = [(suggestion_label(s, canvas.language, service.prompts_dir), s.id) for s in canvas.suggestions]
+            pending = [(suggestion_label(s, canvas.language, service.catalog), s.id) for s in canvas.suggestions]
             return (canvas_markdown(service, canvas), progress_markdown(service, canvas),
                     gr.update(choices=pending, value=None), suggestions_markdown(service, canvas))
         return handler

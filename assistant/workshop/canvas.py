@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistant.workshop import texts
+from assistant.catalog import BUILT_IN, TextCatalog
 
 Lang = Literal["nb", "nn", "en"]
 EvidenceKind = Literal["statistics", "survey", "plan", "tried", "other"]
@@ -136,10 +136,10 @@ class Persona(_Model):
 
 
 class ResidentInput(_Model):
-    kritikk: list[str] = Field(default_factory=list, description="Hva savner du i kommunen i dag?")
-    positivitet: list[str] = Field(default_factory=list, description="Hva er det beste med kommunen i dag?")
-    drommen: list[str] = Field(default_factory=list, description="Hvis alt var mulig, hva ville du gjort?")
-    virkeliggjoring: list[str] = Field(default_factory=list, description="Hva kan vi gjøre for å komme nærmere drømmen?")
+    kritikk: list[str] = Field(default_factory=list, description="What do you miss in the municipality today?")
+    positivitet: list[str] = Field(default_factory=list, description="What is the best thing about the municipality today?")
+    drommen: list[str] = Field(default_factory=list, description="If anything were possible, what would you do?")
+    virkeliggjoring: list[str] = Field(default_factory=list, description="What can we do to come closer to the dream?")
 
     def is_empty(self) -> bool:
         return not (self.kritikk or self.positivitet or self.drommen or self.virkeliggjoring)
@@ -162,7 +162,7 @@ class Principle(_Model):
     def _canonical(cls, value: str) -> str:
         canonical = match_principle(value)
         if canonical is None:
-            raise ValueError("ukjent prinsipp; velg ett av de åtte prinsippene i veikartet")
+            raise ValueError("unknown_principle")  # a key of the import errors in the catalog
         return canonical
 
 
@@ -317,11 +317,12 @@ def canvas_schema() -> dict:
     return Canvas.model_json_schema()
 
 
-def from_json(text: str | bytes, owner: str | None = None, new_id: bool = False, lang: Lang = "nb") -> Canvas:
+def from_json(text: str | bytes, owner: str | None = None, new_id: bool = False, lang: Lang = "nb",
+              catalog: TextCatalog = BUILT_IN) -> Canvas:
     """Read a canvas from JSON. ``owner`` re-homes it (an import into the user's own account),
     ``new_id`` gives it a fresh id. Invalid input raises ``CanvasImportError`` with a clear
     message in ``lang`` (Norwegian by default)."""
-    errors = texts.load("import_errors", lang)["errors"]
+    errors = catalog.workshop("import_errors", lang)["errors"]
     if isinstance(text, bytes):
         text = text.decode("utf-8-sig", errors="replace")
     try:
@@ -337,11 +338,11 @@ def from_json(text: str | bytes, owner: str | None = None, new_id: bool = False,
     try:
         return Canvas.model_validate(data)
     except ValidationError as exc:
-        raise CanvasImportError(explain_validation_error(exc, lang)) from None
+        raise CanvasImportError(explain_validation_error(exc, lang, catalog)) from None
 
 
-def explain_validation_error(exc: ValidationError, lang: Lang = "nb") -> str:
-    table = texts.load("import_errors", lang)
+def explain_validation_error(exc: ValidationError, lang: Lang = "nb", catalog: TextCatalog = BUILT_IN) -> str:
+    table = catalog.workshop("import_errors", lang)
     errors, labels = table["errors"], table["labels"]
     lines = [errors["intro"]]
     details = exc.errors()
@@ -376,6 +377,8 @@ def explain_validation_error(exc: ValidationError, lang: Lang = "nb") -> str:
             what = errors["list"]
         elif kind.startswith("datetime"):
             what = errors["date"]
+        elif kind == "value_error" and str(ctx.get("error")) in errors:
+            what = errors[str(ctx["error"])]
         else:
             what = errors["other"].format(msg=error.get("msg", kind))
         lines.append(f"- «{where}» {what}")

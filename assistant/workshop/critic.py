@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.workshop import fields, solution_bias, texts, themes
+from assistant.catalog import BUILT_IN, TextCatalog
+from assistant.workshop import fields, solution_bias, themes
 from assistant.workshop.canvas import CLIMATE_PRINCIPLE, Canvas, get_field
 from assistant.workshop.llm import extract_json, message_text
 from assistant.workshop.parsing import (
@@ -191,37 +191,37 @@ def category(actor) -> str:
     return actor.category if actor.category != "other" else classify_actor(actor.name)
 
 
-def _example_group(canvas: Canvas, prompts_dir: Path | str | None = None) -> str:
+def _example_group(canvas: Canvas, catalog: TextCatalog = BUILT_IN) -> str:
     if canvas.target_groups:
         return canvas.target_groups[0].name.lower()
-    return themes.theme_texts(canvas, prompts_dir=prompts_dir)["groups"]
+    return themes.theme_texts(canvas, catalog=catalog)["groups"]
 
 
 # ---------------------------------------------------------------------------------------------
 # The rules
 # ---------------------------------------------------------------------------------------------
 
-def check(canvas: Canvas, prompts_dir: Path | str | None = None) -> list[Finding]:
+def check(canvas: Canvas, catalog: TextCatalog = BUILT_IN) -> list[Finding]:
     """All rule findings for ``canvas``, most serious first."""
     lang = canvas.language
     findings: list[Finding] = []
 
     def example(key: str) -> str:
-        return themes.example(canvas, key, prompts_dir)
+        return themes.example(canvas, key, catalog)
 
     def add(code: str, criterion: str, severity: str, field: str, message: str | None = None, **values) -> None:
         findings.append(Finding(criterion=criterion, severity=severity, field=field, code=code,
-                                label=fields.label(field, lang, prompts_dir),
-                                message=texts.message(f"c_{message or code}", lang, prompts_dir, **values)))
+                                label=fields.label(field, lang, catalog),
+                                message=catalog.workshop_message(f"c_{message or code}", lang, **values)))
 
     # Behov, ikke løsning
     for field, code in (("raw_problem", "solution_raw_problem"), ("need.statement", "solution_need")):
         value = canvas.raw_problem if field == "raw_problem" else canvas.need.statement
-        hit = solution_bias.first(value, lang=lang, prompts_dir=prompts_dir)
+        hit = solution_bias.first(value, lang=lang, catalog=catalog)
         if hit:
             add(code, "behov-ikke-løsning", "mangler", field, phrase=hit.phrase, example=example("need.statement"))
     for field in ("reframing_from", "reframing_to"):
-        hit = solution_bias.first(getattr(canvas, field), lang=lang, prompts_dir=prompts_dir)
+        hit = solution_bias.first(getattr(canvas, field), lang=lang, catalog=catalog)
         if hit:
             add("solution_reframing", "behov-ikke-løsning", "mangler", field, phrase=hit.phrase)
 
@@ -237,7 +237,7 @@ def check(canvas: Canvas, prompts_dir: Path | str | None = None) -> list[Finding
                 add(code, "innovasjonspotensial", "advarsel", field, question=question,
                     example=example("hkv_questions"))
             else:
-                add(code, "innovasjonspotensial", "advarsel", field, question=question, group=_example_group(canvas, prompts_dir))
+                add(code, "innovasjonspotensial", "advarsel", field, question=question, group=_example_group(canvas, catalog))
 
     # Innsikt
     if not canvas.need.statement and not canvas.raw_problem:
@@ -331,9 +331,9 @@ def check(canvas: Canvas, prompts_dir: Path | str | None = None) -> list[Finding
     return findings
 
 
-def headline(finding: Finding, lang: str = "nb", prompts_dir: Path | str | None = None) -> str:
+def headline(finding: Finding, lang: str = "nb", catalog: TextCatalog = BUILT_IN) -> str:
     """«Mangler · Forankring · Politisk forankring»: how serious, which criterion, which field."""
-    names = texts.load("critic", lang, prompts_dir)
+    names = catalog.workshop("critic", lang)
     criterion = names["criteria"][finding.criterion]
     parts = [names["severity"][finding.severity], criterion]
     if finding.label and finding.label.casefold() != criterion.casefold():
@@ -356,7 +356,7 @@ def findings_as_dicts(findings: list[Finding]) -> list[dict]:
 # Optional: more findings from a language model
 # ---------------------------------------------------------------------------------------------
 
-def llm_findings(canvas: Canvas, chat_model, prompts_dir: Path | str | None = None,
+def llm_findings(canvas: Canvas, chat_model, catalog: TextCatalog = BUILT_IN,
                  max_findings: int = 6) -> list[Finding]:
     """Extra findings from a language model, validated; [] if there is no model or it fails."""
     if chat_model is None:
@@ -364,7 +364,7 @@ def llm_findings(canvas: Canvas, chat_model, prompts_dir: Path | str | None = No
     try:
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        system = texts.text_file("critic_llm", canvas.language, prompts_dir)
+        system = catalog.workshop_text("critic_llm", canvas.language)
         data = canvas.model_dump(mode="json", exclude={"suggestions", "owner", "id", "created", "updated",
                                                        "retry_field", "current_question"})
         reply = chat_model.invoke([SystemMessage(system), HumanMessage(json.dumps(data, ensure_ascii=False))])

@@ -18,7 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from assistant.workshop import critic, grammar, texts, themes
+from assistant.catalog import BUILT_IN, TextCatalog
+from assistant.workshop import critic, grammar, themes
 from assistant.workshop.canvas import Canvas, Evidence, principle_label
 from assistant.workshop.document import Document, to_docx, to_markdown
 from assistant.workshop.parsing import parse_yes_no
@@ -45,12 +46,12 @@ def filename(canvas: Canvas, kind: str, fmt: str) -> str:
 class Writer:
     """The canvas' words put into the language's sentence frames."""
 
-    def __init__(self, canvas: Canvas, lang: str, prompts_dir: Path | str | None = None) -> None:
+    def __init__(self, canvas: Canvas, lang: str, catalog: TextCatalog = BUILT_IN) -> None:
         self.c = canvas
         self.lang = lang
-        self.prompts_dir = prompts_dir
-        self.p = texts.load("phrases", lang, prompts_dir, drafts=True)
-        self.theme = themes.theme_texts(canvas, lang, prompts_dir)
+        self.catalog = catalog
+        self.p = catalog.drafts("phrases", lang)
+        self.theme = themes.theme_texts(canvas, lang, catalog)
         self.names = grammar.unique([canvas.municipality, *canvas.partners])
         said = [canvas.raw_problem, canvas.why_now, canvas.need.statement, canvas.scenario_2030, canvas.vision,
                 canvas.transfer_value, canvas.sustainability, canvas.forankring.political_backing,
@@ -62,14 +63,14 @@ class Writer:
         return self.p["s"][key].format(**values)
 
     def gap(self, key: str) -> str:
-        return grammar.missing(self.p["missing"][key], self.lang, self.prompts_dir)
+        return grammar.missing(self.p["missing"][key], self.lang, self.catalog)
 
     def inner(self, text: str) -> str:
         """A phrase used inside a sentence: no end punctuation, lower-case unless a name."""
         return grammar.lower_first(text.strip().rstrip(" .!"), self.proper)
 
     def items(self, values: list[str]) -> str:
-        return grammar.join_list([self.inner(v) for v in values], self.lang, self.prompts_dir)
+        return grammar.join_list([self.inner(v) for v in values], self.lang, self.catalog)
 
     def subject(self, text: str) -> str:
         """A subject that ends in a relative clause takes a comma before the verb in Norwegian
@@ -85,11 +86,11 @@ class Writer:
         """"Vang kommune", or "Lom kommune, Skjåk kommune og Vågå kommune"."""
         if not self.names:
             return self.gap("municipality")
-        return grammar.join_list([self.kommune(n) for n in self.names], self.lang, self.prompts_dir)
+        return grammar.join_list([self.kommune(n) for n in self.names], self.lang, self.catalog)
 
     @property
     def place(self) -> str:
-        return grammar.join_list(self.names, self.lang, self.prompts_dir) or self.gap("municipality")
+        return grammar.join_list(self.names, self.lang, self.catalog) or self.gap("municipality")
 
     def evidence(self, evidence: Evidence) -> str:
         claim = evidence.text.strip().rstrip(" .")
@@ -102,8 +103,8 @@ class Writer:
                          why=self.inner(p.why)) for p in self.c.principles]
         if not chosen:
             return ""
-        return self.t("principles", count=grammar.count(len(chosen), "principle", self.lang, self.prompts_dir),
-                      items=grammar.join_list(chosen, self.lang, self.prompts_dir))
+        return self.t("principles", count=grammar.count(len(chosen), "principle", self.lang, self.catalog),
+                      items=grammar.join_list(chosen, self.lang, self.catalog))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +201,7 @@ def _actors(w: Writer, doc: Document) -> None:
     def described(attribute: str) -> str:
         return grammar.join_list([w.t("actor", name=w.inner(a.name), what=w.inner(
             _KNOWS_VERB.sub("", getattr(a, attribute)) if attribute == "knows" else getattr(a, attribute)))
-            for a in actors if getattr(a, attribute)], w.lang, w.prompts_dir)
+            for a in actors if getattr(a, attribute)], w.lang, w.catalog)
 
     plain = [a.name for a in actors if not (a.knows or a.contributes or a.involve_how)]
     sentences = {key: described(attribute) for key, attribute in
@@ -210,13 +211,13 @@ def _actors(w: Writer, doc: Document) -> None:
 
 
 def _open_findings(w: Writer, doc: Document) -> None:
-    findings = [f for f in critic.check(w.c.model_copy(update={"language": w.lang}), w.prompts_dir)
+    findings = [f for f in critic.check(w.c.model_copy(update={"language": w.lang}), w.catalog)
                 if f.severity in ("mangler", "advarsel")]
     if not findings:
         return
     doc.heading(w.p["h"]["before_sending"])
     doc.paragraph(w.t("before_sending"))
-    doc.bullets([(critic.headline(f, w.lang, w.prompts_dir), f.message) for f in findings])
+    doc.bullets([(critic.headline(f, w.lang, w.catalog), f.message) for f in findings])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,7 +284,7 @@ def _application(w: Writer, doc: Document) -> None:
     _questions(w, doc)
     partners = [w.kommune(n) for n in c.partners]
     applicant = w.kommune(c.municipality) if c.municipality else w.gap("municipality")
-    lead = w.t("applicant_with", applicant=applicant, partners=grammar.join_list(partners, w.lang, w.prompts_dir)) \
+    lead = w.t("applicant_with", applicant=applicant, partners=grammar.join_list(partners, w.lang, w.catalog)) \
         if partners else w.t("applicant", applicant=applicant)
     _starting_point(w, doc, lead)
 
@@ -298,7 +299,7 @@ def _application(w: Writer, doc: Document) -> None:
 
     doc.heading(h["transfer"])
     doc.paragraph(c.transfer_value or w.gap("transfer"),
-                  w.t("joint", partners=grammar.join_list(partners, w.lang, w.prompts_dir)) if partners else "")
+                  w.t("joint", partners=grammar.join_list(partners, w.lang, w.catalog)) if partners else "")
 
     doc.heading(h["engagement"])
     percent = c.forankring.project_resource_percent
@@ -405,7 +406,7 @@ def _workshop_plan(w: Writer, doc: Document) -> None:
         doc.bullets(exercise.get("bullets", []))
         if exercise.get("principles") and c.principles:
             doc.paragraph(w.t("compare_principles", items=grammar.join_list(
-                [w.t("principle", name=principle_label(p.name, w.lang)) for p in c.principles], w.lang, w.prompts_dir)))
+                [w.t("principle", name=principle_label(p.name, w.lang)) for p in c.principles], w.lang, w.catalog)))
     doc.heading(h["after"])
     doc.bullets(plan["after"])
 
@@ -416,14 +417,14 @@ _COMPOSERS: dict[str, Callable[[Writer, Document], None]] = {
 
 
 def compose(canvas: Canvas, kind: str, language: str | None = None,
-            prompts_dir: Path | str | None = None) -> Document:
+            catalog: TextCatalog = BUILT_IN) -> Document:
     """The draft as a document (title, headings, paragraphs, lists) in ``language``."""
     if kind not in KINDS:
         raise ValueError(f"unknown draft kind {kind!r}; choose one of {', '.join(KINDS)}")
     lang = language or canvas.language
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
-    w = Writer(canvas, lang, prompts_dir)
+    w = Writer(canvas, lang, catalog)
     doc = Document(title=w.p["title"][kind].format(place=w.place), author=w.applicants, lang=lang,
                    subject=w.p["subject"][kind])
     doc.note(w.p["note"][kind].format(date=date.today().isoformat()))
@@ -432,18 +433,18 @@ def compose(canvas: Canvas, kind: str, language: str | None = None,
 
 
 def render(canvas: Canvas, kind: str, language: str | None = None, fmt: str = "md",
-           path: Path | str | None = None, prompts_dir: Path | str | None = None, chat_model=None) -> str | bytes:
+           path: Path | str | None = None, catalog: TextCatalog = BUILT_IN, chat_model=None) -> str | bytes:
     """The draft as Markdown text (fmt="md") or Word bytes (fmt="docx"); also written to ``path``
     when given. With ``chat_model``, the prose is polished where every fact survives."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose md or docx")
-    document = compose(canvas, kind, language, prompts_dir)
+    document = compose(canvas, kind, language, catalog)
     if chat_model is not None:
-        polish(document, chat_model, [canvas.municipality, *canvas.partners], prompts_dir)
+        polish(document, chat_model, [canvas.municipality, *canvas.partners], catalog)
     if fmt == "md":
         markdown = to_markdown(document)
         if path is not None:
             Path(path).write_text(markdown, encoding="utf-8")
         return markdown
-    words = texts.load("phrases", document.lang, prompts_dir, drafts=True)["page"]
+    words = catalog.drafts("phrases", document.lang)["page"]
     return to_docx(document, tuple(words), path)

@@ -13,12 +13,12 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
 
-from assistant.workshop import solution_bias, texts, themes
+from assistant.catalog import BUILT_IN, TextCatalog
+from assistant.workshop import solution_bias, themes
 from assistant.workshop.canvas import Canvas, Suggestion
 from assistant.workshop.fields import KINDS, Context, ParseProblem, Reframing, label
 from assistant.workshop.llm import extract_json, message_text
@@ -94,28 +94,28 @@ class Reply:
 
 
 class Conversation:
-    def __init__(self, prompts_dir: Path | str | None = None, search: Callable | None = None,
+    def __init__(self, catalog: TextCatalog = BUILT_IN, search: Callable | None = None,
                  chat_model=None) -> None:
-        self.prompts_dir = prompts_dir
+        self.catalog = catalog
         self.search = search
         self.chat_model = chat_model
 
     def _msg(self, key: str, lang: str, **values) -> str:
-        return texts.message(key, lang, self.prompts_dir, **values)
+        return self.catalog.workshop_message(key, lang, **values)
 
     def steps(self, lang: str = "nb") -> list[Step]:
-        return load_steps(lang, self.prompts_dir)
+        return load_steps(lang, self.catalog)
 
     def steps_for(self, canvas: Canvas) -> list[Step]:
         """The steps in the canvas' language, with examples that fit its problem."""
-        return [themes.adapt_step(step, canvas, self.prompts_dir) for step in self.steps(canvas.language)]
+        return [themes.adapt_step(step, canvas, self.catalog) for step in self.steps(canvas.language)]
 
     def step(self, canvas: Canvas, step_id: str) -> Step:
-        return themes.adapt_step(self.steps(canvas.language)[step_index(step_id)], canvas, self.prompts_dir)
+        return themes.adapt_step(self.steps(canvas.language)[step_index(step_id)], canvas, self.catalog)
 
     def _context(self, canvas: Canvas) -> Context:
         return Context(canvas.language, tuple(n for n in [canvas.municipality, *canvas.partners] if n),
-                       self.prompts_dir)
+                       self.catalog)
 
     # -- turns ------------------------------------------------------------------------------
 
@@ -125,7 +125,7 @@ class Conversation:
         canvas.current_step = STEP_IDS[0]
         canvas.current_question = 0
         if canvas.raw_problem:
-            findings = solution_bias.detect(canvas.raw_problem, canvas.language, self.prompts_dir)
+            findings = solution_bias.detect(canvas.raw_problem, canvas.language, self.catalog)
             if findings:
                 canvas.retry_field = "raw_problem"
                 canvas.solution_ideas = [f.phrase for f in findings]
@@ -144,7 +144,7 @@ class Conversation:
             feedback.append(self._msg("welcome", lang, problem=canvas.raw_problem) if canvas.raw_problem
                             else self._msg("welcome_no_problem", lang))
             if canvas.retry_field == "raw_problem" and canvas.raw_problem:
-                bias = solution_bias.detect(canvas.raw_problem, lang, self.prompts_dir)
+                bias = solution_bias.detect(canvas.raw_problem, lang, self.catalog)
                 if bias:
                     feedback += [bias[0].message, self._msg("bias_parked", lang, phrase=bias[0].phrase)]
         elif canvas.current_step is not None:
@@ -183,7 +183,7 @@ class Conversation:
                 feedback.append(self._msg("left_empty", lang))
         # A solution where a need belongs: push back once (parking the idea, not storing it as
         # the need), then accept the user's wording if they give it again.
-        bias = solution_bias.detect(text, lang, self.prompts_dir) if question.check_bias else []
+        bias = solution_bias.detect(text, lang, self.catalog) if question.check_bias else []
         if bias and canvas.retry_field != question.key:
             canvas.solution_ideas += [f.phrase for f in bias if f.phrase not in canvas.solution_ideas]
             canvas.retry_field = question.key
@@ -202,7 +202,7 @@ class Conversation:
             if suggestion is not None:
                 canvas.suggestions.append(suggestion)
                 new_suggestions.append(suggestion)
-                feedback.append(self._msg("suggestion_added", lang, field=label(question.key, lang, self.prompts_dir)))
+                feedback.append(self._msg("suggestion_added", lang, field=label(question.key, lang, self.catalog)))
 
         canvas.retry_field = None
         canvas, done_title = self._advance(canvas)
@@ -338,7 +338,7 @@ class Conversation:
                 if STEP_DEFS[step.index].inspiration and self.search is not None:
                     shown = inspiration(canvas, self.search)
                     for case in shown:
-                        parts.append(case.inspiration_line(lang, self.prompts_dir))
+                        parts.append(case.inspiration_line(lang, self.catalog))
                         canvas.inspiration_shown.append(case.source)
                         canvas.touch()
             parts.append(question.text)
@@ -361,7 +361,7 @@ class Conversation:
             from langchain_core.messages import HumanMessage, SystemMessage
 
             adapter = TypeAdapter(kind.llm_type)
-            system = texts.text_file("extract", canvas.language, self.prompts_dir).format(
+            system = self.catalog.workshop_text("extract", canvas.language).format(
                 field=question.key, schema=json.dumps(adapter.json_schema(by_alias=True), ensure_ascii=False))
             reply = self.chat_model.invoke([SystemMessage(system), HumanMessage(text)])
             data = extract_json(message_text(reply))

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.workshop import grammar, texts
+from assistant.catalog import BUILT_IN, TextCatalog
+from assistant.workshop import grammar
 from assistant.workshop.canvas import (
     Actor,
     Canvas,
@@ -58,14 +58,14 @@ class ParseProblem(ValueError):
 class Context:
     lang: str = "nb"
     proper_nouns: tuple[str, ...] = ()
-    prompts_dir: Path | str | None = None
+    catalog: TextCatalog = BUILT_IN
 
     def msg(self, key: str, **values) -> str:
-        return texts.message(key, self.lang, self.prompts_dir, **values)
+        return self.catalog.workshop_message(key, self.lang, **values)
 
     @property
     def table(self) -> dict:
-        return texts.load("fields", self.lang, self.prompts_dir)
+        return self.catalog.workshop("fields", self.lang)
 
 
 class Reframing(BaseModel):
@@ -124,7 +124,7 @@ def _ack_items(value: list, context: Context) -> str:
         return context.msg("ack_value", value=context.msg("none"))
     names = [_item_name(item, context) for item in value]
     shown = "; ".join(names[:MAX_ITEMS_SHOWN]) + (" …" if len(names) > MAX_ITEMS_SHOWN else "")
-    said = context.msg("ack_items", count=grammar.count(len(names), "point", context.lang, context.prompts_dir),
+    said = context.msg("ack_items", count=grammar.count(len(names), "point", context.lang, context.catalog),
                        items=shown)
     return re.sub(r"([.?!…])\.$", r"\1", said)  # «… jobbar?» ends once
 
@@ -264,9 +264,9 @@ _KINDS = [
 KINDS: dict[str, FieldKind] = {kind.name: kind for kind in _KINDS}
 
 
-def label(path: str, lang: str = "nb", prompts_dir: Path | str | None = None) -> str:
+def label(path: str, lang: str = "nb", catalog: TextCatalog = BUILT_IN) -> str:
     """The user-facing name of a field ("Politisk forankring"), never its internal path.
     An item path ("hkv_questions.0") gets its list's label."""
-    labels = texts.load("fields", lang, prompts_dir)["labels"]
+    labels = catalog.workshop("fields", lang)["labels"]
     base = re.sub(r"\.\d+$", "", path)
     return labels.get(base) or labels.get(base.split(".")[0], base)

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
-from assistant.workshop import texts
+from assistant.catalog import BUILT_IN, TextCatalog
 
 _END = re.compile(r"[.!?…:\]]$|[.!?…][»”\")]$")
 _CONJUNCTION = re.compile(r"^(?:og|and|samt|eller|or|&)\s+|\s+(?:og|and|samt|eller|or|&)$", re.IGNORECASE)
 _WORD = re.compile(r"[\wÆØÅæøå-]+")
 
 
-def words(lang: str, prompts_dir: Path | str | None = None) -> dict:
-    return texts.load("grammar", lang, prompts_dir)
+def words(lang: str, catalog: TextCatalog = BUILT_IN) -> dict:
+    return catalog.workshop("grammar", lang)
 
 
 def strip_conjunction(item: str) -> str:
@@ -47,18 +46,18 @@ def unique(items: Iterable[str]) -> list[str]:
     return result
 
 
-def join_list(items: Iterable[str], lang: str = "nb", prompts_dir: Path | str | None = None) -> str:
+def join_list(items: Iterable[str], lang: str = "nb", catalog: TextCatalog = BUILT_IN) -> str:
     """«a», «a og b», «a, b og c» (en: «a, b and c»), repeats dropped."""
     parts = unique(items)
     if len(parts) <= 1:
         return parts[0] if parts else ""
-    conjunction = words(lang, prompts_dir)["and"]
+    conjunction = words(lang, catalog)["and"]
     return f"{', '.join(parts[:-1])} {conjunction} {parts[-1]}"
 
 
-def count(number: int, noun: str, lang: str = "nb", prompts_dir: Path | str | None = None) -> str:
+def count(number: int, noun: str, lang: str = "nb", catalog: TextCatalog = BUILT_IN) -> str:
     """«1 punkt», «2 punkter» (nn «2 punkt», en «2 points»)."""
-    singular, plural = words(lang, prompts_dir)["nouns"][noun]
+    singular, plural = words(lang, catalog)["nouns"][noun]
     return f"{number} {singular if number == 1 else plural}"
 
 
@@ -98,9 +97,9 @@ def sentence(text: str) -> str:
     return text if _END.search(text) else text + "."
 
 
-def missing(what: str, lang: str = "nb", prompts_dir: Path | str | None = None) -> str:
+def missing(what: str, lang: str = "nb", catalog: TextCatalog = BUILT_IN) -> str:
     """A gap marked where it belongs: «[Mangler: politisk forankring]»."""
-    return f"[{words(lang, prompts_dir)['missing']}: {what}]"
+    return f"[{words(lang, catalog)['missing']}: {what}]"
 
 
 def proper_nouns(*texts_: str) -> set[str]:

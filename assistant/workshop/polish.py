@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
-from assistant.workshop import grammar, texts
+from assistant.catalog import BUILT_IN, TextCatalog
+from assistant.workshop import grammar
 from assistant.workshop.document import Document
 from assistant.workshop.llm import message_text
 
@@ -38,12 +38,12 @@ def keeps_facts(original: str, rewritten: str, keep: Iterable[str] = ()) -> bool
             and all(fact in rewritten for fact in facts(original, keep)))
 
 
-def polish(document: Document, chat_model, keep: Iterable[str] = (), prompts_dir: Path | str | None = None) -> int:
+def polish(document: Document, chat_model, keep: Iterable[str] = (), catalog: TextCatalog = BUILT_IN) -> int:
     """Polish the paragraphs of ``document`` in place; returns how many were replaced."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
     keep = tuple(keep)
-    system = texts.text_file("polish", document.lang, prompts_dir, drafts=True)
+    system = catalog.drafts_text("polish", document.lang)
     replaced = 0
     for block in document.blocks:
         if block.style != "paragraph":

@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from assistant.workshop import critic, drafts, solution_bias, texts
+from assistant.catalog import BUILT_IN, TextCatalog
+from assistant.workshop import critic, drafts, solution_bias
 from assistant.workshop.canvas import (
     Actor,
     Canvas,
@@ -39,20 +40,20 @@ class WorkshopError(ValueError):
 
 
 class WorkshopService:
-    def __init__(self, store: CanvasStore, prompts_dir: Path | str | None = None,
+    def __init__(self, store: CanvasStore, catalog: TextCatalog = BUILT_IN,
                  search: Callable | None = None, chat_model=None,
                  detect_language: Callable[[str], str] | None = None) -> None:
         self.store = store
-        self.prompts_dir = prompts_dir
+        self.catalog = catalog
         self.search = search
         self.chat_model = chat_model
-        self.conversation = Conversation(prompts_dir, search, chat_model)
+        self.conversation = Conversation(catalog, search, chat_model)
         self._detect_language = detect_language
 
     @classmethod
-    def from_settings(cls, settings, database, search: Callable | None = None, chat_model=None) -> WorkshopService:
-        """The service on ``database`` with the texts in ``settings.prompts_dir``."""
-        return cls(CanvasStore(database), settings.prompts_dir, search=search, chat_model=chat_model)
+    def from_settings(cls, database, catalog: TextCatalog, search: Callable | None = None, chat_model=None) -> WorkshopService:
+        """The service on ``database`` with the texts of ``catalog``."""
+        return cls(CanvasStore(database), catalog, search=search, chat_model=chat_model)
 
     def steps(self, language: Lang = "nb") -> list[Step]:
         return self.conversation.steps(language)
@@ -68,7 +69,7 @@ class WorkshopService:
             return solution_bias.guess_language(text)  # type: ignore[return-value]
 
     def _msg(self, key: str, lang: str, **values) -> str:
-        return texts.message(key, lang, self.prompts_dir, **values)
+        return self.catalog.workshop_message(key, lang, **values)
 
     # -- canvases ---------------------------------------------------------------------------
 
@@ -98,7 +99,7 @@ class WorkshopService:
 
     def import_json(self, owner: str, text: str | bytes) -> Canvas:
         """Import a canvas file into ``owner``'s account under a new id (CanvasImportError if invalid)."""
-        canvas = from_json(text, owner=owner, new_id=True)
+        canvas = from_json(text, owner=owner, new_id=True, catalog=self.catalog)
         canvas.touch()
         self.store.create(canvas)
         return canvas
@@ -154,7 +155,7 @@ class WorkshopService:
             try:
                 chosen = merge_actors(canvas.actors, TypeAdapter(list[Actor]).validate_python(chosen))
             except ValidationError as exc:
-                raise WorkshopError(explain_validation_error(exc, canvas.language)) from None
+                raise WorkshopError(explain_validation_error(exc, canvas.language, self.catalog)) from None
         canvas = self._set(canvas, suggestion.field, chosen)
         canvas.suggestions = [s for s in canvas.suggestions if s.id != suggestion_id]
         canvas.touch()
@@ -177,7 +178,7 @@ class WorkshopService:
         try:
             if kind is not None and isinstance(value, str):
                 context = Context(lang, tuple(n for n in [canvas.municipality, *canvas.partners] if n),
-                                  self.prompts_dir)
+                                  self.catalog)
                 return kind.apply(canvas, field_path, kind.read_answer(value, context))
             if kind is not None and isinstance(value, tuple):
                 return kind.apply(canvas, field_path, value)
@@ -185,7 +186,7 @@ class WorkshopService:
         except ParseProblem as problem:
             raise WorkshopError(self._msg(f"retry_{problem}", lang)) from None
         except ValidationError as exc:
-            raise WorkshopError(explain_validation_error(exc, lang)) from None
+            raise WorkshopError(explain_validation_error(exc, lang, self.catalog)) from None
         except KeyError:
             raise WorkshopError(self._msg("unknown_field", lang)) from None
 
@@ -193,16 +194,16 @@ class WorkshopService:
 
     def check(self, owner: str, canvas_id: str, use_llm: bool = False) -> list[critic.Finding]:
         canvas = self.get(owner, canvas_id)
-        findings = critic.check(canvas, self.prompts_dir)
+        findings = critic.check(canvas, self.catalog)
         if use_llm and self.chat_model is not None:
-            findings += critic.llm_findings(canvas, self.chat_model, self.prompts_dir)
+            findings += critic.llm_findings(canvas, self.chat_model, self.catalog)
         return findings
 
     def draft(self, owner: str, canvas_id: str, kind: str, fmt: str = "md", language: Lang | None = None,
               path: Path | str | None = None, polish: bool = False) -> str | bytes:
         """A draft as Markdown or Word; ``polish`` lets the language model (if any) smooth the
         prose, keeping every name, number and date."""
-        return drafts.render(self.get(owner, canvas_id), kind, language, fmt, path, self.prompts_dir,
+        return drafts.render(self.get(owner, canvas_id), kind, language, fmt, path, self.catalog,
                              chat_model=self.chat_model if polish else None)
 
     def similar(self, owner: str, canvas_id: str, k: int = 3) -> list[SimilarCase]:

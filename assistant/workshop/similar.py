@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from assistant.workshop import texts, themes
+from assistant.catalog import BUILT_IN, TextCatalog
+from assistant.workshop import themes
 from assistant.workshop.canvas import Canvas
 
 SearchFn = Callable[[str, int], Sequence[Any]]
@@ -39,10 +40,10 @@ class SimilarCase:
     def themes(self) -> list[str]:
         return themes.detect(" ".join([self.title, self.challenge, self.reframing]))
 
-    def inspiration_line(self, lang: str, prompts_dir=None) -> str:
+    def inspiration_line(self, lang: str, catalog: TextCatalog = BUILT_IN) -> str:
         """«Til inspirasjon fra Vang (2021): «Fra … til …» (kilde: Vang kommune: Gnist 2021).»"""
         text = f"«{self.reframing}»" if self.reframing else self.challenge.rstrip(" .")
-        return texts.message("inspiration", lang, prompts_dir, municipality=self.municipality, round=self.round,
+        return catalog.workshop_message("inspiration", lang, municipality=self.municipality, round=self.round,
                              text=text, title=self.title)
 
     def as_dict(self) -> dict:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-from assistant.workshop import texts
+from assistant.catalog import BUILT_IN, TextCatalog
 
 # Words that may stand between the frame and the noun: anything but these breakers.
 _BREAKERS = (
@@ -118,7 +117,7 @@ def _kind(match: re.Match) -> str:
     return "generic"
 
 
-def detect(text: str, lang: str | None = None, prompts_dir: Path | str | None = None) -> list[SolutionFinding]:
+def detect(text: str, lang: str | None = None, catalog: TextCatalog = BUILT_IN) -> list[SolutionFinding]:
     """Every distinct solution named in ``text``, in reading order. ``lang`` picks the message
     language; by default it follows the text."""
     if not text or not text.strip():
@@ -160,7 +159,7 @@ def detect(text: str, lang: str | None = None, prompts_dir: Path | str | None = 
     findings = []
     for start, end, kind, noun in found:
         phrase = re.sub(r"\s+", " ", text[start:end]).strip()
-        message = texts.message(f"bias_{kind}", language, prompts_dir, phrase=phrase, noun=noun)
+        message = catalog.workshop_message(f"bias_{kind}", language, phrase=phrase, noun=noun)
         findings.append(SolutionFinding(kind, phrase, noun, language, message, start, end))
     return findings
 
@@ -169,6 +168,6 @@ def names_solution(text: str) -> bool:
     return bool(detect(text, lang="nb"))
 
 
-def first(text: str, lang: str | None = None, prompts_dir: Path | str | None = None) -> SolutionFinding | None:
-    findings = detect(text, lang, prompts_dir)
+def first(text: str, lang: str | None = None, catalog: TextCatalog = BUILT_IN) -> SolutionFinding | None:
+    findings = detect(text, lang, catalog)
     return findings[0] if findings else None

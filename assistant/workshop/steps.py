@@ -8,9 +8,8 @@ query) lives in ``prompts/workshop/steps.{nb,nn,en}.json``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-from assistant.workshop import texts
+from assistant.catalog import BUILT_IN, TextCatalog
 from assistant.workshop.canvas import Canvas
 from assistant.workshop.fields import KINDS, FieldKind
 
@@ -167,10 +166,10 @@ class Step:
         return data
 
 
-def load_steps(lang: str = "nb", prompts_dir: Path | str | None = None) -> list[Step]:
+def load_steps(lang: str = "nb", catalog: TextCatalog = BUILT_IN) -> list[Step]:
     """All steps in order, with texts in ``lang`` (Bokmål fallback for a missing text)."""
-    localized = texts.load("steps", lang, prompts_dir)
-    fallback = texts.load("steps", "nb", prompts_dir)
+    localized = catalog.workshop("steps", lang)
+    fallback = catalog.workshop("steps", "nb")
     steps: list[Step] = []
     for index, definition in enumerate(STEP_DEFS):
         data = localized.get(definition.id) or fallback[definition.id]
@@ -188,8 +187,8 @@ def load_steps(lang: str = "nb", prompts_dir: Path | str | None = None) -> list[
     return steps
 
 
-def get_step(step_id: str, lang: str = "nb", prompts_dir: Path | str | None = None) -> Step:
-    return load_steps(lang, prompts_dir)[step_index(step_id)]
+def get_step(step_id: str, lang: str = "nb", catalog: TextCatalog = BUILT_IN) -> Step:
+    return load_steps(lang, catalog)[step_index(step_id)]
 
 
 def question_answered(canvas: Canvas, question: Question | QuestionDef) -> bool:

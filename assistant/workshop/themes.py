@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from pathlib import Path
 
-from assistant.workshop import texts
+from assistant.catalog import BUILT_IN, TextCatalog
 from assistant.workshop.canvas import Canvas
 from assistant.workshop.steps import Step, load_steps
 
@@ -59,22 +58,22 @@ def of_canvas(canvas: Canvas) -> str:
     return found[0] if found else GENERAL
 
 
-def theme_texts(canvas: Canvas, lang: str | None = None, prompts_dir: Path | str | None = None) -> dict:
+def theme_texts(canvas: Canvas, lang: str | None = None, catalog: TextCatalog = BUILT_IN) -> dict:
     """The texts of the canvas' theme in ``lang`` (the canvas' language by default)."""
-    table = texts.load("themes", lang or canvas.language, prompts_dir)
+    table = catalog.workshop("themes", lang or canvas.language)
     return table.get(of_canvas(canvas), table[GENERAL])
 
 
-def adapt_step(step: Step, canvas: Canvas, prompts_dir: Path | str | None = None) -> Step:
+def adapt_step(step: Step, canvas: Canvas, catalog: TextCatalog = BUILT_IN) -> Step:
     """The step with examples from the problem's theme and the 2030 scenario placed where the
     problem is ("midt i sentrum", "midt i bygda, …")."""
-    theme = theme_texts(canvas, prompts_dir=prompts_dir)
+    theme = theme_texts(canvas, catalog=catalog)
     questions = [replace(q, text=q.text.replace("{place}", theme["place"]),
                          hint=theme["hints"].get(q.key, q.hint)) for q in step.questions]
     return replace(step, questions=questions)
 
 
-def example(canvas: Canvas, key: str, prompts_dir: Path | str | None = None) -> str:
+def example(canvas: Canvas, key: str, catalog: TextCatalog = BUILT_IN) -> str:
     """The example answer to question ``key`` that fits the canvas' theme («…»)."""
-    hint = theme_texts(canvas, prompts_dir=prompts_dir)["hints"].get(key)
-    return hint or next(q.hint for s in load_steps(canvas.language, prompts_dir) for q in s.questions if q.key == key)
+    hint = theme_texts(canvas, catalog=catalog)["hints"].get(key)
+    return hint or next(q.hint for s in load_steps(canvas.language, catalog) for q in s.questions if q.key == key)

@@ -5,13 +5,12 @@ Enter sends and Shift+Enter adds a line, a rejected upload says why."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
 import gnist_testapp as g
-from assistant.ui.i18n import LOCALES_DIR, UI_LANGUAGES
+from assistant.catalog import BUILT_IN, LANGUAGES
 from test_browser import bot_messages, open_app, run_axe, wait_for_answer
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
@@ -27,7 +26,7 @@ GRADIO_BUILT_IN = {"en": ["Drop File Here", "Click to Upload", "Uploading..."],
 
 
 def catalog(lang: str) -> set[str]:
-    texts = json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8")).values()
+    texts = BUILT_IN.ui_table(lang).values()
     return {text for text in texts if "{" not in text and len(text) >= 8}
 
 
@@ -36,9 +35,9 @@ def foreign_texts(lang: str) -> set[str]:
     own = catalog(lang) | set(GRADIO_BUILT_IN.get(lang, []))
     # Gradio ships no Nynorsk: its Bokmål texts that are spelt the same in Nynorsk are not foreign.
     if lang == "nn":
-        own |= set(json.loads((LOCALES_DIR / "nn.json").read_text(encoding="utf-8")).values())
+        own |= set(BUILT_IN.ui_table("nn").values())
     others = set()
-    for other in UI_LANGUAGES:
+    for other in LANGUAGES:
         if other != lang:
             others |= catalog(other) | set(GRADIO_BUILT_IN.get(other, []))
     return {text for text in others - own if not any(text in mine for mine in own)}

@@ -50,7 +50,7 @@ def test_answers_follow_the_language_of_the_question(kb):
     nynorsk = ask(kb, "Kva kostar det å vere med i Gnist?")
     assert nynorsk.language == "nn" and "200 000" in nynorsk.text
     refused = ask(kb, "Hvordan bytter jeg vinterdekk på bilen?")
-    assert refused.language == "nb" and refused.text == kb.prompts.message("not_covered", "nb")
+    assert refused.language == "nb" and refused.text == kb.catalog.message("not_covered", "nb")
     english = ask(kb, "Which concept won in Lebesby?")
     assert english.language == "en" and "Modulbygda" in english.text, english.text
     assert "The sources are in Norwegian" not in english.text
@@ -69,14 +69,14 @@ def test_extractive_answers_are_short_and_unpadded(kb):
 
 def test_a_time_sensitive_question_says_which_rounds_are_covered(kb):
     # Without cards, so the extractive answer itself is tested.
-    service = AnswerService(kb.settings, kb.retriever, kb.prompts)
+    service = AnswerService(kb.settings, kb.retriever, kb.catalog)
     answer = service.answer("Når er søknadsfristen for neste runde?")
     assert answer.grounded and "Kunnskapsbasen dekker" in answer.text and "doga.no" in answer.text, answer.text
     assert "kjøpesenter" not in answer.text
 
 
 def test_sources_never_show_notes_to_the_assistant(kb):
-    service = AnswerService(kb.settings, kb.retriever, kb.prompts)
+    service = AnswerService(kb.settings, kb.retriever, kb.catalog)
     for question in ("Hva vet vi om Gnist 2024 og 2025?", "Hva sier de seks målbildene i veikartet?"):
         answer = service.answer(question)
         assert answer.citations
@@ -102,7 +102,7 @@ def test_the_precision_set_is_answered_precisely(kb, tmp_path):
         stores = [kb.documents.store_for("planlegger")] if question.get("document") else None
         answer = ask(kb, question["question"], *question.get("after", []), extra_stores=stores,
                      ui_language=question.get("ui"))
-        problems = precision.judge(question, answer, kb.prompts.message("not_covered", answer.language),
+        problems = precision.judge(question, answer, kb.catalog.message("not_covered", answer.language),
                                    data["must_not_all"])
         if problems:
             misses.append((question["id"], problems, answer.text))

@@ -41,7 +41,7 @@ def service_for(container, server: FakeLLM, **overrides) -> AnswerService:
         "llm_provider": "openai", "llm_base_url": server.base_url, "llm_model": "fake", "llm_timeout": TIMEOUT,
         **overrides,
     })
-    service = AnswerService(settings, container.retriever, container.prompts, lambda: build_chat_model(settings))
+    service = AnswerService(settings, container.retriever, container.catalog, lambda: build_chat_model(settings))
     assert service.chat_model is not None  # built (imports done) before any test starts its clock
     return service
 

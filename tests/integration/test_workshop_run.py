@@ -9,8 +9,10 @@ import sys
 import docx
 import pytest
 
+from assistant.catalog import BUILT_IN, TextCatalog
 from assistant.cli import main
 from assistant.workshop import critic, drafts
+from assistant.workshop.canvas import CanvasImportError
 from assistant.workshop.service import WorkshopService
 from assistant.workshop.steps import STEP_DEFS, STEP_IDS
 from assistant.adapters.database import Database
@@ -131,6 +133,42 @@ def test_scripted_workshop_from_raw_problem_to_docx(tmp_path):
     assert docx.Document(str(path)).paragraphs[0].text == "Søknad til Gnist: Vang"
     challenge = service.draft("kari", canvas.id, "challenge")
     assert hkv in challenge and "kjøpesenter" not in challenge
+
+
+class Polisher:
+    """A language model that finds nothing to criticise and gives the text back unchanged."""
+
+    def invoke(self, messages):
+        return type("Message", (), {"content": "[]" if "JSON" in messages[0].content else messages[-1].content})()
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
+def test_the_workshop_speaks_only_through_the_catalog_it_was_given(tmp_path, monkeypatch, lang):
+    """The app's catalog (from settings) reaches every text of a whole workshop, the quality check
+    and every draft: the built-in catalog is never asked."""
+    def unreachable(*args, **kwargs):
+        raise AssertionError("the built-in catalog was used")
+
+    given = TextCatalog(BUILT_IN.prompts_dir, BUILT_IN.locales_dir)
+    monkeypatch.setattr(BUILT_IN, "_table", unreachable)
+    monkeypatch.setattr(BUILT_IN, "_file", unreachable)
+    service = WorkshopService(CanvasStore(tmp_path / "gnist.sqlite3"), given, chat_model=Polisher(),
+                              detect_language=lambda text: lang)
+    canvas = service.start("kari", "Vang", "Vi trenger et kjøpesenter", language=lang)
+    reply = service.current("kari", canvas.id)
+    for _ in range(80):
+        if reply.finished:
+            break
+        reply = service.submit("kari", canvas.id, ANSWERS.get(reply.question.key, "nei"))
+    assert reply.finished
+    service.check("kari", canvas.id, use_llm=True)
+    assert service.check("kari", service.start("kari", "Vang", "", language=lang).id)  # an empty canvas lacks a lot
+    for kind in drafts.KINDS:
+        assert service.draft("kari", canvas.id, kind, polish=True)
+        assert service.draft("kari", canvas.id, kind, fmt="docx", path=tmp_path / f"{kind}.docx")
+    with pytest.raises(CanvasImportError):
+        service.import_json("kari", '{"language": "xx"}')
+    assert given._tables and given._files
 
 
 def test_a_workshop_survives_a_restart(tmp_path):

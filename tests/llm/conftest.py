@@ -188,7 +188,7 @@ def answer_service_for(llm_container):
     from assistant.services.answer import AnswerService
 
     def make(settings: Settings) -> AnswerService:
-        return AnswerService(settings, llm_container.retriever, llm_container.prompts,
+        return AnswerService(settings, llm_container.retriever, llm_container.catalog,
                              lambda: build_chat_model(settings))
 
     return make

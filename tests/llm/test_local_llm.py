@@ -130,7 +130,7 @@ def test_off_domain_question_is_refused_before_the_model(llm_settings_factory, a
     service = answer_service_for(llm_settings_factory())
     events, answer = collect(service, "Hvor mye koster en rakett til månen?")
     assert answer.grounded is False and answer.citations == []
-    assert answer.text == llm_container.prompts.message("not_covered", answer.language)
+    assert answer.text == llm_container.catalog.message("not_covered", answer.language)
 
 
 def test_in_domain_question_without_the_answer_does_not_crash(llm_settings_factory, answer_service_for):
@@ -184,7 +184,7 @@ class Recording:
 def injection_case(llm_settings_factory, llm_container):
     settings = llm_settings_factory()
     recording = Recording(build_chat_model(settings))
-    service = AnswerService(settings, llm_container.retriever, llm_container.prompts, lambda: recording)
+    service = AnswerService(settings, llm_container.retriever, llm_container.catalog, lambda: recording)
     events, answer = collect(service, INJECTION_QUESTION)
     return service, answer, recording
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.adapters.llm import build_chat_model, free_port
+from assistant.catalog import TextCatalog
 from assistant.workshop import critic
 from assistant.workshop.canvas import Actor, TargetGroup
 from assistant.workshop.service import WorkshopService
@@ -28,7 +29,7 @@ FREE_TEXT = {
 @pytest.fixture
 def workshop(llm_settings_factory, tmp_path):
     settings = llm_settings_factory(llm_max_tokens=300)
-    return WorkshopService(CanvasStore(Database.sqlite(tmp_path / "ws.sqlite3")), settings.prompts_dir,
+    return WorkshopService(CanvasStore(Database.sqlite(tmp_path / "ws.sqlite3")), TextCatalog.from_settings(settings),
                            chat_model=build_chat_model(settings))
 
 
@@ -76,7 +77,7 @@ def test_model_quality_findings_are_valid_findings(workshop):
 
 def test_an_unreachable_model_leaves_the_rule_path_working(llm_settings_factory, tmp_path):
     settings = llm_settings_factory(llm_base_url=f"http://127.0.0.1:{free_port()}/v1", llm_timeout=2)
-    service = WorkshopService(CanvasStore(Database.sqlite(tmp_path / "ws.sqlite3")), settings.prompts_dir,
+    service = WorkshopService(CanvasStore(Database.sqlite(tmp_path / "ws.sqlite3")), TextCatalog.from_settings(settings),
                               chat_model=build_chat_model(settings))
     reply = _answer_at(service, "malgrupper", FREE_TEXT["malgrupper"])
     assert reply.canvas.target_groups and not reply.suggestions

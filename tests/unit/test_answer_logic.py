@@ -10,7 +10,7 @@ from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant.adapters.vectorstore import Hit
-from assistant.prompts import PromptLibrary
+from assistant.catalog import BUILT_IN
 from assistant.services import extractive
 from assistant.services.answer import (
     USER_DOCUMENT,
@@ -140,7 +140,7 @@ def _hit(n, text, score=0.9, metadata=None):
 def _service(hits, chat_model=None, **settings_overrides):
     settings = Settings(prompts_dir=REPO_ROOT / "prompts", **settings_overrides)
     retriever = FixedRetriever(hits)
-    return AnswerService(settings, retriever, PromptLibrary(settings.prompts_dir), lambda: chat_model), retriever
+    return AnswerService(settings, retriever, BUILT_IN, lambda: chat_model), retriever
 
 
 HITS = [_hit(1, "Deltakeravgiften i Gnist 2022 var 200 000 kroner."), _hit(2, "Prosjektressursen er 20–30 prosent.")]

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.prompts import PromptLibrary
+from assistant.catalog import BUILT_IN
 from assistant.services.answer import AnswerService, Turn
 from assistant.services.cards import (
     MAX_WORDS,
@@ -174,7 +174,7 @@ class NoRetrieval:
 
 def test_a_matched_card_is_the_answer_with_its_date_and_cited_sections(library, tmp_path):
     cards = OneCard(library.cards[0])
-    service = AnswerService(Settings(data_dir=tmp_path / "data"), NoRetrieval(), PromptLibrary(REPO_ROOT / "prompts"),
+    service = AnswerService(Settings(data_dir=tmp_path / "data"), NoRetrieval(), BUILT_IN,
                             cards=cards)
     answer = service.answer("Kva kostar det å vere med i Gnist?", language="nn")
     assert answer.mode == "card" and answer.grounded and answer.language == "nn"
@@ -191,7 +191,7 @@ def test_a_matched_card_is_the_answer_with_its_date_and_cited_sections(library, 
 
 def test_the_card_is_matched_on_the_follow_up_made_standalone(library, tmp_path):
     cards = OneCard(library.cards[0])
-    service = AnswerService(Settings(data_dir=tmp_path / "data"), NoRetrieval(), PromptLibrary(REPO_ROOT / "prompts"),
+    service = AnswerService(Settings(data_dir=tmp_path / "data"), NoRetrieval(), BUILT_IN,
                             cards=cards)
     answer = service.answer("Hva koster det?", [Turn("user", "Hva er Gnist?"), Turn("assistant", "Gnist er …")])
     assert answer.query == cards.asked[0][0] and "Gnist" in answer.query

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from assistant.catalog import BUILT_IN
 from assistant.services.exports import ExportStore
 from assistant.settings import Settings
 from assistant.ui.identity import CookieSigner, Identity, IdentityError, RateLimiter, valid_owner
@@ -42,7 +43,7 @@ def request(username, session_hash="s1"):
 
 
 def test_a_session_stays_with_the_owner_that_first_used_it():
-    identity = Identity(Settings(), CookieSigner(SECRET))
+    identity = Identity(Settings(), CookieSigner(SECRET), BUILT_IN)
     alice, bob = "anon:" + "a" * 32, "anon:" + "b" * 32
     assert identity.owner(request(alice)) == alice
     with pytest.raises(IdentityError, match="tilhører en annen bruker"):
@@ -55,7 +56,7 @@ def test_a_session_stays_with_the_owner_that_first_used_it():
 
 
 def test_login_names_become_user_owners():
-    identity = Identity(Settings(auth="kari:hemmelig"), CookieSigner(SECRET))
+    identity = Identity(Settings(auth="kari:hemmelig"), CookieSigner(SECRET), BUILT_IN)
     assert identity.owner(request("kari")) == "user:kari"
 
 
@@ -75,9 +76,9 @@ def test_listening_on_the_network_needs_login_or_an_explicit_open_setting(host, 
     settings = Settings(host=host, auth=auth, open_deployment=open_deployment)
     if refused:
         with pytest.raises(ExposedWithoutLogin, match="GNIST_AUTH"):
-            check_exposure(settings)
+            check_exposure(settings, BUILT_IN)
     else:
-        check_exposure(settings)
+        check_exposure(settings, BUILT_IN)
 
 
 def test_exports_belong_to_their_owner_and_expire(tmp_path):
@@ -129,7 +130,7 @@ def test_administrators_by_login_name_or_by_the_proxys_group_claim():
 
     settings = Settings(trusted_user_header="X-Forwarded-User", trusted_groups_header="X-Forwarded-Groups",
                         admin_group="gnist-admin", admin_users=["ola@lom.kommune.no"], trusted_proxies=["10.0.0.0/8"])
-    identity = Identity(settings, CookieSigner(SECRET))
+    identity = Identity(settings, CookieSigner(SECRET), BUILT_IN)
 
     def request(user: str, groups: str, address: str = "10.1.2.3"):
         return SimpleNamespace(username=user, session_hash=None, client=SimpleNamespace(host=address),
@@ -141,7 +142,7 @@ def test_administrators_by_login_name_or_by_the_proxys_group_claim():
     # A group claim from any other address than the proxy's is not believed.
     assert not identity.is_admin(request("anne@fylket.no", "gnist-admin", address="192.168.1.9"))
     # Without login nobody is an administrator, whatever the settings say.
-    anonymous = Identity(Settings(admin_users=["ola@lom.kommune.no"]), CookieSigner(SECRET))
+    anonymous = Identity(Settings(admin_users=["ola@lom.kommune.no"]), CookieSigner(SECRET), BUILT_IN)
     assert not anonymous.is_admin(request("ola@lom.kommune.no", "gnist-admin"))
 
 

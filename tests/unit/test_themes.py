@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from assistant.prompts import BUILT_IN
+from assistant.catalog import BUILT_IN
 from assistant.services import themes as T
 from assistant.settings import REPO_ROOT
 from assistant.workshop import critic, drafts

@@ -1,24 +1,20 @@
-"""The workshop commands, registered on a parser the way assistant/cli.py will do it."""
+"""The workshop commands of `gnist` (assistant/cli_workshop.py)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import docx
 import pytest
 from test_workshop_canvas import good_canvas
 
-from assistant.cli_workshop import register
+from assistant.cli import main
 from assistant.settings import Settings
 from assistant.workshop.canvas import from_json, to_json
 
 
 def run(argv, settings):
-    parser = argparse.ArgumentParser(prog="gnist")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args, settings)
+    return main(argv, settings)
 
 
 @pytest.fixture

@@ -342,10 +342,11 @@ def test_acknowledgements_agree_in_number(store):
 
 
 def test_from_settings_and_current_when_finished(tmp_path):
+    from assistant.catalog import BUILT_IN
     from assistant.settings import Settings
 
     settings = Settings(data_dir=tmp_path / "data")
-    service = WorkshopService.from_settings(settings, Database.sqlite(settings.database_path))
+    service = WorkshopService.from_settings(Database.sqlite(settings.database_path), BUILT_IN)
     canvas = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire", language="nb")
     for _ in range(12):
         reply = service.skip("kari", canvas.id)

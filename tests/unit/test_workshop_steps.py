@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import pytest
 from test_workshop_canvas import good_canvas
 
-from assistant.workshop import texts, themes
+from assistant.catalog import BUILT_IN
+from assistant.workshop import themes
 from assistant.workshop.canvas import Canvas, get_field, new_canvas
 from assistant.workshop.similar import (
     canvas_query,
@@ -38,7 +39,7 @@ def test_steps_follow_the_seed_deck_order():
 
 @pytest.mark.parametrize("lang", ["nb", "nn", "en"])
 def test_every_step_has_texts_in_every_language(lang):
-    raw = json.loads((texts.DEFAULT_WORKSHOP_DIR / f"steps.{lang}.json").read_text(encoding="utf-8"))
+    raw = json.loads((BUILT_IN.prompts_dir / "workshop" / f"steps.{lang}.json").read_text(encoding="utf-8"))
     assert set(raw) == set(STEP_IDS)
     for definition in STEP_DEFS:
         data = raw[definition.id]
@@ -98,7 +99,7 @@ def test_theme_of_the_problem(problem, theme):
 
 @pytest.mark.parametrize("lang", ["nb", "nn", "en"])
 def test_every_theme_has_its_texts(lang):
-    table = texts.load("themes", lang)
+    table = BUILT_IN.workshop("themes", lang)
     assert set(table) == {themes.GENERAL, *themes.THEMES}
     keys = {q.key for s in STEP_DEFS for q in s.questions}
     for name, theme in table.items():
