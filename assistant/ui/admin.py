@@ -10,6 +10,7 @@ import gradio as gr
 
 from assistant.container import Container
 from assistant.ui.identity import Identity
+from assistant.ui.render import document_table
 
 
 def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
@@ -21,15 +22,16 @@ def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
     def shared_rows():
         return [[d["source"], d["chunks"]] for d in admin.shared_documents()]
 
-    def shared_updates(status: str = ""):
+    def shared_updates(lang: str, status: str = ""):
         rows = shared_rows()
-        return status, rows, gr.update(choices=[row[0] for row in rows], value=None)
+        return (status, document_table(rows, container.catalog, lang),
+                gr.update(choices=[row[0] for row in rows], value=None))
 
     def on_load(request: gr.Request):
         if not identity.is_admin(request):
             return gr.update(visible=False), gr.update(), gr.update()
-        _status, rows, choices = shared_updates()
-        return gr.update(visible=True), rows, choices
+        _status, table, choices = shared_updates(lang_of(identity.owner(request)))
+        return gr.update(visible=True), table, choices
 
     def export_feedback(request: gr.Request = None):
         owner = identity.require_admin(request)
@@ -43,22 +45,22 @@ def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
         owner = identity.require_admin(request)
         lang = lang_of(owner)
         if not files:
-            return *shared_updates(ui_text("msg.choose_files", lang)), None
+            return *shared_updates(lang, ui_text("msg.choose_files", lang)), None
         results = []
         for file in files:
             path = Path(file if isinstance(file, str) else file.name)
             results.append(admin.add_shared(path, path.name))
             path.unlink(missing_ok=True)  # Gradio's cached copy of the upload
         status = "\n".join(f"- {result.render(container.catalog, lang)}" for result in results)
-        return *shared_updates(status), None
+        return *shared_updates(lang, status), None
 
     def delete_shared(source, request: gr.Request = None):
         owner = identity.require_admin(request)
         lang = lang_of(owner)
         if not source:
-            return shared_updates(ui_text("msg.choose_document", lang))
+            return shared_updates(lang, ui_text("msg.choose_document", lang))
         key = "msg.document_deleted" if admin.delete_shared(source) else "msg.document_missing"
-        return shared_updates(ui_text(key, lang, source=source))
+        return shared_updates(lang, ui_text(key, lang, source=source))
 
     with gr.Tab(i18n("tab.admin"), id="admin", visible=False) as tab:
         gr.Markdown(i18n("admin.help"))

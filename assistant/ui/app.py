@@ -19,7 +19,7 @@ from assistant.services.preferences import language_from_browser
 from assistant.ui.admin import build_admin_tab
 from assistant.ui.identity import Identity
 from assistant.ui.ops import Metrics, timer
-from assistant.ui.render import answer_content, chat_messages, safe_markdown, sources_markdown, upload_progress_markdown
+from assistant.ui.render import answer_content, document_table, chat_messages, safe_markdown, sources_markdown, upload_progress_markdown
 from assistant.ui.workshop import build_workshop_tab
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         return (
             latest, gr.update(value=chat, elem_classes=["gnist-loaded"]), sources,
             gr.update(choices=conversation_choices(owner), value=latest),
-            docs, gr.update(choices=[row[0] for row in docs], value=None), lang, gr.update(open=first_visit),
+            document_table(docs, catalog, lang), gr.update(choices=[row[0] for row in docs], value=None), lang,
+            gr.update(open=first_visit),
             *examples_for(lang),
         )
 
@@ -225,7 +226,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             if job.state == "failed":
                 gr.Warning(job.result.render(catalog, lang), title=ui_text("toast.warning", lang))
         docs = document_rows(owner)
-        yield upload_progress_markdown(jobs, catalog, lang), docs, gr.update(choices=[row[0] for row in docs], value=None), None
+        yield (upload_progress_markdown(jobs, catalog, lang), document_table(docs, catalog, lang),
+               gr.update(choices=[row[0] for row in docs], value=None), None)
 
     def delete_document(source, request: gr.Request = None):
         owner = identity.owner(request)
@@ -236,7 +238,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         deleted = documents.delete(owner, source)
         docs = document_rows(owner)
         message = ui_text("msg.document_deleted" if deleted else "msg.document_missing", lang, source=source)
-        return message, docs, gr.update(choices=[row[0] for row in docs], value=None)
+        return message, document_table(docs, catalog, lang), gr.update(choices=[row[0] for row in docs], value=None)
 
     # -- settings and privacy ------------------------------------------------------------------
 
@@ -269,7 +271,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             return ui_text("msg.confirm_delete_all", lang), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
         container.user_data.delete(owner)
         return (ui_text("msg.all_deleted", lang), [], ui_text("ask.no_sources", lang), gr.update(choices=[], value=None),
-                [], gr.update(choices=[], value=None))
+                document_table([], catalog, lang), gr.update(choices=[], value=None))
 
     # -- layout --------------------------------------------------------------------------------
 

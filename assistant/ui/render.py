@@ -17,6 +17,12 @@ _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S.*$", re.MULTILIN
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
+def document_table(rows: list[list], catalog: TextCatalog, lang: str) -> dict:
+    """A documents table's new value, its headers in the user's language: once the value is
+    replaced, Gradio shows a translated header as its raw i18n key."""
+    return {"headers": [catalog.ui("docs.column_document", lang), catalog.ui("docs.column_chunks", lang)], "data": rows}
+
+
 def safe_markdown(text: str) -> str:
     """Markdown from documents, users or a language model, made inert: no HTML (so no <img>,
     <iframe> or autolinks), no images (an image is a request to any server, a beacon), no

@@ -152,7 +152,7 @@ def test_the_workshop_speaks_only_through_the_catalog_it_was_given(tmp_path, mon
     given = TextCatalog(BUILT_IN.prompts_dir, BUILT_IN.locales_dir)
     monkeypatch.setattr(BUILT_IN, "_table", unreachable)
     monkeypatch.setattr(BUILT_IN, "_file", unreachable)
-    service = WorkshopService(CanvasStore(tmp_path / "gnist.sqlite3"), given, chat_model=Polisher(),
+    service = WorkshopService(CanvasStore(Database.sqlite(tmp_path / "gnist.sqlite3")), given, chat_model=Polisher(),
                               detect_language=lambda text: lang)
     canvas = service.start("kari", "Vang", "Vi trenger et kjøpesenter", language=lang)
     reply = service.current("kari", canvas.id)
