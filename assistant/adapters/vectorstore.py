@@ -198,11 +198,13 @@ class ChunkStore:
 
     def query(self, vector: list[float], k: int, where: dict | None = None) -> list[Hit]:
         """Nearest chunks by cosine; ``where`` filters on metadata (e.g. {"type": "case"})."""
-        size = self.count()  # one round trip (it is a network call with the Chroma server)
-        if size == 0:
+        # No count first: Chroma returns fewer than k when it holds fewer, and its count() keeps
+        # Python's lock while it waits for the store, which stalled every other request under load.
+        collection = self._existing()
+        if collection is None:
             return []
-        result = self.collection.query(
-            query_embeddings=[vector], n_results=min(k, size), where=where or None,
+        result = collection.query(
+            query_embeddings=[vector], n_results=k, where=where or None,
             include=["documents", "metadatas", "distances"],
         )
         return [
