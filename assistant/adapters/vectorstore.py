@@ -8,6 +8,7 @@ import logging
 import re
 import shutil
 import sqlite3
+import time
 from contextlib import closing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,6 +27,9 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 KNOWLEDGE_COLLECTION = "gnist-knowledge"
 EMBED_BATCH = 16
 WRITE_BATCH = 1000
+# A missing collection (a user without documents) is looked up again after this long; writes
+# through the same object see it at once. Each lookup holds the GIL in Chroma's bindings.
+ABSENT_RECHECK_S = 10.0
 
 
 class EmbedderMismatch(Exception):
@@ -102,6 +106,7 @@ class ChunkStore:
         # Bumped on every write through this object, so caches built on the contents (BM25)
         # can tell cheaply whether they are stale.
         self.version = 0
+        self._absent_until = 0.0
 
     @property
     def _expected_metadata(self) -> dict:
@@ -122,9 +127,12 @@ class ChunkStore:
         """The collection if it exists: reads never create one (a visitor who only looks leaves
         nothing behind)."""
         if self._collection is None:
+            if time.monotonic() < self._absent_until:
+                return None
             try:
                 self._collection = self.client.get_collection(self.name, embedding_function=None)
             except NotFoundError:
+                self._absent_until = time.monotonic() + ABSENT_RECHECK_S
                 return None
         return self._collection
 
