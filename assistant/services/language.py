@@ -46,9 +46,9 @@ def _detector():
 
 def warm_up() -> None:
     """The first detection loads the models (~100 MB, a second or more, holding the GIL so every
-    request waits); do it at start-up, not in a user's request. The text has no marker word, so it
-    reaches the detector (marker words decide without it)."""
-    _detector().compute_language_confidence_values("Gnist i kommunene våre")
+    request waits); do it at start-up, not in a user's request. The detector itself: through
+    detect_language a marker word («hva») would decide and the models would stay unloaded."""
+    _detector().compute_language_confidence_values("Hva er Gnist i kommunene våre?")
 
 
 def detect_language(text: str, default: Lang | None = None) -> Lang:
