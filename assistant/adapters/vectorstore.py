@@ -8,6 +8,7 @@ import logging
 import re
 import shutil
 import sqlite3
+import time
 from contextlib import closing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 KNOWLEDGE_COLLECTION = "gnist-knowledge"
 EMBED_BATCH = 16
 WRITE_BATCH = 1000
+# A missing collection (a user without documents) is looked up again after this long; writes
+# through the same object see it at once. Each lookup holds the GIL in Chroma's bindings.
+ABSENT_RECHECK_S = 10.0
 
 
 class EmbedderMismatch(Exception):
@@ -103,6 +107,7 @@ class ChunkStore:
         # Bumped on every write through this object, so caches built on the contents (BM25)
         # can tell cheaply whether they are stale.
         self.version = 0
+        self._absent_until = 0.0
 
     @property
     def _expected_metadata(self) -> dict:
@@ -123,9 +128,12 @@ class ChunkStore:
         """The collection if it exists: reads never create one (a visitor who only looks leaves
         nothing behind)."""
         if self._collection is None:
+            if time.monotonic() < self._absent_until:
+                return None
             try:
                 self._collection = self.client.get_collection(self.name, embedding_function=None)
             except NotFoundError:
+                self._absent_until = time.monotonic() + ABSENT_RECHECK_S
                 return None
         return self._collection
 
@@ -197,11 +205,13 @@ class ChunkStore:
 
     def query(self, vector: list[float], k: int, where: dict | None = None) -> list[Hit]:
         """Nearest chunks by cosine; ``where`` filters on metadata (e.g. {"type": "case"})."""
-        size = self.count()  # one round trip (it is a network call with the Chroma server)
-        if size == 0:
+        # No count first: Chroma returns fewer than k when it holds fewer, and its count() keeps
+        # Python's lock while it waits for the store, which stalled every other request under load.
+        collection = self._existing()
+        if collection is None:
             return []
-        result = self.collection.query(
-            query_embeddings=[vector], n_results=min(k, size), where=where or None,
+        result = collection.query(
+            query_embeddings=[vector], n_results=k, where=where or None,
             include=["documents", "metadatas", "distances"],
         )
         return [

@@ -45,8 +45,10 @@ def _detector():
 
 
 def warm_up() -> None:
-    """The first detection loads the models (~0.6 s); do it at start-up, not in a user's request."""
-    detect_language("Hva er Gnist i kommunene våre?")
+    """The first detection loads the models (~100 MB, a second or more, holding the GIL so every
+    request waits); do it at start-up, not in a user's request. The detector itself: through
+    detect_language a marker word («hva») would decide and the models would stay unloaded."""
+    _detector().compute_language_confidence_values("Hva er Gnist i kommunene våre?")
 
 
 def detect_language(text: str, default: Lang | None = None) -> Lang:

@@ -160,6 +160,13 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
             yield shown + [{"role": "assistant", "content": f"⚠️ {message}"}], gr.update(), conversation_id, choices, emptied
 
+    def respond_at_once(question: str, conversation_id: str | None, request: gr.Request = None):
+        """respond as a plain function, for an app without a language model whose index is built:
+        its one update is the answer. A generator costs Gradio a second call and a second message
+        per answer, which under load is more than computing the answer."""
+        *_, last = respond(question, conversation_id, request)
+        return last
+
     def select_conversation(conversation_id, request: gr.Request = None):
         owner = identity.owner(request)
         chat, sources = _open_conversation(owner, conversation_id, lang_of(owner))
@@ -382,9 +389,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                        js="async (lang) => { await window.gnistSetLocale?.(lang); return lang; }"
                        ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden")
         ask_outputs = [chatbot, sources, conversation_id, history, question]
-        send.click(respond, [question, conversation_id], ask_outputs, api_name="respond",
+        # A model's answer streams, and so do questions asked before a first index build is done.
+        ask = respond_at_once if answers.chat_model is None and index.ready else respond
+        send.click(ask, [question, conversation_id], ask_outputs, api_name="respond",
                    concurrency_limit=settings.chat_concurrency)
-        question.submit(respond, [question, conversation_id], ask_outputs, api_name=False,
+        question.submit(ask, [question, conversation_id], ask_outputs, api_name=False,
                         concurrency_limit=settings.chat_concurrency)
         history.input(select_conversation, [history], [conversation_id, chatbot, sources])
         new.click(new_conversation, None, [conversation_id, chatbot, sources, history])
