@@ -27,10 +27,11 @@ def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
         return (status, document_table(rows, container.catalog, lang),
                 gr.update(choices=[row[0] for row in rows], value=None))
 
-    def on_load(request: gr.Request):
+    def on_load(lang: str, request: gr.Request):
+        """After the page's own load, in the language it chose (the user's, else the browser's)."""
         if not identity.is_admin(request):
             return gr.update(visible=False), gr.update(), gr.update()
-        _status, table, choices = shared_updates(lang_of(identity.owner(request)))
+        _status, table, choices = shared_updates(lang)
         return gr.update(visible=True), table, choices
 
     def export_feedback(request: gr.Request = None):

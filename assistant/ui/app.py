@@ -376,7 +376,6 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
         demo.load(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden")
         demo.load(index_banner, None, [index_status, index_timer], api_visibility="private", show_progress="hidden")
-        demo.load(admin_on_load, None, admin_outputs, api_visibility="private", show_progress="hidden")
         index_timer.tick(index_banner, None, [index_status, index_timer], api_visibility="private",
                          show_progress="hidden")
         demo.load(on_load, [browser_language],
@@ -384,7 +383,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                    *example_sets.values()],
                   js="() => [navigator.language || '']", api_visibility="private"
                   ).then(None, [language], None, js="(lang) => window.gnistSetLocale?.(lang)"
-                  ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden").then(workshops_for, None, [workshop_list], api_visibility="private")
+                  ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden").then(workshops_for, None, [workshop_list], api_visibility="private"
+                  ).then(admin_on_load, [language], admin_outputs, api_visibility="private", show_progress="hidden")
         language.input(choose_language, [language], list(example_sets.values()), api_visibility="private",
                        js="async (lang) => { await window.gnistSetLocale?.(lang); return lang; }"
                        ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden")
