@@ -54,10 +54,11 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State) -> gr.
 
     def guard(handler):
         @functools.wraps(handler)
-        def wrapped(*args, request: gr.Request = None):
+        def wrapped(*args, **kwargs):
             try:
-                return handler(*args, request=request)
+                return handler(*args, **kwargs)
             except (CanvasNotFound, FormNotFound) as error:
+                request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
                 lang = container.preferences.app_language(identity.owner(request))
                 raise gr.Error(ui_text("ws.error.not_found", lang), title=ui_text("toast.error", lang)) from error
         return wrapped

@@ -163,7 +163,7 @@ def test_the_facilitators_panel_opens_links_exports_and_closes(app, facilitator,
     token = url.rsplit("/", 1)[1]
     assert url == f"{app.url}innspill/{token}" and "åpent" in (status["value"] if isinstance(status, dict) else status)
     files = qr["value"] if isinstance(qr, dict) else qr
-    paths = sorted(str(g.file_value(f)) for f in files)
+    paths = sorted((str(g.file_value(f)) for f in files), key=lambda p: p[-3:])
     assert paths[0].endswith(".png") and paths[1].endswith(".svg")
     with open(paths[0], "rb") as png:
         assert png.read(8) == b"\x89PNG\r\n\x1a\n"
