@@ -107,6 +107,24 @@ def clean(text: object) -> str:
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C").strip()
 
 
+def validate(settings: Settings, answers: dict[str, object], age_group: object = None,
+             place: object = None) -> tuple[dict[str, str], str | None, str | None]:
+    """Cleaned answers, age group and place; raises InvalidInput naming what to fix."""
+    cleaned = {name: clean(answers.get(name)) for name in ANSWERS}
+    errors = {name: "res.error.too_long" for name, text in cleaned.items() if len(text) > settings.resident_max_chars}
+    place_text = clean(place).replace("\n", " ") or None
+    if place_text and len(place_text) > settings.resident_place_max_chars:
+        errors["place"] = "res.error.place_too_long"
+    age = clean(age_group) or None
+    if age is not None and age not in AGE_GROUPS:
+        errors["age_group"] = "res.error.age_group"
+    if not any(cleaned.values()):
+        errors["form"] = "res.error.empty"
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned, age, place_text
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -237,21 +255,8 @@ class ResidentInputService:
             row = c.execute(select(forms).where(forms.c.id == token)).mappings().first()
         return self._form(row) if row else None
 
-    def validate(self, answers: dict[str, object], age_group: object = None, place: object = None) -> tuple[dict, str | None, str | None]:
-        """Cleaned answers, age group and place; raises InvalidInput naming what to fix."""
-        cleaned = {name: clean(answers.get(name)) for name in ANSWERS}
-        errors = {name: "res.error.too_long" for name, text in cleaned.items() if len(text) > self.settings.resident_max_chars}
-        place_text = clean(place).replace("\n", " ") or None
-        if place_text and len(place_text) > self.settings.resident_place_max_chars:
-            errors["place"] = "res.error.place_too_long"
-        age = clean(age_group) or None
-        if age is not None and age not in AGE_GROUPS:
-            errors["age_group"] = "res.error.age_group"
-        if not any(cleaned.values()):
-            errors["form"] = "res.error.empty"
-        if errors:
-            raise InvalidInput(errors)
-        return cleaned, age, place_text
+    def validate(self, answers: dict[str, object], age_group: object = None, place: object = None):
+        return validate(self.settings, answers, age_group, place)
 
     def submit(self, token: str, answers: dict[str, object], age_group: object = None, place: object = None,
                language: str = "nb") -> Submission:
