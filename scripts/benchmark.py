@@ -328,28 +328,17 @@ def bench_throughput(bench: Bench) -> dict:
     session) against `python app.py` in a process of its own, as deployed, so the clients' threads
     do not share the server's interpreter. New sessions per address are not limited here: every
     client comes from 127.0.0.1."""
-    import httpx
-
     bench.ensure_index()
     port = free_port()
     env = {**os.environ, "GNIST_DATA_DIR": str(bench.settings.data_dir), "GNIST_PORT": str(port),
            "GNIST_HOST": "127.0.0.1", "GNIST_LLM_PROVIDER": "none", "GNIST_NEW_SESSIONS_PER_MINUTE": "100000",
            "GNIST_EMBEDDING_THREADS": str(bench.settings.embedding_threads),
            "GNIST_KNOWLEDGE_DIR": str(bench.settings.knowledge_dir)}
-    server = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env, cwd=REPO_ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
+    server = start_app(env, url)
     try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                return {"error": f"the app did not start (exit code {server.poll()})"}
-            time.sleep(0.5)
+        if server.poll() is not None:
+            return {"error": f"the app did not start (exit code {server.poll()})"}
         concurrent_load(url, users=2, questions_each=2)  # warm-up
         server_before, clients_before = process_cpu_s(server.pid), own_cpu_s()
         load = concurrent_load(url, users=LOAD_USERS, questions_each=LOAD_QUESTIONS)
@@ -360,6 +349,27 @@ def bench_throughput(bench: Bench) -> dict:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def start_app(env: dict, url: str) -> subprocess.Popen:
+    """`python app.py` with ``env``, once ``url`` answers 200 (killed if it never does)."""
+    import httpx
+
+    server = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env, cwd=REPO_ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + SERVER_START_S
+    while server.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            server.kill()
+            server.wait(timeout=30)
+            break
+        time.sleep(0.5)
+    return server
 
 
 def _has_answer_text(output) -> bool:
@@ -439,8 +449,6 @@ def bench_residents(bench: Bench) -> dict:
     of `python app.py` in a process of its own, arriving spread over RESIDENTS_WINDOW_S seconds, then
     all at once; lost = submitted minus stored. Every phone here comes from 127.0.0.1, so the
     per-address limit is raised for the run (GNIST_RESIDENT_PER_ADDRESS); the per-device limit stays."""
-    import httpx
-
     from assistant.workshop.canvas import Canvas
 
     root = Path(tempfile.mkdtemp(prefix="gnist-residents-"))
@@ -456,20 +464,11 @@ def bench_residents(bench: Bench) -> dict:
     env = {**os.environ, "GNIST_DATA_DIR": str(settings.data_dir), "GNIST_KNOWLEDGE_DIR": str(knowledge),
            "GNIST_PORT": str(port), "GNIST_HOST": "127.0.0.1", "GNIST_LLM_PROVIDER": "none",
            "GNIST_RESIDENT_PER_ADDRESS": "100000", "GNIST_EMBEDDING_THREADS": str(settings.embedding_threads)}
-    server = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env, cwd=REPO_ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/innspill/{token}"
+    server = start_app(env, url)
     try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                return {"error": f"the app did not start (exit code {server.poll()})"}
-            time.sleep(0.5)
+        if server.poll() is not None:
+            return {"error": f"the app did not start (exit code {server.poll()})"}
         print(f"  (per-address limit raised to 100000 for this run: all {RESIDENTS} phones share 127.0.0.1)")
         figures: dict = {"per_address_limit": "raised to 100000 (one address for all phones)"}
         for name, window in (("spread_over_60_s", RESIDENTS_WINDOW_S), ("all_at_once", 0.0)):

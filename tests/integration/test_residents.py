@@ -16,16 +16,9 @@ from assistant.services.residents import (AGE_GROUPS, FormClosed, FormNotFound, 
 from assistant.settings import Settings
 from assistant.workshop.canvas import Canvas
 from assistant.workshop.store import CanvasNotFound, CanvasStore
+from test_database import database  # noqa: F401 - the migrated database, on SQLite and PostgreSQL
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def database(database_url) -> Database:
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture
