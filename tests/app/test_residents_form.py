@@ -202,3 +202,20 @@ def test_delete_all_removes_the_forms_and_their_input(app):
         assert app.container.residents.get(url.rsplit("/", 1)[1]) is None
     finally:
         client.close()
+
+
+def test_with_login_the_form_is_still_public_and_the_rest_is_not(seed_dirs, tmp_path):
+    """The form is the one public part: with GNIST_AUTH a resident sends it without logging in."""
+    running = g.launch_app(seed_dirs, tmp_path / "data", auth="kari:hemmelig")
+    try:
+        owner = "user:kari"
+        canvas = running.container.workshop.start(owner, "Bjørkedal", "Torget er tomt om kvelden")
+        form = running.container.residents.open_form(owner, canvas.id)
+        with resident(running) as phone:
+            assert phone.get("/config").status_code in (401, 403)  # the app itself needs login
+            assert phone.get(f"/innspill/{form.id}").status_code == 200
+            assert phone.post(f"/innspill/{form.id}", data={"kritikk": "Uten innlogging"}).status_code == 303
+            assert not any(name.startswith(("access-token", "gnist_id")) for name in phone.cookies)
+        assert running.container.residents.count(owner, form.id) == 1
+    finally:
+        running.close()

@@ -94,3 +94,39 @@ def test_the_form_on_a_phone_is_accessible_and_keyboard_usable(app, form, browsi
     stored = app.container.residents.list_inputs(OWNER, form.id)
     assert any(item.answers["drommen"] == f"En badstue på kaia ({lang})" and item.place == "Torget"
                and item.language == lang for item in stored)
+
+
+def test_the_facilitator_opens_the_form_and_sees_input_arrive_live(app, browser, axe_source, artifacts):
+    """The «Innbyggerinnspill» accordion in the workshop tab: open the form, its link and QR code; an
+    input sent from a phone shows up in the count and the list without reloading (the timer)."""
+    import httpx
+    from test_workshop_browser import open_workshop, wait_for_text
+
+    context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(30_000)
+    try:
+        page = context.new_page()
+        open_workshop(page, app.url)
+        page.get_by_label("Kommune", exact=True).fill("Bjørkedal")
+        page.get_by_label("Hva er problemet, med dine egne ord?", exact=True).fill("Torget er tomt om kvelden")
+        page.get_by_role("button", name="Start et nytt verksted", exact=True).click()
+        page.locator("#ws-chat [data-testid='bot']").first.wait_for()
+        page.get_by_role("button", name="Innbyggerinnspill").click()
+        wait_for_text(page, "#res-status", "ikke åpnet ennå")
+        page.get_by_role("button", name="Åpne skjemaet", exact=True).click()
+        wait_for_text(page, "#res-status", "Skjemaet er åpent. 0 innspill")
+        link = page.get_by_label("Lenke til skjemaet").input_value()
+        assert link.startswith(f"{app.url}innspill/")
+        wait_for_text(page, "#res-qr", "innspill-qr.png")
+        wait_for_text(page, "#res-qr", "innspill-qr.svg")
+        assert run_axe(page, axe_source, "resident-panel", artifacts) == []
+
+        sent = httpx.post(link, data={"kritikk": "Vi savner benker på torget"}, headers={"x-forwarded-for": "198.51.100.9"})
+        assert sent.status_code == 303
+        wait_for_text(page, "#res-status", "1 innspill", timeout=20_000)  # no click: the timer fetched it
+        wait_for_text(page, "#res-latest", "Vi savner benker på torget")
+        page.get_by_role("button", name="Steng skjemaet", exact=True).click()
+        wait_for_text(page, "#res-status", "Skjemaet er stengt. 1 innspill.")
+        assert "Skjemaet er stengt" in httpx.get(link).text
+    finally:
+        context.close()
