@@ -30,6 +30,7 @@ from assistant.services.cards import AnswerCards, CardLibrary, MatchRule
 from assistant.services.ingest import IngestReport, IngestService, source_name
 from assistant.services.preferences import PreferenceService
 from assistant.services.privacy import UserDataService
+from assistant.services.residents import ResidentInputService
 from assistant.services.retrieval import Retriever
 from assistant.services.sessions import SessionBindings
 from assistant.services.upload_queue import UploadQueue
@@ -113,6 +114,10 @@ class Container:
                                              chat_model=self.answer_service.chat_model)
 
     @cached_property
+    def residents(self) -> ResidentInputService:
+        return ResidentInputService(self.database, self.settings, self.catalog, self.workshop.store)
+
+    @cached_property
     def secret(self) -> bytes:
         """The server's signing key: from settings, else a random key kept in the data dir (0600)."""
         if self.settings.secret_key is not None:
@@ -135,7 +140,8 @@ class Container:
     @cached_property
     def user_data(self) -> UserDataService:
         return UserDataService(self.conversations, self.preferences, self.documents, self.upload_queue, self.workshop.store,
-                               self.exports, self.session_bindings, lambda: reclaim_space(self.settings))
+                               self.exports, self.session_bindings, lambda: reclaim_space(self.settings),
+                               residents=self.residents)
 
     @cached_property
     def upload_queue(self) -> UploadQueue:

@@ -86,6 +86,19 @@ class Settings(BaseSettings):
     login_failures_allowed: int = Field(default=5, ge=1, description="Failed logins per address per window.")
     login_failure_window_s: int = Field(default=300, ge=1)
 
+    # Residents' input (the public form at /innspill/{token}, services/residents.py). Submissions per
+    # device (a random form-only cookie) and per client address in a sliding window, per replica;
+    # many residents may share one address (a town hall's Wi-Fi, a mobile operator's NAT).
+    resident_per_device: int = Field(default=10, ge=1, description="Submissions per device per window.")
+    resident_per_address: int = Field(default=120, ge=1, description="Submissions per client address per window.")
+    resident_window_s: int = Field(default=600, ge=1)
+    resident_max_chars: int = Field(default=1500, ge=10, description="Characters per answer.")
+    resident_place_max_chars: int = Field(default=80, ge=1)
+    resident_max_inputs_per_form: int = Field(default=20_000, ge=1)
+    # The address residents reach the app at (e.g. https://gnist.example.no), for the link and QR
+    # code; default: the address the facilitator's browser used.
+    public_url: str | None = None
+
     # Bounded ingest work per upload and per user (each limit is named in the user's message)
     max_pdf_pages: int = Field(default=300, ge=1)
     max_document_chars: int = Field(default=600_000, ge=1000)

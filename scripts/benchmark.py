@@ -328,28 +328,17 @@ def bench_throughput(bench: Bench) -> dict:
     session) against `python app.py` in a process of its own, as deployed, so the clients' threads
     do not share the server's interpreter. New sessions per address are not limited here: every
     client comes from 127.0.0.1."""
-    import httpx
-
     bench.ensure_index()
     port = free_port()
     env = {**os.environ, "GNIST_DATA_DIR": str(bench.settings.data_dir), "GNIST_PORT": str(port),
            "GNIST_HOST": "127.0.0.1", "GNIST_LLM_PROVIDER": "none", "GNIST_NEW_SESSIONS_PER_MINUTE": "100000",
            "GNIST_EMBEDDING_THREADS": str(bench.settings.embedding_threads),
            "GNIST_KNOWLEDGE_DIR": str(bench.settings.knowledge_dir)}
-    server = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env, cwd=REPO_ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
+    server = start_app(env, url)
     try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                return {"error": f"the app did not start (exit code {server.poll()})"}
-            time.sleep(0.5)
+        if server.poll() is not None:
+            return {"error": f"the app did not start (exit code {server.poll()})"}
         concurrent_load(url, users=2, questions_each=2)  # warm-up
         server_before, clients_before = process_cpu_s(server.pid), own_cpu_s()
         load = concurrent_load(url, users=LOAD_USERS, questions_each=LOAD_QUESTIONS)
@@ -360,6 +349,27 @@ def bench_throughput(bench: Bench) -> dict:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def start_app(env: dict, url: str) -> subprocess.Popen:
+    """`python app.py` with ``env``, once ``url`` answers 200 (killed if it never does)."""
+    import httpx
+
+    server = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env, cwd=REPO_ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + SERVER_START_S
+    while server.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            server.kill()
+            server.wait(timeout=30)
+            break
+        time.sleep(0.5)
+    return server
 
 
 def _has_answer_text(output) -> bool:
@@ -430,6 +440,87 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+RESIDENTS = 200
+RESIDENTS_WINDOW_S = 60.0
+
+
+@section("residents")
+def bench_residents(bench: Bench) -> dict:
+    """RESIDENTS residents send the residents' form (GET the page, then POST the answers) to one form
+    of `python app.py` in a process of its own, arriving spread over RESIDENTS_WINDOW_S seconds, then
+    all at once; lost = submitted minus stored. Every phone here comes from 127.0.0.1, so the
+    per-address limit is raised for the run (GNIST_RESIDENT_PER_ADDRESS); the per-device limit stays."""
+    from assistant.workshop.canvas import Canvas
+
+    root = Path(tempfile.mkdtemp(prefix="gnist-residents-"))
+    knowledge = root / "knowledge"  # one small file: the app's background index costs nothing here
+    knowledge.mkdir(parents=True)
+    (knowledge / "gnist.md").write_text("# Gnist\n\nGnist er DOGAs program for kommuner.\n", encoding="utf-8")
+    settings = Settings(data_dir=root / "data", knowledge_dir=knowledge, embedding_threads=bench.settings.embedding_threads)
+    container = Container(settings)
+    owner = "anon:" + "b" * 32
+    canvas = container.workshop.store.create(Canvas(owner=owner, municipality="Bjørkedal", raw_problem="Sentrum er dødt"))
+    token = container.residents.open_form(owner, canvas.id).id
+    port = free_port()
+    env = {**os.environ, "GNIST_DATA_DIR": str(settings.data_dir), "GNIST_KNOWLEDGE_DIR": str(knowledge),
+           "GNIST_PORT": str(port), "GNIST_HOST": "127.0.0.1", "GNIST_LLM_PROVIDER": "none",
+           "GNIST_RESIDENT_PER_ADDRESS": "100000", "GNIST_EMBEDDING_THREADS": str(settings.embedding_threads)}
+    url = f"http://127.0.0.1:{port}/innspill/{token}"
+    server = start_app(env, url)
+    try:
+        if server.poll() is not None:
+            return {"error": f"the app did not start (exit code {server.poll()})"}
+        print(f"  (per-address limit raised to 100000 for this run: all {RESIDENTS} phones share 127.0.0.1)")
+        figures: dict = {"per_address_limit": "raised to 100000 (one address for all phones)"}
+        for name, window in (("spread_over_60_s", RESIDENTS_WINDOW_S), ("all_at_once", 0.0)):
+            before = container.residents.count(owner, token)
+            result = resident_load(url, RESIDENTS, window, seed=len(figures) - 1)
+            stored = container.residents.count(owner, token) - before
+            figures[name] = {"residents": RESIDENTS, "submitted": result.pop("submitted"), "stored": stored,
+                             "lost": RESIDENTS - stored, **result}
+        return figures
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        container.database.dispose()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def resident_load(url: str, residents: int, window_s: float, seed: int = 0) -> dict:
+    """Each resident: a phone of its own (httpx client with its own cookie jar) that opens the form
+    and sends distinct answers at a random moment in the window; only the POST is timed."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    rng = random.Random(seed)
+    offsets = sorted(rng.uniform(0, window_s) for _ in range(residents))
+    start = time.perf_counter()
+
+    def resident(index: int) -> tuple[float | None, str | None]:
+        with httpx.Client(timeout=60) as phone:
+            try:
+                time.sleep(max(0.0, start + offsets[index] - time.perf_counter()))
+                phone.get(url, params={"lang": ("nb", "nn", "en")[index % 3]})
+                sent = time.perf_counter()
+                reply = phone.post(url, data={
+                    "lang": ("nb", "nn", "en")[index % 3], "kritikk": f"Innspill {seed}-{index}: vi savner møteplasser",
+                    "drommen": f"Badstue og brygge nummer {index}" + (", ring 912 34 567" if index % 10 == 0 else ""),
+                    "age_group": "20-34" if index % 2 else ""})
+                elapsed = time.perf_counter() - sent
+                return (elapsed, None) if reply.status_code == 303 else (None, f"HTTP {reply.status_code}")
+            except httpx.HTTPError as error:
+                return None, type(error).__name__
+
+    with ThreadPoolExecutor(max_workers=residents) as pool:
+        results = list(pool.map(resident, range(residents)))
+    samples = [elapsed for elapsed, _ in results if elapsed is not None]
+    errors = [error for _, error in results if error]
+    return {"submitted": len(samples), "errors": len(errors), "error_kinds": sorted(set(errors)),
+            "wall_s": round(time.perf_counter() - start, 2), "submit": latency_figures(samples) if samples else {}}
 
 
 @section("memory")

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import (Boolean, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text, false,
+                        true)
 
 metadata = MetaData()
 
@@ -85,4 +86,39 @@ downloads = Table(
     Column("created", Integer, nullable=False),
     Index("downloads_owner", "owner_key"),
     Index("downloads_created", "created"),
+)
+
+# Residents' input (services/residents.py): a public form per workshop, its id the unguessable token
+# in the link; ``theme_edits`` (JSON) keeps the facilitator's merges and renames of themes.
+resident_forms = Table(
+    "resident_forms", metadata,
+    Column("id", String, primary_key=True),
+    Column("owner", String, nullable=False),
+    Column("canvas_id", String, nullable=False),
+    Column("language", String, nullable=False, server_default="nb"),
+    Column("open", Boolean, nullable=False, server_default=true()),
+    Column("created", String, nullable=False),
+    Column("updated", String, nullable=False),
+    Column("theme_edits", Text, nullable=False, server_default="[]"),
+    Index("resident_forms_owner", "owner", "canvas_id", unique=True),
+)
+
+# What residents send: no address, no cookie, nothing that identifies them; personal data is masked
+# before the row is written. The same answers twice in one form are stored once (content_hash).
+resident_inputs = Table(
+    "resident_inputs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("form_id", String, ForeignKey("resident_forms.id", ondelete="CASCADE"), nullable=False),
+    Column("kritikk", Text, nullable=False, server_default=""),
+    Column("positivitet", Text, nullable=False, server_default=""),
+    Column("drommen", Text, nullable=False, server_default=""),
+    Column("virkeliggjoring", Text, nullable=False, server_default=""),
+    Column("age_group", String),
+    Column("place", Text),
+    Column("language", String, nullable=False, server_default="nb"),
+    Column("content_hash", String, nullable=False),
+    Column("masked", Boolean, nullable=False, server_default=false()),
+    Column("created", String, nullable=False),
+    Index("resident_inputs_form_hash", "form_id", "content_hash", unique=True),
+    sqlite_autoincrement=True,
 )

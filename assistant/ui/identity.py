@@ -34,6 +34,12 @@ LOGIN_PREFIX = "user:"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _OWNER = re.compile(r"^(anon:[0-9a-f]{32}|user:[^\x00-\x1f]{1,128})$")
 BOUND_SESSIONS = 100_000
+# The residents' form (ui/resident_form.py): public and anonymous, so no identity cookie is issued there.
+RESIDENT_FORM_PATH = "/innspill"
+
+
+def is_resident_form_path(path: str) -> bool:
+    return path == RESIDENT_FORM_PATH or path.startswith(RESIDENT_FORM_PATH + "/")
 # Remote images and frames are never loaded, whatever Markdown a document, a user or a model
 # produces; scripts and styles stay as Gradio needs them.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -237,7 +243,8 @@ class IdentityMiddleware:
         if self.proxy.enabled and not self.proxy.trusted(scope):
             scope = self.proxy.without_headers(scope)  # nobody else may claim a login name
         set_cookie: str | None = None
-        if not self.login_mode and self.signer.verify(_cookie_value(scope, COOKIE_NAME)) is None:
+        anonymous_form = is_resident_form_path(path)
+        if not (self.login_mode or anonymous_form) and self.signer.verify(_cookie_value(scope, COOKIE_NAME)) is None:
             if not self.new_sessions.hit(address):
                 return await self._reply(send, *_json_response(429, self.catalog.bilingual("identity.too_many_sessions")))
             value = self.signer.sign(secrets.token_urlsafe(32))

@@ -16,6 +16,7 @@ from assistant.services.language import warm_up
 from assistant.settings import Settings
 from assistant.ui.app import build_app
 from assistant.ui.identity import CookieSigner, Identity, IdentityMiddleware
+from assistant.ui.resident_form import ResidentFormMiddleware
 from assistant.ui.ops import Metrics, OpsMiddleware, configure_logging, readiness_checks
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,13 @@ def prepare(settings: Settings, container: Container | None = None) -> tuple[gr.
     return build_app(container, identity, metrics), container, identity, metrics
 
 
+def _municipality(container: Container, form) -> str:
+    try:
+        return container.workshop.store.get(form.owner, form.canvas_id).municipality
+    except KeyError:  # the workshop is gone
+        return ""
+
+
 def launch(settings: Settings, prevent_thread_lock: bool = False):
     container = Container(settings)
     check_exposure(settings, container.catalog)
@@ -151,6 +159,10 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         Middleware(OpsMiddleware, readiness=readiness_checks(container), metrics=metrics),
         Middleware(IdentityMiddleware, settings=settings, signer=identity.signer,
                    downloads=container.exports, catalog=container.catalog),
+        # The residents' form (/innspill/…), the one public part: inside the identity middleware for
+        # its security headers, which issues no identity cookie there.
+        Middleware(ResidentFormMiddleware, settings=settings, residents=container.residents,
+                   catalog=container.catalog, municipality=lambda form: _municipality(container, form)),
     ]
     demo.launch(
         # The signed cookie is the identity without login; with GNIST_AUTH the login name, with single

@@ -10,6 +10,7 @@ import gradio as gr
 
 from assistant.catalog import TextCatalog
 from assistant.ui.render import discard_upload, safe_markdown
+from assistant.ui.residents import build_residents_panel
 from assistant.workshop import critic, drafts
 from assistant.workshop.canvas import Canvas
 from assistant.workshop.fields import Context, label
@@ -382,6 +383,7 @@ def build_workshop_tab(container, identity, i18n):
                 export_button = gr.Button(i18n("ws.export_json"))
                 export_file = gr.File(label=i18n("ws.export_json"), visible=False, interactive=False)
                 import_file = gr.File(label=i18n("ws.import_json"), file_types=[".json"], type="filepath")
+            build_residents_panel(container, identity, i18n, canvas_id)  # «Innbyggerinnspill» (issue 13)
 
     panel_outputs = [canvas_id, chat, canvas_view, progress, step_choice, field, workshops, final_box, final_text,
                      final_files, final_findings]

@@ -1,0 +1,310 @@
+"""Residents' input («Innbyggerinnspill»): a facilitator opens a public, anonymous form for a
+workshop; residents answer the invitation's four questions through it.
+
+A form's id is the capability token in its public link (never the owner id). Every facilitator-side
+call names the owner and goes through the canvas store's owner check, so a token or canvas id of
+someone else behaves like one that does not exist. Nothing that identifies a resident is stored:
+no address, no cookie, personal data masked before the row is written, the time to the minute.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from assistant.adapters.database import Database
+from assistant.adapters.schema import resident_forms as forms
+from assistant.adapters.schema import resident_inputs as inputs
+from assistant.catalog import TextCatalog
+from assistant.services.masking import mask
+from assistant.settings import Settings
+from assistant.workshop.store import CanvasNotFound, CanvasStore
+
+ANSWERS = ("kritikk", "positivitet", "drommen", "virkeliggjoring")
+AGE_GROUPS = ("under16", "16-19", "20-34", "35-49", "50-66", "67plus")
+LANGUAGES = ("nb", "nn", "en")
+EXPORT_COLUMNS = ("id", "created", "language", *ANSWERS, "age_group", "place", "masked")
+
+
+class FormNotFound(KeyError):
+    """No form with that token (for this owner)."""
+
+
+class FormClosed(Exception):
+    """The facilitator has closed the form."""
+
+
+class FormFull(Exception):
+    """The form has reached its limit of inputs."""
+
+
+class InvalidInput(ValueError):
+    """What the resident must fix: {field: catalog key} (field "form" for the whole form)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class ResidentForm:
+    id: str
+    owner: str
+    canvas_id: str
+    language: str
+    open: bool
+    created: str
+    updated: str
+    theme_edits: list = field(default_factory=list)
+
+
+@dataclass
+class ResidentInput:
+    id: int
+    created: str
+    language: str
+    answers: dict[str, str]
+    age_group: str | None
+    place: str | None
+    masked: bool
+
+    @property
+    def text(self) -> str:
+        """All answers as one text (for themes and lists)."""
+        return "\n".join(value for value in self.answers.values() if value)
+
+    def row(self) -> dict:
+        return {"id": self.id, "created": self.created, "language": self.language, **self.answers,
+                "age_group": self.age_group or "", "place": self.place or "", "masked": int(self.masked)}
+
+
+@dataclass
+class Submission:
+    stored: bool  # False: the same answers were already in the form (accepted, stored once)
+    masked: bool  # some personal data was removed
+
+
+def normalise(text: str) -> str:
+    """For duplicate detection: case, accents' composition, punctuation and spacing do not count."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.findall(r"\w+", text))
+
+
+def clean(text: object) -> str:
+    """Form text as typed, without control characters (a line break stays) and outer spaces."""
+    text = unicodedata.normalize("NFC", str(text or "")).replace("\r\n", "\n")
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C").strip()
+
+
+def validate(settings: Settings, answers: dict[str, object], age_group: object = None,
+             place: object = None) -> tuple[dict[str, str], str | None, str | None]:
+    """Cleaned answers, age group and place; raises InvalidInput naming what to fix."""
+    cleaned = {name: clean(answers.get(name)) for name in ANSWERS}
+    errors = {name: "res.error.too_long" for name, text in cleaned.items() if len(text) > settings.resident_max_chars}
+    place_text = clean(place).replace("\n", " ") or None
+    if place_text and len(place_text) > settings.resident_place_max_chars:
+        errors["place"] = "res.error.place_too_long"
+    age = clean(age_group) or None
+    if age is not None and age not in AGE_GROUPS:
+        errors["age_group"] = "res.error.age_group"
+    if not any(cleaned.values()):
+        errors["form"] = "res.error.empty"
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned, age, place_text
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _minute() -> str:
+    # To the minute only: a second-exact time could tell a facilitator who stood at the screen.
+    return datetime.now(UTC).replace(second=0, microsecond=0).isoformat(timespec="minutes")
+
+
+class ResidentInputService:
+    def __init__(self, database: Database, settings: Settings, catalog: TextCatalog,
+                 canvases: CanvasStore | None = None) -> None:
+        self.db = database
+        self.settings = settings
+        self.catalog = catalog
+        self.canvases = canvases or CanvasStore(database)
+
+    # -- the facilitator's side (owner-checked) -------------------------------------------
+
+    def open_form(self, owner: str, canvas_id: str) -> ResidentForm:
+        """The workshop's form, opened (made on first use, with the canvas's language)."""
+        canvas = self.canvases.get(owner, canvas_id)  # CanvasNotFound for someone else's canvas
+        existing = self.form_for_canvas(owner, canvas_id)
+        if existing is not None:
+            return self.set_open(owner, existing.id, True)
+        now = _now()
+        language = canvas.language if canvas.language in LANGUAGES else "nb"
+        try:
+            with self.db.connect() as c:
+                c.execute(insert(forms).values(id=secrets.token_urlsafe(16), owner=owner, canvas_id=canvas_id,
+                                               language=language, open=True, created=now, updated=now))
+        except IntegrityError:  # opened at the same moment in another tab or replica
+            pass
+        return self.set_open(owner, self.form_for_canvas(owner, canvas_id).id, True)
+
+    def form_for_canvas(self, owner: str, canvas_id: str) -> ResidentForm | None:
+        with self.db.connect() as c:
+            row = c.execute(select(forms).where(forms.c.owner == owner, forms.c.canvas_id == canvas_id)).mappings().first()
+        return self._form(row) if row else None
+
+    def set_open(self, owner: str, token: str, is_open: bool) -> ResidentForm:
+        with self.db.connect() as c:
+            changed = c.execute(update(forms).where(forms.c.id == token, forms.c.owner == owner)
+                                .values(open=is_open, updated=_now()))
+        if changed.rowcount == 0:
+            raise FormNotFound(token)
+        return self.owned(owner, token)
+
+    def close(self, owner: str, token: str) -> ResidentForm:
+        return self.set_open(owner, token, False)
+
+    def reopen(self, owner: str, token: str) -> ResidentForm:
+        return self.set_open(owner, token, True)
+
+    def owned(self, owner: str, token: str) -> ResidentForm:
+        form = self.get(token)
+        if form is None or form.owner != owner:
+            raise FormNotFound(token)
+        return form
+
+    def list_inputs(self, owner: str, token: str, limit: int | None = None, newest_first: bool = True) -> list[ResidentInput]:
+        self.owned(owner, token)
+        order = inputs.c.id.desc() if newest_first else inputs.c.id
+        query = select(inputs).where(inputs.c.form_id == token).order_by(order)
+        with self.db.connect() as c:
+            rows = c.execute(query.limit(limit) if limit else query).mappings().all()
+        return [self._input(row) for row in rows]
+
+    def count(self, owner: str, token: str) -> int:
+        self.owned(owner, token)
+        return self._count(token)
+
+    def counts(self, owner: str) -> dict[str, int]:
+        """Inputs per canvas id, for every form of the owner."""
+        with self.db.connect() as c:
+            rows = c.execute(select(forms.c.canvas_id, func.count(inputs.c.id))
+                             .select_from(forms.outerjoin(inputs, inputs.c.form_id == forms.c.id))
+                             .where(forms.c.owner == owner).group_by(forms.c.canvas_id)).all()
+        return {canvas_id: n for canvas_id, n in rows}
+
+    def export_csv(self, owner: str, token: str, path: Path) -> Path:
+        """UTF-8 with a byte order mark, so Excel shows «æøå» right; semicolons, as Norwegian Excel expects."""
+        rows = [item.row() for item in self.list_inputs(owner, token, newest_first=False)]
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, delimiter=";", lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(_defused(row) for row in rows)
+        path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+        return path
+
+    def export_xlsx(self, owner: str, token: str, path: Path) -> Path:
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "innspill"
+        sheet.append(list(EXPORT_COLUMNS))
+        for item in self.list_inputs(owner, token, newest_first=False):
+            sheet.append([_defused(item.row())[column] for column in EXPORT_COLUMNS])
+        for column, width in zip("ABCDEFGHIJK", (6, 18, 8, 40, 40, 40, 40, 10, 16, 8)):
+            sheet.column_dimensions[column].width = width
+        workbook.save(path)
+        return path
+
+    def export_owner(self, owner: str) -> list[dict]:
+        """For «download my data»: each form with its inputs (without the owner id)."""
+        with self.db.connect() as c:
+            rows = c.execute(select(forms).where(forms.c.owner == owner).order_by(forms.c.created)).mappings().all()
+        return [{"token": row["id"], "canvas_id": row["canvas_id"], "open": bool(row["open"]), "created": row["created"],
+                 "inputs": [item.row() for item in self.list_inputs(owner, row["id"], newest_first=False)]}
+                for row in rows]
+
+    def delete_owner(self, owner: str) -> int:
+        """Every form of the owner and all its inputs (the right to erasure)."""
+        with self.db.connect() as c:
+            tokens = c.execute(select(forms.c.id).where(forms.c.owner == owner)).scalars().all()
+            if tokens:
+                c.execute(delete(inputs).where(inputs.c.form_id.in_(tokens)))
+            removed = c.execute(delete(forms).where(forms.c.owner == owner)).rowcount
+        self.db.reclaim(("resident_inputs", "resident_forms"))
+        return removed
+
+    # -- the public side (the token is the capability) -----------------------------------
+
+    def get(self, token: str) -> ResidentForm | None:
+        if not isinstance(token, str) or not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token):
+            return None
+        with self.db.connect() as c:
+            row = c.execute(select(forms).where(forms.c.id == token)).mappings().first()
+        return self._form(row) if row else None
+
+    def validate(self, answers: dict[str, object], age_group: object = None, place: object = None):
+        return validate(self.settings, answers, age_group, place)
+
+    def submit(self, token: str, answers: dict[str, object], age_group: object = None, place: object = None,
+               language: str = "nb") -> Submission:
+        form = self.get(token)
+        if form is None:
+            raise FormNotFound(token)
+        if not form.open:
+            raise FormClosed(token)
+        language = language if language in LANGUAGES else form.language
+        cleaned, age, place_text = self.validate(answers, age_group, place)
+        label = lambda kind: self.catalog.message(f"residents.masked_{kind}", language)  # noqa: E731
+        masked = False
+        for name, text in cleaned.items():
+            cleaned[name], found = mask(text, label)
+            masked = masked or bool(found)
+        if place_text:
+            place_text, found = mask(place_text, label)
+            masked = masked or bool(found)
+        digest = hashlib.sha256("\x1f".join(normalise(cleaned[name]) for name in ANSWERS).encode()).hexdigest()
+        if self._count(token) >= self.settings.resident_max_inputs_per_form:
+            raise FormFull(token)
+        with self.db.connect() as c:
+            new_id = c.execute(self.db.insert_new(inputs, form_id=token, **cleaned, age_group=age, place=place_text,
+                                                  language=language, content_hash=digest, masked=masked,
+                                                  created=_minute()).returning(inputs.c.id)).scalar()
+        return Submission(stored=new_id is not None, masked=masked)
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def _count(self, token: str) -> int:
+        with self.db.connect() as c:
+            return c.execute(select(func.count()).select_from(inputs).where(inputs.c.form_id == token)).scalar_one()
+
+    @staticmethod
+    def _form(row) -> ResidentForm:
+        return ResidentForm(id=row["id"], owner=row["owner"], canvas_id=row["canvas_id"], language=row["language"],
+                            open=bool(row["open"]), created=row["created"], updated=row["updated"],
+                            theme_edits=json.loads(row["theme_edits"] or "[]"))
+
+    @staticmethod
+    def _input(row) -> ResidentInput:
+        return ResidentInput(id=row["id"], created=row["created"], language=row["language"],
+                             answers={name: row[name] for name in ANSWERS}, age_group=row["age_group"],
+                             place=row["place"], masked=bool(row["masked"]))
+
+
+def _defused(row: dict) -> dict:
+    """A resident's text never runs as a spreadsheet formula (CSV/formula injection)."""
+    return {key: "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+            for key, value in row.items()}

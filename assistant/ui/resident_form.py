@@ -1,0 +1,183 @@
+"""The public residents' form at ``/innspill/{token}``: plain server-rendered HTML and a POST, so it
+works on any phone without JavaScript and loads nothing from anywhere else. The one part of the app
+anyone may reach: no login, no identity cookie, nothing about the resident stored beyond the answers.
+
+Abuse limits per device (a random cookie valid for this path only, never stored with an input) and
+per client address (as ``TrustedProxy.browser_address`` sees it), both per replica and in memory."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from assistant.services.residents import (AGE_GROUPS, ANSWERS, LANGUAGES, FormClosed, FormFull, FormNotFound,
+                                          InvalidInput, ResidentInputService)
+from assistant.settings import Settings
+from assistant.catalog import TextCatalog
+from assistant.ui.identity import RESIDENT_FORM_PATH, RateLimiter, TrustedProxy, _cookie_value, is_resident_form_path
+
+PREFIX = RESIDENT_FORM_PATH + "/"
+DEVICE_COOKIE = "gnist_innspill"
+MAX_BODY = 64 * 1024
+LANGUAGE_NAMES = (("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English"))
+_PATH = re.compile(r"^/innspill/([A-Za-z0-9_-]{1,64})(/takk)?/?$")
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+def choose_language(query_lang: str | None, accept_language: str, default: str = "nb") -> str:
+    """``?lang=`` first, then the browser's Accept-Language (a plain «no» is Bokmål), else the form's."""
+    if query_lang in LANGUAGES:
+        return query_lang
+    weighted = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        weighted.append((-quality, position, tag.strip().lower()))
+    for _q, _p, tag in sorted(weighted):
+        primary = tag.split("-")[0]
+        if primary == "nn":
+            return "nn"
+        if primary in ("nb", "no"):
+            return "nb"
+        if primary == "en":
+            return "en"
+    return default
+
+
+class ResidentFormMiddleware:
+    """Answers ``/innspill/…`` itself; every other request goes on to the app."""
+
+    def __init__(self, app, settings: Settings, residents: ResidentInputService, catalog: TextCatalog,
+                 municipality=None) -> None:
+        self.app = app
+        self.catalog = catalog
+        self.settings = settings
+        self.residents = residents
+        self.municipality = municipality or (lambda form: "")
+        self.proxy = TrustedProxy(settings)
+        self.per_device = RateLimiter(settings.resident_per_device, settings.resident_window_s, max_keys=100_000)
+        self.per_address = RateLimiter(settings.resident_per_address, settings.resident_window_s)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not is_resident_form_path(scope.get("path", "")):
+            return await self.app(scope, receive, send)
+        match = _PATH.match(scope["path"])
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        headers = dict(scope.get("headers", []))
+        accept = headers.get(b"accept-language", b"").decode("latin-1")
+        method = scope.get("method", "GET")
+        form = self.residents.get(match.group(1)) if match else None
+        lang = choose_language(query.get("lang", [None])[0], accept, form.language if form else "nb")
+        if form is None:
+            return await self._page(send, 404, "missing", lang, scope["path"])
+        form_path = PREFIX + form.id
+        if match.group(2):  # the thank-you page
+            if method not in ("GET", "HEAD"):
+                return await self._reply(send, 405, b"", [(b"allow", b"GET")])
+            return await self._page(send, 200, "thanks", lang, scope["path"], form=form, form_path=form_path,
+                                    masked=query.get("fjernet", [""])[0] == "1")
+        if method in ("GET", "HEAD"):
+            if not form.open:
+                return await self._page(send, 200, "closed", lang, form_path, form=form)
+            device = _cookie_value(scope, DEVICE_COOKIE)
+            cookie = None if device and re.fullmatch(r"[A-Za-z0-9_-]{22}", device) else self._device_cookie()
+            return await self._page(send, 200, "form", lang, form_path, form=form, cookie=cookie)
+        if method != "POST":
+            return await self._reply(send, 405, b"", [(b"allow", b"GET, POST")])
+        return await self._submit(scope, receive, send, form, lang, form_path)
+
+    async def _submit(self, scope, receive, send, form, lang: str, form_path: str):
+        body = await _read_body(receive, MAX_BODY)
+        if body is None:
+            return await self._page(send, 413, "too_large", lang, form_path, form=form)
+        fields = {key: values[0] for key, values in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        lang = fields.get("lang") if fields.get("lang") in LANGUAGES else lang
+        device = _cookie_value(scope, DEVICE_COOKIE)
+        device_key = device if device and re.fullmatch(r"[A-Za-z0-9_-]{22}", device) else None
+        address = self.proxy.browser_address(scope)
+        if self.per_address.blocked(address) or (device_key and self.per_device.blocked(device_key)):
+            return await self._page(send, 429, "limit", lang, form_path, form=form, extra=[(b"retry-after", b"60")])
+        answers = {name: fields.get(name, "") for name in ANSWERS}
+        try:
+            result = self.residents.submit(form.id, answers, fields.get("age_group"), fields.get("place"), language=lang)
+        except FormClosed:
+            return await self._page(send, 200, "closed", lang, form_path, form=form)
+        except FormFull:
+            return await self._page(send, 200, "full", lang, form_path, form=form)
+        except FormNotFound:
+            return await self._page(send, 404, "missing", lang, form_path)
+        except InvalidInput as invalid:
+            return await self._page(send, 400, "form", lang, form_path, form=form, errors=invalid.errors,
+                                    values={**answers, "age_group": fields.get("age_group", ""),
+                                            "place": fields.get("place", "")})
+        self.per_address.hit(address)
+        if device_key:
+            self.per_device.hit(device_key)
+        target = form_path + "/takk?" + urlencode({"lang": lang, **({"fjernet": "1"} if result.masked else {})})
+        return await self._reply(send, 303, b"", [(b"location", target.encode())])
+
+    def _device_cookie(self) -> str:
+        secure = "; Secure" if self.settings.secure_cookies else ""
+        return (f"{DEVICE_COOKIE}={secrets.token_urlsafe(16)}; Path={PREFIX.rstrip('/')}; Max-Age=86400; HttpOnly; "
+                f"SameSite=Strict{secure}")
+
+    async def _page(self, send, status: int, page: str, lang: str, page_path: str, form=None, form_path: str = "",
+                    masked: bool = False, errors: dict | None = None, values: dict | None = None,
+                    cookie: str | None = None, extra=()):
+        def t(key: str, **values) -> str:
+            return self.catalog.ui(key, lang, **values)
+
+        limits = {"too_long": self.settings.resident_max_chars, "place_too_long": self.settings.resident_place_max_chars}
+        shown_errors = {name: t(key, limit=limits.get(key.rsplit(".", 1)[1], "")) for name, key in (errors or {}).items()}
+        municipality = self.municipality(form) if form is not None else ""
+        titles = {"form": t("res.form.heading_for", municipality=municipality) if municipality else t("res.form.heading"),
+                  "thanks": t("res.thanks.title"), "closed": t("res.closed.title"), "missing": t("res.missing.title"),
+                  "limit": t("res.limit.title"), "full": t("res.closed.title"), "too_large": t("res.limit.title")}
+        bodies = {"closed": "res.closed.body", "missing": "res.missing.body", "limit": "res.limit.body",
+                  "full": "res.full.body", "too_large": "res.too_large.body"}
+        html = _templates().get_template("resident_form.html").render(
+            t=t, lang=lang, page=page, title=titles[page], body=t(bodies[page]) if page in bodies else "",
+            page_path=page_path, form_path=form_path, languages=LANGUAGE_NAMES, answers=ANSWERS, age_groups=AGE_GROUPS,
+            errors=shown_errors, values=values or {}, masked=masked, max_chars=self.settings.resident_max_chars,
+            place_max_chars=self.settings.resident_place_max_chars)
+        headers = [(b"content-type", b"text/html; charset=utf-8"), (b"cache-control", b"no-store"),
+                   (b"content-language", lang.encode()), *extra]
+        if cookie:
+            headers.append((b"set-cookie", cookie.encode()))
+        return await self._reply(send, status, html.encode(), headers)
+
+    @staticmethod
+    async def _reply(send, status: int, body: bytes, headers):
+        await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+        await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive, limit: int) -> bytes | None:
+    """The request body, or None once it grows past ``limit`` (the rest is not read into memory)."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)

@@ -1,0 +1,87 @@
+"""Personal data is masked before a resident's input is stored, and ordinary numbers are left alone;
+the form's validation, language choice and duplicate normalisation."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.services.masking import mask
+from assistant.services.residents import InvalidInput, clean, normalise, validate
+from assistant.settings import Settings
+from assistant.ui.resident_form import choose_language
+
+PHONES = [
+    "91234567", "912 34 567", "91 23 45 67", "9123 4567", "41234567", "22 33 44 55", "55 12 34 56",
+    "+47 912 34 567", "+4791234567", "0047 91234567", "0047 912 34 567", "(+47) 91 23 45 67", "+47 22-33-44-55",
+    "+47 912.34.567",
+]
+CUED_PHONES = ["tlf. 912-34-567", "Tlf: 2233 4455", "mobil 412 345 67", "ring 91.23.45.67", "telefon 912 345 67"]
+EMAILS = ["kari@example.no", "kari.nordmann@bjorkedal.kommune.no", "ola+gnist@post.example.com",
+          "Øyvind_Ås@kommune.no", "kari (at) example.no", "kari @ example.no"]
+FNRS = ["01019012345", "010190 12345", "010190.12345", "01.01.90 12345", "31129912345"]
+NOT_PERSONAL = [
+    "I 2027 skal torget bli nytt.", "Budsjettet er 200 000 kr.", "Det koster 1 200 000 kroner.", "12 000 000 NOK",
+    "Postnummer 0150 Oslo", "Storgata 12, 5003 Bergen", "9910 Bjørnevatn", "kl. 20.00-22.00", "01.02.2027",
+    "i perioden 2025–2037", "3000 innbyggere", "25000000 kr", "2027 2028 og 2029", "org.nr. 912 345 678",
+    "20 000 000 i året", "20–30 % av en stilling", "Buss 2 og 10 hver time", "Rute 100", "12 34 56 78",
+    "E6 og Rv 7", "ca. 45 000 000", "ring meg!", "kontonummer 1234.56.78901",
+]
+
+
+@pytest.mark.parametrize("phone", PHONES + CUED_PHONES)
+def test_phone_numbers_are_masked(phone):
+    text, found = mask(f"Ta kontakt på {phone} om kvelden.")
+    assert found == {"phone"}, text
+    assert not any(ch.isdigit() for ch in text), text
+    assert text.startswith("Ta kontakt på ") and text.endswith(" om kvelden.")
+
+
+@pytest.mark.parametrize("email", EMAILS)
+def test_email_addresses_are_masked(email):
+    text, found = mask(f"Skriv til {email}, takk", label=lambda kind: "<fjernet>")
+    assert found == {"email"} and text == "Skriv til <fjernet>, takk"
+
+
+@pytest.mark.parametrize("fnr", FNRS)
+def test_fodselsnummer_is_masked(fnr):
+    text, found = mask(f"Mitt fødselsnummer er {fnr}.")
+    assert found == {"fnr"} and text == "Mitt fødselsnummer er [fnr]."
+
+
+@pytest.mark.parametrize("text", NOT_PERSONAL)
+def test_years_amounts_postcodes_and_dates_are_left_alone(text):
+    assert mask(text) == (text, set())
+
+
+def test_several_kinds_in_one_text():
+    text, found = mask("Kari, 91234567, kari@example.no, 01019012345. Møte 2027 med 200 000 kr.")
+    assert found == {"phone", "email", "fnr"}
+    assert text == "Kari, [phone], [email], [fnr]. Møte 2027 med 200 000 kr."
+
+
+def test_validation_names_what_to_fix(tmp_path):
+    settings = Settings(data_dir=tmp_path, resident_max_chars=20, resident_place_max_chars=5)
+    answers, age, place = validate(settings, {"kritikk": "  Lys\r\ni gata\x00 ", "drommen": ""}, "", " Vik ")
+    assert answers == {"kritikk": "Lys\ni gata", "positivitet": "", "drommen": "", "virkeliggjoring": ""}
+    assert (age, place) == (None, "Vik")
+    with pytest.raises(InvalidInput) as caught:
+        validate(settings, {"kritikk": "\u200b\x07 "}, "x", "Langt sted")
+    assert caught.value.errors == {"form": "res.error.empty", "age_group": "res.error.age_group",
+                                   "place": "res.error.place_too_long"}
+    with pytest.raises(InvalidInput) as caught:
+        validate(settings, {"drommen": "y" * 21, "kritikk": "ok"})
+    assert caught.value.errors == {"drommen": "res.error.too_long"}
+
+
+def test_duplicates_are_found_whatever_the_case_spacing_and_punctuation():
+    assert normalise("Et  sted for UNGDOM!") == normalise("et sted for ungdom") == "et sted for ungdom"
+    assert normalise("Båthavn") != normalise("Bathavn")
+    assert clean("\ufeffHei\r\n") == "Hei"
+
+
+@pytest.mark.parametrize(("query", "accept", "expected"), [
+    ("en", "nn-NO", "en"), (None, "nn-NO,nn;q=0.9", "nn"), (None, "no", "nb"), (None, "nb-NO,en;q=0.5", "nb"),
+    (None, "de-DE,en;q=0.8,nn;q=0.9", "nn"), (None, "de-DE", "nn"), ("sv", "", "nn"), (None, "en-GB", "en"),
+])
+def test_language_from_the_link_then_the_browser_then_the_form(query, accept, expected):
+    assert choose_language(query, accept, default="nn") == expected
