@@ -49,6 +49,8 @@ CSS = """
 # 2. The file drop zone is a button named "Click to upload or drop files" in English whatever its
 #    visible (translated) text says (WCAG 2.5.3 Label in Name), and without its block's label. Name
 #    it "<label>: <visible text>".
+# 3. A chat's scrolling message list takes keyboard focus, so it can be scrolled without a mouse
+#    (WCAG 2.1.1; axe's scrollable-region-focusable once the chat has messages).
 A11Y_JS = r"""
 async () => {
   window.gnistSetLocale = async (lang) => {
@@ -70,8 +72,14 @@ async () => {
       if (name && zone.getAttribute("aria-label") !== name) zone.setAttribute("aria-label", name);
     }
   };
-  nameDropZones();
-  new MutationObserver(nameDropZones).observe(document.body, { subtree: true, childList: true, characterData: true });
+  const focusableChats = () => {
+    for (const log of document.querySelectorAll(".bubble-wrap")) {
+      if (!log.hasAttribute("tabindex")) log.setAttribute("tabindex", "0");
+    }
+  };
+  const tidy = () => { nameDropZones(); focusableChats(); };
+  tidy();
+  new MutationObserver(tidy).observe(document.body, { subtree: true, childList: true, characterData: true });
 }
 """
 

@@ -14,6 +14,7 @@ import sqlite3
 import docx
 import gnist_testapp as g
 import pytest
+from test_browser import run_axe
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
 
@@ -82,7 +83,7 @@ def send_answer(page, text: str) -> None:
     page.get_by_role("button", name="Send svaret", exact=True).click()
 
 
-def test_a_workshop_from_first_question_to_a_word_draft(app, page, artifacts, tmp_path):
+def test_a_workshop_from_first_question_to_a_word_draft(app, page, artifacts, tmp_path, axe_source):
     open_workshop(page, app.url)
     page.get_by_label("Kommune", exact=True).fill(MUNICIPALITY)
     page.get_by_label("Hva er problemet, med dine egne ord?", exact=True).fill(PROBLEM)
@@ -114,6 +115,8 @@ def test_a_workshop_from_first_question_to_a_word_draft(app, page, artifacts, tm
     users = page.locator("#ws-chat [data-testid='user']")
     assert users.first.inner_text().strip() == PROBLEM
     assert SOLUTION in users.nth(1).inner_text()
+    # With a conversation that scrolls, the tab still meets WCAG 2.1 AA (the chat takes focus).
+    assert run_axe(page, axe_source, "workshop-in-progress", artifacts) == []
 
     # The workshop is chosen under "Mine verksteder" and stored for this browser's owner (on a
     # first visit the page's first session id, which gr.BrowserState then keeps across reloads),
