@@ -35,6 +35,8 @@ ANSWERS = ("kritikk", "positivitet", "drommen", "virkeliggjoring")
 AGE_GROUPS = ("under16", "16-19", "20-34", "35-49", "50-66", "67plus")
 LANGUAGES = ("nb", "nn", "en")
 EXPORT_COLUMNS = ("id", "created", "language", *ANSWERS, "age_group", "place", "masked")
+THEME_EDIT_OPS = ("merge", "rename")
+MAX_THEME_EDITS = 500  # a facilitator's merges and renames of one form; more is not curation
 
 
 class FormNotFound(KeyError):
@@ -192,6 +194,43 @@ class ResidentInputService:
         with self.db.connect() as c:
             rows = c.execute(query.limit(limit) if limit else query).mappings().all()
         return [self._input(row) for row in rows]
+
+    def theme_items(self, owner: str, token: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
+        """The inputs as (id, text) pairs for ``themes.group``, oldest first, and the question each
+        input answered (input id → answer field): the first question answered, when several were."""
+        found = [item for item in self.list_inputs(owner, token, newest_first=False) if item.text.strip()]
+        items = [(str(item.id), item.text) for item in found]
+        questions = {str(item.id): next(name for name in ANSWERS if item.answers[name].strip()) for item in found}
+        return items, questions
+
+    # -- the facilitator's curation of themes (merges and renames, replayed on each grouping) --
+
+    def theme_edits(self, owner: str, token: str) -> list[dict]:
+        return self.owned(owner, token).theme_edits
+
+    def add_theme_edit(self, owner: str, token: str, edit: dict) -> list[dict]:
+        """Append one edit (as made by ``themes.merge_edit`` or ``themes.rename_edit``); the edits
+        after it. Safe against a colleague's edit at the same moment on another replica: the row is
+        written only if its edits are still those read (compare and swap), else read again."""
+        if not isinstance(edit, dict) or edit.get("op") not in THEME_EDIT_OPS:
+            raise ValueError(f"not a theme edit: {edit!r}")
+        encoded = json.loads(json.dumps(edit, ensure_ascii=False))  # plain JSON, or TypeError now
+        for _ in range(20):
+            with self.db.connect() as c:
+                raw = c.execute(select(forms.c.theme_edits).where(forms.c.id == token, forms.c.owner == owner)).scalar()
+            if raw is None:
+                raise FormNotFound(token)
+            edits = json.loads(raw or "[]")
+            if len(edits) >= MAX_THEME_EDITS:
+                raise ValueError(f"more than {MAX_THEME_EDITS} theme edits")
+            edits.append(encoded)
+            with self.db.connect() as c:
+                written = c.execute(update(forms).where(forms.c.id == token, forms.c.owner == owner,
+                                                        forms.c.theme_edits == raw)
+                                    .values(theme_edits=json.dumps(edits, ensure_ascii=False), updated=_now()))
+            if written.rowcount == 1:
+                return edits
+        raise RuntimeError(f"theme edits of form {token} kept changing")
 
     def count(self, owner: str, token: str) -> int:
         self.owned(owner, token)

@@ -1,6 +1,7 @@
 """«Innbyggerinnspill» in the workshop tab: open or close the selected workshop's public form, its link
-and QR code (PNG and SVG for posters), a live count, the latest inputs and CSV/XLSX export. Every
-call resolves the owner from the request; the service checks the workshop is theirs."""
+and QR code (PNG and SVG for posters), a live count, the latest inputs, CSV/XLSX export, and the
+themes (assistant/ui/resident_themes.py). Every call resolves the owner from the request; the
+service checks the workshop is theirs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import segno
 
 from assistant.services.residents import ANSWERS, FormNotFound, ResidentForm
 from assistant.ui.render import safe_markdown
+from assistant.ui.resident_themes import build_theme_view
 from assistant.workshop.store import CanvasNotFound
 
 LATEST = 10
@@ -48,8 +50,9 @@ def latest_markdown(items, lang: str, ui_text) -> str:
     return f"#### {ui_text('res.latest', lang)}\n\n" + "\n\n".join(blocks)
 
 
-def build_residents_panel(container, identity, i18n, canvas_id: gr.State) -> gr.Column:
-    """The accordion; returns the empty column where the theme view (issue 13, item 3) goes."""
+def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
+    """The accordion, with the theme view (issue 13, item 3) in ``#res-themes``; returns the theme
+    view's «Flytt til lerretet» event, after which the workshop tab refreshes its canvas."""
     service = container.residents
     ui_text = container.catalog.ui
 
@@ -145,8 +148,8 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State) -> gr.
             csv_button = gr.Button(i18n("res.export_csv"), elem_id="res-csv")
             xlsx_button = gr.Button(i18n("res.export_xlsx"), elem_id="res-xlsx")
         export_file = gr.File(label=i18n("res.export_file"), visible=False, interactive=False, elem_id="res-file")
-        # Issue 13, item 3: the theme view (grouping, merge/rename, move into the canvas) goes here.
-        themes_slot = gr.Column(elem_id="res-themes")
+        with gr.Column(elem_id="res-themes"):  # issue 13, item 3: themes, curation, into the canvas
+            moved = build_theme_view(container, identity, i18n, canvas_id)
         timer = gr.Timer(REFRESH_S, active=False)
 
     outputs = [status, link, qr, latest, open_button, close_button, timer]
@@ -157,4 +160,4 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State) -> gr.
                concurrency_id="residents_refresh", concurrency_limit=4)
     csv_button.click(exporter("csv"), [canvas_id], [export_file], api_name="residents_export_csv")
     xlsx_button.click(exporter("xlsx"), [canvas_id], [export_file], api_name="residents_export_xlsx")
-    return themes_slot
+    return moved

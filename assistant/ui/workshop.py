@@ -383,7 +383,7 @@ def build_workshop_tab(container, identity, i18n):
                 export_button = gr.Button(i18n("ws.export_json"))
                 export_file = gr.File(label=i18n("ws.export_json"), visible=False, interactive=False)
                 import_file = gr.File(label=i18n("ws.import_json"), file_types=[".json"], type="filepath")
-            build_residents_panel(container, identity, i18n, canvas_id)  # «Innbyggerinnspill» (issue 13)
+            themes_moved = build_residents_panel(container, identity, i18n, canvas_id)  # «Innbyggerinnspill» (issue 13)
 
     panel_outputs = [canvas_id, chat, canvas_view, progress, step_choice, field, workshops, final_box, final_text,
                      final_files, final_findings]
@@ -408,6 +408,15 @@ def build_workshop_tab(container, identity, i18n):
     make_docx.click(draft_docx, [canvas_id, kind, draft_lang], [draft_file], api_name="workshop_draft_docx")
     export_button.click(export_json, [canvas_id], [export_file], api_name="workshop_export")
     import_file.upload(import_json, [import_file], panel_outputs, api_name="workshop_import").then(**side)
+
+    def canvas_panels(selected, request: gr.Request = None):
+        """The canvas and progress again, after residents' themes were moved into the canvas."""
+        if not selected:
+            return gr.update(), gr.update()
+        canvas = service.get(identity.owner(request), selected)
+        return canvas_markdown(service, canvas), progress_markdown(service, canvas)
+
+    themes_moved.success(guard(canvas_panels), [canvas_id], [canvas_view, progress], api_name=False)
 
     def list_for(request: gr.Request):
         """The user's workshops, for resuming (run once the page has loaded)."""
