@@ -187,7 +187,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
     find_button = gr.Button(i18n("res.themes.find"), elem_id="res-themes-find")
     listing = gr.Markdown(elem_id="res-themes-list")
     with gr.Column(visible=False, elem_id="res-themes-curate") as curate:
-        chosen = gr.Dropdown(label=i18n("res.themes.choice"), choices=[], value=[], multiselect=True,
+        chosen = gr.Dropdown(label=i18n("res.themes.choice"), choices=[], value=None, multiselect=True,
                              elem_id="res-themes-choice")
         label = gr.Textbox(label=i18n("res.themes.label"), info=i18n("res.themes.label_info"), lines=1,
                            max_length=T.MAX_LABEL, elem_id="res-themes-label")
