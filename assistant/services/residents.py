@@ -13,8 +13,10 @@ import csv
 import hashlib
 import io
 import json
+import random
 import re
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +39,7 @@ LANGUAGES = ("nb", "nn", "en")
 EXPORT_COLUMNS = ("id", "created", "language", *ANSWERS, "age_group", "place", "masked")
 THEME_EDIT_OPS = ("merge", "rename")
 MAX_THEME_EDITS = 500  # a facilitator's merges and renames of one form; more is not curation
+THEME_EDIT_ATTEMPTS = 100  # compare-and-swap rounds against colleagues' edits at the same moment
 
 
 class FormNotFound(KeyError):
@@ -215,7 +218,9 @@ class ResidentInputService:
         if not isinstance(edit, dict) or edit.get("op") not in THEME_EDIT_OPS:
             raise ValueError(f"not a theme edit: {edit!r}")
         encoded = json.loads(json.dumps(edit, ensure_ascii=False))  # plain JSON, or TypeError now
-        for _ in range(20):
+        for attempt in range(THEME_EDIT_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0, 0.005 * min(attempt, 20)))  # let the other writer finish
             with self.db.connect() as c:
                 raw = c.execute(select(forms.c.theme_edits).where(forms.c.id == token, forms.c.owner == owner)).scalar()
             if raw is None:
