@@ -89,8 +89,10 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         return [gr.update(visible=lang == other) for other in LANGUAGES]
 
     def choose_language(lang: str, request: gr.Request = None):
-        preferences.set_language(identity.owner(request), lang)
-        return examples_for(lang)
+        owner = identity.owner(request)
+        preferences.set_language(owner, lang)
+        # The documents table's headers are text, not i18n keys (see render.document_table).
+        return *examples_for(lang), document_table(document_rows(owner), catalog, lang)
 
     def _open_conversation(owner: str, conversation_id: str | None, lang: str):
         no_sources = ui_text("ask.no_sources", lang)
@@ -385,9 +387,10 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                   ).then(None, [language], None, js="(lang) => window.gnistSetLocale?.(lang)"
                   ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden").then(workshops_for, None, [workshop_list], api_visibility="private"
                   ).then(admin_on_load, [language], admin_outputs, api_visibility="private", show_progress="hidden")
-        language.input(choose_language, [language], list(example_sets.values()), api_visibility="private",
+        language.input(choose_language, [language], [*example_sets.values(), doc_table], api_visibility="private",
                        js="async (lang) => { await window.gnistSetLocale?.(lang); return lang; }"
-                       ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden")
+                       ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden"
+                       ).then(admin_on_load, [language], admin_outputs, api_visibility="private", show_progress="hidden")
         ask_outputs = [chatbot, sources, conversation_id, history, question]
         # A model's answer streams, and so do questions asked before a first index build is done.
         ask = respond_at_once if answers.chat_model is None and index.ready else respond
