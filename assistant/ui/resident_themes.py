@@ -105,6 +105,13 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         """The grouping with the facilitator's stored edits replayed."""
         return T.apply_edits(grouping["themes"], residents.theme_edits(owner, form.id))
 
+    def curating(selected, grouping, request):
+        """What every edit of a found grouping starts from: owner, language, form, grouping and its
+        themes as they stand now."""
+        owner = identity.owner(request)
+        form, grouping = grouping_of(owner, selected, grouping)
+        return owner, container.preferences.app_language(owner), form, grouping, current(owner, form, grouping)
+
     def shown(found: list[T.Theme], grouping, lang: str):
         """summary and list, theme choices, label, curation row"""
         return (themes_markdown(found, grouping["total"], lang, catalog),
@@ -129,10 +136,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
 
     @guard
     def merge(chosen, label, selected, grouping, request: gr.Request = None):
-        owner = identity.owner(request)
-        lang = container.preferences.app_language(owner)
-        form, grouping = grouping_of(owner, selected, grouping)
-        found = current(owner, form, grouping)
+        owner, lang, form, grouping, found = curating(selected, grouping, request)
         picked = [theme for theme in chosen_themes(found, chosen) if not theme.other]
         if len(picked) < 2:
             raise ThemeMistake("res.themes.error.merge_two")
@@ -143,10 +147,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
 
     @guard
     def rename(chosen, label, selected, grouping, request: gr.Request = None):
-        owner = identity.owner(request)
-        lang = container.preferences.app_language(owner)
-        form, grouping = grouping_of(owner, selected, grouping)
-        found = current(owner, form, grouping)
+        owner, lang, form, grouping, found = curating(selected, grouping, request)
         picked = chosen_themes(found, chosen)
         if len(picked) != 1 or picked[0].other:
             raise ThemeMistake("res.themes.error.rename_one")
@@ -159,10 +160,8 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
 
     @guard
     def move(chosen, selected, grouping, request: gr.Request = None):
-        owner = identity.owner(request)
-        lang = container.preferences.app_language(owner)
-        form, grouping = grouping_of(owner, selected, grouping)
-        picked = chosen_themes(current(owner, form, grouping), chosen)
+        owner, lang, form, grouping, found = curating(selected, grouping, request)
+        picked = chosen_themes(found, chosen)
         if not picked:
             raise ThemeMistake("res.themes.error.move_none")
         canvas = workshop.get(owner, form.canvas_id)  # CanvasNotFound for anyone else's

@@ -105,22 +105,29 @@ def test_the_form_on_a_phone_is_accessible_and_keyboard_usable(app, form, browsi
                and item.language == lang for item in stored)
 
 
+def start_workshop_and_open_panel(page, url: str, problem: str) -> None:
+    """A new workshop in Bjørkedal with ``problem``, and its «Innbyggerinnspill» accordion opened."""
+    from test_workshop_browser import open_workshop
+
+    open_workshop(page, url)
+    page.get_by_label("Kommune", exact=True).fill("Bjørkedal")
+    page.get_by_label("Hva er problemet, med dine egne ord?", exact=True).fill(problem)
+    page.get_by_role("button", name="Start et nytt verksted", exact=True).click()
+    page.locator("#ws-chat [data-testid='bot']").first.wait_for()
+    page.get_by_role("button", name="Innbyggerinnspill").click()
+
+
 def test_the_facilitator_opens_the_form_and_sees_input_arrive_live(app, browser, axe_source, artifacts):
     """The «Innbyggerinnspill» accordion in the workshop tab: open the form, its link and QR code; an
     input sent from a phone shows up in the count and the list without reloading (the timer)."""
     import httpx
-    from test_workshop_browser import open_workshop, wait_for_text
+    from test_workshop_browser import wait_for_text
 
     context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 1000})
     context.set_default_timeout(30_000)
     try:
         page = context.new_page()
-        open_workshop(page, app.url)
-        page.get_by_label("Kommune", exact=True).fill("Bjørkedal")
-        page.get_by_label("Hva er problemet, med dine egne ord?", exact=True).fill("Torget er tomt om kvelden")
-        page.get_by_role("button", name="Start et nytt verksted", exact=True).click()
-        page.locator("#ws-chat [data-testid='bot']").first.wait_for()
-        page.get_by_role("button", name="Innbyggerinnspill").click()
+        start_workshop_and_open_panel(page, app.url, "Torget er tomt om kvelden")
         wait_for_text(page, "#res-status", "ikke åpnet ennå")
         page.get_by_role("button", name="Åpne skjemaet", exact=True).click()
         wait_for_text(page, "#res-status", "Skjemaet er åpent. 0 innspill")

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 import gnist_testapp as g
-from test_resident_form_browser import panel_violations
+from test_resident_form_browser import panel_violations, start_workshop_and_open_panel
 from test_resident_themes import BUS, TRAILS
-from test_workshop_browser import open_workshop, wait_for_text
+from test_workshop_browser import wait_for_text
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
 
@@ -20,12 +20,7 @@ def test_themes_are_found_and_moved_into_the_canvas(app, browser, axe_source):
     context.set_default_timeout(30_000)
     try:
         page = context.new_page()
-        open_workshop(page, app.url)
-        page.get_by_label("Kommune", exact=True).fill("Bjørkedal")
-        page.get_by_label("Hva er problemet, med dine egne ord?", exact=True).fill("Unge flytter, det er lite å gjøre")
-        page.get_by_role("button", name="Start et nytt verksted", exact=True).click()
-        page.locator("#ws-chat [data-testid='bot']").first.wait_for()
-        page.get_by_role("button", name="Innbyggerinnspill").click()
+        start_workshop_and_open_panel(page, app.url, "Unge flytter, det er lite å gjøre")
         page.get_by_role("button", name="Åpne skjemaet", exact=True).click()
         wait_for_text(page, "#res-status", "Skjemaet er åpent. 0 innspill")
         link = page.locator("#res-link textarea, #res-link input").first.input_value()
