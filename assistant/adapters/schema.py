@@ -122,3 +122,51 @@ resident_inputs = Table(
     Index("resident_inputs_form_hash", "form_id", "content_hash", unique=True),
     sqlite_autoincrement=True,
 )
+
+# Sharing a workshop (workshop/collaboration.py). A link's token is the capability; whoever opens it
+# joins the workshop with the link's role. Deleting a link deletes what it granted.
+workshop_shares = Table(
+    "workshop_shares", metadata,
+    Column("token", String, primary_key=True),
+    Column("canvas_id", String, ForeignKey("workshop_canvases.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String, nullable=False),
+    Column("created", String, nullable=False),
+    Index("workshop_shares_canvas", "canvas_id"),
+)
+
+workshop_members = Table(
+    "workshop_members", metadata,
+    Column("token", String, ForeignKey("workshop_shares.token", ondelete="CASCADE"), primary_key=True),
+    Column("member", String, primary_key=True),
+    Column("canvas_id", String, nullable=False),
+    Column("joined", String, nullable=False),
+    Index("workshop_members_member", "member", "canvas_id"),
+)
+
+# Every change to a canvas field: who, when, the text before and after (in the field's edit format).
+# ``kind`` is "edit", "undo" or "conflict" (two people changed the field at once; both texts kept).
+canvas_history = Table(
+    "canvas_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("canvas_id", String, ForeignKey("workshop_canvases.id", ondelete="CASCADE"), nullable=False),
+    Column("field", String, nullable=False),
+    Column("author", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("previous", Text, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("created", String, nullable=False),
+    Index("canvas_history_field", "canvas_id", "field", "id"),
+    sqlite_autoincrement=True,
+)
+
+canvas_comments = Table(
+    "canvas_comments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("canvas_id", String, ForeignKey("workshop_canvases.id", ondelete="CASCADE"), nullable=False),
+    Column("field", String, nullable=False),
+    Column("author", String, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created", String, nullable=False),
+    Index("canvas_comments_field", "canvas_id", "field", "id"),
+    sqlite_autoincrement=True,
+)

@@ -165,8 +165,8 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         if not picked:
             raise ThemeMistake("res.themes.error.move_none")
         canvas = workshop.get(owner, form.canvas_id)  # CanvasNotFound for anyone else's
-        updated = T.add_to_canvas(canvas, picked, grouping["total"], questions=grouping["questions"], catalog=catalog)
-        workshop.store.save(updated, owner=owner)
+        updated = workshop.change(owner, form.canvas_id, lambda fresh: T.add_to_canvas(
+            fresh, picked, grouping["total"], questions=grouping["questions"], catalog=catalog))
 
         def quotes(c) -> int:
             return sum(len(values) for values in c.resident_input.model_dump().values())

@@ -1,8 +1,12 @@
 """The workshop as a UI-agnostic service: storage per owner around the conversation engine.
 
-Every call loads the canvas by (owner, id), lets the engine or a field kind change it, and saves
-it again when it changed, so a user can leave and come back later, and nobody can reach someone
-else's canvas. The conversation itself is ``engine.Conversation``.
+Every call checks the user's role on the canvas (its owner, or a colleague who joined through a
+link: ``collaboration``), loads it, lets the engine or a field kind change it, and saves it again
+when it changed, so a user can leave and come back later, and nobody without a link can reach
+someone else's canvas. A save only lands on the version it was made from; when a colleague saved
+first, the change is made again on theirs, so edits to different fields never overwrite each other.
+Each changed field gets a history row (who, when, before, after). The conversation itself is
+``engine.Conversation``.
 """
 
 from __future__ import annotations
@@ -21,9 +25,23 @@ from assistant.workshop.canvas import (
     Lang,
     explain_validation_error,
     from_json,
+    get_field,
     new_canvas,
     set_field,
     to_export_json,
+)
+from assistant.workshop.collaboration import (
+    HISTORY_FIELDS,
+    LINK_ROLES,
+    MAX_COMMENT_CHARS,
+    CollaborationStore,
+    Comment,
+    FieldChange,
+    LinkNotFound,
+    Role,
+    ShareLink,
+    merge_texts,
+    targets,
 )
 from assistant.workshop.engine import Conversation, Progress, Reply
 from assistant.workshop.fields import Context, ParseProblem
@@ -32,11 +50,19 @@ from assistant.workshop.similar import SimilarCase, find_similar
 from assistant.workshop.steps import STEP_IDS, Step, kind_of
 from assistant.workshop.store import CanvasStore, CanvasSummary
 
-__all__ = ["Progress", "Reply", "WorkshopError", "WorkshopService"]
+__all__ = ["LinkNotFound", "Progress", "Reply", "WorkshopError", "WorkshopService"]
+
+SAVE_ATTEMPTS = 8  # colleagues saving the same canvas at the same moment; each retry reads theirs
+UNMERGEABLE_KINDS = ("percent", "yesno")  # one value only: a collision keeps the newer, history the older
 
 
 class WorkshopError(ValueError):
     """A request the service cannot carry out; ``str(error)`` is a message for the user."""
+
+
+def _blank(path: str):
+    """A field's empty value (what undoing its first change returns it to)."""
+    return get_field(Canvas(owner="-"), path)
 
 
 class WorkshopService:
@@ -44,6 +70,7 @@ class WorkshopService:
                  search: Callable | None = None, chat_model=None,
                  detect_language: Callable[[str], str] | None = None) -> None:
         self.store = store
+        self.sharing = CollaborationStore(store.db)
         self.catalog = catalog
         self.search = search
         self.chat_model = chat_model
@@ -82,14 +109,24 @@ class WorkshopService:
         self.store.create(canvas)
         return canvas
 
-    def get(self, owner: str, canvas_id: str) -> Canvas:
+    def get(self, user: str, canvas_id: str) -> Canvas:
+        """The canvas, for its owner and for every colleague who joined through a link."""
+        role, owner = self.sharing.role(user, canvas_id)
         return self.store.get(owner, canvas_id)
 
-    def list(self, owner: str) -> list[CanvasSummary]:
-        return self.store.list(owner)
+    def role(self, user: str, canvas_id: str) -> Role:
+        return self.sharing.role(user, canvas_id)[0]
 
-    def delete(self, owner: str, canvas_id: str) -> bool:
-        return self.store.delete(owner, canvas_id)
+    def list(self, user: str) -> list[CanvasSummary]:
+        """The user's own workshops and those shared with them."""
+        return self.store.list(user, self.sharing.shared_with(user))
+
+    def delete(self, user: str, canvas_id: str) -> bool:
+        """The owner deletes the workshop (links, history and comments with it); a colleague only
+        leaves it."""
+        if self.sharing.role(user, canvas_id)[0] != "owner":
+            return self.sharing.leave(user, canvas_id)
+        return self.store.delete(user, canvas_id)
 
     def delete_all(self, owner: str) -> int:
         return self.store.delete_all(owner)
@@ -106,17 +143,47 @@ class WorkshopService:
 
     # -- the conversation -------------------------------------------------------------------
 
-    def _turn(self, owner: str, canvas_id: str, turn: Callable[[Canvas], Reply]) -> Reply:
-        canvas = self.get(owner, canvas_id)
-        before = canvas.updated
-        reply = turn(canvas)
-        if reply.canvas.updated != before:
-            self.store.save(reply.canvas)
-        return reply
+    def change(self, user: str, canvas_id: str, operation: Callable[[Canvas], Canvas | Reply], *,
+               kind: str | Callable[[], str] = "edit", read_only_ok: bool = False) -> Canvas | Reply:
+        """Run ``operation`` on the newest canvas and save what it returns, with a history row per
+        changed field by ``user`` of ``kind`` (or what ``kind()`` says once the operation ran). A
+        colleague who saved in between makes this read and run again. ``read_only_ok``: a reader
+        may run it, but nothing is saved (the opening of the chat)."""
+        for _ in range(SAVE_ATTEMPTS):
+            role, owner = self.sharing.role(user, canvas_id)
+            if role == "read" and not read_only_ok:
+                raise WorkshopError(self._msg("read_only", self.store.get(owner, canvas_id).language))
+            canvas = self.store.get(owner, canvas_id)
+            before = canvas.model_copy(deep=True)
+            result = operation(canvas)
+            after = result.canvas if isinstance(result, Reply) else result
+            if role == "read" or after.updated == before.updated:
+                return result
+            recorded = kind() if callable(kind) else kind
+            if self.store.replace(after, before.updated, user, self.changed_fields(before, after), recorded):
+                return result
+        raise WorkshopError(self._msg("busy", before.language))
+
+    def changed_fields(self, before: Canvas, after: Canvas) -> list[tuple[str, str, str]]:
+        """(field, text before, text after) for every field with a history that differs."""
+        found = []
+        for path in HISTORY_FIELDS:
+            old, new = self.field_text(before, path), self.field_text(after, path)
+            if old != new:
+                found.append((path, old, new))
+        return found
+
+    def field_text(self, canvas: Canvas, path: str) -> str:
+        """A field as text in the format its question asks for: saving it unchanged through
+        ``update_field`` gives the same value back (structured fields included)."""
+        return kind_of(path).text_of(canvas, path, Context(canvas.language, catalog=self.catalog))
+
+    def _turn(self, owner: str, canvas_id: str, turn: Callable[[Canvas], Reply], read_only_ok: bool = False) -> Reply:
+        return self.change(owner, canvas_id, turn, read_only_ok=read_only_ok)  # type: ignore[return-value]
 
     def current(self, owner: str, canvas_id: str) -> Reply:
         """The current question (a welcome for a new canvas, a welcome back otherwise)."""
-        return self._turn(owner, canvas_id, self.conversation.opening)
+        return self._turn(owner, canvas_id, self.conversation.opening, read_only_ok=True)
 
     def submit(self, owner: str, canvas_id: str, text: str) -> Reply:
         return self._turn(owner, canvas_id, lambda canvas: self.conversation.answer(canvas, text))
@@ -138,35 +205,134 @@ class WorkshopService:
     def update_field(self, owner: str, canvas_id: str, field_path: str, value: Any) -> Canvas:
         """Set a field directly (the live canvas in the UI). A string is read like an answer
         to that field; structured values are validated. Raises WorkshopError with a message."""
-        canvas = self._set(self.get(owner, canvas_id), field_path, value)
-        self.store.save(canvas)
-        return canvas
+        return self.change(owner, canvas_id, lambda canvas: self._set(canvas, field_path, value))  # type: ignore[return-value]
+
+    def edit_field(self, user: str, canvas_id: str, field_path: str, text: str, base: str) -> tuple[Canvas, bool]:
+        """Save the text a user wrote in a field they opened when it read ``base``. If a colleague
+        changed the field in between, both texts are kept and the field is flagged as a conflict
+        (True); the history holds every version either way."""
+        conflict = False
+
+        def write(canvas: Canvas) -> Canvas:
+            nonlocal conflict
+            current = self.field_text(canvas, field_path)
+            conflict = current.strip() not in (base.strip(), text.strip())
+            if conflict and kind_of(field_path).name not in UNMERGEABLE_KINDS:
+                return self._set(canvas, field_path, merge_texts(current, text))
+            return self._set(canvas, field_path, text)
+
+        canvas = self.change(user, canvas_id, write, kind=lambda: "conflict" if conflict else "edit")
+        return canvas, conflict  # type: ignore[return-value]
 
     def accept_suggestion(self, owner: str, canvas_id: str, suggestion_id: str, value: Any = None) -> Canvas:
         """Apply a suggestion (optionally edited: ``value``) and remove it from the list."""
-        canvas = self.get(owner, canvas_id)
-        suggestion = next((s for s in canvas.suggestions if s.id == suggestion_id), None)
-        if suggestion is None:
-            raise WorkshopError(self._msg("suggestion_gone", canvas.language))
-        chosen = suggestion.value if value is None else value
-        if suggestion.field == "reframing" and isinstance(chosen, dict):
-            chosen = (chosen.get("from", ""), chosen.get("to", ""))
-        elif suggestion.mode == "merge":
-            try:
-                chosen = merge_actors(canvas.actors, TypeAdapter(list[Actor]).validate_python(chosen))
-            except ValidationError as exc:
-                raise WorkshopError(explain_validation_error(exc, canvas.language, self.catalog)) from None
-        canvas = self._set(canvas, suggestion.field, chosen)
-        canvas.suggestions = [s for s in canvas.suggestions if s.id != suggestion_id]
-        canvas.touch()
-        self.store.save(canvas)
-        return canvas
+        def accept(canvas: Canvas) -> Canvas:
+            suggestion = next((s for s in canvas.suggestions if s.id == suggestion_id), None)
+            if suggestion is None:
+                raise WorkshopError(self._msg("suggestion_gone", canvas.language))
+            chosen = suggestion.value if value is None else value
+            if suggestion.field == "reframing" and isinstance(chosen, dict):
+                chosen = (chosen.get("from", ""), chosen.get("to", ""))
+            elif suggestion.mode == "merge":
+                try:
+                    chosen = merge_actors(canvas.actors, TypeAdapter(list[Actor]).validate_python(chosen))
+                except ValidationError as exc:
+                    raise WorkshopError(explain_validation_error(exc, canvas.language, self.catalog)) from None
+            canvas = self._set(canvas, suggestion.field, chosen)
+            return self._without_suggestion(canvas, suggestion_id)
+
+        return self.change(owner, canvas_id, accept)  # type: ignore[return-value]
 
     def reject_suggestion(self, owner: str, canvas_id: str, suggestion_id: str) -> Canvas:
-        canvas = self.get(owner, canvas_id)
+        return self.change(owner, canvas_id, lambda canvas: self._without_suggestion(canvas, suggestion_id))  # type: ignore[return-value]
+
+    @staticmethod
+    def _without_suggestion(canvas: Canvas, suggestion_id: str) -> Canvas:
         canvas.suggestions = [s for s in canvas.suggestions if s.id != suggestion_id]
         canvas.touch()
-        self.store.save(canvas)
+        return canvas
+
+    # -- working together ---------------------------------------------------------------------
+
+    def share(self, user: str, canvas_id: str, role: str) -> ShareLink:
+        """A new link to the workshop (``role`` "edit" or "read"); only its owner can make one."""
+        lang = self._owned(user, canvas_id).language
+        if role not in LINK_ROLES:
+            raise WorkshopError(self._msg("share_role", lang))
+        try:
+            return self.sharing.create_link(canvas_id, role)
+        except OverflowError:
+            raise WorkshopError(self._msg("share_too_many", lang)) from None
+
+    def links(self, user: str, canvas_id: str) -> list[ShareLink]:
+        self._owned(user, canvas_id)
+        return self.sharing.links(canvas_id)
+
+    def revoke(self, user: str, canvas_id: str, token: str) -> bool:
+        """Delete a link: it stops working, and whoever joined through it loses access."""
+        self._owned(user, canvas_id)
+        return self.sharing.revoke(canvas_id, token)
+
+    def join(self, user: str, token: str) -> Canvas:
+        """Open a workshop through a link (LinkNotFound if it never existed or was revoked)."""
+        return self.get(user, self.sharing.join(user, token))
+
+    def is_shared(self, user: str, canvas_id: str) -> bool:
+        role, _owner = self.sharing.role(user, canvas_id)
+        return role != "owner" or self.sharing.is_shared(canvas_id)
+
+    def revision(self, user: str, canvas_id: str) -> str:
+        """A token that changes whenever the canvas or its comments do (CanvasNotFound once the
+        user's access is gone): what a colleague's page polls."""
+        self.sharing.role(user, canvas_id)
+        return self.sharing.revision(canvas_id)
+
+    def history(self, user: str, canvas_id: str, field_path: str) -> list[FieldChange]:
+        self.sharing.role(user, canvas_id)
+        return self.sharing.history(canvas_id, targets(field_path))
+
+    def flagged(self, user: str, canvas_id: str) -> set[str]:
+        """Fields two people changed at once, until somebody edits them again."""
+        self.sharing.role(user, canvas_id)
+        return self.sharing.flagged(canvas_id)
+
+    def undo(self, user: str, canvas_id: str, field_path: str) -> Canvas:
+        """Give the field back the text it had before its latest change (by anyone). The undo is a
+        change of its own in the history, so it can be undone too."""
+        lang = self.get(user, canvas_id).language
+        latest = self.sharing.history(canvas_id, targets(field_path), limit=1)
+        if not latest:
+            raise WorkshopError(self._msg("nothing_to_undo", lang))
+        field, previous = latest[0].field, latest[0].previous
+
+        def restore(canvas: Canvas) -> Canvas:
+            return self._set(canvas, field, previous) if previous.strip() else set_field(canvas, field, _blank(field))
+
+        return self.change(user, canvas_id, restore, kind="undo")  # type: ignore[return-value]
+
+    def comment(self, user: str, canvas_id: str, field_path: str, text: str) -> list[Comment]:
+        """Leave a comment on a field (anyone who may edit); the field's comments after it."""
+        role, owner = self.sharing.role(user, canvas_id)
+        lang = self.store.get(owner, canvas_id).language
+        if role == "read":
+            raise WorkshopError(self._msg("read_only", lang))
+        text = clean_text(text or "")
+        if not text:
+            raise WorkshopError(self._msg("comment_empty", lang))
+        if len(text) > MAX_COMMENT_CHARS:
+            raise WorkshopError(self._msg("comment_too_long", lang, max=MAX_COMMENT_CHARS))
+        self.sharing.add_comment(canvas_id, field_path, user, text)
+        return self.sharing.comments(canvas_id, field_path)
+
+    def comments(self, user: str, canvas_id: str, field_path: str) -> list[Comment]:
+        self.sharing.role(user, canvas_id)
+        return self.sharing.comments(canvas_id, field_path)
+
+    def _owned(self, user: str, canvas_id: str) -> Canvas:
+        role, _owner = self.sharing.role(user, canvas_id)
+        canvas = self.get(user, canvas_id)
+        if role != "owner":
+            raise WorkshopError(self._msg("owner_only", canvas.language))
         return canvas
 
     def _set(self, canvas: Canvas, field_path: str, value: Any) -> Canvas:

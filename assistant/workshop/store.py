@@ -7,13 +7,17 @@ exist.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from assistant.adapters.database import Database
+from assistant.adapters.schema import canvas_comments, canvas_history
 from assistant.adapters.schema import workshop_canvases as canvases
+from assistant.adapters.schema import workshop_members
 from assistant.workshop.canvas import Canvas, to_json
 from assistant.workshop.steps import STEP_IDS
 
@@ -31,6 +35,7 @@ class CanvasSummary:
     updated: str
     completed: int
     total: int
+    role: str = "owner"  # or "edit" / "read": shared with the user by someone else
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -75,15 +80,39 @@ class CanvasStore:
             raise CanvasNotFound(canvas.id) from None
         return canvas
 
-    def list(self, owner: str) -> list[CanvasSummary]:
+    def replace(self, canvas: Canvas, expected_updated: datetime, author: str,
+                changes: Iterable[tuple[str, str, str]], kind: str = "edit") -> bool:
+        """Save ``canvas`` only if nobody saved it since it was read (its ``updated`` is still
+        ``expected_updated``), with one history row per changed field (field, text before, text after),
+        in one transaction. False when someone came first: the caller reads again and retries."""
+        with self._connect() as db:
+            row = self._row(canvas)
+            saved = db.execute(update(canvases).where(canvases.c.id == canvas.id, canvases.c.owner == canvas.owner,
+                                                      canvases.c.updated == expected_updated.isoformat())
+                               .values({k: v for k, v in row.items() if k not in ("id", "owner", "created")}))
+            if saved.rowcount == 0:
+                return False
+            when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            history = [{"canvas_id": canvas.id, "field": field, "author": author, "kind": kind, "previous": before,
+                        "value": after, "created": when} for field, before, after in changes]
+            if history:
+                db.execute(insert(canvas_history), history)
+        return True
+
+    def list(self, owner: str, shared: dict[str, str] | None = None) -> list[CanvasSummary]:
+        """The owner's canvases, and those in ``shared`` (id → role) that others shared with them."""
+        shared = shared or {}
+        mine = canvases.c.owner == owner
         with self._connect() as db:
             rows = db.execute(select(canvases.c.id, canvases.c.municipality, canvases.c.raw_problem, canvases.c.language,
                                      canvases.c.created, canvases.c.updated, canvases.c.data)
-                              .where(canvases.c.owner == owner).order_by(canvases.c.updated.desc())).all()
+                              .where(mine | canvases.c.id.in_(list(shared)) if shared else mine)
+                              .order_by(canvases.c.updated.desc())).all()
         summaries = []
         for *fields, data in rows:
             canvas = Canvas.model_validate_json(data)
-            summaries.append(CanvasSummary(*fields, len(canvas.completed_steps), len(STEP_IDS)))
+            role = "owner" if canvas.owner == owner else shared[canvas.id]
+            summaries.append(CanvasSummary(*fields, len(canvas.completed_steps), len(STEP_IDS), role))
         return summaries
 
     def delete(self, owner: str, canvas_id: str) -> bool:
@@ -92,10 +121,16 @@ class CanvasStore:
         return cursor.rowcount > 0
 
     def delete_all(self, owner: str) -> int:
-        """Remove every canvas of ``owner`` (the user's right to erasure)."""
+        """Remove every canvas of ``owner`` with its links, history and comments, and what the user
+        did in others' workshops: memberships and comments go, history names nobody (the right to
+        erasure; the text they wrote into a colleague's canvas belongs to that canvas)."""
         with self._connect() as db:
             cursor = db.execute(delete(canvases).where(canvases.c.owner == owner))
-        self.db.reclaim(("workshop_canvases",))
+            db.execute(delete(workshop_members).where(workshop_members.c.member == owner))
+            db.execute(delete(canvas_comments).where(canvas_comments.c.author == owner))
+            db.execute(update(canvas_history).where(canvas_history.c.author == owner).values(author=""))
+        self.db.reclaim(("workshop_canvases", "workshop_shares", "workshop_members", "canvas_history",
+                         "canvas_comments"))
         return cursor.rowcount
 
     def export_all(self, owner: str) -> list[Canvas]:

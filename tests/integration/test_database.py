@@ -30,12 +30,13 @@ def database(database_url) -> Database:
 
 def test_migrations_run_once_and_reach_head(database_url):
     database = Database(database_url)
-    assert database.migrate() == ["0001", "0002", "0003"]
+    assert database.migrate() == ["0001", "0002", "0003", "0004"]
     assert database.migrate() == []
-    assert database.revision() == Database.head() == "0003"
+    assert database.revision() == Database.head() == "0004"
     tables = set(inspect(database.engine).get_table_names())
     assert {"conversations", "messages", "feedback", "preferences", "workshop_canvases", "sessions",
-            "downloads"} <= tables
+            "downloads", "resident_forms", "resident_inputs", "workshop_shares", "workshop_members",
+            "canvas_history", "canvas_comments"} <= tables
 
 
 def test_a_data_dir_from_before_migrations_is_adopted_with_its_data(tmp_path):
@@ -50,7 +51,7 @@ def test_a_data_dir_from_before_migrations_is_adopted_with_its_data(tmp_path):
             INSERT INTO preferences VALUES ('kari', 'nn', '2026-01-01');
         """)
     database = Database.sqlite(path)
-    assert database.revision() == "0003"
+    assert database.revision() == Database.head()
     assert [c.title for c in ConversationService(database).list("kari")] == ["Hva koster Gnist?"]
     assert PreferenceService(database).language("kari") == "nn"
 
@@ -110,8 +111,8 @@ def test_two_replicas_starting_at_once_migrate_once(database_url):
     results = [replica.communicate(timeout=120) for replica in replicas]
     assert [replica.returncode for replica in replicas] == [0, 0], [err for _out, err in results]
     applied = sorted(out.strip() for out, _err in results)
-    assert applied == ["", "0001,0002,0003"]
-    assert Database(database_url).revision() == "0003"
+    assert applied == ["", "0001,0002,0003,0004"]
+    assert Database(database_url).revision() == Database.head()
 
 
 def test_a_session_belongs_to_the_owner_who_used_it_first_on_every_replica(database):
