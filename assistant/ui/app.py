@@ -304,7 +304,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             gr.Markdown(privacy, elem_id="privacy-note")
             gr.Markdown(status, elem_id="llm-status")
 
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab(i18n("tab.ask"), id="ask") as ask_tab:
                 with gr.Row():
                     with gr.Column(scale=3):
@@ -338,7 +338,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                         sources = gr.Markdown(i18n("ask.no_sources"), elem_id="sources", label=i18n("ask.sources"))
 
             with gr.Tab(i18n("tab.workshop"), id="workshop") as workshop_tab:
-                workshop_list, workshops_for = build_workshop_tab(container, identity, i18n)
+                workshop_load, workshop_side = build_workshop_tab(container, identity, i18n, tabs)
 
             with gr.Tab(i18n("tab.documents"), id="documents") as documents_tab:
                 gr.Markdown(i18n("docs.help"))
@@ -385,7 +385,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                    *example_sets.values()],
                   js="() => [navigator.language || '']", api_visibility="private"
                   ).then(None, [language], None, js="(lang) => window.gnistSetLocale?.(lang)"
-                  ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden").then(workshops_for, None, [workshop_list], api_visibility="private"
+                  ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden"
+                  ).then(**workshop_load, api_visibility="private").then(**workshop_side
                   ).then(admin_on_load, [language], admin_outputs, api_visibility="private", show_progress="hidden")
         language.input(choose_language, [language], [*example_sets.values(), doc_table], api_visibility="private",
                        js="async (lang) => { await window.gnistSetLocale?.(lang); return lang; }"

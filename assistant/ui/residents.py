@@ -19,15 +19,20 @@ LATEST = 10
 REFRESH_S = 5
 
 
-def form_url(settings, request: gr.Request | None, token: str) -> str:
-    """The public address of a form: GNIST_PUBLIC_URL, else the address the facilitator's browser used."""
+def public_url(settings, request: gr.Request | None, path: str) -> str:
+    """An address others can open: GNIST_PUBLIC_URL, else the address the user's browser used."""
     base = (settings.public_url or "").rstrip("/")
     if not base and request is not None:
         headers = request.headers
         proto = headers.get("x-forwarded-proto") or request.request.url.scheme
         host = headers.get("x-forwarded-host") or headers.get("host") or f"{settings.host}:{settings.port}"
         base = f"{proto.split(',')[0].strip()}://{host.split(',')[0].strip()}"
-    return f"{base}/innspill/{token}"
+    return f"{base}{path}"
+
+
+def form_url(settings, request: gr.Request | None, token: str) -> str:
+    """The public address of a residents' form."""
+    return public_url(settings, request, f"/innspill/{token}")
 
 
 def latest_markdown(items, lang: str, ui_text) -> str:

@@ -9,13 +9,14 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.catalog import TextCatalog
+from assistant.ui.collaboration import SHARE_PARAM, CollaborationPanel
 from assistant.ui.render import discard_upload, safe_markdown
 from assistant.ui.residents import build_residents_panel
 from assistant.workshop import critic, drafts
 from assistant.workshop.canvas import Canvas
-from assistant.workshop.fields import Context, label
-from assistant.workshop.service import WorkshopError, WorkshopService
-from assistant.workshop.steps import kind_of
+from assistant.workshop.collaboration import targets
+from assistant.workshop.fields import label
+from assistant.workshop.service import LinkNotFound, WorkshopError, WorkshopService
 from assistant.workshop.store import CanvasNotFound
 
 class UserMistake(Exception):
@@ -39,12 +40,6 @@ def field_paths(question) -> list[str]:
     return list(question.fields or [question.key])
 
 
-def field_text(service: WorkshopService, canvas: Canvas, path: str) -> str:
-    """A field as text in the format its question asks for, so that saving it unchanged through
-    ``WorkshopService.update_field`` gives the same value back (structured fields included)."""
-    return kind_of(path).text_of(canvas, path, Context(canvas.language, catalog=service.catalog))
-
-
 SUMMARY_CHARS = 70
 
 
@@ -56,23 +51,27 @@ def _short(text: str) -> str:
 
 def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
     """The live canvas. The current step shows every question with its answer; the other steps
-    are folded to one line (the first answer, shortened), so the page stays short."""
+    are folded to one line (the first answer, shortened), so the page stays short. A field two
+    people changed at once is flagged until somebody tidies it."""
     lang = canvas.language
     msg = functools.partial(service.catalog.workshop_message, lang=lang)
-    progress = service.progress(canvas.owner, canvas.id)
+    progress = service.conversation.progress(canvas)
     status = {s["id"]: s["status"] for s in progress.steps}
+    flagged = service.sharing.flagged(canvas.id)
+    flag = " ⚠️ _" + service.catalog.ui("collab.conflict_flag", lang) + "_"
     lines = [f"**{canvas.municipality or '–'}** · {progress.percent} %"]
     for step in service.conversation.steps_for(canvas):
-        answers = [(question, field_text(service, canvas, path))
+        answers = [(question, service.field_text(canvas, path), flagged.intersection(targets(path)))
                    for question in step.questions for path in field_paths(question)]
         heading = step_line(status[step.id], step.number, step.title, lang, service.catalog)
         if status[step.id] == "current":
             lines.append(f"\n#### {heading}")
-            lines += [f"- _{question.text}_  \n  " + (shown.replace("\n", "  \n  ") if shown else "–")
-                      for question, shown in answers]
+            lines += [f"- _{question.text}_{flag if conflict else ''}  \n  "
+                      + (shown.replace("\n", "  \n  ") if shown else "–") for question, shown, conflict in answers]
         else:
-            first = next((shown for _, shown in answers if shown), "")
-            lines.append(f"\n{heading}" + (f" · {_short(first)}" if first else ""))
+            first = next((shown for _, shown, _ in answers if shown), "")
+            conflict = any(conflict for *_, conflict in answers)
+            lines.append(f"\n{heading}" + (f" · {_short(first)}" if first else "") + (flag if conflict else ""))
     if canvas.solution_ideas:
         lines.append("\n#### 💡 " + msg("parked_ideas"))
         lines += [f"- {idea}" for idea in canvas.solution_ideas]
@@ -86,7 +85,7 @@ def step_line(status: str, number: int, title: str, lang: str, catalog: TextCata
 
 
 def progress_markdown(service: WorkshopService, canvas: Canvas) -> str:
-    progress = service.progress(canvas.owner, canvas.id)
+    progress = service.conversation.progress(canvas)
     items = [step_line(s["status"], s["number"], s["title"], canvas.language, service.catalog) for s in progress.steps]
     return f"**{progress.percent} %**\n\n" + "  \n".join(items)
 
@@ -148,13 +147,19 @@ def suggestions_markdown(service: WorkshopService, canvas: Canvas) -> str:
                                     for s in canvas.suggestions))
 
 
-def build_workshop_tab(container, identity, i18n):
+def build_workshop_tab(container, identity, i18n, tabs):
     service: WorkshopService = container.workshop
     ui_text = container.catalog.ui
     canvas_id = gr.State(None)
 
     def choices(user: str):
-        return [(f"{c.municipality or '–'}: {c.raw_problem[:50]} ({c.completed}/{c.total})", c.id) for c in service.list(user)]
+        lang = container.preferences.app_language(user)
+
+        def shared(summary) -> str:
+            return "" if summary.role == "owner" else f" · {ui_text(f'collab.list.{summary.role}', lang)}"
+
+        return [(f"{c.municipality or '–'}: {c.raw_problem[:50]} ({c.completed}/{c.total}){shared(c)}", c.id)
+                for c in service.list(user)]
 
     def field_choices(canvas: Canvas):
         return [(f"{step.number}. {q.text}", path) for step in service.conversation.steps_for(canvas)
@@ -241,21 +246,28 @@ def build_workshop_tab(container, identity, i18n):
             return (selected, chat, *(gr.update(),) * 9)
         return reply_outputs(user, service.goto(user, selected, step_id), chat or [])
 
+    @guard
     def show_field(path, selected, request: gr.Request = None):
+        """The field's text, and the same text kept as what this edit starts from."""
         user = identity.owner(request)
         if not selected or not path:
-            return ""
-        return field_text(service, service.get(user, selected), path)
+            return "", None
+        text = service.field_text(service.get(user, selected), path)
+        return text, text
 
     @guard
-    def save_field(path, value, selected, request: gr.Request = None):
+    def save_field(path, value, base, selected, request: gr.Request = None):
         user = identity.owner(request)
         if not selected or not path:
             raise UserMistake("ws.error.choose_field")
-        canvas = service.update_field(user, selected, path, value)
+        canvas, conflict = service.edit_field(user, selected, path, value or "", base)
         lang = container.preferences.app_language(user)
-        gr.Info(ui_text("ws.saved", lang), title=ui_text("toast.info", lang))
-        return canvas_markdown(service, canvas), progress_markdown(service, canvas)
+        if conflict:
+            gr.Warning(ui_text("collab.conflict", lang), title=ui_text("toast.warning", lang))
+        else:
+            gr.Info(ui_text("ws.saved", lang), title=ui_text("toast.info", lang))
+        text = service.field_text(canvas, path)
+        return canvas_markdown(service, canvas), progress_markdown(service, canvas), text, text
 
     @guard
     def check(selected, request: gr.Request = None):
@@ -329,6 +341,7 @@ def build_workshop_tab(container, identity, i18n):
                     gr.update(choices=pending, value=None), suggestions_markdown(service, canvas))
         return handler
 
+    collaboration = CollaborationPanel(container, identity, i18n, guard)
     gr.Markdown(i18n("ws.intro"))
     with gr.Row():
         with gr.Column(scale=3):
@@ -358,7 +371,10 @@ def build_workshop_tab(container, identity, i18n):
                 canvas_view = gr.Markdown(elem_id="ws-canvas")
                 field = gr.Dropdown(label=i18n("ws.field"), choices=[], value=None, elem_id="ws-field")
                 value = gr.Textbox(label=i18n("ws.value"), lines=3, elem_id="ws-value")
+                base = gr.State(None)  # the field's text when this user opened it (conflicts are found against it)
                 save = gr.Button(i18n("ws.save_field"), elem_id="ws-save-field")
+                collaboration.field_tools()
+            collaboration.share_panel()
             with gr.Accordion(label=i18n("ws.check"), open=False):
                 check_button = gr.Button(i18n("ws.check"), elem_id="ws-check")
                 findings = gr.Markdown(elem_id="ws-findings")
@@ -396,8 +412,15 @@ def build_workshop_tab(container, identity, i18n):
     reply_box.submit(answer, [reply_box, canvas_id, chat], [reply_box, *panel_outputs], api_name=False).then(**side)
     skip_button.click(skip, [canvas_id, chat], panel_outputs, api_name="workshop_skip")
     step_choice.input(goto, [step_choice, canvas_id, chat], panel_outputs, api_name="workshop_goto")
-    field.input(show_field, [field, canvas_id], [value])
-    save.click(save_field, [field, value, canvas_id], [canvas_view, progress], api_name="workshop_save_field")
+    field.input(show_field, [field, canvas_id], [value, base])
+    save.click(save_field, [field, value, base, canvas_id], [canvas_view, progress, value, base],
+               api_name="workshop_save_field").then(collaboration.refresh_field, [field, canvas_id],
+                                                    collaboration.field_outputs, api_visibility="private")
+    collaboration.wire(canvas_id=canvas_id, field=field, value=value, base=base, canvas_view=canvas_view,
+                       progress=progress, render=lambda canvas: (canvas_markdown(service, canvas),
+                                                                 progress_markdown(service, canvas)),
+                       editors=[reply_box, send, skip_button, step_choice, save, value, accept, reject,
+                                collaboration.undo, collaboration.comment_text, collaboration.add_comment])
     check_button.click(check, [canvas_id], [findings, similar], api_name="workshop_check")
     suggestion_outputs = [canvas_view, progress, suggestion_choice, suggestion_view]
     accept.click(decide_suggestion(True), [suggestion_choice, canvas_id], suggestion_outputs,
@@ -418,8 +441,22 @@ def build_workshop_tab(container, identity, i18n):
 
     themes_moved.success(guard(canvas_panels), [canvas_id], [canvas_view, progress], api_name=False)
 
-    def list_for(request: gr.Request):
-        """The user's workshops, for resuming (run once the page has loaded)."""
-        return gr.update(choices=choices(identity.owner(request)), value=None)
+    def page_load(request: gr.Request):
+        """Once the page has loaded: the user's workshops for resuming, or, when the address
+        carries a share link (/?lerret=…), that workshop opened in this tab."""
+        user = identity.owner(request)
+        token = request.query_params.get(SHARE_PARAM, "") if request is not None else ""
+        unchanged = (gr.update(),) * len(panel_outputs)
+        listing = gr.update(choices=choices(user), value=None)
+        lang = container.preferences.app_language(user)
+        if not token:
+            return gr.update(), *unchanged[:6], listing, *unchanged[7:]
+        try:
+            canvas = service.join(user, token)
+        except (LinkNotFound, CanvasNotFound):
+            gr.Warning(ui_text("collab.link_gone", lang), title=ui_text("toast.warning", lang))
+            return gr.update(), *unchanged[:6], listing, *unchanged[7:]
+        gr.Info(ui_text("collab.joined", lang), title=ui_text("toast.info", lang))
+        return gr.update(selected="workshop"), *reply_outputs(user, service.current(user, canvas.id), [])
 
-    return workshops, list_for
+    return {"fn": page_load, "inputs": None, "outputs": [tabs, *panel_outputs]}, side

@@ -207,16 +207,17 @@ class WorkshopService:
         to that field; structured values are validated. Raises WorkshopError with a message."""
         return self.change(owner, canvas_id, lambda canvas: self._set(canvas, field_path, value))  # type: ignore[return-value]
 
-    def edit_field(self, user: str, canvas_id: str, field_path: str, text: str, base: str) -> tuple[Canvas, bool]:
-        """Save the text a user wrote in a field they opened when it read ``base``. If a colleague
-        changed the field in between, both texts are kept and the field is flagged as a conflict
-        (True); the history holds every version either way."""
+    def edit_field(self, user: str, canvas_id: str, field_path: str, text: str,
+                   base: str | None) -> tuple[Canvas, bool]:
+        """Save the text a user wrote in a field they opened when it read ``base`` (None: not known,
+        the text is saved as it is). If a colleague changed the field in between, both texts are kept
+        and the field is flagged as a conflict (True); the history holds every version either way."""
         conflict = False
 
         def write(canvas: Canvas) -> Canvas:
             nonlocal conflict
             current = self.field_text(canvas, field_path)
-            conflict = current.strip() not in (base.strip(), text.strip())
+            conflict = base is not None and current.strip() not in (base.strip(), text.strip())
             if conflict and kind_of(field_path).name not in UNMERGEABLE_KINDS:
                 return self._set(canvas, field_path, merge_texts(current, text))
             return self._set(canvas, field_path, text)

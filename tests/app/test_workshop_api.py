@@ -212,7 +212,8 @@ def test_quality_check_flags_missing_political_backing_until_the_field_is_saved(
     assert "**Vang (2021)**" in similar and "Kilde: Vang kommune: Gnist 2021" in similar
     assert ".md" not in similar and "knowledge/" not in similar and "kildene ikke dekker" not in similar
 
-    canvas, progress = client.predict("forankring.political_backing", POLITICAL, api_name="/workshop_save_field")
+    canvas, progress, saved = client.predict("forankring.political_backing", POLITICAL, api_name="/workshop_save_field")
+    assert saved == POLITICAL  # the field box shows what was stored
     assert POLITICAL in canvas and progress.startswith("**0 %**")
     stored = app.container.workshop.get(g.owner_of(app, client), panels.canvas_id)
     assert stored.forankring.political_backing == POLITICAL
@@ -225,7 +226,7 @@ def test_quality_check_flags_missing_political_backing_until_the_field_is_saved(
 def test_save_field_parses_lists_and_refuses_a_missing_field(client_for, app):
     client = client_for()
     panels = start(client)
-    canvas, _ = client.predict("need.consequences", CONSEQUENCES, api_name="/workshop_save_field")
+    canvas, *_ = client.predict("need.consequences", CONSEQUENCES, api_name="/workshop_save_field")
     assert "Unge flytter ut" in canvas
     stored = app.container.workshop.get(g.owner_of(app, client), panels.canvas_id)
     assert stored.need.consequences == ["Butikker legger ned", "Unge flytter ut", "Færre besøkende stopper"]

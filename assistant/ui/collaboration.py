@@ -1,0 +1,222 @@
+"""«Del og samarbeid» in the workshop tab: share links (edit or read-only) and revoking them, who may
+do what on the open canvas, each field's history with undo, comments on a field, and polling so a
+colleague's change shows without reloading. Only calls WorkshopService; every handler resolves the
+user from the request, and the service checks the role on every call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import gradio as gr
+
+from assistant.ui.render import safe_markdown
+from assistant.ui.residents import public_url
+from assistant.workshop.collaboration import author_name
+from assistant.workshop.store import CanvasNotFound
+
+SHARE_PARAM = "lerret"  # /?lerret=<token> opens a shared workshop
+POLL_S = 3.0
+QUOTE_CHARS = 160
+
+
+def share_url(settings, request: gr.Request | None, token: str) -> str:
+    return public_url(settings, request, f"/?{SHARE_PARAM}={token}")
+
+
+def _quoted(text: str, empty: str) -> str:
+    line = " ".join(text.split())
+    if not line:
+        return f"_{empty}_"
+    return "«" + safe_markdown(line if len(line) <= QUOTE_CHARS else line[:QUOTE_CHARS - 1] + "…") + "»"
+
+
+def _when(created: str) -> str:
+    return created.replace("T", " ")[:16]
+
+
+def history_markdown(changes, viewer: str, lang: str, catalog) -> str:
+    """A field's changes, newest first: when, who, what, and the text before and after."""
+    ui = catalog.ui
+    if not changes:
+        return f"**{ui('collab.history', lang)}**\n\n{ui('collab.history_none', lang)}"
+    empty = ui("collab.empty", lang)
+    lines = [f"**{ui('collab.history', lang)}**"]
+    for change in changes:
+        who = safe_markdown(author_name(change.author, viewer, lang, catalog))
+        lines.append("- " + ui("collab.history_line", lang, when=_when(change.created), author=who,
+                                kind=ui(f"collab.kind.{change.kind}", lang))
+                     + f"  \n  {ui('collab.before', lang)}: {_quoted(change.previous, empty)}"
+                     + f"  \n  {ui('collab.after', lang)}: {_quoted(change.value, empty)}")
+    return "\n".join(lines)
+
+
+def comments_markdown(comments, viewer: str, lang: str, catalog) -> str:
+    ui = catalog.ui
+    if not comments:
+        return f"**{ui('collab.comments', lang)}**\n\n{ui('collab.comments_none', lang)}"
+    return f"**{ui('collab.comments', lang)}**\n\n" + "\n".join(
+        f"- **{safe_markdown(author_name(c.author, viewer, lang, catalog))}** ({_when(c.created)}): "
+        f"{safe_markdown(' '.join(c.text.split()))}" for c in comments)
+
+
+def link_label(link, lang: str, catalog) -> str:
+    return catalog.ui("collab.link_line", lang, role=catalog.ui(f"collab.role.{link.role}", lang),
+                      created=_when(link.created), members=link.members, tail=link.token[-4:])
+
+
+def links_markdown(links, lang: str, catalog) -> str:
+    if not links:
+        return catalog.ui("collab.links_none", lang)
+    return f"**{catalog.ui('collab.links', lang)}**\n\n" + "\n".join(
+        f"- {link_label(link, lang, catalog)}" for link in links)
+
+
+class CollaborationPanel:
+    """Build ``field_tools()`` under the field editor and ``share_panel()`` in the side column, then
+    ``wire(...)`` once the workshop tab's components exist."""
+
+    def __init__(self, container, identity, i18n, guard: Callable) -> None:
+        self.container = container
+        self.service = container.workshop
+        self.catalog = container.catalog
+        self.identity = identity
+        self.i18n = i18n
+        self.guard = guard
+
+    def field_tools(self) -> None:
+        i18n = self.i18n
+        self.undo = gr.Button(i18n("collab.undo"), size="sm", elem_id="ws-undo")
+        self.history = gr.Markdown(elem_id="ws-history")
+        self.comments = gr.Markdown(elem_id="ws-comments")
+        self.comment_text = gr.Textbox(label=i18n("collab.comment"), lines=2, max_lines=6, elem_id="ws-comment")
+        self.add_comment = gr.Button(i18n("collab.add_comment"), size="sm", elem_id="ws-add-comment")
+        self.field_outputs = [self.history, self.comments]
+
+    def share_panel(self) -> None:
+        i18n = self.i18n
+        with gr.Accordion(label=i18n("collab.title"), open=False, elem_id="ws-share"):
+            gr.Markdown(i18n("collab.intro"))
+            self.status = gr.Markdown(elem_id="ws-share-status")
+            with gr.Column(visible=False) as self.owner_tools:
+                self.role = gr.Radio([(i18n("collab.role.edit"), "edit"), (i18n("collab.role.read"), "read")],
+                                     value="edit", label=i18n("collab.role_label"), elem_id="ws-share-role")
+                self.make = gr.Button(i18n("collab.make_link"), variant="primary", elem_id="ws-share-make")
+                self.link = gr.Textbox(label=i18n("collab.link"), interactive=False, buttons=["copy"],
+                                       elem_id="ws-share-link")
+                self.links = gr.Markdown(elem_id="ws-share-links")
+                self.link_choice = gr.Dropdown(label=i18n("collab.link_choice"), choices=[], value=None,
+                                               elem_id="ws-share-choice")
+                self.revoke = gr.Button(i18n("collab.revoke"), variant="stop", elem_id="ws-share-revoke")
+        self.timer = gr.Timer(POLL_S, active=False)
+        self.seen = gr.State("")
+
+    # -- handlers -------------------------------------------------------------------------------
+
+    def _user_lang(self, request):
+        user = self.identity.owner(request)
+        return user, self.container.preferences.app_language(user)
+
+    def _field_views(self, user: str, selected, path, lang: str):
+        if not selected or not path:
+            return "", ""
+        return (history_markdown(self.service.history(user, selected, path), user, lang, self.catalog),
+                comments_markdown(self.service.comments(user, selected, path), user, lang, self.catalog))
+
+    def refresh_field(self, path, selected, request: gr.Request = None):
+        """The chosen field's history and comments."""
+        user, lang = self._user_lang(request)
+        return self._field_views(user, selected, path, lang)
+
+    def _links(self, user: str, selected, lang: str):
+        links = self.service.links(user, selected)
+        return (links_markdown(links, lang, self.catalog),
+                gr.update(choices=[(link_label(link, lang, self.catalog), link.token) for link in links], value=None))
+
+    def wire(self, *, canvas_id, field, value, base, canvas_view, progress, editors: list,
+             render: Callable) -> None:
+        """``render(canvas)`` gives the canvas and progress panels; ``editors`` are the controls a
+        reader may not use."""
+        service, ui = self.service, self.catalog.ui
+        guard = self.guard
+
+        def refresh(selected, path, request: gr.Request = None):
+            """Who may do what on the chosen canvas; polling on while it is shared."""
+            user, lang = self._user_lang(request)
+            if not selected:
+                return ("", gr.update(visible=False), "", gr.update(choices=[], value=None), gr.Timer(active=False),
+                        "", "", "", *(gr.update(interactive=True) for _ in editors))
+            role = service.role(user, selected)
+            links, choice = self._links(user, selected, lang) if role == "owner" else ("", gr.update())
+            history, comments = self._field_views(user, selected, path, lang)
+            return (ui(f"collab.status.{role}", lang), gr.update(visible=role == "owner"), links, choice,
+                    gr.Timer(active=service.is_shared(user, selected)), service.revision(user, selected),
+                    history, comments, *(gr.update(interactive=role != "read") for _ in editors))
+
+        @guard
+        def share(role, selected, request: gr.Request = None):
+            user, lang = self._user_lang(request)
+            link = service.share(user, selected, role) if selected else None
+            if link is None:
+                return gr.update(), gr.update(), gr.update(), gr.update()
+            links, choice = self._links(user, selected, lang)
+            return share_url(self.container.settings, request, link.token), links, choice, gr.Timer(active=True)
+
+        @guard
+        def revoke(token, selected, request: gr.Request = None):
+            user, lang = self._user_lang(request)
+            if not selected or not token:
+                return gr.update(), gr.update(), gr.update()
+            service.revoke(user, selected, token)
+            gr.Info(ui("collab.revoked", lang), title=ui("toast.info", lang))
+            links, choice = self._links(user, selected, lang)
+            return links, choice, ""
+
+        @guard
+        def undo(path, selected, request: gr.Request = None):
+            user, lang = self._user_lang(request)
+            if not selected or not path:
+                raise gr.Error(ui("collab.choose_field", lang), title=ui("toast.error", lang))
+            canvas = service.undo(user, selected, path)
+            gr.Info(ui("collab.undone", lang), title=ui("toast.info", lang))
+            text = service.field_text(canvas, path)
+            return (*render(canvas), text, text, *self._field_views(user, selected, path, lang))
+
+        @guard
+        def comment(path, text, selected, request: gr.Request = None):
+            user, lang = self._user_lang(request)
+            if not selected or not path:
+                raise gr.Error(ui("collab.choose_field", lang), title=ui("toast.error", lang))
+            shown = service.comment(user, selected, path, text)
+            return comments_markdown(shown, user, lang, self.catalog), ""
+
+        def poll(selected, seen, path, request: gr.Request = None):
+            """A colleague's change, shown without reloading; the text being typed is left alone."""
+            user, lang = self._user_lang(request)
+            if not selected:
+                return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.Timer(active=False)
+            try:
+                revision = service.revision(user, selected)
+                if revision == seen:
+                    return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                canvas = service.get(user, selected)
+            except CanvasNotFound:
+                gr.Warning(ui("collab.access_gone", lang), title=ui("toast.warning", lang))
+                return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), ui("collab.access_gone", lang), \
+                    gr.Timer(active=False)
+            return (revision, *render(canvas), *self._field_views(user, selected, path, lang), gr.skip(), gr.skip())
+
+        editing = [self.status, self.owner_tools, self.links, self.link_choice, self.timer, self.seen, self.history,
+                   self.comments, *editors]
+        canvas_id.change(refresh, [canvas_id, field], editing, api_visibility="private", show_progress="hidden")
+        field.input(self.refresh_field, [field, canvas_id], self.field_outputs, api_visibility="private")
+        self.make.click(share, [self.role, canvas_id], [self.link, self.links, self.link_choice, self.timer],
+                        api_name="workshop_share")
+        self.revoke.click(revoke, [self.link_choice, canvas_id], [self.links, self.link_choice, self.link],
+                          api_name="workshop_revoke_link")
+        self.undo.click(undo, [field, canvas_id], [canvas_view, progress, value, base, self.history, self.comments],
+                        api_name="workshop_undo")
+        self.add_comment.click(comment, [field, self.comment_text, canvas_id], [self.comments, self.comment_text],
+                               api_name="workshop_comment")
+        self.timer.tick(poll, [canvas_id, self.seen, field],
+                        [self.seen, canvas_view, progress, self.history, self.comments, self.status, self.timer],
+                        api_visibility="private", show_progress="hidden")
