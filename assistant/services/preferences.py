@@ -32,9 +32,10 @@ class PreferenceService:
         with self.db.connect() as c:
             return c.execute(select(preferences.c.language).where(preferences.c.owner == owner)).scalar()
 
-    def app_language(self, owner: str) -> str:
-        """The language the user chose, Bokmål (the product's own language) until they choose."""
-        return self.language(owner) or "nb"
+    def app_language(self, owner: str, accept_language: str | None = None) -> str:
+        """The language the user chose; until they choose, their browser's (``accept_language``, the
+        request's header), else Bokmål, the product's own language."""
+        return self.language(owner) or language_from_browser(accept_language)
 
     def set_language(self, owner: str, language: str) -> str:
         if language not in LANGUAGES:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from assistant.ui.render import safe_markdown
+from assistant.ui.render import browser_language, local_time, safe_markdown
 from assistant.ui.residents import public_url
 from assistant.workshop.collaboration import author_name
 from assistant.workshop.store import CanvasNotFound
@@ -30,10 +30,6 @@ def _quoted(text: str, empty: str) -> str:
     return "«" + safe_markdown(line if len(line) <= QUOTE_CHARS else line[:QUOTE_CHARS - 1] + "…") + "»"
 
 
-def _when(created: str) -> str:
-    return created.replace("T", " ")[:16]
-
-
 def history_markdown(changes, viewer: str, lang: str, catalog) -> str:
     """A field's changes, newest first: when, who, what, and the text before and after."""
     ui = catalog.ui
@@ -43,7 +39,7 @@ def history_markdown(changes, viewer: str, lang: str, catalog) -> str:
     lines = [f"**{ui('collab.history', lang)}**"]
     for change in changes:
         who = safe_markdown(author_name(change.author, viewer, lang, catalog))
-        lines.append("- " + ui("collab.history_line", lang, when=_when(change.created), author=who,
+        lines.append("- " + ui("collab.history_line", lang, when=local_time(change.created), author=who,
                                 kind=ui(f"collab.kind.{change.kind}", lang))
                      + f"  \n  {ui('collab.before', lang)}: {_quoted(change.previous, empty)}"
                      + f"  \n  {ui('collab.after', lang)}: {_quoted(change.value, empty)}")
@@ -55,13 +51,13 @@ def comments_markdown(comments, viewer: str, lang: str, catalog) -> str:
     if not comments:
         return f"**{ui('collab.comments', lang)}**\n\n{ui('collab.comments_none', lang)}"
     return f"**{ui('collab.comments', lang)}**\n\n" + "\n".join(
-        f"- **{safe_markdown(author_name(c.author, viewer, lang, catalog))}** ({_when(c.created)}): "
+        f"- **{safe_markdown(author_name(c.author, viewer, lang, catalog))}** ({local_time(c.created)}): "
         f"{safe_markdown(' '.join(c.text.split()))}" for c in comments)
 
 
 def link_label(link, lang: str, catalog) -> str:
     return catalog.ui("collab.link_line", lang, role=catalog.ui(f"collab.role.{link.role}", lang),
-                      created=_when(link.created), members=link.members, tail=link.token[-4:])
+                      created=local_time(link.created), members=link.members, tail=link.token[-4:])
 
 
 def links_markdown(links, lang: str, catalog) -> str:
@@ -92,11 +88,15 @@ class CollaborationPanel:
         self.add_comment = gr.Button(i18n("collab.add_comment"), size="sm", elem_id="ws-add-comment")
         self.field_outputs = [self.history, self.comments]
 
+    def status_line(self) -> None:
+        """Whose workshop this is and what the user may do, in view above the canvas (a reader sees
+        at once why nothing can be changed)."""
+        self.status = gr.Markdown(elem_id="ws-share-status")
+
     def share_panel(self) -> None:
         i18n = self.i18n
         with gr.Accordion(label=i18n("collab.title"), open=False, elem_id="ws-share"):
             gr.Markdown(i18n("collab.intro"))
-            self.status = gr.Markdown(elem_id="ws-share-status")
             with gr.Column(visible=False) as self.owner_tools:
                 self.role = gr.Radio([(i18n("collab.role.edit"), "edit"), (i18n("collab.role.read"), "read")],
                                      value="edit", label=i18n("collab.role_label"), elem_id="ws-share-role")
@@ -114,7 +114,7 @@ class CollaborationPanel:
 
     def _user_lang(self, request):
         user = self.identity.owner(request)
-        return user, self.container.preferences.app_language(user)
+        return user, self.container.preferences.app_language(user, browser_language(request))
 
     def _field_views(self, user: str, selected, path, lang: str):
         if not selected or not path:
@@ -192,18 +192,20 @@ class CollaborationPanel:
         def poll(selected, seen, path, request: gr.Request = None):
             """A colleague's change, shown without reloading; the text being typed is left alone."""
             user, lang = self._user_lang(request)
+            unchanged = (gr.skip(),) * 6
             if not selected:
-                return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.Timer(active=False)
+                return *unchanged, gr.skip(), gr.Timer(active=False)
             try:
                 revision = service.revision(user, selected)
                 if revision == seen:
-                    return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    return *unchanged, gr.skip(), gr.skip()
                 canvas = service.get(user, selected)
+                links = self._links(user, selected, lang)[0] if service.role(user, selected) == "owner" else gr.skip()
             except CanvasNotFound:
                 gr.Warning(ui("collab.access_gone", lang), title=ui("toast.warning", lang))
-                return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), ui("collab.access_gone", lang), \
-                    gr.Timer(active=False)
-            return (revision, *render(canvas), *self._field_views(user, selected, path, lang), gr.skip(), gr.skip())
+                return *unchanged, ui("collab.access_gone", lang), gr.Timer(active=False)
+            return (revision, *render(canvas), *self._field_views(user, selected, path, lang), links, gr.skip(),
+                    gr.skip())
 
         editing = [self.status, self.owner_tools, self.links, self.link_choice, self.timer, self.seen, self.history,
                    self.comments, *editors]
@@ -218,5 +220,6 @@ class CollaborationPanel:
         self.add_comment.click(comment, [field, self.comment_text, canvas_id], [self.comments, self.comment_text],
                                api_name="workshop_comment")
         self.timer.tick(poll, [canvas_id, self.seen, field],
-                        [self.seen, canvas_view, progress, self.history, self.comments, self.status, self.timer],
+                        [self.seen, canvas_view, progress, self.history, self.comments, self.links, self.status,
+                         self.timer],
                         api_visibility="private", show_progress="hidden")

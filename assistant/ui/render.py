@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
+from zoneinfo import ZoneInfo
 
 from assistant.catalog import TextCatalog
 from assistant.services.conversations import StoredMessage
@@ -31,6 +33,25 @@ def safe_markdown(text: str) -> str:
     text = _IMAGE.sub(lambda m: m.group(1), text)
     text = _LINK.sub(lambda m: m.group(0) if m.group(2).strip().lower().startswith(SAFE_SCHEMES) else m.group(1), text)
     return _REFERENCE_DEFINITION.sub("", text)
+
+
+SHOWN_TIME_ZONE = ZoneInfo("Europe/Oslo")  # the users are in Norway; times are stored in UTC
+
+
+def local_time(stored: str) -> str:
+    """A stored UTC time as Norwegian local time, to the minute ("2026-12-02 10:04")."""
+    try:
+        moment = datetime.fromisoformat(stored)
+    except ValueError:
+        return stored.replace("T", " ")[:16]
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(SHOWN_TIME_ZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def browser_language(request) -> str | None:
+    """The browser's Accept-Language header (the app language until the user chooses one)."""
+    return request.headers.get("accept-language") if request is not None else None
 
 
 def sources_markdown(citations: list[dict], empty_text: str) -> str:

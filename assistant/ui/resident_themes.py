@@ -15,7 +15,7 @@ import gradio as gr
 
 from assistant.services import themes as T
 from assistant.services.residents import FormNotFound
-from assistant.ui.render import safe_markdown
+from assistant.ui.render import browser_language, safe_markdown
 from assistant.workshop.store import CanvasNotFound
 
 QUOTE_CHARS = 280  # a quote in the list; the canvas gets it whole
@@ -82,7 +82,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
                 return handler(*args, **kwargs)
             except (CanvasNotFound, FormNotFound, ThemeMistake) as error:
                 request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
-                lang = container.preferences.app_language(identity.owner(request))
+                lang = container.preferences.app_language(identity.owner(request), browser_language(request))
                 key = error.key if isinstance(error, ThemeMistake) else "ws.error.not_found"
                 raise gr.Error(ui_text(key, lang), title=ui_text("toast.error", lang)) from error
         return wrapped
@@ -110,7 +110,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         themes as they stand now."""
         owner = identity.owner(request)
         form, grouping = grouping_of(owner, selected, grouping)
-        return owner, container.preferences.app_language(owner), form, grouping, current(owner, form, grouping)
+        return owner, container.preferences.app_language(owner, browser_language(request)), form, grouping, current(owner, form, grouping)
 
     def shown(found: list[T.Theme], grouping, lang: str):
         """summary and list, theme choices, label, curation row"""
@@ -125,7 +125,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
     @guard
     def find(selected, request: gr.Request = None):
         owner = identity.owner(request)
-        lang = container.preferences.app_language(owner)
+        lang = container.preferences.app_language(owner, browser_language(request))
         form = form_of(owner, selected)
         items, questions = residents.theme_items(owner, form.id)
         if not items:

@@ -11,7 +11,7 @@ import gradio as gr
 import segno
 
 from assistant.services.residents import ANSWERS, FormNotFound, ResidentForm
-from assistant.ui.render import safe_markdown
+from assistant.ui.render import browser_language, local_time, safe_markdown
 from assistant.ui.resident_themes import build_theme_view
 from assistant.workshop.store import CanvasNotFound
 
@@ -41,7 +41,7 @@ def latest_markdown(items, lang: str, ui_text) -> str:
         return ui_text("res.latest_none", lang)
     blocks = []
     for item in items:
-        meta = [f"#{item.id}", item.created.replace("T", " ")[:16]]
+        meta = [f"#{item.id}", local_time(item.created)]
         if item.age_group:
             meta.append(ui_text(f"res.age.{item.age_group}", lang))
         if item.place:
@@ -68,7 +68,7 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
                 return handler(*args, **kwargs)
             except (CanvasNotFound, FormNotFound) as error:
                 request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
-                lang = container.preferences.app_language(identity.owner(request))
+                lang = container.preferences.app_language(identity.owner(request), browser_language(request))
                 raise gr.Error(ui_text("ws.error.not_found", lang), title=ui_text("toast.error", lang)) from error
         return wrapped
 
@@ -96,14 +96,14 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
     @guard
     def show(selected, request: gr.Request = None):
         owner = identity.owner(request)
-        lang = container.preferences.app_language(owner)
+        lang = container.preferences.app_language(owner, browser_language(request))
         form = service.form_for_canvas(owner, selected) if selected else None
         return view(owner, form, lang, request)
 
     @guard
     def open_form(selected, request: gr.Request = None):
         owner = identity.owner(request)
-        lang = container.preferences.app_language(owner)
+        lang = container.preferences.app_language(owner, browser_language(request))
         if not selected:
             raise gr.Error(ui_text("ws.error.choose_workshop", lang), title=ui_text("toast.error", lang))
         return view(owner, service.open_form(owner, selected), lang, request)
@@ -111,7 +111,7 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
     @guard
     def close_form(selected, request: gr.Request = None):
         owner = identity.owner(request)
-        lang = container.preferences.app_language(owner)
+        lang = container.preferences.app_language(owner, browser_language(request))
         form = service.form_for_canvas(owner, selected) if selected else None
         if form is None:
             raise FormNotFound(selected)
@@ -123,7 +123,7 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
         form = service.form_for_canvas(owner, selected) if selected else None
         if form is None:
             return gr.update(), gr.update()
-        lang = container.preferences.app_language(owner)
+        lang = container.preferences.app_language(owner, browser_language(request))
         status = ui_text("res.status.open" if form.open else "res.status.closed", lang,
                          count=service.count(owner, form.id))
         return status, latest_markdown(service.list_inputs(owner, form.id, limit=LATEST), lang, ui_text)

@@ -10,7 +10,7 @@ import gradio as gr
 
 from assistant.catalog import TextCatalog
 from assistant.ui.collaboration import SHARE_PARAM, CollaborationPanel
-from assistant.ui.render import discard_upload, safe_markdown
+from assistant.ui.render import browser_language, discard_upload, safe_markdown
 from assistant.ui.residents import build_residents_panel
 from assistant.workshop import critic, drafts
 from assistant.workshop.canvas import Canvas
@@ -152,8 +152,8 @@ def build_workshop_tab(container, identity, i18n, tabs):
     ui_text = container.catalog.ui
     canvas_id = gr.State(None)
 
-    def choices(user: str):
-        lang = container.preferences.app_language(user)
+    def choices(user: str, request: gr.Request | None):
+        lang = container.preferences.app_language(user, browser_language(request))
 
         def shared(summary) -> str:
             return "" if summary.role == "owner" else f" · {ui_text(f'collab.list.{summary.role}', lang)}"
@@ -183,9 +183,10 @@ def build_workshop_tab(container, identity, i18n, tabs):
         findings = findings_markdown(service.check(user, canvas.id), canvas.language, service.catalog)
         return gr.update(visible=True), final_markdown(service, canvas), gr.update(value=files), findings
 
-    def reply_outputs(user, reply, chat):
+    def reply_outputs(user, reply, chat, request):
         chat = chat + [{"role": "assistant", "content": safe_markdown(reply.message)}]
-        return (reply.canvas.id, chat, *panels(reply.canvas), gr.update(choices=choices(user), value=reply.canvas.id),
+        return (reply.canvas.id, chat, *panels(reply.canvas),
+                gr.update(choices=choices(user, request), value=reply.canvas.id),
                 *final_outputs(user, reply.canvas))
 
     def require_workshop(selected) -> None:
@@ -201,7 +202,7 @@ def build_workshop_tab(container, identity, i18n, tabs):
                 return handler(*args, **kwargs)
             except (CanvasNotFound, UserMistake, WorkshopError) as error:
                 request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
-                lang = container.preferences.app_language(identity.owner(request))
+                lang = container.preferences.app_language(identity.owner(request), browser_language(request))
                 key = "ws.error.not_found" if isinstance(error, CanvasNotFound) else getattr(error, "key", None)
                 message = ui_text(key, lang) if key else str(error)  # the service's own words otherwise
                 raise gr.Error(message, title=ui_text("toast.error", lang)) from error
@@ -214,7 +215,7 @@ def build_workshop_tab(container, identity, i18n, tabs):
             raise UserMistake("ws.error.problem_first")
         canvas = service.start(user, municipality or "", problem)
         reply = service.current(user, canvas.id)
-        return reply_outputs(user, reply, [{"role": "user", "content": safe_markdown(problem)}])
+        return reply_outputs(user, reply, [{"role": "user", "content": safe_markdown(problem)}], request)
 
     @guard
     def resume(selected, request: gr.Request = None):
@@ -222,7 +223,7 @@ def build_workshop_tab(container, identity, i18n, tabs):
         if not selected:
             return None, [], "", "", gr.update(), gr.update(), gr.update(), gr.update(visible=False), "", None, ""
         reply = service.current(user, selected)
-        return reply_outputs(user, reply, [])
+        return reply_outputs(user, reply, [], request)
 
     @guard
     def answer(text, selected, chat, request: gr.Request = None):
@@ -231,20 +232,20 @@ def build_workshop_tab(container, identity, i18n, tabs):
         if not (text or "").strip():
             raise UserMistake("ws.error.answer_or_skip")
         reply = service.submit(user, selected, text)
-        return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": safe_markdown(text)}]))
+        return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": safe_markdown(text)}], request))
 
     @guard
     def skip(selected, chat, request: gr.Request = None):
         user = identity.owner(request)
         require_workshop(selected)
-        return reply_outputs(user, service.skip(user, selected), chat or [])
+        return reply_outputs(user, service.skip(user, selected), chat or [], request)
 
     @guard
     def goto(step_id, selected, chat, request: gr.Request = None):
         user = identity.owner(request)
         if not selected or not step_id:
             return (selected, chat, *(gr.update(),) * 9)
-        return reply_outputs(user, service.goto(user, selected, step_id), chat or [])
+        return reply_outputs(user, service.goto(user, selected, step_id), chat or [], request)
 
     @guard
     def show_field(path, selected, request: gr.Request = None):
@@ -261,7 +262,7 @@ def build_workshop_tab(container, identity, i18n, tabs):
         if not selected or not path:
             raise UserMistake("ws.error.choose_field")
         canvas, conflict = service.edit_field(user, selected, path, value or "", base)
-        lang = container.preferences.app_language(user)
+        lang = container.preferences.app_language(user, browser_language(request))
         if conflict:
             gr.Warning(ui_text("collab.conflict", lang), title=ui_text("toast.warning", lang))
         else:
@@ -314,7 +315,7 @@ def build_workshop_tab(container, identity, i18n, tabs):
         finally:
             discard_upload(path)
         reply = service.current(user, canvas.id)
-        return reply_outputs(user, reply, [])
+        return reply_outputs(user, reply, [], request)
 
     def side_panels(selected, request: gr.Request = None):
         """Similar past cases and the model's pending suggestions for the current canvas."""
@@ -365,6 +366,7 @@ def build_workshop_tab(container, identity, i18n, tabs):
                 skip_button = gr.Button(i18n("ws.skip"), elem_id="ws-skip")
             step_choice = gr.Dropdown(label=i18n("ws.goto"), choices=[], value=None, elem_id="ws-goto")
         with gr.Column(scale=2):
+            collaboration.status_line()
             gr.Markdown("### " + i18n("ws.progress"))
             progress = gr.Markdown(elem_id="ws-progress")
             with gr.Accordion(label=i18n("ws.canvas"), open=True):
@@ -447,8 +449,8 @@ def build_workshop_tab(container, identity, i18n, tabs):
         user = identity.owner(request)
         token = request.query_params.get(SHARE_PARAM, "") if request is not None else ""
         unchanged = (gr.update(),) * len(panel_outputs)
-        listing = gr.update(choices=choices(user), value=None)
-        lang = container.preferences.app_language(user)
+        listing = gr.update(choices=choices(user, request), value=None)
+        lang = container.preferences.app_language(user, browser_language(request))
         if not token:
             return gr.update(), *unchanged[:6], listing, *unchanged[7:]
         try:
@@ -457,6 +459,6 @@ def build_workshop_tab(container, identity, i18n, tabs):
             gr.Warning(ui_text("collab.link_gone", lang), title=ui_text("toast.warning", lang))
             return gr.update(), *unchanged[:6], listing, *unchanged[7:]
         gr.Info(ui_text("collab.joined", lang), title=ui_text("toast.info", lang))
-        return gr.update(selected="workshop"), *reply_outputs(user, service.current(user, canvas.id), [])
+        return gr.update(selected="workshop"), *reply_outputs(user, service.current(user, canvas.id), [], request)
 
     return {"fn": page_load, "inputs": None, "outputs": [tabs, *panel_outputs]}, side

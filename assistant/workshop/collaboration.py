@@ -231,11 +231,13 @@ class CollaborationStore:
         return [Comment(*row) for row in reversed(rows)]
 
     def revision(self, canvas_id: str) -> str:
-        """Changes when the canvas or its comments change: what a colleague's page polls for."""
+        """Changes when the canvas, its comments or who has joined change: what a colleague's page polls for."""
         latest_comment = (select(func.max(comments_table.c.id)).where(comments_table.c.canvas_id == canvas_id)
                           .scalar_subquery())
+        joined = select(func.count()).where(members.c.canvas_id == canvas_id).scalar_subquery()
         with self.db.connect() as db:
-            row = db.execute(select(canvases.c.updated, latest_comment).where(canvases.c.id == canvas_id)).first()
+            row = db.execute(select(canvases.c.updated, latest_comment, joined)
+                             .where(canvases.c.id == canvas_id)).first()
         if row is None:
             raise CanvasNotFound(canvas_id)
-        return f"{row[0]}|{row[1] or 0}"
+        return f"{row[0]}|{row[1] or 0}|{row[2]}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from assistant.catalog import BUILT_IN
 from assistant.ui.collaboration import comments_markdown, history_markdown, share_url
+from assistant.ui.render import local_time
 from assistant.workshop.collaboration import HISTORY_FIELDS, Comment, FieldChange, author_name, merge_texts, targets
 
 
@@ -40,11 +41,17 @@ def test_history_panel_says_who_changed_what_in_the_users_language():
     changes = [FieldChange(2, "vision", "user:per", "conflict", "Gammel", "Gammel\nNy", "2026-12-02T10:04:00+00:00"),
                FieldChange(1, "vision", "user:kari", "edit", "", "Gammel", "2026-12-02T10:01:00+00:00")]
     text = history_markdown(changes, "user:kari", "nb", BUILT_IN)
-    assert "2026-12-02 10:04 · per endret samtidig med en annen" in text
-    assert "2026-12-02 10:01 · Du endret" in text
+    assert "2026-12-02 11:04 · per endret samtidig med en annen" in text
+    assert "2026-12-02 11:01 · Du endret" in text
     assert "Før: _tomt_" in text and "Etter: «Gammel Ny»" in text
     assert "Endringer i feltet" in history_markdown([], "user:kari", "nb", BUILT_IN)
     assert "Changes to this field" in history_markdown(changes, "user:kari", "en", BUILT_IN)
+
+
+def test_times_are_shown_in_norwegian_time_winter_and_summer():
+    assert local_time("2026-12-02T10:04:00+00:00") == "2026-12-02 11:04"
+    assert local_time("2026-07-01T10:00:00+00:00") == "2026-07-01 12:00"
+    assert local_time("2026-07-01T10:00:00") == "2026-07-01 12:00"  # stored without a zone: UTC
 
 
 def test_comments_are_inert_markdown():
