@@ -391,6 +391,43 @@ def test_two_sessions_cannot_see_each_others_workshops(client_for, app):
     assert "Unge flytter fra bygda" in resumed.canvas
 
 
+def test_shared_workshops_are_enforced_by_the_server_not_by_disabled_buttons(client_for, app):
+    """Through the HTTP API, with no page to disable anything: a reader's writes are refused, an
+    editor's land (with history), and after revoking, the editor reaches nothing."""
+    owner, editor, reader = client_for(), client_for(), client_for()
+    panels = start(owner, "Unge flytter fra bygda", "Lom")
+    link = owner.predict("edit", api_name="/workshop_share")[0]
+    assert "?lerret=" in link and panels.canvas_id not in link
+    service = app.container.workshop
+    token = link.rsplit("=", 1)[1]
+    read_token = owner.predict("read", api_name="/workshop_share")[0].rsplit("=", 1)[1]
+    # Joining happens when the page loads with ?lerret=…; the API client joins the same way below it.
+    service.join(g.owner_of(app, editor), token)
+    service.join(g.owner_of(app, reader), read_token)
+
+    # The page lists shared workshops under «Mine verksteder» once it loads; here, once a call renews the list.
+    start(reader, "Et eget verksted", "Lom")
+    start(editor, "Et eget verksted", "Lom")
+    resumed = Panels(reader.predict(panels.canvas_id, api_name="/workshop_resume"))
+    assert "Lom" in resumed.canvas and "delt med deg, kan lese" in str(resumed.workshops)
+    with pytest.raises(AppError, match="bare lese"):
+        reader.predict("vision", "Overtatt", api_name="/workshop_save_field")
+    with pytest.raises(AppError, match="bare lese"):
+        reader.predict("vision", "Hei", api_name="/workshop_comment")
+    with pytest.raises(AppError, match="eier"):
+        reader.predict("edit", api_name="/workshop_share")
+
+    editor.predict(panels.canvas_id, api_name="/workshop_resume")
+    editor.predict("vision", "Folk blir boende.", api_name="/workshop_save_field")
+    assert service.get(g.owner_of(app, owner), panels.canvas_id).vision == "Folk blir boende."
+    assert service.history(g.owner_of(app, owner), panels.canvas_id, "vision")[0].author == g.owner_of(app, editor)
+
+    owner.predict(token, api_name="/workshop_revoke_link")
+    with pytest.raises(AppError, match=NOT_FOUND):
+        editor.predict("vision", "Etter tilbaketrekking", api_name="/workshop_save_field")
+    assert service.get(g.owner_of(app, owner), panels.canvas_id).vision == "Folk blir boende."
+
+
 def test_the_handler_refuses_another_owners_id_even_past_the_dropdown(app):
     """Defence in depth below the UI: the service is keyed by owner, whatever id arrives."""
     from assistant.workshop.store import CanvasNotFound
