@@ -12,6 +12,7 @@ from assistant.services.preferences import PreferenceService
 from assistant.services.residents import ResidentInputService
 from assistant.services.sessions import SessionBindings
 from assistant.services.upload_queue import UploadQueue
+from assistant.workshop.collaboration import CollaborationStore
 from assistant.workshop.store import CanvasStore
 
 
@@ -38,6 +39,7 @@ class UserDataService:
             "workshops": [canvas.model_dump(mode="json", exclude={"owner"})
                           for canvas in self.canvases.export_all(owner)],
             "resident_forms": self.residents.export_owner(owner) if self.residents else [],
+            "workshop_comments": CollaborationStore(self.canvases.db).comments_by(owner),
         }
 
     def delete(self, owner: str) -> None:

@@ -348,8 +348,7 @@ def explain_validation_error(exc: ValidationError, lang: Lang = "nb", catalog: T
     details = exc.errors()
     for error in details[:6]:
         where = " → ".join(
-            f"nr. {part + 1}" if isinstance(part, int) and lang != "en" else
-            f"no. {part + 1}" if isinstance(part, int) else labels.get(str(part), str(part))
+            errors["item"].format(n=part + 1) if isinstance(part, int) else labels.get(str(part), str(part))
             for part in error["loc"]
         ) or "?"
         kind = error["type"]

@@ -230,6 +230,13 @@ class CollaborationStore:
                               .order_by(comments_table.c.id.desc()).limit(limit)).all()
         return [Comment(*row) for row in reversed(rows)]
 
+    def comments_by(self, author: str) -> list[dict]:
+        """What ``author`` wrote on any canvas (for «download my data»)."""
+        with self.db.connect() as db:
+            rows = db.execute(select(comments_table.c.field, comments_table.c.text, comments_table.c.created)
+                              .where(comments_table.c.author == author).order_by(comments_table.c.id)).all()
+        return [{"field": field, "text": text, "created": created} for field, text, created in rows]
+
     def revision(self, canvas_id: str) -> str:
         """Changes when the canvas, its comments or who has joined change: what a colleague's page polls for."""
         latest_comment = (select(func.max(comments_table.c.id)).where(comments_table.c.canvas_id == canvas_id)

@@ -191,7 +191,9 @@ def test_erasure_reaches_links_members_history_and_comments(service, canvas, dat
     mine = service.start(OLA, "Eikevik", "Fraflytting", "nb")
     service.update_field(OLA, mine.id, "vision", "Folk blir boende.")
 
+    assert [(c["field"], c["text"]) for c in service.sharing.comments_by(OLA)] == [("vision", "Mitt forslag")]
     service.store.delete_all(OLA)  # the colleague deletes their data
+    assert service.sharing.comments_by(OLA) == []
     assert service.list(OLA) == []
     assert service.comments(KARI, canvas.id, "vision") == []
     assert [h.author for h in service.history(KARI, canvas.id, "vision")] == [""]
