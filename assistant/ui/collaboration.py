@@ -210,7 +210,6 @@ class CollaborationPanel:
         editing = [self.status, self.owner_tools, self.links, self.link_choice, self.timer, self.seen, self.history,
                    self.comments, *editors]
         canvas_id.change(refresh, [canvas_id, field], editing, api_visibility="private", show_progress="hidden")
-        field.input(self.refresh_field, [field, canvas_id], self.field_outputs, api_visibility="private")
         self.make.click(share, [self.role, canvas_id], [self.link, self.links, self.link_choice, self.timer],
                         api_name="workshop_share")
         self.revoke.click(revoke, [self.link_choice, canvas_id], [self.links, self.link_choice, self.link],

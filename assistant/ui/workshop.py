@@ -16,7 +16,7 @@ from assistant.workshop import critic, drafts
 from assistant.workshop.canvas import Canvas
 from assistant.workshop.collaboration import targets
 from assistant.workshop.fields import label
-from assistant.workshop.service import LinkNotFound, WorkshopError, WorkshopService
+from assistant.workshop.service import LinkNotFound, QuestionMoved, WorkshopError, WorkshopService
 from assistant.workshop.store import CanvasNotFound
 
 class UserMistake(Exception):
@@ -151,6 +151,7 @@ def build_workshop_tab(container, identity, i18n, tabs):
     service: WorkshopService = container.workshop
     ui_text = container.catalog.ui
     canvas_id = gr.State(None)
+    asked = gr.State(None)  # the (step, question) this user was last asked: a colleague may answer it first
 
     def choices(user: str, request: gr.Request | None):
         lang = container.preferences.app_language(user, browser_language(request))
@@ -187,7 +188,7 @@ def build_workshop_tab(container, identity, i18n, tabs):
         chat = chat + [{"role": "assistant", "content": safe_markdown(reply.message)}]
         return (reply.canvas.id, chat, *panels(reply.canvas),
                 gr.update(choices=choices(user, request), value=reply.canvas.id),
-                *final_outputs(user, reply.canvas))
+                *final_outputs(user, reply.canvas), (reply.canvas.current_step, reply.canvas.current_question))
 
     def require_workshop(selected) -> None:
         if not selected:
@@ -221,17 +222,22 @@ def build_workshop_tab(container, identity, i18n, tabs):
     def resume(selected, request: gr.Request = None):
         user = identity.owner(request)
         if not selected:
-            return None, [], "", "", gr.update(), gr.update(), gr.update(), gr.update(visible=False), "", None, ""
+            return None, [], "", "", gr.update(), gr.update(), gr.update(), gr.update(visible=False), "", None, "", None
         reply = service.current(user, selected)
         return reply_outputs(user, reply, [], request)
 
     @guard
-    def answer(text, selected, chat, request: gr.Request = None):
+    def answer(text, selected, chat, asked=None, request: gr.Request = None):
         user = identity.owner(request)
         require_workshop(selected)
         if not (text or "").strip():
             raise UserMistake("ws.error.answer_or_skip")
-        reply = service.submit(user, selected, text)
+        try:
+            reply = service.submit(user, selected, text, asked)
+        except QuestionMoved as moved:  # a colleague answered first: the text stays, the new question shows
+            lang = container.preferences.app_language(user, browser_language(request))
+            gr.Warning(str(moved), title=ui_text("toast.warning", lang))
+            return (gr.update(), *reply_outputs(user, service.current(user, selected), chat or [], request))
         return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": safe_markdown(text)}], request))
 
     @guard
@@ -244,7 +250,7 @@ def build_workshop_tab(container, identity, i18n, tabs):
     def goto(step_id, selected, chat, request: gr.Request = None):
         user = identity.owner(request)
         if not selected or not step_id:
-            return (selected, chat, *(gr.update(),) * 9)
+            return (selected, chat, *(gr.update(),) * 10)
         return reply_outputs(user, service.goto(user, selected, step_id), chat or [], request)
 
     @guard
@@ -404,17 +410,19 @@ def build_workshop_tab(container, identity, i18n, tabs):
             themes_moved = build_residents_panel(container, identity, i18n, canvas_id)  # «Innbyggerinnspill» (issue 13)
 
     panel_outputs = [canvas_id, chat, canvas_view, progress, step_choice, field, workshops, final_box, final_text,
-                     final_files, final_findings]
+                     final_files, final_findings, asked]
     side_outputs = [similar, suggestion_choice, suggestion_view]
     side = {"fn": side_panels, "inputs": [canvas_id], "outputs": side_outputs, "api_name": False}
     start_button.click(start, [municipality, problem], panel_outputs, api_name="workshop_start").then(**side)
     workshops.input(resume, [workshops], panel_outputs, api_name="workshop_resume").then(**side)
-    send.click(answer, [reply_box, canvas_id, chat], [reply_box, *panel_outputs],
+    send.click(answer, [reply_box, canvas_id, chat, asked], [reply_box, *panel_outputs],
                api_name="workshop_answer").then(**side)
-    reply_box.submit(answer, [reply_box, canvas_id, chat], [reply_box, *panel_outputs], api_name=False).then(**side)
+    reply_box.submit(answer, [reply_box, canvas_id, chat, asked], [reply_box, *panel_outputs], api_name=False).then(**side)
     skip_button.click(skip, [canvas_id, chat], panel_outputs, api_name="workshop_skip")
     step_choice.input(goto, [step_choice, canvas_id, chat], panel_outputs, api_name="workshop_goto")
-    field.input(show_field, [field, canvas_id], [value, base])
+    # The history and comments after the field's text: once they show, the text box holds the field.
+    field.input(show_field, [field, canvas_id], [value, base]).then(
+        collaboration.refresh_field, [field, canvas_id], collaboration.field_outputs, api_visibility="private")
     save.click(save_field, [field, value, base, canvas_id], [canvas_view, progress, value, base],
                api_name="workshop_save_field").then(collaboration.refresh_field, [field, canvas_id],
                                                     collaboration.field_outputs, api_visibility="private")

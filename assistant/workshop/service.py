@@ -50,7 +50,7 @@ from assistant.workshop.similar import SimilarCase, find_similar
 from assistant.workshop.steps import STEP_IDS, Step, kind_of
 from assistant.workshop.store import CanvasStore, CanvasSummary
 
-__all__ = ["LinkNotFound", "Progress", "Reply", "WorkshopError", "WorkshopService"]
+__all__ = ["LinkNotFound", "Progress", "QuestionMoved", "Reply", "WorkshopError", "WorkshopService"]
 
 SAVE_ATTEMPTS = 8  # colleagues saving the same canvas at the same moment; each retry reads theirs
 UNMERGEABLE_KINDS = ("percent", "yesno")  # one value only: a collision keeps the newer, history the older
@@ -58,6 +58,10 @@ UNMERGEABLE_KINDS = ("percent", "yesno")  # one value only: a collision keeps th
 
 class WorkshopError(ValueError):
     """A request the service cannot carry out; ``str(error)`` is a message for the user."""
+
+
+class QuestionMoved(WorkshopError):
+    """The question the user answered is no longer the current one (a colleague answered it)."""
 
 
 def _blank(path: str):
@@ -185,8 +189,16 @@ class WorkshopService:
         """The current question (a welcome for a new canvas, a welcome back otherwise)."""
         return self._turn(owner, canvas_id, self.conversation.opening, read_only_ok=True)
 
-    def submit(self, owner: str, canvas_id: str, text: str) -> Reply:
-        return self._turn(owner, canvas_id, lambda canvas: self.conversation.answer(canvas, text))
+    def submit(self, owner: str, canvas_id: str, text: str, asked: tuple[str | None, int] | None = None) -> Reply:
+        """Answer the current question. ``asked``: the (step, question) the user was shown; when a
+        colleague answered it first, QuestionMoved says so instead of filing the text under the
+        next question."""
+        def answer(canvas: Canvas) -> Reply:
+            if asked is not None and (canvas.current_step, canvas.current_question) != tuple(asked):
+                raise QuestionMoved(self._msg("moved_on", canvas.language))
+            return self.conversation.answer(canvas, text)
+
+        return self._turn(owner, canvas_id, answer)
 
     def goto(self, owner: str, canvas_id: str, step_id: str, question: int = 0) -> Reply:
         if step_id not in STEP_IDS:

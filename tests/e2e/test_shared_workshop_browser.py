@@ -42,6 +42,14 @@ def choose(page, elem_id: str, option: str) -> None:
     page.get_by_role("option").filter(has_text=option).first.click()
 
 
+def open_field(page, question: str) -> None:
+    """Choose a field (none chosen yet) and wait until its text, history and comments are in place:
+    the history comes after the text, so typing before it could be overwritten by the field's text."""
+    assert "Endringer i feltet" not in page.locator("#ws-history").inner_text()
+    choose(page, "ws-field", question)
+    wait_for_text(page, "#ws-history", "Endringer i feltet")
+
+
 def share_violations(page, axe_source) -> list[tuple[str, str]]:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(axe_source))
@@ -79,14 +87,14 @@ def test_two_colleagues_edit_one_canvas_with_history_undo_comments_roles_and_rev
         assert not colleague.locator("#ws-share-make").is_visible()  # only the owner shares
 
         # The colleague's change shows on the owner's canvas without reloading.
-        choose(colleague, "ws-field", WHY_NOW)
+        open_field(colleague, WHY_NOW)
         colleague.get_by_label("Ny verdi", exact=True).fill(CHANGE)
         colleague.get_by_role("button", name="Lagre feltet", exact=True).click()
         wait_for_text(colleague, "#ws-history", "Du endret")
         wait_for_text(owner, "#ws-canvas", CHANGE)
 
         # The owner sees who changed the field and undoes it; the colleague sees the undo.
-        choose(owner, "ws-field", WHY_NOW)
+        open_field(owner, WHY_NOW)
         wait_for_text(owner, "#ws-history", "Gjest ")
         history = owner.locator("#ws-history").inner_text()
         assert "endret" in history and "Før: tomt" in history and CHANGE in history

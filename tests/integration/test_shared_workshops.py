@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from assistant.adapters.schema import canvas_comments, canvas_history, workshop_members, workshop_shares
 from assistant.catalog import BUILT_IN
-from assistant.workshop.service import LinkNotFound, WorkshopError, WorkshopService
+from assistant.workshop.service import LinkNotFound, QuestionMoved, WorkshopError, WorkshopService
 from assistant.workshop.store import CanvasNotFound
 from test_database import database  # noqa: F401 - the migrated database, on SQLite and PostgreSQL
 
@@ -215,3 +215,17 @@ def test_a_colleague_deleting_a_shared_workshop_only_leaves_it(service, canvas):
     assert service.delete(KARI, canvas.id)
     with pytest.raises(LinkNotFound):
         service.join(OLA, link.token)
+
+
+def test_an_answer_to_a_question_a_colleague_answered_first_is_not_filed_under_the_next(service, canvas):
+    link = service.share(KARI, canvas.id, "edit")
+    service.join(OLA, link.token)
+    shown = service.current(OLA, canvas.id).canvas
+    asked = (shown.current_step, shown.current_question)
+    service.submit(KARI, canvas.id, "Ungdom og pendlere", asked)  # Kari answers first
+    moved_to = service.get(OLA, canvas.id)
+    with pytest.raises(QuestionMoved, match="Teksten din står fortsatt i feltet"):
+        service.submit(OLA, canvas.id, "Eldre og barnefamilier", asked)
+    after = service.get(KARI, canvas.id)
+    assert after.need.who == moved_to.need.who and "Eldre og barnefamilier" not in after.model_dump_json()
+    assert (after.current_step, after.current_question) == (moved_to.current_step, moved_to.current_question)
