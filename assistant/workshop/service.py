@@ -48,7 +48,7 @@ from assistant.workshop.fields import Context, ParseProblem
 from assistant.workshop.parsing import clean_text, merge_actors
 from assistant.workshop.similar import SimilarCase, find_similar
 from assistant.workshop.steps import STEP_IDS, Step, kind_of
-from assistant.workshop.store import CanvasStore, CanvasSummary
+from assistant.workshop.store import CanvasNotFound, CanvasStore, CanvasSummary
 
 __all__ = ["LinkNotFound", "Progress", "QuestionMoved", "Reply", "WorkshopError", "WorkshopService"]
 
@@ -127,8 +127,12 @@ class WorkshopService:
 
     def delete(self, user: str, canvas_id: str) -> bool:
         """The owner deletes the workshop (links, history and comments with it); a colleague only
-        leaves it."""
-        if self.sharing.role(user, canvas_id)[0] != "owner":
+        leaves it. False when the user has no such workshop."""
+        try:
+            role, _owner = self.sharing.role(user, canvas_id)
+        except CanvasNotFound:
+            return False
+        if role != "owner":
             return self.sharing.leave(user, canvas_id)
         return self.store.delete(user, canvas_id)
 

@@ -69,3 +69,24 @@ def test_everyone_else_is_refused_by_the_server(app, endpoint, tmp_path):
     with pytest.raises(AppError, match="Dette kan bare administratorer gjøre"):
         client(app, STAFF).predict(*args, api_name=endpoint)
     assert app.container.admin.shared_documents() == []
+
+
+def test_a_workshop_shared_under_single_sign_on_shows_colleagues_by_their_login(app):
+    """Sharing works with login too: the link's member is the signed-in user on any device, and the
+    field's history names them by their login, not by a guest code."""
+    per_headers = {"X-Forwarded-User": "per@bjorkedal.kommune.no", "X-Forwarded-Groups": "ansatte"}
+    kari, per = client(app, STAFF), client(app, per_headers)
+    outputs = kari.predict("Bjørkedal", "Sentrum er tomt om kvelden", api_name="/workshop_start")
+    canvas_id = outputs[5]["value"] if isinstance(outputs[5], dict) else outputs[5]
+    link = kari.predict("edit", api_name="/workshop_share")[0]
+    service = app.container.workshop
+    service.join("user:per@bjorkedal.kommune.no", link.rsplit("=", 1)[1])
+    per.predict("Bjørkedal", "Et eget verksted", api_name="/workshop_start")  # renews «Mine verksteder»
+    per.predict(canvas_id, api_name="/workshop_resume")
+    per.predict("vision", "Folk blir boende.", api_name="/workshop_save_field")
+    history = service.history("user:kari@bjorkedal.kommune.no", canvas_id, "vision")
+    assert [change.author for change in history] == ["user:per@bjorkedal.kommune.no"]
+    from assistant.ui.collaboration import history_markdown
+
+    shown = history_markdown(history, "user:kari@bjorkedal.kommune.no", "nb", app.container.catalog)
+    assert "per@bjorkedal.kommune.no endret" in shown and "Gjest" not in shown
