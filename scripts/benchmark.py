@@ -523,6 +523,76 @@ def resident_load(url: str, residents: int, window_s: float, seed: int = 0) -> d
             "wall_s": round(time.perf_counter() - start, 2), "submit": latency_figures(samples) if samples else {}}
 
 
+COLLEAGUES = 8
+EDITS_EACH = 25
+SHARED_FIELDS = ("why_now", "vision", "scenario_2030", "sustainability", "transfer_value", "contact_role",
+                 "forankring.budget", "forankring.cofinancing")
+
+
+@section("shared_workshop")
+def bench_shared_workshop(bench: Bench) -> dict:
+    """COLLEAGUES threads edit one shared canvas through WorkshopService on the default SQLite
+    database: first each its own field (EDITS_EACH saves each; nothing may be lost to a colleague
+    saving at the same moment), then all of them the same field from the same starting text (every
+    text must survive, flagged as a conflict). Also the poll a colleague's page makes every 3 s."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.adapters.database import Database
+    from assistant.workshop.service import WorkshopService
+
+    root = Path(tempfile.mkdtemp(prefix="gnist-shared-"))
+    database = Database.sqlite(root / "gnist.sqlite3")
+    database.migrate()
+    service = WorkshopService.from_settings(database, bench.container.catalog)
+    owner = "user:eier"
+    canvas = service.start(owner, "Bjørkedal", "Sentrum er tomt om kvelden", "nb")
+    link = service.share(owner, canvas.id, "edit")
+    users = [owner] + [f"user:kollega{n}" for n in range(1, COLLEAGUES)]
+    for user in users[1:]:
+        service.join(user, link.token)
+    try:
+        def own_field(index: int) -> list[float]:
+            user, path, times = users[index], SHARED_FIELDS[index % len(SHARED_FIELDS)], []
+            for edit in range(EDITS_EACH):
+                base = service.field_text(service.get(user, canvas.id), path)
+                started = time.perf_counter()
+                service.edit_field(user, canvas.id, path, f"Utkast {edit} fra {user}.", base)
+                times.append(time.perf_counter() - started)
+            return times
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(COLLEAGUES) as pool:
+            times = [t for result in pool.map(own_field, range(COLLEAGUES)) for t in result]
+        elapsed = time.perf_counter() - started
+        final = service.get(owner, canvas.id)
+        lost = sum(service.field_text(final, SHARED_FIELDS[i % len(SHARED_FIELDS)]) != f"Utkast {EDITS_EACH - 1} fra {users[i]}."
+                   for i in range(COLLEAGUES))
+        history = sum(len(service.sharing.history(canvas.id, (path,), limit=10_000)) for path in SHARED_FIELDS)
+
+        base = service.field_text(service.get(owner, canvas.id), "need.statement")
+        with ThreadPoolExecutor(COLLEAGUES) as pool:
+            conflicts = list(pool.map(lambda i: service.edit_field(
+                users[i], canvas.id, "need.statement", f"Behovet slik {users[i]} ser det.", base)[1], range(COLLEAGUES)))
+        merged = service.get(owner, canvas.id).need.statement
+        kept = sum(f"Behovet slik {user} ser det." in merged for user in users)
+
+        polls = []
+        for _ in range(200):
+            polled = time.perf_counter()
+            service.revision(users[1], canvas.id)
+            polls.append(time.perf_counter() - polled)
+        return {
+            "own_fields": {"colleagues": COLLEAGUES, "saves": len(times), "saves_per_s": round(len(times) / elapsed, 1),
+                           "lost": lost, "history_rows": history, **latency_figures(times)},
+            "same_field": {"colleagues": COLLEAGUES, "flagged_as_conflict": sum(conflicts),
+                           "texts_kept": f"{kept}/{COLLEAGUES}"},
+            "poll": latency_figures(polls),
+        }
+    finally:
+        database.dispose()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @section("memory")
 def bench_memory(bench: Bench) -> dict:
     """Peak resident memory of this process so far (run last for the whole benchmark's peak)."""
