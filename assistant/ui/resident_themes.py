@@ -4,8 +4,9 @@ facilitator's merges and renames (stored with the form and replayed on every gro
 themes moved into the workshop canvas as residents' quotes and need evidence.
 
 The grouping itself lives only in this session (gr.State, on the server); the database keeps
-nothing of it but the edits. Every handler resolves the owner from the request and goes through the
-owner-checked services, so a session can reach only its own user's forms and canvases."""
+nothing of it but the edits. Every handler resolves the workshop's owner from the request
+(``workshop_owner``: the user's own workshop, or one a colleague shared with them) and goes through the
+owner-checked services, so a session reaches only forms of workshops its user may reach."""
 
 from __future__ import annotations
 
@@ -28,6 +29,20 @@ class ThemeMistake(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
+
+
+def workshop_owner(container, identity, selected, request, *, write: bool) -> str:
+    """Whose residents' form the user of ``request`` works on: their own workshop's, or that of a
+    colleague's workshop they joined by link (a read-only link may look, not change anything).
+    CanvasNotFound for a workshop the user cannot reach."""
+    user = identity.owner(request)
+    if not selected:
+        return user
+    role, owner = container.workshop.sharing.role(user, selected)
+    if write and role == "read":
+        lang = container.preferences.app_language(user, browser_language(request))
+        raise gr.Error(container.catalog.workshop_message("read_only", lang), title=container.catalog.ui("toast.error", lang))
+    return owner
 
 
 def _short(text: str) -> str:
@@ -108,9 +123,10 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
     def curating(selected, grouping, request):
         """What every edit of a found grouping starts from: owner, language, form, grouping and its
         themes as they stand now."""
-        owner = identity.owner(request)
+        owner = workshop_owner(container, identity, selected, request, write=True)
         form, grouping = grouping_of(owner, selected, grouping)
-        return owner, container.preferences.app_language(owner, browser_language(request)), form, grouping, current(owner, form, grouping)
+        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
+        return owner, lang, form, grouping, current(owner, form, grouping)
 
     def shown(found: list[T.Theme], grouping, lang: str):
         """summary and list, theme choices, label, curation row"""
@@ -124,8 +140,8 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
 
     @guard
     def find(selected, request: gr.Request = None):
-        owner = identity.owner(request)
-        lang = container.preferences.app_language(owner, browser_language(request))
+        owner = workshop_owner(container, identity, selected, request, write=False)
+        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
         form = form_of(owner, selected)
         items, questions = residents.theme_items(owner, form.id)
         if not items:
@@ -165,7 +181,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         if not picked:
             raise ThemeMistake("res.themes.error.move_none")
         canvas = workshop.get(owner, form.canvas_id)  # CanvasNotFound for anyone else's
-        updated = workshop.change(owner, form.canvas_id, lambda fresh: T.add_to_canvas(
+        updated = workshop.change(identity.owner(request), form.canvas_id, lambda fresh: T.add_to_canvas(
             fresh, picked, grouping["total"], questions=grouping["questions"], catalog=catalog))
 
         def quotes(c) -> int:

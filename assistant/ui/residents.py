@@ -12,7 +12,7 @@ import segno
 
 from assistant.services.residents import ANSWERS, FormNotFound, ResidentForm
 from assistant.ui.render import browser_language, local_time, safe_markdown
-from assistant.ui.resident_themes import build_theme_view
+from assistant.ui.resident_themes import build_theme_view, workshop_owner
 from assistant.workshop.store import CanvasNotFound
 
 LATEST = 10
@@ -80,38 +80,38 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
         count = service.count(owner, form.id)
         status = ui_text("res.status.open" if form.open else "res.status.closed", lang, count=count)
         return (status, gr.update(value=form_url(container.settings, request, form.id), visible=True),
-                gr.update(value=qr_files(owner, form, request), visible=True),
+                gr.update(value=qr_files(form, request), visible=True),
                 latest_markdown(service.list_inputs(owner, form.id, limit=LATEST), lang, ui_text),
                 gr.update(visible=not form.open), gr.update(visible=form.open), gr.Timer(active=form.open))
 
-    def qr_files(owner: str, form: ResidentForm, request) -> list[str]:
+    def qr_files(form: ResidentForm, request) -> list[str]:
         code = segno.make(form_url(container.settings, request, form.id), error="m")
         files = []
         for suffix, options in (("png", {"scale": 12, "border": 4}), ("svg", {"scale": 4, "border": 4})):
-            path = container.exports.path_for(owner, f"innspill-qr.{suffix}")
+            path = container.exports.path_for(identity.owner(request), f"innspill-qr.{suffix}")  # the viewer's
             code.save(str(path), kind=suffix, **options)
             files.append(container.exports.share(path))
         return files
 
     @guard
     def show(selected, request: gr.Request = None):
-        owner = identity.owner(request)
-        lang = container.preferences.app_language(owner, browser_language(request))
+        owner = workshop_owner(container, identity, selected, request, write=False)
+        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
         form = service.form_for_canvas(owner, selected) if selected else None
         return view(owner, form, lang, request)
 
     @guard
     def open_form(selected, request: gr.Request = None):
-        owner = identity.owner(request)
-        lang = container.preferences.app_language(owner, browser_language(request))
+        owner = workshop_owner(container, identity, selected, request, write=True)
+        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
         if not selected:
             raise gr.Error(ui_text("ws.error.choose_workshop", lang), title=ui_text("toast.error", lang))
         return view(owner, service.open_form(owner, selected), lang, request)
 
     @guard
     def close_form(selected, request: gr.Request = None):
-        owner = identity.owner(request)
-        lang = container.preferences.app_language(owner, browser_language(request))
+        owner = workshop_owner(container, identity, selected, request, write=True)
+        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
         form = service.form_for_canvas(owner, selected) if selected else None
         if form is None:
             raise FormNotFound(selected)
@@ -119,11 +119,14 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
 
     def refresh(selected, request: gr.Request = None):
         """The live count and the latest inputs (every few seconds while the form is open)."""
-        owner = identity.owner(request)
+        try:
+            owner = workshop_owner(container, identity, selected, request, write=False)
+        except CanvasNotFound:  # access ended (a revoked link): the workshop tab says so
+            return gr.update(), gr.update()
         form = service.form_for_canvas(owner, selected) if selected else None
         if form is None:
             return gr.update(), gr.update()
-        lang = container.preferences.app_language(owner, browser_language(request))
+        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
         status = ui_text("res.status.open" if form.open else "res.status.closed", lang,
                          count=service.count(owner, form.id))
         return status, latest_markdown(service.list_inputs(owner, form.id, limit=LATEST), lang, ui_text)
@@ -131,11 +134,11 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
     def exporter(kind: str):
         @guard
         def export(selected, request: gr.Request = None):
-            owner = identity.owner(request)
+            owner = workshop_owner(container, identity, selected, request, write=False)
             form = service.form_for_canvas(owner, selected) if selected else None
             if form is None:
                 raise FormNotFound(selected)
-            path = container.exports.path_for(owner, f"innspill.{kind}")
+            path = container.exports.path_for(identity.owner(request), f"innspill.{kind}")  # the downloader's
             (service.export_csv if kind == "csv" else service.export_xlsx)(owner, form.id, path)
             return gr.update(value=container.exports.share(path), visible=True)
         return export

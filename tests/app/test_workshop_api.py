@@ -467,3 +467,24 @@ def test_a_workshop_survives_an_app_restart(seed_dirs, tmp_path):
         assert reply.question.key == "need.consequences"
     finally:
         second.close()
+
+
+def test_a_colleague_with_an_edit_link_works_on_the_owners_residents_form(client_for, app):
+    """The residents' form belongs to the workshop: an editor opens, counts and exports the owner's
+    form (the download is the editor's own); a reader may look but not open or close it."""
+    owner, editor, reader = client_for(), client_for(), client_for()
+    panels = start(owner, "Torget er tomt", "Lom")
+    service = app.container.workshop
+    for client, role in ((editor, "edit"), (reader, "read")):
+        token = owner.predict(role, api_name="/workshop_share")[0].rsplit("=", 1)[1]
+        service.join(g.owner_of(app, client), token)
+        start(client, "Et eget verksted", "Lom")
+        client.predict(panels.canvas_id, api_name="/workshop_resume")
+    with pytest.raises(AppError, match="bare lese"):
+        reader.predict(api_name="/residents_open")
+    status, link, *_ = editor.predict(api_name="/residents_open")
+    form = app.container.residents.form_for_canvas(g.owner_of(app, owner), panels.canvas_id)
+    assert form is not None and form.open and form.id in str(link)
+    assert "0 innspill" in reader.predict(api_name="/residents_show")[0]
+    exported = g.file_value(editor.predict(api_name="/residents_export_csv"))
+    assert exported.read_text(encoding="utf-8-sig").startswith("id;created;")  # semicolons: Excel in Norway
