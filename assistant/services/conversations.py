@@ -31,6 +31,11 @@ class StoredMessage:
     notices: list[str] = field(default_factory=list)
 
 
+def turns(stored: list[StoredMessage]) -> list[Turn]:
+    """A conversation's messages as the answer service reads them (its history)."""
+    return [Turn(m.role, m.content) for m in stored]  # type: ignore[arg-type]
+
+
 @dataclass
 class Conversation:
     id: str
@@ -79,9 +84,6 @@ class ConversationService:
             StoredMessage(r["id"], r["role"], r["content"], json.loads(r["citations"]), r["mode"], json.loads(r["notices"]))
             for r in rows
         ]
-
-    def history(self, owner: str, conversation_id: str) -> list[Turn]:
-        return [Turn(m.role, m.content) for m in self.messages(owner, conversation_id)]  # type: ignore[arg-type]
 
     def add_question(self, owner: str, conversation_id: str, question: str) -> int:
         return self._add(owner, conversation_id, "user", question, [], None, [])

@@ -13,7 +13,7 @@ import gradio as gr
 from assistant.adapters.llm import llm_info
 from assistant.catalog import LANGUAGES
 from assistant.container import Container
-from assistant.services.answer import Turn
+from assistant.services.conversations import StoredMessage, turns
 from assistant.services.language import ui_language
 from assistant.services.preferences import language_from_browser
 from assistant.ui.admin import build_admin_tab
@@ -110,13 +110,21 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         if not question:
             yield gr.update(), gr.update(), conversation_id, gr.update(), gr.update()
             return
-        # The question is saved before anything can fail: nothing the user typed is lost.
-        if not conversation_id or conversations.get(owner, conversation_id) is None:
+        stored = conversations.messages(owner, conversation_id) if conversation_id else []
+        listed = conversations.list(owner)
+        # No messages: the conversation is new, or gone (deleted in another tab), or empty.
+        if not stored and (not conversation_id or conversations.get(owner, conversation_id) is None):
             conversation_id = conversations.create(owner, question).id
-        history: list[Turn] = conversations.history(owner, conversation_id)
-        conversations.add_question(owner, conversation_id, question)
-        shown = chat_messages(conversations.messages(owner, conversation_id))
-        choices, emptied = gr.update(choices=conversation_choices(owner), value=conversation_id), ""
+            listed = None
+        # The question is saved before anything can fail: nothing the user typed is lost.
+        question_id = conversations.add_question(owner, conversation_id, question)
+        shown = chat_messages([*stored, StoredMessage(question_id, "user", question)])
+        # The conversation list (latest first) is sent only when asking changes it: a new
+        # conversation, or an older one that moves to the top. Rebuilding the dropdown costs the
+        # server more than the answer's database work; an unchanged one gets its value back.
+        unchanged = listed and listed[0].id == conversation_id
+        choices = conversation_id if unchanged else gr.update(choices=conversation_choices(owner), value=conversation_id)
+        emptied = ""
         # Without a language model the answer is ready in milliseconds and goes out in one update
         # with the conversation list and the emptied input; a model's answer shows the question first.
         if answers.chat_model is not None or not index.ready:
@@ -132,9 +140,10 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             # A question too short to tell its language is answered in the language the user chose
             # in the app, else the browser's.
             chosen = preferences.language(owner)
+            app_language = chosen or "nb"  # lang_of(owner), read once
             if chosen is None and request is not None:
                 chosen = ui_language(request.headers.get("accept-language"))
-            for event in answers.stream(question, history, extra_stores=documents.stores_for(owner),
+            for event in answers.stream(question, turns(stored), extra_stores=documents.stores_for(owner),
                                         ui_language=chosen):
                 if event.kind == "token":
                     partial += event.text
@@ -155,7 +164,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                     metrics.answered(answer.mode, elapsed())
                     citations = [c.as_dict() for c in answer.citations]
                     final = shown + [{"role": "assistant", "content": answer_content(answer.text, answer.notices)}]
-                    yield final, sources_markdown(citations, ui_text("ask.no_sources", lang_of(owner))), conversation_id, choices, emptied
+                    yield final, sources_markdown(citations, ui_text("ask.no_sources", app_language)), conversation_id, choices, emptied
         except Exception:  # noqa: BLE001 - the user must see an error, never a dead chat
             log.exception("answer failed")
             message = ui_text("msg.answer_failed", lang_of(owner))
