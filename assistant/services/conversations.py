@@ -7,7 +7,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from assistant.adapters.database import Database
 from assistant.adapters.schema import conversations, feedback, messages
@@ -15,6 +15,18 @@ from assistant.services.answer import Answer, Turn
 
 TITLE_CHARS = 60
 _CONVERSATION = select(conversations.c.id, conversations.c.title, conversations.c.created, conversations.c.updated)
+# The statements of every chat answer are built once, their values bound when they run: building
+# one costs SQLAlchemy more CPU than SQLite takes to run it. (A bound name may not be a column's.)
+_OWNED = (conversations.c.owner == bindparam("the_owner"), conversations.c.id == bindparam("the_conversation"))
+_LIST = _CONVERSATION.where(_OWNED[0]).order_by(conversations.c.updated.desc())
+_GET = _CONVERSATION.where(*_OWNED)
+_MESSAGES = (select(messages.c.id, messages.c.role, messages.c.content, messages.c.citations, messages.c.mode,
+                    messages.c.notices)
+             .join(conversations, conversations.c.id == messages.c.conversation_id)
+             .where(*_OWNED)
+             .order_by(messages.c.id))
+_TOUCH = update(conversations).where(*_OWNED).values(updated=bindparam("now"))
+_ADD_MESSAGE = insert(messages).returning(messages.c.id)
 
 
 def _now() -> str:
@@ -29,6 +41,11 @@ class StoredMessage:
     citations: list[dict] = field(default_factory=list)
     mode: str | None = None
     notices: list[str] = field(default_factory=list)
+
+
+def turns(stored: list[StoredMessage]) -> list[Turn]:
+    """A conversation's messages as the answer service reads them (its history)."""
+    return [Turn(m.role, m.content) for m in stored]  # type: ignore[arg-type]
 
 
 @dataclass
@@ -56,32 +73,22 @@ class ConversationService:
         return conversation
 
     def list(self, owner: str) -> list[Conversation]:
-        query = _CONVERSATION.where(conversations.c.owner == owner).order_by(conversations.c.updated.desc())
         with self.db.connect() as c:
-            rows = c.execute(query).mappings().all()
+            rows = c.execute(_LIST, {"the_owner": owner}).mappings().all()
         return [Conversation(**row) for row in rows]
 
     def get(self, owner: str, conversation_id: str) -> Conversation | None:
-        query = _CONVERSATION.where(conversations.c.owner == owner, conversations.c.id == conversation_id)
         with self.db.connect() as c:
-            row = c.execute(query).mappings().first()
+            row = c.execute(_GET, {"the_owner": owner, "the_conversation": conversation_id}).mappings().first()
         return Conversation(**row) if row else None
 
     def messages(self, owner: str, conversation_id: str) -> list[StoredMessage]:
-        query = (select(messages.c.id, messages.c.role, messages.c.content, messages.c.citations, messages.c.mode,
-                        messages.c.notices)
-                 .join(conversations, conversations.c.id == messages.c.conversation_id)
-                 .where(conversations.c.owner == owner, conversations.c.id == conversation_id)
-                 .order_by(messages.c.id))
         with self.db.connect() as c:
-            rows = c.execute(query).mappings().all()
+            rows = c.execute(_MESSAGES, {"the_owner": owner, "the_conversation": conversation_id}).mappings().all()
         return [
             StoredMessage(r["id"], r["role"], r["content"], json.loads(r["citations"]), r["mode"], json.loads(r["notices"]))
             for r in rows
         ]
-
-    def history(self, owner: str, conversation_id: str) -> list[Turn]:
-        return [Turn(m.role, m.content) for m in self.messages(owner, conversation_id)]  # type: ignore[arg-type]
 
     def add_question(self, owner: str, conversation_id: str, question: str) -> int:
         return self._add(owner, conversation_id, "user", question, [], None, [])
@@ -91,16 +98,15 @@ class ConversationService:
                          [c.as_dict() for c in answer.citations], answer.mode, answer.notices)
 
     def _add(self, owner, conversation_id, role, content, citations, mode, notices) -> int:
+        now = _now()
         with self.db.connect() as c:
-            owned = c.execute(update(conversations)
-                              .where(conversations.c.owner == owner, conversations.c.id == conversation_id)
-                              .values(updated=_now()))
+            owned = c.execute(_TOUCH, {"the_owner": owner, "the_conversation": conversation_id, "now": now})
             if owned.rowcount == 0:
                 raise KeyError(conversation_id)
-            return c.execute(insert(messages).returning(messages.c.id).values(
-                conversation_id=conversation_id, role=role, content=content, mode=mode, created=_now(),
-                citations=json.dumps(citations, ensure_ascii=False), notices=json.dumps(notices, ensure_ascii=False),
-            )).scalar_one()
+            return c.execute(_ADD_MESSAGE, {
+                "conversation_id": conversation_id, "role": role, "content": content, "mode": mode, "created": now,
+                "citations": json.dumps(citations, ensure_ascii=False), "notices": json.dumps(notices, ensure_ascii=False),
+            }).scalar_one()
 
     def delete(self, owner: str, conversation_id: str) -> bool:
         with self.db.connect() as c:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from assistant.adapters.database import Database
 from assistant.adapters.schema import preferences
 
 LANGUAGES = ("nb", "nn", "en")
+# Read with every chat answer: built once (see conversations.py).
+_LANGUAGE = select(preferences.c.language).where(preferences.c.owner == bindparam("the_owner"))
 
 
 def language_from_browser(accept: str | None) -> str:
@@ -30,7 +32,7 @@ class PreferenceService:
 
     def language(self, owner: str) -> str | None:
         with self.db.connect() as c:
-            return c.execute(select(preferences.c.language).where(preferences.c.owner == owner)).scalar()
+            return c.execute(_LANGUAGE, {"the_owner": owner}).scalar()
 
     def app_language(self, owner: str, accept_language: str | None = None) -> str:
         """The language the user chose; until they choose, their browser's (``accept_language``, the

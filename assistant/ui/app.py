@@ -13,7 +13,7 @@ import gradio as gr
 from assistant.adapters.llm import llm_info
 from assistant.catalog import LANGUAGES
 from assistant.container import Container
-from assistant.services.answer import Turn
+from assistant.services.conversations import StoredMessage, turns
 from assistant.services.language import ui_language
 from assistant.services.preferences import language_from_browser
 from assistant.ui.admin import build_admin_tab
@@ -110,21 +110,30 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         if not question:
             yield gr.update(), gr.update(), conversation_id, gr.update(), gr.update()
             return
-        # The question is saved before anything can fail: nothing the user typed is lost.
-        if not conversation_id or conversations.get(owner, conversation_id) is None:
+        stored = conversations.messages(owner, conversation_id) if conversation_id else []
+        listed = conversations.list(owner)
+        # No messages: the conversation is new, or gone (deleted in another tab), or empty.
+        created = not stored and (not conversation_id or conversations.get(owner, conversation_id) is None)
+        if created:
             conversation_id = conversations.create(owner, question).id
-        history: list[Turn] = conversations.history(owner, conversation_id)
-        conversations.add_question(owner, conversation_id, question)
-        shown = chat_messages(conversations.messages(owner, conversation_id))
-        choices, emptied = gr.update(choices=conversation_choices(owner), value=conversation_id), ""
+        # The question is saved before anything can fail: nothing the user typed is lost.
+        question_id = conversations.add_question(owner, conversation_id, question)
+        shown = chat_messages([*stored, StoredMessage(question_id, "user", question)])
+        # Gradio redoes a component's config whenever a state or a dropdown is set, so they are set
+        # only when asking changes them. The conversation list (latest first) changes with a new
+        # conversation, or an older one that moves to the top; an unchanged one gets its value back.
+        unchanged = not created and listed and listed[0].id == conversation_id
+        choices = conversation_id if unchanged else gr.update(choices=conversation_choices(owner), value=conversation_id)
+        state_id = conversation_id if created else gr.skip()
+        emptied = ""
         # Without a language model the answer is ready in milliseconds and goes out in one update
         # with the conversation list and the emptied input; a model's answer shows the question first.
         if answers.chat_model is not None or not index.ready:
-            yield shown + [{"role": "assistant", "content": "…"}], gr.update(), conversation_id, choices, emptied
+            yield shown + [{"role": "assistant", "content": "…"}], gr.update(), state_id, choices, emptied
             choices, emptied = gr.update(), gr.update()
         while not index.wait(INDEX_POLL_SECONDS):  # first start: the question waits for the index
             waiting = ui_text("index.wait", lang_of(owner), percent=round(index.progress * 100))
-            yield shown + [{"role": "assistant", "content": waiting}], gr.update(), conversation_id, gr.update(), gr.update()
+            yield shown + [{"role": "assistant", "content": waiting}], gr.update(), state_id, gr.update(), gr.update()
         partial = ""
         elapsed = timer()
         shown_at = time.monotonic()
@@ -132,9 +141,10 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             # A question too short to tell its language is answered in the language the user chose
             # in the app, else the browser's.
             chosen = preferences.language(owner)
+            app_language = chosen or "nb"  # lang_of(owner), read once
             if chosen is None and request is not None:
                 chosen = ui_language(request.headers.get("accept-language"))
-            for event in answers.stream(question, history, extra_stores=documents.stores_for(owner),
+            for event in answers.stream(question, turns(stored), extra_stores=documents.stores_for(owner),
                                         ui_language=chosen):
                 if event.kind == "token":
                     partial += event.text
@@ -142,11 +152,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                     # once, with its sources, and a model's tokens go out in readable pieces.
                     if time.monotonic() - shown_at >= STREAM_INTERVAL_S:
                         shown_at = time.monotonic()
-                        yield shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(), conversation_id, gr.update(), gr.update()
+                        yield shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(), state_id, gr.update(), gr.update()
                 elif event.kind == "notice":
                     partial = answer_content("", [event.text])
                     shown_at = time.monotonic()  # why the answer comes without the model, at once
-                    yield shown + [{"role": "assistant", "content": partial}], gr.update(), conversation_id, choices, emptied
+                    yield shown + [{"role": "assistant", "content": partial}], gr.update(), state_id, choices, emptied
                     choices, emptied = gr.update(), gr.update()
                     gr.Warning(event.text, title=ui_text("toast.warning", lang_of(owner)))
                 else:
@@ -155,12 +165,12 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                     metrics.answered(answer.mode, elapsed())
                     citations = [c.as_dict() for c in answer.citations]
                     final = shown + [{"role": "assistant", "content": answer_content(answer.text, answer.notices)}]
-                    yield final, sources_markdown(citations, ui_text("ask.no_sources", lang_of(owner))), conversation_id, choices, emptied
+                    yield final, sources_markdown(citations, ui_text("ask.no_sources", app_language)), state_id, choices, emptied
         except Exception:  # noqa: BLE001 - the user must see an error, never a dead chat
             log.exception("answer failed")
             message = ui_text("msg.answer_failed", lang_of(owner))
             gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
-            yield shown + [{"role": "assistant", "content": f"⚠️ {message}"}], gr.update(), conversation_id, choices, emptied
+            yield shown + [{"role": "assistant", "content": f"⚠️ {message}"}], gr.update(), state_id, choices, emptied
 
     def respond_at_once(question: str, conversation_id: str | None, request: gr.Request = None):
         """respond as a plain function, for an app without a language model whose index is built:

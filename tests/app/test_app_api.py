@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -79,7 +80,7 @@ def test_an_extractive_answer_arrives_whole_with_its_sources(client_for):
 
 def test_follow_up_in_same_session_keeps_the_conversation(app, client_for):
     client = client_for()
-    ask(client, COST_QUESTION)
+    _chat, _sources, first_history = ask(client, COST_QUESTION)
     chat, sources, history = ask(client, "Og hva med arbeidstid i kommunen?")
     assert [m["role"] for m in chat] == ["user", "assistant", "user", "assistant"]
     assert g.text_of(chat[0]["content"]) == COST_QUESTION
@@ -88,10 +89,23 @@ def test_follow_up_in_same_session_keeps_the_conversation(app, client_for):
     conversations = app.container.conversations.list(g.owner_of(app, client))
     assert len(conversations) == 1
     assert conversations[0].title == COST_QUESTION
-    assert [c[1] for c in history["choices"]] == [conversations[0].id]
+    assert [c[1] for c in first_history["choices"]] == [conversations[0].id]
+    assert history == {}  # the list is unchanged by a follow-up, so it is not sent again
     stored = app.container.conversations.messages(g.owner_of(app, client), conversations[0].id)
     assert [m.role for m in stored] == ["user", "assistant", "user", "assistant"]
     assert stored[-1].citations and "delta-i-gnist.md" in sources
+
+
+def test_asking_in_an_older_conversation_moves_it_to_the_top_of_the_list(client_for):
+    client = client_for()
+    older = ask(client, COST_QUESTION)[2]["value"]
+    client.predict(api_name="/new_conversation")
+    newer = ask(client, "Hvem står bak Gnist?")[2]["value"]
+    time.sleep(1.1)  # conversations are ordered by their last change, to the second
+    client.predict(older, api_name="/select_conversation")
+    _chat, _sources, history = ask(client, "Og hva med arbeidstid i kommunen?")
+    assert [c[1] for c in history["choices"]] == [older, newer]
+    assert history["value"] == older
 
 
 def test_empty_question_changes_nothing(app, client_for):

@@ -25,4 +25,6 @@ def test_a_follow_up_inherits_the_subject_of_the_question_before(app, browsing):
     answer = bot_messages(page).last.inner_text()
     assert "200 000" in answer, answer
     assert page.locator("#chat [data-testid='user']").count() == 4
+    # Follow-ups do not resend the conversation list: it still shows this conversation.
+    assert page.get_by_label("Tidligere samtaler", exact=True).input_value() == "Hva gjorde Vang i Gnist?"
     assert browsing.foreign_requests() == []
