@@ -37,11 +37,13 @@ def phone_page(browsing, lang: str):
     return browsing.page(context=context)
 
 
-def panel_violations(page, axe_source) -> list[tuple[str, str]]:
-    """Serious and critical WCAG 2.1 A/AA violations inside the «Innbyggerinnspill» accordion."""
+def panel_violations(page, axe_source, panel: str = "#res-panel") -> list[tuple[str, str]]:
+    """Serious and critical WCAG 2.1 A/AA violations inside one panel (the «Innbyggerinnspill» accordion
+    unless told)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(axe_source))
-    result = page.evaluate("(tags) => axe.run('#res-panel', {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    result = page.evaluate("([panel, tags]) => axe.run(panel, {runOnly: {type: 'tag', values: tags}})",
+                           [panel, WCAG_TAGS])
     return [(v["id"], str([n["target"] for n in v["nodes"]])) for v in result["violations"]
             if v["impact"] in ("serious", "critical")]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import gnist_testapp as g
-from test_resident_form_browser import WCAG_TAGS
+from test_resident_form_browser import panel_violations
 from test_workshop_browser import open_workshop, wait_for_text
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
@@ -50,14 +50,6 @@ def open_field(page, question: str) -> None:
     wait_for_text(page, "#ws-history", "Endringer i feltet")
 
 
-def share_violations(page, axe_source) -> list[tuple[str, str]]:
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(axe_source))
-    result = page.evaluate("(tags) => axe.run('#ws-share', {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    return [(v["id"], str([n["target"] for n in v["nodes"]])) for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
-
-
 def test_two_colleagues_edit_one_canvas_with_history_undo_comments_roles_and_revoking(app, browser, axe_source):
     contexts = []
     try:
@@ -74,7 +66,7 @@ def test_two_colleagues_edit_one_canvas_with_history_undo_comments_roles_and_rev
         read_link = make_link(owner, "Bare lese")
         assert edit_link != read_link and edit_link.startswith(app.url.rstrip("/"))
         wait_for_text(owner, "#ws-share-links", "Bare lese · laget")
-        assert share_violations(owner, axe_source) == []
+        assert panel_violations(owner, axe_source, "#ws-share") == []
 
         # A colleague opens the edit link: the workshop opens in the workshop tab.
         colleague_context, colleague = new_page(browser)
