@@ -34,7 +34,6 @@ MAX_LINKS = 20  # per workshop: enough for every group of a workshop day, bounde
 MAX_COMMENT_CHARS = 2000
 HISTORY_SHOWN = 10
 FLAG_WINDOW = 500  # the latest changes looked at to find fields still in conflict
-ANONYMOUS_PREFIX = "anon:"
 USER_PREFIX = "user:"
 
 

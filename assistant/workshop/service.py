@@ -159,9 +159,9 @@ class WorkshopService:
         may run it, but nothing is saved (the opening of the chat)."""
         for _ in range(SAVE_ATTEMPTS):
             role, owner = self.sharing.role(user, canvas_id)
-            if role == "read" and not read_only_ok:
-                raise WorkshopError(self._msg("read_only", self.store.get(owner, canvas_id).language))
             canvas = self.store.get(owner, canvas_id)
+            if role == "read" and not read_only_ok:
+                raise WorkshopError(self._msg("read_only", canvas.language))
             before = canvas.model_copy(deep=True)
             result = operation(canvas)
             after = result.canvas if isinstance(result, Reply) else result
@@ -346,8 +346,8 @@ class WorkshopService:
         return self.sharing.comments(canvas_id, field_path)
 
     def _owned(self, user: str, canvas_id: str) -> Canvas:
-        role, _owner = self.sharing.role(user, canvas_id)
-        canvas = self.get(user, canvas_id)
+        role, owner = self.sharing.role(user, canvas_id)
+        canvas = self.store.get(owner, canvas_id)
         if role != "owner":
             raise WorkshopError(self._msg("owner_only", canvas.language))
         return canvas
