@@ -130,7 +130,7 @@ class CollaborationPanel:
     def _links(self, user: str, selected, lang: str):
         links = self.service.links(user, selected)
         return (links_markdown(links, lang, self.catalog),
-                gr.update(choices=[(link_label(link, lang, self.catalog), link.token) for link in links], value=None))
+                gr.update(choices=[(link_label(link, lang, self.catalog), link.id) for link in links], value=None))
 
     def wire(self, *, canvas_id, field, value, base, canvas_view, progress, editors: list,
              render: Callable) -> None:
@@ -162,11 +162,11 @@ class CollaborationPanel:
             return share_url(self.container.settings, request, link.token), links, choice, gr.Timer(active=True)
 
         @guard
-        def revoke(token, selected, request: gr.Request = None):
+        def revoke(link, selected, request: gr.Request = None):
             user, lang = self._user_lang(request)
-            if not selected or not token:
+            if not selected or not link:
                 return gr.update(), gr.update(), gr.update()
-            service.revoke(user, selected, token)
+            service.revoke(user, selected, link)
             gr.Info(ui("collab.revoked", lang), title=ui("toast.info", lang))
             links, choice = self._links(user, selected, lang)
             return links, choice, ""

@@ -16,7 +16,7 @@ import re
 import secrets
 import threading
 import time
-from collections import OrderedDict, defaultdict, deque
+from collections import OrderedDict, deque
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from assistant.catalog import TextCatalog
 from assistant.services.exports import ExportStore
 from assistant.services.sessions import SessionBindings
 from assistant.settings import Settings
+from assistant.ui.route_guard import MAX_SESSION_BODY, UPLOAD_ROUTE, RouteGuard, gradio_route, without_deep_link
 
 COOKIE_NAME = "gnist_id"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
@@ -95,21 +96,34 @@ class CookieSigner:
 
 
 class RateLimiter:
-    """At most ``limit`` events per key in a sliding window (thread-safe, memory bounded)."""
+    """At most ``limit`` events per key in a sliding window (thread-safe). Memory is bounded: at most
+    ``max_keys`` keys are kept, the least recently used going first, so a flood of new keys (random
+    cookies, addresses) evicts only the oldest and never resets the keys still counting."""
 
     def __init__(self, limit: int, window_s: float, max_keys: int = 10_000) -> None:
         self.limit, self.window_s, self.max_keys = limit, window_s, max_keys
-        self._events: dict[str, deque[float]] = defaultdict(deque)
+        self._events: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self._events)
+
     def _recent(self, key: str, now: float) -> deque[float]:
-        events = self._events[key]
+        events = self._events.get(key)
+        if events is None:
+            events = self._events[key] = deque()
+            while len(self._events) > self.max_keys:
+                self._events.popitem(last=False)
+        self._events.move_to_end(key)
         while events and events[0] <= now - self.window_s:
             events.popleft()
         return events
 
     def blocked(self, key: str) -> bool:
         with self._lock:
+            events = self._events.get(key)
+            if events is None:
+                return self.limit <= 0
             return len(self._recent(key, time.monotonic())) >= self.limit
 
     def hit(self, key: str) -> bool:
@@ -119,9 +133,6 @@ class RateLimiter:
             events = self._recent(key, now)
             if len(events) >= self.limit:
                 return False
-            if len(self._events) > self.max_keys:
-                self._events.clear()  # a flood of addresses must not grow memory without end
-                events = self._events[key]
             events.append(now)
             return True
 
@@ -213,6 +224,35 @@ def _logged_in_user(scope) -> str | None:
     return app.tokens.get(token) if token else None
 
 
+async def read_body(receive, limit: int) -> bytes | None:
+    """The request body, or None once it grows past ``limit`` (the rest is not read into memory)."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes):
+    """A ``receive`` that gives the app the body already read."""
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+    return receive
+
+
 def _json_response(status: int, message: str):
     body = json.dumps({"detail": message}, ensure_ascii=False).encode()
     return status, [(b"content-type", b"application/json; charset=utf-8")], body
@@ -223,13 +263,13 @@ class IdentityMiddleware:
     guards downloads of per-user exports, and sets the Content-Security-Policy."""
 
     def __init__(self, app, settings: Settings, signer: CookieSigner, downloads: ExportStore,
-                 catalog: TextCatalog) -> None:
+                 catalog: TextCatalog, identity: Identity | None = None) -> None:
         self.app = app
         self.settings = settings
         self.catalog = catalog
         self.signer = signer
-        self.exports_root = str(settings.exports_dir.resolve())
-        self.downloads = downloads
+        self.identity = identity or Identity(settings, signer, catalog)  # whose each session is
+        self.routes = RouteGuard(downloads, settings.exports_dir)
         self.login_mode = settings.login_required
         self.proxy = TrustedProxy(settings)
         self.new_sessions = RateLimiter(settings.new_sessions_per_minute, 60)
@@ -255,10 +295,27 @@ class IdentityMiddleware:
         is_login = scope.get("method") == "POST" and path.rstrip("/").endswith("/login")
         if is_login and self.login_failures.blocked(address):
             return await self._reply(send, *_json_response(429, self.catalog.bilingual("identity.too_many_logins")))
-        if "/file=" in path and not self._may_download(scope, path):
+        scope = without_deep_link(scope)
+        route = gradio_route(scope)
+        requested = self.routes.file_requested(route)
+        if self.routes.refused(route) or (
+                requested is not None and not self.routes.may_serve_file(requested, self.request_owner(scope))):
             return await self._reply(send, *_json_response(404, self.catalog.bilingual("identity.file_missing")))
+        session = self.routes.session_named(route, scope)
+        if self.routes.is_session_body_route(route):
+            body = await read_body(receive, MAX_SESSION_BODY)
+            session = self.routes.body_session(route, scope, body or b"")
+            receive = _replay(body or b"")
+        if session is not None and not self.identity.session_belongs_to(session, self.request_owner(scope)):
+            return await self._reply(send, *_json_response(403, self.catalog.bilingual("identity.other_user")))
+        upload = route is not None and route[0] == UPLOAD_ROUTE and scope.get("method") == "POST"
+        uploaded: list[bytes] = []
 
         async def send_with_headers(message):
+            if upload and message["type"] == "http.response.body":
+                uploaded.append(message.get("body", b""))
+                if not message.get("more_body") and (owner := self.request_owner(scope)):
+                    self.routes.uploads.record(b"".join(uploaded), owner)
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 if set_cookie:
@@ -276,21 +333,6 @@ class IdentityMiddleware:
     def _cookie_header(self, value: str) -> str:
         secure = "; Secure" if self.settings.secure_cookies else ""
         return f"{COOKIE_NAME}={value}; Path=/; Max-Age={COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax{secure}"
-
-    def _may_download(self, scope, path: str) -> bool:
-        """Files under the exports folder are served to their owner only (from the database when
-        another replica made them)."""
-        from urllib.parse import unquote
-
-        requested = unquote(path.split("/file=", 1)[1])
-        try:
-            resolved = str(Path(requested).resolve())
-        except (OSError, ValueError):
-            return False
-        if not resolved.startswith(self.exports_root):
-            return True
-        owner = self.request_owner(scope)
-        return owner is not None and self.downloads.belongs_to(resolved, owner) and self.downloads.restore(resolved)
 
     def request_owner(self, scope) -> str | None:
         if self.login_mode:
@@ -360,6 +402,16 @@ class Identity:
         if not self.is_admin(request):
             raise IdentityError(self.catalog.bilingual("identity.not_admin"))
         return owner
+
+    def session_belongs_to(self, session_hash: str, owner: str | None) -> bool:
+        """For Gradio's session routes: the session is the requester's (bound to them now if new)."""
+        if not session_hash or owner is None:
+            return False
+        try:
+            self._bind(session_hash, owner)
+        except IdentityError:
+            return False
+        return True
 
     def _bind(self, session_hash: str | None, owner: str) -> None:
         if not session_hash:

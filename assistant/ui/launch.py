@@ -6,6 +6,7 @@ import atexit
 import gc
 import logging
 import os
+import shutil
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -126,6 +127,8 @@ def prepare(settings: Settings, container: Container | None = None) -> tuple[gr.
     # user's data can reach it. Read by Gradio when the app's components are created.
     settings.web_cache_dir.mkdir(parents=True, exist_ok=True)
     os.environ["GRADIO_TEMP_DIR"] = str(settings.web_cache_dir)
+    # Session snapshots («deep links») a Gradio before this app's route guard may have written.
+    shutil.rmtree(settings.web_cache_dir / "deep_links", ignore_errors=True)
     # Uvicorn would replace a local proxy's address with the browser's from X-Forwarded-For, and
     # the single sign-on headers would then be stripped as untrusted: the app decides whom to
     # believe (ui/identity.TrustedProxy), on the connection's own address. (Gradio reads
@@ -167,11 +170,12 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         # Outermost: health, readiness and metrics answer without a session; every request gets an id.
         Middleware(OpsMiddleware, readiness=readiness_checks(container), metrics=metrics),
         Middleware(IdentityMiddleware, settings=settings, signer=identity.signer,
-                   downloads=container.exports, catalog=container.catalog),
+                   downloads=container.exports, catalog=container.catalog, identity=identity),
         # The residents' form (/innspill/…), the one public part: inside the identity middleware for
         # its security headers, which issues no identity cookie there.
         Middleware(ResidentFormMiddleware, settings=settings, residents=container.residents,
-                   catalog=container.catalog, municipality=lambda form: _municipality(container, form)),
+                   catalog=container.catalog, municipality=lambda form: _municipality(container, form),
+                   secret=container.secret),
     ]
     demo.launch(
         # The signed cookie is the identity without login; with GNIST_AUTH the login name, with single

@@ -93,6 +93,16 @@ class ShareLink:
     created: str
     members: int
 
+    @property
+    def id(self) -> str:
+        """What the page holds to name a link (a choice to revoke): never the token itself, which
+        would reach the browser's state and Gradio's logs of choices; the server maps it back."""
+        return link_id(self.token)
+
+
+def link_id(token: str) -> str:
+    return hashlib.sha256(b"share-link:" + token.encode()).hexdigest()[:16]
+
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -169,9 +179,12 @@ class CollaborationStore:
         return [ShareLink(*row) for row in rows]
 
     def revoke(self, canvas_id: str, token: str) -> bool:
+        """Delete a link of this canvas and the memberships it granted; a token of another canvas
+        is left alone (False), its colleagues keep their access."""
         with self.db.connect() as db:
-            db.execute(delete(members).where(members.c.token == token))  # also where foreign keys are off
             gone = db.execute(delete(shares).where(shares.c.token == token, shares.c.canvas_id == canvas_id))
+            if gone.rowcount:  # the memberships too, also where foreign keys are off
+                db.execute(delete(members).where(members.c.token == token, members.c.canvas_id == canvas_id))
         return gone.rowcount > 0
 
     def join(self, user: str, token: str) -> str:

@@ -285,10 +285,12 @@ class WorkshopService:
         self._owned(user, canvas_id)
         return self.sharing.links(canvas_id)
 
-    def revoke(self, user: str, canvas_id: str, token: str) -> bool:
-        """Delete a link: it stops working, and whoever joined through it loses access."""
+    def revoke(self, user: str, canvas_id: str, link: str) -> bool:
+        """Delete a link, named by its id (``ShareLink.id``): it stops working, and whoever joined
+        through it loses access. False for a link this workshop does not have."""
         self._owned(user, canvas_id)
-        return self.sharing.revoke(canvas_id, token)
+        token = next((found.token for found in self.sharing.links(canvas_id) if found.id == link), None)
+        return token is not None and self.sharing.revoke(canvas_id, token)
 
     def join(self, user: str, token: str) -> Canvas:
         """Open a workshop through a link (LinkNotFound if it never existed or was revoked)."""

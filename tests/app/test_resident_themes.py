@@ -7,6 +7,7 @@ user reaches neither the themes nor the canvas."""
 from __future__ import annotations
 
 import contextlib
+import re
 
 import gnist_testapp as g
 import httpx
@@ -47,7 +48,9 @@ def submit_all(app, url: str) -> None:
         for i, answers in enumerate(({"kritikk": bus}, {"drommen": trail})):
             with httpx.Client(base_url=app.url.rstrip("/"), timeout=30,
                               headers={"x-forwarded-for": f"10.77.{n}.{i + 1}"}) as phone:
-                sent = phone.post(url.removeprefix(app.url.rstrip("/")), data={"lang": "nb", **answers})
+                path = url.removeprefix(app.url.rstrip("/"))
+                token = re.search(r'name="form_token" value="([^"]*)"', phone.get(path).text).group(1)
+                sent = phone.post(path, data={"lang": "nb", "form_token": token, **answers})
                 assert sent.status_code == 303, sent.text
 
 

@@ -47,10 +47,24 @@ def form(app, facilitator):
 _address = iter(range(1, 1_000_000))
 
 
-def resident(app, address: str | None = None) -> httpx.Client:
+class Phone(httpx.Client):
+    """A resident's browser: it sends the form from the page it loaded, with that page's form token."""
+
+    def post(self, url, data=None, **kwargs):
+        if data is not None and "form_token" not in data:
+            data = {**data, "form_token": form_token(self.get(url.split("?")[0]).text)}
+        return super().post(url, data=data, **kwargs)
+
+
+def form_token(page: str) -> str:
+    found = re.search(r'name="form_token" value="([^"]*)"', page)
+    return found.group(1) if found else ""
+
+
+def resident(app, address: str | None = None) -> Phone:
     """A phone with its own address (127.0.0.1 is a trusted proxy, so X-Forwarded-For counts)."""
     address = address or f"10.{next(_address) // 65536 % 256}.{next(_address) // 256 % 256}.{next(_address) % 256}"
-    return httpx.Client(base_url=app.url.rstrip("/"), headers={"x-forwarded-for": address}, timeout=30)
+    return Phone(base_url=app.url.rstrip("/"), headers={"x-forwarded-for": address}, timeout=30)
 
 
 def test_the_form_needs_no_identity_and_speaks_three_languages(app, form):
@@ -117,13 +131,50 @@ def test_rate_limits_per_device_and_per_address(app, form):
         codes = [phone.post(f"/innspill/{form.id}", data={"kritikk": f"Innspill {i} fra samme telefon"}).status_code
                  for i in range(PER_DEVICE + 1)]
         assert codes == [303] * PER_DEVICE + [429]
-    with resident(app, "192.0.2.77") as first, resident(app, "192.0.2.77") as second:  # no cookies: one address
+    with resident(app, "192.0.2.77") as first, resident(app, "192.0.2.77") as second:  # two phones, one address
         codes = [(first if i % 2 else second).post(f"/innspill/{form.id}", data={"drommen": f"Drøm nummer {i}"}).status_code
                  for i in range(PER_ADDRESS + 1)]
         assert codes == [303] * PER_ADDRESS + [429]
         assert "Vent noen minutter" in second.post(f"/innspill/{form.id}", data={"drommen": "En til"}).text
     with resident(app, "192.0.2.78") as elsewhere:
         assert elsewhere.post(f"/innspill/{form.id}", data={"drommen": "Fra et annet nett"}).status_code == 303
+
+
+def test_leaving_out_the_cookie_skips_no_limit(app, form, facilitator):
+    """The device is named by the page's signed form token, not by a cookie the client may drop."""
+    with resident(app) as phone:
+        token = form_token(phone.get(f"/innspill/{form.id}").text)
+        phone.cookies.clear()
+        codes = [phone.post(f"/innspill/{form.id}", data={"kritikk": f"Uten informasjonskapsel {i}", "form_token": token},
+                            cookies={}).status_code for i in range(PER_DEVICE + 1)]
+    assert codes == [303] * PER_DEVICE + [429]
+
+
+def test_a_post_without_a_form_token_is_refused_and_the_answers_come_back(app, form, facilitator):
+    owner = g.owner_of(app, facilitator)
+    before = app.container.residents.count(owner, form.id)
+    with resident(app) as phone:
+        bare = httpx.post(f"{app.url}innspill/{form.id}", timeout=30, headers={"x-forwarded-for": "192.0.2.90"},
+                          data={"lang": "nn", "kritikk": "Ein benk ved kaia", "form_token": "x.1.y"})
+        assert bare.status_code == 403 and "sida var for gammal eller kom frå ei anna nettside" in bare.text
+        assert ">Ein benk ved kaia</textarea>" in bare.text and form_token(bare.text)  # nothing lost, a new token
+        resent = phone.post(f"/innspill/{form.id}", data={"lang": "nn", "kritikk": "Ein benk ved kaia",
+                                                          "form_token": form_token(bare.text)})
+        assert resent.status_code == 303
+    assert app.container.residents.count(owner, form.id) == before + 1
+
+
+def test_a_post_from_another_website_is_refused(app, form, facilitator):
+    owner = g.owner_of(app, facilitator)
+    with resident(app) as phone:
+        token = form_token(phone.get(f"/innspill/{form.id}").text)
+        forged = phone.post(f"/innspill/{form.id}", data={"lang": "en", "kritikk": "Sent by a trap page", "form_token": token},
+                            headers={"origin": "https://angriper.example"})
+        assert forged.status_code == 403 and "came from another website" in forged.text
+        assert phone.post(f"/innspill/{form.id}", data={"kritikk": "Fra skjemaet selv", "form_token": token},
+                          headers={"origin": app.url.rstrip("/")}).status_code == 303
+    texts = [item.answers["kritikk"] for item in app.container.residents.list_inputs(owner, form.id)]
+    assert "Fra skjemaet selv" in texts and "Sent by a trap page" not in texts
 
 
 def test_a_closed_form_says_so_and_stores_nothing(app, form, facilitator):

@@ -422,7 +422,8 @@ def test_shared_workshops_are_enforced_by_the_server_not_by_disabled_buttons(cli
     assert service.get(g.owner_of(app, owner), panels.canvas_id).vision == "Folk blir boende."
     assert service.history(g.owner_of(app, owner), panels.canvas_id, "vision")[0].author == g.owner_of(app, editor)
 
-    owner.predict(token, api_name="/workshop_revoke_link")
+    link_id = next(link.id for link in service.links(g.owner_of(app, owner), panels.canvas_id) if link.token == token)
+    owner.predict(link_id, api_name="/workshop_revoke_link")
     with pytest.raises(AppError, match=NOT_FOUND):
         editor.predict("vision", "Etter tilbaketrekking", api_name="/workshop_save_field")
     assert service.get(g.owner_of(app, owner), panels.canvas_id).vision == "Folk blir boende."

@@ -63,7 +63,7 @@ def test_a_link_lets_a_colleague_in_with_its_role_and_nobody_else(service, canva
     with pytest.raises(WorkshopError, match="eier"):
         service.share(OLA, canvas.id, "edit")
     with pytest.raises(WorkshopError):
-        service.revoke(OLA, canvas.id, edit.token)
+        service.revoke(OLA, canvas.id, edit.id)
     with pytest.raises(LinkNotFound):
         service.join(OLA, "not-a-token")
 
@@ -73,7 +73,7 @@ def test_revoking_a_link_stops_it_and_everyone_who_came_in_through_it(service, c
     other = service.share(KARI, canvas.id, "read")
     service.join(OLA, link.token)
     service.join(PER, other.token)
-    assert service.revoke(KARI, canvas.id, link.token)
+    assert service.revoke(KARI, canvas.id, link.id)
     with pytest.raises(CanvasNotFound):
         service.get(OLA, canvas.id)
     with pytest.raises(CanvasNotFound):
@@ -83,6 +83,18 @@ def test_revoking_a_link_stops_it_and_everyone_who_came_in_through_it(service, c
     assert service.list(OLA) == []
     assert service.role(PER, canvas.id) == "read"  # the other link still works
     assert [link.token for link in service.links(KARI, canvas.id)] == [other.token]
+
+
+def test_a_link_of_another_workshop_is_not_revoked_through_this_one(service, canvas, database):
+    """The store's revoke checks which workshop a token belongs to: naming another workshop's token
+    with one's own workshop removes neither that link nor anyone who joined through it."""
+    mine = service.start(OLA, "Lom", "Torget er tomt etter stengetid")
+    theirs = service.share(KARI, canvas.id, "edit")
+    service.join(PER, theirs.token)
+    assert not service.sharing.revoke(mine.id, theirs.token)
+    assert not service.revoke(OLA, mine.id, theirs.id)
+    assert service.role(PER, canvas.id) == "edit"
+    assert [link.token for link in service.links(KARI, canvas.id)] == [theirs.token]
 
 
 def test_every_change_has_a_history_and_undo_gives_the_previous_text_back(service, canvas):
