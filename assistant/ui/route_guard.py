@@ -37,17 +37,19 @@ UPLOADS_REMEMBERED = 20_000
 
 
 def gradio_route(scope) -> tuple[str, dict] | None:
-    """The path pattern of the route Gradio's app would run for this request, and its parameters."""
-    return _first_match(getattr(getattr(scope.get("app"), "router", None), "routes", ()), scope)
+    """The path pattern of the route Gradio's app would run for this request, and its parameters:
+    as Starlette's router chooses, the first full match, else the first that differs only in method."""
+    routes = getattr(getattr(scope.get("app"), "router", None), "routes", ())
+    return _first_match(routes, scope, Match.FULL) or _first_match(routes, scope, Match.PARTIAL)
 
 
-def _first_match(routes, scope) -> tuple[str, dict] | None:
+def _first_match(routes, scope, wanted: Match) -> tuple[str, dict] | None:
     for route in routes:
         if hasattr(route, "effective_candidates"):  # FastAPI's included router (Gradio's /gradio_api/…)
-            found = _first_match(route.effective_candidates(), scope)
+            found = _first_match(route.effective_candidates(), scope, wanted)
         else:
             match, child = route.matches(scope)
-            found = (getattr(route, "path", ""), child.get("path_params", {})) if match is Match.FULL else None
+            found = (getattr(route, "path", ""), child.get("path_params", {})) if match is wanted else None
         if found is not None:
             return found
     return None
