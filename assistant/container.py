@@ -92,7 +92,7 @@ class Container:
 
     @cached_property
     def admin(self) -> AdminService:
-        return AdminService(self.conversations, self.documents)
+        return AdminService(self.conversations, self.documents, self.catalog)
 
     @cached_property
     def conversations(self) -> ConversationService:
@@ -115,7 +115,7 @@ class Container:
 
     @cached_property
     def residents(self) -> ResidentInputService:
-        return ResidentInputService(self.database, self.settings, self.catalog, self.workshop.store)
+        return ResidentInputService(self.database, self.settings, self.catalog, self.workshop.store, self.workshop.access)
 
     @cached_property
     def secret(self) -> bytes:

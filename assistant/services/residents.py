@@ -2,8 +2,9 @@
 workshop; residents answer the invitation's four questions through it.
 
 A form's id is the capability token in its public link (never the owner id). Every facilitator-side
-call names the owner and goes through the canvas store's owner check, so a token or canvas id of
-someone else behaves like one that does not exist. Nothing that identifies a resident is stored:
+call names the acting user, and the service asks ``WorkshopAccess`` whether they may: the workshop's
+owner and a colleague with an edit link may open, close and curate; a colleague with a read link may
+look and export; for anyone else a token or canvas id behaves like one that does not exist. Nothing that identifies a resident is stored:
 no address, no cookie, personal data masked before the row is written, the time to the minute.
 """
 
@@ -29,8 +30,10 @@ from assistant.adapters.database import Database
 from assistant.adapters.schema import resident_forms as forms
 from assistant.adapters.schema import resident_inputs as inputs
 from assistant.catalog import TextCatalog
+from assistant.services.authorization import Need, WorkshopAccess
 from assistant.services.masking import mask
 from assistant.settings import Settings
+from assistant.workshop.collaboration import CollaborationStore
 from assistant.workshop.store import CanvasNotFound, CanvasStore
 
 ANSWERS = ("kritikk", "positivitet", "drommen", "virkeliggjoring")
@@ -141,20 +144,22 @@ def _minute() -> str:
 
 class ResidentInputService:
     def __init__(self, database: Database, settings: Settings, catalog: TextCatalog,
-                 canvases: CanvasStore | None = None) -> None:
+                 canvases: CanvasStore | None = None, access: WorkshopAccess | None = None) -> None:
         self.db = database
         self.settings = settings
         self.catalog = catalog
         self.canvases = canvases or CanvasStore(database)
+        self.access = access or WorkshopAccess(CollaborationStore(database), catalog)
 
-    # -- the facilitator's side (owner-checked) -------------------------------------------
+    # -- the facilitator's side (``user`` acts; the workshop's access rule decides) --------
 
-    def open_form(self, owner: str, canvas_id: str) -> ResidentForm:
+    def open_form(self, user: str, canvas_id: str) -> ResidentForm:
         """The workshop's form, opened (made on first use, with the canvas's language)."""
-        canvas = self.canvases.get(owner, canvas_id)  # CanvasNotFound for someone else's canvas
-        existing = self.form_for_canvas(owner, canvas_id)
+        owner = self.access.require(user, canvas_id, "edit").owner  # CanvasNotFound for a stranger
+        canvas = self.canvases.get(owner, canvas_id)
+        existing = self._form_of_canvas(owner, canvas_id)
         if existing is not None:
-            return self.set_open(owner, existing.id, True)
+            return self.set_open(user, existing.id, True)
         now = _now()
         language = canvas.language if canvas.language in LANGUAGES else "nb"
         try:
@@ -163,61 +168,73 @@ class ResidentInputService:
                                                language=language, open=True, created=now, updated=now))
         except IntegrityError:  # opened at the same moment in another tab or replica
             pass
-        return self.set_open(owner, self.form_for_canvas(owner, canvas_id).id, True)
+        return self.set_open(user, self._form_of_canvas(owner, canvas_id).id, True)
 
-    def form_for_canvas(self, owner: str, canvas_id: str) -> ResidentForm | None:
+    def form_for_canvas(self, user: str, canvas_id: str) -> ResidentForm | None:
+        """The workshop's form, for anyone who may look at the workshop (None: never opened)."""
+        return self._form_of_canvas(self.access.require(user, canvas_id, "read").owner, canvas_id)
+
+    def _form_of_canvas(self, owner: str, canvas_id: str) -> ResidentForm | None:
         with self.db.connect() as c:
             row = c.execute(select(forms).where(forms.c.owner == owner, forms.c.canvas_id == canvas_id)).mappings().first()
         return self._form(row) if row else None
 
-    def set_open(self, owner: str, token: str, is_open: bool) -> ResidentForm:
+    def set_open(self, user: str, token: str, is_open: bool) -> ResidentForm:
+        form = self.allowed(user, token, "edit")
         with self.db.connect() as c:
-            changed = c.execute(update(forms).where(forms.c.id == token, forms.c.owner == owner)
-                                .values(open=is_open, updated=_now()))
-        if changed.rowcount == 0:
-            raise FormNotFound(token)
-        return self.owned(owner, token)
+            c.execute(update(forms).where(forms.c.id == form.id).values(open=is_open, updated=_now()))
+        return self.allowed(user, token, "read")
 
-    def close(self, owner: str, token: str) -> ResidentForm:
-        return self.set_open(owner, token, False)
+    def close(self, user: str, token: str) -> ResidentForm:
+        return self.set_open(user, token, False)
 
-    def reopen(self, owner: str, token: str) -> ResidentForm:
-        return self.set_open(owner, token, True)
+    def reopen(self, user: str, token: str) -> ResidentForm:
+        return self.set_open(user, token, True)
 
-    def owned(self, owner: str, token: str) -> ResidentForm:
+    def allowed(self, user: str, token: str, need: Need = "read") -> ResidentForm:
+        """The form, if ``user`` may ``need`` on its workshop. FormNotFound for anyone without
+        access (as for a token that does not exist); NotAllowed for too weak a role."""
         form = self.get(token)
-        if form is None or form.owner != owner:
+        if form is None:
             raise FormNotFound(token)
+        try:
+            self.access.require(user, form.canvas_id, need, form.language)
+        except CanvasNotFound:
+            raise FormNotFound(token) from None
         return form
 
-    def list_inputs(self, owner: str, token: str, limit: int | None = None, newest_first: bool = True) -> list[ResidentInput]:
-        self.owned(owner, token)
+    def list_inputs(self, user: str, token: str, limit: int | None = None, newest_first: bool = True) -> list[ResidentInput]:
+        self.allowed(user, token)
+        return self._inputs(token, limit, newest_first)
+
+    def _inputs(self, token: str, limit: int | None = None, newest_first: bool = True) -> list[ResidentInput]:
         order = inputs.c.id.desc() if newest_first else inputs.c.id
         query = select(inputs).where(inputs.c.form_id == token).order_by(order)
         with self.db.connect() as c:
             rows = c.execute(query.limit(limit) if limit else query).mappings().all()
         return [self._input(row) for row in rows]
 
-    def theme_items(self, owner: str, token: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    def theme_items(self, user: str, token: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
         """The inputs as (id, text) pairs for ``themes.group``, oldest first, and the question each
         input answered (input id → answer field): the first question answered, when several were."""
-        found = [item for item in self.list_inputs(owner, token, newest_first=False) if item.text.strip()]
+        found = [item for item in self.list_inputs(user, token, newest_first=False) if item.text.strip()]
         items = [(str(item.id), item.text) for item in found]
         questions = {str(item.id): next(name for name in ANSWERS if item.answers[name].strip()) for item in found}
         return items, questions
 
     # -- the facilitator's curation of themes (merges and renames, replayed on each grouping) --
 
-    def theme_edits(self, owner: str, token: str) -> list[dict]:
-        return self.owned(owner, token).theme_edits
+    def theme_edits(self, user: str, token: str) -> list[dict]:
+        return self.allowed(user, token).theme_edits
 
-    def add_theme_edit(self, owner: str, token: str, edit: dict) -> list[dict]:
+    def add_theme_edit(self, user: str, token: str, edit: dict) -> list[dict]:
         """Append one edit (as made by ``themes.merge_edit`` or ``themes.rename_edit``); the edits
         after it. Safe against a colleague's edit at the same moment on another replica: the row is
         written only if its edits are still those read (compare and swap), else read again."""
         if not isinstance(edit, dict) or edit.get("op") not in THEME_EDIT_OPS:
             raise ValueError(f"not a theme edit: {edit!r}")
         encoded = json.loads(json.dumps(edit, ensure_ascii=False))  # plain JSON, or TypeError now
+        owner = self.allowed(user, token, "edit").owner
         for attempt in range(THEME_EDIT_ATTEMPTS):
             if attempt:
                 time.sleep(random.uniform(0, 0.005 * min(attempt, 20)))  # let the other writer finish
@@ -237,8 +254,8 @@ class ResidentInputService:
                 return edits
         raise RuntimeError(f"theme edits of form {token} kept changing")
 
-    def count(self, owner: str, token: str) -> int:
-        self.owned(owner, token)
+    def count(self, user: str, token: str) -> int:
+        self.allowed(user, token)
         return self._count(token)
 
     def counts(self, owner: str) -> dict[str, int]:
@@ -249,9 +266,9 @@ class ResidentInputService:
                              .where(forms.c.owner == owner).group_by(forms.c.canvas_id)).all()
         return {canvas_id: n for canvas_id, n in rows}
 
-    def export_csv(self, owner: str, token: str, path: Path) -> Path:
+    def export_csv(self, user: str, token: str, path: Path) -> Path:
         """UTF-8 with a byte order mark, so Excel shows «æøå» right; semicolons, as Norwegian Excel expects."""
-        rows = [item.row() for item in self.list_inputs(owner, token, newest_first=False)]
+        rows = [item.row() for item in self.list_inputs(user, token, newest_first=False)]
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, delimiter=";", lineterminator="\r\n")
         writer.writeheader()
@@ -259,14 +276,14 @@ class ResidentInputService:
         path.write_text(buffer.getvalue(), encoding="utf-8-sig")
         return path
 
-    def export_xlsx(self, owner: str, token: str, path: Path) -> Path:
+    def export_xlsx(self, user: str, token: str, path: Path) -> Path:
         from openpyxl import Workbook
 
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = "innspill"
         sheet.append(list(EXPORT_COLUMNS))
-        for item in self.list_inputs(owner, token, newest_first=False):
+        for item in self.list_inputs(user, token, newest_first=False):
             sheet.append([_defused(item.row())[column] for column in EXPORT_COLUMNS])
         for column, width in zip("ABCDEFGHIJK", (6, 18, 8, 40, 40, 40, 40, 10, 16, 8)):
             sheet.column_dimensions[column].width = width
@@ -278,7 +295,7 @@ class ResidentInputService:
         with self.db.connect() as c:
             rows = c.execute(select(forms).where(forms.c.owner == owner).order_by(forms.c.created)).mappings().all()
         return [{"token": row["id"], "canvas_id": row["canvas_id"], "open": bool(row["open"]), "created": row["created"],
-                 "inputs": [item.row() for item in self.list_inputs(owner, row["id"], newest_first=False)]}
+                 "inputs": [item.row() for item in self._inputs(row["id"], newest_first=False)]}
                 for row in rows]
 
     def delete_owner(self, owner: str) -> int:

@@ -23,6 +23,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.catalog import TextCatalog
+from assistant.services.authorization import Actor
 from assistant.services.exports import ExportStore
 from assistant.services.sessions import SessionBindings
 from assistant.settings import Settings
@@ -396,12 +397,11 @@ class Identity:
         client = getattr(request, "client", None)
         return self.admin_group in self.proxy.groups(getattr(client, "host", ""), request.headers)
 
-    def require_admin(self, request: gr.Request | None) -> str:
-        """The owner, if an administrator; raises otherwise (checked on the server for every call)."""
+    def actor(self, request: gr.Request | None, language: str = "nb") -> Actor:
+        """Who acts in this request, resolved once: the owner and whether they are an administrator;
+        the services decide what that actor may do."""
         owner = self.owner(request)  # a replayed session is refused as such first
-        if not self.is_admin(request):
-            raise IdentityError(self.catalog.bilingual("identity.not_admin"))
-        return owner
+        return Actor(owner, language, self.is_admin(request))
 
     def session_belongs_to(self, session_hash: str, owner: str | None) -> bool:
         """For Gradio's session routes: the session is the requester's (bound to them now if new)."""

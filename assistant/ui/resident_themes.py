@@ -4,9 +4,9 @@ facilitator's merges and renames (stored with the form and replayed on every gro
 themes moved into the workshop canvas as residents' quotes and need evidence.
 
 The grouping itself lives only in this session (gr.State, on the server); the database keeps
-nothing of it but the edits. Every handler resolves the workshop's owner from the request
-(``workshop_owner``: the user's own workshop, or one a colleague shared with them) and goes through the
-owner-checked services, so a session reaches only forms of workshops its user may reach."""
+nothing of it but the edits. Every handler passes the user the request resolves to; the services
+decide what they may do (services/authorization.py: the owner and editors curate, readers look), so a
+session reaches only forms of workshops its user may reach."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import functools
 import gradio as gr
 
 from assistant.services import themes as T
+from assistant.services.authorization import NotAllowed
 from assistant.services.residents import FormNotFound
 from assistant.ui.render import browser_language, safe_markdown
 from assistant.workshop.store import CanvasNotFound
@@ -29,20 +30,6 @@ class ThemeMistake(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
-
-
-def workshop_owner(container, identity, selected, request, *, write: bool) -> str:
-    """Whose residents' form the user of ``request`` works on: their own workshop's, or that of a
-    colleague's workshop they joined by link (a read-only link may look, not change anything).
-    CanvasNotFound for a workshop the user cannot reach."""
-    user = identity.owner(request)
-    if not selected:
-        return user
-    role, owner = container.workshop.sharing.role(user, selected)
-    if write and role == "read":
-        lang = container.preferences.app_language(user, browser_language(request))
-        raise gr.Error(container.catalog.workshop_message("read_only", lang), title=container.catalog.ui("toast.error", lang))
-    return owner
 
 
 def _short(text: str) -> str:
@@ -95,38 +82,46 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         def wrapped(*args, **kwargs):
             try:
                 return handler(*args, **kwargs)
-            except (CanvasNotFound, FormNotFound, ThemeMistake) as error:
+            except (CanvasNotFound, FormNotFound, ThemeMistake, NotAllowed) as error:
                 request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
                 lang = container.preferences.app_language(identity.owner(request), browser_language(request))
+                if isinstance(error, NotAllowed):
+                    raise gr.Error(error.message(catalog, lang), title=ui_text("toast.error", lang)) from error
                 key = error.key if isinstance(error, ThemeMistake) else "ws.error.not_found"
                 raise gr.Error(ui_text(key, lang), title=ui_text("toast.error", lang)) from error
         return wrapped
 
-    def form_of(owner: str, selected):
-        """The owner's form of the selected workshop (owner-checked), or a clear mistake."""
-        form = residents.form_for_canvas(owner, selected) if selected else None
+    def form_of(user: str, selected):
+        """The form of the selected workshop (the service checks the user may look), or a clear mistake."""
+        form = residents.form_for_canvas(user, selected) if selected else None
         if form is None:
             raise ThemeMistake("res.themes.error.no_form")
         return form
 
-    def grouping_of(owner: str, selected, grouping):
-        """This session's grouping, if it is of the owner's form of the selected workshop."""
-        form = form_of(owner, selected)
+    def grouping_of(user: str, selected, grouping):
+        """This session's grouping, if it is of the form of the selected workshop."""
+        form = form_of(user, selected)
         if not grouping or grouping.get("form") != form.id:
             raise ThemeMistake("res.themes.error.find_first")
         return form, grouping
 
-    def current(owner: str, form, grouping) -> list[T.Theme]:
+    def current(user: str, form, grouping) -> list[T.Theme]:
         """The grouping with the facilitator's stored edits replayed."""
-        return T.apply_edits(grouping["themes"], residents.theme_edits(owner, form.id))
+        return T.apply_edits(grouping["themes"], residents.theme_edits(user, form.id))
+
+    def context(request):
+        """Who acts and in which language, resolved once per event."""
+        user = identity.owner(request)
+        return user, container.preferences.app_language(user, browser_language(request))
 
     def curating(selected, grouping, request):
-        """What every edit of a found grouping starts from: owner, language, form, grouping and its
-        themes as they stand now."""
-        owner = workshop_owner(container, identity, selected, request, write=True)
-        form, grouping = grouping_of(owner, selected, grouping)
-        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
-        return owner, lang, form, grouping, current(owner, form, grouping)
+        """What every edit of a found grouping starts from: user, language, form, grouping and its
+        themes as they stand now; a reader is told at once that they may only look."""
+        user, lang = context(request)
+        if selected:
+            residents.allowed(user, form_of(user, selected).id, "edit")
+        form, grouping = grouping_of(user, selected, grouping)
+        return user, lang, form, grouping, current(user, form, grouping)
 
     def shown(found: list[T.Theme], grouping, lang: str):
         """summary and list, theme choices, label, curation row"""
@@ -140,48 +135,47 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
 
     @guard
     def find(selected, request: gr.Request = None):
-        owner = workshop_owner(container, identity, selected, request, write=False)
-        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
-        form = form_of(owner, selected)
-        items, questions = residents.theme_items(owner, form.id)
+        user, lang = context(request)
+        form = form_of(user, selected)
+        items, questions = residents.theme_items(user, form.id)
         if not items:
             raise ThemeMistake("res.themes.error.empty")
         grouping = {"form": form.id, "total": len(items), "questions": questions,
                     "themes": T.group(items, container.embeddings, lang=lang, catalog=catalog)}
-        return (grouping, *shown(current(owner, form, grouping), grouping, lang), "")
+        return (grouping, *shown(current(user, form, grouping), grouping, lang), "")
 
     @guard
     def merge(chosen, label, selected, grouping, request: gr.Request = None):
-        owner, lang, form, grouping, found = curating(selected, grouping, request)
+        user, lang, form, grouping, found = curating(selected, grouping, request)
         picked = [theme for theme in chosen_themes(found, chosen) if not theme.other]
         if len(picked) < 2:
             raise ThemeMistake("res.themes.error.merge_two")
         into = max(picked, key=lambda theme: theme.count)
-        residents.add_theme_edit(owner, form.id, T.merge_edit(picked, into, " ".join((label or "").split()) or None))
+        residents.add_theme_edit(user, form.id, T.merge_edit(picked, into, " ".join((label or "").split()) or None))
         gr.Info(ui_text("res.themes.merged", lang), title=ui_text("toast.info", lang))
-        return shown(current(owner, form, grouping), grouping, lang)
+        return shown(current(user, form, grouping), grouping, lang)
 
     @guard
     def rename(chosen, label, selected, grouping, request: gr.Request = None):
-        owner, lang, form, grouping, found = curating(selected, grouping, request)
+        user, lang, form, grouping, found = curating(selected, grouping, request)
         picked = chosen_themes(found, chosen)
         if len(picked) != 1 or picked[0].other:
             raise ThemeMistake("res.themes.error.rename_one")
         label = " ".join((label or "").split())
         if not label:
             raise ThemeMistake("res.themes.error.label")
-        residents.add_theme_edit(owner, form.id, T.rename_edit(picked[0], label))
+        residents.add_theme_edit(user, form.id, T.rename_edit(picked[0], label))
         gr.Info(ui_text("res.themes.renamed", lang), title=ui_text("toast.info", lang))
-        return shown(current(owner, form, grouping), grouping, lang)
+        return shown(current(user, form, grouping), grouping, lang)
 
     @guard
     def move(chosen, selected, grouping, request: gr.Request = None):
-        owner, lang, form, grouping, found = curating(selected, grouping, request)
+        user, lang, form, grouping, found = curating(selected, grouping, request)
         picked = chosen_themes(found, chosen)
         if not picked:
             raise ThemeMistake("res.themes.error.move_none")
-        canvas = workshop.get(owner, form.canvas_id)  # CanvasNotFound for anyone else's
-        updated = workshop.change(identity.owner(request), form.canvas_id, lambda fresh: T.add_to_canvas(
+        canvas = workshop.get(user, form.canvas_id)  # CanvasNotFound for anyone else's
+        updated = workshop.change(user, form.canvas_id, lambda fresh: T.add_to_canvas(
             fresh, picked, grouping["total"], questions=grouping["questions"], catalog=catalog))
 
         def quotes(c) -> int:

@@ -1,7 +1,7 @@
 """«Innbyggerinnspill» in the workshop tab: open or close the selected workshop's public form, its link
 and QR code (PNG and SVG for posters), a live count, the latest inputs, CSV/XLSX export, and the
-themes (assistant/ui/resident_themes.py). Every call resolves the owner from the request; the
-service checks the workshop is theirs."""
+themes (assistant/ui/resident_themes.py). Every call passes the user the request resolves to; the
+service decides what they may do (services/authorization.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import functools
 import gradio as gr
 import segno
 
+from assistant.services.authorization import NotAllowed
 from assistant.services.residents import ANSWERS, FormNotFound, ResidentForm
 from assistant.ui.render import browser_language, local_time, safe_markdown
-from assistant.ui.resident_themes import build_theme_view, workshop_owner
+from assistant.ui.resident_themes import build_theme_view
 from assistant.workshop.store import CanvasNotFound
 
 LATEST = 10
@@ -66,22 +67,24 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
         def wrapped(*args, **kwargs):
             try:
                 return handler(*args, **kwargs)
-            except (CanvasNotFound, FormNotFound) as error:
+            except (CanvasNotFound, FormNotFound, NotAllowed) as error:
                 request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
                 lang = container.preferences.app_language(identity.owner(request), browser_language(request))
-                raise gr.Error(ui_text("ws.error.not_found", lang), title=ui_text("toast.error", lang)) from error
+                message = (error.message(container.catalog, lang) if isinstance(error, NotAllowed)
+                           else ui_text("ws.error.not_found", lang))
+                raise gr.Error(message, title=ui_text("toast.error", lang)) from error
         return wrapped
 
-    def view(owner: str, form: ResidentForm | None, lang: str, request):
+    def view(user: str, form: ResidentForm | None, lang: str, request):
         """status, link, QR files, latest, open button, close button, timer"""
         if form is None:
             return (ui_text("res.status.none", lang), gr.update(value="", visible=False), gr.update(value=None, visible=False),
                     "", gr.update(visible=True), gr.update(visible=False), gr.Timer(active=False))
-        count = service.count(owner, form.id)
+        count = service.count(user, form.id)
         status = ui_text("res.status.open" if form.open else "res.status.closed", lang, count=count)
         return (status, gr.update(value=form_url(container.settings, request, form.id), visible=True),
                 gr.update(value=qr_files(form, request), visible=True),
-                latest_markdown(service.list_inputs(owner, form.id, limit=LATEST), lang, ui_text),
+                latest_markdown(service.list_inputs(user, form.id, limit=LATEST), lang, ui_text),
                 gr.update(visible=not form.open), gr.update(visible=form.open), gr.Timer(active=form.open))
 
     def qr_files(form: ResidentForm, request) -> list[str]:
@@ -93,53 +96,54 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
             files.append(container.exports.share(path))
         return files
 
+    def context(request):
+        """Who acts and in which language, resolved once per event."""
+        user = identity.owner(request)
+        return user, container.preferences.app_language(user, browser_language(request))
+
     @guard
     def show(selected, request: gr.Request = None):
-        owner = workshop_owner(container, identity, selected, request, write=False)
-        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
-        form = service.form_for_canvas(owner, selected) if selected else None
-        return view(owner, form, lang, request)
+        user, lang = context(request)
+        form = service.form_for_canvas(user, selected) if selected else None
+        return view(user, form, lang, request)
 
     @guard
     def open_form(selected, request: gr.Request = None):
-        owner = workshop_owner(container, identity, selected, request, write=True)
-        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
+        user, lang = context(request)
         if not selected:
             raise gr.Error(ui_text("ws.error.choose_workshop", lang), title=ui_text("toast.error", lang))
-        return view(owner, service.open_form(owner, selected), lang, request)
+        return view(user, service.open_form(user, selected), lang, request)
 
     @guard
     def close_form(selected, request: gr.Request = None):
-        owner = workshop_owner(container, identity, selected, request, write=True)
-        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
-        form = service.form_for_canvas(owner, selected) if selected else None
+        user, lang = context(request)
+        form = service.form_for_canvas(user, selected) if selected else None
         if form is None:
             raise FormNotFound(selected)
-        return view(owner, service.close(owner, form.id), lang, request)
+        return view(user, service.close(user, form.id), lang, request)
 
     def refresh(selected, request: gr.Request = None):
         """The live count and the latest inputs (every few seconds while the form is open)."""
+        user, lang = context(request)
         try:
-            owner = workshop_owner(container, identity, selected, request, write=False)
+            form = service.form_for_canvas(user, selected) if selected else None
         except CanvasNotFound:  # access ended (a revoked link): the workshop tab says so
             return gr.update(), gr.update()
-        form = service.form_for_canvas(owner, selected) if selected else None
         if form is None:
             return gr.update(), gr.update()
-        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
         status = ui_text("res.status.open" if form.open else "res.status.closed", lang,
-                         count=service.count(owner, form.id))
-        return status, latest_markdown(service.list_inputs(owner, form.id, limit=LATEST), lang, ui_text)
+                         count=service.count(user, form.id))
+        return status, latest_markdown(service.list_inputs(user, form.id, limit=LATEST), lang, ui_text)
 
     def exporter(kind: str):
         @guard
         def export(selected, request: gr.Request = None):
-            owner = workshop_owner(container, identity, selected, request, write=False)
-            form = service.form_for_canvas(owner, selected) if selected else None
+            user, _lang = context(request)
+            form = service.form_for_canvas(user, selected) if selected else None
             if form is None:
                 raise FormNotFound(selected)
-            path = container.exports.path_for(identity.owner(request), f"innspill.{kind}")  # the downloader's
-            (service.export_csv if kind == "csv" else service.export_xlsx)(owner, form.id, path)
+            path = container.exports.path_for(user, f"innspill.{kind}")  # the downloader's
+            (service.export_csv if kind == "csv" else service.export_xlsx)(user, form.id, path)
             return gr.update(value=container.exports.share(path), visible=True)
         return export
 

@@ -16,7 +16,7 @@ from assistant.workshop import critic, drafts
 from assistant.workshop.canvas import Canvas
 from assistant.workshop.collaboration import targets
 from assistant.workshop.fields import label
-from assistant.workshop.service import LinkNotFound, QuestionMoved, WorkshopError, WorkshopService
+from assistant.workshop.service import LinkNotFound, NotAllowed, QuestionMoved, WorkshopError, WorkshopService
 from assistant.workshop.store import CanvasNotFound
 
 class UserMistake(Exception):
@@ -201,11 +201,13 @@ def build_workshop_tab(container, identity, i18n, tabs):
         def wrapped(*args, **kwargs):
             try:
                 return handler(*args, **kwargs)
-            except (CanvasNotFound, UserMistake, WorkshopError) as error:
+            except (CanvasNotFound, UserMistake, WorkshopError, NotAllowed) as error:
                 request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
                 lang = container.preferences.app_language(identity.owner(request), browser_language(request))
                 key = "ws.error.not_found" if isinstance(error, CanvasNotFound) else getattr(error, "key", None)
                 message = ui_text(key, lang) if key else str(error)  # the service's own words otherwise
+                if isinstance(error, NotAllowed):
+                    message = error.message(container.catalog, lang)
                 raise gr.Error(message, title=ui_text("toast.error", lang)) from error
         return wrapped
 

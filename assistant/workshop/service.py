@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from assistant.catalog import BUILT_IN, TextCatalog
+from assistant.services.authorization import NotAllowed, WorkshopAccess
 from assistant.workshop import critic, drafts, solution_bias
 from assistant.workshop.canvas import (
     Actor,
@@ -50,7 +51,7 @@ from assistant.workshop.similar import SimilarCase, find_similar
 from assistant.workshop.steps import STEP_IDS, Step, kind_of
 from assistant.workshop.store import CanvasNotFound, CanvasStore, CanvasSummary
 
-__all__ = ["LinkNotFound", "Progress", "QuestionMoved", "Reply", "WorkshopError", "WorkshopService"]
+__all__ = ["LinkNotFound", "NotAllowed", "Progress", "QuestionMoved", "Reply", "WorkshopError", "WorkshopService"]
 
 SAVE_ATTEMPTS = 8  # colleagues saving the same canvas at the same moment; each retry reads theirs
 UNMERGEABLE_KINDS = ("percent", "yesno")  # one value only: a collision keeps the newer, history the older
@@ -75,6 +76,7 @@ class WorkshopService:
                  detect_language: Callable[[str], str] | None = None) -> None:
         self.store = store
         self.sharing = CollaborationStore(store.db)
+        self.access = WorkshopAccess(self.sharing, catalog)  # who may do what, for every call below
         self.catalog = catalog
         self.search = search
         self.chat_model = chat_model
@@ -115,11 +117,14 @@ class WorkshopService:
 
     def get(self, user: str, canvas_id: str) -> Canvas:
         """The canvas, for its owner and for every colleague who joined through a link."""
-        role, owner = self.sharing.role(user, canvas_id)
-        return self.store.get(owner, canvas_id)
+        return self.store.get(self.access.require(user, canvas_id, "read").owner, canvas_id)
+
+    def _language(self, canvas_id: str):
+        """The workshop's language, for a refusal's message (read only when one is made)."""
+        return lambda owner: self.store.get(owner, canvas_id).language
 
     def role(self, user: str, canvas_id: str) -> Role:
-        return self.sharing.role(user, canvas_id)[0]
+        return self.access.require(user, canvas_id, "read").role
 
     def list(self, user: str) -> list[CanvasSummary]:
         """The user's own workshops and those shared with them."""
@@ -129,7 +134,7 @@ class WorkshopService:
         """The owner deletes the workshop (links, history and comments with it); a colleague only
         leaves it. False when the user has no such workshop."""
         try:
-            role, _owner = self.sharing.role(user, canvas_id)
+            role = self.access.require(user, canvas_id, "read").role
         except CanvasNotFound:
             return False
         if role != "owner":
@@ -158,14 +163,12 @@ class WorkshopService:
         colleague who saved in between makes this read and run again. ``read_only_ok``: a reader
         may run it, but nothing is saved (the opening of the chat)."""
         for _ in range(SAVE_ATTEMPTS):
-            role, owner = self.sharing.role(user, canvas_id)
-            canvas = self.store.get(owner, canvas_id)
-            if role == "read" and not read_only_ok:
-                raise WorkshopError(self._msg("read_only", canvas.language))
+            grant = self.access.require(user, canvas_id, "read" if read_only_ok else "edit", self._language(canvas_id))
+            canvas = self.store.get(grant.owner, canvas_id)
             before = canvas.model_copy(deep=True)
             result = operation(canvas)
             after = result.canvas if isinstance(result, Reply) else result
-            if role == "read" or after.updated == before.updated:
+            if grant.role == "read" or after.updated == before.updated:
                 return result
             recorded = kind() if callable(kind) else kind
             if self.store.replace(after, before.updated, user, self.changed_fields(before, after), recorded):
@@ -297,22 +300,21 @@ class WorkshopService:
         return self.get(user, self.sharing.join(user, token))
 
     def is_shared(self, user: str, canvas_id: str) -> bool:
-        role, _owner = self.sharing.role(user, canvas_id)
-        return role != "owner" or self.sharing.is_shared(canvas_id)
+        return self.access.require(user, canvas_id, "read").role != "owner" or self.sharing.is_shared(canvas_id)
 
     def revision(self, user: str, canvas_id: str) -> str:
         """A token that changes whenever the canvas or its comments do (CanvasNotFound once the
         user's access is gone): what a colleague's page polls."""
-        self.sharing.role(user, canvas_id)
+        self.access.require(user, canvas_id, "read")
         return self.sharing.revision(canvas_id)
 
     def history(self, user: str, canvas_id: str, field_path: str) -> list[FieldChange]:
-        self.sharing.role(user, canvas_id)
+        self.access.require(user, canvas_id, "read")
         return self.sharing.history(canvas_id, targets(field_path))
 
     def flagged(self, user: str, canvas_id: str) -> set[str]:
         """Fields two people changed at once, until somebody edits them again."""
-        self.sharing.role(user, canvas_id)
+        self.access.require(user, canvas_id, "read")
         return self.sharing.flagged(canvas_id)
 
     def undo(self, user: str, canvas_id: str, field_path: str) -> Canvas:
@@ -331,10 +333,8 @@ class WorkshopService:
 
     def comment(self, user: str, canvas_id: str, field_path: str, text: str) -> list[Comment]:
         """Leave a comment on a field (anyone who may edit); the field's comments after it."""
-        role, owner = self.sharing.role(user, canvas_id)
-        lang = self.store.get(owner, canvas_id).language
-        if role == "read":
-            raise WorkshopError(self._msg("read_only", lang))
+        grant = self.access.require(user, canvas_id, "edit", self._language(canvas_id))
+        lang = self.store.get(grant.owner, canvas_id).language
         text = clean_text(text or "")
         if not text:
             raise WorkshopError(self._msg("comment_empty", lang))
@@ -344,15 +344,11 @@ class WorkshopService:
         return self.sharing.comments(canvas_id, field_path)
 
     def comments(self, user: str, canvas_id: str, field_path: str) -> list[Comment]:
-        self.sharing.role(user, canvas_id)
+        self.access.require(user, canvas_id, "read")
         return self.sharing.comments(canvas_id, field_path)
 
     def _owned(self, user: str, canvas_id: str) -> Canvas:
-        role, owner = self.sharing.role(user, canvas_id)
-        canvas = self.store.get(owner, canvas_id)
-        if role != "owner":
-            raise WorkshopError(self._msg("owner_only", canvas.language))
-        return canvas
+        return self.store.get(self.access.require(user, canvas_id, "owner", self._language(canvas_id)).owner, canvas_id)
 
     def _set(self, canvas: Canvas, field_path: str, value: Any) -> Canvas:
         lang = canvas.language

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from assistant.adapters.schema import canvas_comments, canvas_history, workshop_members, workshop_shares
 from assistant.catalog import BUILT_IN
-from assistant.workshop.service import LinkNotFound, QuestionMoved, WorkshopError, WorkshopService
+from assistant.workshop.service import LinkNotFound, NotAllowed, QuestionMoved, WorkshopError, WorkshopService
 from assistant.workshop.store import CanvasNotFound
 from test_database import database  # noqa: F401 - the migrated database, on SQLite and PostgreSQL
 
@@ -53,16 +53,16 @@ def test_a_link_lets_a_colleague_in_with_its_role_and_nobody_else(service, canva
 
     service.update_field(OLA, canvas.id, "why_now", "Butikken stengte i fjor.")
     assert service.get(KARI, canvas.id).why_now == "Butikken stengte i fjor."
-    with pytest.raises(WorkshopError, match="bare lese"):
+    with pytest.raises(NotAllowed, match="bare lese"):
         service.update_field(PER, canvas.id, "why_now", "Noe annet")
-    with pytest.raises(WorkshopError, match="bare lese"):
+    with pytest.raises(NotAllowed, match="bare lese"):
         service.submit(PER, canvas.id, "Unge mellom 16 og 25")
-    with pytest.raises(WorkshopError, match="bare lese"):
+    with pytest.raises(NotAllowed, match="bare lese"):
         service.comment(PER, canvas.id, "why_now", "Stemmer dette?")
     assert service.current(PER, canvas.id).canvas.why_now == "Butikken stengte i fjor."  # reading is fine
-    with pytest.raises(WorkshopError, match="eier"):
+    with pytest.raises(NotAllowed, match="eier"):
         service.share(OLA, canvas.id, "edit")
-    with pytest.raises(WorkshopError):
+    with pytest.raises(NotAllowed):
         service.revoke(OLA, canvas.id, edit.id)
     with pytest.raises(LinkNotFound):
         service.join(OLA, "not-a-token")
