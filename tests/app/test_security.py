@@ -10,6 +10,7 @@ with gradio_client and plain HTTP against the running app (issue 8).
 from __future__ import annotations
 
 import json
+from concurrent.futures import CancelledError
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,9 @@ pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
 
 MARKER = "Kvitfjellmarkøren"
 QUESTION = "Hva koster det å delta i Gnist?"
+# A call through another user's session: the handler refuses it (AppError) and the session's event
+# stream is refused to the caller, so the client may also see the stream end without a result.
+REFUSED = (AppError, CancelledError)
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +90,13 @@ def test_another_users_session_hash_reaches_nothing_on_any_endpoint(app, tmp_pat
             continue
         args = [argument(p, canvas if "import" in api_name else note)
                 for p in endpoint["parameters"] if not p.get("parameter_has_default")]
-        with pytest.raises(AppError, match="tilhører en annen bruker"):
+        # The handler refuses the call, and the session's event stream is not served to Mallory
+        # (issue 18), so her client sees the stream end without a result.
+        with pytest.raises(REFUSED):
             mallory.predict(*args, api_name=api_name)
+    stream = httpx.get(app.url + "gradio_api/queue/data", params={"session_hash": alice.session_hash},
+                       cookies=mallory.cookies)
+    assert stream.status_code == 403 and "tilhører en annen bruker" in stream.json()["detail"]
     assert app.container.user_data.export(alice_owner) == before  # untouched
     assert app.container.conversations.list(g.owner_of(app, mallory)) == []
 
@@ -104,13 +113,14 @@ def test_a_forged_owner_cookie_is_a_new_user(app):
     alice = client(app)
     alice.predict(QUESTION, api_name="/respond")
     token, mac = alice.cookies[COOKIE_NAME].split(".")
-    forged = client(app, httpx_kwargs={"cookies": {COOKIE_NAME: f"{token}.{'0' * len(mac)}"}})
-    # Every request with the forged cookie is a brand-new user: its export (read on the server's
-    # disk, since even its download URL belongs to yet another new user) holds nothing of Alice's.
-    exported = forged.predict(api_name="/export_all")
-    data = json.loads(Path(exported["value"]["path"]).read_text(encoding="utf-8"))
-    assert data["conversations"] == []
-    assert httpx.get(export_url(app, exported), cookies=forged.cookies).status_code == 404
+    forged_cookie = f"{token}.{'0' * len(mac)}"
+    forged = client(app, httpx_kwargs={"cookies": {COOKIE_NAME: forged_cookie}})
+    # Every request with the forged cookie is a brand-new user: the session belongs to the first of
+    # them, so the next one's event stream is refused, and nothing of Alice's is reachable.
+    with pytest.raises(REFUSED):
+        forged.predict(api_name="/export_all")
+    alice_url = export_url(app, alice.predict(api_name="/export_all"))
+    assert httpx.get(alice_url, cookies={COOKIE_NAME: forged_cookie}).status_code == 404
 
 
 def test_downloads_are_served_to_their_owner_only(app):
@@ -182,8 +192,11 @@ def test_with_login_another_sessions_hash_reaches_nothing(app_with_login):
     kari.predict(QUESTION, api_name="/respond")
     ola = Client(app_with_login.url, auth=("ola", "passord"), verbose=False, download_files=False)
     ola.session_hash = kari.session_hash
-    with pytest.raises(AppError, match="tilhører en annen bruker"):
+    with pytest.raises(REFUSED):
         ola.predict(api_name="/export_all")
+    stream = httpx.get(app_with_login.url + "gradio_api/queue/data", params={"session_hash": kari.session_hash},
+                       cookies=ola.cookies)
+    assert stream.status_code == 403 and "tilhører en annen bruker" in stream.json()["detail"]
     # Kari's download is not served to Ola, even with its URL.
     url = export_url(app_with_login, kari.predict(api_name="/export_all"))
     assert httpx.get(url, cookies=kari.cookies).status_code == 200
