@@ -15,7 +15,7 @@ from test_browser import ask, open_app
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
 
-QUESTION = "Hva koster det å delta i Gnist?"
+QUESTION = "Hva koster det å delta i Gnist for Kvitfjell kommune?"  # the victim's own words
 
 
 def test_a_stranger_with_the_victims_session_hash_and_download_path_gets_nothing(app, browsing):
@@ -46,8 +46,8 @@ def test_a_stranger_with_the_victims_session_hash_and_download_path_gets_nothing
     served = [route for route in routes if stranger.request.get(route, timeout=10_000).ok]
     assert served == []
     config = stranger.request.get(f"{base}/config?deep_link=x")
-    assert config.ok and "gnist-mine-data" not in config.text() and QUESTION not in config.text()
+    assert config.ok and path not in config.text() and "Kvitfjell" not in config.text()
     stranger.goto(f"{app.url}?deep_link=x")
     stranger.locator(".gnist-loaded").first.wait_for(state="attached")
-    assert QUESTION not in stranger.content()
+    assert "Kvitfjell" not in stranger.content()
     assert victim.request.get(download).ok  # and nothing the stranger did took it from the victim
