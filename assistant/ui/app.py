@@ -16,6 +16,7 @@ from assistant.container import Container
 from assistant.services.conversations import StoredMessage, turns
 from assistant.services.language import ui_language
 from assistant.services.preferences import language_from_browser
+from assistant.ui import icons
 from assistant.ui.admin import build_admin_tab
 from assistant.ui.identity import Identity
 from assistant.ui.ops import Metrics, timer
@@ -170,7 +171,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             log.exception("answer failed")
             message = ui_text("msg.answer_failed", lang_of(owner))
             gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
-            yield shown + [{"role": "assistant", "content": f"⚠️ {message}"}], gr.update(), state_id, choices, emptied
+            yield shown + [{"role": "assistant", "content": f"{icons.WARNING} {message}"}], gr.update(), state_id, choices, emptied
 
     def respond_at_once(question: str, conversation_id: str | None, request: gr.Request = None):
         """respond as a plain function, for an app without a language model whose index is built:
@@ -270,9 +271,9 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             reply = str(answers.chat_model.invoke("Svar bare med ordet OK.").content)[:80]
         except Exception as exc:  # noqa: BLE001 - report any failure to the user
             reply = type(exc).__name__
-            message = "❌ " + ui_text("conn.failed", lang)
+            message = f"{icons.FAILED} " + ui_text("conn.failed", lang)
         else:
-            message = "✅ " + ui_text("conn.ok", lang, model=info.model)
+            message = f"{icons.DONE} " + ui_text("conn.ok", lang, model=info.model)
         return message, ui_text("conn.admin_detail", lang, model=info.model, base_url=info.base_url or "OpenAI",
                                 reply=reply)
 

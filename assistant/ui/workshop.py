@@ -9,6 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.catalog import TextCatalog
+from assistant.ui import icons
 from assistant.ui.collaboration import SHARE_PARAM, CollaborationPanel
 from assistant.ui.render import browser_language, discard_upload, safe_markdown
 from assistant.ui.residents import build_residents_panel
@@ -27,9 +28,7 @@ class UserMistake(Exception):
         self.key = key
 
 
-STATUS_ICON = {"done": "✅", "skipped": "⏭️", "current": "➡️", "todo": "⬜"}
 DRAFT_LANGUAGES = [("Bokmål", "nb"), ("Nynorsk", "nn"), ("English", "en")]
-SEVERITY_ICON = {"mangler": "❌", "advarsel": "⚠️", "info": "💡"}
 
 
 def field_paths(question) -> list[str]:
@@ -58,7 +57,7 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
     progress = service.conversation.progress(canvas)
     status = {s["id"]: s["status"] for s in progress.steps}
     flagged = service.sharing.flagged(canvas.id)
-    flag = " ⚠️ _" + service.catalog.ui("collab.conflict_flag", lang) + "_"
+    flag = f" {icons.WARNING} _" + service.catalog.ui("collab.conflict_flag", lang) + "_"
     lines = [f"**{canvas.municipality or '–'}** · {progress.percent} %"]
     for step in service.conversation.steps_for(canvas):
         answers = [(question, service.field_text(canvas, path), flagged.intersection(targets(path)))
@@ -73,7 +72,7 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
             conflict = any(conflict for *_, conflict in answers)
             lines.append(f"\n{heading}" + (f" · {_short(first)}" if first else "") + (flag if conflict else ""))
     if canvas.solution_ideas:
-        lines.append("\n#### 💡 " + msg("parked_ideas"))
+        lines.append("\n#### " + msg("parked_ideas"))
         lines += [f"- {idea}" for idea in canvas.solution_ideas]
     return safe_markdown("\n".join(lines))
 
@@ -81,7 +80,7 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
 def step_line(status: str, number: int, title: str, lang: str, catalog: TextCatalog) -> str:
     """A step with its status in words (the icon is decoration: without an emoji font, or read
     aloud, the words still say it)."""
-    return f"{STATUS_ICON[status]} {number}. {title} ({catalog.ui(f'ws.status.{status}', lang)})"
+    return f"{icons.STEP_STATUS[status]} {number}. {title} ({catalog.ui(f'ws.status.{status}', lang)})"
 
 
 def progress_markdown(service: WorkshopService, canvas: Canvas) -> str:
@@ -94,10 +93,16 @@ def findings_markdown(findings: list[critic.Finding], lang: str, catalog: TextCa
     """The quality check as a jury would say it: how serious, which criterion, the field by its
     label (never its internal name), and what to do next."""
     if not findings:
-        return "✅ " + catalog.workshop("critic", lang)["none"]
+        return f"{icons.DONE} " + catalog.workshop("critic", lang)["none"]
     return safe_markdown("\n".join(
-        f"- {SEVERITY_ICON.get(f.severity, '')} **{critic.headline(f, lang, catalog)}:** {f.message}"
+        f"- {icons.SEVERITY.get(f.severity, '')} **{critic.headline(f, lang, catalog)}:** {f.message}"
         for f in findings))
+
+
+def labelled(label: str, text: str) -> str:
+    """«Label: text», unless the text already opens with the label's words (a case file's jury
+    text often reads «Juryen la vekt på …»)."""
+    return text if text.casefold().startswith(label.casefold()) else f"{label}: {text}"
 
 
 def similar_markdown(cases, lang: str, catalog: TextCatalog) -> str:
@@ -115,7 +120,7 @@ def similar_markdown(cases, lang: str, catalog: TextCatalog) -> str:
         if case.concept:
             parts.append(f"{msg('similar_concept')}: {case.concept}")
         if case.jury:
-            parts.append(f"{msg('similar_jury')}: {case.jury}")
+            parts.append(labelled(msg("similar_jury"), case.jury))
         parts.append(f"{msg('similar_source')}: {case.title}")
         blocks.append("  \n".join(parts))
     return safe_markdown("\n\n".join(blocks))
