@@ -64,7 +64,7 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
                    for question in step.questions for path in field_paths(question)]
         heading = step_line(status[step.id], step.number, step.title, lang, service.catalog)
         if status[step.id] == "current":
-            lines.append(f"\n#### {heading}")
+            lines.append(f"\n### {heading}")
             lines += [f"- _{question.text}_{flag if conflict else ''}  \n  "
                       + (shown.replace("\n", "  \n  ") if shown else "–") for question, shown, conflict in answers]
         else:
@@ -72,7 +72,7 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
             conflict = any(conflict for *_, conflict in answers)
             lines.append(f"\n{heading}" + (f" · {_short(first)}" if first else "") + (flag if conflict else ""))
     if canvas.solution_ideas:
-        lines.append("\n#### " + msg("parked_ideas"))
+        lines.append("\n### " + msg("parked_ideas"))
         lines += [f"- {idea}" for idea in canvas.solution_ideas]
     return safe_markdown("\n".join(lines))
 
@@ -129,7 +129,7 @@ def similar_markdown(cases, lang: str, catalog: TextCatalog) -> str:
 def final_markdown(service: WorkshopService, canvas: Canvas) -> str:
     """The heading of the last step, in view under the chat, and where the drafts are."""
     msg = functools.partial(service.catalog.workshop_message, lang=canvas.language)
-    return f"### {msg('final_heading')}\n\n{msg('final_intro')}"
+    return f"## {msg('final_heading')}\n\n{msg('final_intro')}"
 
 
 def suggestion_label(suggestion, lang: str, catalog: TextCatalog) -> str:
@@ -219,7 +219,8 @@ def build_workshop_tab(container, identity, i18n, tabs):
         user = identity.owner(request)
         if not (problem or "").strip():
             raise UserMistake("ws.error.problem_first")
-        canvas = service.start(user, municipality or "", problem)
+        page_language = container.preferences.app_language(user, browser_language(request))
+        canvas = service.start(user, municipality or "", problem, page_language=page_language)
         reply = service.current(user, canvas.id)
         return reply_outputs(user, reply, [{"role": "user", "content": safe_markdown(problem)}], request)
 
@@ -378,7 +379,7 @@ def build_workshop_tab(container, identity, i18n, tabs):
             step_choice = gr.Dropdown(label=i18n("ws.goto"), choices=[], value=None, elem_id="ws-goto")
         with gr.Column(scale=2):
             collaboration.status_line()
-            gr.Markdown("### " + i18n("ws.progress"))
+            gr.Markdown("## " + i18n("ws.progress"))
             progress = gr.Markdown(elem_id="ws-progress")
             with gr.Accordion(label=i18n("ws.canvas"), open=True):
                 canvas_view = gr.Markdown(elem_id="ws-canvas")

@@ -89,13 +89,13 @@ class WorkshopService:
     def steps(self, language: Lang = "nb") -> list[Step]:
         return self.conversation.steps(language)
 
-    def detect_language(self, text: str) -> Lang:
+    def detect_language(self, text: str, default: Lang | None = None) -> Lang:
         if self._detect_language is not None:
             return self._detect_language(text)  # type: ignore[return-value]
         try:
             from assistant.services.language import detect_language
 
-            return detect_language(text)
+            return detect_language(text, default)
         except Exception:  # noqa: BLE001 - the detector is optional; marker words are good enough
             return solution_bias.guess_language(text)  # type: ignore[return-value]
 
@@ -105,10 +105,11 @@ class WorkshopService:
     # -- canvases ---------------------------------------------------------------------------
 
     def start(self, owner: str, municipality: str = "", problem: str = "", language: Lang | None = None,
-              partners: list[str] | None = None) -> Canvas:
-        """A new canvas positioned at its first open question, saved for ``owner``."""
+              partners: list[str] | None = None, page_language: Lang | None = None) -> Canvas:
+        """A new canvas positioned at its first open question, saved for ``owner``. Its language is
+        ``language``, else the problem's, else (a problem too short to tell) the page's."""
         problem = clean_text(problem or "")
-        lang = language or (self.detect_language(problem) if problem else "nb")
+        lang = language or (self.detect_language(problem, page_language) if problem else page_language or "nb")
         canvas = self.conversation.begin(new_canvas(owner, municipality.strip(), problem, lang, partners))
         self.store.create(canvas)
         return canvas

@@ -334,7 +334,7 @@ def test_the_last_step_shows_the_findings_and_the_four_drafts(client_for, app):
             break
         panels = Panels(client.predict(panels.chat, api_name="/workshop_skip"))
     assert "Rett under samtalen finner du «Ferdig: kvalitetssjekk og utkast»" in panels.reply
-    assert panels.final_text.startswith("### Ferdig: kvalitetssjekk og utkast")
+    assert panels.final_text.startswith("## Ferdig: kvalitetssjekk og utkast")
     assert "Word-filer under «Utkast» rett nedenfor" in panels.final_text
     assert "**Bør rettes · Forankring · Politisk forankring:** Dette er ikke bestemt ennå («skal behandle»)" \
         in panels.final_findings
