@@ -185,6 +185,13 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         chat, sources = _open_conversation(owner, conversation_id, lang_of(owner))
         return conversation_id, chat, sources
 
+    def refresh_conversations(conversation_id, request: gr.Request = None):
+        """The list again when the user opens it: another tab may have added or deleted one."""
+        owner = identity.owner(request)
+        listed = conversation_choices(owner)
+        shown = conversation_id if any(value == conversation_id for _, value in listed) else None
+        return gr.update(choices=listed, value=shown)
+
     def new_conversation(request: gr.Request = None):
         owner = identity.owner(request)  # only the session's own user may reset its state
         return None, [], ui_text("ask.no_sources", lang_of(owner)), gr.update(value=None)
@@ -355,8 +362,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                 gr.Markdown(i18n("docs.help"))
                 # Any file is accepted here, so a wrong type gets our message (which types work)
                 # instead of being dropped silently by the browser.
+                # Choosing files starts adding them: one action, no second button to find.
                 uploads = gr.File(label=i18n("docs.upload"), file_count="multiple", elem_id="upload")
-                add = gr.Button(i18n("docs.add"), variant="primary", elem_id="add-documents")
                 upload_status = gr.Markdown(elem_id="upload-status")
                 doc_table = gr.Dataframe(headers=[i18n("docs.column_document"), i18n("docs.column_chunks")], value=[], label=i18n("docs.list"),
                                          interactive=False, elem_id="documents-table")
@@ -411,14 +418,16 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         question.submit(ask, [question, conversation_id], ask_outputs, api_name=False,
                         concurrency_limit=settings.chat_concurrency)
         history.input(select_conversation, [history], [conversation_id, chatbot, sources])
+        history.focus(refresh_conversations, [conversation_id], [history], api_visibility="private",
+                      show_progress="hidden")
         new.click(new_conversation, None, [conversation_id, chatbot, sources, history])
         delete.click(delete_conversation, [conversation_id], [conversation_id, chatbot, sources, history])
         export.click(export_conversation, [conversation_id], [export_file], api_name="export_conversation")
         good.click(give_feedback(1), [conversation_id, comment], [comment], api_name="feedback_good")
         bad.click(give_feedback(-1), [conversation_id, comment], [comment], api_name="feedback_bad")
         chatbot.like(feedback_on_message, [conversation_id, comment], [comment], api_visibility="private")
-        add.click(upload_documents, [uploads], [upload_status, doc_table, doc_choice, uploads],
-                  api_name="upload", concurrency_limit=4)
+        uploads.upload(upload_documents, [uploads], [upload_status, doc_table, doc_choice, uploads],
+                       api_name="upload", concurrency_limit=4)
         doc_delete.click(delete_document, [doc_choice], [upload_status, doc_table, doc_choice],
                          api_name="delete_document")
         test.click(test_connection, None, [test_result, test_details], api_name="test_connection")

@@ -49,6 +49,7 @@ CSS = """
 # translation keys: shown to users of every language, they are replaced by the page's own texts.
 GRADIO_LABELS = {
     "chatbot conversation": "a11y.chat_log", "Close": "a11y.close", "Copy": "a11y.copy", "Copied": "a11y.copied",
+    "Copy conversation": "a11y.copy_text",
     "Copy table data": "a11y.copy_table", "Fullscreen": "a11y.fullscreen", "View full screen": "a11y.fullscreen",
     "Exit fullscreen mode": "a11y.exit_fullscreen", "Close full screen": "a11y.exit_fullscreen",
     "Table actions": "a11y.table_actions", "Remove this file": "a11y.remove_file", "Remove file": "a11y.remove_file",

@@ -29,6 +29,14 @@ class UserMistake(Exception):
 
 
 DRAFT_LANGUAGES = [("Bokmål", "nb"), ("Nynorsk", "nn"), ("English", "en")]
+# The browser saves a file a handler has just made (a File component's value), as a link's download.
+SAVE_FILE_JS = """(file) => {
+  if (!file?.url) return;
+  const link = Object.assign(document.createElement("a"), {href: file.url, download: file.orig_name || ""});
+  document.body.append(link);
+  link.click();
+  link.remove();
+}"""
 
 
 def field_paths(question) -> list[str]:
@@ -297,14 +305,20 @@ def build_workshop_tab(container, identity, i18n, tabs):
         require_workshop(selected)
         return safe_markdown(service.draft(user, selected, kind, fmt="md", language=lang))
 
-    @guard
-    def draft_docx(selected, kind, lang, request: gr.Request = None):
-        user = identity.owner(request)
-        require_workshop(selected)
-        canvas = service.get(user, selected)
-        path = container.exports.path_for(user, drafts.filename(canvas, kind, "docx"))
-        service.draft(user, selected, kind, fmt="docx", language=lang, path=path)
-        return gr.update(value=container.exports.share(path), visible=True)
+    def draft_file_of(fmt: str):
+        @guard
+        def handler(selected, kind, lang, request: gr.Request = None):
+            """The draft as a file of this user's (Word or Markdown), for the browser to save."""
+            user = identity.owner(request)
+            require_workshop(selected)
+            canvas = service.get(user, selected)
+            path = container.exports.path_for(user, drafts.filename(canvas, kind, fmt))
+            if fmt == "docx":
+                service.draft(user, selected, kind, fmt="docx", language=lang, path=path)
+            else:
+                path.write_text(service.draft(user, selected, kind, fmt="md", language=lang), encoding="utf-8")
+            return gr.update(value=container.exports.share(path))
+        return handler
 
     @guard
     def export_json(selected, request: gr.Request = None):
@@ -377,6 +391,18 @@ def build_workshop_tab(container, identity, i18n, tabs):
                 send = gr.Button(i18n("ws.send"), variant="primary", elem_id="ws-send")
                 skip_button = gr.Button(i18n("ws.skip"), elem_id="ws-skip")
             step_choice = gr.Dropdown(label=i18n("ws.goto"), choices=[], value=None, elem_id="ws-goto")
+            # The drafts in the wide column: a preview a page wide with a copy button, and downloads
+            # that start with one click (the file is made, then the browser saves it).
+            with gr.Accordion(label=i18n("ws.draft_kind"), open=False, elem_id="ws-drafts"):
+                kind = gr.Radio([(i18n(f"ws.kind.{k}"), k) for k in drafts.KINDS], value="challenge",
+                                label=i18n("ws.draft_kind"), elem_id="ws-kind")
+                draft_lang = gr.Radio(DRAFT_LANGUAGES, value="nb", label=i18n("ws.draft_lang"))
+                with gr.Row():
+                    make_md = gr.Button(i18n("ws.draft_show"), elem_id="ws-draft-show")
+                    download_md = gr.Button(i18n("ws.draft_md"), elem_id="ws-draft-md")
+                    make_docx = gr.Button(i18n("ws.draft_docx"), elem_id="ws-draft-docx")
+                draft_text = gr.Markdown(elem_id="ws-draft", buttons=["copy"])
+                draft_file = gr.File(label=i18n("ws.draft_file"), visible=False, interactive=False, elem_id="ws-docx")
         with gr.Column(scale=2):
             collaboration.status_line()
             gr.Markdown("## " + i18n("ws.progress"))
@@ -400,15 +426,6 @@ def build_workshop_tab(container, identity, i18n, tabs):
                 with gr.Row():
                     accept = gr.Button(i18n("ws.accept"), elem_id="ws-accept")
                     reject = gr.Button(i18n("ws.reject"), elem_id="ws-reject")
-            with gr.Accordion(label=i18n("ws.draft_kind"), open=False):
-                kind = gr.Radio([(i18n(f"ws.kind.{k}"), k) for k in drafts.KINDS], value="challenge",
-                                label=i18n("ws.draft_kind"), elem_id="ws-kind")
-                draft_lang = gr.Radio(DRAFT_LANGUAGES, value="nb", label=i18n("ws.draft_lang"))
-                with gr.Row():
-                    make_md = gr.Button(i18n("ws.draft_md"), elem_id="ws-draft-md")
-                    make_docx = gr.Button(i18n("ws.draft_docx"), elem_id="ws-draft-docx")
-                draft_text = gr.Markdown(elem_id="ws-draft")
-                draft_file = gr.File(label=i18n("ws.draft_file"), visible=False, interactive=False, elem_id="ws-docx")
             with gr.Accordion(label=i18n("ws.export_json"), open=False):
                 export_button = gr.Button(i18n("ws.export_json"))
                 export_file = gr.File(label=i18n("ws.export_json"), visible=False, interactive=False)
@@ -444,7 +461,10 @@ def build_workshop_tab(container, identity, i18n, tabs):
     reject.click(decide_suggestion(False), [suggestion_choice, canvas_id], suggestion_outputs,
                  api_name="workshop_reject_suggestion")
     make_md.click(draft_markdown, [canvas_id, kind, draft_lang], [draft_text], api_name="workshop_draft")
-    make_docx.click(draft_docx, [canvas_id, kind, draft_lang], [draft_file], api_name="workshop_draft_docx")
+    make_docx.click(draft_file_of("docx"), [canvas_id, kind, draft_lang], [draft_file], api_name="workshop_draft_docx"
+                    ).success(None, [draft_file], None, js=SAVE_FILE_JS)
+    download_md.click(draft_file_of("md"), [canvas_id, kind, draft_lang], [draft_file], api_name="workshop_draft_md"
+                      ).success(None, [draft_file], None, js=SAVE_FILE_JS)
     export_button.click(export_json, [canvas_id], [export_file], api_name="workshop_export")
     import_file.upload(import_json, [import_file], panel_outputs, api_name="workshop_import").then(**side)
 
