@@ -29,6 +29,7 @@ EXAMPLE_COUNT = 5  # ask.example.1 … ask.example.5 in each language's catalog
 UPLOAD_POLL_SECONDS = 0.5
 STREAM_INTERVAL_S = 0.1
 INDEX_POLL_SECONDS = 1.0
+SET_LOCALE_JS = "async (lang) => { await window.gnistSetLocale?.(lang); return lang; }"
 
 
 def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.Blocks:
@@ -89,11 +90,13 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     def examples_for(lang: str):
         return [gr.update(visible=lang == other) for other in LANGUAGES]
 
-    def choose_language(lang: str, request: gr.Request = None):
-        owner = identity.owner(request)
-        preferences.set_language(owner, lang)
+    def show_language(lang: str, request: gr.Request = None):
         # The documents table's headers are text, not i18n keys (see render.document_table).
-        return *examples_for(lang), document_table(document_rows(owner), catalog, lang)
+        return *examples_for(lang), document_table(document_rows(identity.owner(request)), catalog, lang)
+
+    def choose_language(lang: str, request: gr.Request = None):
+        preferences.set_language(identity.owner(request), lang)
+        return show_language(lang, request)
 
     def _open_conversation(owner: str, conversation_id: str | None, lang: str):
         no_sources = ui_text("ask.no_sources", lang)
@@ -356,7 +359,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                         sources = gr.Markdown(i18n("ask.no_sources"), elem_id="sources", label=i18n("ask.sources"))
 
             with gr.Tab(i18n("tab.workshop"), id="workshop") as workshop_tab:
-                workshop_load, workshop_side = build_workshop_tab(container, identity, i18n, tabs)
+                workshop_load, workshop_side = build_workshop_tab(container, identity, i18n, tabs, language)
 
             with gr.Tab(i18n("tab.documents"), id="documents") as documents_tab:
                 gr.Markdown(i18n("docs.help"))
@@ -404,10 +407,15 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                   js="() => [navigator.language || '']", api_visibility="private"
                   ).then(None, [language], None, js="(lang) => window.gnistSetLocale?.(lang)"
                   ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden"
-                  ).then(**workshop_load, api_visibility="private").then(**workshop_side
+                  ).then(**workshop_load, api_visibility="private"
+                  # A shared workshop's link may have set the page's language: show it.
+                  ).then(show_language, [language], [*example_sets.values(), doc_table], api_visibility="private",
+                         show_progress="hidden", js=SET_LOCALE_JS
+                  ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden"
+                  ).then(**workshop_side
                   ).then(admin_on_load, [language], admin_outputs, api_visibility="private", show_progress="hidden")
         language.input(choose_language, [language], [*example_sets.values(), doc_table], api_visibility="private",
-                       js="async (lang) => { await window.gnistSetLocale?.(lang); return lang; }"
+                       js=SET_LOCALE_JS
                        ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden"
                        ).then(admin_on_load, [language], admin_outputs, api_visibility="private", show_progress="hidden")
         ask_outputs = [chatbot, sources, conversation_id, history, question]

@@ -160,7 +160,7 @@ def suggestions_markdown(service: WorkshopService, canvas: Canvas) -> str:
                                     for s in canvas.suggestions))
 
 
-def build_workshop_tab(container, identity, i18n, tabs):
+def build_workshop_tab(container, identity, i18n, tabs, language):
     service: WorkshopService = container.workshop
     ui_text = container.catalog.ui
     canvas_id = gr.State(None)
@@ -176,9 +176,17 @@ def build_workshop_tab(container, identity, i18n, tabs):
                 for c in service.list(user)]
 
     def field_choices(canvas: Canvas):
-        return [(f"{step.number}. {q.text}", path) for step in service.conversation.steps_for(canvas)
-                for q in step.questions for path in field_paths(q) if "." not in path or path.split(".")[0] in
-                ("need", "forankring", "resident_input", "actors")]
+        """One choice per editable thing; a question that fills two fields («Fra … til …») names
+        which half each choice edits."""
+        listed = []
+        for step in service.conversation.steps_for(canvas):
+            for q in step.questions:
+                paths = [path for path in field_paths(q) if "." not in path or path.split(".")[0] in
+                         ("need", "forankring", "resident_input", "actors")]
+                for path in paths:
+                    half = f" – {label(path, canvas.language, service.catalog)}" if len(paths) > 1 else ""
+                    listed.append((f"{step.number}. {q.text}{half}", path))
+        return listed
 
     def panels(canvas: Canvas):
         return (canvas_markdown(service, canvas), progress_markdown(service, canvas),
@@ -486,13 +494,18 @@ def build_workshop_tab(container, identity, i18n, tabs):
         listing = gr.update(choices=choices(user, request), value=None)
         lang = container.preferences.app_language(user, browser_language(request))
         if not token:
-            return gr.update(), *unchanged[:6], listing, *unchanged[7:]
+            return gr.update(), gr.update(), *unchanged[:6], listing, *unchanged[7:]
         try:
             canvas = service.join(user, token)
         except (LinkNotFound, CanvasNotFound):
             gr.Warning(ui_text("collab.link_gone", lang), title=ui_text("toast.warning", lang))
-            return gr.update(), *unchanged[:6], listing, *unchanged[7:]
+            return gr.update(), gr.update(), *unchanged[:6], listing, *unchanged[7:]
+        # A colleague who has not chosen a language gets the page in the workshop's, so the page
+        # and the workshop's steps speak one language.
+        if container.preferences.language(user) is None:
+            lang = container.preferences.set_language(user, canvas.language)
         gr.Info(ui_text("collab.joined", lang), title=ui_text("toast.info", lang))
-        return gr.update(selected="workshop"), *reply_outputs(user, service.current(user, canvas.id), [], request)
+        return (gr.update(selected="workshop"), gr.update(value=lang),
+                *reply_outputs(user, service.current(user, canvas.id, joined=True), [], request))
 
-    return {"fn": page_load, "inputs": None, "outputs": [tabs, *panel_outputs]}, side
+    return {"fn": page_load, "inputs": None, "outputs": [tabs, language, *panel_outputs]}, side

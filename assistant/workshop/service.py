@@ -11,6 +11,7 @@ Each changed field gets a history row (who, when, before, after). The conversati
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -190,9 +191,11 @@ class WorkshopService:
     def _turn(self, owner: str, canvas_id: str, turn: Callable[[Canvas], Reply], read_only_ok: bool = False) -> Reply:
         return self.change(owner, canvas_id, turn, read_only_ok=read_only_ok)  # type: ignore[return-value]
 
-    def current(self, owner: str, canvas_id: str) -> Reply:
-        """The current question (a welcome for a new canvas, a welcome back otherwise)."""
-        return self._turn(owner, canvas_id, self.conversation.opening, read_only_ok=True)
+    def current(self, owner: str, canvas_id: str, joined: bool = False) -> Reply:
+        """The current question (a welcome for a new canvas, a welcome back otherwise; ``joined``:
+        a colleague who came in through a link)."""
+        return self._turn(owner, canvas_id, functools.partial(self.conversation.opening, joined=joined),
+                          read_only_ok=True)
 
     def submit(self, owner: str, canvas_id: str, text: str, asked: tuple[str | None, int] | None = None) -> Reply:
         """Answer the current question. ``asked``: the (step, question) the user was shown; when a

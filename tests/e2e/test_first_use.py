@@ -189,3 +189,46 @@ def test_field_history_shows_where_a_long_text_changed(app, browser):
         assert "stenger klokka" in newest.inner_text() and "kafeen" not in newest.inner_text()
     finally:
         context.close()
+
+
+def test_a_colleague_on_a_shared_link_gets_one_language_and_no_welcome_back(app, browser):
+    """A colleague saw the page in Bokmål, the steps in Nynorsk and «Velkomen tilbake!» though they had
+    never opened the workshop: the page now takes the workshop's language (no language chosen yet)
+    and the colleague is told they joined."""
+    from test_shared_workshop_browser import make_link, open_share_panel
+
+    owner_context, owner = context_page(browser, "nb")
+    colleague_context, colleague = context_page(browser, "en")
+    try:
+        open_workshop(owner, app.url)
+        owner.get_by_label("Hva er problemet, med dine egne ord?", exact=True).fill(
+            "Sentrum er daudt om kvelden, og ungdomen flyttar ut fordi dei ikkje har nokon stad å vere")
+        owner.get_by_role("button", name="Start et nytt verksted", exact=True).click()
+        wait_for_last_bot(owner, "Kven merkar problemet?")
+        open_share_panel(owner)
+        link = make_link(owner, "Redigere")
+
+        colleague.goto(link)
+        wait_for_last_bot(colleague, "Kven merkar problemet?")
+        message = colleague.locator("#ws-chat [data-testid='bot']").last.inner_text()
+        assert "Du er med i denne verkstaden" in message and "tilbake" not in message
+        colleague.get_by_role("tab", name="Verkstad", exact=True).wait_for()
+        assert colleague.evaluate("() => document.documentElement.lang") == "nn"
+        assert colleague.get_by_role("radio", name="Nynorsk", exact=True).is_checked()
+    finally:
+        owner_context.close()
+        colleague_context.close()
+
+
+def test_the_from_to_step_offers_each_half_once_with_its_own_label(app, browser):
+    context, page = context_page(browser, "nb")
+    try:
+        start_workshop(page, app, "Ungdommen flytter fra bygda etter videregående")
+        page.locator("#ws-field input").click()
+        options = page.get_by_role("option").all_inner_texts()
+        step_nine = [option for option in options if option.startswith("9.")]
+        assert len(step_nine) == 2 and len(set(step_nine)) == 2, step_nine
+        assert any("Fra (slik det er i dag)" in o for o in step_nine)
+        assert any("Til (slik vi vil ha det)" in o for o in step_nine)
+    finally:
+        context.close()
