@@ -8,8 +8,10 @@ The files, by what they hold:
 - ``prompts/workshop/{name}.{lang}.json`` and ``.md``: workshop texts and prompts (``workshop``,
   ``workshop_message``, ``workshop_text``)
 - ``prompts/drafts/{name}.{lang}.json`` and ``.md``: draft templates (``drafts``, ``drafts_text``)
-- ``assistant/ui/locales/{lang}.json``: the web page (``ui``), also Gradio's own texts where
-  Gradio has no translation (``gradio_i18n``)
+- ``assistant/ui/locales/{lang}.json``: the web page (``ui``)
+- ``assistant/ui/locales/gradio.{lang}.json``: Gradio's own texts (buttons, toasts, upload areas,
+  screen-reader labels), all of them in every language: Gradio ships none for Nynorsk and leaves
+  some keys untranslated in Bokmål (``gradio_i18n``)
 
 A text missing in Nynorsk or English falls back to Bokmål: a whole file, or one key of a table.
 """
@@ -84,12 +86,15 @@ class TextCatalog:
     def ui_table(self, lang: str) -> dict[str, str]:
         return self._table(self.locales_dir, "", lang)
 
+    def gradio_table(self, lang: str) -> dict[str, str]:
+        return self._table(self.locales_dir, "gradio", lang)
+
     def gradio_i18n(self):
-        """The page's texts for gr.I18n; browsers that ask for Norwegian without a written form
-        ("no") get Bokmål, the default."""
+        """The page's texts and Gradio's own for gr.I18n; browsers that ask for Norwegian without a
+        written form ("no") get Bokmål, the default."""
         import gradio as gr
 
-        tables = {lang: self.ui_table(lang) for lang in LANGUAGES}
+        tables = {lang: {**self.gradio_table(lang), **self.ui_table(lang)} for lang in LANGUAGES}
         return gr.I18n(**tables, no=tables[FALLBACK])
 
     # The workshop (prompts/workshop/) and its drafts (prompts/drafts/).

@@ -16,6 +16,7 @@ from assistant.container import Container
 from assistant.services.conversations import StoredMessage, turns
 from assistant.services.language import ui_language
 from assistant.services.preferences import language_from_browser
+from assistant.ui import icons
 from assistant.ui.admin import build_admin_tab
 from assistant.ui.identity import Identity
 from assistant.ui.ops import Metrics, timer
@@ -28,6 +29,7 @@ EXAMPLE_COUNT = 5  # ask.example.1 … ask.example.5 in each language's catalog
 UPLOAD_POLL_SECONDS = 0.5
 STREAM_INTERVAL_S = 0.1
 INDEX_POLL_SECONDS = 1.0
+SET_LOCALE_JS = "async (lang) => { await window.gnistSetLocale?.(lang); return lang; }"
 
 
 def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.Blocks:
@@ -88,11 +90,13 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     def examples_for(lang: str):
         return [gr.update(visible=lang == other) for other in LANGUAGES]
 
-    def choose_language(lang: str, request: gr.Request = None):
-        owner = identity.owner(request)
-        preferences.set_language(owner, lang)
+    def show_language(lang: str, request: gr.Request = None):
         # The documents table's headers are text, not i18n keys (see render.document_table).
-        return *examples_for(lang), document_table(document_rows(owner), catalog, lang)
+        return *examples_for(lang), document_table(document_rows(identity.owner(request)), catalog, lang)
+
+    def choose_language(lang: str, request: gr.Request = None):
+        preferences.set_language(identity.owner(request), lang)
+        return show_language(lang, request)
 
     def _open_conversation(owner: str, conversation_id: str | None, lang: str):
         no_sources = ui_text("ask.no_sources", lang)
@@ -170,7 +174,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             log.exception("answer failed")
             message = ui_text("msg.answer_failed", lang_of(owner))
             gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
-            yield shown + [{"role": "assistant", "content": f"⚠️ {message}"}], gr.update(), state_id, choices, emptied
+            yield shown + [{"role": "assistant", "content": f"{icons.WARNING} {message}"}], gr.update(), state_id, choices, emptied
 
     def respond_at_once(question: str, conversation_id: str | None, request: gr.Request = None):
         """respond as a plain function, for an app without a language model whose index is built:
@@ -183,6 +187,13 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         owner = identity.owner(request)
         chat, sources = _open_conversation(owner, conversation_id, lang_of(owner))
         return conversation_id, chat, sources
+
+    def refresh_conversations(conversation_id, request: gr.Request = None):
+        """The list again when the user opens it: another tab may have added or deleted one."""
+        owner = identity.owner(request)
+        listed = conversation_choices(owner)
+        shown = conversation_id if any(value == conversation_id for _, value in listed) else None
+        return gr.update(choices=listed, value=shown)
 
     def new_conversation(request: gr.Request = None):
         owner = identity.owner(request)  # only the session's own user may reset its state
@@ -270,9 +281,9 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             reply = str(answers.chat_model.invoke("Svar bare med ordet OK.").content)[:80]
         except Exception as exc:  # noqa: BLE001 - report any failure to the user
             reply = type(exc).__name__
-            message = "❌ " + ui_text("conn.failed", lang)
+            message = f"{icons.FAILED} " + ui_text("conn.failed", lang)
         else:
-            message = "✅ " + ui_text("conn.ok", lang, model=info.model)
+            message = f"{icons.DONE} " + ui_text("conn.ok", lang, model=info.model)
         return message, ui_text("conn.admin_detail", lang, model=info.model, base_url=info.base_url or "OpenAI",
                                 reply=reply)
 
@@ -348,14 +359,14 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                         sources = gr.Markdown(i18n("ask.no_sources"), elem_id="sources", label=i18n("ask.sources"))
 
             with gr.Tab(i18n("tab.workshop"), id="workshop") as workshop_tab:
-                workshop_load, workshop_side = build_workshop_tab(container, identity, i18n, tabs)
+                workshop_load, workshop_side = build_workshop_tab(container, identity, i18n, tabs, language)
 
             with gr.Tab(i18n("tab.documents"), id="documents") as documents_tab:
                 gr.Markdown(i18n("docs.help"))
                 # Any file is accepted here, so a wrong type gets our message (which types work)
                 # instead of being dropped silently by the browser.
+                # Choosing files starts adding them: one action, no second button to find.
                 uploads = gr.File(label=i18n("docs.upload"), file_count="multiple", elem_id="upload")
-                add = gr.Button(i18n("docs.add"), variant="primary", elem_id="add-documents")
                 upload_status = gr.Markdown(elem_id="upload-status")
                 doc_table = gr.Dataframe(headers=[i18n("docs.column_document"), i18n("docs.column_chunks")], value=[], label=i18n("docs.list"),
                                          interactive=False, elem_id="documents-table")
@@ -396,10 +407,15 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                   js="() => [navigator.language || '']", api_visibility="private"
                   ).then(None, [language], None, js="(lang) => window.gnistSetLocale?.(lang)"
                   ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden"
-                  ).then(**workshop_load, api_visibility="private").then(**workshop_side
+                  ).then(**workshop_load, api_visibility="private"
+                  # A shared workshop's link may have set the page's language: show it.
+                  ).then(show_language, [language], [*example_sets.values(), doc_table], api_visibility="private",
+                         show_progress="hidden", js=SET_LOCALE_JS
+                  ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden"
+                  ).then(**workshop_side
                   ).then(admin_on_load, [language], admin_outputs, api_visibility="private", show_progress="hidden")
         language.input(choose_language, [language], [*example_sets.values(), doc_table], api_visibility="private",
-                       js="async (lang) => { await window.gnistSetLocale?.(lang); return lang; }"
+                       js=SET_LOCALE_JS
                        ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden"
                        ).then(admin_on_load, [language], admin_outputs, api_visibility="private", show_progress="hidden")
         ask_outputs = [chatbot, sources, conversation_id, history, question]
@@ -410,14 +426,16 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         question.submit(ask, [question, conversation_id], ask_outputs, api_name=False,
                         concurrency_limit=settings.chat_concurrency)
         history.input(select_conversation, [history], [conversation_id, chatbot, sources])
+        history.focus(refresh_conversations, [conversation_id], [history], api_visibility="private",
+                      show_progress="hidden")
         new.click(new_conversation, None, [conversation_id, chatbot, sources, history])
         delete.click(delete_conversation, [conversation_id], [conversation_id, chatbot, sources, history])
         export.click(export_conversation, [conversation_id], [export_file], api_name="export_conversation")
         good.click(give_feedback(1), [conversation_id, comment], [comment], api_name="feedback_good")
         bad.click(give_feedback(-1), [conversation_id, comment], [comment], api_name="feedback_bad")
         chatbot.like(feedback_on_message, [conversation_id, comment], [comment], api_visibility="private")
-        add.click(upload_documents, [uploads], [upload_status, doc_table, doc_choice, uploads],
-                  api_name="upload", concurrency_limit=4)
+        uploads.upload(upload_documents, [uploads], [upload_status, doc_table, doc_choice, uploads],
+                       api_name="upload", concurrency_limit=4)
         doc_delete.click(delete_document, [doc_choice], [upload_status, doc_table, doc_choice],
                          api_name="delete_document")
         test.click(test_connection, None, [test_result, test_details], api_name="test_connection")

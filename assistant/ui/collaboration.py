@@ -5,6 +5,8 @@ user from the request, and the service checks the role on every call."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable
 
 import gradio as gr
@@ -16,22 +18,48 @@ from assistant.workshop.store import CanvasNotFound
 
 SHARE_PARAM = "lerret"  # /?lerret=<token> opens a shared workshop
 POLL_S = 3.0
-QUOTE_CHARS = 160
+CONTEXT_WORDS = 8  # words shown on each side of a change
+CHANGED_WORDS = 40  # a longer change shows its first and last words
+_EMPHASIS = re.compile(r"([*_`\\])")
 
 
 def share_url(settings, request: gr.Request | None, token: str) -> str:
     return public_url(settings, request, f"/?{SHARE_PARAM}={token}")
 
 
-def _quoted(text: str, empty: str) -> str:
-    line = " ".join(text.split())
-    if not line:
+def _words(words: list[str]) -> str:
+    return _EMPHASIS.sub(r"\\\1", safe_markdown(" ".join(words)))
+
+
+def _excerpt(words: list[str], start: int, end: int, empty: str) -> str:
+    """The words from ``start`` to ``end`` in bold, with a few words on each side, «…» where cut."""
+    if not words:
         return f"_{empty}_"
-    return "«" + safe_markdown(line if len(line) <= QUOTE_CHARS else line[:QUOTE_CHARS - 1] + "…") + "»"
+    changed = words[start:end]
+    if len(changed) > CHANGED_WORDS:
+        half = CHANGED_WORDS // 2
+        middle = f"**{_words(changed[:half])} … {_words(changed[-half:])}**"
+    else:
+        middle = f"**{_words(changed)}**" if changed else ""
+    before, after = words[max(0, start - CONTEXT_WORDS):start], words[end:end + CONTEXT_WORDS]
+    parts = ["…" if start > CONTEXT_WORDS else "", _words(before), middle, _words(after),
+             "…" if end + CONTEXT_WORDS < len(words) else ""]
+    return "«" + " ".join(part for part in parts if part) + "»"
+
+
+def changed_excerpts(previous: str, value: str, empty: str) -> tuple[str, str]:
+    """Before and after around where they differ, the changed words in bold: a change at the end
+    of a long text shows there, not as two identical beginnings."""
+    old, new = previous.split(), value.split()
+    changes = [op for op in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if not changes:
+        return _excerpt(old, 0, 0, empty), _excerpt(new, 0, 0, empty)
+    first, last = changes[0], changes[-1]
+    return _excerpt(old, first[1], last[2], empty), _excerpt(new, first[3], last[4], empty)
 
 
 def history_markdown(changes, viewer: str, lang: str, catalog) -> str:
-    """A field's changes, newest first: when, who, what, and the text before and after."""
+    """A field's changes, newest first: when, who, what, and the text before and after where it changed."""
     ui = catalog.ui
     if not changes:
         return f"**{ui('collab.history', lang)}**\n\n{ui('collab.history_none', lang)}"
@@ -39,10 +67,11 @@ def history_markdown(changes, viewer: str, lang: str, catalog) -> str:
     lines = [f"**{ui('collab.history', lang)}**"]
     for change in changes:
         who = safe_markdown(author_name(change.author, viewer, lang, catalog))
+        before, after = changed_excerpts(change.previous, change.value, empty)
         lines.append("- " + ui("collab.history_line", lang, when=local_time(change.created), author=who,
                                 kind=ui(f"collab.kind.{change.kind}", lang))
-                     + f"  \n  {ui('collab.before', lang)}: {_quoted(change.previous, empty)}"
-                     + f"  \n  {ui('collab.after', lang)}: {_quoted(change.value, empty)}")
+                     + f"  \n  {ui('collab.before', lang)}: {before}"
+                     + f"  \n  {ui('collab.after', lang)}: {after}")
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import json
 import logging
 import os
 import shutil
@@ -11,7 +12,7 @@ import shutil
 import gradio as gr
 from starlette.middleware import Middleware
 
-from assistant.catalog import TextCatalog
+from assistant.catalog import LANGUAGES, TextCatalog
 from assistant.container import Container
 from assistant.services.language import warm_up
 from assistant.settings import Settings
@@ -33,6 +34,10 @@ CSS = """
 .dark :focus-visible { outline-color: #93c5fd !important; }
 /* Phone: the question box stays on the first screen. */
 #language { flex-grow: 0; }
+/* A refused action (a gr.Error) marks every output of its event with a red «Feil» badge over the
+   component, which blocks clicks until closed. The toast already says what went wrong and what to
+   do, in the page's language: the badges are not shown. */
+[data-testid="status-tracker"]:has(.clear-status) { display: none !important; }
 @media (max-width: 640px) {
   #app-header { flex-direction: column; gap: 0.25rem; }
   #app-header > * { min-width: 100% !important; }
@@ -40,6 +45,37 @@ CSS = """
   #chat { height: 36vh !important; min-height: 220px; }
 }
 """
+
+# Gradio's screen-reader labels, tooltips and toast titles that are plain English in its bundle, not
+# translation keys: shown to users of every language, they are replaced by the page's own texts.
+GRADIO_LABELS = {
+    "chatbot conversation": "a11y.chat_log", "Close": "a11y.close", "Copy": "a11y.copy", "Copied": "a11y.copied",
+    "Copy conversation": "a11y.copy_text",
+    "Copy table data": "a11y.copy_table", "Fullscreen": "a11y.fullscreen", "View full screen": "a11y.fullscreen",
+    "Exit fullscreen mode": "a11y.exit_fullscreen", "Close full screen": "a11y.exit_fullscreen",
+    "Table actions": "a11y.table_actions", "Remove this file": "a11y.remove_file", "Remove file": "a11y.remove_file",
+    "Uploaded files": "a11y.uploaded_files", "Uploading": "a11y.uploading", "Upload file": "a11y.upload_file",
+    "Upload a file": "a11y.upload_file", "Download": "a11y.download", "Clear": "a11y.clear",
+    "Dismiss": "a11y.close", "Loading response": "a11y.loading", "Loading Progress": "a11y.loading",
+    "Empty value": "a11y.empty", "Open in new tab": "a11y.new_tab", "Scroll down": "a11y.scroll_down",
+}
+TOAST_TITLES = {"Error": "toast.error", "Warning": "toast.warning", "Info": "toast.info", "Success": "toast.info"}
+# A chat message is named "<role>'s message: <text>".
+MESSAGE_PREFIXES = {"bot's message: ": "a11y.bot_message", "user's message: ": "a11y.user_message"}
+
+
+def page_script(catalog: TextCatalog) -> str:
+    """The page's script (gr.Blocks' `js`) with the replacements for Gradio's English labels."""
+    labels = {lang: {english: catalog.ui(key, lang) for english, key in GRADIO_LABELS.items()} for lang in LANGUAGES}
+    toasts = {lang: {english: catalog.ui(key, lang) for english, key in TOAST_TITLES.items()} for lang in LANGUAGES}
+    prefixes = {lang: {english: catalog.ui(key, lang) + ": " for english, key in MESSAGE_PREFIXES.items()}
+                for lang in LANGUAGES}
+    replacements = {"__LABELS__": labels, "__TOASTS__": toasts, "__PREFIXES__": prefixes}
+    script = A11Y_JS
+    for placeholder, table in replacements.items():
+        script = script.replace(placeholder, json.dumps(table, ensure_ascii=False))
+    return script
+
 
 # Runs once the page has loaded (gr.Blocks' `js`).
 # 1. window.gnistSetLocale(lang) switches the page to nb, nn or en through Gradio's own changeLocale
@@ -52,14 +88,22 @@ CSS = """
 #    it "<label>: <visible text>".
 # 3. A chat's scrolling message list takes keyboard focus, so it can be scrolled without a mouse
 #    (WCAG 2.1.1; axe's scrollable-region-focusable once the chat has messages).
+# 4. Gradio's English labels, chat message names and toast titles (GRADIO_LABELS) in the page's
+#    language; the English original is kept on the element, so a later change of language finds it.
+# 5. A toast's header is a button with the close button inside it (axe: nested-interactive); the
+#    close button alone stays in the keyboard order.
 A11Y_JS = r"""
 async () => {
+  const labels = __LABELS__;
+  const toastTitles = __TOASTS__;
+  const messagePrefixes = __PREFIXES__;
   window.gnistSetLocale = async (lang) => {
     try {
       const core = performance.getEntriesByType("resource").map((e) => e.name)
         .find((name) => /\/assets\/core-[\w-]+\.js$/.test(name));
       if (core) (await import(core)).changeLocale?.(lang);
       document.documentElement.lang = lang;
+      window.gnistTidy?.();
     } catch (error) { console.warn("gnist: could not switch language", error); }
   };
   const wanted = (navigator.language || "").toLowerCase();
@@ -78,9 +122,51 @@ async () => {
       if (!log.hasAttribute("tabindex")) log.setAttribute("tabindex", "0");
     }
   };
-  const tidy = () => { nameDropZones(); focusableChats(); };
+  const translate = (element, attribute, key, table) => {
+    const current = attribute ? element.getAttribute(attribute) : element.textContent.trim();
+    if (Object.hasOwn(table, current)) element.dataset[key] = current;
+    const wanted = table[element.dataset[key]];
+    if (!wanted || current === wanted) return;
+    if (attribute) element.setAttribute(attribute, wanted); else element.textContent = wanted;
+  };
+  const renameMessage = (element, prefixes) => {
+    const current = element.getAttribute("aria-label");
+    for (const [english, own] of Object.entries(prefixes)) {
+      if (current.startsWith(english)) element.setAttribute("aria-label", own + current.slice(english.length));
+    }
+  };
+  const translateLabels = () => {
+    const pageLang = document.documentElement.lang;
+    const table = labels[pageLang] || labels.nb;
+    for (const element of document.querySelectorAll("[aria-label], [title]")) {
+      if (element.hasAttribute("aria-label")) {
+        translate(element, "aria-label", "gnistLabel", table);
+        renameMessage(element, messagePrefixes[pageLang] || messagePrefixes.nb);
+      }
+      if (element.hasAttribute("title")) translate(element, "title", "gnistTitle", table);
+    }
+    for (const title of document.querySelectorAll(".toast-title")) {
+      translate(title, null, "gnistToast", toastTitles[pageLang] || toastTitles.nb);
+    }
+  };
+  const calmToasts = () => {
+    for (const header of document.querySelectorAll(".toast-header[role='button']")) {
+      header.removeAttribute("role");
+      header.removeAttribute("tabindex");
+    }
+  };
+  const tidy = () => { nameDropZones(); focusableChats(); translateLabels(); calmToasts(); };
+  window.gnistTidy = tidy;
+  let scheduled = false;
+  const soon = () => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => { scheduled = false; tidy(); });
+  };
   tidy();
-  new MutationObserver(tidy).observe(document.body, { subtree: true, childList: true, characterData: true });
+  new MutationObserver(soon).observe(document.body, {
+    subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-label", "title"],
+  });
 }
 """
 
@@ -189,7 +275,7 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         i18n=container.catalog.gradio_i18n(),
         theme=theme(),
         css=CSS,
-        js=A11Y_JS,
+        js=page_script(container.catalog),
         max_file_size=f"{settings.max_upload_mb}mb",
         prevent_thread_lock=True,  # so the address can be printed once the server listens
         show_error=True,

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from assistant.catalog import TextCatalog
 from assistant.services.conversations import StoredMessage
 from assistant.services.extractive import source_text
+from assistant.ui import icons
 
 SNIPPET_CHARS = 700
 _IMAGE = re.compile(r"!\[([^\]]*)\]\s*(?:\([^)]*\)|\[[^\]]*\])")
@@ -77,7 +78,7 @@ def sources_markdown(citations: list[dict], empty_text: str) -> str:
 
 def answer_content(text: str, notices: list[str]) -> str:
     """What the chat shows for an answer: warnings first, so the user sees why it looks as it does."""
-    prefix = "".join(f"⚠️ {notice}\n\n" for notice in notices)
+    prefix = "".join(f"{icons.WARNING} {notice}\n\n" for notice in notices)
     return safe_markdown(prefix + text)
 
 
@@ -100,12 +101,12 @@ def upload_progress_markdown(jobs, prompts: TextCatalog, lang: str) -> str:
     lines = []
     for job in jobs:
         if job.state == "queued":
-            lines.append("⏳ " + _md(prompts.message("upload.queued", lang, name=job.filename, position=job.position)))
+            lines.append(f"{icons.TODO} " + _md(prompts.message("upload.queued", lang, name=job.filename, position=job.position)))
         elif job.state == "running":
             percent = round(job.progress * 100)
-            lines.append("⏳ " + _md(prompts.message("upload.running", lang, name=job.filename, percent=percent)))
+            lines.append(f"{icons.WAITING} " + _md(prompts.message("upload.running", lang, name=job.filename, percent=percent)))
         else:
-            lines.append(("✅ " if job.state == "done" else "❌ ") + _md(job.result.render(prompts, lang)))
+            lines.append((f"{icons.DONE} " if job.state == "done" else f"{icons.FAILED} ") + _md(job.result.render(prompts, lang)))
     return "\n\n".join(lines)
 
 

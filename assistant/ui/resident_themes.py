@@ -47,7 +47,7 @@ def themes_markdown(found: list[T.Theme], total: int, lang: str, catalog) -> str
         count = T.count_text(theme.count, lang, catalog)
         heading = (f"{theme.label} ({count})" if theme.other
                    else catalog.message("themes.heading", lang, n=n, label=theme.label, count=count))
-        lines.append(f"\n#### {safe_markdown(heading)}")
+        lines.append(f"\n### {safe_markdown(heading)}")
         if not theme.other:
             lines.append(f"_{safe_markdown(T.evidence_line(theme, total, lang, catalog))}_\n")
         lines += [f"- «{safe_markdown(_short(quote.text))}»" for quote in theme.quotes]
@@ -191,7 +191,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         return None, "", gr.update(choices=[], value=[]), gr.update(value=""), gr.update(visible=False), ""
 
     grouping = gr.State(None)
-    gr.Markdown("#### " + i18n("res.themes.heading"))
+    gr.Markdown("### " + i18n("res.themes.heading"))
     gr.Markdown(i18n("res.themes.help"))
     find_button = gr.Button(i18n("res.themes.find"), elem_id="res-themes-find")
     listing = gr.Markdown(elem_id="res-themes-list")

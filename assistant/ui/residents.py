@@ -53,7 +53,7 @@ def latest_markdown(items, lang: str, ui_text) -> str:
         lines += [f"- _{ui_text(f'res.q.{name}.name', lang)}:_ {safe_markdown(' '.join(item.answers[name].split()))}"
                   for name in ANSWERS if item.answers[name]]
         blocks.append("\n".join(lines))
-    return f"#### {ui_text('res.latest', lang)}\n\n" + "\n\n".join(blocks)
+    return f"### {ui_text('res.latest', lang)}\n\n" + "\n\n".join(blocks)
 
 
 def build_residents_panel(container, identity, i18n, canvas_id: gr.State):

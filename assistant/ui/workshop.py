@@ -9,6 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.catalog import TextCatalog
+from assistant.ui import icons
 from assistant.ui.collaboration import SHARE_PARAM, CollaborationPanel
 from assistant.ui.render import browser_language, discard_upload, safe_markdown
 from assistant.ui.residents import build_residents_panel
@@ -27,9 +28,15 @@ class UserMistake(Exception):
         self.key = key
 
 
-STATUS_ICON = {"done": "✅", "skipped": "⏭️", "current": "➡️", "todo": "⬜"}
 DRAFT_LANGUAGES = [("Bokmål", "nb"), ("Nynorsk", "nn"), ("English", "en")]
-SEVERITY_ICON = {"mangler": "❌", "advarsel": "⚠️", "info": "💡"}
+# The browser saves a file a handler has just made (a File component's value), as a link's download.
+SAVE_FILE_JS = """(file) => {
+  if (!file?.url) return;
+  const link = Object.assign(document.createElement("a"), {href: file.url, download: file.orig_name || ""});
+  document.body.append(link);
+  link.click();
+  link.remove();
+}"""
 
 
 def field_paths(question) -> list[str]:
@@ -58,14 +65,14 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
     progress = service.conversation.progress(canvas)
     status = {s["id"]: s["status"] for s in progress.steps}
     flagged = service.sharing.flagged(canvas.id)
-    flag = " ⚠️ _" + service.catalog.ui("collab.conflict_flag", lang) + "_"
+    flag = f" {icons.WARNING} _" + service.catalog.ui("collab.conflict_flag", lang) + "_"
     lines = [f"**{canvas.municipality or '–'}** · {progress.percent} %"]
     for step in service.conversation.steps_for(canvas):
         answers = [(question, service.field_text(canvas, path), flagged.intersection(targets(path)))
                    for question in step.questions for path in field_paths(question)]
         heading = step_line(status[step.id], step.number, step.title, lang, service.catalog)
         if status[step.id] == "current":
-            lines.append(f"\n#### {heading}")
+            lines.append(f"\n### {heading}")
             lines += [f"- _{question.text}_{flag if conflict else ''}  \n  "
                       + (shown.replace("\n", "  \n  ") if shown else "–") for question, shown, conflict in answers]
         else:
@@ -73,7 +80,7 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
             conflict = any(conflict for *_, conflict in answers)
             lines.append(f"\n{heading}" + (f" · {_short(first)}" if first else "") + (flag if conflict else ""))
     if canvas.solution_ideas:
-        lines.append("\n#### 💡 " + msg("parked_ideas"))
+        lines.append("\n### " + msg("parked_ideas"))
         lines += [f"- {idea}" for idea in canvas.solution_ideas]
     return safe_markdown("\n".join(lines))
 
@@ -81,7 +88,7 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
 def step_line(status: str, number: int, title: str, lang: str, catalog: TextCatalog) -> str:
     """A step with its status in words (the icon is decoration: without an emoji font, or read
     aloud, the words still say it)."""
-    return f"{STATUS_ICON[status]} {number}. {title} ({catalog.ui(f'ws.status.{status}', lang)})"
+    return f"{icons.STEP_STATUS[status]} {number}. {title} ({catalog.ui(f'ws.status.{status}', lang)})"
 
 
 def progress_markdown(service: WorkshopService, canvas: Canvas) -> str:
@@ -94,10 +101,16 @@ def findings_markdown(findings: list[critic.Finding], lang: str, catalog: TextCa
     """The quality check as a jury would say it: how serious, which criterion, the field by its
     label (never its internal name), and what to do next."""
     if not findings:
-        return "✅ " + catalog.workshop("critic", lang)["none"]
+        return f"{icons.DONE} " + catalog.workshop("critic", lang)["none"]
     return safe_markdown("\n".join(
-        f"- {SEVERITY_ICON.get(f.severity, '')} **{critic.headline(f, lang, catalog)}:** {f.message}"
+        f"- {icons.SEVERITY.get(f.severity, '')} **{critic.headline(f, lang, catalog)}:** {f.message}"
         for f in findings))
+
+
+def labelled(label: str, text: str) -> str:
+    """«Label: text», unless the text already opens with the label's words (a case file's jury
+    text often reads «Juryen la vekt på …»)."""
+    return text if text.casefold().startswith(label.casefold()) else f"{label}: {text}"
 
 
 def similar_markdown(cases, lang: str, catalog: TextCatalog) -> str:
@@ -115,7 +128,7 @@ def similar_markdown(cases, lang: str, catalog: TextCatalog) -> str:
         if case.concept:
             parts.append(f"{msg('similar_concept')}: {case.concept}")
         if case.jury:
-            parts.append(f"{msg('similar_jury')}: {case.jury}")
+            parts.append(labelled(msg("similar_jury"), case.jury))
         parts.append(f"{msg('similar_source')}: {case.title}")
         blocks.append("  \n".join(parts))
     return safe_markdown("\n\n".join(blocks))
@@ -124,7 +137,7 @@ def similar_markdown(cases, lang: str, catalog: TextCatalog) -> str:
 def final_markdown(service: WorkshopService, canvas: Canvas) -> str:
     """The heading of the last step, in view under the chat, and where the drafts are."""
     msg = functools.partial(service.catalog.workshop_message, lang=canvas.language)
-    return f"### {msg('final_heading')}\n\n{msg('final_intro')}"
+    return f"## {msg('final_heading')}\n\n{msg('final_intro')}"
 
 
 def suggestion_label(suggestion, lang: str, catalog: TextCatalog) -> str:
@@ -147,7 +160,7 @@ def suggestions_markdown(service: WorkshopService, canvas: Canvas) -> str:
                                     for s in canvas.suggestions))
 
 
-def build_workshop_tab(container, identity, i18n, tabs):
+def build_workshop_tab(container, identity, i18n, tabs, language):
     service: WorkshopService = container.workshop
     ui_text = container.catalog.ui
     canvas_id = gr.State(None)
@@ -163,9 +176,17 @@ def build_workshop_tab(container, identity, i18n, tabs):
                 for c in service.list(user)]
 
     def field_choices(canvas: Canvas):
-        return [(f"{step.number}. {q.text}", path) for step in service.conversation.steps_for(canvas)
-                for q in step.questions for path in field_paths(q) if "." not in path or path.split(".")[0] in
-                ("need", "forankring", "resident_input", "actors")]
+        """One choice per editable thing; a question that fills two fields («Fra … til …») names
+        which half each choice edits."""
+        listed = []
+        for step in service.conversation.steps_for(canvas):
+            for q in step.questions:
+                paths = [path for path in field_paths(q) if "." not in path or path.split(".")[0] in
+                         ("need", "forankring", "resident_input", "actors")]
+                for path in paths:
+                    half = f" – {label(path, canvas.language, service.catalog)}" if len(paths) > 1 else ""
+                    listed.append((f"{step.number}. {q.text}{half}", path))
+        return listed
 
     def panels(canvas: Canvas):
         return (canvas_markdown(service, canvas), progress_markdown(service, canvas),
@@ -216,7 +237,8 @@ def build_workshop_tab(container, identity, i18n, tabs):
         user = identity.owner(request)
         if not (problem or "").strip():
             raise UserMistake("ws.error.problem_first")
-        canvas = service.start(user, municipality or "", problem)
+        page_language = container.preferences.app_language(user, browser_language(request))
+        canvas = service.start(user, municipality or "", problem, page_language=page_language)
         reply = service.current(user, canvas.id)
         return reply_outputs(user, reply, [{"role": "user", "content": safe_markdown(problem)}], request)
 
@@ -293,14 +315,20 @@ def build_workshop_tab(container, identity, i18n, tabs):
         require_workshop(selected)
         return safe_markdown(service.draft(user, selected, kind, fmt="md", language=lang))
 
-    @guard
-    def draft_docx(selected, kind, lang, request: gr.Request = None):
-        user = identity.owner(request)
-        require_workshop(selected)
-        canvas = service.get(user, selected)
-        path = container.exports.path_for(user, drafts.filename(canvas, kind, "docx"))
-        service.draft(user, selected, kind, fmt="docx", language=lang, path=path)
-        return gr.update(value=container.exports.share(path), visible=True)
+    def draft_file_of(fmt: str):
+        @guard
+        def handler(selected, kind, lang, request: gr.Request = None):
+            """The draft as a file of this user's (Word or Markdown), for the browser to save."""
+            user = identity.owner(request)
+            require_workshop(selected)
+            canvas = service.get(user, selected)
+            path = container.exports.path_for(user, drafts.filename(canvas, kind, fmt))
+            if fmt == "docx":
+                service.draft(user, selected, kind, fmt="docx", language=lang, path=path)
+            else:
+                path.write_text(service.draft(user, selected, kind, fmt="md", language=lang), encoding="utf-8")
+            return gr.update(value=container.exports.share(path))
+        return handler
 
     @guard
     def export_json(selected, request: gr.Request = None):
@@ -373,9 +401,21 @@ def build_workshop_tab(container, identity, i18n, tabs):
                 send = gr.Button(i18n("ws.send"), variant="primary", elem_id="ws-send")
                 skip_button = gr.Button(i18n("ws.skip"), elem_id="ws-skip")
             step_choice = gr.Dropdown(label=i18n("ws.goto"), choices=[], value=None, elem_id="ws-goto")
+            # The drafts in the wide column: a preview a page wide with a copy button, and downloads
+            # that start with one click (the file is made, then the browser saves it).
+            with gr.Accordion(label=i18n("ws.draft_kind"), open=False, elem_id="ws-drafts"):
+                kind = gr.Radio([(i18n(f"ws.kind.{k}"), k) for k in drafts.KINDS], value="challenge",
+                                label=i18n("ws.draft_kind"), elem_id="ws-kind")
+                draft_lang = gr.Radio(DRAFT_LANGUAGES, value="nb", label=i18n("ws.draft_lang"))
+                with gr.Row():
+                    make_md = gr.Button(i18n("ws.draft_show"), elem_id="ws-draft-show")
+                    download_md = gr.Button(i18n("ws.draft_md"), elem_id="ws-draft-md")
+                    make_docx = gr.Button(i18n("ws.draft_docx"), elem_id="ws-draft-docx")
+                draft_text = gr.Markdown(elem_id="ws-draft", buttons=["copy"])
+                draft_file = gr.File(label=i18n("ws.draft_file"), visible=False, interactive=False, elem_id="ws-docx")
         with gr.Column(scale=2):
             collaboration.status_line()
-            gr.Markdown("### " + i18n("ws.progress"))
+            gr.Markdown("## " + i18n("ws.progress"))
             progress = gr.Markdown(elem_id="ws-progress")
             with gr.Accordion(label=i18n("ws.canvas"), open=True):
                 canvas_view = gr.Markdown(elem_id="ws-canvas")
@@ -396,15 +436,6 @@ def build_workshop_tab(container, identity, i18n, tabs):
                 with gr.Row():
                     accept = gr.Button(i18n("ws.accept"), elem_id="ws-accept")
                     reject = gr.Button(i18n("ws.reject"), elem_id="ws-reject")
-            with gr.Accordion(label=i18n("ws.draft_kind"), open=False):
-                kind = gr.Radio([(i18n(f"ws.kind.{k}"), k) for k in drafts.KINDS], value="challenge",
-                                label=i18n("ws.draft_kind"), elem_id="ws-kind")
-                draft_lang = gr.Radio(DRAFT_LANGUAGES, value="nb", label=i18n("ws.draft_lang"))
-                with gr.Row():
-                    make_md = gr.Button(i18n("ws.draft_md"), elem_id="ws-draft-md")
-                    make_docx = gr.Button(i18n("ws.draft_docx"), elem_id="ws-draft-docx")
-                draft_text = gr.Markdown(elem_id="ws-draft")
-                draft_file = gr.File(label=i18n("ws.draft_file"), visible=False, interactive=False, elem_id="ws-docx")
             with gr.Accordion(label=i18n("ws.export_json"), open=False):
                 export_button = gr.Button(i18n("ws.export_json"))
                 export_file = gr.File(label=i18n("ws.export_json"), visible=False, interactive=False)
@@ -440,7 +471,10 @@ def build_workshop_tab(container, identity, i18n, tabs):
     reject.click(decide_suggestion(False), [suggestion_choice, canvas_id], suggestion_outputs,
                  api_name="workshop_reject_suggestion")
     make_md.click(draft_markdown, [canvas_id, kind, draft_lang], [draft_text], api_name="workshop_draft")
-    make_docx.click(draft_docx, [canvas_id, kind, draft_lang], [draft_file], api_name="workshop_draft_docx")
+    make_docx.click(draft_file_of("docx"), [canvas_id, kind, draft_lang], [draft_file], api_name="workshop_draft_docx"
+                    ).success(None, [draft_file], None, js=SAVE_FILE_JS)
+    download_md.click(draft_file_of("md"), [canvas_id, kind, draft_lang], [draft_file], api_name="workshop_draft_md"
+                      ).success(None, [draft_file], None, js=SAVE_FILE_JS)
     export_button.click(export_json, [canvas_id], [export_file], api_name="workshop_export")
     import_file.upload(import_json, [import_file], panel_outputs, api_name="workshop_import").then(**side)
 
@@ -462,13 +496,18 @@ def build_workshop_tab(container, identity, i18n, tabs):
         listing = gr.update(choices=choices(user, request), value=None)
         lang = container.preferences.app_language(user, browser_language(request))
         if not token:
-            return gr.update(), *unchanged[:6], listing, *unchanged[7:]
+            return gr.update(), gr.update(), *unchanged[:6], listing, *unchanged[7:]
         try:
             canvas = service.join(user, token)
         except (LinkNotFound, CanvasNotFound):
             gr.Warning(ui_text("collab.link_gone", lang), title=ui_text("toast.warning", lang))
-            return gr.update(), *unchanged[:6], listing, *unchanged[7:]
+            return gr.update(), gr.update(), *unchanged[:6], listing, *unchanged[7:]
+        # A colleague who has not chosen a language gets the page in the workshop's, so the page
+        # and the workshop's steps speak one language.
+        if container.preferences.language(user) is None:
+            lang = container.preferences.set_language(user, canvas.language)
         gr.Info(ui_text("collab.joined", lang), title=ui_text("toast.info", lang))
-        return gr.update(selected="workshop"), *reply_outputs(user, service.current(user, canvas.id), [], request)
+        return (gr.update(selected="workshop"), gr.update(value=lang),
+                *reply_outputs(user, service.current(user, canvas.id, joined=True), [], request))
 
-    return {"fn": page_load, "inputs": None, "outputs": [tabs, *panel_outputs]}, side
+    return {"fn": page_load, "inputs": None, "outputs": [tabs, language, *panel_outputs]}, side

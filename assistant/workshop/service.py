@@ -11,6 +11,7 @@ Each changed field gets a history row (who, when, before, after). The conversati
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -91,13 +92,13 @@ class WorkshopService:
     def steps(self, language: Lang = "nb") -> list[Step]:
         return self.conversation.steps(language)
 
-    def detect_language(self, text: str) -> Lang:
+    def detect_language(self, text: str, default: Lang | None = None) -> Lang:
         if self._detect_language is not None:
             return self._detect_language(text)  # type: ignore[return-value]
         try:
             from assistant.services.language import detect_language
 
-            return detect_language(text)
+            return detect_language(text, default)
         except Exception:  # noqa: BLE001 - the detector is optional; marker words are good enough
             return solution_bias.guess_language(text)  # type: ignore[return-value]
 
@@ -107,10 +108,11 @@ class WorkshopService:
     # -- canvases ---------------------------------------------------------------------------
 
     def start(self, owner: str, municipality: str = "", problem: str = "", language: Lang | None = None,
-              partners: list[str] | None = None) -> Canvas:
-        """A new canvas positioned at its first open question, saved for ``owner``."""
+              partners: list[str] | None = None, page_language: Lang | None = None) -> Canvas:
+        """A new canvas positioned at its first open question, saved for ``owner``. Its language is
+        ``language``, else the problem's, else (a problem too short to tell) the page's."""
         problem = clean_text(problem or "")
-        lang = language or (self.detect_language(problem) if problem else "nb")
+        lang = language or (self.detect_language(problem, page_language) if problem else page_language or "nb")
         canvas = self.conversation.begin(new_canvas(owner, municipality.strip(), problem, lang, partners))
         self.store.create(canvas)
         return canvas
@@ -192,9 +194,11 @@ class WorkshopService:
     def _turn(self, owner: str, canvas_id: str, turn: Callable[[Canvas], Reply], read_only_ok: bool = False) -> Reply:
         return self.change(owner, canvas_id, turn, read_only_ok=read_only_ok)  # type: ignore[return-value]
 
-    def current(self, owner: str, canvas_id: str) -> Reply:
-        """The current question (a welcome for a new canvas, a welcome back otherwise)."""
-        return self._turn(owner, canvas_id, self.conversation.opening, read_only_ok=True)
+    def current(self, owner: str, canvas_id: str, joined: bool = False) -> Reply:
+        """The current question (a welcome for a new canvas, a welcome back otherwise; ``joined``:
+        a colleague who came in through a link)."""
+        return self._turn(owner, canvas_id, functools.partial(self.conversation.opening, joined=joined),
+                          read_only_ok=True)
 
     def submit(self, owner: str, canvas_id: str, text: str, asked: tuple[str | None, int] | None = None) -> Reply:
         """Answer the current question. ``asked``: the (step, question) the user was shown; when a

@@ -27,7 +27,7 @@ ANSWERS = [
      "Hva skjer hvis ingen gjør noe?"),
     ("Butikker legger ned\nUnge flytter ut", "Unge flytter ut", "Hvorfor er det viktig å ta tak i dette nå?"),
     # The step is done: it folds to one line with its first answer.
-    ("Ny sentrumsplan skal vedtas neste år.", "✅ 1. Problemet (ferdig) · Sentrum er dødt etter klokka fire",
+    ("Ny sentrumsplan skal vedtas neste år.", "✓ 1. Problemet (ferdig) · Sentrum er dødt etter klokka fire",
      "Skriv behovet i én setning"),
 ]
 
@@ -92,7 +92,7 @@ def test_a_workshop_from_first_question_to_a_word_draft(app, page, artifacts, tm
     # The first guided question, the progress and the canvas.
     wait_for_last_bot(page, "Hvem merker problemet?", count=1)
     assert "Steg 1 av 12: Problemet" in page.locator("#ws-chat [data-testid='bot']").last.inner_text()
-    wait_for_text(page, "#ws-progress", "➡️ 1. Problemet")
+    wait_for_text(page, "#ws-progress", "→ 1. Problemet")
     wait_for_text(page, "#ws-canvas", f"{MUNICIPALITY} · 0 %")
     assert PROBLEM in page.locator("#ws-canvas").inner_text()
 
@@ -108,8 +108,8 @@ def test_a_workshop_from_first_question_to_a_word_draft(app, page, artifacts, tm
         wait_for_last_bot(page, next_question, count=n)
         wait_for_text(page, "#ws-canvas", shown)
         assert page.get_by_label("Svaret ditt", exact=True).input_value() == ""
-    wait_for_text(page, "#ws-progress", "✅ 1. Problemet")
-    wait_for_text(page, "#ws-progress", "➡️ 2. Behov og ressurser")
+    wait_for_text(page, "#ws-progress", "✓ 1. Problemet")
+    wait_for_text(page, "#ws-progress", "→ 2. Behov og ressurser")
     wait_for_text(page, "#ws-canvas", f"{MUNICIPALITY} · 8 %")
     # The user's own messages are in the chat too.
     users = page.locator("#ws-chat [data-testid='user']")
@@ -155,7 +155,7 @@ def test_a_workshop_from_first_question_to_a_word_draft(app, page, artifacts, tm
     height = page.evaluate("document.documentElement.scrollHeight")
     print(f"page height at the end: {height} px")
     assert height < 3500, height  # it reached 9,400 px before steps folded
-    wait_for_text(page, "#ws-canvas", "⏭️ 12. Forankring")
+    wait_for_text(page, "#ws-canvas", "↷ 12. Forankring")
 
     links = page.locator("#ws-final-files a[download]")
     links.first.wait_for()

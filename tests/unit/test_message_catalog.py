@@ -75,11 +75,11 @@ def test_upload_progress_in_the_users_language():
         UploadJob("3", "kari", "c.txt", "failed", result=UploadResult("c.txt", False, "ingest.no_text")),
     ]
     assert upload_progress_markdown(jobs, BUILT_IN, "nb").split("\n\n") == [
-        "⏳ a.pdf: venter i kø (nummer 2).", "⏳ b.pdf: legges til … 50 %", "❌ c.txt: filen inneholder ingen tekst."]
+        "○ a.pdf: venter i kø (nummer 2).", "◐ b.pdf: legges til … 50 %", "✗ c.txt: filen inneholder ingen tekst."]
     assert upload_progress_markdown(jobs, BUILT_IN, "nn").split("\n\n") == [
-        "⏳ a.pdf: ventar i kø (nummer 2).", "⏳ b.pdf: blir lagd til … 50 %", "❌ c.txt: fila inneheld ingen tekst."]
+        "○ a.pdf: ventar i kø (nummer 2).", "◐ b.pdf: blir lagd til … 50 %", "✗ c.txt: fila inneheld ingen tekst."]
     assert upload_progress_markdown(jobs, BUILT_IN, "en").split("\n\n") == [
-        "⏳ a.pdf: waiting in line (number 2).", "⏳ b.pdf: being added … 50 %", "❌ c.txt: the file contains no text."]
+        "○ a.pdf: waiting in line (number 2).", "◐ b.pdf: being added … 50 %", "✗ c.txt: the file contains no text."]
 
 
 def test_login_prompt_is_bilingual():

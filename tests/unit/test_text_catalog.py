@@ -49,7 +49,9 @@ def small(tmp_path) -> TextCatalog:
     write(prompts / "drafts" / "phrases.nn.json", {"title": "Utkast (nn)"})
     write(prompts / "drafts" / "polish.nb.md", "Vask språket.")
     write(locales / "nb.json", {"ask.send": "Send", "toast.error": "Feil", "index.wait": "{percent} % klar"})
-    write(locales / "nn.json", {"ask.send": "Send", "common.or": "eller"})
+    write(locales / "nn.json", {"ask.send": "Send"})
+    write(locales / "gradio.nb.json", {"common.or": "eller", "ask.send": "Gradio's own"})
+    write(locales / "gradio.nn.json", {"common.or": "eller"})
     write(locales / "en.json", {"ask.send": "Send", "toast.error": "Error", "index.wait": "{percent} % ready"})
     return TextCatalog(prompts, locales)
 
@@ -58,7 +60,7 @@ def test_lookup_in_each_kind_of_file(small):
     assert small.message("hello", "nn", name="Kari") == "Hei, Kari!"
     assert small.text("answer", "en") == "Answer briefly."
     assert small.ui("toast.error", "en") == "Error"
-    assert small.ui_table("nn")["common.or"] == "eller"
+    assert small.gradio_table("nn")["common.or"] == "eller"
     assert small.workshop_message("welcome", "en", place="Vang") == "Welcome to Vang"
     assert small.workshop("steps", "nb") == {"problem": {"title": "Problemet"}}
     assert small.workshop_text("extract", "nb") == "Les svaret."
@@ -98,8 +100,10 @@ def test_files_are_read_once(small, tmp_path):
 def test_gradio_translations_cover_norwegian_without_a_written_form(small):
     i18n = small.gradio_i18n()
     assert isinstance(i18n, gr.I18n)
-    assert i18n.translations["no"] == i18n.translations["nb"] == small.ui_table("nb")
+    assert i18n.translations["no"] == i18n.translations["nb"]
+    assert i18n.translations["nb"]["ask.send"] == "Send"  # the page's own text wins over Gradio's key
     assert i18n.translations["nn"]["common.or"] == "eller"
+    assert i18n.translations["en"]["common.or"] == "eller"  # a missing file falls back to Bokmål
 
 
 # The repository's own catalog: every text in all three languages, with the same placeholders.
@@ -125,6 +129,7 @@ def text_files() -> dict[str, dict[str, Path]]:
         found.setdefault(f"{path.parent.relative_to(PROMPTS).as_posix()}/{stem}.{suffix}".lstrip("./"), {})[lang] = path
     for lang in LANGUAGES:
         found.setdefault("ui.json", {})[lang] = BUILT_IN.locales_dir / f"{lang}.json"
+        found.setdefault("ui/gradio.json", {})[lang] = BUILT_IN.locales_dir / f"gradio.{lang}.json"
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.catalog import BUILT_IN
 from assistant.services.conversations import StoredMessage
 from assistant.ui.render import answer_content, chat_messages, sources_markdown
 
@@ -35,4 +36,16 @@ def test_stored_answers_show_their_notices_first():
     shown = chat_messages(messages)
     assert shown[0] == {"role": "user", "content": "Hva koster det?"}
     assert shown[1]["content"] == answer_content("200 000 kroner [1].", ["Språkmodellen svarte ikke."])
-    assert shown[1]["content"].startswith("⚠️ Språkmodellen svarte ikke.")
+    assert shown[1]["content"].startswith("⚠︎ Språkmodellen svarte ikke.")
+
+
+def test_similar_cases_name_what_the_jury_valued_once():
+    from assistant.ui.workshop import similar_markdown
+    from assistant.workshop.similar import SimilarCase
+
+    case = SimilarCase("caser/2021-lund.md", "Lund kommune: Gnist 2021", "Lund", "2021", "Sentrum", "", "Fabrikken",
+                       "Juryen la vekt på grundig innsiktsarbeid.", 0.9)
+    shown = similar_markdown([case], "nb", BUILT_IN)
+    assert "Juryen la vekt på grundig innsiktsarbeid." in shown and "Juryen la vekt på: Juryen" not in shown
+    plain = SimilarCase(**{**case.as_dict(), "jury": "grundig innsiktsarbeid."})
+    assert "Juryen la vekt på: grundig innsiktsarbeid." in similar_markdown([plain], "nb", BUILT_IN)

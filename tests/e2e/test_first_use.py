@@ -1,0 +1,234 @@
+"""The small frictions first-time users hit (issue 25), each in the language it was found in, in a
+real Chromium: drafts that download with one click and a wide preview with a copy button, a file
+added as soon as it is chosen, a conversation list that follows another tab, a field history that
+shows where two texts differ, Gradio's own texts and labels in the page's language, no emoji as
+status symbols, and axe with no finding of any impact on every tab in nb, nn and en."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import docx
+import gnist_testapp as g
+import pytest
+from test_browser import WCAG_TAGS, ask, open_app
+from test_workshop_browser import open_workshop, send_answer, wait_for_last_bot, wait_for_text
+
+pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
+
+EMOJI = re.compile("[\u231a\u231b\u23e9-\u23ec\u23f0\u23f3\u25fd\u25fe\u2705\u274c\u274e\u2753-\u2757\u2b1b\u2b1c"
+                   "\U0001F000-\U0001FAFF\ufe0f]")
+TABS = {"nb": ["Spør", "Verksted", "Mine dokumenter", "Innstillinger og personvern"],
+        "nn": ["Spør", "Verkstad", "Mine dokument", "Innstillingar og personvern"],
+        "en": ["Ask", "Workshop", "My documents", "Settings and privacy"]}
+LOCALE = {"nb": "nb-NO", "nn": "nn-NO", "en": "en-GB"}
+QUESTION = {"nb": "Spørsmålet ditt", "nn": "Spørsmålet ditt", "en": "Your question"}
+
+
+def context_page(browser, lang: str, downloads: bool = False):
+    context = browser.new_context(locale=LOCALE[lang], accept_downloads=downloads,
+                                  viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(30_000)
+    return context, context.new_page()
+
+
+def axe_findings(page, axe_source, name, artifacts) -> list:
+    """Every axe finding, of any impact, with the best-practice rules (heading order among them)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_source))
+    options = {"runOnly": {"type": "tag", "values": [*WCAG_TAGS, "best-practice"]}}
+    result = page.evaluate("(options) => axe.run(document, options)", options)
+    (artifacts / f"axe-all-{name}.json").write_text(json.dumps(result["violations"], indent=2, ensure_ascii=False),
+                                                      encoding="utf-8")
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+
+def start_workshop(page, app, problem: str, municipality: str = "Vang") -> None:
+    open_workshop(page, app.url)
+    page.get_by_label("Kommune", exact=True).fill(municipality)
+    page.get_by_label("Hva er problemet, med dine egne ord?", exact=True).fill(problem)
+    page.get_by_role("button", name="Start et nytt verksted", exact=True).click()
+    wait_for_last_bot(page, "Hvem merker problemet?")
+
+
+# -- every tab, every language ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
+def test_every_tab_is_axe_clean_at_every_impact_and_shows_no_emoji(app, browser, axe_source, artifacts, lang):
+    context, page = context_page(browser, lang)
+    try:
+        open_app(page, app.url, question_label=QUESTION[lang])
+        found, emoji = {}, []
+        for tab in TABS[lang]:
+            page.get_by_role("tab", name=tab, exact=True).click()
+            page.wait_for_timeout(300)
+            found[tab] = axe_findings(page, axe_source, f"{lang}-{tab}", artifacts)
+            emoji += EMOJI.findall(page.evaluate("() => document.body.innerText"))
+        assert found == {tab: [] for tab in TABS[lang]}
+        assert emoji == []
+    finally:
+        context.close()
+
+
+def test_nynorsk_page_names_gradio_controls_and_toasts_in_nynorsk(app, browser):
+    """«common.complete», «Copy», «Remove this file», «chatbot conversation» and an «Error» toast
+    were left in a Nynorsk page."""
+    context, page = context_page(browser, "nn")
+    try:
+        open_app(page, app.url)
+        page.get_by_role("tab", name="Verkstad", exact=True).click()
+        page.get_by_role("button", name="Send svaret", exact=True).click()  # nothing to send: a toast
+        toast = page.locator(".toast-body").first
+        toast.wait_for()
+        assert toast.locator(".toast-title").inner_text().strip() == "Feil"
+        assert page.locator("[aria-label='chatbot conversation']").count() == 0
+        assert page.get_by_label("Samtalen", exact=True).count() >= 1
+        # No red badge over the outputs of the refused action blocks the controls.
+        assert page.locator("[data-testid='status-tracker']:has(.clear-status):visible").count() == 0
+        page.get_by_label("Svaret ditt", exact=True).fill("går an å skrive")
+        page.get_by_role("tab", name="Mine dokument", exact=True).click()
+        page.locator("#upload input[type='file']").set_input_files(files=[{
+            "name": "notat.txt", "mimeType": "text/plain", "buffer": "Eit kort notat om Lom.".encode()}])
+        page.locator("#upload-status").get_by_text("notat.txt").wait_for(timeout=60_000)
+        labels = page.evaluate("""() => [...document.querySelectorAll('[aria-label], [title]')]
+            .flatMap((e) => [e.getAttribute('aria-label'), e.getAttribute('title')]).filter(Boolean)""")
+        english = {"Copy", "Copied", "Copy conversation", "Remove this file", "chatbot conversation", "Copy table data", "Fullscreen",
+                   "Table actions", "Close"}
+        assert english.isdisjoint(labels), english & set(labels)
+        text = page.evaluate("() => document.body.innerText")
+        assert not re.search(r"\b(common|chatbot|upload_text|dataframe)\.[a-z_]+", text)
+    finally:
+        context.close()
+
+
+# -- documents ------------------------------------------------------------------------------------
+
+def test_a_chosen_file_is_added_without_another_click(app, browser, tmp_path):
+    context, page = context_page(browser, "nb")
+    try:
+        open_app(page, app.url)
+        page.get_by_role("tab", name="Mine dokumenter", exact=True).click()
+        page.locator("#upload input[type='file']").set_input_files(str(g.labelled_pdf(tmp_path / "plan.pdf")))
+        page.locator("#upload-status").get_by_text("plan.pdf er lagt til").wait_for(timeout=90_000)
+        wait_for_text(page, "#documents-table", "plan.pdf")
+        assert page.get_by_role("button", name=re.compile("^Legg til")).count() == 0
+    finally:
+        context.close()
+
+
+# -- conversations --------------------------------------------------------------------------------
+
+def test_a_conversation_deleted_in_another_tab_leaves_this_tabs_list(app, browser):
+    context, first = context_page(browser, "nb")
+    try:
+        open_app(first, app.url)
+        ask(first, "Hva koster det å delta i Gnist?")
+        second = context.new_page()
+        open_app(second, app.url)
+        wait_for_text(second, "#chat", "Hva koster det")  # the same user: the latest conversation opens
+        second.get_by_role("button", name="Slett samtalen", exact=True).click()
+        second.locator(".toast-body").first.wait_for()
+        history = first.get_by_label("Tidligere samtaler", exact=True)
+        history.click()
+        first.wait_for_function("() => !document.querySelector('#history').innerText.includes('Hva koster')"
+                                " && ![...document.querySelectorAll('#history ~ * li, ul[role=listbox] li')]"
+                                ".some((li) => li.innerText.includes('Hva koster'))")
+        assert first.locator("ul[role='listbox'] li", has_text="Hva koster").count() == 0
+    finally:
+        context.close()
+
+
+# -- the workshop ---------------------------------------------------------------------------------
+
+def test_drafts_download_with_one_click_and_preview_wide_with_a_copy_button(app, browser, artifacts):
+    context, page = context_page(browser, "nb", downloads=True)
+    try:
+        start_workshop(page, app, "Sentrum er tomt om kveldene")
+        send_answer(page, "Unge voksne og butikkeierne i sentrum")
+        wait_for_last_bot(page, "Hva skjer hvis ingen gjør noe?")
+        page.get_by_role("button", name=re.compile(r"^Utkast\b")).click()
+        page.get_by_role("button", name="Vis utkastet", exact=True).click()
+        wait_for_text(page, "#ws-draft", "butikkeierne i sentrum")
+        assert page.locator("#ws-draft").bounding_box()["width"] >= 600
+        assert page.locator("#ws-draft").get_by_role("button", name=re.compile("^Kopier")).count() == 1
+        with page.expect_download() as markdown:
+            page.get_by_role("button", name="Last ned (Markdown)", exact=True).click()
+        saved = markdown.value
+        assert saved.suggested_filename == "gnist-utfordring-vang.md"
+        assert "butikkeierne i sentrum" in open(saved.path(), encoding="utf-8").read()
+        with page.expect_download() as word:
+            page.get_by_role("button", name="Last ned (Word)", exact=True).click()
+        assert word.value.suggested_filename == "gnist-utfordring-vang.docx"
+        document = docx.Document(io.BytesIO(open(word.value.path(), "rb").read()))
+        assert any("butikkeierne i sentrum" in p.text for p in document.paragraphs)
+        page.screenshot(path=str(artifacts / "drafts-one-click.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_field_history_shows_where_a_long_text_changed(app, browser):
+    context, page = context_page(browser, "nb")
+    try:
+        start_workshop(page, app, "Sentrum er tomt om kveldene i hele kommunen og har vært det lenge")
+        field = page.get_by_label("Felt som skal endres", exact=True)
+        field.click()
+        page.get_by_role("option", name=re.compile("Hva er problemet")).click()
+        value = page.get_by_label("Ny verdi", exact=True)
+        long_text = ("Sentrum er tomt om kveldene i hele kommunen, butikkene stenger tidlig, kafeen har "
+                     "kort åpningstid, ungdommen drar til byen og bussen går bare annenhver time. Det siste "
+                     "året har to butikker lagt ned, og de som er igjen stenger klokka fire.")
+        value.fill(long_text)
+        page.get_by_role("button", name="Lagre feltet", exact=True).click()
+        page.locator("#ws-history strong", has_text="to butikker lagt ned").first.wait_for()
+        value.fill(long_text.replace("klokka fire", "klokka seks på lørdager"))
+        page.get_by_role("button", name="Lagre feltet", exact=True).click()
+        newest = page.locator("#ws-history li").first
+        newest.locator("strong", has_text="seks på lørdager").wait_for()
+        assert "stenger klokka" in newest.inner_text() and "kafeen" not in newest.inner_text()
+    finally:
+        context.close()
+
+
+def test_a_colleague_on_a_shared_link_gets_one_language_and_no_welcome_back(app, browser):
+    """A colleague saw the page in Bokmål, the steps in Nynorsk and «Velkomen tilbake!» though they had
+    never opened the workshop: the page now takes the workshop's language (no language chosen yet)
+    and the colleague is told they joined."""
+    from test_shared_workshop_browser import make_link, open_share_panel
+
+    owner_context, owner = context_page(browser, "nb")
+    colleague_context, colleague = context_page(browser, "en")
+    try:
+        open_workshop(owner, app.url)
+        owner.get_by_label("Hva er problemet, med dine egne ord?", exact=True).fill(
+            "Sentrum er daudt om kvelden, og ungdomen flyttar ut fordi dei ikkje har nokon stad å vere")
+        owner.get_by_role("button", name="Start et nytt verksted", exact=True).click()
+        wait_for_last_bot(owner, "Kven merkar problemet?")
+        open_share_panel(owner)
+        link = make_link(owner, "Redigere")
+
+        colleague.goto(link)
+        wait_for_last_bot(colleague, "Kven merkar problemet?")
+        message = colleague.locator("#ws-chat [data-testid='bot']").last.inner_text()
+        assert "Du er med i denne verkstaden" in message and "tilbake" not in message
+        colleague.get_by_role("tab", name="Verkstad", exact=True).wait_for()
+        assert colleague.evaluate("() => document.documentElement.lang") == "nn"
+        assert colleague.get_by_role("radio", name="Nynorsk", exact=True).is_checked()
+    finally:
+        owner_context.close()
+        colleague_context.close()
+
+
+def test_the_from_to_step_offers_each_half_once_with_its_own_label(app, browser):
+    context, page = context_page(browser, "nb")
+    try:
+        start_workshop(page, app, "Ungdommen flytter fra bygda etter videregående")
+        page.locator("#ws-field input").click()
+        options = page.get_by_role("option").all_inner_texts()
+        step_nine = [option for option in options if option.startswith("9.")]
+        assert len(step_nine) == 2 and len(set(step_nine)) == 2, step_nine
+        assert any("Fra (slik det er i dag)" in o for o in step_nine)
+        assert any("Til (slik vi vil ha det)" in o for o in step_nine)
+    finally:
+        context.close()
