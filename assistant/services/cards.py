@@ -556,14 +556,17 @@ class AnswerCards:
         revision = self.published.revision()
         if revision == self._revision:
             return
+        folder = self.library.published_dir
+        if revision == 0 and self._revision is None and not (folder and any(folder.rglob("*.md"))):
+            self._revision = 0  # nothing was ever published: the file cards are current
+            return
         with self._lock:
             if revision == self._revision:
                 return
-            folder = self.library.published_dir
             self.published.write_to(folder)
             library = CardLibrary(self.library.directory.parent, self.library._source_name, folder)
             matcher = CardMatcher.for_cards(self._embeddings, library.cards, self._rule, self._cache_dir)
-            matcher.vectors  # embed the new paraphrases before the swap, so no question waits on a half state
+            _ = matcher.vectors  # embed the new paraphrases before the swap, so no question waits on a half state
             self.library, self.matcher, self._revision = library, matcher, revision
 
     @property
