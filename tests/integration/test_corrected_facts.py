@@ -36,8 +36,8 @@ CORRECTED = [
     ("Were Krødsherad and Utsira Gnist municipalities?", "pilotkommuner", ["No, not"], ["Yes, as DOGA counts it", "first year"]),
     ("Hva koster det å være Gnist-kommune?", "kostnad", ["Agder"], ["Gjaldt Gnist 2022:", "200 000 kroner", "beløpet er ikke kjent"]),
     ("Betaler fylkeskommunen for Gnist?", "fylkeskommunen", ["Agder"], ["Ja, i Gnist 2022 var det et krav"]),
-    ("Hvordan ble innovasjonsteamet valgt i Gnist 2023?", "innovasjonsteam-2023", ["Tidligere konkurrerte"], ["I 2021 konkurrerte to finalister", "i 2022 fikk hver prosess"]),
-    ("Hvilke kommuner har deltatt i Gnist opp gjennom årene?", "kommuner-per-runde", ["Senere runder er ikke kjent"], ["en runde i 2025", "Gnists første år"]),
+    ("Hvordan ble innovasjonsteamet valgt i Gnist 2023?", "innovasjonsteam-2023", ["Tidligere konkurrerte"], ["I 2021 konkurrerte to finalister", "året etter var det ett løsningsteam per prosess"]),
+    ("Hvilke kommuner har deltatt i Gnist opp gjennom årene?", "kommuner-per-runde", ["Senere runder er ikke kjent"], ["«Gnist innovasjon 2025»", "Gnists første år"]),
     ("Når er fristen for å søke Gnist?", "soknadsfrist", ["når den har frist", "Jeg vet at det finnes"], ["DOGA viser også til en runde i 2025", "til og med 2023"]),
     ("Hvem sa at vi skal bruke 55 minutter på problemet?", "55-og-5-minutter", ["kall det gjerne"], ["ingen dokumentert kilde"]),
     # Unsupported claims
