@@ -27,6 +27,7 @@ from assistant.services.documents import DocumentService
 from assistant.services.exports import ExportStore
 from assistant.services.index_status import BackgroundIndex
 from assistant.services.cards import AnswerCards, CardLibrary, MatchRule
+from assistant.services.knowledge_admin import KnowledgeAdminService, PublishedKnowledge
 from assistant.services.ingest import IngestReport, IngestService, source_name
 from assistant.services.preferences import PreferenceService
 from assistant.services.privacy import UserDataService
@@ -75,9 +76,15 @@ class Container:
     @cached_property
     def cards(self) -> AnswerCards:
         """Curated answer cards (knowledge/cards/), matched by paraphrase before retrieval."""
-        library = CardLibrary(self.settings.knowledge_dir, source_name)
+        library = CardLibrary(self.settings.knowledge_dir, source_name, self.settings.data_dir / "published")
         rule = MatchRule(self.settings.card_threshold, self.settings.card_margin, self.settings.card_lexical_weight)
-        return AnswerCards(library, self.embeddings, rule, self.settings.data_dir / "cards")
+        return AnswerCards(library, self.embeddings, rule, self.settings.data_dir / "cards",
+                           published=PublishedKnowledge(self.database))
+
+    @cached_property
+    def knowledge_admin(self) -> KnowledgeAdminService:
+        """Questions that went badly, and cards and knowledge files published in the app (issue 22)."""
+        return KnowledgeAdminService(self.database, self.cards, self.cards.published, self.embeddings, self.catalog)
 
     @cached_property
     def documents(self) -> DocumentService:

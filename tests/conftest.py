@@ -124,6 +124,8 @@ CARD = textwrap.dedent("""\
     ---
     round: "2022"
     checked: 2026-12-01
+    kind: rule
+    rounds: ["2022"]
     sources:
       - file: programmet/delta-i-gnist.md
         section: Deltakeravgift

@@ -170,3 +170,44 @@ canvas_comments = Table(
     Index("canvas_comments_field", "canvas_id", "field", "id"),
     sqlite_autoincrement=True,
 )
+
+# Questions the assistant answered badly (refused, or answered with low confidence), for the
+# administrators' view; a thumbs-down lives in ``feedback``. Kept per owner so deleting deletes.
+question_outcomes = Table(
+    "question_outcomes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner", String, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("language", String, nullable=False),
+    Column("outcome", String, nullable=False),  # "refused" or "low_confidence"
+    Column("created", String, nullable=False),
+    Index("question_outcomes_owner", "owner"),
+    sqlite_autoincrement=True,
+)
+
+# Answer cards and knowledge files published in the app by administrators: the current text of
+# each (``kind`` "card" or "file", ``name`` the card id or the file's path under knowledge/), and
+# every change with who, when, and the text before and after (empty: none). The newest change's id
+# is the knowledge revision every replica compares before a question.
+published_knowledge = Table(
+    "published_knowledge", metadata,
+    Column("kind", String, primary_key=True),
+    Column("name", String, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("author", String, nullable=False),
+    Column("updated", String, nullable=False),
+)
+
+knowledge_edits = Table(
+    "knowledge_edits", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("author", String, nullable=False),
+    Column("action", String, nullable=False),  # "publish" or "rollback"
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("created", String, nullable=False),
+    Index("knowledge_edits_name", "kind", "name", "id"),
+    sqlite_autoincrement=True,
+)

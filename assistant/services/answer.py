@@ -12,6 +12,8 @@ answer follows the knowledge base and shows both.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import logging
 import re
 import time
@@ -25,7 +27,7 @@ from assistant.adapters.llm import CircuitBreaker, stream_until
 from assistant.adapters.vectorstore import ChunkStore, Hit
 from assistant.catalog import TextCatalog
 from assistant.services import extractive, grounding
-from assistant.services.cards import AnswerCards, CardMatch
+from assistant.services.cards import REVIEW_AFTER, AnswerCards, CardMatch
 from assistant.services.citations import CitationFilter
 from assistant.services.contradictions import Contradiction, find_contradiction
 from assistant.services.followup import resolve as resolve_followup
@@ -81,6 +83,9 @@ class Answer:
     grounded: bool
     query: str
     notices: list[str] = field(default_factory=list)
+    # False when the best passage only just passed the relevance floor: the administrators' view
+    # of questions that went badly lists these with the refused ones.
+    confident: bool = True
 
     def as_dict(self) -> dict:
         return {
@@ -207,6 +212,14 @@ class AnswerService:
             yield AnswerEvent("token", text)
             yield AnswerEvent("done", answer=Answer(question, text, [], self._mode(), lang, False, query))
             return
+        confident = relevant[0].score >= self.settings.confident_relevance
+        for event in self._from_passages(question, query, relevant, lang, has_model, deadline):
+            if event.answer is not None:
+                event.answer.confident = confident
+            yield event
+
+    def _from_passages(self, question: str, query: str, relevant: list[Hit], lang: Lang, has_model: bool,
+                       deadline: float) -> Iterator[AnswerEvent]:
         relevant, conflict = knowledge_first(query, relevant)
         if not has_model:
             yield from self._extractive(question, query, relevant, lang, [], conflict)
@@ -250,8 +263,17 @@ class AnswerService:
 
     def _card(self, question: str, query: str, match: CardMatch) -> Iterator[AnswerEvent]:
         """A curated answer card in the question's language; its cited sections are the citations."""
-        checked = self.prompts.message("card_checked", match.lang, date=match.card.checked.isoformat())
-        text = f"{match.text}\n\n{checked}"
+        card, lang = match.card, match.lang
+        newest = self.cards.newest_round
+        checked = self.prompts.message("card_checked", lang, date=card.checked.isoformat(), newest=newest)
+        text = match.text
+        if card.older_rule(newest):  # a rule of an earlier round may have changed since
+            rounds = self.prompts.message("card_rounds_join", lang).join(card.rounds)
+            text = f"{self.prompts.message('card_applied', lang, rounds=rounds)} {text}"
+        text = f"{text}\n\n{checked}"
+        if card.overdue(dt.date.today()):
+            text += " " + self.prompts.message("card_overdue", lang,
+                                               date=(card.review_by or card.checked + REVIEW_AFTER).isoformat())
         citations = [Citation(n, section.snippet, section.source, section.title, section.locator, match.score,
                               list(section.links[:MAX_LINKS]))
                      for n, section in enumerate(match.card.sections, start=1)]

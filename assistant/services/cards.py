@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,7 +40,8 @@ SNIPPET_CHARS = 300
 # Names a card may use without a cited section containing them: the programme, its owner, the
 # country, and the languages. Other names must appear in a cited section; NAME_FORMS maps a form
 # the sections do not use to the one they use.
-GENERIC_NAMES = frozenset({"gnist", "doga", "norge", "noreg", "norway", "norwegian", "bokmål", "nynorsk", "english"})
+# NOK is the currency code English answers write amounts with (NOK 200,000).
+GENERIC_NAMES = frozenset({"gnist", "doga", "norge", "noreg", "norway", "norwegian", "bokmål", "nynorsk", "english", "nok"})
 NAME_FORMS = {  # English month names: the sections write the Norwegian forms
     "january": "januar", "february": "februar", "march": "mars", "april": "april", "may": "mai", "june": "juni",
     "july": "juli", "august": "august", "september": "september", "october": "oktober", "november": "november",
@@ -59,6 +61,22 @@ _NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:[ \u00a0.,]\d{3})+(?![\d])|\d+")
 _WORD = re.compile(r"[A-Za-zÆØÅæøåÉéÜüÖöÄä]+(?:-[A-Za-zÆØÅæøåÉéÜüÖöÄä]+)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*(?:[-*]|\d+\.)?\s*|[«(\"]\s*)$")
 _ANSWER_HEADING = re.compile(r"^##\s+(nb|nn|en)\s*$", re.MULTILINE)
+# What a card is about, which decides how its round is shown: a programme rule of an older round
+# is framed «Gjaldt Gnist 2022»; history is dated in its text; general method holds across rounds.
+KINDS = ("rule", "history", "general")
+ROUND = re.compile(r"^(\d{4})(?:–(\d{2}))?$")  # «2022» or «2020–21»
+REVIEW_AFTER = dt.timedelta(days=183)  # when a card names no review date: half a year after its check
+
+
+def round_start(name: str) -> int:
+    """The year a round began («2020–21» → 2020), for ordering rounds."""
+    return int(ROUND.match(name).group(1))
+
+
+def newest_round(cards: Iterable[Card]) -> str | None:
+    """The newest round any card describes: the newest the knowledge base knows."""
+    rounds = {r for card in cards for r in card.rounds}
+    return max(rounds, key=round_start) if rounds else None
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,16 @@ class Card:
     answers: dict[Lang, str]
     paraphrases: dict[Lang, tuple[str, ...]]
     sections: tuple[CitedSection, ...]
+    kind: str = "general"
+    rounds: tuple[str, ...] = ()
+    review_by: dt.date | None = None
+
+    def older_rule(self, newest: str | None) -> bool:
+        """A rule of rounds before the newest known: it may have changed since."""
+        return self.kind == "rule" and bool(self.rounds) and newest not in self.rounds
+
+    def overdue(self, today: dt.date) -> bool:
+        return (self.review_by or self.checked + REVIEW_AFTER) < today
 
     def all_paraphrases(self) -> list[str]:
         return [p for lang in LANGUAGES for p in self.paraphrases.get(lang, ())]
@@ -186,26 +214,36 @@ def unsupported_facts(answer: str, lang: Lang, cited_text: str, names: set[str])
 class KnowledgeSections:
     """The knowledge files' sections as the ingest loads them, read once per file."""
 
-    def __init__(self, knowledge_dir: Path, source_name) -> None:
+    def __init__(self, knowledge_dir: Path, source_name, overlay_dir: Path | None = None) -> None:
         self.knowledge_dir = knowledge_dir
+        self.overlay_dir = overlay_dir  # knowledge files published in the app, which replace or add to knowledge/
         self._source_name = source_name
         self._documents: dict[str, LoadedDocument | None] = {}
 
+    def _path(self, file: str) -> tuple[Path, Path]:
+        if self.overlay_dir is not None and (self.overlay_dir / file).is_file():
+            return self.overlay_dir, self.overlay_dir / file
+        return self.knowledge_dir, self.knowledge_dir / file
+
     def document(self, file: str) -> LoadedDocument | None:
         if file not in self._documents:
-            path = self.knowledge_dir / file
-            inside = path.resolve().is_relative_to(self.knowledge_dir.resolve())
+            root, path = self._path(file)
+            inside = path.resolve().is_relative_to(root.resolve())
             try:
                 usable = inside and path.is_file()
-                self._documents[file] = load_markdown(path, self._source_name(path), DEFAULT_LIMITS) if usable else None
+                # A published file is cited under its knowledge/ name, never its place in the data dir.
+                source = self._source_name(path) if root == self.knowledge_dir else f"knowledge/{file}"
+                self._documents[file] = load_markdown(path, source, DEFAULT_LIMITS) if usable else None
             except IngestError:
                 self._documents[file] = None
         return self._documents[file]
 
     def texts(self) -> Iterator[str]:
         """The text of every knowledge file's sections (cards excluded)."""
-        for path in sorted(self.knowledge_dir.rglob("*.md")):
-            relative = path.relative_to(self.knowledge_dir)
+        roots = [self.knowledge_dir, *([self.overlay_dir] if self.overlay_dir and self.overlay_dir.is_dir() else [])]
+        files = {path.relative_to(root).as_posix() for root in roots for path in root.rglob("*.md")}
+        for file in sorted(files):
+            relative = Path(file)
             if relative.parts[0] == CARDS_FOLDER:
                 continue
             document = self.document(relative.as_posix())
@@ -217,7 +255,7 @@ def _answers(body: str) -> dict[str, str]:
     return {parts[i]: " ".join(parts[i + 1].split()) for i in range(1, len(parts) - 1, 2)}
 
 
-def _as_date(value) -> dt.date | None:
+def as_date(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     try:
@@ -230,8 +268,8 @@ class CardError(IngestError):
     """A card file that cannot be used; ``str()`` names the file and every reason (Norwegian)."""
 
 
-def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[str]) -> Card:
-    text = path.read_text(encoding="utf-8")
+def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[str], text: str | None = None) -> Card:
+    text = path.read_text(encoding="utf-8") if text is None else text
     meta, body = _front_matter(text, source, DEFAULT_LIMITS)
     problems: list[str] = []
 
@@ -241,9 +279,22 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
     missing = [key for key in ("round", "checked", "sources", "paraphrases") if not meta.get(key)]
     if missing:
         problem("missing_fields", fields=", ".join(missing))
-    checked = _as_date(meta.get("checked")) if meta.get("checked") else None
+    checked = as_date(meta.get("checked")) if meta.get("checked") else None
     if meta.get("checked") and checked is None:
         problem("bad_date", value=meta["checked"])
+    review_by = as_date(meta.get("review_by")) if meta.get("review_by") else None
+    if meta.get("review_by") and review_by is None:
+        problem("bad_date", value=meta["review_by"])
+    kind = str(meta.get("kind") or "")
+    if kind not in KINDS:
+        problem("bad_kind", value=kind, kinds=", ".join(KINDS))
+    raw_rounds = meta.get("rounds")
+    rounds = tuple(str(r).strip() for r in raw_rounds) if isinstance(raw_rounds, list) else ()
+    bad_rounds = [r for r in rounds if not ROUND.match(r)]
+    if not isinstance(raw_rounds, list) or bad_rounds:
+        problem("bad_rounds", items=", ".join(bad_rounds) or str(raw_rounds))
+    elif not rounds and kind in ("rule", "history"):
+        problem("rounds_needed", kind=kind)
     answers = _answers(body)
     for lang in LANGUAGES:
         if lang not in answers:
@@ -287,21 +338,33 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
                     problem("unsupported", language=lang, items=", ".join(unsupported))
     if problems:
         raise CardError(source, "ingest.card_invalid", problems="; ".join(problems))
-    return Card(str(meta.get("id") or path.stem), path, str(meta["round"]), checked, answers, paraphrases, tuple(cited))
+    return Card(str(meta.get("id") or path.stem), path, str(meta["round"]), checked, answers, paraphrases, tuple(cited),
+                kind, rounds, review_by)
 
 
 class CardLibrary:
-    """The valid cards of a knowledge dir, and what is wrong with the others."""
+    """The valid cards of a knowledge dir, and what is wrong with the others. ``published_dir``
+    holds what administrators published in the app: ``cards/`` (a card there replaces the file
+    card of the same id) and ``knowledge/`` (files the cards may cite)."""
 
-    def __init__(self, knowledge_dir: Path, source_name) -> None:
+    def __init__(self, knowledge_dir: Path, source_name, published_dir: Path | None = None) -> None:
         self.directory = knowledge_dir / CARDS_FOLDER
-        self._sections = KnowledgeSections(knowledge_dir, source_name)
-        self._source_name = source_name
+        self.published_dir = published_dir
+        overlay = published_dir / "knowledge" if published_dir else None
+        self._sections = KnowledgeSections(knowledge_dir, source_name, overlay)
+        self.source_name = source_name
 
     def files(self) -> list[Path]:
-        if not self.directory.is_dir():
-            return []
-        return sorted(p for p in self.directory.glob("*.md") if p.name.lower() != "readme.md")
+        folders = [self.directory, *([self.published_dir / CARDS_FOLDER] if self.published_dir else [])]
+        by_id = {p.stem: p for folder in folders if folder.is_dir()
+                 for p in sorted(folder.glob("*.md")) if p.name.lower() != "readme.md"}
+        return [by_id[key] for key in sorted(by_id)]
+
+    def check(self, card_id: str, text: str) -> Card:
+        """The card ``text`` would be under ``card_id``, validated as `gnist ingest` does (raises
+        ``CardError`` with every reason)."""
+        names = known_names([*self._sections.texts(), *_card_texts(self.files()), text])
+        return parse_card(self.directory / f"{card_id}.md", f"cards/{card_id}.md", self._sections, names, text)
 
     @cached_property
     def _loaded(self) -> tuple[list[Card], list[IngestError]]:
@@ -312,7 +375,7 @@ class CardLibrary:
             return cards, errors
         names = known_names([*self._sections.texts(), *_card_texts(files)])
         for path in files:
-            source = self._source_name(path)
+            source = self.source_name(path)
             try:
                 cards.append(parse_card(path, source, self._sections, names))
             except IngestError as error:
@@ -467,21 +530,52 @@ class CardMatcher:
 
 
 class AnswerCards:
-    """What the app uses: the knowledge dir's valid cards, their errors, and matching."""
+    """What the app uses: the knowledge dir's valid cards, their errors, and matching. With
+    ``published`` (the database's published cards and files), every question first compares the
+    knowledge revision (one small query), so a card published on one replica reaches all of them
+    without a restart."""
 
-    def __init__(self, library: CardLibrary, embeddings, rule: MatchRule, cache_dir: Path | None = None) -> None:
+    def __init__(self, library: CardLibrary, embeddings, rule: MatchRule, cache_dir: Path | None = None,
+                 published=None) -> None:
         self.library = library
         self._embeddings = embeddings
         self._rule = rule
         self._cache_dir = cache_dir
+        self.published = published
+        self._revision: int | None = None
+        self._lock = threading.Lock()
 
     @cached_property
     def matcher(self) -> CardMatcher:
         return CardMatcher.for_cards(self._embeddings, self.library.cards, self._rule, self._cache_dir)
 
+    def refresh(self) -> None:
+        """Bring the cards up to the database's knowledge revision (nothing to do when unchanged)."""
+        if self.published is None:
+            return
+        revision = self.published.revision()
+        if revision == self._revision:
+            return
+        folder = self.library.published_dir
+        if revision == 0 and self._revision is None and not (folder and any(folder.rglob("*.md"))):
+            self._revision = 0  # nothing was ever published: the file cards are current
+            return
+        with self._lock:
+            if revision == self._revision:
+                return
+            self.published.write_to(folder)
+            library = CardLibrary(self.library.directory.parent, self.library.source_name, folder)
+            matcher = CardMatcher.for_cards(self._embeddings, library.cards, self._rule, self._cache_dir)
+            _ = matcher.vectors  # embed the new paraphrases before the swap, so no question waits on a half state
+            self.library, self.matcher, self._revision = library, matcher, revision
+
     @property
     def errors(self) -> list[IngestError]:
         return self.library.errors
+
+    @property
+    def newest_round(self) -> str | None:
+        return newest_round(self.library.cards)
 
     def prepare(self) -> int:
         """Validate the cards and embed (or load from the cache) their paraphrases now, so the
@@ -489,4 +583,5 @@ class AnswerCards:
         return len(self.matcher.vectors) if self.matcher.entries else 0
 
     def match(self, question: str, lang: Lang = "nb") -> CardMatch | None:
+        self.refresh()
         return self.matcher.match(question, lang)

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from assistant.adapters.database import Database
-from assistant.adapters.schema import conversations, feedback, messages
+from assistant.adapters.schema import conversations, feedback, messages, question_outcomes
 from assistant.services.answer import Answer, Turn
 
 TITLE_CHARS = 60
@@ -94,8 +94,14 @@ class ConversationService:
         return self._add(owner, conversation_id, "user", question, [], None, [])
 
     def add_answer(self, owner: str, conversation_id: str, answer: Answer) -> int:
-        return self._add(owner, conversation_id, "assistant", answer.text,
-                         [c.as_dict() for c in answer.citations], answer.mode, answer.notices)
+        message_id = self._add(owner, conversation_id, "assistant", answer.text,
+                               [c.as_dict() for c in answer.citations], answer.mode, answer.notices)
+        outcome = "refused" if not answer.grounded else None if answer.confident else "low_confidence"
+        if outcome:
+            with self.db.connect() as c:
+                c.execute(insert(question_outcomes).values(owner=owner, question=answer.question,
+                                                           language=answer.language, outcome=outcome, created=_now()))
+        return message_id
 
     def _add(self, owner, conversation_id, role, content, citations, mode, notices) -> int:
         now = _now()
@@ -175,7 +181,15 @@ class ConversationService:
             ],
             "feedback": [{k: v for k, v in self._feedback_row(r).items() if k != "owner"}
                          for r in self._owner_feedback(owner)],
+            "questions_that_went_badly": self._owner_outcomes(owner),
         }
+
+    def _owner_outcomes(self, owner: str) -> list[dict]:
+        with self.db.connect() as c:
+            rows = c.execute(select(question_outcomes.c.question, question_outcomes.c.language,
+                                    question_outcomes.c.outcome, question_outcomes.c.created)
+                             .where(question_outcomes.c.owner == owner).order_by(question_outcomes.c.id)).mappings().all()
+        return [dict(row) for row in rows]
 
     def _owner_feedback(self, owner: str):
         with self.db.connect() as c:
@@ -189,4 +203,5 @@ class ConversationService:
         with self.db.connect() as c:
             c.execute(delete(conversations).where(conversations.c.owner == owner))
             c.execute(delete(feedback).where(feedback.c.owner == owner))
-        self.db.reclaim(("conversations", "messages", "feedback"))
+            c.execute(delete(question_outcomes).where(question_outcomes.c.owner == owner))
+        self.db.reclaim(("conversations", "messages", "feedback", "question_outcomes"))

@@ -31,7 +31,7 @@ def test_ingest_names_the_broken_card_and_its_reason_and_indexes_the_rest(capsys
     assert main(["ask", "Hva koster Gnist?", "--json"], settings=settings) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["mode"] == "card" and "200 000 kr" in answer["answer"]
-    assert answer["answer"].endswith("Sist kontrollert: 2026-12-01.")
+    assert answer["answer"].endswith("Sist kontrollert: 2026-12-01 – kildene dekker rundene til og med 2022.")
     assert [(c["locator"], c["source"].rsplit("/", 1)[-1]) for c in answer["citations"]] == [
         ("Deltakeravgift", "delta-i-gnist.md")]
 
@@ -123,8 +123,10 @@ def test_the_cost_question_after_what_is_gnist_gets_200_000_kroner_from_the_cost
         assert answer.mode == "card" and "200 000 kroner" in answer.text, (question, answer.text)
         assert answer.citations[0].locator == "Deltakeravgift i Gnist 2022: 200 000 kroner"
         assert answer.citations[0].links and answer.language == "nb"
-    assert service.answer("Kva kostar det å vere med i Gnist?").text.startswith("I Gnist 2022 betalte kvar kommune")
-    assert service.answer("How much does it cost to take part in Gnist?").text.endswith("Last checked: 2026-12-01.")
+    assert service.answer("Kva kostar det å vere med i Gnist?").text.startswith("Galdt Gnist 2022: I Gnist 2022 betalte kvar")
+    english = service.answer("How much does it cost to take part in Gnist?").text
+    assert english.startswith("Applied to Gnist 2022: In Gnist 2022") and "NOK 200,000" in english
+    assert english.endswith("Last checked: 2026-12-07 – the sources cover the rounds up to and including 2023.")
 
 
 def test_paraphrase_vectors_are_cached_in_the_data_dir(real_cards_container):
