@@ -360,9 +360,7 @@ class WorkshopService:
             kind = None
         try:
             if kind is not None and isinstance(value, str):
-                context = Context(lang, tuple(n for n in [canvas.municipality, *canvas.partners] if n),
-                                  self.catalog)
-                return kind.apply(canvas, field_path, kind.read_answer(value, context))
+                return kind.apply(canvas, field_path, kind.read_answer(value, Context.of(canvas, self.catalog)))
             if kind is not None and isinstance(value, tuple):
                 return kind.apply(canvas, field_path, value)
             return set_field(canvas, field_path, value)
