@@ -56,7 +56,7 @@ ANSWERS = {
     "forankring.administrative_backing": "Kommunedirektøren er prosjekteier. Næringssjef og arealplanlegger er med.",
     "forankring.project_resource_percent": "25 %",
     "forankring.county_council_informed": "Ja, vi hadde møte med regionalavdelingen i april.",
-    "forankring.budget": "Deltakeravgift og 25 % stilling i åtte måneder",
+    "forankring.budget": "Deltakeravgift 200 000 kr og 25 % stilling i åtte måneder",
     "forankring.cofinancing": "Fylkeskommunen dekker halve deltakeravgiften",
     "partners": "nei",
     "forankring.partners": "Fylkeskommunen, næringsforeningen",

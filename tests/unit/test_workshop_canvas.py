@@ -92,7 +92,7 @@ def good_canvas(language: str = "nb", owner: str = "kari") -> Canvas:
             "administrative_backing": "Kommunedirektøren er prosjekteier; næringssjef og arealplanlegger deltar.",
             "project_resource_percent": 25,
             "county_council_informed": True,
-            "budget": "Deltakeravgift og 25 % stilling i åtte måneder",
+            "budget": "Deltakeravgift 200 000 kr og 25 % stilling i åtte måneder",
             "cofinancing": "Fylkeskommunen dekker halve deltakeravgiften",
             "partners": ["Fylkeskommunen", "Næringsforeningen"],
         },
