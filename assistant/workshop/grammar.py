@@ -13,6 +13,12 @@ from collections.abc import Iterable
 
 from assistant.catalog import BUILT_IN, TextCatalog
 
+_BREAK = re.compile(r"[.!?…][»”\")]?\s+(?=[«“\"(]?[A-ZÆØÅ0-9\[])")
+# Abbreviations no sentence ends at («kl. 14.30», «ca. 200», «f.eks. SSB»), and those that may end
+# one but only before a capital letter («… butikker osv. Neste»).
+_NEVER_ENDS = frozenset("kl. ca. nr. bl.a. f.eks. jf. dvs. pga. evt. inkl. iflg. mht. vha. tlf. e.g. i.e. "
+                        "approx. no. st.".split())
+_MAY_END = frozenset("osv. mv. m.m. etc. o.l.".split())
 _END = re.compile(r"[.!?…:\]]$|[.!?…][»”\")]$")
 _CONJUNCTION = re.compile(r"^(?:og|and|samt|eller|or|&)\s+|\s+(?:og|and|samt|eller|or|&)$", re.IGNORECASE)
 _WORD = re.compile(r"[\wÆØÅæøå-]+")
@@ -56,9 +62,30 @@ def join_list(items: Iterable[str], lang: str = "nb", catalog: TextCatalog = BUI
 
 
 def count(number: int, noun: str, lang: str = "nb", catalog: TextCatalog = BUILT_IN) -> str:
-    """«1 punkt», «2 punkter» (nn «2 punkt», en «2 points»)."""
-    singular, plural = words(lang, catalog)["nouns"][noun]
-    return f"{number} {singular if number == 1 else plural}"
+    """«ett punkt», «fire punkter», «14 punkter» (nn «fire punkt», en «four points»): small
+    numbers in words, as Norwegian style wants in running text."""
+    table = words(lang, catalog)
+    singular, plural, one = table["nouns"][noun]
+    if number == 1:
+        return f"{one} {singular}"
+    spelled = table["numbers"][number] if 0 <= number < len(table["numbers"]) else str(number)
+    return f"{spelled} {plural}"
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a text: a full stop, ! or ? before a capital or a digit ends one, but not
+    after «kl.», «ca.», «nr.», «bl.a.», «f.eks.», «jf.» and the like (nor «osv.»/«mv.» before a
+    digit or a small letter), so «kl. 14.30» stays in its sentence."""
+    parts, start = [], 0
+    for match in _BREAK.finditer(text):
+        last = text[start:match.start() + 1].rsplit(None, 1)[-1].lower()
+        following = text[match.end():match.end() + 2].lstrip("«“\"(")[:1]
+        if last in _NEVER_ENDS or (last in _MAY_END and not following.isupper()):
+            continue
+        parts.append(text[start:match.end()].strip())
+        start = match.end()
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
 
 
 def capitalise(text: str) -> str:

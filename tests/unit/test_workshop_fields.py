@@ -68,9 +68,9 @@ def test_reframing_fills_two_fields():
 
 
 @pytest.mark.parametrize("lang, one, many, none", [
-    ("nb", "Takk! Jeg noterte 1 punkt: Unge voksne.", "Takk! Jeg noterte 2 punkter: a; b.", "Takk! Jeg noterte: ingen."),
-    ("nn", "Takk! Eg noterte 1 punkt: Unge voksne.", "Takk! Eg noterte 2 punkt: a; b.", "Takk! Eg noterte: ingen."),
-    ("en", "Thank you! I noted 1 point: Unge voksne.", "Thank you! I noted 2 points: a; b.",
+    ("nb", "Takk! Jeg noterte ett punkt: Unge voksne.", "Takk! Jeg noterte to punkter: a; b.", "Takk! Jeg noterte: ingen."),
+    ("nn", "Takk! Eg noterte ett punkt: Unge voksne.", "Takk! Eg noterte to punkt: a; b.", "Takk! Eg noterte: ingen."),
+    ("en", "Thank you! I noted one point: Unge voksne.", "Thank you! I noted two points: a; b.",
      "Thank you! I noted: none."),
 ])
 def test_acknowledgements(lang, one, many, none):

@@ -26,7 +26,7 @@ def test_join_list_drops_repeats_empties_and_leftover_conjunctions():
 
 
 @pytest.mark.parametrize("lang, one, two", [
-    ("nb", "1 punkt", "2 punkter"), ("nn", "1 punkt", "2 punkt"), ("en", "1 point", "2 points"),
+    ("nb", "ett punkt", "to punkter"), ("nn", "eitt punkt", "to punkt"), ("en", "one point", "two points"),
 ])
 def test_number_agreement(lang, one, two):
     assert grammar.count(1, "point", lang) == one

@@ -332,9 +332,9 @@ def test_an_acknowledged_question_ends_once(store):
 
 
 def test_acknowledgements_agree_in_number(store):
-    for lang, one, two in (("nb", "Jeg noterte 1 punkt:", "Jeg noterte 2 punkter:"),
-                           ("nn", "Eg noterte 1 punkt:", "Eg noterte 2 punkt:"),
-                           ("en", "I noted 1 point:", "I noted 2 points:")):
+    for lang, one, two in (("nb", "Jeg noterte ett punkt:", "Jeg noterte to punkter:"),
+                           ("nn", "Eg noterte eitt punkt:", "Eg noterte to punkt:"),
+                           ("en", "I noted one point:", "I noted two points:")):
         service = WorkshopService(store)
         canvas = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire", language=lang)
         assert one in service.submit("kari", canvas.id, "Unge voksne").message
