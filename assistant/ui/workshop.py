@@ -29,6 +29,12 @@ class UserMistake(Exception):
 
 STATUS_ICON = {"done": "✅", "skipped": "⏭️", "current": "➡️", "todo": "⬜"}
 DRAFT_LANGUAGES = [("Bokmål", "nb"), ("Nynorsk", "nn"), ("English", "en")]
+CANVAS_LANGUAGE = "canvas"
+
+
+def _draft_language(choice: str | None) -> str | None:
+    """The chosen draft language; None (the workshop's own) for «same as the workshop»."""
+    return None if choice in (None, "", CANVAS_LANGUAGE) else choice
 SEVERITY_ICON = {"mangler": "❌", "advarsel": "⚠️", "info": "💡"}
 
 
@@ -286,18 +292,19 @@ def build_workshop_tab(container, identity, i18n, tabs):
                 similar_markdown(service.similar(user, selected, k=3), lang, service.catalog))
 
     @guard
-    def draft_markdown(selected, kind, lang, request: gr.Request = None):
+    def draft_markdown(selected, kind, lang, note=True, request: gr.Request = None):
         user = identity.owner(request)
         require_workshop(selected)
-        return safe_markdown(service.draft(user, selected, kind, fmt="md", language=lang))
+        return safe_markdown(service.draft(user, selected, kind, fmt="md", language=_draft_language(lang),
+                                           note=note))
 
     @guard
-    def draft_docx(selected, kind, lang, request: gr.Request = None):
+    def draft_docx(selected, kind, lang, note=True, request: gr.Request = None):
         user = identity.owner(request)
         require_workshop(selected)
         canvas = service.get(user, selected)
         path = container.exports.path_for(user, drafts.filename(canvas, kind, "docx"))
-        service.draft(user, selected, kind, fmt="docx", language=lang, path=path)
+        service.draft(user, selected, kind, fmt="docx", language=_draft_language(lang), path=path, note=note)
         return gr.update(value=container.exports.share(path), visible=True)
 
     @guard
@@ -395,9 +402,12 @@ def build_workshop_tab(container, identity, i18n, tabs):
                     accept = gr.Button(i18n("ws.accept"), elem_id="ws-accept")
                     reject = gr.Button(i18n("ws.reject"), elem_id="ws-reject")
             with gr.Accordion(label=i18n("ws.draft_kind"), open=False):
-                kind = gr.Radio([(i18n(f"ws.kind.{k}"), k) for k in drafts.KINDS], value="challenge",
+                kind = gr.Radio([(i18n(f"ws.kind.{k}"), k) for k in drafts.ALL_KINDS], value="challenge",
                                 label=i18n("ws.draft_kind"), elem_id="ws-kind")
-                draft_lang = gr.Radio(DRAFT_LANGUAGES, value="nb", label=i18n("ws.draft_lang"))
+                # By default a draft is written in the workshop's own language (a Nynorsk workshop drafts in Nynorsk).
+                draft_lang = gr.Radio([(i18n("ws.draft_lang.canvas"), CANVAS_LANGUAGE), *DRAFT_LANGUAGES],
+                                      value=CANVAS_LANGUAGE, label=i18n("ws.draft_lang"), elem_id="ws-draft-lang")
+                draft_note = gr.Checkbox(value=True, label=i18n("ws.draft_note"), elem_id="ws-draft-note")
                 with gr.Row():
                     make_md = gr.Button(i18n("ws.draft_md"), elem_id="ws-draft-md")
                     make_docx = gr.Button(i18n("ws.draft_docx"), elem_id="ws-draft-docx")
@@ -437,8 +447,9 @@ def build_workshop_tab(container, identity, i18n, tabs):
                  api_name="workshop_accept_suggestion")
     reject.click(decide_suggestion(False), [suggestion_choice, canvas_id], suggestion_outputs,
                  api_name="workshop_reject_suggestion")
-    make_md.click(draft_markdown, [canvas_id, kind, draft_lang], [draft_text], api_name="workshop_draft")
-    make_docx.click(draft_docx, [canvas_id, kind, draft_lang], [draft_file], api_name="workshop_draft_docx")
+    make_md.click(draft_markdown, [canvas_id, kind, draft_lang, draft_note], [draft_text], api_name="workshop_draft")
+    make_docx.click(draft_docx, [canvas_id, kind, draft_lang, draft_note], [draft_file],
+                    api_name="workshop_draft_docx")
     export_button.click(export_json, [canvas_id], [export_file], api_name="workshop_export")
     import_file.upload(import_json, [import_file], panel_outputs, api_name="workshop_import").then(**side)
 

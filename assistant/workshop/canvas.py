@@ -243,6 +243,7 @@ class Canvas(_Model):
     success_criteria: list[str] = Field(default_factory=list, description="What a good solution must achieve.")
     vision: str = ""
     transfer_value: str = Field(default="", description="Who else has this problem; what others can reuse.")
+    place_development: str = Field(default="", description="How the challenge links to place and business development.")
     forankring: Forankring = Field(default_factory=Forankring)
 
     # Conversation state

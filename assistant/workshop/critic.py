@@ -391,7 +391,9 @@ def check(canvas: Canvas, catalog: TextCatalog = BUILT_IN, situations: meaning.S
 
 def _political(canvas: Canvas, situations: meaning.Situations, add) -> None:
     f, field = canvas.forankring, "forankring.political_backing"
-    if f.political_status is None:
+    if not f.political_backing.strip():
+        state, date = None, ""
+    elif f.political_status is None:
         decision = status.read_decision(f.political_backing, situations)
         state, date = (decision.status if f.political_backing else None), decision.date
     else:

@@ -19,6 +19,25 @@ _BREAK = re.compile(r"[.!?…][»”\")]?\s+(?=[«“\"(]?[A-ZÆØÅ0-9\[])")
 _NEVER_ENDS = frozenset("kl. ca. nr. bl.a. f.eks. jf. dvs. pga. evt. inkl. iflg. mht. vha. tlf. e.g. i.e. "
                         "approx. no. st.".split())
 _MAY_END = frozenset("osv. mv. m.m. etc. o.l.".split())
+_SUBJECT_FIRST = re.compile(r"^(?:vi|me|jeg|eg|han|hun|ho|man|dere|de|dei|det|we|they|he|she|there)\s+"
+                            r"(?!som\b|who\b|that\b)(?:\w+(?:er|ar|r|te|de|et|a|s|ed)|er|var|har|kan|vil|skal|må|bør|får|is|are|was|can|will|do)\b",
+                            re.IGNORECASE)
+# What follows these words is a relative or subordinate clause (or an indirect question), whose
+# verb does not make the whole a clause: «unge som har flyttet ut», «hva unge savner».
+_SUBORDINATE = re.compile(
+    r"(?:^|\s)(?:som|der|hvor|kor|who|which|that|where|when|når|hvis|dersom|fordi|because|om|if|"
+    r"hva|kva|hvordan|korleis|kordan|hvorfor|kvifor|hvem|kven|what|how|why|å|to)\b.*$", re.IGNORECASE)
+_FINITE = re.compile(
+    r"\b(?:er|var|har|hadde|kan|kunne|vil|ville|skal|skulle|må|måtte|bør|burde|får|fikk|fekk|blir|ble|vart|"
+    r"vert|gjør|gjer|gjorde|merker|merkar|merkes|merkast|mangler|manglar|trenger|treng|ønsker|ønskjer|vet|"
+    r"veit|synes|synest|tror|trur|kommer|kjem|går|står|ligger|ligg|finnes|fins|finst|sier|seier|bor|jobber|"
+    r"jobbar|bruker|brukar|savner|saknar|flytter|flyttar|handler|handlar|opplever|sliter|slit|eier|eig|"
+    r"is|are|was|were|has|have|had|can|could|will|would|should|must|does|did|needs|lacks|feels|notices|"
+    r"legger|legg|stenger|steng|mister|reiser|kjører|køyrer|drar|velger|slutter|sluttar|tar|tek|gir|gjev|ser|"
+    r"møtes|møtest|trives|trivst|forsvinner|forsvinn|øker|aukar|synker|minker|faller|fell|stiger|stoppar|stopper|"
+    r"lives|moves|uses|wants|knows|leave|leaves|close|closes|stay|stays|grow|grows|fall|falls)\b", re.IGNORECASE)
+# «Innlandet fylkeskommune», «Vang kommune»: the word before is a name.
+_NAMED_PLACE = re.compile(r"\s+(?:fylkes)?kommun\w*\b|\s+county\b|\s+municipality\b", re.IGNORECASE)
 _END = re.compile(r"[.!?…:\]]$|[.!?…][»”\")]$")
 _CONJUNCTION = re.compile(r"^(?:og|and|samt|eller|or|&)\s+|\s+(?:og|and|samt|eller|or|&)$", re.IGNORECASE)
 _WORD = re.compile(r"[\wÆØÅæøå-]+")
@@ -88,6 +107,17 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def is_clause(text: str) -> bool:
+    """Whether the user wrote a clause of their own («vi har tre tomme lokaler», «butikkeierne
+    merker det først») rather than a noun phrase («tre tomme lokaler», «unge som har flyttet ut»):
+    a subject pronoun first, or a finite verb outside a relative or subordinate clause."""
+    text = text.strip()
+    if _SUBJECT_FIRST.match(text):
+        return True
+    main = _SUBORDINATE.sub("", text)
+    return bool(_FINITE.search(main))
+
+
 def capitalise(text: str) -> str:
     """The first letter upper-case, the rest untouched («unge voksne» → «Unge voksne»)."""
     text = text.strip()
@@ -109,7 +139,7 @@ def lower_first(text: str, proper: Iterable[str] = ()) -> str:
     word = match.group(0)
     keep = {p for p in proper if p}
     if (len(word) > 1 and word.isupper()) or any(c.isdigit() for c in word) or word in keep \
-            or any(c.isupper() for c in word[1:]):
+            or any(c.isupper() for c in word[1:]) or _NAMED_PLACE.match(text[match.end():]):
         return text
     return word[:1].lower() + text[1:]
 

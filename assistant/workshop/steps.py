@@ -83,6 +83,7 @@ STEP_DEFS: tuple[StepDef, ...] = (
     StepDef("visjon", (
         Q("vision", "text"),
         Q("transfer_value", "text"),
+        Q("place_development", "text"),
     )),
     StepDef("forankring", (
         Q("forankring.political_backing", "decision"),

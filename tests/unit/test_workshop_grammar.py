@@ -33,10 +33,10 @@ def test_number_agreement(lang, one, two):
     assert grammar.count(2, "point", lang) == two
 
 
-@pytest.mark.parametrize("lang, three", [("nb", "3 prinsipper"), ("nn", "3 prinsipp"), ("en", "3 principles")])
+@pytest.mark.parametrize("lang, three", [("nb", "tre prinsipper"), ("nn", "tre prinsipp"), ("en", "three principles")])
 def test_number_agreement_for_principles(lang, three):
     assert grammar.count(3, "principle", lang) == three
-    assert grammar.count(1, "principle", lang).startswith("1 prin")
+    assert grammar.count(1, "principle", lang).split()[1].startswith("prin")
 
 
 def test_capitalise_and_sentence():
