@@ -141,8 +141,8 @@ def money_uncertain(text: str, situations: meaning.Situations) -> bool:
 
 
 def decision_not_made(text: str, situations: meaning.Situations) -> bool:
-    """No decision with a date: pending, an opinion, or nothing."""
-    return bool(text.strip()) and not status.read_decision(text, situations).dated_decision
+    """No decision yet: pending, an opinion, or nothing (a decision without a date is its own rule)."""
+    return bool(text.strip()) and status.read_decision(text, situations).status != "decided"
 
 
 def criterion_unmeasurable(text: str, situations: meaning.Situations) -> bool:
@@ -154,7 +154,7 @@ def names_solution(text: str, situations: meaning.Situations) -> str:
     hit = solution_bias.first(text)
     if hit:
         return hit.phrase
-    return text.strip() if situations.recognises("solution_named", text) else ""
+    return solution_bias.digital_artefact(text) or (text.strip() if situations.recognises("solution_named", text) else "")
 
 
 def budget_no_fee(text: str, situations: meaning.Situations) -> bool:

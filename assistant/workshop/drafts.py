@@ -83,8 +83,10 @@ class Writer:
         sentence (after the frame's plain introduction when nothing else is left for it). A
         frame that ends in a colon takes clauses too, but never an item with a colon of its own."""
         after_colon = ":" in self.p["s"][key].split("{", 1)[0]
-        fits = [v for v in values if ":" not in v and (after_colon or not grammar.is_clause(v))]
-        phrases, clauses = fits, [v for v in values if v not in fits]
+        phrases = [v for v in values if ":" not in v and not grammar.is_clause(v)]
+        if after_colon and len(values) == 1 and ":" not in values[0]:
+            phrases = values  # one clause of the user's reads well after the colon
+        clauses = [v for v in values if v not in phrases]
         lead = self.t(key, **{slot: self.items(phrases)}) if phrases else self.p["intro"][key]
         return [lead, *clauses]
 
@@ -100,9 +102,10 @@ class Writer:
         return [lead, *rest]
 
     def framed(self, key: str, text: str, slot: str) -> list[str]:
-        """A frame ending in a colon takes one sentence of the user's; text with its own colon or
-        several sentences follows the frame's introduction instead («: …:» never happens)."""
-        if ":" in text or len(grammar.split_sentences(text)) > 1:
+        """A frame ending in a colon takes a noun phrase of the user's (the need: their one
+        sentence); a clause, text with its own colon or several sentences follows the frame's
+        introduction instead, as the user wrote it («: …:» never happens)."""
+        if ":" in text or len(grammar.split_sentences(text)) > 1 or (key != "need" and grammar.is_clause(text)):
             return [self.p["intro"][key], text]
         return [self.t(key, **{slot: self.inner(text)})]
 
@@ -240,8 +243,11 @@ def _actors(w: Writer, doc: Document) -> None:
         parts = [w.t(key, what=w.inner(text)) for key, text in said.items() if text and not grammar.is_clause(text)]
         own = [text for text in said.values() if text and grammar.is_clause(text)]
         name = grammar.capitalise(grammar.strip_conjunction(actor.name))
-        sentences.append(w.t("actor_line", name=name, parts=grammar.join_list(parts, w.lang, w.catalog))
-                         if parts else w.t("actor_plain", name=name))
+        if grammar.is_clause(name):  # «pendlerne og ungdommen må med»: the user's own sentence
+            sentences.append(name)
+        else:
+            sentences.append(w.t("actor_line", name=name, parts=grammar.join_list(parts, w.lang, w.catalog))
+                             if parts else w.t("actor_plain", name=name))
         sentences += own
     doc.paragraph(*sentences)
 
@@ -338,10 +344,11 @@ def _political(w: Writer) -> list[str]:
 def _partner_decisions(w: Writer) -> list[str]:
     if not w.c.partners:
         return []
-    decided = {p.name.casefold() for p in w.c.forankring.partner_backing if p.status == "decided"}
-    yes = [n for n in w.c.partners if n.casefold() in decided]
+    decided = {p.name.casefold(): p.date for p in w.c.forankring.partner_backing if p.status == "decided"}
+    yes = [f"{w.kommune(n)} ({decided[n.casefold()]})" if decided[n.casefold()] else w.kommune(n)
+           for n in w.c.partners if n.casefold() in decided]
     no = [n for n in w.c.partners if n.casefold() not in decided]
-    return [w.t("partners_decided", names=w.place_names(yes)) if yes else "",
+    return [w.t("partners_decided", names=grammar.join_list(yes, w.lang, w.catalog)) if yes else "",
             w.t("partners_undecided", names=w.place_names(no)) if no else ""]
 
 
@@ -390,7 +397,8 @@ def _application(w: Writer, doc: Document) -> None:
     _residents(w, doc)
 
     doc.heading(h["sustainability"])
-    doc.paragraph(w.t("sustainability", text=w.inner(c.sustainability)) if c.sustainability else w.gap("sustainability"))
+    doc.paragraph(*(w.framed("sustainability", c.sustainability, "text") if c.sustainability
+                    else [w.gap("sustainability")]))
     if c.vision or c.scenario_2030:
         doc.heading(h["vision"])
         _future(w, doc)
@@ -459,7 +467,7 @@ def _brief(w: Writer, doc: Document) -> None:
                  w.t("criterion_transfer", text=w.inner(c.transfer_value)) if c.transfer_value
                  else w.p["criterion_transfer_plain"],
                  w.t("criterion_sustainability", text=w.inner(c.sustainability)) if c.sustainability
-                 else w.p["criterion_sustainability_plain"]])
+                 and ":" not in c.sustainability else w.p["criterion_sustainability_plain"]])
     doc.heading(h["actors"])
     _actors(w, doc)
     doc.paragraph(*_contact(w))

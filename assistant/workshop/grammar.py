@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from assistant.catalog import BUILT_IN, TextCatalog
 
 _BREAK = re.compile(r"[.!?…][»”\")]?\s+(?=[«“\"(]?[A-ZÆØÅ0-9\[])")
+_BREAK_ANY = re.compile(r"[.!?…][»”\")]?\s+(?=\S)")
 # Abbreviations no sentence ends at («kl. 14.30», «ca. 200», «f.eks. SSB»), and those that may end
 # one but only before a capital letter («… butikker osv. Neste»).
 _NEVER_ENDS = frozenset("kl. ca. nr. bl.a. f.eks. jf. dvs. pga. evt. inkl. iflg. mht. vha. tlf. e.g. i.e. "
-                        "approx. no. st.".split())
+                        "approx. tel.".split())
 _MAY_END = frozenset("osv. mv. m.m. etc. o.l.".split())
 _SUBJECT_FIRST = re.compile(r"^(?:vi|me|jeg|eg|han|hun|ho|man|dere|de|dei|det|we|they|he|she|there)\s+"
                             r"(?!som\b|who\b|that\b)(?:\w+(?:er|ar|r|te|de|et|a|s|ed)|er|var|har|kan|vil|skal|må|bør|får|is|are|was|can|will|do)\b",
@@ -91,15 +92,18 @@ def count(number: int, noun: str, lang: str = "nb", catalog: TextCatalog = BUILT
     return f"{spelled} {plural}"
 
 
-def split_sentences(text: str) -> list[str]:
+def split_sentences(text: str, any_case: bool = False) -> list[str]:
     """The sentences of a text: a full stop, ! or ? before a capital or a digit ends one, but not
     after «kl.», «ca.», «nr.», «bl.a.», «f.eks.», «jf.» and the like (nor «osv.»/«mv.» before a
-    digit or a small letter), so «kl. 14.30» stays in its sentence."""
+    digit or a small letter), so «kl. 14.30» stays in its sentence. ``any_case`` also ends one
+    before a small letter (users' own notes: «vedteke 3. mars. aurland har ikkje …»), but
+    never after an ordinal («3. mars»)."""
     parts, start = [], 0
-    for match in _BREAK.finditer(text):
+    for match in (_BREAK_ANY if any_case else _BREAK).finditer(text):
         last = text[start:match.start() + 1].rsplit(None, 1)[-1].lower()
         following = text[match.end():match.end() + 2].lstrip("«“\"(")[:1]
-        if last in _NEVER_ENDS or (last in _MAY_END and not following.isupper()):
+        if last in _NEVER_ENDS or (last in _MAY_END and not following.isupper()) \
+                or (any_case and last[:-1].isdigit() and not following.isupper()):
             continue
         parts.append(text[start:match.end()].strip())
         start = match.end()

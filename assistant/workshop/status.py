@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.workshop.canvas import PartnerBacking
+from assistant.workshop.grammar import split_sentences
 from assistant.workshop.meaning import Situations
 
 _MONTHS = (r"jan(?:uar|uary)?|feb(?:ruar|ruary)?|mar(?:s|ch)?|apr(?:il)?|mai|may|jun(?:i|e)?|jul(?:i|y)?|"
@@ -96,7 +97,8 @@ def read_funding(text: str, situations: Situations) -> tuple[str, str]:
 def read_partner_backing(text: str, partners: list[str], situations: Situations) -> list[PartnerBacking]:
     """One entry per partner municipality: the part of the answer that names it, read as a
     decision; an answer that names none speaks for them all."""
-    parts = [p.strip() for p in re.split(r"\n|;|(?<=[.!?])\s+", text) if p.strip()]
+    parts = [p.strip() for line in re.split(r"\n|;", text) for p in split_sentences(line, any_case=True)
+             if p.strip()]
     named: dict[str, str] = {}
     for part in parts:
         for name in partners:

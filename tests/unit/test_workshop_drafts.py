@@ -80,7 +80,8 @@ def test_application_is_prose_organised_by_the_criteria():
     assert ("Utfordringen er politisk forankret. Formannskapet vedtok 12. mai å søke Gnist.") in text
     assert "Vi setter av 25 % av en stilling til prosjektet." in text
     assert "Problemet merkes særlig av unge voksne, barnefamilier og butikkeierne i sentrum." in text
-    assert "Hvis ingen gjør noe, får det disse følgene: butikker legger ned og unge flytter ut." in text
+    # The consequences are the user's own clauses: each its own sentence, not joined into a frame.
+    assert "Hvis ingen gjør noe, får det følger. Butikker legger ned. Unge flytter ut." in text
     assert "Stedet har fortrinn vi kan bygge på: fjellet rett utenfor døra og sterk dugnadskultur." in text
     assert "[Mangler" not in text and "Før innsending" not in text  # nothing serious left
 
