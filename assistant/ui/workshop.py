@@ -179,11 +179,12 @@ def build_workshop_tab(container, identity, i18n, tabs):
                 gr.update(choices=field_choices(canvas), value=None))
 
     def final_outputs(user: str, canvas: Canvas):
-        """The final step: shown with the findings and the four drafts once every step is closed."""
+        """The final step: shown with the findings, the four drafts and the «before sending»
+        checklist once every step is closed."""
         if not canvas.finished:
             return gr.update(visible=False), "", gr.update(value=None), ""
         files = []
-        for kind in drafts.KINDS:
+        for kind in drafts.ALL_KINDS:
             path = container.exports.path_for(user, drafts.filename(canvas, kind, "docx"))
             service.draft(user, canvas.id, kind, fmt="docx", path=path)
             files.append(container.exports.share(path))
