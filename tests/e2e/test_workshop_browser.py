@@ -9,6 +9,7 @@ Every wait is for text on the page, never a fixed sleep."""
 from __future__ import annotations
 
 import io
+import re
 import sqlite3
 
 import docx
@@ -226,7 +227,7 @@ def test_a_nynorsk_workshop_drafts_in_nynorsk(app, page, tmp_path):
     assert "Kvalitetssjekken les søknaden slik ein jury gjer." in checklist
 
     # «Utkast» with its default language («Same as the workshop») writes Nynorsk too.
-    page.get_by_role("button", name="Utkast", exact=True).click()
+    page.get_by_role("button", name=re.compile(r"^\s*Utkast\b")).click()  # the accordion (its name ends in ▼)
     page.get_by_role("button", name="Lag utkast (Markdown)", exact=True).click()
     wait_for_text(page, "#ws-draft", "Utfordringa")
     assert "Problemet blir særleg merka av" in page.locator("#ws-draft").inner_text()
