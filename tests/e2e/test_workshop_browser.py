@@ -193,6 +193,15 @@ def skip_to_the_end(page, done: str) -> None:
                                arg=count)
 
 
+def downloaded_text(page, name: str, tmp_path) -> str:
+    """The text of a Word file downloaded from the final step."""
+    with page.expect_download() as info:
+        page.locator(f"#ws-final-files a[download='{name}']").click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    return "\n".join(p.text for p in docx.Document(io.BytesIO(saved.read_bytes())).paragraphs)
+
+
 def test_a_nynorsk_workshop_drafts_in_nynorsk(app, page, tmp_path):
     """A workshop begun in Nynorsk asks in Nynorsk, and its drafts (from the final step and from
     «Utkast» with the default language) are in Nynorsk, the «before sending» checklist a document
@@ -212,18 +221,10 @@ def test_a_nynorsk_workshop_drafts_in_nynorsk(app, page, tmp_path):
     links.first.wait_for()
     names = sorted(links.nth(i).get_attribute("download") for i in range(links.count()))
     assert "gnist-sjekkliste-nordal.docx" in names and "gnist-soknad-nordal.docx" in names, names
-    with page.expect_download() as info:
-        page.locator("#ws-final-files a[download='gnist-soknad-nordal.docx']").click()
-    saved = tmp_path / info.value.suggested_filename
-    info.value.save_as(saved)
-    text = "\n".join(p.text for p in docx.Document(io.BytesIO(saved.read_bytes())).paragraphs)
+    text = downloaded_text(page, "gnist-soknad-nordal.docx", tmp_path)
     assert "Problemet blir særleg merka av unge vaksne, ungdom og bedrifter som treng folk." in text
     assert "[Manglar: politisk forankring" in text and "Før innsending" not in text
-    with page.expect_download() as info:
-        page.locator("#ws-final-files a[download='gnist-sjekkliste-nordal.docx']").click()
-    saved = tmp_path / info.value.suggested_filename
-    info.value.save_as(saved)
-    checklist = "\n".join(p.text for p in docx.Document(io.BytesIO(saved.read_bytes())).paragraphs)
+    checklist = downloaded_text(page, "gnist-sjekkliste-nordal.docx", tmp_path)
     assert "Kvalitetssjekken les søknaden slik ein jury gjer." in checklist
 
     # «Utkast» with its default language («Same as the workshop») writes Nynorsk too.

@@ -261,7 +261,7 @@ def test_a_whole_workshop_in_the_terminal(settings, embedder, monkeypatch, tmp_p
     assert main(["workshop", "--municipality", "Vang", "--problem", "Sentrum er dødt etter klokka fire",
                  "--out", str(out)], settings) == 0
     printed = capsys.readouterr().out
-    assert "Hvem merker problemet?" in printed and "Jeg noterte 3 punkter:" in printed
+    assert "Hvem merker problemet?" in printed and "Jeg noterte tre punkter:" in printed
     canvas_id = printed.rsplit("--resume ", 1)[1].split()[0]
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n\n".join(answers[half:]) + "\n"))
