@@ -243,14 +243,14 @@ def _reframing_answered(canvas: Canvas, path: str) -> bool:
 # to it (see ``status``).
 # ---------------------------------------------------------------------------------------------
 
-def _status_words(context: Context, *parts: str) -> str:
+def _status_words(*parts: str) -> str:
     return ", ".join(p for p in parts if p)
 
 
 def _describe_decision(value: status.Decision, context: Context) -> str:
     case = context.table["case"].format(case=value.case) if value.case else ""
     return context.msg("ack_value", value=_status_words(
-        context, context.table["decision_labels"][value.status], value.body, value.date, case))
+        context.table["decision_labels"][value.status], value.body, value.date, case))
 
 
 def _apply_decision(canvas: Canvas, path: str, value: status.Decision) -> Canvas:
@@ -273,7 +273,7 @@ def _parse_funding(text: str, context: Context) -> tuple[str, str, str]:
 
 
 def _describe_funding(value: tuple[str, str, str], context: Context) -> str:
-    return context.msg("ack_value", value=_status_words(context, context.table["funding_labels"][value[1]], value[2]))
+    return context.msg("ack_value", value=_status_words(context.table["funding_labels"][value[1]], value[2]))
 
 
 def _partner_backing_text(value: list[PartnerBacking], context: Context) -> str:
@@ -282,7 +282,7 @@ def _partner_backing_text(value: list[PartnerBacking], context: Context) -> str:
 
 def _describe_partner_backing(value: list[PartnerBacking], context: Context) -> str:
     labels = context.table["decision_labels"]
-    said = [f"{p.name}: {_status_words(context, labels[p.status or 'none'], p.date)}" for p in value]
+    said = [f"{p.name}: {_status_words(labels[p.status or 'none'], p.date)}" for p in value]
     return context.msg("ack_value", value="; ".join(said) or context.msg("none"))
 
 

@@ -80,7 +80,7 @@ def read_decision(text: str, situations: Situations) -> Decision:
         return Decision(text, "none", body, date, case)
     if not situations.recognises("decision_not_made", text):
         return Decision(text, "decided", body, date, case)
-    scheduled = bool(date or _LATER.search(text) or _SCHEDULED.search(text) and body)
+    scheduled = bool(date or _LATER.search(text) or (_SCHEDULED.search(text) and body))
     return Decision(text, "scheduled" if scheduled else "none", body, date, case)
 
 
