@@ -243,7 +243,7 @@ def check(canvas: Canvas, catalog: TextCatalog = BUILT_IN, situations: meaning.S
           ) -> list[Finding]:
     """All rule findings for ``canvas``, most serious first, one per problem."""
     lang = canvas.language
-    situations = situations or meaning.default()
+    situations = situations or meaning.default(catalog)
     findings: list[Finding] = []
     theme = themes.theme_texts(canvas, catalog=catalog)
 

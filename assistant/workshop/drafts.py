@@ -329,7 +329,7 @@ def _political(w: Writer) -> list[str]:
     f = w.c.forankring
     if not f.political_backing:
         return [w.gap("political")]
-    decision = status.read_decision(f.political_backing, meaning.default()) if f.political_status is None \
+    decision = status.read_decision(f.political_backing, meaning.default(w.catalog)) if f.political_status is None \
         else status.Decision(f.political_backing, f.political_status, f.political_body, f.political_date,
                              f.political_case)
     if decision.dated_decision:

@@ -269,7 +269,7 @@ def _apply_funding(canvas: Canvas, path: str, value: tuple[str, str, str]) -> Ca
 
 def _parse_funding(text: str, context: Context) -> tuple[str, str, str]:
     text = clean_text(text)
-    return (text, *status.read_funding(text, meaning.default()))
+    return (text, *status.read_funding(text, meaning.default(context.catalog)))
 
 
 def _describe_funding(value: tuple[str, str, str], context: Context) -> str:
@@ -328,13 +328,14 @@ _KINDS = [
               required=True),
     FieldKind("yesno", lambda text, context: parse_yes_no(text), _yes_no_text,
               lambda value, context: context.msg("ack_value", value=_yes_no_text(value, context)), required=True),
-    FieldKind("decision", lambda text, context: status.read_decision(clean_text(text), meaning.default()),
+    FieldKind("decision", lambda text, context: status.read_decision(clean_text(text),
+                                                                     meaning.default(context.catalog)),
               lambda value, context: str(value), _describe_decision, apply=_apply_decision),
     FieldKind("funding", _parse_funding, lambda value, context: str(value), _describe_funding,
               apply=_apply_funding),
     FieldKind("partner_backing",
               lambda text, context: status.read_partner_backing(clean_text(text), list(context.partners),
-                                                                meaning.default()),
+                                                                meaning.default(context.catalog)),
               _partner_backing_text, _describe_partner_backing, none_means_empty=True,
               # Asked only in a joint application: with no partners there is nothing to answer.
               answered=lambda canvas, path: not canvas.partners or bool(canvas.forankring.partner_backing)),

