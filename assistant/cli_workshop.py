@@ -82,7 +82,7 @@ def cmd_draft(args, settings: Settings) -> int:
     if fmt == "docx" and out is None:
         out = Path(drafts.filename(canvas, args.kind, "docx"))
     model = _chat_model(settings, catalog) if args.polish else None
-    result = drafts.render(canvas, args.kind, args.lang, fmt, out, catalog, chat_model=model)
+    result = drafts.render(canvas, args.kind, args.lang, fmt, out, catalog, chat_model=model, note=args.note)
     if out is None:
         sys.stdout.write(result)
     else:
@@ -146,7 +146,7 @@ def cmd_workshop(args, settings: Settings) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     print()
-    for kind in drafts.KINDS:
+    for kind in drafts.ALL_KINDS:
         path = out / drafts.filename(canvas, kind, "docx")
         service.draft(owner, canvas_id, kind, fmt="docx", path=path)
         print(f"{catalog.workshop_message('cli_written', lang)} {path}")
@@ -201,12 +201,14 @@ def register(subparsers, say) -> None:
 
     draft = subparsers.add_parser("draft", help=say("draft"))
     draft.add_argument("--canvas", required=True, help=say("canvas_file"))
-    draft.add_argument("--kind", required=True, choices=["challenge", "application", "brief", "workshop-plan"])
+    draft.add_argument("--kind", required=True, choices=["challenge", "application", "brief", "workshop-plan",
+                                                         "checklist"])
     draft.add_argument("--format", choices=["md", "docx"], default="md")
     draft.add_argument("--out", default=None, help=say("draft_out"))
     draft.add_argument("--lang", choices=["nb", "nn", "en"], default=None, help=say("lang_of_canvas"))
     draft.add_argument("--polish", action="store_true",
                        help=say("polish"))
+    draft.add_argument("--no-note", dest="note", action="store_false", help=say("no_note"))
     draft.set_defaults(func=cmd_draft)
 
     schema = subparsers.add_parser("canvas-schema", help=say("canvas_schema"))

@@ -38,6 +38,13 @@ SAVE_FILE_JS = """(file) => {
   link.remove();
 }"""
 
+CANVAS_LANGUAGE = "canvas"
+
+
+def _draft_language(choice: str | None) -> str | None:
+    """The chosen draft language; None (the workshop's own) for «same as the workshop»."""
+    return None if choice in (None, "", CANVAS_LANGUAGE) else choice
+
 
 def field_paths(question) -> list[str]:
     """The editable paths of one question. The three actor questions all fill ``actors``; each is
@@ -194,11 +201,12 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                 gr.update(choices=field_choices(canvas), value=None))
 
     def final_outputs(user: str, canvas: Canvas):
-        """The final step: shown with the findings and the four drafts once every step is closed."""
+        """The final step: shown with the findings, the four drafts and the «before sending»
+        checklist once every step is closed."""
         if not canvas.finished:
             return gr.update(visible=False), "", gr.update(value=None), ""
         files = []
-        for kind in drafts.KINDS:
+        for kind in drafts.ALL_KINDS:
             path = container.exports.path_for(user, drafts.filename(canvas, kind, "docx"))
             service.draft(user, canvas.id, kind, fmt="docx", path=path)
             files.append(container.exports.share(path))
@@ -310,23 +318,25 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                 similar_markdown(service.similar(user, selected, k=3), lang, service.catalog))
 
     @guard
-    def draft_markdown(selected, kind, lang, request: gr.Request = None):
+    def draft_markdown(selected, kind, lang, note=True, request: gr.Request = None):
         user = identity.owner(request)
         require_workshop(selected)
-        return safe_markdown(service.draft(user, selected, kind, fmt="md", language=lang))
+        return safe_markdown(service.draft(user, selected, kind, fmt="md", language=_draft_language(lang),
+                                           note=note))
 
     def draft_file_of(fmt: str):
         @guard
-        def handler(selected, kind, lang, request: gr.Request = None):
+        def handler(selected, kind, lang, note=True, request: gr.Request = None):
             """The draft as a file of this user's (Word or Markdown), for the browser to save."""
             user = identity.owner(request)
             require_workshop(selected)
             canvas = service.get(user, selected)
             path = container.exports.path_for(user, drafts.filename(canvas, kind, fmt))
             if fmt == "docx":
-                service.draft(user, selected, kind, fmt="docx", language=lang, path=path)
+                service.draft(user, selected, kind, fmt="docx", language=_draft_language(lang), path=path, note=note)
             else:
-                path.write_text(service.draft(user, selected, kind, fmt="md", language=lang), encoding="utf-8")
+                path.write_text(service.draft(user, selected, kind, fmt="md", language=_draft_language(lang),
+                                              note=note), encoding="utf-8")
             return gr.update(value=container.exports.share(path))
         return handler
 
@@ -404,9 +414,12 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
             # The drafts in the wide column: a preview a page wide with a copy button, and downloads
             # that start with one click (the file is made, then the browser saves it).
             with gr.Accordion(label=i18n("ws.draft_kind"), open=False, elem_id="ws-drafts"):
-                kind = gr.Radio([(i18n(f"ws.kind.{k}"), k) for k in drafts.KINDS], value="challenge",
+                kind = gr.Radio([(i18n(f"ws.kind.{k}"), k) for k in drafts.ALL_KINDS], value="challenge",
                                 label=i18n("ws.draft_kind"), elem_id="ws-kind")
-                draft_lang = gr.Radio(DRAFT_LANGUAGES, value="nb", label=i18n("ws.draft_lang"))
+                # By default a draft is written in the workshop's own language (a Nynorsk workshop drafts in Nynorsk).
+                draft_lang = gr.Radio([(i18n("ws.draft_lang.canvas"), CANVAS_LANGUAGE), *DRAFT_LANGUAGES],
+                                      value=CANVAS_LANGUAGE, label=i18n("ws.draft_lang"), elem_id="ws-draft-lang")
+                draft_note = gr.Checkbox(value=True, label=i18n("ws.draft_note"), elem_id="ws-draft-note")
                 with gr.Row():
                     make_md = gr.Button(i18n("ws.draft_show"), elem_id="ws-draft-show")
                     download_md = gr.Button(i18n("ws.draft_md"), elem_id="ws-draft-md")
@@ -470,11 +483,11 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                  api_name="workshop_accept_suggestion")
     reject.click(decide_suggestion(False), [suggestion_choice, canvas_id], suggestion_outputs,
                  api_name="workshop_reject_suggestion")
-    make_md.click(draft_markdown, [canvas_id, kind, draft_lang], [draft_text], api_name="workshop_draft")
-    make_docx.click(draft_file_of("docx"), [canvas_id, kind, draft_lang], [draft_file], api_name="workshop_draft_docx"
-                    ).success(None, [draft_file], None, js=SAVE_FILE_JS)
-    download_md.click(draft_file_of("md"), [canvas_id, kind, draft_lang], [draft_file], api_name="workshop_draft_md"
-                      ).success(None, [draft_file], None, js=SAVE_FILE_JS)
+    make_md.click(draft_markdown, [canvas_id, kind, draft_lang, draft_note], [draft_text], api_name="workshop_draft")
+    make_docx.click(draft_file_of("docx"), [canvas_id, kind, draft_lang, draft_note], [draft_file],
+                    api_name="workshop_draft_docx").success(None, [draft_file], None, js=SAVE_FILE_JS)
+    download_md.click(draft_file_of("md"), [canvas_id, kind, draft_lang, draft_note], [draft_file],
+                      api_name="workshop_draft_md").success(None, [draft_file], None, js=SAVE_FILE_JS)
     export_button.click(export_json, [canvas_id], [export_file], api_name="workshop_export")
     import_file.upload(import_json, [import_file], panel_outputs, api_name="workshop_import").then(**side)
 

@@ -31,6 +31,8 @@ ActorCategory = Literal[
     "county_council",
     "other",
 ]
+DecisionStatus = Literal["decided", "scheduled", "none"]
+FundingStatus = Literal["secured", "applied", "unknown"]
 EVIDENCE_KINDS: tuple[str, ...] = ("statistics", "survey", "plan", "tried", "other")
 ACTOR_CATEGORIES: tuple[str, ...] = (
     "internal_political", "internal_administrative", "internal_plan", "internal_naering", "business",
@@ -166,13 +168,30 @@ class Principle(_Model):
         return canonical
 
 
+class PartnerBacking(_Model):
+    """Where one partner municipality stands: decided (with date), scheduled, or nothing yet."""
+
+    name: str = Field(min_length=1)
+    status: DecisionStatus | None = None
+    date: str = ""
+    note: str = Field(default="", description="The user's own words about it.")
+
+
 class Forankring(_Model):
     political_backing: str = Field(default="", description="Political decision or backing.")
+    # The status, asked for explicitly; the drafts write «politisk forankret» only for a decision with a date.
+    political_status: DecisionStatus | None = None
+    political_body: str = Field(default="", description="Which body decided or will decide (formannskapet).")
+    political_date: str = Field(default="", description="When it decided, or will decide, as written.")
+    political_case: str = Field(default="", description="Case number (sak 14/25).")
+    partner_backing: list[PartnerBacking] = Field(default_factory=list)
     administrative_backing: str = Field(default="", description="Administrative owner and backing.")
     project_resource_percent: float | None = Field(default=None, ge=0, le=100)
     county_council_informed: bool | None = None
     budget: str = ""
     cofinancing: str = ""
+    funding_status: FundingStatus | None = None
+    funding_amount: str = Field(default="", description="How much, as written (100 000 kr).")
     partners: list[str] = Field(default_factory=list, description="Project partners (county council, business, research).")
 
 
@@ -201,6 +220,9 @@ class Canvas(_Model):
     municipality: str = ""
     partners: list[str] = Field(default_factory=list, description="Municipalities applying together.")
     contact_role: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
     raw_problem: str = ""
     why_now: str = ""
 
@@ -221,6 +243,7 @@ class Canvas(_Model):
     success_criteria: list[str] = Field(default_factory=list, description="What a good solution must achieve.")
     vision: str = ""
     transfer_value: str = Field(default="", description="Who else has this problem; what others can reuse.")
+    place_development: str = Field(default="", description="How the challenge links to place and business development.")
     forankring: Forankring = Field(default_factory=Forankring)
 
     # Conversation state

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.catalog import BUILT_IN, TextCatalog
-from assistant.workshop import fields, solution_bias, themes
+from assistant.workshop import fields, grammar, meaning, solution_bias, status, themes
 from assistant.workshop.canvas import CLIMATE_PRINCIPLE, Canvas, get_field
 from assistant.workshop.llm import extract_json, message_text
 from assistant.workshop.parsing import (
@@ -131,6 +131,44 @@ def uncertain_money(text: str) -> str:
     return match.group(0) if match else ""
 
 
+# ---------------------------------------------------------------------------------------------
+# Rules that read meaning: each recognises its situation in one text (see ``meaning``); the
+# eval (scripts/draft_quality.py) measures exactly these on held-out wordings.
+# ---------------------------------------------------------------------------------------------
+
+def money_uncertain(text: str, situations: meaning.Situations) -> bool:
+    return situations.recognises("money_uncertain", text)
+
+
+def decision_not_made(text: str, situations: meaning.Situations) -> bool:
+    """No decision yet: pending, an opinion, or nothing (a decision without a date is its own rule)."""
+    return bool(text.strip()) and status.read_decision(text, situations).status != "decided"
+
+
+def criterion_unmeasurable(text: str, situations: meaning.Situations) -> bool:
+    return situations.recognises("criterion_unmeasurable", text)
+
+
+def names_solution(text: str, situations: meaning.Situations) -> str:
+    """The words that name a solution, or "": the lexical detector first, then meaning."""
+    hit = solution_bias.first(text)
+    if hit:
+        return hit.phrase
+    return solution_bias.digital_artefact(text) or (text.strip() if situations.recognises("solution_named", text) else "")
+
+
+def budget_no_fee(text: str, situations: meaning.Situations) -> bool:
+    return not status.names_fee(text)
+
+
+RULE_TESTS = {"money_uncertain": money_uncertain, "decision_not_made": decision_not_made,
+              "criterion_unmeasurable": criterion_unmeasurable,
+              "solution_named": lambda text, situations: bool(names_solution(text, situations)),
+              "budget_no_fee": budget_no_fee}
+# Later fields where a solution can hide (the problem fields have their own rules).
+SOLUTION_FIELDS = ("scenario_2030", "success_criteria", "resources", "transfer_value", "vision", "sustainability")
+
+
 def plan_and_naering(canvas: Canvas) -> dict[str, list[str]]:
     """Who from plan and from næring takes part, where the user said it: actors in those
     categories, and roles named in the backing texts or the contact role ("næringssjefen er med")."""
@@ -201,10 +239,13 @@ def _example_group(canvas: Canvas, catalog: TextCatalog = BUILT_IN) -> str:
 # The rules
 # ---------------------------------------------------------------------------------------------
 
-def check(canvas: Canvas, catalog: TextCatalog = BUILT_IN) -> list[Finding]:
-    """All rule findings for ``canvas``, most serious first."""
+def check(canvas: Canvas, catalog: TextCatalog = BUILT_IN, situations: meaning.Situations | None = None
+          ) -> list[Finding]:
+    """All rule findings for ``canvas``, most serious first, one per problem."""
     lang = canvas.language
+    situations = situations or meaning.default(catalog)
     findings: list[Finding] = []
+    theme = themes.theme_texts(canvas, catalog=catalog)
 
     def example(key: str) -> str:
         return themes.example(canvas, key, catalog)
@@ -224,6 +265,15 @@ def check(canvas: Canvas, catalog: TextCatalog = BUILT_IN) -> list[Finding]:
         hit = solution_bias.first(getattr(canvas, field), lang=lang, catalog=catalog)
         if hit:
             add("solution_reframing", "behov-ikke-løsning", "mangler", field, phrase=hit.phrase)
+
+    for field in SOLUTION_FIELDS:
+        value = getattr(canvas, field)
+        for text in (value if isinstance(value, list) else [value]):
+            phrase = names_solution(text, situations)
+            if phrase:
+                add("solution_hidden", "behov-ikke-løsning", "advarsel", field, phrase=phrase,
+                    label=fields.label(field, lang, catalog))
+                break
 
     # "Hvordan kan vi …?"
     if not canvas.hkv_questions:
@@ -272,25 +322,26 @@ def check(canvas: Canvas, catalog: TextCatalog = BUILT_IN) -> list[Finding]:
     elif len(canvas.principles) > 4:
         add("many_principles", "innovasjonspotensial", "info", "principles", count=len(canvas.principles))
 
-    # Forankring
-    for field, code, severity in (("forankring.political_backing", "no_political", "mangler"),
-                                  ("forankring.administrative_backing", "no_administrative", "advarsel")):
-        backing = get_field(canvas, field)
-        phrase = pending(backing)
-        if not backing or (parse_yes_no(backing) is False and not phrase):
-            add(code, "forankring", severity, field)
-        elif phrase:
-            add("pending_decision", "forankring", "advarsel", field, phrase=phrase)
+    # Forankring: the political decision as recorded (or read from the words when not asked yet)
+    _political(canvas, situations, add)
+    backing = canvas.forankring.administrative_backing
+    phrase = pending(backing)
+    if not backing or (parse_yes_no(backing) is False and not phrase):
+        add("no_administrative", "forankring", "advarsel", "forankring.administrative_backing")
+    elif phrase:
+        add("pending_decision", "forankring", "advarsel", "forankring.administrative_backing", phrase=phrase)
+    undecided = _partners_undecided(canvas, situations)
+    if undecided:
+        add("partner_backing", "forankring", "advarsel", "forankring.partner_backing",
+            names=grammar.join_list(undecided, lang, catalog))
     roles = plan_and_naering(canvas)
     for role in ("plan", "naering"):
         if not roles[role]:
-            add(f"no_{role}", "forankring", "advarsel", "forankring.administrative_backing")
+            add(f"no_{role}", "forankring", "advarsel", "forankring.administrative_backing",
+                example=theme["examples"]["plan"])
     if canvas.forankring.county_council_informed is not True:
         add("county_not_informed", "forankring", "advarsel", "forankring.county_council_informed")
-    for field in ("forankring.cofinancing", "forankring.budget"):
-        phrase = uncertain_money(get_field(canvas, field))
-        if phrase:
-            add("uncertain_money", "forankring", "advarsel", field, phrase=phrase)
+    _money(canvas, situations, add)
 
     # Engasjement
     percent = canvas.forankring.project_resource_percent
@@ -310,9 +361,15 @@ def check(canvas: Canvas, catalog: TextCatalog = BUILT_IN) -> list[Finding]:
         add("no_actors", "aktører", "advarsel", "actors")
     else:
         if "business" not in categories:
-            add("no_business", "aktører", "advarsel", "actors")
+            add("no_business", "aktører", "advarsel", "actors", example=theme["examples"]["business"])
         if not categories & {"residents", "volunteers"}:
             add("no_residents", "aktører", "advarsel", "actors")
+
+    unmeasurable = [c for c in canvas.success_criteria if criterion_unmeasurable(c, situations)]
+    if unmeasurable:
+        add("criteria_unmeasurable", "innovasjonspotensial", "advarsel", "success_criteria",
+            items=grammar.join_list([f"«{c}»" for c in unmeasurable], lang, catalog),
+            example=theme["examples"]["success_criteria"])
 
     # Bærekraft
     sustainability_text = " ".join([canvas.sustainability, canvas.vision, canvas.scenario_2030,
@@ -327,8 +384,56 @@ def check(canvas: Canvas, catalog: TextCatalog = BUILT_IN) -> list[Finding]:
     if not (canvas.transfer_value.strip() or canvas.partners or _TRANSFER.search(transfer_text)):
         add("no_transfer", "overføringsverdi", "info", "transfer_value")
 
-    findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
-    return findings
+    unique = list({(f.code, f.field, f.message): f for f in findings}.values())
+    unique.sort(key=lambda f: SEVERITY_ORDER[f.severity])
+    return unique
+
+
+def _political(canvas: Canvas, situations: meaning.Situations, add) -> None:
+    f, field = canvas.forankring, "forankring.political_backing"
+    if not f.political_backing.strip():
+        state, date = None, ""
+    elif f.political_status is None:
+        decision = status.read_decision(f.political_backing, situations)
+        state, date = (decision.status if f.political_backing else None), decision.date
+    else:
+        state, date = f.political_status, f.political_date
+    if state is None:
+        add("no_political", "forankring", "mangler", field)
+    elif state == "scheduled":
+        add("pending_decision", "forankring", "advarsel", field,
+            phrase=pending(f.political_backing) or f.political_backing)
+    elif state == "none":
+        if parse_yes_no(f.political_backing) is False:
+            add("no_political", "forankring", "mangler", field)
+        else:
+            add("backing_opinion", "forankring", "mangler", field, text=f.political_backing)
+    elif not date:
+        add("decision_no_date", "forankring", "advarsel", field)
+
+
+def _partners_undecided(canvas: Canvas, situations: meaning.Situations) -> list[str]:
+    """Partner municipalities without a recorded decision."""
+    decided = {p.name.casefold() for p in canvas.forankring.partner_backing if p.status == "decided"}
+    return [name for name in canvas.partners if name.casefold() not in decided]
+
+
+def _money(canvas: Canvas, situations: meaning.Situations, add) -> None:
+    """One finding for money that is not certain (as recorded, or as the words say), and one
+    for a budget without amounts or without the participation fee."""
+    f = canvas.forankring
+    if f.funding_status in ("applied", "unknown"):
+        add("uncertain_money", "forankring", "advarsel", "forankring.cofinancing",
+            phrase=uncertain_money(f.cofinancing) or f.cofinancing)
+    elif f.funding_status is None:
+        for field, text in (("forankring.cofinancing", f.cofinancing), ("forankring.budget", f.budget)):
+            if money_uncertain(text, situations):
+                add("uncertain_money", "forankring", "advarsel", field, phrase=uncertain_money(text) or text)
+                break
+    if not status.has_amount(f.budget):
+        add("budget_empty", "forankring", "advarsel", "forankring.budget")
+    elif not (status.names_fee(f.budget) or status.names_fee(f.cofinancing)):
+        add("budget_no_fee", "forankring", "advarsel", "forankring.budget")
 
 
 def headline(finding: Finding, lang: str = "nb", catalog: TextCatalog = BUILT_IN) -> str:

@@ -26,7 +26,6 @@ from assistant.workshop import grammar
 Style = Literal["heading1", "heading2", "paragraph", "note", "bullets", "quote", "table"]
 LANG_TAGS = {"nb": "nb-NO", "nn": "nn-NO", "en": "en-GB"}
 _GAP = re.compile(r"(\[(?:Mangler|Manglar|Missing): [^\]]*\])")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\")]?\s+(?=[«“\"(]?[A-ZÆØÅ0-9\[])")
 A4 = (Mm(210), Mm(297))
 MARGIN = Mm(25)
 
@@ -40,13 +39,8 @@ class Block:
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of a paragraph (a full stop, ! or ? followed by a capital starts the next)."""
-    parts, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        parts.append(text[start:match.end()].strip())
-        start = match.end()
-    parts.append(text[start:].strip())
-    return [p for p in parts if p]
+    """The sentences of a paragraph (see ``grammar.split_sentences``: «kl. 14.30» stays whole)."""
+    return grammar.split_sentences(text)
 
 
 def _key(sentence: str) -> str:

@@ -19,19 +19,21 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.catalog import BUILT_IN, TextCatalog
-from assistant.workshop import critic, grammar, themes
+from assistant.workshop import critic, grammar, meaning, status, themes
 from assistant.workshop.canvas import Canvas, Evidence, principle_label
 from assistant.workshop.document import Document, to_docx, to_markdown
 from assistant.workshop.parsing import parse_yes_no
 from assistant.workshop.polish import polish
 
-Kind = Literal["challenge", "application", "brief", "workshop-plan"]
+Kind = Literal["challenge", "application", "brief", "workshop-plan", "checklist"]
 Format = Literal["md", "docx"]
-KINDS: tuple[str, ...] = ("challenge", "application", "brief", "workshop-plan")
+KINDS: tuple[str, ...] = ("challenge", "application", "brief", "workshop-plan")  # the prose drafts
+CHECKLIST = "checklist"  # «Før innsending»: the quality check's list, a document of its own
+ALL_KINDS: tuple[str, ...] = (*KINDS, CHECKLIST)
 FORMATS: tuple[str, ...] = ("md", "docx")
 LANGS: tuple[str, ...] = ("nb", "nn", "en")
 FILE_NAMES = {"challenge": "utfordring", "application": "soknad", "brief": "designbrief",
-              "workshop-plan": "verkstedplan"}
+              "workshop-plan": "verkstedplan", "checklist": "sjekkliste"}
 _KNOWS_VERB = re.compile(r"^(?:vet|veit|knows?)\s+(?=\S)", re.IGNORECASE)  # the sentence already says it
 _MUNICIPALITY_WORD = re.compile(r"\s+(?:kommune|kommunar|kommuner|municipality)$", re.IGNORECASE)
 
@@ -57,7 +59,10 @@ class Writer:
                 canvas.transfer_value, canvas.sustainability, canvas.forankring.political_backing,
                 canvas.forankring.administrative_backing, *canvas.need.consequences,
                 *(e.text for e in canvas.need.evidence)]
-        self.proper = grammar.proper_nouns(*said) | {w for n in self.names for w in n.split()}
+        # Names keep their capitals inside a sentence: places, people, sources, actors.
+        named = [*self.names, *(p.name for p in canvas.personas), *(a.name for a in canvas.actors),
+                 *(e.source for e in canvas.need.evidence), *canvas.forankring.partners, canvas.contact_name]
+        self.proper = grammar.proper_nouns(*said) | {w for n in named for w in n.split() if w[:1].isupper()}
 
     def t(self, key: str, **values) -> str:
         return self.p["s"][key].format(**values)
@@ -71,6 +76,38 @@ class Writer:
 
     def items(self, values: list[str]) -> str:
         return grammar.join_list([self.inner(v) for v in values], self.lang, self.catalog)
+
+    def listed(self, key: str, values: list[str], slot: str = "items") -> list[str]:
+        """A frame that takes noun phrases gets only noun phrases; an item the user wrote as a
+        clause («vi har tre tomme lokaler») is never spliced in, but follows as their own
+        sentence (after the frame's plain introduction when nothing else is left for it). A
+        frame that ends in a colon takes clauses too, but never an item with a colon of its own."""
+        after_colon = ":" in self.p["s"][key].split("{", 1)[0]
+        phrases = [v for v in values if ":" not in v and not grammar.is_clause(v)]
+        if after_colon and len(values) == 1 and ":" not in values[0]:
+            phrases = values  # one clause of the user's reads well after the colon
+        clauses = [v for v in values if v not in phrases]
+        lead = self.t(key, **{slot: self.items(phrases)}) if phrases else self.p["intro"][key]
+        return [lead, *clauses]
+
+    def listed_about(self, key: str, name: str, values: list[str]) -> list[str]:
+        """A persona's frame («Det som motiverer Kari: …»): the day in the life takes one of
+        the user's sentences after its colon; motivations and frustrations take noun phrases.
+        Anything else follows the frame's introduction as the user's own sentences."""
+        fits = [v for v in values if ":" not in v and len(grammar.split_sentences(v)) == 1
+                and (key == "day_in_life" or not grammar.is_clause(v))]
+        rest = [v for v in values if v not in fits]
+        lead = self.t(key, name=name, items=self.items(fits), text=self.inner(fits[0])) if fits \
+            else self.p["intro"][key].format(name=name)
+        return [lead, *rest]
+
+    def framed(self, key: str, text: str, slot: str) -> list[str]:
+        """A frame ending in a colon takes a noun phrase of the user's (the need: their one
+        sentence); a clause, text with its own colon or several sentences follows the frame's
+        introduction instead, as the user wrote it («: …:» never happens)."""
+        if ":" in text or len(grammar.split_sentences(text)) > 1 or (key != "need" and grammar.is_clause(text)):
+            return [self.p["intro"][key], text]
+        return [self.t(key, **{slot: self.inner(text)})]
 
     def subject(self, text: str) -> str:
         """A subject that ends in a relative clause takes a comma before the verb in Norwegian
@@ -87,6 +124,9 @@ class Writer:
         if not self.names:
             return self.gap("municipality")
         return grammar.join_list([self.kommune(n) for n in self.names], self.lang, self.catalog)
+
+    def place_names(self, names: list[str]) -> str:
+        return grammar.join_list([self.kommune(n) for n in names], self.lang, self.catalog)
 
     @property
     def place(self) -> str:
@@ -124,7 +164,7 @@ def _starting_point(w: Writer, doc: Document, lead: str = "") -> None:
     doc.paragraph(
         lead,
         w.t("raw", raw=c.raw_problem.strip().rstrip(" .")) if c.raw_problem else "",
-        w.t("need", need=w.inner(c.need.statement)) if c.need.statement else w.gap("need"),
+        *(w.framed("need", c.need.statement, "need") if c.need.statement else [w.gap("need")]),
         w.t("reframing", src=w.inner(c.reframing_from), dst=w.inner(c.reframing_to)) if both else "",
     )
 
@@ -134,16 +174,16 @@ def _who(w: Writer, doc: Document) -> None:
     with_needs = [g for g in c.target_groups if g.needs]
     without = [g.name for g in c.target_groups if not g.needs]
     doc.paragraph(
-        w.t("who", who=w.items(c.need.who)) if c.need.who else w.gap("who"),
+        *(w.listed("who", c.need.who, "who") if c.need.who else [w.gap("who")]),
         *(w.t("group_needs", group=w.subject(g.name), needs=w.items(g.needs)) for g in with_needs),
-        w.t("other_groups", groups=w.items(without)) if without else "",
+        *(w.listed("other_groups", without, "groups") if without else []),
     )
 
 
 def _stakes(w: Writer, doc: Document, gap_why_now: bool = False) -> None:
     c = w.c
     doc.paragraph(
-        w.t("consequences", items=w.items(c.need.consequences)) if c.need.consequences else "",
+        *(w.listed("consequences", c.need.consequences) if c.need.consequences else []),
         w.t("why_now") if c.why_now else "",
         c.why_now if c.why_now else (w.gap("why_now") if gap_why_now else ""),
     )
@@ -163,20 +203,20 @@ def _evidence(w: Writer, doc: Document) -> None:
 def _assets(w: Writer, doc: Document, principles: bool = False) -> None:
     c = w.c
     doc.paragraph(
-        w.t("fortrinn", items=w.items(c.fortrinn)) if c.fortrinn else "",
-        w.t("resources", items=w.items(c.resources)) if c.resources else "",
+        *(w.listed("fortrinn", c.fortrinn) if c.fortrinn else []),
+        *(w.listed("resources", c.resources) if c.resources else []),
         "" if c.fortrinn or c.resources else w.gap("assets"),
-        w.t("barriers", items=w.items(c.barriers)) if c.barriers else "",
+        *(w.listed("barriers", c.barriers) if c.barriers else []),
         w.principles() if principles else "",
     )
 
 
 def _future(w: Writer, doc: Document) -> None:
     c = w.c
-    scenario = c.scenario_2030
-    if scenario and "2030" not in scenario:  # "I 2030 har unge …" needs no «Slik ser vi for oss 2030:»
-        scenario = w.t("scenario", scenario=w.inner(scenario))
-    doc.paragraph(w.t("vision", vision=w.inner(c.vision)) if c.vision else "", scenario)
+    scenario = [c.scenario_2030] if c.scenario_2030 else []
+    if scenario and "2030" not in scenario[0]:  # "I 2030 har unge …" needs no «Slik ser vi for oss 2030:»
+        scenario = w.framed("scenario", c.scenario_2030, "scenario")
+    doc.paragraph(*(w.framed("vision", c.vision, "vision") if c.vision else []), *scenario)
 
 
 def _residents(w: Writer, doc: Document) -> None:
@@ -185,37 +225,41 @@ def _residents(w: Writer, doc: Document) -> None:
         return
     doc.paragraph(
         w.t("residents"),
-        w.t("kritikk", items=w.items(r.kritikk)) if r.kritikk else "",
-        w.t("positivitet", items=w.items(r.positivitet)) if r.positivitet else "",
-        w.t("drommen", items=w.items(r.drommen)) if r.drommen else "",
-        w.t("virkeliggjoring", items=w.items(r.virkeliggjoring)) if r.virkeliggjoring else "",
+        *(sentence for key in ("kritikk", "positivitet", "drommen", "virkeliggjoring") if getattr(r, key)
+          for sentence in w.listed(key, getattr(r, key))),
     )
 
 
 def _actors(w: Writer, doc: Document) -> None:
-    actors = w.c.actors
-    if not actors:
+    """One sentence per actor: what they know, what they bring and how they take part; a part the
+    user wrote as a clause of its own follows as their sentence."""
+    if not w.c.actors:
         doc.paragraph(w.gap("actors"))
         return
+    sentences: list[str] = []
+    for actor in w.c.actors:
+        said = {"actor_knows": _KNOWS_VERB.sub("", actor.knows), "actor_contributes": actor.contributes,
+                "actor_involve": actor.involve_how}
+        parts = [w.t(key, what=w.inner(text)) for key, text in said.items() if text and not grammar.is_clause(text)]
+        own = [text for text in said.values() if text and grammar.is_clause(text)]
+        name = grammar.capitalise(grammar.strip_conjunction(actor.name))
+        if grammar.is_clause(name):  # «pendlerne og ungdommen må med»: the user's own sentence
+            sentences.append(name)
+        else:
+            sentences.append(w.t("actor_line", name=name, parts=grammar.join_list(parts, w.lang, w.catalog))
+                             if parts else w.t("actor_plain", name=name))
+        sentences += own
+    doc.paragraph(*sentences)
 
-    def described(attribute: str) -> str:
-        return grammar.join_list([w.t("actor", name=w.inner(a.name), what=w.inner(
-            _KNOWS_VERB.sub("", getattr(a, attribute)) if attribute == "knows" else getattr(a, attribute)))
-            for a in actors if getattr(a, attribute)], w.lang, w.catalog)
 
-    plain = [a.name for a in actors if not (a.knows or a.contributes or a.involve_how)]
-    sentences = {key: described(attribute) for key, attribute in
-                 (("actors_know", "knows"), ("actors_contribute", "contributes"), ("actors_involve", "involve_how"))}
-    doc.paragraph(*(w.t(key, items=items) for key, items in sentences.items() if items),
-                  w.t("actors_other", names=w.items(plain)) if plain else "")
-
-
-def _open_findings(w: Writer, doc: Document) -> None:
+def _checklist(w: Writer, doc: Document) -> None:
+    """«Før innsending»: what the quality check asks to fix, as its own document."""
     findings = [f for f in critic.check(w.c.model_copy(update={"language": w.lang}), w.catalog)
                 if f.severity in ("mangler", "advarsel")]
-    if not findings:
-        return
     doc.heading(w.p["h"]["before_sending"])
+    if not findings:
+        doc.paragraph(w.t("checklist_clear"))
+        return
     doc.paragraph(w.t("before_sending"))
     doc.bullets([(critic.headline(f, w.lang, w.catalog), f.message) for f in findings])
 
@@ -251,14 +295,14 @@ def _challenge(w: Writer, doc: Document) -> None:
 
 def _forankring(w: Writer, doc: Document) -> None:
     c, f = w.c, w.c.forankring
-    parts: list[str] = []
-    for text, key in ((f.political_backing, "political"), (f.administrative_backing, "administrative")):
-        if critic.pending(text):
-            parts += [w.t(f"{key}_pending"), text]
-        elif text and parse_yes_no(text) is not False:
-            parts += [w.t(f"{key}_ok"), text]
-        else:
-            parts.append(w.gap(key))
+    parts = _political(w)
+    text = f.administrative_backing
+    if critic.pending(text):
+        parts += [w.t("administrative_pending"), text]
+    elif text and parse_yes_no(text) is not False:
+        parts += [w.t("administrative_ok"), text]
+    else:
+        parts.append(w.gap("administrative"))
     doc.paragraph(*parts)
 
     roles = critic.plan_and_naering(c)
@@ -275,7 +319,37 @@ def _forankring(w: Writer, doc: Document) -> None:
         w.t("county_yes") if county else w.t("county_no") if county is False else w.gap("county"),
         w.gap("county_before") if county is False else "",
         w.t("partners", items=w.items(f.partners)) if f.partners else "",
+        *_partner_decisions(w),
     )
+
+
+def _political(w: Writer) -> list[str]:
+    """«Politisk forankret» only for a decision with a date; a pending case says so, and an
+    opinion («ordføreren liker ideen») is not written up as backing."""
+    f = w.c.forankring
+    if not f.political_backing:
+        return [w.gap("political")]
+    decision = status.read_decision(f.political_backing, meaning.default(w.catalog)) if f.political_status is None \
+        else status.Decision(f.political_backing, f.political_status, f.political_body, f.political_date,
+                             f.political_case)
+    if decision.dated_decision:
+        return [w.t("political_ok"), f.political_backing]
+    if decision.status == "scheduled":
+        return [w.t("political_pending"), f.political_backing]
+    if decision.status == "decided":
+        return [f.political_backing, w.gap("political_date")]
+    return [w.t("political_none"), w.gap("political_date")]
+
+
+def _partner_decisions(w: Writer) -> list[str]:
+    if not w.c.partners:
+        return []
+    decided = {p.name.casefold(): p.date for p in w.c.forankring.partner_backing if p.status == "decided"}
+    yes = [f"{w.kommune(n)} ({decided[n.casefold()]})" if decided[n.casefold()] else w.kommune(n)
+           for n in w.c.partners if n.casefold() in decided]
+    no = [n for n in w.c.partners if n.casefold() not in decided]
+    return [w.t("partners_decided", names=grammar.join_list(yes, w.lang, w.catalog)) if yes else "",
+            w.t("partners_undecided", names=w.place_names(no)) if no else ""]
 
 
 def _application(w: Writer, doc: Document) -> None:
@@ -296,6 +370,12 @@ def _application(w: Writer, doc: Document) -> None:
     _stakes(w, doc)
     _evidence(w, doc)
     _assets(w, doc, principles=True)
+    doc.heading(h["success"], level=2)
+    doc.paragraph(w.t("not_how"))
+    doc.bullets(c.success_criteria or [w.gap("success")])
+    doc.heading(h["place_business"], level=2)
+    doc.paragraph(*([w.t("place_business"), c.place_development] if c.place_development
+                    else [w.gap("place_business")]))
 
     doc.heading(h["transfer"])
     doc.paragraph(c.transfer_value or w.gap("transfer"),
@@ -305,23 +385,59 @@ def _application(w: Writer, doc: Document) -> None:
     percent = c.forankring.project_resource_percent
     groups = [g.name for g in c.target_groups]
     doc.paragraph(
+        w.t("explore", applicants=w.applicants),
         w.t("resource", percent=f"{percent:g}") if percent is not None else w.gap("resource"),
-        w.t("contact", role=w.inner(c.contact_role)) if c.contact_role else w.gap("contact"),
+        *_contact(w),
         w.t("groups", groups=w.items(groups)) if groups else "",
     )
+    if c.personas:
+        doc.heading(h["persona_app"], level=2)
+        _persona(w, doc, c.personas[0])
     _actors(w, doc)
     _residents(w, doc)
 
     doc.heading(h["sustainability"])
-    doc.paragraph(w.t("sustainability", text=w.inner(c.sustainability)) if c.sustainability else w.gap("sustainability"))
+    doc.paragraph(*(w.framed("sustainability", c.sustainability, "text") if c.sustainability
+                    else [w.gap("sustainability")]))
     if c.vision or c.scenario_2030:
         doc.heading(h["vision"])
         _future(w, doc)
 
     doc.heading(h["budget"])
-    doc.bullets([(w.p["labels"]["budget"], c.forankring.budget or w.gap("budget")),
-                 (w.p["labels"]["cofinancing"], c.forankring.cofinancing or w.gap("cofinancing"))])
-    _open_findings(w, doc)
+    f = c.forankring
+    funding = ", ".join(x for x in (w.catalog.workshop("fields", w.lang)["funding_labels"].get(f.funding_status or "", ""),
+                                    f.funding_amount) if x)
+    doc.bullets([(w.p["labels"]["budget"], f.budget if status.has_amount(f.budget) else
+                  " ".join(x for x in (f.budget, w.gap("budget_amounts")) if x)),
+                 (w.p["labels"]["cofinancing"], f.cofinancing or w.gap("cofinancing")),
+                 *([(w.p["labels"]["funding_status"], funding)] if funding else [])])
+
+
+def _contact(w: Writer) -> list[str]:
+    """Who to contact: name and role, e-mail and phone; the municipality is named once."""
+    c = w.c
+    reach = [w.t("email", email=c.contact_email) if c.contact_email else "",
+             w.t("phone", phone=c.contact_phone) if c.contact_phone else ""]
+    if c.contact_name and c.contact_role:
+        who = w.t("contact_named", name=c.contact_name, role=w.inner(c.contact_role))
+    elif c.contact_name:
+        who = w.t("contact_name_only", name=c.contact_name)
+    elif c.contact_role:
+        who = w.t("contact", role=w.inner(c.contact_role))
+    else:
+        return [w.gap("contact")]
+    ways = [r for r in reach if r]
+    return [who, w.t("contact_reach", ways=grammar.join_list(ways, w.lang, w.catalog)) if ways
+            else w.gap("contact_reach"), "" if c.contact_name else w.gap("contact_name")]
+
+
+def _persona(w: Writer, doc: Document, persona) -> None:
+    doc.paragraph(
+        w.t("persona_role" if persona.age_role else "persona", name=persona.name, role=w.inner(persona.age_role)),
+        *(w.listed_about("day_in_life", persona.name, [persona.day_in_life]) if persona.day_in_life else []),
+        *(w.listed_about("motivations", persona.name, persona.motivations) if persona.motivations else []),
+        *(w.listed_about("frustrations", persona.name, persona.frustrations) if persona.frustrations else []),
+    )
 
 
 def _brief(w: Writer, doc: Document) -> None:
@@ -337,15 +453,7 @@ def _brief(w: Writer, doc: Document) -> None:
     if c.personas:
         doc.heading(h["personas"], level=2)
         for persona in c.personas:
-            doc.paragraph(
-                w.t("persona_role" if persona.age_role else "persona", name=persona.name,
-                    role=w.inner(persona.age_role)),
-                w.t("day_in_life", name=persona.name, text=w.inner(persona.day_in_life)) if persona.day_in_life
-                else "",
-                w.t("motivations", name=persona.name, items=w.items(persona.motivations)) if persona.motivations else "",
-                w.t("frustrations", name=persona.name, items=w.items(persona.frustrations)) if persona.frustrations
-                else "",
-            )
+            _persona(w, doc, persona)
     doc.heading(h["premises"])
     _assets(w, doc)
     _residents(w, doc)
@@ -359,11 +467,10 @@ def _brief(w: Writer, doc: Document) -> None:
                  w.t("criterion_transfer", text=w.inner(c.transfer_value)) if c.transfer_value
                  else w.p["criterion_transfer_plain"],
                  w.t("criterion_sustainability", text=w.inner(c.sustainability)) if c.sustainability
-                 else w.p["criterion_sustainability_plain"]])
+                 and ":" not in c.sustainability else w.p["criterion_sustainability_plain"]])
     doc.heading(h["actors"])
     _actors(w, doc)
-    doc.paragraph(w.t("contact_at", role=w.inner(c.contact_role), place=w.applicants) if c.contact_role
-                  else w.gap("contact"))
+    doc.paragraph(*_contact(w))
 
 
 def _workshop_plan(w: Writer, doc: Document) -> None:
@@ -413,32 +520,36 @@ def _workshop_plan(w: Writer, doc: Document) -> None:
 
 _COMPOSERS: dict[str, Callable[[Writer, Document], None]] = {
     "challenge": _challenge, "application": _application, "brief": _brief, "workshop-plan": _workshop_plan,
+    "checklist": _checklist,
 }
 
 
 def compose(canvas: Canvas, kind: str, language: str | None = None,
-            catalog: TextCatalog = BUILT_IN) -> Document:
-    """The draft as a document (title, headings, paragraphs, lists) in ``language``."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown draft kind {kind!r}; choose one of {', '.join(KINDS)}")
+            catalog: TextCatalog = BUILT_IN, note: bool = True) -> Document:
+    """The draft as a document (title, headings, paragraphs, lists) in ``language`` (the
+    canvas' own by default); ``note=False`` leaves out the «draft made in …» note."""
+    if kind not in ALL_KINDS:
+        raise ValueError(f"unknown draft kind {kind!r}; choose one of {', '.join(ALL_KINDS)}")
     lang = language or canvas.language
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
     w = Writer(canvas, lang, catalog)
     doc = Document(title=w.p["title"][kind].format(place=w.place), author=w.applicants, lang=lang,
                    subject=w.p["subject"][kind])
-    doc.note(w.p["note"][kind].format(date=date.today().isoformat()))
+    if note:
+        doc.note(w.p["note"][kind].format(date=date.today().isoformat()))
     _COMPOSERS[kind](w, doc)
     return doc
 
 
 def render(canvas: Canvas, kind: str, language: str | None = None, fmt: str = "md",
-           path: Path | str | None = None, catalog: TextCatalog = BUILT_IN, chat_model=None) -> str | bytes:
+           path: Path | str | None = None, catalog: TextCatalog = BUILT_IN, chat_model=None,
+           note: bool = True) -> str | bytes:
     """The draft as Markdown text (fmt="md") or Word bytes (fmt="docx"); also written to ``path``
     when given. With ``chat_model``, the prose is polished where every fact survives."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose md or docx")
-    document = compose(canvas, kind, language, catalog)
+    document = compose(canvas, kind, language, catalog, note)
     if chat_model is not None:
         polish(document, chat_model, [canvas.municipality, *canvas.partners], catalog)
     if fmt == "md":

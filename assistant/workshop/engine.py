@@ -114,8 +114,7 @@ class Conversation:
         return themes.adapt_step(self.steps(canvas.language)[step_index(step_id)], canvas, self.catalog)
 
     def _context(self, canvas: Canvas) -> Context:
-        return Context(canvas.language, tuple(n for n in [canvas.municipality, *canvas.partners] if n),
-                       self.catalog)
+        return Context.of(canvas, self.catalog)
 
     # -- turns ------------------------------------------------------------------------------
 

@@ -17,11 +17,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.catalog import BUILT_IN, TextCatalog
-from assistant.workshop import grammar
+from assistant.workshop import grammar, meaning, status
 from assistant.workshop.canvas import (
     Actor,
     Canvas,
     Evidence,
+    PartnerBacking,
     Persona,
     Principle,
     TargetGroup,
@@ -59,6 +60,13 @@ class Context:
     lang: str = "nb"
     proper_nouns: tuple[str, ...] = ()
     catalog: TextCatalog = BUILT_IN
+    partners: tuple[str, ...] = ()  # the partner municipalities, whose backing one answer gives
+
+    @classmethod
+    def of(cls, canvas: Canvas, catalog: TextCatalog = BUILT_IN) -> Context:
+        """The context of an answer on ``canvas``: its language, names and partners."""
+        return cls(canvas.language, tuple(n for n in [canvas.municipality, *canvas.partners] if n), catalog,
+                   tuple(canvas.partners))
 
     def msg(self, key: str, **values) -> str:
         return self.catalog.workshop_message(key, self.lang, **values)
@@ -230,6 +238,66 @@ def _reframing_answered(canvas: Canvas, path: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# Statuses asked for, not guessed: the political decision, the money, the partners' decisions,
+# the contact. The user's words stay the field's text; the status read from them is stored next
+# to it (see ``status``).
+# ---------------------------------------------------------------------------------------------
+
+def _status_words(*parts: str) -> str:
+    return ", ".join(p for p in parts if p)
+
+
+def _describe_decision(value: status.Decision, context: Context) -> str:
+    case = context.table["case"].format(case=value.case) if value.case else ""
+    return context.msg("ack_value", value=_status_words(
+        context.table["decision_labels"][value.status], value.body, value.date, case))
+
+
+def _apply_decision(canvas: Canvas, path: str, value: status.Decision) -> Canvas:
+    data = canvas.forankring.model_copy(update={
+        "political_backing": value.text, "political_status": value.status if value.text else None,
+        "political_body": value.body, "political_date": value.date, "political_case": value.case})
+    return set_field(canvas, "forankring", data)
+
+
+def _apply_funding(canvas: Canvas, path: str, value: tuple[str, str, str]) -> Canvas:
+    text, funding, amount = value
+    data = canvas.forankring.model_copy(update={
+        "cofinancing": text, "funding_status": funding if text else None, "funding_amount": amount})
+    return set_field(canvas, "forankring", data)
+
+
+def _parse_funding(text: str, context: Context) -> tuple[str, str, str]:
+    text = clean_text(text)
+    return (text, *status.read_funding(text, meaning.default(context.catalog)))
+
+
+def _describe_funding(value: tuple[str, str, str], context: Context) -> str:
+    return context.msg("ack_value", value=_status_words(context.table["funding_labels"][value[1]], value[2]))
+
+
+def _partner_backing_text(value: list[PartnerBacking], context: Context) -> str:
+    return "\n".join(f"{p.name}: {p.note}" if p.note else p.name for p in value)
+
+
+def _describe_partner_backing(value: list[PartnerBacking], context: Context) -> str:
+    labels = context.table["decision_labels"]
+    said = [f"{p.name}: {_status_words(labels[p.status or 'none'], p.date)}" for p in value]
+    return context.msg("ack_value", value="; ".join(said) or context.msg("none"))
+
+
+_CONTACT_FIELDS = ("contact_name", "contact_role", "contact_email", "contact_phone")
+
+
+def _read_contact(canvas: Canvas, path: str) -> str:
+    return ", ".join(getattr(canvas, f) for f in _CONTACT_FIELDS if getattr(canvas, f))
+
+
+def _apply_contact(canvas: Canvas, path: str, value: dict[str, str]) -> Canvas:
+    return Canvas.model_validate({**canvas.model_dump(), **value})
+
+
+# ---------------------------------------------------------------------------------------------
 # The registry
 # ---------------------------------------------------------------------------------------------
 
@@ -260,6 +328,21 @@ _KINDS = [
               required=True),
     FieldKind("yesno", lambda text, context: parse_yes_no(text), _yes_no_text,
               lambda value, context: context.msg("ack_value", value=_yes_no_text(value, context)), required=True),
+    FieldKind("decision", lambda text, context: status.read_decision(clean_text(text),
+                                                                     meaning.default(context.catalog)),
+              lambda value, context: str(value), _describe_decision, apply=_apply_decision),
+    FieldKind("funding", _parse_funding, lambda value, context: str(value), _describe_funding,
+              apply=_apply_funding),
+    FieldKind("partner_backing",
+              lambda text, context: status.read_partner_backing(clean_text(text), list(context.partners),
+                                                                meaning.default(context.catalog)),
+              _partner_backing_text, _describe_partner_backing, none_means_empty=True,
+              # Asked only in a joint application: with no partners there is nothing to answer.
+              answered=lambda canvas, path: not canvas.partners or bool(canvas.forankring.partner_backing)),
+    FieldKind("contact", lambda text, context: status.read_contact(clean_text(text)),
+              lambda value, context: str(value), lambda value, context: context.msg("ack_value", value=", ".join(
+                  value[f] for f in _CONTACT_FIELDS if value[f])),
+              read=_read_contact, apply=_apply_contact),
 ]
 KINDS: dict[str, FieldKind] = {kind.name: kind for kind in _KINDS}
 

@@ -362,9 +362,7 @@ class WorkshopService:
             kind = None
         try:
             if kind is not None and isinstance(value, str):
-                context = Context(lang, tuple(n for n in [canvas.municipality, *canvas.partners] if n),
-                                  self.catalog)
-                return kind.apply(canvas, field_path, kind.read_answer(value, context))
+                return kind.apply(canvas, field_path, kind.read_answer(value, Context.of(canvas, self.catalog)))
             if kind is not None and isinstance(value, tuple):
                 return kind.apply(canvas, field_path, value)
             return set_field(canvas, field_path, value)
@@ -385,11 +383,12 @@ class WorkshopService:
         return findings
 
     def draft(self, owner: str, canvas_id: str, kind: str, fmt: str = "md", language: Lang | None = None,
-              path: Path | str | None = None, polish: bool = False) -> str | bytes:
-        """A draft as Markdown or Word; ``polish`` lets the language model (if any) smooth the
-        prose, keeping every name, number and date."""
+              path: Path | str | None = None, polish: bool = False, note: bool = True) -> str | bytes:
+        """A draft as Markdown or Word, in the workshop's language unless ``language`` is given;
+        ``polish`` lets the language model (if any) smooth the prose, keeping every name, number
+        and date; ``note=False`` leaves out the «draft made in …» note."""
         return drafts.render(self.get(owner, canvas_id), kind, language, fmt, path, self.catalog,
-                             chat_model=self.chat_model if polish else None)
+                             chat_model=self.chat_model if polish else None, note=note)
 
     def similar(self, owner: str, canvas_id: str, k: int = 3) -> list[SimilarCase]:
         if self.search is None:

@@ -164,6 +164,18 @@ def detect(text: str, lang: str | None = None, catalog: TextCatalog = BUILT_IN) 
     return findings
 
 
+_DIGITAL = re.compile(rf"\b(?:{_NOUNS['digital']})\b", re.IGNORECASE)
+
+
+def digital_artefact(text: str) -> str:
+    """A digital artefact named anywhere in ``text`` («vaktappen», «a booking platform»), or "":
+    in a field that describes outcomes it names a solution even without a «we need» frame."""
+    for match in _DIGITAL.finditer(text or ""):
+        if match.group(0).lower() not in _NOT_SOLUTIONS:
+            return match.group(0)
+    return ""
+
+
 def names_solution(text: str) -> bool:
     return bool(detect(text, lang="nb"))
 

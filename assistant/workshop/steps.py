@@ -83,17 +83,19 @@ STEP_DEFS: tuple[StepDef, ...] = (
     StepDef("visjon", (
         Q("vision", "text"),
         Q("transfer_value", "text"),
+        Q("place_development", "text"),
     )),
     StepDef("forankring", (
-        Q("forankring.political_backing", "text"),
+        Q("forankring.political_backing", "decision"),
         Q("forankring.administrative_backing", "text"),
         Q("forankring.project_resource_percent", "percent"),
         Q("forankring.county_council_informed", "yesno"),
         Q("forankring.budget", "text"),
-        Q("forankring.cofinancing", "text"),
+        Q("forankring.cofinancing", "funding"),
         Q("partners", "list"),
+        Q("forankring.partner_backing", "partner_backing"),
         Q("forankring.partners", "list"),
-        Q("contact_role", "text"),
+        Q("contact_role", "contact"),
     )),
 )
 STEP_IDS: tuple[str, ...] = tuple(s.id for s in STEP_DEFS)

@@ -339,8 +339,9 @@ def test_the_last_step_shows_the_findings_and_the_four_drafts(client_for, app):
     assert "**Bør rettes · Forankring · Politisk forankring:** Dette er ikke bestemt ennå («skal behandle»)" \
         in panels.final_findings
     files = [Path(f["path"] if isinstance(f, dict) else f) for f in value_of(panels.final_files)]
-    assert sorted(f.name for f in files) == ["gnist-designbrief-vang.docx", "gnist-soknad-vang.docx",
-                                             "gnist-utfordring-vang.docx", "gnist-verkstedplan-vang.docx"]
+    assert sorted(f.name for f in files) == ["gnist-designbrief-vang.docx", "gnist-sjekkliste-vang.docx",
+                                             "gnist-soknad-vang.docx", "gnist-utfordring-vang.docx",
+                                             "gnist-verkstedplan-vang.docx"]  # the checklist is its own document
     application = docx.Document(io.BytesIO(next(f for f in files if "soknad" in f.name).read_bytes()))
     assert application.paragraphs[0].text == "Søknad til Gnist: Vang"
     assert any(p.text.startswith("Den politiske behandlingen er ikke ferdig.") for p in application.paragraphs)

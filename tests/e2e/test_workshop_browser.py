@@ -9,6 +9,7 @@ Every wait is for text on the page, never a fixed sleep."""
 from __future__ import annotations
 
 import io
+import re
 import sqlite3
 
 import docx
@@ -160,8 +161,8 @@ def test_a_workshop_from_first_question_to_a_word_draft(app, page, artifacts, tm
     links = page.locator("#ws-final-files a[download]")
     links.first.wait_for()
     names = sorted(links.nth(i).get_attribute("download") for i in range(links.count()))
-    assert names == ["gnist-designbrief-vang.docx", "gnist-soknad-vang.docx", "gnist-utfordring-vang.docx",
-                     "gnist-verkstedplan-vang.docx"], names
+    assert names == ["gnist-designbrief-vang.docx", "gnist-sjekkliste-vang.docx", "gnist-soknad-vang.docx",
+                     "gnist-utfordring-vang.docx", "gnist-verkstedplan-vang.docx"], names
     application = page.locator("#ws-final-files a[download='gnist-soknad-vang.docx']")
     with page.expect_download() as info:
         application.click()
@@ -175,8 +176,59 @@ def test_a_workshop_from_first_question_to_a_word_draft(app, page, artifacts, tm
     assert document.core_properties.author == f"{MUNICIPALITY} kommune"
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Problemet merkes særlig av unge voksne, barnefamilier og butikkeierne i sentrum." in text
-    assert "Hvis ingen gjør noe, får det disse følgene: butikker legger ned og unge flytter ut." in text
+    assert "Hvis ingen gjør noe, får det følger. Butikker legger ned. Unge flytter ut." in text
     assert "[Mangler: politisk forankring – beskriv vedtak eller støtte]" in text  # gaps marked in place
     assert "kjøpesenter" not in text  # a parked solution idea is not the challenge
 
     page.screenshot(path=str(artifacts / "workshop.png"), full_page=True)
+
+
+def skip_to_the_end(page, done: str) -> None:
+    for _ in range(14):
+        if done in page.locator("#ws-chat [data-testid='bot']").last.inner_text():
+            return
+        count = page.locator("#ws-chat [data-testid='bot']").count()
+        page.get_by_role("button", name="Hopp over steget", exact=True).click()
+        page.wait_for_function("n => document.querySelectorAll('#ws-chat [data-testid=\"bot\"]').length > n",
+                               arg=count)
+
+
+def downloaded_text(page, name: str, tmp_path) -> str:
+    """The text of a Word file downloaded from the final step."""
+    with page.expect_download() as info:
+        page.locator(f"#ws-final-files a[download='{name}']").click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    return "\n".join(p.text for p in docx.Document(io.BytesIO(saved.read_bytes())).paragraphs)
+
+
+def test_a_nynorsk_workshop_drafts_in_nynorsk(app, page, tmp_path):
+    """A workshop begun in Nynorsk asks in Nynorsk, and its drafts (from the final step and from
+    «Utkast» with the default language) are in Nynorsk, the «before sending» checklist a document
+    of its own."""
+    open_workshop(page, app.url)
+    page.get_by_label("Kommune", exact=True).fill("Nordal")
+    page.get_by_label("Hva er problemet, med dine egne ord?", exact=True).fill(
+        "Dei unge flyttar frå bygda og kjem ikkje att")
+    page.get_by_role("button", name="Start et nytt verksted", exact=True).click()
+    wait_for_last_bot(page, "Kven merkar problemet?", count=1)
+    send_answer(page, "unge vaksne, ungdom og bedrifter som treng folk")
+    wait_for_last_bot(page, "Kva skjer", count=2)
+
+    skip_to_the_end(page, "Rett under samtalen finn du")
+    wait_for_text(page, "#ws-final-findings", "Politisk forankring")
+    links = page.locator("#ws-final-files a[download]")
+    links.first.wait_for()
+    names = sorted(links.nth(i).get_attribute("download") for i in range(links.count()))
+    assert "gnist-sjekkliste-nordal.docx" in names and "gnist-soknad-nordal.docx" in names, names
+    text = downloaded_text(page, "gnist-soknad-nordal.docx", tmp_path)
+    assert "Problemet blir særleg merka av unge vaksne, ungdom og bedrifter som treng folk." in text
+    assert "[Manglar: politisk forankring" in text and "Før innsending" not in text
+    checklist = downloaded_text(page, "gnist-sjekkliste-nordal.docx", tmp_path)
+    assert "Kvalitetssjekken les søknaden slik ein jury gjer." in checklist
+
+    # «Utkast» with its default language («Same as the workshop») writes Nynorsk too.
+    page.get_by_role("button", name=re.compile(r"^\s*Utkast\b")).click()  # the accordion (its name ends in ▼)
+    page.get_by_role("button", name="Lag utkast (Markdown)", exact=True).click()
+    wait_for_text(page, "#ws-draft", "Utfordringa")
+    assert "Problemet blir særleg merka av" in page.locator("#ws-draft").inner_text()

@@ -35,6 +35,9 @@ def good_canvas(language: str = "nb", owner: str = "kari") -> Canvas:
         "municipality": "Vang",
         "partners": [],
         "contact_role": "Næringssjef",
+        "contact_name": "Kari Nordmann",
+        "contact_email": "kari.nordmann@vang.kommune.no",
+        "contact_phone": "900 12 345",
         "raw_problem": "Sentrum er dødt etter klokka fire",
         "why_now": "Ny sentrumsplan skal vedtas neste år, og to butikker har varslet at de stenger.",
         "need": {
@@ -87,12 +90,14 @@ def good_canvas(language: str = "nb", owner: str = "kari") -> Canvas:
         "success_criteria": ["Flere folk i sentrum etter klokka fire", "Unge er med på å lage den"],
         "vision": "Et sentrum der unge og gamle møtes hver dag.",
         "transfer_value": "Mange små kommuner har tomme sentrum; modellen kan brukes av andre kommuner.",
+        "place_development": "Sentrumsplanen vil ha flere arbeidsplasser i sentrum, og næringsforeningen ser tomme "
+                             "lokaler som en mulighet.",
         "forankring": {
             "political_backing": "Formannskapet vedtok 12. mai å søke Gnist.",
             "administrative_backing": "Kommunedirektøren er prosjekteier; næringssjef og arealplanlegger deltar.",
             "project_resource_percent": 25,
             "county_council_informed": True,
-            "budget": "Deltakeravgift og 25 % stilling i åtte måneder",
+            "budget": "Deltakeravgift 200 000 kr og 25 % stilling i åtte måneder",
             "cofinancing": "Fylkeskommunen dekker halve deltakeravgiften",
             "partners": ["Fylkeskommunen", "Næringsforeningen"],
         },

@@ -80,7 +80,8 @@ def test_application_is_prose_organised_by_the_criteria():
     assert ("Utfordringen er politisk forankret. Formannskapet vedtok 12. mai å søke Gnist.") in text
     assert "Vi setter av 25 % av en stilling til prosjektet." in text
     assert "Problemet merkes særlig av unge voksne, barnefamilier og butikkeierne i sentrum." in text
-    assert "Hvis ingen gjør noe, får det disse følgene: butikker legger ned og unge flytter ut." in text
+    # The consequences are the user's own clauses: each its own sentence, not joined into a frame.
+    assert "Hvis ingen gjør noe, får det følger. Butikker legger ned. Unge flytter ut." in text
     assert "Stedet har fortrinn vi kan bygge på: fjellet rett utenfor døra og sterk dugnadskultur." in text
     assert "[Mangler" not in text and "Før innsending" not in text  # nothing serious left
 
@@ -101,10 +102,11 @@ def test_roles_count_where_they_were_said():
                    forankring__administrative_backing="Kommunedirektøren eier prosjektet, og næringssjefen er med.")
     text = drafts.render(canvas, "application")
     # The backing text already says the næringssjef takes part: not said again, not marked missing.
-    assert "Kommunedirektøren eier prosjektet, og næringssjefen er med.\n\nFra plan deltar planavdelingen." in text
+    # The actor's name keeps the capital the user gave it.
+    assert "Kommunedirektøren eier prosjektet, og næringssjefen er med.\n\nFra plan deltar Planavdelingen." in text
     assert "[Mangler: hvem fra næring" not in text and text.count("næringssjefen") == 1
     silent = with_(canvas, forankring__administrative_backing="Kommunedirektøren eier prosjektet.")
-    assert "Fra plan deltar planavdelingen. [Mangler: hvem fra næring som deltar]" in drafts.render(silent, "application")
+    assert "Fra plan deltar Planavdelingen. [Mangler: hvem fra næring som deltar]" in drafts.render(silent, "application")
 
 
 def test_no_category_label_before_a_name_and_no_leftover_and():
@@ -112,8 +114,8 @@ def test_no_category_label_before_a_name_and_no_leftover_and():
                                           {"name": "og Ungdomsrådet", "category": "youth"}],
                    need__who=["unge voksne", "og pendlere"])
     text = drafts.render(canvas, "application")
-    assert "Innbyggere: Innbyggerne" not in text and "innbyggerne (hverdagen)" in text
-    assert " og og " not in text and "og ungdomsrådet (" not in text
+    assert "Innbyggere: Innbyggerne" not in text and "Innbyggerne vet hverdagen." in text  # one sentence per actor
+    assert " og og " not in text and "Og Ungdomsrådet" not in text and "Ungdomsrådet er med." in text
     assert "Problemet merkes særlig av unge voksne og pendlere." in text
 
 
@@ -123,7 +125,8 @@ def test_pending_decision_and_uncertain_money_are_not_written_as_settled():
     text = drafts.render(canvas, "application")
     assert "Den politiske behandlingen er ikke ferdig. Formannskapet skal behandle saken 15. januar." in text
     assert "Utfordringen er politisk forankret." not in text
-    before = text.split("## Før innsending", 1)[1]
+    assert "## Før innsending" not in text  # the checklist is a document of its own
+    before = drafts.render(canvas, "checklist")
     assert "«skal behandle»" in before and "«håper»" in before
     assert "Bør rettes · Forankring · Politisk forankring" in before and "forankring.political" not in before
 
@@ -135,8 +138,9 @@ def test_empty_canvas_gets_gaps_in_place_not_facts():
     assert "[Mangler: er fylkeskommunen orientert?]" in text
     assert "]." not in text  # a gap is not a sentence of its own with a full stop after it
     assert "Formannskapet" not in text and "vedtok" not in text
-    assert "## Før innsending: dette bør på plass" in text
-    assert "**Mangler · Forankring · Politisk forankring:**" in text
+    checklist = drafts.render(empty(), "checklist")
+    assert "## Før innsending: dette bør på plass" in checklist and "## Før innsending" not in text
+    assert "**Mangler · Forankring · Politisk forankring:**" in checklist
 
 
 def test_gaps_in_nynorsk_and_english():

@@ -26,17 +26,17 @@ def test_join_list_drops_repeats_empties_and_leftover_conjunctions():
 
 
 @pytest.mark.parametrize("lang, one, two", [
-    ("nb", "1 punkt", "2 punkter"), ("nn", "1 punkt", "2 punkt"), ("en", "1 point", "2 points"),
+    ("nb", "ett punkt", "to punkter"), ("nn", "eitt punkt", "to punkt"), ("en", "one point", "two points"),
 ])
 def test_number_agreement(lang, one, two):
     assert grammar.count(1, "point", lang) == one
     assert grammar.count(2, "point", lang) == two
 
 
-@pytest.mark.parametrize("lang, three", [("nb", "3 prinsipper"), ("nn", "3 prinsipp"), ("en", "3 principles")])
+@pytest.mark.parametrize("lang, three", [("nb", "tre prinsipper"), ("nn", "tre prinsipp"), ("en", "three principles")])
 def test_number_agreement_for_principles(lang, three):
     assert grammar.count(3, "principle", lang) == three
-    assert grammar.count(1, "principle", lang).startswith("1 prin")
+    assert grammar.count(1, "principle", lang).split()[1].startswith("prin")
 
 
 def test_capitalise_and_sentence():

@@ -313,8 +313,13 @@ def test_what_the_canvas_already_has_is_not_asked_again(store):
     canvas = service.start("kari", "Nordal", "Unge flyttar frå bygdene", partners=["Vestbygd", "Austbygd"])
     reply = goto_question(service, canvas, "forankring", "forankring.cofinancing")
     reply = service.submit("kari", canvas.id, "Kommunane betaler ein tredjedel kvar.")
-    assert reply.question.key == "forankring.partners"  # the joint municipalities were given at the start
+    # The joint municipalities were given at the start; whether each has decided is asked.
+    assert reply.question.key == "forankring.partner_backing"
     assert reply.canvas.partners == ["Vestbygd", "Austbygd"]
+    reply = service.submit("kari", canvas.id, "Vestbygd: vedteke i formannskapet 3. mars. austbygd skal handsame saka i mai")
+    assert reply.question.key == "forankring.partners"
+    assert [(p.name, p.status) for p in reply.canvas.forankring.partner_backing] == [
+        ("Vestbygd", "decided"), ("Austbygd", "scheduled")]
     # A step opened again on purpose is asked from the top, answered or not.
     service.submit("kari", canvas.id, "Fylkeskommunen")
     service.submit("kari", canvas.id, "Rådgivar")
@@ -332,9 +337,9 @@ def test_an_acknowledged_question_ends_once(store):
 
 
 def test_acknowledgements_agree_in_number(store):
-    for lang, one, two in (("nb", "Jeg noterte 1 punkt:", "Jeg noterte 2 punkter:"),
-                           ("nn", "Eg noterte 1 punkt:", "Eg noterte 2 punkt:"),
-                           ("en", "I noted 1 point:", "I noted 2 points:")):
+    for lang, one, two in (("nb", "Jeg noterte ett punkt:", "Jeg noterte to punkter:"),
+                           ("nn", "Eg noterte eitt punkt:", "Eg noterte to punkt:"),
+                           ("en", "I noted one point:", "I noted two points:")):
         service = WorkshopService(store)
         canvas = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire", language=lang)
         assert one in service.submit("kari", canvas.id, "Unge voksne").message
