@@ -229,6 +229,6 @@ def test_a_nynorsk_workshop_drafts_in_nynorsk(app, page, tmp_path):
 
     # «Utkast» with its default language («Same as the workshop») writes Nynorsk too.
     page.get_by_role("button", name=re.compile(r"^\s*Utkast\b")).click()  # the accordion (its name ends in ▼)
-    page.get_by_role("button", name="Lag utkast (Markdown)", exact=True).click()
+    page.get_by_role("button", name="Vis utkastet", exact=True).click()
     wait_for_text(page, "#ws-draft", "Utfordringa")
     assert "Problemet blir særleg merka av" in page.locator("#ws-draft").inner_text()
