@@ -140,10 +140,8 @@ def word_key(word: str) -> str:
     if word in whole:
         word = whole[word]
     else:
-        for nn, nb in inside:
-            if nn in word:
-                word = word.replace(nn, nb)
-                break
+        for nn, nb in inside:  # longest first: «utleigebustader» → «utleieboliger»
+            word = word.replace(nn, nb)
     return _stemmer().stemWord(word)
 
 
@@ -327,6 +325,7 @@ def build_themes(items: Sequence[tuple[str, str]], vectors: np.ndarray, fits: Se
         if label != -1:
             clustered[label].append(row)
     groups += [("", members) for members in clustered.values()]
+    groups.sort(key=lambda group: (-len(group[1]), min(group[1])))  # largest first, then as the inputs came
     background = phrase_voices(texts)
     themes = []
     for key, members in groups:
@@ -338,7 +337,6 @@ def build_themes(items: Sequence[tuple[str, str]], vectors: np.ndarray, fits: Se
                             detail=detail([texts[r] for r in members], label_words | _name_keys(name), background,
                                           len(texts)),
                             key=key))
-    themes.sort(key=lambda t: (-t.count, t.label))
     leftover = sorted(set(range(len(items))) - {r for _, members in groups for r in members})
     if leftover:
         other = (catalog or BUILT_IN).message("themes.other", lang)

@@ -20,6 +20,10 @@ PROMPTS = BUILT_IN.prompts_dir
 ONE_LANGUAGE_ONLY = {
     ("messages", "sources_in_norwegian"): "said only in English: the sources themselves are Norwegian",
     ("workshop/import_errors", "labels"): "Norwegian names of the canvas' fields; English uses the field names",
+    **{("workshop/municipal_themes", theme, part): "statements and cue words to match by, not translations: "
+       "each written form has as many as it needs"
+       for theme in json.loads((PROMPTS / "workshop" / "municipal_themes.nb.json").read_text(encoding="utf-8"))
+       for part in ("prototypes", "cues")},
 }
 
 
