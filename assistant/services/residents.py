@@ -150,13 +150,18 @@ class ResidentInputService:
     # -- the facilitator's side (owner-checked) -------------------------------------------
 
     def open_form(self, owner: str, canvas_id: str) -> ResidentForm:
-        """The workshop's form, opened (made on first use, with the canvas's language)."""
+        """The workshop's form, opened (made on first use), in the workshop's language as it is now:
+        the language residents see unless they pick another."""
         canvas = self.canvases.get(owner, canvas_id)  # CanvasNotFound for someone else's canvas
+        language = canvas.language if canvas.language in LANGUAGES else "nb"
         existing = self.form_for_canvas(owner, canvas_id)
         if existing is not None:
+            if existing.language != language:
+                with self.db.connect() as c:
+                    c.execute(update(forms).where(forms.c.id == existing.id, forms.c.owner == owner)
+                              .values(language=language))
             return self.set_open(owner, existing.id, True)
         now = _now()
-        language = canvas.language if canvas.language in LANGUAGES else "nb"
         try:
             with self.db.connect() as c:
                 c.execute(insert(forms).values(id=secrets.token_urlsafe(16), owner=owner, canvas_id=canvas_id,
