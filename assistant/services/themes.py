@@ -372,9 +372,9 @@ def _phrase(text: str) -> str:
     helst ved skolen» → «skatepark»), at most ``PHRASE_WORDS`` words, lower-case first letter."""
     clause = _CLAUSE.split(" " + text + " ", maxsplit=1)[0]
     tokens = clause.split()
-    while tokens and not is_content(_WORD.sub(lambda m: m.group(0).lower(), tokens[0].strip("-–")).strip(".,!?")):
+    while tokens and not is_content(tokens[0].lower().strip("-–.,!?")):
         tokens.pop(0)
-    while tokens and not is_content(tokens[-1].lower().strip(".,!?")):
+    while tokens and not is_content(tokens[-1].lower().strip("-–.,!?")):
         tokens.pop()
     phrase = " ".join(tokens[:PHRASE_WORDS]).strip(" -–")
     return phrase[:1].lower() + phrase[1:] if phrase[1:2].islower() or len(phrase) == 1 else phrase

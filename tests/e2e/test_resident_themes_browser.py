@@ -95,7 +95,8 @@ def test_twelve_phone_inputs_are_grouped_renamed_in_nynorsk_and_moved_into_the_c
         choose_theme(page, "utleigebustader for unge")
         page.get_by_role("button", name="Flytt til lerretet", exact=True).click()
         wait_for_text(page, "#res-themes-moved", "3 av 12 innspel handlar om utleigebustader for unge")
-        wait_for_text(page, "#ws-canvas", "3 av 12 innspel handlar om utleigebustader for unge")  # no reload
+        # The canvas refreshed without a reload (a folded step shows its first answer, shortened).
+        wait_for_text(page, "#ws-canvas", "3 av 12 innspel handlar om")
         assert page.locator(".toast-body").count() == 0
     finally:
         context.close()
