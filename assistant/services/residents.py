@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from assistant.adapters.database import Database
 from assistant.adapters.schema import resident_forms as forms
 from assistant.adapters.schema import resident_inputs as inputs
-from assistant.catalog import TextCatalog
+from assistant.catalog import LANGUAGES, TextCatalog
 from assistant.services.authorization import Need, WorkshopAccess
 from assistant.services.masking import mask
 from assistant.settings import Settings
@@ -154,14 +154,19 @@ class ResidentInputService:
     # -- the facilitator's side (``user`` acts; the workshop's access rule decides) --------
 
     def open_form(self, user: str, canvas_id: str) -> ResidentForm:
-        """The workshop's form, opened (made on first use, with the canvas's language)."""
+        """The workshop's form, opened (made on first use), in the workshop's language as it is now:
+        the language residents see unless they pick another."""
         owner = self.access.require(user, canvas_id, "edit").owner  # CanvasNotFound for a stranger
         canvas = self.canvases.get(owner, canvas_id)
+        language = canvas.language if canvas.language in LANGUAGES else "nb"
         existing = self._form_of_canvas(owner, canvas_id)
         if existing is not None:
+            if existing.language != language:
+                with self.db.connect() as c:
+                    c.execute(update(forms).where(forms.c.id == existing.id, forms.c.owner == owner)
+                              .values(language=language))
             return self.set_open(user, existing.id, True)
         now = _now()
-        language = canvas.language if canvas.language in LANGUAGES else "nb"
         try:
             with self.db.connect() as c:
                 c.execute(insert(forms).values(id=secrets.token_urlsafe(16), owner=owner, canvas_id=canvas_id,

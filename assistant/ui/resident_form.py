@@ -87,10 +87,15 @@ def _templates() -> Environment:
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
-def choose_language(query_lang: str | None, accept_language: str, default: str = "nb") -> str:
-    """``?lang=`` first, then the browser's Accept-Language (a plain «no» is Bokmål), else the form's."""
+def choose_language(query_lang: str | None, accept_language: str, workshop: str | None = None) -> str:
+    """The language the resident picked (``?lang=``), else the workshop's (a Norwegian phone says
+    «nb» whatever the resident writes, and the facilitator chose the workshop's language for
+    these residents), else, with no workshop (an unknown link), the browser's Accept-Language (a
+    plain «no» is Bokmål), else Bokmål."""
     if query_lang in LANGUAGES:
         return query_lang
+    if workshop in LANGUAGES:
+        return workshop
     weighted = []
     for position, part in enumerate(accept_language.split(",")):
         tag, _, params = part.strip().partition(";")
@@ -109,7 +114,7 @@ def choose_language(query_lang: str | None, accept_language: str, default: str =
             return "nb"
         if primary == "en":
             return "en"
-    return default
+    return "nb"
 
 
 class ResidentFormMiddleware:
@@ -136,7 +141,7 @@ class ResidentFormMiddleware:
         accept = headers.get(b"accept-language", b"").decode("latin-1")
         method = scope.get("method", "GET")
         form = self.residents.get(match.group(1)) if match else None
-        lang = choose_language(query.get("lang", [None])[0], accept, form.language if form else "nb")
+        lang = choose_language(query.get("lang", [None])[0], accept, form.language if form else None)
         if form is None:
             return await self._page(send, 404, "missing", lang, scope["path"])
         form_path = PREFIX + form.id

@@ -11,6 +11,7 @@ session reaches only forms of workshops its user may reach."""
 from __future__ import annotations
 
 import functools
+import logging
 
 import gradio as gr
 
@@ -19,6 +20,8 @@ from assistant.services.authorization import NotAllowed
 from assistant.services.residents import FormNotFound
 from assistant.ui.render import browser_language, safe_markdown
 from assistant.workshop.store import CanvasNotFound
+
+log = logging.getLogger(__name__)
 
 QUOTE_CHARS = 280  # a quote in the list; the canvas gets it whole
 FIND_CONCURRENCY = 2  # grouping embeds every input: at most this many at once on the machine
@@ -71,25 +74,43 @@ def moved_markdown(lines: list[str], added: int, lang: str, ui_text) -> str:
 
 def build_theme_view(container, identity, i18n, canvas_id: gr.State):
     """The theme view's components and handlers (call inside the «Innbyggerinnspill» accordion);
-    returns the «Flytt til lerretet» event, so the workshop tab can refresh its canvas after it."""
+    returns the «Flytt til lerretet» event, so the workshop tab can refresh its canvas after it.
+
+    No handler raises: what the facilitator must do, and anything that went wrong, is said in the
+    view's status line in the page's language. (A raised gr.Error would show Gradio's toast, whose
+    heading is its English type name, and an error overlay on every output that blocks clicks.)"""
     residents = container.residents
     workshop = container.workshop
     catalog = container.catalog
     ui_text = catalog.ui
 
-    def guard(handler):
-        @functools.wraps(handler)
-        def wrapped(*args, **kwargs):
-            try:
-                return handler(*args, **kwargs)
-            except (CanvasNotFound, FormNotFound, ThemeMistake, NotAllowed) as error:
+    def page_language(request) -> str:
+        return container.preferences.app_language(identity.owner(request), browser_language(request))
+
+    def guard(outputs: int):
+        """``handler``'s result, or on a mistake: its outputs left as they are and the status line
+        (always the last output) saying what to do."""
+        def decorate(handler):
+            @functools.wraps(handler)
+            def wrapped(*args, **kwargs):
                 request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
-                lang = container.preferences.app_language(identity.owner(request), browser_language(request))
-                if isinstance(error, NotAllowed):
-                    raise gr.Error(error.message(catalog, lang), title=ui_text("toast.error", lang)) from error
-                key = error.key if isinstance(error, ThemeMistake) else "ws.error.not_found"
-                raise gr.Error(ui_text(key, lang), title=ui_text("toast.error", lang)) from error
-        return wrapped
+                try:
+                    return handler(*args, **kwargs)
+                except ThemeMistake as error:
+                    said = ui_text(error.key, page_language(request))
+                except (CanvasNotFound, FormNotFound):
+                    said = ui_text("ws.error.not_found", page_language(request))
+                except NotAllowed as error:  # a reader: said in the page's language
+                    said = error.message(catalog, page_language(request))
+                except Exception:  # noqa: BLE001 - the panel stays usable; the log has the details
+                    log.exception("residents' themes: %s failed", handler.__name__)
+                    said = ui_text("res.themes.error.failed", page_language(request))
+                return (*[gr.skip()] * (outputs - 1), status_text(said, warning=True))
+            return wrapped
+        return decorate
+
+    def status_text(text: str, warning: bool = False) -> str:
+        return f"**{safe_markdown(text)}**" if warning else safe_markdown(text)
 
     def form_of(user: str, selected):
         """The form of the selected workshop (the service checks the user may look), or a clear mistake."""
@@ -133,18 +154,22 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         wanted = set(chosen or [])
         return [theme for theme in found if theme.id in wanted]
 
-    @guard
-    def find(selected, request: gr.Request = None):
+    @guard(outputs=7)
+    def find(selected, request: gr.Request = None, progress=gr.Progress()):
         user, lang = context(request)
         form = form_of(user, selected)
         items, questions = residents.theme_items(user, form.id)
         if not items:
             raise ThemeMistake("res.themes.error.empty")
-        grouping = {"form": form.id, "total": len(items), "questions": questions,
-                    "themes": T.group(items, container.embeddings, lang=lang, catalog=catalog)}
-        return (grouping, *shown(current(user, form, grouping), grouping, lang), "")
 
-    @guard
+        def embedded(done: int, total: int) -> None:
+            progress(done / total, desc=ui_text("res.themes.progress", lang, done=done, total=total))
+
+        grouping = {"form": form.id, "total": len(items), "questions": questions,
+                    "themes": T.group(items, container.embeddings, lang=lang, catalog=catalog, progress=embedded)}
+        return (grouping, *shown(current(user, form, grouping), grouping, lang), "", "")
+
+    @guard(outputs=5)
     def merge(chosen, label, selected, grouping, request: gr.Request = None):
         user, lang, form, grouping, found = curating(selected, grouping, request)
         picked = [theme for theme in chosen_themes(found, chosen) if not theme.other]
@@ -152,10 +177,9 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
             raise ThemeMistake("res.themes.error.merge_two")
         into = max(picked, key=lambda theme: theme.count)
         residents.add_theme_edit(user, form.id, T.merge_edit(picked, into, " ".join((label or "").split()) or None))
-        gr.Info(ui_text("res.themes.merged", lang), title=ui_text("toast.info", lang))
-        return shown(current(user, form, grouping), grouping, lang)
+        return (*shown(current(user, form, grouping), grouping, lang), status_text(ui_text("res.themes.merged", lang)))
 
-    @guard
+    @guard(outputs=5)
     def rename(chosen, label, selected, grouping, request: gr.Request = None):
         user, lang, form, grouping, found = curating(selected, grouping, request)
         picked = chosen_themes(found, chosen)
@@ -165,10 +189,9 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         if not label:
             raise ThemeMistake("res.themes.error.label")
         residents.add_theme_edit(user, form.id, T.rename_edit(picked[0], label))
-        gr.Info(ui_text("res.themes.renamed", lang), title=ui_text("toast.info", lang))
-        return shown(current(user, form, grouping), grouping, lang)
+        return (*shown(current(user, form, grouping), grouping, lang), status_text(ui_text("res.themes.renamed", lang)))
 
-    @guard
+    @guard(outputs=2)
     def move(chosen, selected, grouping, request: gr.Request = None):
         user, lang, form, grouping, found = curating(selected, grouping, request)
         picked = chosen_themes(found, chosen)
@@ -183,17 +206,18 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
 
         lines = [T.evidence_line(theme, grouping["total"], updated.language, catalog) for theme in picked
                  if not theme.other]
-        gr.Info(ui_text("res.themes.moved_toast", lang), title=ui_text("toast.info", lang))
-        return moved_markdown(lines, quotes(updated) - quotes(canvas), lang, ui_text)
+        return (moved_markdown(lines, quotes(updated) - quotes(canvas), lang, ui_text),
+                status_text(ui_text("res.themes.moved_toast", lang)))
 
     def reset(selected, request: gr.Request = None):
         """Another workshop chosen: its themes are found anew."""
-        return None, "", gr.update(choices=[], value=[]), gr.update(value=""), gr.update(visible=False), ""
+        return None, "", gr.update(choices=[], value=[]), gr.update(value=""), gr.update(visible=False), "", ""
 
     grouping = gr.State(None)
     gr.Markdown("### " + i18n("res.themes.heading"))
     gr.Markdown(i18n("res.themes.help"))
     find_button = gr.Button(i18n("res.themes.find"), elem_id="res-themes-find")
+    status = gr.Markdown(elem_id="res-themes-status", container=False)
     listing = gr.Markdown(elem_id="res-themes-list")
     with gr.Column(visible=False, elem_id="res-themes-curate") as curate:
         chosen = gr.Dropdown(label=i18n("res.themes.choice"), choices=[], value=None, multiselect=True,
@@ -207,9 +231,10 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         moved = gr.Markdown(elem_id="res-themes-moved")
 
     view = [listing, chosen, label, curate]
-    find_button.click(find, [canvas_id], [grouping, *view, moved], api_name="residents_themes_find",
-                      concurrency_id="residents_themes_find", concurrency_limit=FIND_CONCURRENCY)
-    merge_button.click(merge, [chosen, label, canvas_id, grouping], view, api_name="residents_themes_merge")
-    rename_button.click(rename, [chosen, label, canvas_id, grouping], view, api_name="residents_themes_rename")
-    canvas_id.change(reset, [canvas_id], [grouping, *view, moved], api_name=False)
-    return move_button.click(move, [chosen, canvas_id, grouping], [moved], api_name="residents_themes_move")
+    find_button.click(find, [canvas_id], [grouping, *view, moved, status], api_name="residents_themes_find",
+                      concurrency_id="residents_themes_find", concurrency_limit=FIND_CONCURRENCY,
+                      show_progress_on=[listing])
+    merge_button.click(merge, [chosen, label, canvas_id, grouping], [*view, status], api_name="residents_themes_merge")
+    rename_button.click(rename, [chosen, label, canvas_id, grouping], [*view, status], api_name="residents_themes_rename")
+    canvas_id.change(reset, [canvas_id], [grouping, *view, moved, status], api_name=False)
+    return move_button.click(move, [chosen, canvas_id, grouping], [moved, status], api_name="residents_themes_move")

@@ -220,14 +220,18 @@ def _future(w: Writer, doc: Document) -> None:
 
 
 def _residents(w: Writer, doc: Document) -> None:
+    """The residents' own words, each quote in quotation marks in a sentence of its own: the
+    question it answered introduces the first, «En annen skriver: …» each one after it."""
     r = w.c.resident_input
     if r.is_empty():
         return
-    doc.paragraph(
-        w.t("residents"),
-        *(sentence for key in ("kritikk", "positivitet", "drommen", "virkeliggjoring") if getattr(r, key)
-          for sentence in w.listed(key, getattr(r, key))),
-    )
+    said = [w.t("residents")]
+    for question in ("kritikk", "positivitet", "drommen", "virkeliggjoring"):
+        for n, quote in enumerate(getattr(r, question)):
+            words = " ".join(quote.split()).strip("«»“”\"' ")
+            if words:
+                said.append(w.t(question if n == 0 else "quote_more", quote=words))
+    doc.paragraph(*said)
 
 
 def _actors(w: Writer, doc: Document) -> None:

@@ -67,7 +67,7 @@ def resident(app, address: str | None = None) -> Phone:
     return Phone(base_url=app.url.rstrip("/"), headers={"x-forwarded-for": address}, timeout=30)
 
 
-def test_the_form_needs_no_identity_and_speaks_three_languages(app, form):
+def test_the_form_needs_no_identity_and_speaks_three_languages(app, form, facilitator):
     with resident(app) as phone:
         page = phone.get(f"/innspill/{form.id}", headers={"accept-language": "nb-NO,nb;q=0.9"})
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -80,7 +80,14 @@ def test_the_form_needs_no_identity_and_speaks_three_languages(app, form):
         assert "Path=/innspill" in page.headers["set-cookie"] and "HttpOnly" in page.headers["set-cookie"]
         assert "default-src 'self'" in page.headers["content-security-policy"]
         assert not re.search(r'(src|href)="(https?:)?//', page.text)  # nothing from elsewhere
-        nynorsk = phone.get(f"/innspill/{form.id}", headers={"accept-language": "nn-NO,nn;q=0.9,en;q=0.5"})
+        # The workshop's language, not the phone's: a Nynorsk phone gets this Bokmål workshop's form ...
+        bokmal = phone.get(f"/innspill/{form.id}", headers={"accept-language": "nn-NO,nn;q=0.9,en;q=0.5"})
+        assert '<html lang="nb">' in bokmal.text
+        # ... and a Bokmål phone a Nynorsk workshop's form in Nynorsk, unless the resident picks another.
+        owner = g.owner_of(app, facilitator)
+        canvas = app.container.workshop.start(owner, "Bjørkedal", "Torget er tomt om kvelden", language="nn")
+        nynorsk_form = app.container.residents.open_form(owner, canvas.id)
+        nynorsk = phone.get(f"/innspill/{nynorsk_form.id}", headers={"accept-language": "nb-NO,nb;q=0.9"})
         assert '<html lang="nn">' in nynorsk.text and "Kva saknar du i dag?" in nynorsk.text
         english = phone.get(f"/innspill/{form.id}?lang=en", headers={"accept-language": "nn"})
         assert '<html lang="en">' in english.text and "What do you miss today?" in english.text

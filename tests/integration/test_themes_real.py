@@ -28,13 +28,44 @@ SMALL = [
 def test_a_small_mixed_set_groups_by_meaning(embedder):
     found = T.group(SMALL, embedder)
     named = [t for t in found if not t.other]
-    # Three themes, each from one true theme (the first letter of the id), most inputs placed.
-    assert sorted({m[0] for m in t.members}.pop() for t in named) == ["b", "n", "s"]
-    assert all(len({m[0] for m in t.members}) == 1 for t in named)
-    assert sum(t.count for t in named) >= 9
-    labels = {t.members[0][0]: t.label for t in named}
-    assert "buss" in labels["b"] and "sentrum" in labels["s"] and "tursti" in labels["n"]
+    # Three themes of the municipal list, each from one true theme (the first letter of the id).
+    assert {t.key: {m[0] for m in t.members} for t in named} == {"transport": {"b"}, "sentrum": {"s"}, "natur": {"n"}}
+    assert sum(t.count for t in named) >= 10
+    assert {t.label for t in named} == {"kollektivtransport og vei", "sentrum og handel", "natur og friluftsliv"}
     assert {t.id for t in T.group(list(reversed(SMALL)), embedder)} == {t.id for t in found}
+
+
+# Typed on a phone, Bokmål and Nynorsk mixed, five themes plain to any reader (issue 21).
+PHONE = [
+    ("h1", "fins ikkje husvære å leige her"), ("h2", "umulig å få leid leilighet for oss unge"),
+    ("h3", "leilegheiter til leige trengs!!"),
+    ("e1", "mor mi venter 3 mnd på sjukeheimsplass"), ("e2", "for lang ventetid hos fastlegen"),
+    ("k1", "kino og konsertar oftare takk"), ("k2", "savner et kulturhus med scene"),
+    ("d1", "mobildekninga e elendig på heile øya"), ("d2", "Fiber til alle, nettet er alt for tregt"),
+    ("s1", "skulevegen e farleg for ungane, ingen fortau"), ("s2", "barnehage plass tok 8 mnd å få"),
+    ("x1", "ok"),
+]
+
+
+def test_twelve_phone_typed_inputs_give_named_themes_with_both_written_forms_together(embedder):
+    found = T.group(PHONE, embedder, lang="nn")
+    named = [t for t in found if not t.other]
+    assert len(named) >= 4
+    assert all(len({m[0] for m in t.members}) == 1 for t in named)  # pure
+    housing = next(t for t in named if t.key == "bolig")
+    assert set(housing.members) == {"h1", "h2", "h3"}  # «husvære», «leilighet», «leilegheiter»: one theme
+    assert housing.label == "bustad"
+    assert T.evidence_line(housing, len(PHONE), "nn").startswith("3 av 12 innspel handlar om bustad")
+
+
+def test_a_theme_not_on_the_list_is_named_by_a_residents_phrase(embedder):
+    dogs = [("g1", "Vi trenger en hundepark der hundene kan løpe fritt"), ("g2", "Hundepark med gjerde rundt"),
+            ("g3", "Ein inngjerda hundepark for store hundar"), ("g4", "hundeparken i byen er for liten")]
+    found = T.group([*SMALL, *dogs], embedder)
+    dog_theme = next(t for t in found if set(t.members) & {m for m, _ in dogs})
+    assert not dog_theme.key and not dog_theme.other and set(dog_theme.members) == {m for m, _ in dogs}
+    assert "hundepark" in dog_theme.label and ", " not in dog_theme.label
+    assert any(dog_theme.label in text.lower() for _, text in dogs)
 
 
 @pytest.fixture
@@ -57,8 +88,8 @@ def test_themes_command_json(capsys, settings, themes_csv, use_session_embedder)
     assert data["total"] == 12
     assert sum(t["count"] for t in data["themes"]) == 12
     first = data["themes"][0]
-    assert set(first) == {"id", "label", "count", "members", "quotes", "other", "evidence"}
-    assert first["evidence"] == f"{first['count']} av 12 innspill nevner {first['label']}"
+    assert set(first) == {"id", "label", "count", "members", "quotes", "other", "detail", "key", "evidence"}
+    assert first["evidence"].startswith(f"{first['count']} av 12 innspill handler om {first['label']}")
     assert 1 <= len(first["quotes"]) <= 3 and {q["id"] for q in first["quotes"]} <= set(first["members"])
 
 

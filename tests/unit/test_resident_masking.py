@@ -79,9 +79,13 @@ def test_duplicates_are_found_whatever_the_case_spacing_and_punctuation():
     assert clean("\ufeffHei\r\n") == "Hei"
 
 
-@pytest.mark.parametrize(("query", "accept", "expected"), [
-    ("en", "nn-NO", "en"), (None, "nn-NO,nn;q=0.9", "nn"), (None, "no", "nb"), (None, "nb-NO,en;q=0.5", "nb"),
-    (None, "de-DE,en;q=0.8,nn;q=0.9", "nn"), (None, "de-DE", "nn"), ("sv", "", "nn"), (None, "en-GB", "en"),
+@pytest.mark.parametrize(("query", "accept", "workshop", "expected"), [
+    # The resident's pick, then the workshop's language (a Norwegian phone says nb), ...
+    ("en", "nn-NO", "nb", "en"), (None, "nb-NO,nb;q=0.9", "nn", "nn"), (None, "en-GB", "nn", "nn"),
+    ("sv", "", "nn", "nn"), (None, "nn-NO", "nb", "nb"),
+    # ... and the browser only where there is no workshop (an unknown link).
+    (None, "nn-NO,nn;q=0.9", None, "nn"), (None, "no", None, "nb"), (None, "nb-NO,en;q=0.5", None, "nb"),
+    (None, "de-DE,en;q=0.8,nn;q=0.9", None, "nn"), (None, "de-DE", None, "nb"), (None, "en-GB", None, "en"),
 ])
-def test_language_from_the_link_then_the_browser_then_the_form(query, accept, expected):
-    assert choose_language(query, accept, default="nn") == expected
+def test_language_from_the_link_then_the_workshop_then_the_browser(query, accept, workshop, expected):
+    assert choose_language(query, accept, workshop) == expected

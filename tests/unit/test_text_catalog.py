@@ -24,6 +24,10 @@ ONE_LANGUAGE_ONLY = {
     ("workshop/situations", "decision_not_made"): "prototype statements written in each language, not translations",
     ("workshop/situations", "criterion_unmeasurable"): "prototype statements written in each language, not translations",
     ("workshop/situations", "solution_named"): "prototype statements written in each language, not translations",
+    **{("workshop/municipal_themes", theme, part): "statements and cue words to match by, not translations: "
+       "each written form has as many as it needs"
+       for theme in json.loads((PROMPTS / "workshop" / "municipal_themes.nb.json").read_text(encoding="utf-8"))
+       for part in ("prototypes", "cues")},
 }
 
 
