@@ -31,6 +31,7 @@ from assistant.services.contradictions import Contradiction, find_contradiction
 from assistant.services.followup import resolve as resolve_followup
 from assistant.services.language import Lang, detect_language
 from assistant.services.retrieval import Retriever
+from assistant.services.structured_answers import StructuredAnswer, StructuredAnswers
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class Answer:
     question: str
     text: str
     citations: list[Citation]
-    mode: Literal["extractive", "llm", "card"]
+    mode: Literal["extractive", "llm", "card", "structured"]
     language: Lang
     grounded: bool
     query: str
@@ -158,6 +159,7 @@ class AnswerService:
         prompts: TextCatalog,
         chat_model_factory: Callable[[], object | None] | None = None,
         cards: AnswerCards | None = None,
+        structured: StructuredAnswers | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
@@ -166,6 +168,7 @@ class AnswerService:
         self._chat_model = None
         self.breaker = CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_cooldown_s)
         self.cards = cards
+        self.structured = structured
 
     @property
     def chat_model(self):
@@ -194,6 +197,11 @@ class AnswerService:
         card = self.cards.match(query, lang) if self.cards is not None else None
         if card is not None:
             yield from self._card(question, query, card)
+            return
+        previous = [t.content for t in history if t.role == "user"]
+        structured = self.structured.answer(question, previous, lang) if self.structured is not None else None
+        if structured is not None:
+            yield from self._structured(question, query, structured, lang)
             return
         stores = [UserDocuments(store) for store in extra_stores or []]
         hits = self.retriever.search(query, k=self.settings.top_k, extra_stores=stores)
@@ -257,6 +265,14 @@ class AnswerService:
                      for n, section in enumerate(match.card.sections, start=1)]
         yield AnswerEvent("token", text)
         yield AnswerEvent("done", answer=Answer(question, text, citations, "card", match.lang, True, query))
+
+    def _structured(self, question: str, query: str, found: StructuredAnswer, lang: Lang) -> Iterator[AnswerEvent]:
+        """An answer from the programme's structured data; each case file it names is a citation."""
+        citations = [Citation(n, section.snippet, section.source, section.title, section.locator, 1.0,
+                              list(section.links[:MAX_LINKS]))
+                     for n, section in enumerate(found.sections, start=1)]
+        yield AnswerEvent("token", found.text)
+        yield AnswerEvent("done", answer=Answer(question, found.text, citations, "structured", lang, True, query))
 
     def _mode(self) -> Literal["extractive", "llm"]:
         return "extractive" if self.chat_model is None else "llm"
