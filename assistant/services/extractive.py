@@ -192,6 +192,19 @@ _NUMBERING = re.compile(r"^\s*(?:(?:§|tabell|figur|kapittel|del)\s*)?\d+(?:\.\d
 _TERMINAL = tuple(".!?:;»\"")
 # Notes in the knowledge base on how the assistant should answer: guidance, never an answer or a source text.
 _GUIDANCE = re.compile(r"(?<![-\w])assistenten\b|\btiltak for kunnskapsbasen\b", re.IGNORECASE)
+# A sentence about the text itself («Dette er vår egen oppsummering av Lund-casen.», «Vår tolkning
+# er at …», «This is our own summary»): it may qualify a fact in the same sentence, never be one.
+_META = re.compile(
+    r"\b(?:dette|det|her|this|that)\s+(?:er|var|is|was)\s+|\b(?:vår|vårt|våre|vi|our|we)\s+(?:egen\s+|eige?n?\s+|own\s+)?"
+    r"(?:oppsummering|samandrag|tolkning|tolking|vurdering|formulering|lesning|summary|interpretation|reading|"
+    r"assessment|wording|mener|meiner|think)\w*|\b(?:er|is)\s+at\b|\b(?:gjengitt|attgitt|given)\s+(?:med|in)\s+"
+    r"(?:egne|eigne|our)\s+(?:ord|words)|\bav\b|\bof\b|\bi\b|\bin\b|\bom\b|\babout\b",
+    re.IGNORECASE,
+)
+_META_MARKER = re.compile(r"\b(?:vår|vårt|våre|our)\s+(?:egen\s+|eigen\s+|own\s+)?(?:oppsummering|samandrag|tolkning|tolking|"
+                          r"vurdering|formulering|summary|interpretation|assessment)", re.IGNORECASE)
+_OWN_TEXT = re.compile(r"^\s*(?:dette|det|her|this|that|here)\s+(?:er|is|are)\s+(?:vår|vårt|våre|our)\s+(?:egen|eiga|eige|eigen|own)\b",
+                       re.IGNORECASE)
 HEADING_WORDS = 10
 PIECE_VECTORS = "piece_vectors"  # chunk metadata: answer_pieces' vectors, see encode_vectors
 WRAPPED_LINE_CHARS = 70
@@ -216,6 +229,19 @@ class Piece:
 def is_guidance(text: str) -> bool:
     """A note to the assistant in the knowledge base («Svar fra assistenten: …»)."""
     return bool(_GUIDANCE.search(text))
+
+
+def is_meta(sentence: str) -> bool:
+    """A sentence that only says what kind of text this is (our summary, our reading) and of what:
+    without the meta words, nothing but names, numbers and «case» is left."""
+    if _OWN_TEXT.match(sentence):
+        return True
+    if not _META_MARKER.search(sentence):
+        return False
+    rest = _META.sub(" ", sentence)
+    content = [w for w in _WORD.findall(rest) if not w[0].isupper() and not w.isdigit()
+               and not w.lower().endswith(("casen", "case", "caset")) and w.lower() not in _stopwords()]
+    return len(content) < 2
 
 
 def _is_item(line: str) -> bool:
@@ -447,7 +473,7 @@ def select_units(query: str, passages: list[Passage | tuple[int, str, str]], lea
         vectors = decode_vectors(passage.vectors, pieces) if query_vector is not None else None
         for position, piece in enumerate(pieces):
             if (len(piece.text) < MIN_UNIT_CHARS or piece.text in leave_out or is_instruction(piece.text)
-                    or is_guidance(piece.text) or is_guidance(piece.context)):
+                    or is_guidance(piece.text) or is_guidance(piece.context) or is_meta(piece.text)):
                 continue
             similarity = None
             if vectors is not None and query_vector is not None:
