@@ -192,14 +192,14 @@ class AnswerService:
         # The model is built (the first time: imports) before the question's clock starts.
         has_model = self.chat_model is not None
         deadline = time.monotonic() + self.settings.llm_timeout
-        lang = self.resolve_language(question, language, ui_language)
+        previous = [t.content for t in history if t.role == "user"]
+        lang = self.resolve_language(question, language, ui_language, previous)
         query = self.standalone_query(question, history, lang, deadline)
-        card = self.cards.match(query, lang) if self.cards is not None else None
+        structured = self.structured.answer(question, previous, lang) if self.structured is not None else None
+        card = None if structured and structured.precedes_cards or self.cards is None else self.cards.match(query, lang)
         if card is not None:
             yield from self._card(question, query, card)
             return
-        previous = [t.content for t in history if t.role == "user"]
-        structured = self.structured.answer(question, previous, lang) if self.structured is not None else None
         if structured is not None:
             yield from self._structured(question, query, structured, lang)
             return
@@ -227,11 +227,15 @@ class AnswerService:
             return
         yield from self._with_llm(question, query, relevant, lang, conflict, deadline)
 
-    def resolve_language(self, question: str, language: Lang | None = None, ui_language: Lang | None = None) -> Lang:
+    def resolve_language(self, question: str, language: Lang | None = None, ui_language: Lang | None = None,
+                         previous_questions: Sequence[str] = ()) -> Lang:
+        """A question too short to tell («og Lund?») is in the language of the one before it."""
         if language:
             return language
         if self.settings.language != "auto":
             return self.settings.language
+        if previous_questions:
+            ui_language = detect_language(previous_questions[-1], ui_language)
         return detect_language(question, ui_language)
 
     def standalone_query(self, question: str, history: Sequence[Turn], lang: Lang, deadline: float) -> str:

@@ -65,6 +65,8 @@ class Asked:
     centrality: tuple[int, ...] = ()
     status: str | None = None
     fragment: bool = False  # nothing but names and filler words: «og Vang?»
+    refers: bool = False  # points back: «der», «dei», «them»
+    plural: bool = False  # asks about municipalities («hvilke kommuner», «who»)
     other_places: tuple[str, ...] = ()  # municipalities not in the data («Bergen»)
 
     @property
@@ -77,6 +79,9 @@ class StructuredAnswer:
     text: str
     sections: list[CitedSection] = field(default_factory=list)
     intent: str = ""
+    # A card answers the generic questions (a round's municipalities, its criteria) well, but not
+    # one filtered by county, theme or class, about one named case, or resting on the conversation.
+    precedes_cards: bool = False
 
 
 class IntentClassifier:
@@ -143,6 +148,7 @@ class EntityFinder:
         self.least_central = [fold(w) for w in words["least_central_words"]]
         self.count_words = [fold(w) for w in words["count_words"]]
         self.plural_words = [fold(w) for w in words["plural_words"]]
+        self.reference_words = [fold(w) for w in words["reference_words"]]
 
     def says(self, question: str, words: Sequence[str]) -> bool:
         folded = fold(question)
@@ -203,6 +209,8 @@ class EntityFinder:
             centrality=tuple(dict.fromkeys(centrality)),
             status=status,
             fragment=not rest and bool(municipalities or counties or rounds),
+            refers=self.says(question, self.reference_words),
+            plural=self.says(question, self.plural_words),
             other_places=tuple(dict.fromkeys(n for _, _, n in others)),
         )
         return asked, masked_text
@@ -226,9 +234,21 @@ def in_context(asked: Asked, context: Asked | None) -> Asked:
         return asked
     if asked.intent in LISTS:  # «which of them …»: the round or county, never one municipality
         return replace(asked, rounds=context.rounds, counties=context.counties)
-    if asked.intent in PER_CASE or asked.intent == "together":
+    if asked.intent in PER_CASE or asked.intent == "together" or (asked.intent == "criteria" and asked.refers):
         return replace(asked, municipalities=context.municipalities, rounds=context.rounds,
                        counties=context.counties, themes=asked.themes or context.themes)
+    return asked
+
+
+def settle(asked: Asked) -> Asked:
+    """The question's kind, given what it is about after the conversation: «Hva la juryen vekt på
+    der?» about a named case is the jury's reasons, not the criteria; a list with nothing to filter
+    by must at least ask about municipalities («Hvordan kan vi delta?» does not)."""
+    if asked.intent == "criteria" and asked.refers and asked.places:
+        return replace(asked, intent="jury")
+    filtered = asked.places or asked.themes or asked.centrality or asked.status
+    if asked.intent in LISTS and not filtered and not asked.plural:
+        return replace(asked, intent=None)
     return asked
 
 
@@ -252,22 +272,17 @@ class StructuredAnswers:
     def analyse(self, question: str) -> Asked:
         asked, masked = self.finder.find(question)
         intent = None if asked.fragment else self.classifier.classify(masked)
-        if intent in LISTS:
-            # Lexical cues settle what the embedder blurs: «hvor mange» counts; a list with no
-            # filter must at least ask about municipalities («Hvordan kan vi delta?» does not).
+        if intent in LISTS:  # a lexical cue settles what the embedder blurs: «hvor mange» counts
             intent = "count" if self.finder.says(question, self.finder.count_words) else "list"
-            filtered = asked.places or asked.themes or asked.centrality or asked.status
-            if not filtered and not self.finder.says(question, self.finder.plural_words):
-                intent = None
         return replace(asked, intent=intent)
 
     def understand(self, question: str, previous_questions: Sequence[str] = ()) -> Asked:
         context: Asked | None = None
         for earlier in previous_questions:
-            found = in_context(self.analyse(earlier), context)
+            found = settle(in_context(self.analyse(earlier), context))
             if found.intent or found.places:
                 context = found
-        return in_context(self.analyse(question), context)
+        return settle(in_context(self.analyse(question), context))
 
     # -- answering -----------------------------------------------------------------------------
 
@@ -277,6 +292,17 @@ class StructuredAnswers:
         asked = self.understand(question, previous_questions)
         if asked.intent is None or asked.other_places and not asked.municipalities:
             return None
+        found = self._answer(asked, lang)
+        if found is not None:
+            own = settle(self.analyse(question))
+            found.precedes_cards = bool(
+                asked != own or asked.counties or asked.themes or asked.centrality or asked.status
+                or (asked.intent in PER_CASE and asked.municipalities)
+                # «which municipalities applied together» wants the list, «criteria in 2022» that round
+                or (asked.intent == "together" and asked.plural) or (asked.intent in ("criteria", "steps") and asked.rounds))
+        return found
+
+    def _answer(self, asked: Asked, lang: Lang) -> StructuredAnswer | None:
         if asked.intent in ("criteria", "steps") or (asked.intent == "jury" and not asked.places):
             return self._round_answer(asked, lang, "steps" if asked.intent == "steps" else "criteria")
         if asked.intent == "together":
