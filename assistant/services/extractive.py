@@ -498,7 +498,7 @@ def select_units(query: str, passages: list[Passage | tuple[int, str, str]], lea
         unit.score = ((NO_VECTOR_BASE if similarity is None else similarity) + LEXICAL_WEIGHT * lexical
                       + CONTEXT_WEIGHT * context + TYPE_WEIGHT * carries(kind, unit.text)
                       - RANK_PENALTY * unit.passage_rank)
-    units = [unit for unit, _, _ in candidates]
+    units = _under_asked_heading(candidates, weights)
     if kind in ("count", "amount", "time"):
         # A number, amount or date close enough to the best answers the question; a sentence
         # without one, however similar, does not.
@@ -521,6 +521,25 @@ def _asked_terms(query_terms: dict[str, frozenset[str]], contexts: list[str]) ->
     context_terms = [set(terms(context)) for context in contexts]
     return [alternatives for alternatives in set(query_terms.values())
             if 2 * sum(_matches(alternatives, c) for c in context_terms) < len(context_terms)]
+
+
+def _under_asked_heading(candidates, weights: dict[frozenset[str], float]) -> list[Unit]:
+    """A provision written once per zone or building type («Innenfor sentrumsformål: … 25 m²»,
+    «Øvrige områder: … 100 m²») is answered from the one under the heading the question names:
+    of two near-identical lines, the one whose own heading matches less of the question goes."""
+    own = [set(terms(unit.text)) for unit, _, _ in candidates]
+    named = [_share(weights, set(terms(piece.context)) - words) if piece.context else 0.0
+             for (_, piece, _), words in zip(candidates, own, strict=True)]
+    kept = []
+    for i, (unit, piece, _) in enumerate(candidates):
+        siblings = [j for j in range(len(candidates)) if j != i and candidates[j][0].passage_rank == unit.passage_rank
+                    and candidates[j][1].context != piece.context and _overlap(own[i], own[j]) > DUPLICATE_OVERLAP]
+        if any(named[j] > named[i] for j in siblings):
+            continue
+        if siblings and piece.kind == "sentence":  # the line means what it means under its heading
+            unit.text = f"{piece.context.split(' – ')[-1]}: {unit.text}"
+        kept.append(unit)
+    return kept
 
 
 def _whole_lists(candidates, passages: list[Passage]) -> list[Unit]:

@@ -39,6 +39,7 @@ PILOT_ROUND = "pilot 2019-20"
 # (tuned on the dev half of eval/longtail.json).
 MIN_SIMILARITY = 0.80
 MIN_MARGIN = 0.0
+ANALYSED_CACHE = 1024  # questions whose analysis is kept
 _YEAR = re.compile(r"\b(20(?:19|2\d))(?:\s*[-–/]\s*(?:20)?(\d\d))?\b")
 _CLASS = re.compile(r"\b([1-6])\b")
 _WORD = re.compile(r"[\wæøåÆØÅéÉ'’-]+")
@@ -186,15 +187,15 @@ class EntityFinder:
             year = int(match.group(1))
             rounds.append(PILOT_ROUND if year == 2019 else "2021" if year == 2020 else str(year))
             year_spans.append((match.start(), match.end(), "2000"))
-        if any(w in folded for w in self.pilot):
+        if self.says(question, self.pilot):
             rounds.append(PILOT_ROUND)
         themes = self._spans(folded, self.themes, prefix=True)
         centrality: list[int] = []
-        if any(w in folded for w in self.centrality_words):
+        if self.says(question, self.centrality_words):
             centrality = [int(c) for c in _CLASS.findall(_YEAR.sub(" ", question))]
-            if not centrality and any(w in folded for w in self.least_central):
+            if not centrality and self.says(question, self.least_central):
                 centrality = [6]
-        status = ("følgekommune" if any(w in folded for w in self.follower)
+        status = ("følgekommune" if self.says(question, self.follower)
                   else "pilotkommune" if PILOT_ROUND in rounds else None)
         placeholders = [(s, e, "X") for s, e, _ in municipalities + others] + [(s, e, "Y") for s, e, _ in counties]
         masked_text = question
@@ -242,12 +243,11 @@ def in_context(asked: Asked, context: Asked | None) -> Asked:
 
 def settle(asked: Asked) -> Asked:
     """The question's kind, given what it is about after the conversation: «Hva la juryen vekt på
-    der?» about a named case is the jury's reasons, not the criteria; a list with nothing to filter
-    by must at least ask about municipalities («Hvordan kan vi delta?» does not)."""
+    der?» about a named case is the jury's reasons, not the criteria; a list or count must ask about
+    municipalities («Hvor mange parkeringsplasser …» does not) or point back at some («Hvor mange var det?»)."""
     if asked.intent == "criteria" and asked.refers and asked.places:
         return replace(asked, intent="jury")
-    filtered = asked.places or asked.themes or asked.centrality or asked.status
-    if asked.intent in LISTS and not filtered and not asked.plural:
+    if asked.intent in LISTS and not asked.plural and not (asked.refers and asked.places):
         return replace(asked, intent=None)
     return asked
 
@@ -258,6 +258,7 @@ class StructuredAnswers:
         self.prompts = prompts
         self.classifier = IntentClassifier(embeddings, cache_dir)
         self._sections = KnowledgeSections(data.knowledge_dir, data._source_name)
+        self._analysed: dict[str, Asked] = {}
 
     @cached_property
     def finder(self) -> EntityFinder:
@@ -270,6 +271,14 @@ class StructuredAnswers:
     # -- understanding -------------------------------------------------------------------------
 
     def analyse(self, question: str) -> Asked:
+        """What one question asks on its own (cached: a conversation's earlier questions come again)."""
+        if question not in self._analysed:
+            if len(self._analysed) >= ANALYSED_CACHE:
+                self._analysed.pop(next(iter(self._analysed)))
+            self._analysed[question] = self._analyse(question)
+        return self._analysed[question]
+
+    def _analyse(self, question: str) -> Asked:
         asked, masked = self.finder.find(question)
         intent = None if asked.fragment else self.classifier.classify(masked)
         if intent in LISTS:  # a lexical cue settles what the embedder blurs: «hvor mange» counts
