@@ -272,7 +272,10 @@ def _logical_lines(paragraph: str) -> list[str]:
             continue
         previous = lines[-1] if lines else ""
         wraps = previous and not previous.endswith(_TERMINAL) and not _is_item(line) and (
-            line[0].islower() or (len(previous) >= WRAPPED_LINE_CHARS and not _has_data(previous))
+            line[0].islower() or (len(previous) >= WRAPPED_LINE_CHARS
+                                  # a full line with a figure in it wraps too when it stops mid-phrase
+                                  # («… en nærlekeplass på minst» / «150 m².»); a table row ends in a value
+                                  and (not _has_data(previous) or previous.split()[-1].isalpha()))
             or (raw.startswith((" ", "\t")) and _is_item(previous)))
         if wraps:
             lines[-1] = f"{previous} {line}"
