@@ -14,7 +14,6 @@ data values (names, concept names) stay as written. Each case cited is one numbe
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.catalog import TextCatalog
-from assistant.services.cards import CitedSection, KnowledgeSections
+from assistant.services.cards import CitedSection, KnowledgeSections, question_vectors
 from assistant.services.language import LANGUAGES, Lang
 from assistant.services.programme_data import Case, ProgrammeData, Round, package_counties, vocabulary
 
@@ -97,20 +96,8 @@ class IntentClassifier:
 
     @cached_property
     def vectors(self) -> np.ndarray:
-        texts = [text for _, text in self.entries]
-        key = hashlib.sha256("\x00".join([getattr(self.embeddings, "name", ""), *texts]).encode()).hexdigest()[:20]
-        path = self.cache_dir / f"intents-{key}.npy" if self.cache_dir else None
-        if path is not None and path.is_file():
-            return np.load(path)
-        vectors = np.asarray(self.embeddings.embed_documents(texts) if hasattr(self.embeddings, "embed_documents")
-                             else [self.embeddings.embed_query(t) for t in texts], dtype=np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for old in path.parent.glob("intents-*.npy"):
-                old.unlink()
-            np.save(path, vectors)
-        return vectors
+        # Embedded as queries, as the question is (like the cards' paraphrases).
+        return question_vectors(self.embeddings, [text for _, text in self.entries], self.cache_dir, "intents")
 
     def scores(self, question: str) -> dict[str, float]:
         vector = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)

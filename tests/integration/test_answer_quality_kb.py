@@ -85,7 +85,8 @@ def test_sources_never_show_notes_to_the_assistant(kb):
         assert "Svar fra assistenten" not in answer.text
 
 
-def test_the_precision_set_is_answered_precisely(kb, tmp_path):
+def precision_module():
+    """eval/precision.py, whose judge() decides what a precise answer is."""
     sys.path.insert(0, str(REPO_ROOT / "eval"))
     try:
         spec = importlib.util.spec_from_file_location("precision", REPO_ROOT / "eval" / "precision.py")
@@ -93,6 +94,11 @@ def test_the_precision_set_is_answered_precisely(kb, tmp_path):
         spec.loader.exec_module(precision)
     finally:
         sys.path.remove(str(REPO_ROOT / "eval"))
+    return precision
+
+
+def test_the_precision_set_is_answered_precisely(kb, tmp_path):
+    precision = precision_module()
     data = json.loads((REPO_ROOT / "eval" / "precision.json").read_text(encoding="utf-8"))
     assert len(data["questions"]) >= 30
     uploaded = kb.documents.upload("planlegger", precision.kommuneplan.build(tmp_path / precision.kommuneplan.FILENAME))
@@ -179,13 +185,7 @@ def test_a_case_summary_is_never_a_meta_sentence(kb):
 
 
 def test_the_long_tail_test_half_is_answered_precisely(kb):
-    sys.path.insert(0, str(REPO_ROOT / "eval"))
-    try:
-        spec = importlib.util.spec_from_file_location("precision", REPO_ROOT / "eval" / "precision.py")
-        precision = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(precision)
-    finally:
-        sys.path.remove(str(REPO_ROOT / "eval"))
+    precision = precision_module()
     data = json.loads((REPO_ROOT / "eval" / "longtail.json").read_text(encoding="utf-8"))
     test_half = [q for q in data["questions"] if q["split"] == "test"]
     assert len(test_half) >= 60 and {q["lang"] for q in test_half} == {"nb", "nn", "en"}
