@@ -96,8 +96,9 @@ class IntentClassifier:
 
     @cached_property
     def vectors(self) -> np.ndarray:
-        # Embedded as queries, as the question is (like the cards' paraphrases).
-        return question_vectors(self.embeddings, [text for _, text in self.entries], self.cache_dir, "intents")
+        # Prototypes as passages, the question as a query: the e5 pairing the thresholds were tuned with.
+        return question_vectors(self.embeddings, [text for _, text in self.entries], self.cache_dir, "intents",
+                                as_passages=True)
 
     def scores(self, question: str) -> dict[str, float]:
         vector = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
@@ -107,9 +108,9 @@ class IntentClassifier:
             best[intent] = max(best.get(intent, -1.0), float(similarity))
         return best
 
-    def classify(self, question: str) -> str | None:
+    def classify(self, question: str, leave_out: frozenset[str] = frozenset()) -> str | None:
         scores = self.scores(question)
-        ranked = sorted(((s, i) for i, s in scores.items() if i != OTHER), reverse=True)
+        ranked = sorted(((s, i) for i, s in scores.items() if i != OTHER and i not in leave_out), reverse=True)
         if not ranked:
             return None
         score, intent = ranked[0]
@@ -267,9 +268,10 @@ class StructuredAnswers:
 
     def _analyse(self, question: str) -> Asked:
         asked, masked = self.finder.find(question)
-        intent = None if asked.fragment else self.classifier.classify(masked)
-        if intent in LISTS:  # a lexical cue settles what the embedder blurs: «hvor mange» counts
-            intent = "count" if self.finder.says(question, self.finder.count_words) else "list"
+        # A lexical cue settles what the embedder blurs: only «hvor mange», «how many» … counts.
+        counting = self.finder.says(question, self.finder.count_words)
+        leave_out = frozenset({"list"} if counting else {"count"})
+        intent = None if asked.fragment else self.classifier.classify(masked, leave_out)
         return replace(asked, intent=intent)
 
     def understand(self, question: str, previous_questions: Sequence[str] = ()) -> Asked:
