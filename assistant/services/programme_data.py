@@ -257,10 +257,10 @@ class ProgrammeData:
 
     def __init__(self, knowledge_dir: Path, source_name) -> None:
         self.knowledge_dir = knowledge_dir
-        self._source_name = source_name
+        self.source_name = source_name
 
     def _read(self, path: Path) -> tuple[dict, str, str, tuple[str, ...]]:
-        source = self._source_name(path)
+        source = self.source_name(path)
         meta, body = _front_matter(path.read_text(encoding="utf-8"), source, DEFAULT_LIMITS)
         heading = re.search(r"^#\s+(.+)$", body, re.MULTILINE)
         title = str(meta.get("title") or (heading.group(1) if heading else path.stem))
@@ -290,7 +290,7 @@ class ProgrammeData:
                 errors.append(error)
                 continue
             except (OSError, UnicodeDecodeError) as exc:
-                errors.append(IngestError(self._source_name(path), "ingest.unreadable", error=exc))
+                errors.append(IngestError(self.source_name(path), "ingest.unreadable", error=exc))
                 continue
             if unknown:
                 notes.append(BUILT_IN.message("ingest.programme_unknown", "nb", source=source, fields=", ".join(unknown)))

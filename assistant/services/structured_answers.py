@@ -245,7 +245,7 @@ class StructuredAnswers:
         self.data = data
         self.prompts = prompts
         self.classifier = IntentClassifier(embeddings, cache_dir)
-        self._sections = KnowledgeSections(data.knowledge_dir, data._source_name)
+        self._sections = KnowledgeSections(data.knowledge_dir, data.source_name)
         self._analysed: dict[str, Asked] = {}
 
     @cached_property
@@ -445,10 +445,7 @@ class StructuredAnswers:
         return lines, ("vinner", "konsept", "team", "resultat")
 
     def _together(self, asked: Asked, lang: Lang) -> StructuredAnswer:
-        cases = [c for c in self.select(replace(asked, intent="list", status=None) if asked.municipalities else asked)
-                 if len(c.municipalities) > 1 or c.partners]
-        if asked.municipalities:
-            cases = [c for c in self.select(asked) if len(c.municipalities) > 1 or c.partners]
+        cases = [c for c in self.select(asked) if len(c.municipalities) > 1 or c.partners]
         if not cases:
             return StructuredAnswer(self._m("together_none", lang), [], "together")
         lines = [self._m("together", lang, names=self._join([*c.municipalities, *c.partners], lang),
