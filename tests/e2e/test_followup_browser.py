@@ -34,11 +34,11 @@ def test_long_tail_questions_in_english_and_nynorsk_with_follow_ups(app, browsin
     """Issue 19: answers from the case file's structured data, in the asker's language; «there» and
     «der» point at the case just named."""
     page = browsing.page(locale="en-GB")
-    open_app(page, app.url)
-    ask(page, "What was Vang's challenge?")
+    box = open_app(page, app.url, question_label="Your question")
+    ask(page, "What was Vang's challenge?", box)
     answer = bot_messages(page).last.inner_text()
     assert "Vang's challenge in Gnist 2021" in answer and "town centre" in answer, answer
-    ask(page, "Who was on the team there?")
+    ask(page, "Who was on the team there?", box)
     answer = bot_messages(page).last.inner_text()
     assert "The team in Vang" in answer and "Marius Waagard" in answer, answer
     assert "2021-vang.md" in page.locator("#sources").inner_text()
