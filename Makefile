@@ -49,6 +49,7 @@ eval: install
 	$(VENV)/bin/gnist eval --target answer
 	$(VENV)/bin/gnist eval --questions ../shared/eval/retrieval_synthetic.json -k 3
 	$(PY) eval/precision.py
+	$(PY) eval/longtail.py
 	$(PY) scripts/calibrate_cards.py
 	$(PY) scripts/draft_quality.py
 	$(PY) eval/themes_quality.py

@@ -31,9 +31,11 @@ from assistant.services.knowledge_admin import KnowledgeAdminService, PublishedK
 from assistant.services.ingest import IngestReport, IngestService, source_name
 from assistant.services.preferences import PreferenceService
 from assistant.services.privacy import UserDataService
+from assistant.services.programme_data import ProgrammeData
 from assistant.services.residents import ResidentInputService
 from assistant.services.retrieval import Retriever
 from assistant.services.sessions import SessionBindings
+from assistant.services.structured_answers import StructuredAnswers
 from assistant.services.upload_queue import UploadQueue
 from assistant.settings import Settings
 from assistant.workshop.service import WorkshopService
@@ -71,7 +73,7 @@ class Container:
     @cached_property
     def answer_service(self) -> AnswerService:
         return AnswerService(self.settings, self.retriever, self.catalog, lambda: build_chat_model(self.settings),
-                             cards=self.cards)
+                             cards=self.cards, structured=self.structured_answers)
 
     @cached_property
     def cards(self) -> AnswerCards:
@@ -85,6 +87,16 @@ class Container:
     def knowledge_admin(self) -> KnowledgeAdminService:
         """Questions that went badly, and cards and knowledge files published in the app (issue 22)."""
         return KnowledgeAdminService(self.database, self.cards, self.cards.published, self.embeddings, self.catalog)
+
+    @cached_property
+    def programme_data(self) -> ProgrammeData:
+        """The structured front matter of the case and round files, validated."""
+        return ProgrammeData(self.settings.knowledge_dir, source_name)
+
+    @cached_property
+    def structured_answers(self) -> StructuredAnswers:
+        """Questions about the programme's data (lists, outcomes, criteria), answered from it after the cards."""
+        return StructuredAnswers(self.programme_data, self.embeddings, self.catalog, self.settings.data_dir / "cards")
 
     @cached_property
     def documents(self) -> DocumentService:
@@ -161,6 +173,9 @@ class Container:
                                             progress=progress, exclude=[self.cards.library.directory])
         report.errors += self.cards.errors
         self.cards.prepare()
+        report.errors += self.programme_data.errors
+        report.notes += self.programme_data.notes
+        self.structured_answers.prepare()
         return report
 
     @cached_property

@@ -35,6 +35,11 @@ PAGES = [
     "4.2 Sykkelparkering\nMinst halvparten av sykkelplassene skal ha tak.",
     "5 Sentrumsformål\n5.1 Forretninger\nI sentrum skal første etasje mot gater og torg brukes til forretning, servering eller annen publikumsrettet virksomhet.\n"
     "5.2 Kjøpesenter\nNye kjøpesentre er ikke tillatt utenfor sentrumsformålet.",
+    # The same provision once per zone, as real plans write it: a question about one zone must get
+    # that zone's figure (issue 19: «innenfor sentrumsformål» got the one for «øvrige områder»).
+    "6 Uteoppholdsareal etter arealformål\n6.1 Uteoppholdsareal per boenhet\n"
+    "Innenfor sentrumsformål:\nUteoppholdsareal per boenhet skal være minst 25 m².\n"
+    "Øvrige områder:\nUteoppholdsareal per boenhet skal være minst 100 m².",
 ]
 
 

@@ -33,6 +33,7 @@ from assistant.services.contradictions import Contradiction, find_contradiction
 from assistant.services.followup import resolve as resolve_followup
 from assistant.services.language import Lang, detect_language
 from assistant.services.retrieval import Retriever
+from assistant.services.structured_answers import StructuredAnswer, StructuredAnswers
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class Answer:
     question: str
     text: str
     citations: list[Citation]
-    mode: Literal["extractive", "llm", "card"]
+    mode: Literal["extractive", "llm", "card", "structured"]
     language: Lang
     grounded: bool
     query: str
@@ -163,6 +164,7 @@ class AnswerService:
         prompts: TextCatalog,
         chat_model_factory: Callable[[], object | None] | None = None,
         cards: AnswerCards | None = None,
+        structured: StructuredAnswers | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
@@ -171,6 +173,7 @@ class AnswerService:
         self._chat_model = None
         self.breaker = CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_cooldown_s)
         self.cards = cards
+        self.structured = structured
 
     @property
     def chat_model(self):
@@ -194,11 +197,16 @@ class AnswerService:
         # The model is built (the first time: imports) before the question's clock starts.
         has_model = self.chat_model is not None
         deadline = time.monotonic() + self.settings.llm_timeout
-        lang = self.resolve_language(question, language, ui_language)
+        previous = [t.content for t in history if t.role == "user"]
+        lang = self.resolve_language(question, language, ui_language, previous)
         query = self.standalone_query(question, history, lang, deadline)
-        card = self.cards.match(query, lang) if self.cards is not None else None
+        structured = self.structured.answer(question, previous, lang) if self.structured is not None else None
+        card = None if structured and structured.precedes_cards or self.cards is None else self.cards.match(query, lang)
         if card is not None:
             yield from self._card(question, query, card)
+            return
+        if structured is not None:
+            yield from self._structured(question, query, structured, lang)
             return
         stores = [UserDocuments(store) for store in extra_stores or []]
         hits = self.retriever.search(query, k=self.settings.top_k, extra_stores=stores)
@@ -232,11 +240,15 @@ class AnswerService:
             return
         yield from self._with_llm(question, query, relevant, lang, conflict, deadline)
 
-    def resolve_language(self, question: str, language: Lang | None = None, ui_language: Lang | None = None) -> Lang:
+    def resolve_language(self, question: str, language: Lang | None = None, ui_language: Lang | None = None,
+                         previous_questions: Sequence[str] = ()) -> Lang:
+        """A question too short to tell («og Lund?») is in the language of the one before it."""
         if language:
             return language
         if self.settings.language != "auto":
             return self.settings.language
+        if previous_questions:
+            ui_language = detect_language(previous_questions[-1], ui_language)
         return detect_language(question, ui_language)
 
     def standalone_query(self, question: str, history: Sequence[Turn], lang: Lang, deadline: float) -> str:
@@ -279,6 +291,14 @@ class AnswerService:
                      for n, section in enumerate(match.card.sections, start=1)]
         yield AnswerEvent("token", text)
         yield AnswerEvent("done", answer=Answer(question, text, citations, "card", match.lang, True, query))
+
+    def _structured(self, question: str, query: str, found: StructuredAnswer, lang: Lang) -> Iterator[AnswerEvent]:
+        """An answer from the programme's structured data; each case file it names is a citation."""
+        citations = [Citation(n, section.snippet, section.source, section.title, section.locator, 1.0,
+                              list(section.links[:MAX_LINKS]))
+                     for n, section in enumerate(found.sections, start=1)]
+        yield AnswerEvent("token", found.text)
+        yield AnswerEvent("done", answer=Answer(question, found.text, citations, "structured", lang, True, query))
 
     def _mode(self) -> Literal["extractive", "llm"]:
         return "extractive" if self.chat_model is None else "llm"

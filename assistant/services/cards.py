@@ -445,6 +445,27 @@ class Scored:
         return first, float(scores[first])
 
 
+def question_vectors(embeddings, texts: list[str], cache_dir: Path | None, prefix: str,
+                     as_passages: bool = False) -> np.ndarray:
+    """Unit vectors of questions (embedded as queries, or as passages), cached under ``cache_dir``
+    as ``{prefix}-{hash}.npy``, keyed by embedder and texts (older files of the prefix are removed)."""
+    if not texts:
+        return np.zeros((0, 1), dtype=np.float32)
+    key = hashlib.sha256("\x00".join([getattr(embeddings, "name", ""), *texts]).encode()).hexdigest()[:20]
+    path = cache_dir / f"{prefix}-{key}.npy" if cache_dir else None
+    if path is not None and path.is_file():
+        return np.load(path)
+    embedded = embeddings.embed_documents(texts) if as_passages else [embeddings.embed_query(t) for t in texts]
+    vectors = np.asarray(embedded, dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(f"{prefix}-*.npy"):
+            old.unlink()
+        np.save(path, vectors)
+    return vectors
+
+
 class CardMatcher:
     """Matches questions to cards by their paraphrases (embedded as queries, as the question is)
     and, lexically, by the cards' paraphrases and answers. Paraphrase vectors are cached under
@@ -466,21 +487,7 @@ class CardMatcher:
 
     @cached_property
     def vectors(self) -> np.ndarray:
-        texts = [text for _, text in self.entries]
-        if not texts:
-            return np.zeros((0, 1), dtype=np.float32)
-        key = hashlib.sha256("\x00".join([getattr(self.embeddings, "name", ""), *texts]).encode()).hexdigest()[:20]
-        path = self.cache_dir / f"paraphrases-{key}.npy" if self.cache_dir else None
-        if path is not None and path.is_file():
-            return np.load(path)
-        vectors = np.asarray([self.embeddings.embed_query(text) for text in texts], dtype=np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for old in path.parent.glob("paraphrases-*.npy"):
-                old.unlink()
-            np.save(path, vectors)
-        return vectors
+        return question_vectors(self.embeddings, [text for _, text in self.entries], self.cache_dir, "paraphrases")
 
     @cached_property
     def _stemmer(self):

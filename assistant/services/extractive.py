@@ -192,6 +192,19 @@ _NUMBERING = re.compile(r"^\s*(?:(?:§|tabell|figur|kapittel|del)\s*)?\d+(?:\.\d
 _TERMINAL = tuple(".!?:;»\"")
 # Notes in the knowledge base on how the assistant should answer: guidance, never an answer or a source text.
 _GUIDANCE = re.compile(r"(?<![-\w])assistenten\b|\btiltak for kunnskapsbasen\b", re.IGNORECASE)
+# A sentence about the text itself («Dette er vår egen oppsummering av Lund-casen.», «Vår tolkning
+# er at …», «This is our own summary»): it may qualify a fact in the same sentence, never be one.
+_META = re.compile(
+    r"\b(?:dette|det|her|this|that)\s+(?:er|var|is|was)\s+|\b(?:vår|vårt|våre|vi|our|we)\s+(?:egen\s+|eige?n?\s+|own\s+)?"
+    r"(?:oppsummering|samandrag|tolkning|tolking|vurdering|formulering|lesning|summary|interpretation|reading|"
+    r"assessment|wording|mener|meiner|think)\w*|\b(?:er|is)\s+at\b|\b(?:gjengitt|attgitt|given)\s+(?:med|in)\s+"
+    r"(?:egne|eigne|our)\s+(?:ord|words)|\bav\b|\bof\b|\bi\b|\bin\b|\bom\b|\babout\b",
+    re.IGNORECASE,
+)
+_META_MARKER = re.compile(r"\b(?:vår|vårt|våre|our)\s+(?:egen\s+|eigen\s+|own\s+)?(?:oppsummering|samandrag|tolkning|tolking|"
+                          r"vurdering|formulering|summary|interpretation|assessment)", re.IGNORECASE)
+_OWN_TEXT = re.compile(r"^\s*(?:dette|det|her|this|that|here)\s+(?:er|is|are)\s+(?:vår|vårt|våre|our)\s+(?:egen|eiga|eige|eigen|own)\b",
+                       re.IGNORECASE)
 HEADING_WORDS = 10
 PIECE_VECTORS = "piece_vectors"  # chunk metadata: answer_pieces' vectors, see encode_vectors
 WRAPPED_LINE_CHARS = 70
@@ -216,6 +229,19 @@ class Piece:
 def is_guidance(text: str) -> bool:
     """A note to the assistant in the knowledge base («Svar fra assistenten: …»)."""
     return bool(_GUIDANCE.search(text))
+
+
+def is_meta(sentence: str) -> bool:
+    """A sentence that only says what kind of text this is (our summary, our reading) and of what:
+    without the meta words, nothing but names, numbers and «case» is left."""
+    if _OWN_TEXT.match(sentence):
+        return True
+    if not _META_MARKER.search(sentence):
+        return False
+    rest = _META.sub(" ", sentence)
+    content = [w for w in _WORD.findall(rest) if not w[0].isupper() and not w.isdigit()
+               and not w.lower().endswith(("casen", "case", "caset")) and w.lower() not in _stopwords()]
+    return len(content) < 2
 
 
 def _is_item(line: str) -> bool:
@@ -246,7 +272,10 @@ def _logical_lines(paragraph: str) -> list[str]:
             continue
         previous = lines[-1] if lines else ""
         wraps = previous and not previous.endswith(_TERMINAL) and not _is_item(line) and (
-            line[0].islower() or (len(previous) >= WRAPPED_LINE_CHARS and not _has_data(previous))
+            line[0].islower() or (len(previous) >= WRAPPED_LINE_CHARS
+                                  # a full line with a figure in it wraps too when it stops mid-phrase
+                                  # («… en nærlekeplass på minst» / «150 m².»); a table row ends in a value
+                                  and (not _has_data(previous) or previous.split()[-1].isalpha()))
             or (raw.startswith((" ", "\t")) and _is_item(previous)))
         if wraps:
             lines[-1] = f"{previous} {line}"
@@ -447,7 +476,7 @@ def select_units(query: str, passages: list[Passage | tuple[int, str, str]], lea
         vectors = decode_vectors(passage.vectors, pieces) if query_vector is not None else None
         for position, piece in enumerate(pieces):
             if (len(piece.text) < MIN_UNIT_CHARS or piece.text in leave_out or is_instruction(piece.text)
-                    or is_guidance(piece.text) or is_guidance(piece.context)):
+                    or is_guidance(piece.text) or is_guidance(piece.context) or is_meta(piece.text)):
                 continue
             similarity = None
             if vectors is not None and query_vector is not None:
@@ -472,7 +501,7 @@ def select_units(query: str, passages: list[Passage | tuple[int, str, str]], lea
         unit.score = ((NO_VECTOR_BASE if similarity is None else similarity) + LEXICAL_WEIGHT * lexical
                       + CONTEXT_WEIGHT * context + TYPE_WEIGHT * carries(kind, unit.text)
                       - RANK_PENALTY * unit.passage_rank)
-    units = [unit for unit, _, _ in candidates]
+    units = _under_asked_heading(candidates, weights)
     if kind in ("count", "amount", "time"):
         # A number, amount or date close enough to the best answers the question; a sentence
         # without one, however similar, does not.
@@ -495,6 +524,25 @@ def _asked_terms(query_terms: dict[str, frozenset[str]], contexts: list[str]) ->
     context_terms = [set(terms(context)) for context in contexts]
     return [alternatives for alternatives in set(query_terms.values())
             if 2 * sum(_matches(alternatives, c) for c in context_terms) < len(context_terms)]
+
+
+def _under_asked_heading(candidates, weights: dict[frozenset[str], float]) -> list[Unit]:
+    """A provision written once per zone or building type («Innenfor sentrumsformål: … 25 m²»,
+    «Øvrige områder: … 100 m²») is answered from the one under the heading the question names:
+    of two near-identical lines, the one whose own heading matches less of the question goes."""
+    own = [set(terms(unit.text)) for unit, _, _ in candidates]
+    named = [_share(weights, set(terms(piece.context)) - words) if piece.context else 0.0
+             for (_, piece, _), words in zip(candidates, own, strict=True)]
+    kept = []
+    for i, (unit, piece, _) in enumerate(candidates):
+        siblings = [j for j in range(len(candidates)) if j != i and candidates[j][0].passage_rank == unit.passage_rank
+                    and candidates[j][1].context != piece.context and _overlap(own[i], own[j]) > DUPLICATE_OVERLAP]
+        if any(named[j] > named[i] for j in siblings):
+            continue
+        if siblings and piece.kind == "sentence":  # the line means what it means under its heading
+            unit.text = f"{piece.context.split(' – ')[-1]}: {unit.text}"
+        kept.append(unit)
+    return kept
 
 
 def _whole_lists(candidates, passages: list[Passage]) -> list[Unit]:

@@ -30,6 +30,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the structured data says is not known
     chunks_embedded: int = 0
     reindexed: bool = False
 
@@ -40,6 +41,7 @@ class IngestReport:
         if self.reindexed:
             lines.insert(0, BUILT_IN.message("ingest.reindexed", "nb"))
         lines += [BUILT_IN.message("ingest.error", "nb", error=error) for error in self.errors]
+        lines += self.notes
         return "\n".join(lines)
 
 

@@ -30,7 +30,8 @@ _MARKERS: dict[Lang, frozenset[str]] = {
     "en": frozenset({
         "what", "who", "how", "why", "where", "which", "when", "the", "is", "are", "does", "do", "can", "we", "our",
         "apply", "cost", "costs", "municipality", "municipalities", "about", "of", "for", "and", "it", "free",
-        "tell", "me", "you", "this", "that", "in", "to", "get",
+        "tell", "me", "you", "this", "that", "in", "to", "get", "was", "were", "did", "has", "have", "their", "they",
+        "them", "there", "happened", "winning", "county", "selected", "challenge", "took", "part",
     }),
 }
 # Fewer words than this, and no marker: the detector is guessing.

@@ -28,3 +28,26 @@ def test_a_follow_up_inherits_the_subject_of_the_question_before(app, browsing):
     # Follow-ups do not resend the conversation list: it still shows this conversation.
     assert page.get_by_label("Tidligere samtaler", exact=True).input_value() == "Hva gjorde Vang i Gnist?"
     assert browsing.foreign_requests() == []
+
+
+def test_long_tail_questions_in_english_and_nynorsk_with_follow_ups(app, browsing):
+    """Issue 19: answers from the case file's structured data, in the asker's language; «there» and
+    «der» point at the case just named."""
+    page = browsing.page(locale="en-GB")
+    box = open_app(page, app.url, question_label="Your question")
+    ask(page, "What was Vang's challenge?", box)
+    answer = bot_messages(page).last.inner_text()
+    assert "Vang's challenge in Gnist 2021" in answer and "town centre" in answer, answer
+    ask(page, "Who was on the team there?", box)
+    answer = bot_messages(page).last.inner_text()
+    assert "The team in Vang" in answer and "Marius Waagard" in answer, answer
+    assert "2021-vang.md" in page.locator("#sources").inner_text()
+    nynorsk = browsing.page(locale="nn-NO")
+    open_app(nynorsk, app.url)
+    ask(nynorsk, "Kva kom ut av Gnist i Vang?")
+    answer = bot_messages(nynorsk).last.inner_text()
+    assert "Klynga på Klokkarhaugen" in answer and "bustader" in answer, answer
+    ask(nynorsk, "Kva la juryen vekt på der?")
+    answer = bot_messages(nynorsk).last.inner_text()
+    assert "nedanfrå og opp" in answer and "Gnist 2021" in answer, answer
+    assert browsing.foreign_requests() == []

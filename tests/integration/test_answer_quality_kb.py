@@ -85,7 +85,8 @@ def test_sources_never_show_notes_to_the_assistant(kb):
         assert "Svar fra assistenten" not in answer.text
 
 
-def test_the_precision_set_is_answered_precisely(kb, tmp_path):
+def precision_module():
+    """eval/precision.py, whose judge() decides what a precise answer is."""
     sys.path.insert(0, str(REPO_ROOT / "eval"))
     try:
         spec = importlib.util.spec_from_file_location("precision", REPO_ROOT / "eval" / "precision.py")
@@ -93,6 +94,11 @@ def test_the_precision_set_is_answered_precisely(kb, tmp_path):
         spec.loader.exec_module(precision)
     finally:
         sys.path.remove(str(REPO_ROOT / "eval"))
+    return precision
+
+
+def test_the_precision_set_is_answered_precisely(kb, tmp_path):
+    precision = precision_module()
     data = json.loads((REPO_ROOT / "eval" / "precision.json").read_text(encoding="utf-8"))
     assert len(data["questions"]) >= 30
     uploaded = kb.documents.upload("planlegger", precision.kommuneplan.build(tmp_path / precision.kommuneplan.FILENAME))
@@ -107,3 +113,87 @@ def test_the_precision_set_is_answered_precisely(kb, tmp_path):
         if problems:
             misses.append((question["id"], problems, answer.text))
     assert len(misses) <= len(data["questions"]) // 10, misses
+
+
+# Issue 19: questions about the programme's data, answered from it in the asker's language.
+SAME_FACTS = [  # (nb, nn, en) and the facts each answer must have
+    (("Hvilke kommuner i Vestland har vært med i Gnist?", "Kva for kommunar i Vestland har vore med i Gnist?",
+      "Which municipalities in Vestland have taken part in Gnist?"), ["Sogndal", "Luster", "Aurland"]),
+    (("Hvilke kommuner i Nordland har vært med?", "Kva kommunar i Nordland har vore med?",
+      "Which municipalities in Nordland took part?"), ["Sortland", "Andøy"]),
+    (("Hvilke kommuner fra Hedmark har vært med?", "Kva kommunar frå Hedmark har vore med?",
+      "Which municipalities from Hedmark took part?"), ["Grue"]),
+    (("Hvilke kommuner i Troms og Finnmark har vært med?", "Kva kommunar i Troms og Finnmark har vore med?",
+      "Which municipalities in Troms og Finnmark took part?"), ["Lebesby", "Skjervøy"]),
+    (("Hvor mange kommuner fra Rogaland har vært med?", "Kor mange kommunar frå Rogaland har vore med?",
+      "How many municipalities from Rogaland took part?"), ["2", "Lund", "Suldal"]),
+    (("Hvilke kommuner jobbet med kulturarv?", "Kva kommunar arbeidde med kulturarv?",
+      "Which municipalities worked on cultural heritage?"), ["Averøy", "Aurland"]),
+    (("Hvilke kommuner er i sentralitetsklasse 4?", "Kva kommunar er i sentralitetsklasse 4?",
+      "Which municipalities are in centrality class 4?"), ["Nome", "Kragerø"]),
+    (("Hva kom ut av Gnist i Lund?", "Kva kom ut av Gnist i Lund?", "What came out of Gnist in Lund?"),
+     ["Fabrikken", "Webstep"]),
+    (("Hva kom ut av Gnist i Lebesby?", "Kva kom ut av Gnist i Lebesby?", "What came out of Gnist in Lebesby?"),
+     ["Modulbygda", "Plenum"]),
+    (("Hva het vinnerkonseptet i Vang?", "Kva heitte vinnarkonseptet i Vang?", "What was the winning concept in Vang?"),
+     ["Klynga på Klokkarhaugen"]),
+    (("Hvilket team fikk Grue?", "Kva team fekk Grue?", "Which team did Grue get?"), ["Pir 2", "NTNU Wood"]),
+    (("Hvilket team fikk Nome?", "Kva team fekk Nome?", "Which team did Nome get?"), ["Pure Logic", "Norconsult"]),
+    (("Hvilket fylke ligger Kragerø i?", "Kva fylke ligg Kragerø i?", "Which county is Kragerø in?"),
+     ["Telemark", "Vestfold og Telemark"]),
+    (("Hvilket fylke ligger Sarpsborg i?", "Kva fylke ligg Sarpsborg i?", "Which county is Sarpsborg in?"),
+     ["Østfold", "Viken"]),
+    (("Hva var utfordringen til Vanylven?", "Kva var utfordringa til Vanylven?", "What was Vanylven's challenge?"),
+     ["Stad"]),
+    (("Hva var utfordringen til Averøy?", "Kva var utfordringa til Averøy?", "What was Averøy's challenge?"),
+     ["Varde", "Bruhagen"]),
+    (("Hva var utfordringen til Nome?", "Kva var utfordringa til Nome?", "What was Nome's challenge?"), ["Fensfeltet"]),
+    (("Hvem søkte Sarpsborg sammen med?", "Kven søkte Sarpsborg saman med?", "Who did Sarpsborg apply with?"),
+     ["Halden"]),
+    (("Hva var utvelgelseskriteriene i 2023?", "Kva var utvalskriteria i 2023?", "What were the selection criteria in 2023?"),
+     ["2023"]),
+    (("Hvordan søkte kommunene i 2022?", "Korleis søkte kommunane i 2022?", "How did municipalities apply in 2022?"),
+     ["2022", "14", "2021"]),
+]
+
+
+@pytest.mark.parametrize(("questions", "facts"), SAME_FACTS, ids=[q[0][0] for q in SAME_FACTS])
+def test_the_same_question_in_three_languages_gets_the_same_facts(kb, questions, facts):
+    for lang, question in zip(("nb", "nn", "en"), questions, strict=True):
+        answer = ask(kb, question)
+        assert answer.language == lang, (question, answer.language)
+        missing = [fact for fact in facts if fact not in answer.text]
+        assert not missing, (question, missing, answer.text)
+        assert all(citation.source.startswith("knowledge/") for citation in answer.citations)
+
+
+def test_them_and_there_in_follow_ups_point_at_what_was_just_named(kb):
+    everyone = ask(kb, "Kva kom ut av det for dei?", "Kven vart valde ut i 2021?")
+    assert everyone.language == "nn" and everyone.mode == "structured"
+    assert all(concept in everyone.text for concept in ("Modulbygda", "Fabrikken", "Klynga på Klokkarhaugen"))
+    assert "Resultatet" in everyone.text and "Gnist 2022" not in everyone.text
+    lund = ask(kb, "Og hva kom ut av det i Lund?", "Hvilke tre kommuner var med i Gnist i 2021?")
+    assert "Fabrikken" in lund.text and "Modulbygda" not in lund.text, lund.text
+    english = ask(kb, "and Sortland?", "What was Vanylven's challenge?")
+    assert english.language == "en" and "sound" in english.text, english.text
+
+
+def test_a_case_summary_is_never_a_meta_sentence(kb):
+    answer = ask(kb, "Kva skjedde med Vanylven i Gnist?")
+    assert "Stad skipstunnel" in answer.text and "oppsummering" not in answer.text, answer.text
+    assert answer.language == "nn" and "synergiane" in answer.text  # the Nynorsk text, not the Bokmål
+
+
+def test_the_long_tail_test_half_is_answered_precisely(kb):
+    precision = precision_module()
+    data = json.loads((REPO_ROOT / "eval" / "longtail.json").read_text(encoding="utf-8"))
+    test_half = [q for q in data["questions"] if q["split"] == "test"]
+    assert len(test_half) >= 60 and {q["lang"] for q in test_half} == {"nb", "nn", "en"}
+    misses = []
+    for question in test_half:
+        answer = ask(kb, question["question"], *question.get("after", []))
+        problems = precision.judge(question, answer, kb.catalog.message("not_covered", answer.language),
+                                   data["must_not_all"])
+        if problems:
+            misses.append((question["id"], problems, answer.text))
+    assert len(misses) <= len(test_half) // 10, misses

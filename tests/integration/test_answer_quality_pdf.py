@@ -58,3 +58,11 @@ def test_ask_after_resolves_a_follow_up_like_the_app(container, capsys):
     assert result["query"] == "Hva koster Vang?"
     assert gnist(["ask", "Hva koster det?", "--json"], settings=settings) == 0
     assert json.loads(capsys.readouterr().out)["query"] == "Hva koster det?"
+
+
+def test_a_zone_question_gets_the_provision_under_that_zone(plan_container):
+    answer = _ask(plan_container, "Hvor mye uteoppholdsareal per boenhet kreves innenfor sentrumsformål?")
+    assert "25 m²" in answer.text and "100 m²" not in answer.text, answer.text
+    assert "sentrumsformål" in answer.text.lower()  # the heading the figure holds under is said
+    other = _ask(plan_container, "Hvor mye uteoppholdsareal per boenhet gjelder for øvrige områder?")
+    assert "100 m²" in other.text and "25 m²" not in other.text, other.text
