@@ -27,12 +27,10 @@ from assistant.services.cards import _NUMBER, _name_occurs, known_names, names_i
 from assistant.services.language import LANGUAGES, Lang
 
 _TRANSLATION = re.compile(r"^(?P<stem>.+)\.(?P<lang>nn|en|nb)$")
-MONTHS = {
-    **{name: n for n, name in enumerate(("januar", "februar", "mars", "april", "mai", "juni", "juli", "august",
-                                         "september", "oktober", "november", "desember"), start=1)},
-    **{name: n for n, name in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
-                                         "september", "october", "november", "december"), start=1)},
-}
+NORWEGIAN_MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
+                    "november", "desember")
+ENGLISH_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                  "november", "december")
 # Names the translations write in their own language's form (the original's form, lower case, to
 # the other forms a translation may use).
 NAME_FORMS: dict[str, tuple[str, ...]] = {
@@ -110,7 +108,9 @@ def serving_flags(language: Lang, is_original: bool, usable: Iterable[Lang]) -> 
 def _text(document: LoadedDocument) -> str:
     """Headings and text, without Markdown emphasis (a bold word after a list dash starts its item),
     each table cell on a line of its own (a cell starts like a sentence)."""
-    return re.sub(r"[*_]+", "", "\n".join(f"{s.locator}\n{s.text}" for s in document.sections)).replace("|", "\n")
+    text = re.sub(r"[*_]+", "", "\n".join(f"{s.locator}\n{s.text}" for s in document.sections)).replace("|", "\n")
+    # A sentence also ends before a closing quote or bracket, and «1) Skriv …» starts one.
+    return re.sub(r"(?<=[.!?:;])[»\")]+\s+|\s\d+\)\s+", "\n", text)
 
 
 def _digit_numbers(text: str) -> set[int]:
@@ -118,7 +118,15 @@ def _digit_numbers(text: str) -> set[int]:
 
 
 def _months(text: str) -> set[int]:
-    return {MONTHS[word] for word in re.findall(r"[a-zæøå]+", text.lower()) if word in MONTHS}
+    """The months named (1–12). Norwegian month names are written in lower case, English ones
+    capitalised («may» is a verb)."""
+    found = set()
+    for word in re.findall(r"[A-Za-zæøå]+", text):
+        if word.islower() and word in NORWEGIAN_MONTHS:
+            found.add(NORWEGIAN_MONTHS.index(word) + 1)
+        elif word.istitle() and word.lower() in ENGLISH_MONTHS:
+            found.add(ENGLISH_MONTHS.index(word.lower()) + 1)
+    return found
 
 
 def _urls(document: LoadedDocument) -> set[str]:
@@ -145,8 +153,7 @@ def fact_differences(original: LoadedDocument, translation: LoadedDocument, lang
     target_all = numbers_in(target, lang)
     problem("numbers_missing", _digit_numbers(source) - target_all)
     problem("numbers_added", _digit_numbers(target) - source_all)
-    months = {n: name for name, n in MONTHS.items() if name.isascii()}
-    problem("months_differ", (months[n] for n in _months(source) ^ _months(target)))
+    problem("months_differ", (NORWEGIAN_MONTHS[n - 1] for n in _months(source) ^ _months(target)))
     problem("links_differ", _urls(original) ^ _urls(translation))
     lowered = target.lower()
     problem("names_missing", (name for name in names_in(source, names) if not _name_in(name, lowered)))
