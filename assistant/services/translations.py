@@ -39,6 +39,7 @@ NAME_FORMS: dict[str, tuple[str, ...]] = {
     "nordisk": ("nordic",),
     "nordiske": ("nordic",),
     "nord-norge": ("northern norway", "nord-noreg"),
+    "norden": ("nordic countries", "the nordics"),
     "vestlandet": ("western norway",),
     "sørlandet": ("southern norway",),
     "østlandet": ("eastern norway", "austlandet"),
