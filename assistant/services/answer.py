@@ -198,10 +198,11 @@ class AnswerService:
             return
         stores = [UserDocuments(store) for store in extra_stores or []]
         hits = self.retriever.search(query, k=self.settings.top_k, extra_stores=stores, lang=lang)
-        relevant = [h for h in hits if h.score >= self.settings.min_relevance]
+        relevant = [h for h in hits if h.score >= self.settings.min_relevance - self._margin(h, lang)]
+        margin = self._margin(relevant[0], lang) if relevant else 0.0
         covered = bool(relevant) and extractive.covers_question(
             query, [f"{h.title} {h.locator} {h.text}" for h in relevant], relevant[0].score,
-            self.settings.min_relevance, self.settings.confident_relevance,
+            self.settings.min_relevance - margin, self.settings.confident_relevance - margin,
         )
         if not covered:
             text = self.prompts.message("not_covered", lang)
@@ -298,6 +299,11 @@ class AnswerService:
                                       localized_locator(hit, lang, self.prompts), hit.score, links[:MAX_LINKS],
                                       is_user_document(hit)))
         return citations
+
+    def _margin(self, hit: Hit, lang: Lang) -> float:
+        """How much lower a passage may score because it is in another language than the asker's."""
+        other = hit.metadata.get("language", "nb") != lang
+        return self.settings.cross_language_margin if other else 0.0
 
     def _language_frames(self, hits: list[Hit], lang: Lang) -> list[str]:
         """Said only when quoted text is not in the asker's language: knowledge passages with no
