@@ -47,7 +47,8 @@ class IngestReport:
     def summary(self) -> str:
         """For the command line, in Bokmål."""
         lines = [BUILT_IN.message("ingest.summary", "nb", added=len(self.added), updated=len(self.updated),
-                                  removed=len(self.removed), unchanged=len(self.unchanged), chunks=self.chunks_embedded)]
+                                  removed=len(self.removed), unchanged=len(self.unchanged), chunks=self.chunks_embedded,
+                                  texts=self.texts_embedded)]
         if self.reindexed:
             lines.insert(0, BUILT_IN.message("ingest.reindexed", "nb"))
         lines += [BUILT_IN.message("ingest.error", "nb", error=error) for error in self.errors]
