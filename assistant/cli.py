@@ -132,11 +132,14 @@ def evaluation_passages(container, data: dict, args):
     from assistant.ingest.chunking import Chunk
     from assistant.services import evaluation
     from assistant.services.retrieval import Retriever
+    from assistant.services.translations import serving_flags
 
     store = ChunkStore(chromadb.EphemeralClient(), container.embeddings, "gnist-eval-passages")
     store.reset()
+    # The set's passages are searched as the knowledge base is: each serves every asker.
+    flags = serving_flags("nb", True, {"nb"})
     chunks = [
-        Chunk(id=p["id"], text=p["text"], source=p["id"], title="", locator="", file_hash="eval", metadata={})
+        Chunk(id=p["id"], text=p["text"], source=p["id"], title="", locator="", file_hash="eval", metadata=dict(flags))
         for p in data["passages"]
     ]
     store.replace_source("eval", chunks)
