@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+	$(VENV)/bin/gnist ingest --vectors-only --quiet
 
 # Debian packages for the tests: Chromium for the browser tests (Playwright cannot download its
 # own browser here) and PostgreSQL's server binaries (the tests start their own cluster).
@@ -50,6 +51,8 @@ eval: install
 	$(VENV)/bin/gnist eval --questions ../shared/eval/retrieval_synthetic.json -k 3
 	$(PY) eval/precision.py
 	$(PY) eval/longtail.py
+
+	$(PY) eval/multilingual.py
 	$(PY) scripts/calibrate_cards.py
 	$(PY) scripts/draft_quality.py
 	$(PY) eval/themes_quality.py

@@ -34,6 +34,12 @@ def _container(settings: Settings):
 
 def cmd_ingest(args, settings: Settings) -> int:
     container = _container(settings)
+    if args.vectors_only:
+        report = container.knowledge_ingest.fill_vector_cache(
+            [settings.knowledge_dir, *map(Path, args.paths)], show_progress=not args.quiet,
+            exclude=[container.cards.library.directory])
+        print(report.summary())
+        return 1 if report.errors else 0
     if args.reindex:
         container.knowledge_store.reset()
     report = container.sync_knowledge([Path(p) for p in args.paths], show_progress=not args.quiet)
@@ -107,7 +113,8 @@ def cmd_eval(args, settings: Settings) -> int:
         else:
             report = evaluation.score_fact_questions(
                 data["questions"],
-                lambda q: [h.text for h in container.retriever.search(q["question"], k=args.k, mode=args.mode)],
+                lambda q: [h.text for h in container.retriever.search(q["question"], k=args.k, mode=args.mode,
+                                                                      lang=args.lang or q.get("lang", "nb"))],
                 k=args.k,
             )
     if args.json:
@@ -125,11 +132,14 @@ def evaluation_passages(container, data: dict, args):
     from assistant.ingest.chunking import Chunk
     from assistant.services import evaluation
     from assistant.services.retrieval import Retriever
+    from assistant.services.translations import serving_flags
 
     store = ChunkStore(chromadb.EphemeralClient(), container.embeddings, "gnist-eval-passages")
     store.reset()
+    # The set's passages are searched as the knowledge base is: each serves every asker.
+    flags = serving_flags("nb", True, {"nb"})
     chunks = [
-        Chunk(id=p["id"], text=p["text"], source=p["id"], title="", locator="", file_hash="eval", metadata={})
+        Chunk(id=p["id"], text=p["text"], source=p["id"], title="", locator="", file_hash="eval", metadata=dict(flags))
         for p in data["passages"]
     ]
     store.replace_source("eval", chunks)
@@ -220,6 +230,7 @@ def build_parser(catalog) -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="*", help=say("ingest_paths"))
     ingest.add_argument("--reindex", action="store_true", help=say("reindex"))
     ingest.add_argument("--quiet", action="store_true", help=say("quiet"))
+    ingest.add_argument("--vectors-only", action="store_true", help=say("vectors_only"))
     ingest.set_defaults(func=cmd_ingest)
 
     search = sub.add_parser("search", help=say("search"))

@@ -10,6 +10,7 @@ import secrets
 from functools import cached_property
 
 from assistant.adapters.database import Database
+from assistant.adapters.embedding_cache import CachedEmbeddings
 from assistant.adapters.embeddings import NamedEmbeddings, build_embeddings
 from assistant.adapters.vectorstore import (
     KNOWLEDGE_COLLECTION,
@@ -54,8 +55,13 @@ class Container:
         return build_chroma_client(self.settings)
 
     @cached_property
+    def knowledge_embeddings(self) -> CachedEmbeddings:
+        """The embedder for the knowledge base's texts: cached by text, parallel in bulk."""
+        return CachedEmbeddings(self.embeddings, self.settings.vector_cache_dir, self.settings.embedding_workers)
+
+    @cached_property
     def knowledge_store(self) -> ChunkStore:
-        return ChunkStore(self.chroma, self.embeddings, KNOWLEDGE_COLLECTION)
+        return ChunkStore(self.chroma, self.knowledge_embeddings, KNOWLEDGE_COLLECTION)
 
     @cached_property
     def knowledge_ingest(self) -> IngestService:

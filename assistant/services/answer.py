@@ -32,6 +32,7 @@ from assistant.services.citations import CitationFilter
 from assistant.services.contradictions import Contradiction, find_contradiction
 from assistant.services.followup import resolve as resolve_followup
 from assistant.services.language import Lang, detect_language
+from assistant.services.locators import localized_locator
 from assistant.services.retrieval import Retriever
 from assistant.services.structured_answers import StructuredAnswer, StructuredAnswers
 from assistant.settings import Settings
@@ -209,11 +210,12 @@ class AnswerService:
             yield from self._structured(question, query, structured, lang)
             return
         stores = [UserDocuments(store) for store in extra_stores or []]
-        hits = self.retriever.search(query, k=self.settings.top_k, extra_stores=stores)
-        relevant = [h for h in hits if h.score >= self.settings.min_relevance]
+        hits = self.retriever.search(query, k=self.settings.top_k, extra_stores=stores, lang=lang)
+        relevant = [h for h in hits if h.score >= self.settings.min_relevance - self._margin(h, lang)]
+        margin = self._margin(relevant[0], lang) if relevant else 0.0
         covered = bool(relevant) and extractive.covers_question(
             query, [f"{h.title} {h.locator} {h.text}" for h in relevant], relevant[0].score,
-            self.settings.min_relevance, self.settings.confident_relevance,
+            self.settings.min_relevance - margin, self.settings.confident_relevance - margin,
         )
         if not covered:
             text = self.prompts.message("not_covered", lang)
@@ -330,14 +332,31 @@ class AnswerService:
             return None
         return rewritten
 
-    def _citations(self, hits: list[Hit], numbers: Sequence[int]) -> list[Citation]:
+    def _citations(self, hits: list[Hit], numbers: Sequence[int], lang: Lang) -> list[Citation]:
         citations = []
         for n in sorted(numbers):
             hit = hits[n - 1]
             links = [u for u in str(hit.metadata.get("sources", "")).split("; ") if u.startswith("http")]
-            citations.append(Citation(n, extractive.source_text(hit.text), hit.source, hit.title, hit.locator,
-                                      hit.score, links[:MAX_LINKS], is_user_document(hit)))
+            citations.append(Citation(n, extractive.source_text(hit.text), hit.source, hit.title,
+                                      localized_locator(hit, lang, self.prompts), hit.score, links[:MAX_LINKS],
+                                      is_user_document(hit)))
         return citations
+
+    def _margin(self, hit: Hit, lang: Lang) -> float:
+        """How much lower a passage may score because it is in another language than the asker's."""
+        other = hit.metadata.get("language", "nb") != lang
+        return self.settings.cross_language_margin if other else 0.0
+
+    def _language_frames(self, hits: list[Hit], lang: Lang) -> list[str]:
+        """Said only when quoted text is not in the asker's language: knowledge passages with no
+        translation into it, and the user's own documents written in another language."""
+        frames = []
+        if any(not is_user_document(h) and h.metadata.get("language", "nb") != lang for h in hits):
+            frames.append(self.prompts.message("sources_untranslated", lang))
+        for other in sorted({str(h.metadata.get("language")) for h in hits if is_user_document(h)} - {lang, "None"}):
+            frames.append(self.prompts.message("document_language", lang,
+                                               language=self.prompts.message(f"language_name.{other}", lang)))
+        return frames
 
     def _conflict_text(self, conflict: Contradiction, hits: list[Hit], lang: Lang, user_n: int, knowledge_n: int) -> str:
         """The notice that a user document says otherwise, quoting and citing both sides."""
@@ -368,19 +387,18 @@ class AnswerService:
         for unit in units:
             unit.number = renumber[unit.number]
         text = extractive.compose(units)
-        if lang == "en":
-            # The extract is Norwegian text: say so rather than pretend it is an English answer.
-            text = f"{self.prompts.message('sources_in_norwegian', lang)}\n\n{text}"
+        cited_hits = [hits[old - 1] for old in order]
+        # Quoted text in another language than the asker's: say so rather than pretend otherwise.
+        text = "\n\n".join([*self._language_frames(cited_hits, lang), text])
         if _TIME_SENSITIVE.search(question) or _TIME_SENSITIVE.search(query):
             text = f"{text}\n\n{self.prompts.message('time_sensitive', lang)}"
         if conflict:
             notice = self._conflict_text(conflict, hits, lang, renumber[conflict.user_passage + 1],
                                          renumber[conflict.knowledge_passage + 1])
             text = f"{text}\n\n{notice}"
-        cited_hits = [hits[old - 1] for old in order]
         # Computed at once, so shown at once: word-by-word streaming only cost the app time.
         yield AnswerEvent("token", text)
-        answer = Answer(question, text, self._citations(cited_hits, range(1, len(order) + 1)), "extractive", lang,
+        answer = Answer(question, text, self._citations(cited_hits, range(1, len(order) + 1), lang), "extractive", lang,
                         True, query, notices)
         yield AnswerEvent("done", answer=answer)
 
@@ -393,7 +411,7 @@ class AnswerService:
         # A passage with nothing left (only instructions or claims) is not sent: an empty source
         # makes small models answer with bare citation markers. Its number stays valid.
         sources = "\n\n".join(
-            f'<kilde n="{n}" tittel="{_attr(h.title)}" sted="{_attr(h.locator)}"{_USER_ATTR if is_user_document(h) else ""}>'
+            f'<kilde n="{n}" tittel="{_attr(h.title)}" sted="{_attr(localized_locator(h, lang, self.prompts))}"{_USER_ATTR if is_user_document(h) else ""}>'
             f"\n{text}\n</kilde>"
             for n, h, text in passages if text.strip()
         )
@@ -436,7 +454,7 @@ class AnswerService:
                 yield AnswerEvent("token", piece)
             cited = [n for n in citation_filter.cited if f"[{n}]" in text]
             yield AnswerEvent("done", answer=Answer(
-                question, text, self._citations(hits, cited), "llm", lang, True, query, notices))
+                question, text, self._citations(hits, cited, lang), "llm", lang, True, query, notices))
             return
         yield AnswerEvent("notice", notice)
         yield from self._extractive(question, query, hits, lang, [notice], conflict)

@@ -244,7 +244,9 @@ class KnowledgeSections:
         files = {path.relative_to(root).as_posix() for root in roots for path in root.rglob("*.md")}
         for file in sorted(files):
             relative = Path(file)
-            if relative.parts[0] == CARDS_FOLDER:
+            # Cards rest on the Bokmål originals; translations (name.nn.md, name.en.md) are checked
+            # against them at ingest.
+            if relative.parts[0] == CARDS_FOLDER or re.search(r"\.(nn|en)\.md$", relative.name):
                 continue
             document = self.document(relative.as_posix())
             yield from (section.text for section in document.sections) if document else ()

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
-from assistant.adapters.vectorstore import EMBED_BATCH, ChunkStore, EmbedderMismatch
+from assistant.adapters.embedding_cache import embed_texts
+from assistant.adapters.vectorstore import ChunkStore, EmbedderMismatch
 from assistant.ingest.chunking import Chunk, chunk_document
-from assistant.ingest.loaders import DEFAULT_LIMITS, SUPPORTED_SUFFIXES, IngestError, IngestLimits, file_sha256, load_file, number
+from assistant.ingest.loaders import (
+    DEFAULT_LIMITS, SUPPORTED_SUFFIXES, IngestError, IngestLimits, LoadedDocument, file_sha256, load_file, number,
+)
 from assistant.catalog import BUILT_IN
 from assistant.services.extractive import PIECE_VECTORS, answer_pieces, encode_vectors
+from assistant.services.language import detect_language
+from assistant.services.translations import Group, check_group, document_language, group_files, serving_flags, translation_parts
 from assistant.settings import REPO_ROOT
 
 log = logging.getLogger(__name__)
 
 # Part of every stored file hash: bump it when loading or chunking changes, and the next
 # ingest re-processes every file instead of keeping chunks made the old way.
-PIPELINE_VERSION = "3"  # 3: answer pieces embedded and stored with each chunk
+PIPELINE_VERSION = "4"  # 4: chunks carry their language and the answer languages they serve
+# Front-matter keys a translation keeps as its own; the rest (a case's data) it takes from its original.
+OWN_KEYS = ("title", "language", "translation_of", "sources")
+LANGUAGE_SAMPLE_CHARS = 2000  # of an uploaded document, to tell its language
 
 
 @dataclass
@@ -32,12 +42,14 @@ class IngestReport:
     errors: list[IngestError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the structured data says is not known
     chunks_embedded: int = 0
+    texts_embedded: int = 0  # chunk and sentence texts whose vectors had to be computed (not cached)
     reindexed: bool = False
 
     def summary(self) -> str:
         """For the command line, in Bokmål."""
         lines = [BUILT_IN.message("ingest.summary", "nb", added=len(self.added), updated=len(self.updated),
-                                  removed=len(self.removed), unchanged=len(self.unchanged), chunks=self.chunks_embedded)]
+                                  removed=len(self.removed), unchanged=len(self.unchanged), chunks=self.chunks_embedded,
+                                  texts=self.texts_embedded)]
         if self.reindexed:
             lines.insert(0, BUILT_IN.message("ingest.reindexed", "nb"))
         lines += [BUILT_IN.message("ingest.error", "nb", error=error) for error in self.errors]
@@ -74,8 +86,8 @@ class IngestService:
         self.store = store
         self.limits = limits
 
-    def _chunks(self, path: Path, source: str, digest: str) -> list[Chunk]:
-        document = load_file(path, source, self.limits)
+    def _chunks(self, document: LoadedDocument, digest: str, flags: dict[str, bool]) -> list[Chunk]:
+        document.metadata.update(flags)
         return chunk_document(document, digest, self.limits.max_chunks_per_document)
 
     def _prepare_store(self, report: IngestReport) -> None:
@@ -89,34 +101,76 @@ class IngestService:
     def sync(self, paths: list[Path], show_progress: bool = True,
              progress: Callable[[float], None] | None = None, exclude: Collection[Path] = ()) -> IngestReport:
         """Index the given files and folders (not those under ``exclude``); drop indexed files that
-        no longer exist on disk. ``progress`` gets the embedded share (0–1) as it grows."""
+        no longer exist on disk. ``progress`` gets the embedded share (0–1) as it grows. A file and
+        its translations (``name.nn.md``, ``name.en.md``) are checked and indexed together."""
         report = IngestReport()
         self._prepare_store(report)
         indexed = self.store.file_hashes()
         pending: list[tuple[str, list[Chunk], bool]] = []
-        for path in expand_paths(paths, exclude):
-            source = source_name(path)
-            try:
-                digest = f"{PIPELINE_VERSION}-{file_sha256(path)}"
-            except OSError as exc:
-                report.errors.append(IngestError(source, "ingest.unreadable", error=exc.strerror or exc))
-                continue
-            if indexed.get(source) == digest:
-                report.unchanged.append(source)
-                continue
-            try:
-                chunks = self._chunks(path, source, digest)
-            except IngestError as error:
-                # The file's previous chunks (if any) stay: a broken update must not empty the index.
-                report.errors.append(error)
-                continue
-            pending.append((source, chunks, source in indexed))
+        groups, orphans = group_files(expand_paths(paths, exclude))
+        for path in orphans:
+            report.errors.append(IngestError(source_name(path), "ingest.translation_orphan",
+                                             original=translation_parts(path)[0].name))
+        for group in groups.values():
+            pending += self._group(group, indexed, report)
         self._write(pending, report, show_progress, progress)
         for source in indexed:
             if not (REPO_ROOT / source).exists() and not Path(source).exists():
                 self.store.delete_source(source)
                 report.removed.append(source)
         return report
+
+    def _group(self, group: Group, indexed: dict[str, str], report: IngestReport) -> list[tuple[str, list[Chunk], bool]]:
+        """The chunks of a file and its translations, when any of them changed. Every member's
+        hash covers the whole group: a translation added, fixed or removed changes which
+        languages the original serves."""
+        digests: dict[Path, str] = {}
+        for path in group.members:
+            try:
+                digests[path] = file_sha256(path)
+            except OSError as exc:
+                report.errors.append(IngestError(source_name(path), "ingest.unreadable", error=exc.strerror or exc))
+        if group.original not in digests:
+            return []
+        together = hashlib.sha256("".join(sorted(digests.values())).encode()).hexdigest()[:12] if len(digests) > 1 else ""
+        hashes = {path: f"{PIPELINE_VERSION}-{digest}" + (f"-{together}" if together else "") for path, digest in digests.items()}
+        if all(indexed.get(source_name(path)) == hashes[path] for path in hashes):
+            report.unchanged += [source_name(path) for path in hashes]
+            return []
+        documents: dict[Path, LoadedDocument] = {}
+        for path in hashes:
+            try:
+                documents[path] = load_file(path, source_name(path), self.limits)
+            except IngestError as error:
+                # The file's previous chunks (if any) stay: a broken update must not empty the index.
+                report.errors.append(error)
+        original = documents.get(group.original)
+        if original is None:
+            return []
+        original_lang = document_language(original)
+        by_lang = {original_lang: original}
+        for lang, path in group.translations.items():
+            if path in documents and lang != original_lang:
+                documents[path].metadata = {**{k: v for k, v in original.metadata.items() if k not in OWN_KEYS},
+                                            **documents[path].metadata, "language": lang}
+                by_lang[lang] = documents[path]
+        usable, refused = check_group(by_lang, original_lang)
+        report.errors += refused
+        pending = []
+        for path, document in documents.items():
+            source = source_name(path)
+            lang = document_language(document)
+            if path != group.original and (lang not in usable or by_lang.get(lang) is not document):
+                if source in indexed:  # a translation that no longer passes the check is not served
+                    self.store.delete_source(source)
+                continue
+            try:
+                chunks = self._chunks(document, hashes[path], serving_flags(lang, path == group.original, usable))
+            except IngestError as error:
+                report.errors.append(error)
+                continue
+            pending.append((source, chunks, source in indexed))
+        return pending
 
     def add_file(
         self, path: Path, source: str, show_progress: bool = False, progress: Callable[[float], None] | None = None
@@ -125,7 +179,11 @@ class IngestService:
         the fraction of the file's chunks embedded so far."""
         report = IngestReport()
         try:
-            chunks = self._chunks(path, source, f"{PIPELINE_VERSION}-{file_sha256(path)}")
+            document = load_file(path, source, self.limits)
+            # A user's document is quoted in its own language: it serves every asker.
+            lang = detect_language(" ".join(s.text for s in document.sections)[:LANGUAGE_SAMPLE_CHARS])
+            document.metadata["language"] = lang
+            chunks = self._chunks(document, f"{PIPELINE_VERSION}-{file_sha256(path)}", serving_flags(lang, True, {lang}))
             self._prepare_store(report)
             per_source = {entry["source"]: entry["chunks"] for entry in self.store.sources()}
             self._check_room(source, len(chunks), sum(per_source.values()) - per_source.get(source, 0))
@@ -143,17 +201,27 @@ class IngestService:
         room = max(limit - others, 0)
         raise IngestError(source, "ingest.no_room", chunks=number(new), room=number(room), limit=number(limit))
 
-    def _write(
-        self,
-        pending: list[tuple[str, list[Chunk], bool]],
-        report: IngestReport,
-        show_progress: bool,
-        progress: Callable[[float], None] | None = None,
-    ) -> None:
-        # Each chunk is embedded twice over: its answer pieces, then the chunk itself.
-        total = 2 * sum(len(chunks) for _, chunks, _ in pending)
+    def fill_vector_cache(self, paths: list[Path], show_progress: bool = True,
+                          exclude: Collection[Path] = ()) -> IngestReport:
+        """Embed every text the files would be indexed with, for the embedder's vector cache
+        (``make install``), without touching the index."""
+        report = IngestReport()
+        groups, _ = group_files(expand_paths(paths, exclude))
+        pending = [entry for group in groups.values() for entry in self._group(group, {}, report)]
+        self._vectors(pending, report, show_progress)
+        return report
+
+    def _vectors(self, pending: list[tuple[str, list[Chunk], bool]], report: IngestReport, show_progress: bool,
+                 progress: Callable[[float], None] | None = None) -> dict[str, np.ndarray]:
+        """Every new text of every pending file embedded in one go: the chunks, and their
+        sentences, items and rows (each text once). The answer pieces are set on the chunks."""
+        pieces = {id(chunk): answer_pieces(chunk.text) for _, chunks, _ in pending for chunk in chunks}
+        texts = list(dict.fromkeys(
+            [chunk.embedding_text for _, chunks, _ in pending for chunk in chunks]
+            + [piece.embedding_text for chunk_pieces in pieces.values() for piece in chunk_pieces]))
+        total = len(texts)
         done = 0
-        with tqdm(total=total, desc="Indekserer", unit="bit", disable=not show_progress or total == 0) as bar:
+        with tqdm(total=total, desc="Indekserer", unit="tekst", disable=not show_progress or total == 0) as bar:
 
             def embedded(count: int) -> None:
                 nonlocal done
@@ -162,25 +230,26 @@ class IngestService:
                 if progress:
                     progress(done / total)
 
-            for source, chunks, existed in pending:
-                self._embed_pieces(chunks, embedded)
-                self.store.replace_source(source, chunks, progress=embedded)
-                report.chunks_embedded += len(chunks)
-                (report.updated if existed else report.added).append(source)
-
-    def _embed_pieces(self, chunks: list[Chunk], progress: Callable[[int], None]) -> None:
-        """The sentence, item and row vectors of each chunk, stored in its metadata, so an
-        extractive answer scores sentences semantically without embedding at question time.
-        A piece repeated in overlapping chunks is embedded once."""
-        known: dict[str, list[float]] = {}
-        for start in range(0, len(chunks), EMBED_BATCH):
-            batch = chunks[start : start + EMBED_BATCH]
-            pieces = [answer_pieces(chunk.text) for chunk in batch]
-            new = list(dict.fromkeys(p.embedding_text for chunk_pieces in pieces for p in chunk_pieces
-                                     if p.embedding_text not in known))
-            known.update(zip(new, self.store.embeddings.embed_documents(new)))
-            for chunk, chunk_pieces in zip(batch, pieces):
-                if chunk_pieces:
+            rows, report.texts_embedded = embed_texts(self.store.embeddings, texts, embedded)
+        vectors = dict(zip(texts, rows))
+        # The sentence, item and row vectors of each chunk are stored in its metadata, so an
+        # extractive answer scores sentences semantically without embedding at question time.
+        for _, chunks, _ in pending:
+            for chunk in chunks:
+                if pieces[id(chunk)]:
                     chunk.metadata[PIECE_VECTORS] = encode_vectors(
-                        chunk_pieces, [known[p.embedding_text] for p in chunk_pieces])
-            progress(len(batch))
+                        pieces[id(chunk)], [vectors[p.embedding_text] for p in pieces[id(chunk)]])
+        return vectors
+
+    def _write(
+        self,
+        pending: list[tuple[str, list[Chunk], bool]],
+        report: IngestReport,
+        show_progress: bool,
+        progress: Callable[[float], None] | None = None,
+    ) -> None:
+        vectors = self._vectors(pending, report, show_progress, progress)
+        for source, chunks, existed in pending:
+            self.store.replace_source(source, chunks, vectors=[vectors[c.embedding_text] for c in chunks])
+            report.chunks_embedded += len(chunks)
+            (report.updated if existed else report.added).append(source)

@@ -11,6 +11,7 @@ import Stemmer
 
 from assistant.adapters.embeddings import NamedEmbeddings
 from assistant.adapters.vectorstore import ChunkStore, Hit
+from assistant.services.language import Lang
 
 Mode = Literal["dense", "bm25", "hybrid"]
 RRF_K = 60
@@ -63,8 +64,21 @@ class LexicalSearch:
         # Zero-score hits come back in arbitrary order: they are not matches.
         hits = [replace(index.hits[i], score=float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
         if where:
-            hits = [h for h in hits if all(h.metadata.get(key) == value for key, value in where.items())]
+            hits = [h for h in hits if matches(h.metadata, where)]
         return hits[:k]
+
+
+def matches(metadata: dict, where: dict) -> bool:
+    """Chroma's ``where`` as far as we use it: equal values, and ``$and`` of such conditions."""
+    return all(all(matches(metadata, part) for part in value) if key == "$and" else metadata.get(key) == value
+               for key, value in where.items())
+
+
+def for_language(where: dict | None, lang: Lang) -> dict:
+    """``where`` plus: only chunks that serve an asker in ``lang`` (the translation in that
+    language, or the original where there is none)."""
+    condition = {f"for_{lang}": True}
+    return {"$and": [*({key: value} for key, value in where.items()), condition]} if where else condition
 
 
 def reciprocal_rank_fusion(rankings: list[list[Hit]], k: int) -> list[Hit]:
@@ -91,23 +105,25 @@ class Retriever:
         return self.embeddings.embed_query(query)
 
     def search(self, query: str, k: int = 5, extra_stores: list[ChunkStore] | None = None, mode: Mode | None = None,
-               where: dict | None = None) -> list[Hit]:
+               where: dict | None = None, lang: Lang = "nb") -> list[Hit]:
         """Top-k across the knowledge base and any extra (per-user) stores, optionally filtered on
-        metadata (``where={"type": "case"}``). Scores are cosine similarities for dense and hybrid
-        results, BM25 scores for lexical-only results."""
+        metadata (``where={"type": "case"}``). The knowledge base is searched in the asker's
+        language ``lang`` (Bokmål where a file has no translation); users' documents in whatever
+        language they are. Scores are cosine similarities for dense and hybrid results, BM25
+        scores for lexical-only results."""
         mode = mode or self.mode
-        stores = [self.knowledge, *(extra_stores or [])]
+        stores = [(self.knowledge, for_language(where, lang)), *((store, where) for store in extra_stores or [])]
         dense: list[Hit] = []
         if mode in ("dense", "hybrid"):
             vector = self.query_vector(query)
-            for store in stores:
-                dense += store.query(vector, k, where)
+            for store, condition in stores:
+                dense += store.query(vector, k, condition)
             dense.sort(key=lambda h: h.score, reverse=True)
         if mode == "dense":
             return dense[:k]
         lexical: list[Hit] = []
-        for store in stores:
-            lexical += self.lexical.search(store, query, k, where)
+        for store, condition in stores:
+            lexical += self.lexical.search(store, query, k, condition)
         lexical.sort(key=lambda h: h.score, reverse=True)
         if mode == "bm25":
             return lexical[:k]

@@ -127,7 +127,7 @@ class FixedRetriever:
         self.hits = hits
         self.queries = []
 
-    def search(self, query, k=5, extra_stores=None, mode=None):
+    def search(self, query, k=5, extra_stores=None, mode=None, lang="nb"):
         self.queries.append(query)
         return self.hits[:k]
 
@@ -337,7 +337,8 @@ class OneDimension:
 
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_hits_from_a_users_store_are_flagged_in_every_search_mode(mode):
-    knowledge = MemoryStore("kb", [_hit(1, "Deltakeravgiften i Gnist er 200 000 kroner.")])
+    # Knowledge chunks say which answer languages they serve; the search keeps the asker's.
+    knowledge = MemoryStore("kb", [_hit(1, "Deltakeravgiften i Gnist er 200 000 kroner.", metadata={"for_nb": True})])
     mine = MemoryStore("mine", [_hit(2, "Deltakeravgiften i Gnist er gratis for oss.", score=0.95)])
     retriever = Retriever(OneDimension(), knowledge, mode=mode)
     hits = retriever.search("deltakeravgiften gnist", k=5, extra_stores=[UserDocuments(mine)])

@@ -18,7 +18,6 @@ from assistant.settings import REPO_ROOT, Settings
 PROMPTS = BUILT_IN.prompts_dir
 # Texts only some languages have, and why.
 ONE_LANGUAGE_ONLY = {
-    ("messages", "sources_in_norwegian"): "said only in English: the sources themselves are Norwegian",
     ("workshop/import_errors", "labels"): "Norwegian names of the canvas' fields; English uses the field names",
     ("workshop/situations", "money_uncertain"): "prototype statements written in each language, not translations",
     ("workshop/situations", "decision_not_made"): "prototype statements written in each language, not translations",
