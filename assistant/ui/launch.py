@@ -235,6 +235,9 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         show_error=True,
         footer_links=[],
         quiet=True,
+        # Gradio's own check that localhost answers (one HEAD / with a 3 s timeout, fatal on the first
+        # timeout) fails a start on a busy machine; /healthz and /readyz are the checks that count.
+        _frontend=False,
     )
     adopt_library_loggers()  # uvicorn gave its loggers text handlers of their own as Gradio started it
     if settings.metrics_port:
