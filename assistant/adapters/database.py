@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -57,7 +57,7 @@ class SchemaStatus:
     code: str | None
     state: SchemaState
     newer: tuple[str, ...] = ()
-    blocking: tuple[str, ...] = field(default=())
+    blocking: tuple[str, ...] = ()
 
     @property
     def usable(self) -> bool:
@@ -133,9 +133,7 @@ class Database:
         applied: list[str] = []
         config = self._config()
         config.attributes["on_version_apply"] = lambda *, step, **_: applied.append(step.up_revision_id)
-        with self._migration_lock(), self.engine.begin() as connection:
-            if not self.is_sqlite:
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        with self._locked() as connection:
             status = self._status(connection)
             if status.state == "ahead_incompatible":
                 raise SchemaIncompatible(status)
@@ -158,9 +156,7 @@ class Database:
         config = self._config()
         config.attributes["on_version_apply"] = lambda *, step, **_: undone.append(step.up_revision_id)
         scripts = self._scripts()
-        with self._migration_lock(), self.engine.begin() as connection:
-            if not self.is_sqlite:
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        with self._locked() as connection:
             status = self._status(connection)
             if status.newer or (target != "base" and not _known(scripts, target)):
                 raise DowngradeRefused(target)
@@ -231,6 +227,14 @@ class Database:
         undone = [script.revision for script in scripts.walk_revisions() if script.revision not in applied]
         if undone:
             connection.execute(_REVISIONS.delete().where(_REVISIONS.c.revision.in_(undone)))
+
+    @contextmanager
+    def _locked(self) -> Iterator[Connection]:
+        """A transaction that holds the migration lock (one schema change at a time)."""
+        with self._migration_lock(), self.engine.begin() as connection:
+            if not self.is_sqlite:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            yield connection
 
     @contextmanager
     def _migration_lock(self) -> Iterator[None]:

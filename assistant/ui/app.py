@@ -17,7 +17,6 @@ from assistant.services.conversations import StoredMessage, turns
 from assistant.services.language import ui_language
 from assistant.services.preferences import language_from_browser
 from assistant.ui.admin import build_admin_tab
-from assistant.ui.failover import OwnedChoice
 from assistant.ui.identity import Identity
 from assistant.ui.ops import Metrics, timer
 from assistant.ui.render import answer_content, document_table, chat_messages, safe_markdown, sources_markdown, upload_progress_markdown
@@ -343,7 +342,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                                 bad = gr.Button(i18n("ask.bad"), size="sm")
                     with gr.Column(scale=2):
                         # Conversation controls first: the sources list below can grow long.
-                        history = OwnedChoice(label=i18n("ask.history"), choices=[], value=None, elem_id="history")
+                        # A page that failed over to another replica sends a value this replica's copy
+                        # of the choices lacks: it is passed on (allow_custom_value), and the
+                        # conversation service checks that it is the user's (see respond).
+                        history = gr.Dropdown(label=i18n("ask.history"), choices=[], value=None, elem_id="history",
+                                              allow_custom_value=True)
                         with gr.Row():
                             new = gr.Button(i18n("ask.new"), size="sm")
                             delete = gr.Button(i18n("ask.delete"), size="sm", variant="stop")
@@ -364,7 +367,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                 upload_status = gr.Markdown(elem_id="upload-status")
                 doc_table = gr.Dataframe(headers=[i18n("docs.column_document"), i18n("docs.column_chunks")], value=[], label=i18n("docs.list"),
                                          interactive=False, elem_id="documents-table")
-                doc_choice = OwnedChoice(label=i18n("docs.choose"), choices=[], value=None)
+                doc_choice = gr.Dropdown(label=i18n("docs.choose"), choices=[], value=None, allow_custom_value=True)
                 doc_delete = gr.Button(i18n("docs.delete"), variant="stop")
 
             with gr.Tab(i18n("tab.settings"), id="settings") as settings_tab:

@@ -61,7 +61,8 @@ def _guarded(fn: Callable, inputs: int, catalog: TextCatalog, language_of: Calla
         lang = _language(request, language_of)
         key = "msg.service_unavailable" if is_unavailable(error) else "msg.unexpected_error"
         log.error("event failed: %s", type(error).__name__, exc_info=error)
-        return gr.Error(catalog.ui(key, lang), title=catalog.ui("toast.error", lang))
+        # Logged here, once, with the request id; Gradio would print the traceback as plain text.
+        return gr.Error(catalog.ui(key, lang), title=catalog.ui("toast.error", lang), print_exception=False)
 
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
@@ -75,7 +76,8 @@ def _guarded(fn: Callable, inputs: int, catalog: TextCatalog, language_of: Calla
                     value = next(steps)
                 except StopIteration:
                     return
-                except gr.Error:
+                except gr.Error as mistake:  # a message for the user (a mistake), not a fault
+                    mistake.print_exception = False
                     raise
                 except Exception as error:  # noqa: BLE001 - shown as the catalog's message
                     raise friendly(error, request) from None
@@ -91,7 +93,8 @@ def _guarded(fn: Callable, inputs: int, catalog: TextCatalog, language_of: Calla
             token = request_id.set(_request_id(request))
             try:
                 return fn(*args)
-            except gr.Error:
+            except gr.Error as mistake:  # a message for the user (a mistake), not a fault
+                mistake.print_exception = False
                 raise
             except Exception as error:  # noqa: BLE001 - shown as the catalog's message
                 raise friendly(error, request) from None

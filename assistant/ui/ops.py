@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import contextvars
 import hmac
+import io
 import json
 import logging
 import posixpath
 import re
+import sys
 import threading
 import time
 import uuid
@@ -37,10 +39,47 @@ _LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "gradio", "chr
 access_log = logging.getLogger("gnist.access")
 
 
+class JsonLines(io.TextIOBase):
+    """Stands in for stdout or stderr in JSON mode: what libraries print there themselves (Gradio's
+    tracebacks of failed events, a thread's uncaught exception) goes out as JSON lines too."""
+
+    def __init__(self, wrapped, name: str) -> None:
+        super().__init__()
+        self.wrapped, self.name = wrapped, name
+        self.pending = ""
+        self.lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self.lock:
+            self.pending += text
+            while "\n" in self.pending:
+                line, self.pending = self.pending.split("\n", 1)
+                if line.strip():
+                    self.wrapped.write(json.dumps({
+                        "time": time.strftime("%Y-%m-%d %H:%M:%S"), "level": "ERROR" if self.name == "stderr" else "INFO",
+                        "name": self.name, "request_id": request_id.get(), "message": line}, ensure_ascii=False) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.wrapped.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.wrapped.fileno()
+
+
+def _unwrapped(stream):
+    return stream.wrapped if isinstance(stream, JsonLines) else stream
+
+
 def configure_logging(log_format: str, level: int = logging.INFO) -> None:
     """Every log line carries the request id; ``json`` writes one JSON object per line, for the
-    app's own lines and for those of uvicorn, Gradio, Chroma, Alembic and Python's warnings."""
-    handler = logging.StreamHandler()
+    app's own lines and for those of uvicorn, Gradio, Chroma, Alembic and Python's warnings, and
+    for whatever is printed to stdout or stderr."""
+    sys.stdout, sys.stderr = _unwrapped(sys.stdout), _unwrapped(sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
     if log_format == "json":
         handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
@@ -50,6 +89,8 @@ def configure_logging(log_format: str, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    if log_format == "json":
+        sys.stdout, sys.stderr = JsonLines(sys.stdout, "stdout"), JsonLines(sys.stderr, "stderr")
     adopt_library_loggers()
     logging.captureWarnings(True)
     # One line per HTTP call the app makes itself (Gradio's start-up checks) is noise.

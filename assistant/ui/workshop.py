@@ -10,7 +10,6 @@ import gradio as gr
 
 from assistant.catalog import TextCatalog
 from assistant.ui.collaboration import SHARE_PARAM, CollaborationPanel
-from assistant.ui.failover import OwnedChoice
 from assistant.ui.render import browser_language, discard_upload, safe_markdown
 from assistant.ui.residents import build_residents_panel
 from assistant.workshop import critic, drafts
@@ -359,7 +358,10 @@ def build_workshop_tab(container, identity, i18n, tabs):
                 municipality = gr.Textbox(label=i18n("ws.municipality"), lines=1, elem_id="ws-municipality")
                 problem = gr.Textbox(label=i18n("ws.problem"), lines=2, elem_id="ws-problem")
                 start_button = gr.Button(i18n("ws.start"), variant="primary", elem_id="ws-start")
-            workshops = OwnedChoice(label=i18n("ws.list"), choices=[], value=None, elem_id="ws-list")
+            # After a failover the page's value is unknown to this replica's choices: passed on, and
+            # the workshop service checks that the workshop is the user's (see answer).
+            workshops = gr.Dropdown(label=i18n("ws.list"), choices=[], value=None, elem_id="ws-list",
+                                    allow_custom_value=True)
             chat = gr.Chatbot(label=i18n("ws.chat"), height=420, elem_id="ws-chat", buttons=[])
             # The last step, right under the conversation: the findings and the drafts to download.
             with gr.Column(visible=False, elem_id="ws-final") as final_box:
