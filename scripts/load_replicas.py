@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import subprocess
 import sys
 import tempfile
 import threading
@@ -23,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "app")]
 
+POLL_S = 0.05
 QUESTIONS = ["Hva koster det å delta i Gnist?", "Hvor lenge varer Gnist-programmet?",
              "Hvem kan søke om å delta i Gnist?", "Hva skjedde i Vang?"]
 
@@ -70,29 +73,75 @@ def answer_text(output) -> str:
     return "" if text.strip() in ("", "…") else text
 
 
+def run_users(indices: list[int], urls: list[str], ready, go) -> tuple[list[float], list[float], list[str]]:
+    """One load process: its users' sessions open (a page load), then all ask at once on ``go``."""
+    sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "app")]
+    from gradio_client import Client
+
+    def open_session(n: int) -> Client:
+        client = Client(urls[n % len(urls)], verbose=False, ssl_verify=False, httpx_kwargs={"timeout": 600})
+        client.predict(api_name="/test_connection")
+        return client
+
+    with ThreadPoolExecutor(8) as pool:
+        clients = dict(zip(indices, pool.map(open_session, indices)))
+    ready.put(len(clients))
+    go.wait()
+    first_token, full, errors = [], [], []
+
+    def user(n: int) -> None:
+        started = time.perf_counter()
+        try:
+            job = clients[n].submit(QUESTIONS[n % len(QUESTIONS)], api_name="/respond")
+            seen = None
+            # Polled every 50 ms: iterating a job polls every millisecond, and 300 of those would
+            # starve the machine the replicas run on.
+            while not job.done():
+                outputs = job.outputs()
+                if seen is None and outputs and answer_text(outputs[-1]):
+                    seen = time.perf_counter() - started
+                time.sleep(POLL_S)
+            result = job.result()
+            if seen is None and answer_text(result):
+                seen = time.perf_counter() - started
+            if seen is None:
+                errors.append(f"user {n}: no answer")
+                return
+            first_token.append(seen)
+            full.append(time.perf_counter() - started)
+        except Exception as error:  # noqa: BLE001 - every failure is counted and shown
+            errors.append(f"user {n}: {error!r}")
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in indices]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=1200)
+    return first_token, full, errors
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--processes", type=int, default=4, help="load-generating processes")
     parser.add_argument("--concurrency-per-replica", type=int, default=200,
                         help="GNIST_CHAT_CONCURRENCY: model answers are waiting on the network, not the CPU")
     args = parser.parse_args(argv)
 
-    from gradio_client import Client
-
     from gnist_replicas import Replica, build_index, replica_environment, start_chroma
-    from openai_stub import FakeLLM
     from postgres import PostgresServer, free_port
 
     tmp = Path(tempfile.mkdtemp(prefix="gnist-load-"))
     postgres = PostgresServer.create()
     chroma_port = free_port()
     chroma = start_chroma(tmp / "chroma", chroma_port)
-    llm = FakeLLM("paced", reply="Gnist er et program der kommuner finner behovet bak et lokalt problem")
-    threading.Thread(target=llm.serve_forever, daemon=True).start()
+    llm = subprocess.Popen([sys.executable, str(REPO / "tests" / "openai_stub.py"), "paced", "Gnist", "er", "et",
+                            "program", "der", "kommuner", "finner", "behovet"], stdout=subprocess.PIPE, text=True)
+    llm_url = llm.stdout.readline().strip()
     replicas = []
     try:
         environment = replica_environment(tmp, postgres.create_database("gnist"), chroma_port) | {
-            "GNIST_LLM_BASE_URL": llm.base_url, "GNIST_LLM_MODEL": "paced", "GNIST_LLM_API_KEY": "none",
+            "GNIST_LLM_BASE_URL": llm_url, "GNIST_LLM_MODEL": "paced", "GNIST_LLM_API_KEY": "none",
             "GNIST_CHAT_CONCURRENCY": str(args.concurrency_per_replica), "GNIST_LLM_TIMEOUT": "120",
             "GNIST_LOG_FORMAT": "text"}
         build_index(tmp, environment)
@@ -102,43 +151,25 @@ def main(argv: list[str] | None = None) -> int:
         sampler = Sampler([r.process.pid for r in replicas], postgres.admin_url)
         sampler.start()
 
-        def open_session(n: int) -> Client:
-            client = Client(replicas[n % 2].url + "/", verbose=False, ssl_verify=False,
-                            httpx_kwargs={"timeout": 300})
-            client.predict(api_name="/test_connection")  # the page has loaded
-            return client
-
+        # The users run in processes of their own (a few, each with threads): one Python process
+        # for 300 streaming clients would measure its own lock, not the replicas.
+        context = multiprocessing.get_context("spawn")
+        manager = context.Manager()
+        go, ready = manager.Event(), manager.Queue()
+        urls = [replica.url + "/" for replica in replicas]
+        groups = [list(range(n, args.users, args.processes)) for n in range(args.processes)]
         opened = time.perf_counter()
-        with ThreadPoolExecutor(16) as pool:
-            clients = list(pool.map(open_session, range(args.users)))
-        print(f"{args.users} sessions open in {time.perf_counter() - opened:.0f} s", flush=True)
-        barrier = threading.Barrier(args.users)
-        first_token, full, errors = [], [], []
-
-        def user(n: int) -> None:
-            barrier.wait()
+        with context.Pool(args.processes) as pool:
+            results = pool.starmap_async(run_users, [(group, urls, ready, go) for group in groups])
+            for _ in groups:
+                ready.get(timeout=1200)
+            print(f"{args.users} sessions open in {time.perf_counter() - opened:.0f} s", flush=True)
             started = time.perf_counter()
-            try:
-                job = clients[n].submit(QUESTIONS[n % len(QUESTIONS)], api_name="/respond")
-                seen = None
-                for output in job:
-                    if seen is None and answer_text(output):
-                        seen = time.perf_counter() - started
-                result = job.result()
-                if seen is None or not answer_text(result):
-                    errors.append(f"user {n}: no answer")
-                    return
-                first_token.append(seen)
-                full.append(time.perf_counter() - started)
-            except Exception as error:  # noqa: BLE001 - every failure is counted and shown
-                errors.append(f"user {n}: {error!r}")
-
-        started = time.perf_counter()
-        threads = [threading.Thread(target=user, args=(n,)) for n in range(args.users)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=900)
+            go.set()
+            outcome = results.get(timeout=1800)
+        first_token = [v for r in outcome for v in r[0]]
+        full = [v for r in outcome for v in r[1]]
+        errors = [e for r in outcome for e in r[2]]
         wall = time.perf_counter() - started
         sampler.done.set()
         sampler.join(timeout=5)
@@ -148,7 +179,6 @@ def main(argv: list[str] | None = None) -> int:
             "answer_p50_s": percentile(full, 0.5), "answer_p95_s": percentile(full, 0.95),
             "peak_rss_mb_per_replica": [round(v) for v in sampler.peak_rss.values()],
             "peak_database_connections": sampler.peak_connections,
-            "llm_requests": len(llm.requests),
         }
         print(json.dumps(figures, indent=2))
         for line in errors[:10]:
@@ -157,8 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for replica in replicas:
             replica.stop()
-        llm.stopping.set()
-        llm.shutdown()
+        llm.terminate()
         chroma.terminate()
         postgres.remove()
 

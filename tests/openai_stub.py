@@ -114,3 +114,11 @@ class _Handler(BaseHTTPRequestHandler):
             if readable and not self.connection.recv(1, socket.MSG_PEEK):
                 return True
         return False
+
+
+if __name__ == "__main__":  # a stub of its own process (scripts/load_replicas.py): `python openai_stub.py paced`
+    import sys
+
+    server = FakeLLM(sys.argv[1], reply=" ".join(sys.argv[2:]))
+    print(server.base_url, flush=True)
+    server.serve_forever()

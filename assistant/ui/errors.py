@@ -57,32 +57,36 @@ def _guarded(fn: Callable, inputs: int, catalog: TextCatalog, language_of: Calla
         request = args[request_at]
         return (args[:request_at] + args[request_at + 1:] if added else args), request
 
-    def friendly(error: Exception, request: gr.Request | None) -> gr.Error:
-        lang = _language(request, language_of)
-        key = "msg.service_unavailable" if is_unavailable(error) else "msg.unexpected_error"
-        log.error("event failed: %s", type(error).__name__, exc_info=error)
-        # Logged here, once, with the request id; Gradio would print the traceback as plain text.
-        return gr.Error(catalog.ui(key, lang), title=catalog.ui("toast.error", lang), print_exception=False)
+    def run(step: Callable[[], object], request: gr.Request | None):
+        """One step of the handler, with the request's id in its log lines and its failures shown as
+        the catalog's message (logged here once; Gradio would print the traceback as plain text)."""
+        token = request_id.set(_request_id(request))
+        try:
+            return step()
+        except StopIteration:
+            raise
+        except gr.Error as mistake:  # a message for the user (a mistake), not a fault
+            mistake.print_exception = False
+            raise
+        except Exception as error:  # noqa: BLE001 - shown as the catalog's message
+            lang = _language(request, language_of)
+            key = "msg.service_unavailable" if is_unavailable(error) else "msg.unexpected_error"
+            log.error("event failed: %s", type(error).__name__, exc_info=error)
+            raise gr.Error(catalog.ui(key, lang), title=catalog.ui("toast.error", lang),
+                           print_exception=False) from None
+        finally:
+            request_id.reset(token)
 
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def guarded(*args):
             args, request = split(args)
-            steps = None
-            while True:
-                token = request_id.set(_request_id(request))
+            steps = run(lambda: fn(*args), request)
+            while True:  # each step runs in a thread of its own: the request id is set for each
                 try:
-                    steps = steps or fn(*args)
-                    value = next(steps)
+                    value = run(lambda: next(steps), request)
                 except StopIteration:
                     return
-                except gr.Error as mistake:  # a message for the user (a mistake), not a fault
-                    mistake.print_exception = False
-                    raise
-                except Exception as error:  # noqa: BLE001 - shown as the catalog's message
-                    raise friendly(error, request) from None
-                finally:
-                    request_id.reset(token)
                 yield value
     elif inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
         return fn  # none in this app; Gradio's own coroutines handle their errors
@@ -90,16 +94,7 @@ def _guarded(fn: Callable, inputs: int, catalog: TextCatalog, language_of: Calla
         @functools.wraps(fn)
         def guarded(*args):
             args, request = split(args)
-            token = request_id.set(_request_id(request))
-            try:
-                return fn(*args)
-            except gr.Error as mistake:  # a message for the user (a mistake), not a fault
-                mistake.print_exception = False
-                raise
-            except Exception as error:  # noqa: BLE001 - shown as the catalog's message
-                raise friendly(error, request) from None
-            finally:
-                request_id.reset(token)
+            return run(lambda: fn(*args), request)
 
     if added:
         extra = inspect.Parameter(_REQUEST_PARAMETER, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
