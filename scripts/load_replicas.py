@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
+import queue
 import subprocess
 import sys
 import tempfile
@@ -74,8 +74,7 @@ def answer_text(output) -> str:
 
 
 def run_users(indices: list[int], urls: list[str], ready, go) -> tuple[list[float], list[float], list[str]]:
-    """One load process: its users' sessions open (a page load), then all ask at once on ``go``."""
-    sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "app")]
+    """The users' sessions open (a page load), then all ask at once on ``go``; one thread each."""
     from gradio_client import Client
 
     def open_session(n: int) -> Client:
@@ -123,7 +122,6 @@ def run_users(indices: list[int], urls: list[str], ready, go) -> tuple[list[floa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=300)
-    parser.add_argument("--processes", type=int, default=4, help="load-generating processes")
     parser.add_argument("--concurrency-per-replica", type=int, default=200,
                         help="GNIST_CHAT_CONCURRENCY: model answers are waiting on the network, not the CPU")
     args = parser.parse_args(argv)
@@ -151,25 +149,18 @@ def main(argv: list[str] | None = None) -> int:
         sampler = Sampler([r.process.pid for r in replicas], postgres.admin_url)
         sampler.start()
 
-        # The users run in processes of their own (a few, each with threads): one Python process
-        # for 300 streaming clients would measure its own lock, not the replicas.
-        context = multiprocessing.get_context("spawn")
-        manager = context.Manager()
-        go, ready = manager.Event(), manager.Queue()
         urls = [replica.url + "/" for replica in replicas]
-        groups = [list(range(n, args.users, args.processes)) for n in range(args.processes)]
+        go, ready = threading.Event(), queue.Queue()
+        outcome = []
         opened = time.perf_counter()
-        with context.Pool(args.processes) as pool:
-            results = pool.starmap_async(run_users, [(group, urls, ready, go) for group in groups])
-            for _ in groups:
-                ready.get(timeout=1200)
-            print(f"{args.users} sessions open in {time.perf_counter() - opened:.0f} s", flush=True)
-            started = time.perf_counter()
-            go.set()
-            outcome = results.get(timeout=1800)
-        first_token = [v for r in outcome for v in r[0]]
-        full = [v for r in outcome for v in r[1]]
-        errors = [e for r in outcome for e in r[2]]
+        runner = threading.Thread(target=lambda: outcome.append(run_users(list(range(args.users)), urls, ready, go)))
+        runner.start()
+        ready.get(timeout=1800)
+        print(f"{args.users} sessions open in {time.perf_counter() - opened:.0f} s", flush=True)
+        started = time.perf_counter()
+        go.set()
+        runner.join(timeout=1800)
+        first_token, full, errors = outcome[0]
         wall = time.perf_counter() - started
         sampler.done.set()
         sampler.join(timeout=5)
