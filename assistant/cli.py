@@ -268,8 +268,10 @@ def build_parser(catalog) -> argparse.ArgumentParser:
     themes.set_defaults(func=cmd_themes)
 
     from assistant.cli_workshop import register as register_workshop
+    from assistant.cli_db import register as register_db
 
     register_workshop(sub, say)
+    register_db(sub, say)
     return parser
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 
-from assistant.adapters.database import Database
+from assistant.adapters.database import Database, SchemaIncompatible
 from assistant.adapters.embedding_cache import CachedEmbeddings
 from assistant.adapters.embeddings import NamedEmbeddings, build_embeddings
 from assistant.adapters.vectorstore import (
@@ -110,9 +110,14 @@ class Container:
 
     @cached_property
     def database(self) -> Database:
-        """The user database, migrated to the newest schema before first use."""
+        """The user database, migrated to the newest schema before first use (unless a separate job
+        migrates: GNIST_MIGRATE_ON_START=false). A newer release's backward-compatible schema is used
+        as it is; an incompatible one raises SchemaIncompatible."""
         database = Database(self.settings.effective_database_url, self.settings.database_pool_size)
-        database.migrate()
+        if self.settings.migrate_on_start:
+            database.migrate()
+        elif not (status := database.schema_status()).usable:
+            raise SchemaIncompatible(status)
         return database
 
     @cached_property

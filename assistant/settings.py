@@ -132,6 +132,17 @@ class Settings(BaseSettings):
 
     # Operations: log lines as text or one JSON object per line (with the request id).
     log_format: Literal["text", "json"] = "text"
+    # Prometheus metrics: on a port of their own (scraped on the private network), and/or on the
+    # public port for a caller sending «Authorization: Bearer <token>». Without either, none are served.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "0.0.0.0"
+    metrics_token: SecretStr | None = None
+    # Bring the database schema up to date on start; false when a separate job runs `gnist db upgrade`.
+    migrate_on_start: bool = True
+    # Seconds between checks while a dependency (database, Chroma) is down at start.
+    dependency_retry_s: float = Field(default=2.0, gt=0)
+    # The source revision this build was made from (set by the image build; else read from git).
+    build_revision: str | None = None
 
     # Downloads (exports, drafts) are removed after this many minutes.
     export_ttl_minutes: int = Field(default=60, ge=1)

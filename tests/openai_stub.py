@@ -1,13 +1,16 @@
 """A real OpenAI-compatible chat server for tests (stdlib http.server on 127.0.0.1, streaming SSE
 from /v1/chat/completions) that misbehaves on purpose: it drips one token every few seconds
 forever, accepts the connection and never answers, or streams a fixed reply at once (e.g. one
-carrying a remote image, to prove the page never loads it). It records every request.
+carrying a remote image, to prove the page never loads it). It records every request. For load
+figures (scripts/load_replicas.py) it streams at a model's pace instead ("paced": 1-2 s to the
+first token, then 20-40 tokens a second).
 
 Used through the ``fake_llm`` fixture in tests/conftest.py."""
 
 from __future__ import annotations
 
 import json
+import random
 import select
 import socket
 import threading
@@ -15,6 +18,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DRIP_SECONDS = 3.0
+PACED_FIRST_TOKEN_S = (1.0, 2.0)
+PACED_TOKENS_PER_S = (20.0, 40.0)
+PACED_TOKENS = 120
 
 
 class FakeLLM(ThreadingHTTPServer):
@@ -75,6 +81,9 @@ class _Handler(BaseHTTPRequestHandler):
             if self.server.mode == "answer":
                 self.wfile.write(_chunk(self.server.reply) + b"data: [DONE]\n\n")
                 return
+            if self.server.mode == "paced":
+                self._stream_at_a_models_pace()
+                return
             while not self.server.stopping.is_set():
                 self.wfile.write(_chunk("ord "))
                 self.wfile.flush()
@@ -84,6 +93,16 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         finally:
             self.server.count(-1)
+
+    def _stream_at_a_models_pace(self) -> None:
+        time.sleep(random.uniform(*PACED_FIRST_TOKEN_S))
+        pause = 1 / random.uniform(*PACED_TOKENS_PER_S)
+        words = (self.server.reply or "Gnist er et program for kommuner").split()
+        for n in range(PACED_TOKENS):
+            self.wfile.write(_chunk(words[n % len(words)] + " "))
+            self.wfile.flush()
+            time.sleep(pause)
+        self.wfile.write(b"data: [DONE]\n\n")
 
     def _wait_for_client_to_leave(self, seconds: float = 0.0, forever: bool = False) -> bool:
         """Sleep (up to ``seconds``, or until the test ends); True as soon as the client hangs up."""
@@ -95,3 +114,11 @@ class _Handler(BaseHTTPRequestHandler):
             if readable and not self.connection.recv(1, socket.MSG_PEEK):
                 return True
         return False
+
+
+if __name__ == "__main__":  # a stub of its own process (scripts/load_replicas.py): `python openai_stub.py paced`
+    import sys
+
+    server = FakeLLM(sys.argv[1], reply=" ".join(sys.argv[2:]))
+    print(server.base_url, flush=True)
+    server.serve_forever()

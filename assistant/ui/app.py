@@ -108,8 +108,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     # -- ask -----------------------------------------------------------------------------------
 
-    def respond(question: str, conversation_id: str | None, request: gr.Request = None):
+    def respond(question: str, conversation_id: str | None, shown_conversation: str | None = None,
+                request: gr.Request = None):
         owner = identity.owner(request)
+        # After a failover this replica has no state for the page: the conversation it shows goes on.
+        conversation_id = conversation_id or shown_conversation or None
         question = (question or "").strip()
         if not question:
             yield gr.update(), gr.update(), conversation_id, gr.update(), gr.update()
@@ -176,11 +179,12 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
             yield shown + [{"role": "assistant", "content": f"{icons.WARNING} {message}"}], gr.update(), state_id, choices, emptied
 
-    def respond_at_once(question: str, conversation_id: str | None, request: gr.Request = None):
+    def respond_at_once(question: str, conversation_id: str | None, shown_conversation: str | None = None,
+                        request: gr.Request = None):
         """respond as a plain function, for an app without a language model whose index is built:
         its one update is the answer. A generator costs Gradio a second call and a second message
         per answer, which under load is more than computing the answer."""
-        *_, last = respond(question, conversation_id, request)
+        *_, last = respond(question, conversation_id, shown_conversation, request)
         return last
 
     def select_conversation(conversation_id, request: gr.Request = None):
@@ -349,7 +353,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                                 bad = gr.Button(i18n("ask.bad"), size="sm")
                     with gr.Column(scale=2):
                         # Conversation controls first: the sources list below can grow long.
-                        history = gr.Dropdown(label=i18n("ask.history"), choices=[], value=None, elem_id="history")
+                        # A page that failed over to another replica sends a value this replica's copy
+                        # of the choices lacks: it is passed on (allow_custom_value), and the
+                        # conversation service checks that it is the user's (see respond).
+                        history = gr.Dropdown(label=i18n("ask.history"), choices=[], value=None, elem_id="history",
+                                              allow_custom_value=True)
                         with gr.Row():
                             new = gr.Button(i18n("ask.new"), size="sm")
                             delete = gr.Button(i18n("ask.delete"), size="sm", variant="stop")
@@ -370,7 +378,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                 upload_status = gr.Markdown(elem_id="upload-status")
                 doc_table = gr.Dataframe(headers=[i18n("docs.column_document"), i18n("docs.column_chunks")], value=[], label=i18n("docs.list"),
                                          interactive=False, elem_id="documents-table")
-                doc_choice = gr.Dropdown(label=i18n("docs.choose"), choices=[], value=None)
+                doc_choice = gr.Dropdown(label=i18n("docs.choose"), choices=[], value=None, allow_custom_value=True)
                 doc_delete = gr.Button(i18n("docs.delete"), variant="stop")
 
             with gr.Tab(i18n("tab.settings"), id="settings") as settings_tab:
@@ -421,9 +429,9 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         ask_outputs = [chatbot, sources, conversation_id, history, question]
         # A model's answer streams, and so do questions asked before a first index build is done.
         ask = respond_at_once if answers.chat_model is None and index.ready else respond
-        send.click(ask, [question, conversation_id], ask_outputs, api_name="respond",
+        send.click(ask, [question, conversation_id, history], ask_outputs, api_name="respond",
                    concurrency_limit=settings.chat_concurrency)
-        question.submit(ask, [question, conversation_id], ask_outputs, api_name=False,
+        question.submit(ask, [question, conversation_id, history], ask_outputs, api_name=False,
                         concurrency_limit=settings.chat_concurrency)
         history.input(select_conversation, [history], [conversation_id, chatbot, sources])
         history.focus(refresh_conversations, [conversation_id], [history], api_visibility="private",

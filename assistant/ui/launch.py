@@ -8,6 +8,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -17,9 +19,19 @@ from assistant.container import Container
 from assistant.services.language import warm_up
 from assistant.settings import Settings
 from assistant.ui.app import build_app
+from assistant.ui.errors import guard_events
 from assistant.ui.identity import CookieSigner, Identity, IdentityMiddleware
 from assistant.ui.resident_form import ResidentFormMiddleware
-from assistant.ui.ops import Metrics, OpsMiddleware, configure_logging, readiness_checks
+from assistant.adapters.database import Database, SchemaIncompatible
+from assistant.ui.ops import (
+    Metrics,
+    OpsMiddleware,
+    adopt_library_loggers,
+    configure_logging,
+    readiness_checks,
+    serve_metrics,
+)
+from assistant.ui.standby import wait_for_dependencies
 
 log = logging.getLogger(__name__)
 
@@ -225,14 +237,34 @@ def prepare(settings: Settings, container: Container | None = None) -> tuple[gr.
     container.session_bindings.expire()
     container.documents.clean_leftovers()  # files of an upload cut short by a crash
     if not container.knowledge_index.ready:
-        print(container.catalog.message("launch.building_index", "nb"), flush=True)
+        log.info(container.catalog.message("launch.building_index", "nb"))
     container.knowledge_index.start()
     warm_up()
     container.embeddings.embed_query("oppvarming")
     identity = Identity(settings, CookieSigner(container.secret), container.catalog, container.session_bindings)
     metrics = Metrics(queue_length=lambda: container.upload_queue.length, active_sessions=identity.active_sessions,
-                      llm_failures=lambda: container.answer_service.breaker.failures_total)
-    return build_app(container, identity, metrics), container, identity, metrics
+                      llm_failures=lambda: container.answer_service.breaker.failures_total,
+                      build=build_info(settings))
+    demo = build_app(container, identity, metrics)
+    guard_events(demo, container.catalog, lambda request: container.preferences.app_language(
+        identity.owner(request), request.headers.get("accept-language")))
+    return demo, container, identity, metrics
+
+
+def build_info(settings: Settings) -> dict[str, str]:
+    """gnist_build_info's labels: the package version, the source revision, the schema revision."""
+    try:
+        package = version("gnist-assistenten")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        package = "unknown"
+    revision = settings.build_revision
+    if not revision:
+        try:
+            revision = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True,
+                                      cwd=os.path.dirname(__file__), timeout=5).stdout.strip()
+        except OSError:  # no git in the image: GNIST_BUILD_REVISION names the build there
+            revision = ""
+    return {"version": package, "revision": revision or "unknown", "schema": Database.head() or "none"}
 
 
 def _municipality(container: Container, form) -> str:
@@ -242,10 +274,21 @@ def _municipality(container: Container, form) -> str:
         return ""
 
 
+class SchemaTooNew(SystemExit):
+    """The database has a newer release's schema that this code cannot run against."""
+
+
 def launch(settings: Settings, prevent_thread_lock: bool = False):
     container = Container(settings)
     check_exposure(settings, container.catalog)
     configure_logging(settings.log_format)
+    try:
+        # Unready (not gone) while the database or the Chroma server is down, or a migration job runs.
+        wait_for_dependencies(settings)
+    except SchemaIncompatible as refused:
+        from assistant.cli_db import describe
+
+        raise SchemaTooNew(describe(refused.status, container.catalog)) from None
     demo, container, identity, metrics = prepare(settings, container)
     atexit.register(container.upload_queue.close)
     # Queue positions go out once a second, not to every waiting user each time a job starts (at
@@ -254,7 +297,8 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
     auth = settings.auth_pairs() or None
     middleware = [
         # Outermost: health, readiness and metrics answer without a session; every request gets an id.
-        Middleware(OpsMiddleware, readiness=readiness_checks(container), metrics=metrics),
+        Middleware(OpsMiddleware, readiness=readiness_checks(container), metrics=metrics,
+                   metrics_token=settings.metrics_token.get_secret_value() if settings.metrics_token else None),
         Middleware(IdentityMiddleware, settings=settings, signer=identity.signer,
                    downloads=container.exports, catalog=container.catalog, identity=identity),
         # The residents' form (/innspill/…), the one public part: inside the identity middleware for
@@ -281,8 +325,14 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         show_error=True,
         footer_links=[],
         quiet=True,
+        # Gradio's own check that localhost answers (one HEAD / with a 3 s timeout, fatal on the first
+        # timeout) fails a start on a busy machine; /healthz and /readyz are the checks that count.
+        _frontend=False,
     )
-    print(container.catalog.message("launch.running", "nb", url=f"http://{settings.host}:{settings.port}"), flush=True)
+    adopt_library_loggers()  # uvicorn gave its loggers text handlers of their own as Gradio started it
+    if settings.metrics_port:
+        serve_metrics(metrics, settings.metrics_host, settings.metrics_port)
+    log.info(container.catalog.message("launch.running", "nb", url=f"http://{settings.host}:{settings.port}"))
     if not prevent_thread_lock:
         # This process is the server for good: what start-up built (models, indexes, the app) lives
         # as long as it does. Out of the collector's sight, a full collection under load scans only

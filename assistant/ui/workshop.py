@@ -259,8 +259,9 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return reply_outputs(user, reply, [], request)
 
     @guard
-    def answer(text, selected, chat, asked=None, request: gr.Request = None):
+    def answer(text, selected, chat, asked=None, shown_workshop=None, request: gr.Request = None):
         user = identity.owner(request)
+        selected = selected or shown_workshop  # after a failover: the workshop the page shows
         require_workshop(selected)
         if not (text or "").strip():
             raise UserMistake("ws.error.answer_or_skip")
@@ -273,8 +274,9 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": safe_markdown(text)}], request))
 
     @guard
-    def skip(selected, chat, request: gr.Request = None):
+    def skip(selected, chat, shown_workshop=None, request: gr.Request = None):
         user = identity.owner(request)
+        selected = selected or shown_workshop
         require_workshop(selected)
         return reply_outputs(user, service.skip(user, selected), chat or [], request)
 
@@ -396,7 +398,10 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                 municipality = gr.Textbox(label=i18n("ws.municipality"), lines=1, elem_id="ws-municipality")
                 problem = gr.Textbox(label=i18n("ws.problem"), lines=2, elem_id="ws-problem")
                 start_button = gr.Button(i18n("ws.start"), variant="primary", elem_id="ws-start")
-            workshops = gr.Dropdown(label=i18n("ws.list"), choices=[], value=None, elem_id="ws-list")
+            # After a failover the page's value is unknown to this replica's choices: passed on, and
+            # the workshop service checks that the workshop is the user's (see answer).
+            workshops = gr.Dropdown(label=i18n("ws.list"), choices=[], value=None, elem_id="ws-list",
+                                    allow_custom_value=True)
             chat = gr.Chatbot(label=i18n("ws.chat"), height=420, elem_id="ws-chat", buttons=[])
             # The last step, right under the conversation: the findings and the drafts to download.
             with gr.Column(visible=False, elem_id="ws-final") as final_box:
@@ -461,10 +466,11 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
     side = {"fn": side_panels, "inputs": [canvas_id], "outputs": side_outputs, "api_name": False}
     start_button.click(start, [municipality, problem], panel_outputs, api_name="workshop_start").then(**side)
     workshops.input(resume, [workshops], panel_outputs, api_name="workshop_resume").then(**side)
-    send.click(answer, [reply_box, canvas_id, chat, asked], [reply_box, *panel_outputs],
+    send.click(answer, [reply_box, canvas_id, chat, asked, workshops], [reply_box, *panel_outputs],
                api_name="workshop_answer").then(**side)
-    reply_box.submit(answer, [reply_box, canvas_id, chat, asked], [reply_box, *panel_outputs], api_name=False).then(**side)
-    skip_button.click(skip, [canvas_id, chat], panel_outputs, api_name="workshop_skip")
+    reply_box.submit(answer, [reply_box, canvas_id, chat, asked, workshops], [reply_box, *panel_outputs],
+                     api_name=False).then(**side)
+    skip_button.click(skip, [canvas_id, chat, workshops], panel_outputs, api_name="workshop_skip")
     step_choice.input(goto, [step_choice, canvas_id, chat], panel_outputs, api_name="workshop_goto")
     # The history and comments after the field's text: once they show, the text box holds the field.
     field.input(show_field, [field, canvas_id], [value, base]).then(

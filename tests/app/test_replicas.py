@@ -3,90 +3,36 @@ replicas (``python app.py`` processes, each with its own empty data dir) that sh
 
 What a load balancer relies on is checked: work begun on one replica continues on the other after
 the first is killed; a replacement replica on a wiped disk serves a download the dead one made;
-50 concurrent users spread over both get their answers; /readyz follows the database."""
+50 concurrent users spread over both get their answers; /readyz follows the database, and users see
+a catalog message, not the driver's, while it is down; every log line is JSON, with one access line
+per request carrying the proxy's request id. Rolling upgrades: this release starts against a newer
+release's additive schema and refuses an incompatible one; a replica started while the Chroma server
+is down waits unready and starts by itself when it comes."""
 
 from __future__ import annotations
 
 import concurrent.futures
 import json
-import os
 import secrets
 import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from assistant.settings import REPO_ROOT
+from assistant.adapters.database import Database
+from gnist_replicas import SECRET, Replica, build_index, replica_environment, start_chroma
 from gnist_testapp import text_of
+from schema_release import newer_release
 from postgres import PostgresServer, free_port, postgres_bin
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword):Warning")]
 
-SECRET = secrets.token_urlsafe(32)
-KNOWLEDGE_FILES = ["programmet/delta-i-gnist.md", "caser/2021-vang.md"]
 QUESTIONS = ["Hva koster det å delta i Gnist?", "Hvor lenge varer Gnist-programmet?",
              "Hvem kan søke om å delta i Gnist?"]
-
-
-def _environment(tmp: Path, database_url: str, chroma_port: int) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("GNIST_")}
-    return environment | {
-        "GNIST_KNOWLEDGE_DIR": str(tmp / "knowledge"), "GNIST_DATABASE_URL": database_url,
-        "GNIST_VECTORSTORE": "http", "GNIST_CHROMA_PORT": str(chroma_port), "GNIST_SECRET_KEY": SECRET,
-        "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-
-
-class Replica:
-    def __init__(self, environment: dict[str, str], data_dir: Path) -> None:
-        self.port = free_port()
-        self.data_dir = data_dir
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = data_dir.with_suffix(".log")
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [sys.executable, str(REPO_ROOT / "app.py")], cwd=REPO_ROOT, stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT, env=environment | {"GNIST_DATA_DIR": str(data_dir), "GNIST_PORT": str(self.port)})
-
-    def wait_ready(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
-            if self.status("/readyz") == 200:
-                return
-            time.sleep(0.5)
-        raise AssertionError(f"replica on {self.port} not ready:\n{self.log.read_text()}")
-
-    def status(self, path: str) -> int:
-        """The HTTP status of ``path``; 0 while nothing answers."""
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=10) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
-        except OSError:
-            return 0
-
-    def get(self, path: str, cookie: str) -> tuple[int, bytes]:
-        request = urllib.request.Request(self.url + path, headers={"Cookie": cookie})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, b""
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -102,32 +48,23 @@ def postgres():
 @pytest.fixture(scope="module")
 def deployment(postgres, chroma_server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("deployment")
-    for rel in KNOWLEDGE_FILES:
-        (tmp / "knowledge" / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(REPO_ROOT / "knowledge" / rel, tmp / "knowledge" / rel)
-    environment = _environment(tmp, postgres.create_database("gnist"), chroma_server)
-    # The index is built once, into the Chroma server; the replicas find it there.
-    built = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", "--quiet"], cwd=REPO_ROOT,
-                           env=environment | {"GNIST_DATA_DIR": str(tmp / "indexer")}, capture_output=True,
-                           text=True, timeout=600)
-    assert built.returncode == 0, built.stdout + built.stderr
+    environment = replica_environment(tmp, postgres.create_database("gnist"), chroma_server)
+    build_index(tmp, environment)
     replicas = [Replica(environment, tmp / name) for name in ("replica-a", "replica-b")]
     for replica in replicas:
         replica.wait_ready()
     yield environment, replicas
     for replica in replicas:
-        if replica.process.poll() is None:
-            replica.process.terminate()
-            replica.process.wait(timeout=30)
+        replica.stop()
 
 
-def _client(replica: Replica, cookie: str):
+def _client(replica: Replica, cookie: str, headers: dict[str, str] | None = None):
     from gradio_client import Client
 
     # Plain HTTP on loopback: no TLS to verify, and loading the CA bundle per httpx client would
     # cost the clients (on the replicas' cores) ~20 ms a question.
-    return Client(replica.url + "/", verbose=False, headers={"Cookie": cookie}, download_files=False,
-                  ssl_verify=False, httpx_kwargs={"timeout": 120})
+    return Client(replica.url + "/", verbose=False, headers={"Cookie": cookie, **(headers or {})},
+                  download_files=False, ssl_verify=False, httpx_kwargs={"timeout": 120})
 
 
 def _identity_cookie() -> str:
@@ -223,16 +160,112 @@ def test_readiness_follows_the_database(deployment, postgres):
     _environment, replicas = deployment
     replica = next(replica for replica in replicas if replica.process.poll() is None)
     assert replica.status("/readyz") == 200
+    cookie = _identity_cookie()
+    nynorsk = _client(replica, cookie, {"Accept-Language": "nn-NO,nn;q=0.9"})
+    nynorsk.predict(QUESTIONS[0], api_name="/respond")
     postgres.stop(check=True)
     try:
         assert replica.status("/readyz") == 503
         assert replica.status("/healthz") == 200  # the process is up; only readiness says no
+        for _ in range(3):  # a load balancer's probes: the outage is logged once, without a traceback
+            assert replica.status("/readyz") == 503
+        from gradio_client.exceptions import AppError
+
+        with pytest.raises(AppError) as shown:
+            nynorsk.predict(QUESTIONS[1], api_name="/respond")
+        message = str(shown.value)
+        assert "Gnist-assistenten får ikkje kontakt med lagringa si" in message, message
+        for internal in ("127.0.0.1", str(postgres.port), "psycopg", "OperationalError", "port"):
+            assert internal not in message
     finally:
         postgres.start()
     deadline = time.monotonic() + 30
     while replica.status("/readyz") != 200:
         assert time.monotonic() < deadline, "not ready again after the database came back"
         time.sleep(0.5)
+    lines = _log_lines(replica)
+    outage = [line for line in lines if line["message"].startswith("not ready: database")]
+    assert len(outage) == 1 and "exc_info" not in outage[0]
+    assert [line for line in lines if line["message"].startswith("ready again: database")]
+
+
+def _log_lines(replica: Replica) -> list[dict]:
+    """The replica's log, every line of which must be one JSON object (GNIST_LOG_FORMAT=json)."""
+    text = replica.log.read_text(encoding="utf-8")
+    lines = []
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                lines.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise AssertionError(f"not JSON: {line!r}") from None
+    return lines
+
+
+def test_every_log_line_is_json_with_one_access_line_per_request(deployment):
+    _environment, replicas = deployment
+    replica = next(replica for replica in replicas if replica.process.poll() is None)
+    client = _client(replica, _identity_cookie(), {"X-Request-ID": "proxy-4711"})
+    client.predict(QUESTIONS[2], api_name="/respond")
+    for path in ("/healthz", "/readyz", "/metrics", "/metrics%2F", "/config"):
+        assert replica.status(path, {"X-Request-ID": f"proxy-{path.strip('/').replace('%', '')}"}) in (200, 404)
+    time.sleep(1)  # the access line is written as the response ends
+    lines = _log_lines(replica)
+    assert {"time", "level", "name", "request_id", "message"} <= set(lines[0])
+    for path in ("/healthz", "/readyz", "/metrics", "/config"):
+        rid = f"proxy-{path.strip('/')}"
+        access = [line for line in lines if line["name"] == "gnist.access" and line["request_id"] == rid]
+        assert [(line["method"], line["path"]) for line in access] == [("GET", path)], path
+    joined = [line for line in lines if line["name"] == "gnist.access" and line["request_id"] == "proxy-4711"
+              and line["path"].endswith("/queue/join")]
+    assert joined and all(line["status"] == 200 for line in joined)
+    assert not [line for line in lines if line["name"] == "uvicorn.access"]
+
+
+def test_this_release_runs_against_a_newer_additive_schema_and_refuses_an_incompatible_one(
+        deployment, postgres, tmp_path):
+    environment, _replicas = deployment
+    for compatible in (True, False):
+        url = postgres.create_database(f"newer_{str(compatible).lower()}")
+        Database(url, migrations_dir=newer_release(tmp_path / str(compatible), backward_compatible=compatible)).migrate()
+        replica = Replica(environment | {"GNIST_DATABASE_URL": url}, tmp_path / f"old-{compatible}")
+        try:
+            if compatible:
+                replica.wait_ready()
+                chat, *_ = _client(replica, _identity_cookie()).predict(QUESTIONS[0], api_name="/respond")
+                assert "200 000" in _text(chat)
+                assert Database(url).revision() == "9001"  # not migrated, not touched
+            else:
+                assert replica.process.wait(timeout=180) != 0
+                refused = replica.log.read_text(encoding="utf-8")
+                assert "9001" in refused and "gnist db downgrade" in refused and "Traceback" not in refused
+        finally:
+            replica.stop()
+
+
+def test_a_replica_started_while_chroma_is_down_waits_unready_and_recovers(deployment, tmp_path):
+    environment, _replicas = deployment
+    port = free_port()
+    replica = Replica(environment | {"GNIST_CHROMA_PORT": str(port)}, tmp_path / "early")
+    chroma = None
+    try:
+        deadline = time.monotonic() + 120
+        while replica.status("/healthz") != 200:
+            assert replica.process.poll() is None, replica.log.read_text()
+            assert time.monotonic() < deadline, replica.log.read_text()
+            time.sleep(0.5)
+        assert replica.status("/readyz") == 503
+        time.sleep(2)
+        assert replica.process.poll() is None and replica.status("/readyz") == 503
+        chroma = start_chroma(tmp_path / "late-chroma", port)
+        replica.wait_ready()
+        waited = [line for line in _log_lines(replica) if "vector_store" in line["message"]]
+        assert len([line for line in waited if line["message"].startswith("not ready")]) == 1
+    finally:
+        replica.stop()
+        if chroma:
+            chroma.terminate()
+            chroma.wait(timeout=30)
 
 
 def _value(update):

@@ -12,6 +12,8 @@ revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+# Expand step (new tables and indexes only): the previous release's code runs against this schema.
+backward_compatible = True
 
 
 def upgrade() -> None:

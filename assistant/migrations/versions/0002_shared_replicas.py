@@ -11,6 +11,8 @@ revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+# Expand step (new tables and indexes only): the previous release's code runs against this schema.
+backward_compatible = True
 
 
 def upgrade() -> None:

@@ -11,6 +11,8 @@ revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
+# Expand step (new tables and indexes only): the previous release's code runs against this schema.
+backward_compatible = True
 
 CANVAS = "workshop_canvases.id"
 
