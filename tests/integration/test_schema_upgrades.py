@@ -72,9 +72,9 @@ def test_an_older_database_is_behind_until_upgraded(database_url):
     assert database.schema_status().state == "behind"
     assert database.migrate()
     assert database.schema_status().state == "current"
-    previous = database.downgrade("0003")
-    assert previous == ["0004"] and database.schema_status().state == "behind"
-    assert database.migrate() == ["0004"]
+    previous = database.downgrade("0004")
+    assert previous == ["0005"] and database.schema_status().state == "behind"
+    assert database.migrate() == ["0005"]
     database.dispose()
 
 

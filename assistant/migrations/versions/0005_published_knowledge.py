@@ -12,6 +12,8 @@ revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+# Expand step (new tables only): the previous release's code runs against this schema.
+backward_compatible = True
 
 
 def upgrade() -> None:
