@@ -507,14 +507,18 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
     themes_moved.success(guard(canvas_panels), [canvas_id], [canvas_view, progress], api_name=False)
 
     def page_load(request: gr.Request):
-        """Once the page has loaded: the user's workshops for resuming, or, when the address
-        carries a share link (/?lerret=…), that workshop opened in this tab."""
+        """Once the page has loaded: the user's latest workshop opened where they left it (as the
+        chat tab opens the latest conversation), or, when the address carries a share link
+        (/?lerret=…), that workshop opened in this tab."""
         user = identity.owner(request)
         token = request.query_params.get(SHARE_PARAM, "") if request is not None else ""
         unchanged = (gr.update(),) * len(panel_outputs)
         listing = gr.update(choices=choices(user, request), value=None)
         lang = container.preferences.app_language(user, browser_language(request))
         if not token:
+            latest = service.list(user)[:1]
+            if latest:
+                return gr.update(), gr.update(), *reply_outputs(user, service.current(user, latest[0].id), [], request)
             return gr.update(), gr.update(), *unchanged[:6], listing, *unchanged[7:]
         try:
             canvas = service.join(user, token)

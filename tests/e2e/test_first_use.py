@@ -232,3 +232,19 @@ def test_the_from_to_step_offers_each_half_once_with_its_own_label(app, browser)
         assert any("Til (slik vi vil ha det)" in o for o in step_nine)
     finally:
         context.close()
+
+
+def test_a_reload_brings_the_workshop_back_where_it_was(app, browser):
+    context, page = context_page(browser, "nb")
+    try:
+        start_workshop(page, app, "Sentrum er tomt om kveldene og butikkene stenger")
+        send_answer(page, "Unge voksne og butikkeierne i sentrum")
+        wait_for_last_bot(page, "Hva skjer hvis ingen gjør noe?")
+        page.reload()
+        page.locator(".gnist-loaded").first.wait_for(state="attached")
+        page.get_by_role("tab", name="Verksted", exact=True).click()
+        wait_for_last_bot(page, "Hva skjer hvis ingen gjør noe?")
+        assert "Velkommen tilbake" in page.locator("#ws-chat [data-testid='bot']").last.inner_text()
+        wait_for_text(page, "#ws-canvas", "butikkeierne i sentrum")
+    finally:
+        context.close()
