@@ -37,6 +37,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from assistant.adapters.embeddings import embed_bulk
 from assistant.catalog import BUILT_IN, TextCatalog
 
 OTHER = "other"
@@ -86,21 +87,23 @@ def theme_id(members: Iterable[str]) -> str:
 
 def group(items: Sequence[tuple[str, str]], embeddings, *, threshold: float = DISTANCE_THRESHOLD,
           min_size: int = MIN_SIZE, quotes: int = QUOTES, lang: str = "nb",
-          catalog: TextCatalog | None = None) -> list[Theme]:
-    """Themes of ``items`` ((id, text) pairs, ids unique), largest first, «Annet» last."""
+          catalog: TextCatalog | None = None, progress=None, cancelled=None) -> list[Theme]:
+    """Themes of ``items`` ((id, text) pairs, ids unique), largest first, «Annet» last. Embedding
+    the inputs is bulk work: ``progress`` and ``cancelled`` as in ``embed_bulk``."""
     items = [(str(i), " ".join(str(t).split())) for i, t in items]
     ids = [i for i, _ in items]
     if len(set(ids)) != len(ids):
         raise ValueError(f"duplicate ids: {sorted(i for i, n in Counter(ids).items() if n > 1)[:5]}")
     if not items:
         return []
-    vectors = _vectors([t for _, t in items], embeddings)
+    vectors = _vectors([t for _, t in items], embeddings, progress, cancelled)
     labels = cluster(vectors, threshold=threshold, min_size=min_size)
     return build_themes(items, vectors, labels, quotes=quotes, lang=lang, catalog=catalog)
 
 
-def _vectors(texts: list[str], embeddings) -> np.ndarray:
-    matrix = np.asarray([embeddings.embed_query(t) for t in texts], dtype=np.float64)
+def _vectors(texts: list[str], embeddings, progress=None, cancelled=None) -> np.ndarray:
+    vectors = embed_bulk(embeddings, texts, query=True, progress=progress, cancelled=cancelled)
+    matrix = np.asarray(vectors, dtype=np.float64)
     return _normalise(matrix)
 
 

@@ -11,16 +11,19 @@ owner-checked services, so a session reaches only forms of workshops its user ma
 from __future__ import annotations
 
 import functools
+import inspect
 
 import gradio as gr
 
 from assistant.services import themes as T
+from assistant.services.bulk_jobs import BulkJob
 from assistant.services.residents import FormNotFound
 from assistant.ui.render import browser_language, safe_markdown
 from assistant.workshop.store import CanvasNotFound
 
 QUOTE_CHARS = 280  # a quote in the list; the canvas gets it whole
 FIND_CONCURRENCY = 2  # grouping embeds every input: at most this many at once on the machine
+FIND_POLL_S = 1.0  # how often the progress line is updated while the themes are found
 
 
 class ThemeMistake(Exception):
@@ -90,16 +93,28 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
     catalog = container.catalog
     ui_text = catalog.ui
 
+    def shown_error(error, args, kwargs) -> gr.Error:
+        request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
+        lang = container.preferences.app_language(identity.owner(request), browser_language(request))
+        key = error.key if isinstance(error, ThemeMistake) else "ws.error.not_found"
+        return gr.Error(ui_text(key, lang), title=ui_text("toast.error", lang))
+
     def guard(handler):
+        if inspect.isgeneratorfunction(handler):
+            @functools.wraps(handler)
+            def streamed(*args, **kwargs):
+                try:
+                    yield from handler(*args, **kwargs)
+                except (CanvasNotFound, FormNotFound, ThemeMistake) as error:
+                    raise shown_error(error, args, kwargs) from error
+            return streamed
+
         @functools.wraps(handler)
         def wrapped(*args, **kwargs):
             try:
                 return handler(*args, **kwargs)
             except (CanvasNotFound, FormNotFound, ThemeMistake) as error:
-                request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
-                lang = container.preferences.app_language(identity.owner(request), browser_language(request))
-                key = error.key if isinstance(error, ThemeMistake) else "ws.error.not_found"
-                raise gr.Error(ui_text(key, lang), title=ui_text("toast.error", lang)) from error
+                raise shown_error(error, args, kwargs) from error
         return wrapped
 
     def form_of(owner: str, selected):
@@ -140,15 +155,25 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
 
     @guard
     def find(selected, request: gr.Request = None):
+        """Groups in a background job (bulk embedding, behind every chat question) while this
+        handler shows its progress; when the facilitator leaves, Gradio stops polling and the job
+        stops with it (cancelled here, or abandoned once nobody polls)."""
         owner = workshop_owner(container, identity, selected, request, write=False)
         lang = container.preferences.app_language(identity.owner(request), browser_language(request))
         form = form_of(owner, selected)
         items, questions = residents.theme_items(owner, form.id)
         if not items:
             raise ThemeMistake("res.themes.error.empty")
-        grouping = {"form": form.id, "total": len(items), "questions": questions,
-                    "themes": T.group(items, container.embeddings, lang=lang, catalog=catalog)}
-        return (grouping, *shown(current(owner, form, grouping), grouping, lang), "")
+        job = BulkJob(lambda progress, cancelled: T.group(items, container.embeddings, lang=lang, catalog=catalog,
+                                                          progress=progress, cancelled=cancelled)).start()
+        try:
+            while not job.wait(FIND_POLL_S):
+                working = ui_text("res.themes.progress", lang, done=job.done_count, total=len(items))
+                yield gr.skip(), working, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            grouping = {"form": form.id, "total": len(items), "questions": questions, "themes": job.outcome()}
+        finally:
+            job.cancel()
+        yield (grouping, *shown(current(owner, form, grouping), grouping, lang), "")
 
     @guard
     def merge(chosen, label, selected, grouping, request: gr.Request = None):
