@@ -28,6 +28,7 @@ from assistant.services.exports import ExportStore
 from assistant.services.index_status import BackgroundIndex
 from assistant.services.cards import AnswerCards, CardLibrary, MatchRule
 from assistant.services.ingest import IngestReport, IngestService, source_name
+from assistant.services.limits import TextLimits
 from assistant.services.preferences import PreferenceService
 from assistant.services.privacy import UserDataService
 from assistant.services.residents import ResidentInputService
@@ -111,7 +112,8 @@ class Container:
             return self.retriever.search(query, k, mode="hybrid", where={"type": "case"})
 
         return WorkshopService.from_settings(self.database, self.catalog, search=search_cases,
-                                             chat_model=self.answer_service.chat_model)
+                                             chat_model=self.answer_service.chat_model,
+                                             limits=TextLimits.from_settings(self.settings))
 
     @cached_property
     def residents(self) -> ResidentInputService:

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     auth: str | None = Field(default=None, description="'user:password,user2:password2' enables login.")
     max_upload_mb: int = Field(default=25, ge=1)
     chat_concurrency: int = Field(default=16, ge=1)
+    # Text a user may send at once (characters); longer is refused with a message and left where it
+    # was typed. Embedding reads at most 512 tokens of any text anyway (adapters/embeddings.py).
+    max_question_chars: int = Field(default=4000, ge=100, description="A chat question.")
+    max_feedback_chars: int = Field(default=2000, ge=10, description="A feedback comment.")
+    max_workshop_answer_chars: int = Field(default=5000, ge=100, description="A workshop answer or canvas field.")
+    max_workshop_comment_chars: int = Field(default=2000, ge=10, description="A comment on a canvas field.")
 
     # Identity and abuse limits (the server decides who a user is; see assistant/ui/identity.py)
     # Listening on anything but localhost without login is refused unless this says it is on purpose.
