@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     max_chunks_per_user: int = Field(default=3000, ge=1)
     max_docx_uncompressed_mb: int = Field(default=50, ge=1)
     max_xml_depth: int = Field(default=200, ge=10)
+    # A long report has a few thousand paragraphs; a million empty ones held the ingest worker for minutes.
+    max_docx_paragraphs: int = Field(default=20_000, ge=100)
+    max_docx_seconds: float = Field(default=30.0, gt=0, description="Reading one Word file, after its checks.")
     ingest_workers: int = Field(default=1, ge=1, description="Uploads indexed at once (embedding is CPU-bound).")
     ingest_queue_per_user: int = Field(default=10, ge=1)
     ingest_queue_total: int = Field(default=100, ge=1)
