@@ -28,6 +28,7 @@ from assistant.services.exports import ExportStore
 from assistant.services.index_status import BackgroundIndex
 from assistant.services.cards import AnswerCards, CardLibrary, MatchRule
 from assistant.services.ingest import IngestReport, IngestService, source_name
+from assistant.services.injection import InstructionDetector
 from assistant.services.limits import TextLimits
 from assistant.services.preferences import PreferenceService
 from assistant.services.privacy import UserDataService
@@ -71,7 +72,7 @@ class Container:
     @cached_property
     def answer_service(self) -> AnswerService:
         return AnswerService(self.settings, self.retriever, self.catalog, lambda: build_chat_model(self.settings),
-                             cards=self.cards)
+                             cards=self.cards, instructions=InstructionDetector(self.embeddings))
 
     @cached_property
     def cards(self) -> AnswerCards:
