@@ -593,6 +593,72 @@ def bench_shared_workshop(bench: Bench) -> dict:
         shutil.rmtree(root, ignore_errors=True)
 
 
+CONTENTION_QUESTIONS = 30
+THEME_INPUTS = 1000
+
+
+@section("contention")
+def bench_contention(bench: Bench) -> dict:
+    """Another user's answer time (no LLM, the services in this process, no web layer) alone; while
+    one client keeps sending the longest question allowed (GNIST_MAX_QUESTION_CHARS of emoji, cut to
+    the model's 512 tokens before embedding); and while «Finn tema» groups THEME_INPUTS inputs of the
+    longest length a resident may send (GNIST_RESIDENT_MAX_CHARS of emoji), as the background job
+    the app runs (cancelled once the questions are answered, as when its caller leaves). Goal: p95
+    of the other user's answers at most 2 s throughout."""
+    import threading
+
+    from assistant.services import themes
+    from assistant.services.bulk_jobs import BulkJob
+
+    bench.ensure_index()
+    service = bench.container.answer_service
+    texts = query_texts()
+
+    def other_user() -> dict:
+        samples = []
+        for text in (texts * 2)[:CONTENTION_QUESTIONS]:
+            start = time.perf_counter()
+            service.answer(text)
+            samples.append(time.perf_counter() - start)
+        return latency_figures(samples)
+
+    for text in texts[:5]:
+        service.answer(text)  # warm-up
+    figures: dict = {"alone": other_user()}
+
+    longest = "Hvorfor? " + "\U0001F600" * (bench.settings.max_question_chars - 9)
+    stop = threading.Event()
+    long_answers = []
+
+    def long_questions() -> None:
+        while not stop.is_set():
+            start = time.perf_counter()
+            service.answer(longest)
+            long_answers.append(time.perf_counter() - start)
+
+    sender = threading.Thread(target=long_questions, daemon=True)
+    sender.start()
+    figures["while_longest_questions"] = other_user()
+    stop.set()
+    sender.join()
+    figures["longest_question_itself"] = latency_figures(long_answers)
+
+    items = [(str(n), f"Innspill {n}: " + "\U0001F600" * (bench.settings.resident_max_chars - 16))
+             for n in range(THEME_INPUTS)]
+    job = BulkJob(lambda progress, cancelled: themes.group(items, bench.container.embeddings, progress=progress,
+                                                          cancelled=cancelled)).start()
+    started = time.perf_counter()
+    figures["while_finding_themes"] = other_user()
+    running = time.perf_counter() - started
+    done = job.done_count
+    job.cancel()
+    job.wait(60)
+    figures["finding_themes"] = {"inputs": THEME_INPUTS, "embedded_meanwhile": done,
+                                 "inputs_per_s": round(done / running, 1),
+                                 "stopped_after_cancel": job.error is not None or job.result is not None}
+    return figures
+
+
 @section("memory")
 def bench_memory(bench: Bench) -> dict:
     """Peak resident memory of this process so far (run last for the whole benchmark's peak)."""
