@@ -103,3 +103,17 @@ def test_a_bulk_job_nobody_asks_about_stops_by_itself(embedder):
     with pytest.raises(EmbeddingCancelled):
         job.outcome()
     assert job.done_count <= 4 * 6  # stopped after about five "seconds" of batches (4 texts each)
+
+
+def test_the_longest_question_of_emoji_and_stopwords_gets_no_card_and_no_error(embedder):
+    """Found by the contention benchmark: a question with no word left after stopwords (the
+    longest allowed question of emoji) made the card matcher's lexical index fail."""
+    from assistant.services.cards import CardLibrary, CardMatcher, MatchRule, split_paraphrases
+    from assistant.services.ingest import source_name
+    from assistant.settings import REPO_ROOT, Settings
+
+    library = CardLibrary(REPO_ROOT / "knowledge", source_name)
+    settings = Settings()
+    rule = MatchRule(settings.card_threshold, settings.card_margin, settings.card_lexical_weight)
+    matcher = CardMatcher(embedder, [(card, p) for card in library.cards for p in split_paraphrases(card)[0]], rule)
+    assert matcher.match("Hvorfor? " + "😀" * (settings.max_question_chars - 9)) is None
