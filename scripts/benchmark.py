@@ -614,12 +614,15 @@ def bench_contention(bench: Bench) -> dict:
     service = bench.container.answer_service
     texts = query_texts()
 
-    def other_user() -> dict:
+    def other_user(pause_s: float = 0.0) -> dict:
+        """CONTENTION_QUESTIONS questions, one after the other (``pause_s`` between them: a person
+        reading the answer, which lets bulk work go on between questions)."""
         samples = []
         for text in (texts * 2)[:CONTENTION_QUESTIONS]:
             start = time.perf_counter()
             service.answer(text)
             samples.append(time.perf_counter() - start)
+            time.sleep(pause_s)
         return latency_figures(samples)
 
     for text in texts[:5]:
@@ -648,7 +651,7 @@ def bench_contention(bench: Bench) -> dict:
     job = BulkJob(lambda progress, cancelled: themes.group(items, bench.container.embeddings, progress=progress,
                                                           cancelled=cancelled)).start()
     started = time.perf_counter()
-    figures["while_finding_themes"] = other_user()
+    figures["while_finding_themes"] = other_user(pause_s=1.0)
     running = time.perf_counter() - started
     done = job.done_count
     job.cancel()
