@@ -614,20 +614,21 @@ def bench_contention(bench: Bench) -> dict:
     service = bench.container.answer_service
     texts = query_texts()
 
-    def other_user(pause_s: float = 0.0) -> dict:
+    def other_user(phase: str, pause_s: float = 0.0) -> dict:
         """CONTENTION_QUESTIONS questions, one after the other (``pause_s`` between them: a person
-        reading the answer, which lets bulk work go on between questions)."""
+        reading the answer, which lets bulk work go on between questions); worded anew in each
+        phase, so no question vector comes from the cache."""
         samples = []
-        for text in (texts * 2)[:CONTENTION_QUESTIONS]:
+        for n, text in enumerate((texts * 2)[:CONTENTION_QUESTIONS]):
             start = time.perf_counter()
-            service.answer(text)
+            service.answer(f"{text} ({phase} {n})")
             samples.append(time.perf_counter() - start)
             time.sleep(pause_s)
         return latency_figures(samples)
 
     for text in texts[:5]:
         service.answer(text)  # warm-up
-    figures: dict = {"alone": other_user()}
+    figures: dict = {"alone": other_user("alene")}
 
     longest = "Hvorfor? " + "\U0001F600" * (bench.settings.max_question_chars - 9)
     stop = threading.Event()
@@ -636,12 +637,12 @@ def bench_contention(bench: Bench) -> dict:
     def long_questions() -> None:
         while not stop.is_set():
             start = time.perf_counter()
-            service.answer(longest)
+            service.answer(f"{longest}{len(long_answers)}")  # never from the question cache
             long_answers.append(time.perf_counter() - start)
 
     sender = threading.Thread(target=long_questions, daemon=True)
     sender.start()
-    figures["while_longest_questions"] = other_user()
+    figures["while_longest_questions"] = other_user("lange")
     stop.set()
     sender.join()
     figures["longest_question_itself"] = latency_figures(long_answers)
@@ -651,7 +652,7 @@ def bench_contention(bench: Bench) -> dict:
     job = BulkJob(lambda progress, cancelled: themes.group(items, bench.container.embeddings, progress=progress,
                                                           cancelled=cancelled)).start()
     started = time.perf_counter()
-    figures["while_finding_themes"] = other_user(pause_s=1.0)
+    figures["while_finding_themes"] = other_user("tema", pause_s=1.0)
     running = time.perf_counter() - started
     done = job.done_count
     job.cancel()

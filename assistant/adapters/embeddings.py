@@ -26,7 +26,7 @@ MODEL_TOKENS = 512  # multilingual-e5-small's position limit, <s> and </s> inclu
 # A SentencePiece token is rarely more than a dozen characters: a text is cut to this many
 # characters per allowed token before its tokens are counted (so counting is bounded too).
 CHARS_PER_TOKEN_BOUND = 24
-BULK_BATCH = 4  # texts per engine call in bulk work: a waiting query waits for at most this many
+BULK_BATCH = 1  # texts per engine call in bulk work: a waiting query waits for at most one (512 tokens)
 
 
 class EmbeddingCancelled(Exception):

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from assistant.adapters.embeddings import MODEL_TOKENS, EmbeddingCancelled, embed_bulk
+from assistant.adapters.embeddings import BULK_BATCH, MODEL_TOKENS, EmbeddingCancelled, embed_bulk
 from assistant.services.bulk_jobs import BulkJob
 
 
@@ -102,7 +102,7 @@ def test_a_bulk_job_nobody_asks_about_stops_by_itself(embedder):
     job._done.wait(120)
     with pytest.raises(EmbeddingCancelled):
         job.outcome()
-    assert job.done_count <= 4 * 6  # stopped after about five "seconds" of batches (4 texts each)
+    assert job.done_count <= 6 * BULK_BATCH  # stopped after about five "seconds" of batches
 
 
 def test_the_longest_question_of_emoji_and_stopwords_gets_no_card_and_no_error(embedder):
