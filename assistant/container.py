@@ -30,6 +30,8 @@ from assistant.services.index_status import BackgroundIndex
 from assistant.services.cards import AnswerCards, CardLibrary, MatchRule
 from assistant.services.knowledge_admin import KnowledgeAdminService, PublishedKnowledge
 from assistant.services.ingest import IngestReport, IngestService, source_name
+from assistant.services.injection import InstructionDetector
+from assistant.services.limits import TextLimits
 from assistant.services.preferences import PreferenceService
 from assistant.services.privacy import UserDataService
 from assistant.services.programme_data import ProgrammeData
@@ -79,7 +81,8 @@ class Container:
     @cached_property
     def answer_service(self) -> AnswerService:
         return AnswerService(self.settings, self.retriever, self.catalog, lambda: build_chat_model(self.settings),
-                             cards=self.cards, structured=self.structured_answers)
+                             cards=self.cards, structured=self.structured_answers,
+                             instructions=InstructionDetector(self.embeddings))
 
     @cached_property
     def cards(self) -> AnswerCards:
@@ -141,7 +144,8 @@ class Container:
             return self.retriever.search(query, k, mode="hybrid", where={"type": "case"})
 
         return WorkshopService.from_settings(self.database, self.catalog, search=search_cases,
-                                             chat_model=self.answer_service.chat_model)
+                                             chat_model=self.answer_service.chat_model,
+                                             limits=TextLimits.from_settings(self.settings))
 
     @cached_property
     def residents(self) -> ResidentInputService:

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     auth: str | None = Field(default=None, description="'user:password,user2:password2' enables login.")
     max_upload_mb: int = Field(default=25, ge=1)
     chat_concurrency: int = Field(default=16, ge=1)
+    # Text a user may send at once (characters); longer is refused with a message and left where it
+    # was typed. Embedding reads at most 512 tokens of any text anyway (adapters/embeddings.py).
+    max_question_chars: int = Field(default=4000, ge=100, description="A chat question.")
+    max_feedback_chars: int = Field(default=2000, ge=10, description="A feedback comment.")
+    max_workshop_answer_chars: int = Field(default=5000, ge=100, description="A workshop answer or canvas field.")
+    max_workshop_comment_chars: int = Field(default=2000, ge=10, description="A comment on a canvas field.")
 
     # Identity and abuse limits (the server decides who a user is; see assistant/ui/identity.py)
     # Listening on anything but localhost without login is refused unless this says it is on purpose.
@@ -114,6 +120,9 @@ class Settings(BaseSettings):
     max_chunks_per_user: int = Field(default=3000, ge=1)
     max_docx_uncompressed_mb: int = Field(default=50, ge=1)
     max_xml_depth: int = Field(default=200, ge=10)
+    # A long report has a few thousand paragraphs; a million empty ones held the ingest worker for minutes.
+    max_docx_paragraphs: int = Field(default=20_000, ge=100)
+    max_docx_seconds: float = Field(default=30.0, gt=0, description="Reading one Word file, after its checks.")
     ingest_workers: int = Field(default=1, ge=1, description="Uploads indexed at once (embedding is CPU-bound).")
     ingest_queue_per_user: int = Field(default=10, ge=1)
     ingest_queue_total: int = Field(default=100, ge=1)

@@ -674,6 +674,75 @@ def bench_themes(bench: Bench) -> dict:
     return figures
 
 
+CONTENTION_QUESTIONS = 30
+
+
+@section("contention")
+def bench_contention(bench: Bench) -> dict:
+    """Another user's answer time (no LLM, the services in this process, no web layer) alone; while
+    one client keeps sending the longest question allowed (GNIST_MAX_QUESTION_CHARS of emoji, cut to
+    the model's 512 tokens before embedding); and while «Finn tema» groups THEME_INPUTS inputs of the
+    longest length a resident may send (GNIST_RESIDENT_MAX_CHARS of emoji), as the background job
+    the app runs (cancelled once the questions are answered, as when its caller leaves). Goal: p95
+    of the other user's answers at most 2 s throughout."""
+    import threading
+
+    from assistant.services import themes
+    from assistant.services.bulk_jobs import BulkJob
+
+    bench.ensure_index()
+    service = bench.container.answer_service
+    texts = query_texts()
+
+    def other_user(phase: str, pause_s: float = 0.0) -> dict:
+        """CONTENTION_QUESTIONS questions, one after the other (``pause_s`` between them: a person
+        reading the answer, which lets bulk work go on between questions); worded anew in each
+        phase, so no question vector comes from the cache."""
+        samples = []
+        for n, text in enumerate((texts * 2)[:CONTENTION_QUESTIONS]):
+            start = time.perf_counter()
+            service.answer(f"{text} ({phase} {n})")
+            samples.append(time.perf_counter() - start)
+            time.sleep(pause_s)
+        return latency_figures(samples)
+
+    for text in texts[:5]:
+        service.answer(text)  # warm-up
+    figures: dict = {"alone": other_user("alene")}
+
+    longest = "Hvorfor? " + "\U0001F600" * (bench.settings.max_question_chars - 9)
+    stop = threading.Event()
+    long_answers = []
+
+    def long_questions() -> None:
+        while not stop.is_set():
+            start = time.perf_counter()
+            service.answer(f"{longest}{len(long_answers)}")  # never from the question cache
+            long_answers.append(time.perf_counter() - start)
+
+    sender = threading.Thread(target=long_questions, daemon=True)
+    sender.start()
+    figures["while_longest_questions"] = other_user("lange")
+    stop.set()
+    sender.join()
+    figures["longest_question_itself"] = latency_figures(long_answers)
+
+    items = [(str(n), f"Innspill {n}: " + "\U0001F600" * (bench.settings.resident_max_chars - 16))
+             for n in range(THEME_INPUTS)]
+    job = BulkJob(lambda progress, cancelled: themes.group(items, bench.container.embeddings, progress=progress,
+                                                          cancelled=cancelled)).start()
+    started = time.perf_counter()
+    figures["while_finding_themes"] = other_user("tema", pause_s=1.0)
+    running = time.perf_counter() - started
+    done = job.done_count
+    job.cancel()
+    job.wait(60)
+    figures["finding_themes"] = {"inputs": THEME_INPUTS, "embedded_meanwhile": done,
+                                 "inputs_per_s": round(done / running, 1),
+                                 "stopped_after_cancel": job.error is not None or job.result is not None}
+    return figures
+
+
 @section("memory")
 def bench_memory(bench: Bench) -> dict:
     """Peak resident memory of this process so far (run last for the whole benchmark's peak)."""

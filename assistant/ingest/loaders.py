@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,8 @@ class IngestLimits:
     max_chunks_per_document: int = _setting_default("max_chunks_per_document")
     max_docx_uncompressed_mb: int = _setting_default("max_docx_uncompressed_mb")
     max_xml_depth: int = _setting_default("max_xml_depth")
+    max_docx_paragraphs: int = _setting_default("max_docx_paragraphs")
+    max_docx_seconds: float = _setting_default("max_docx_seconds")
     front_matter_keys: frozenset[str] | None = None  # None keeps every key
     max_chunks_per_store: int | None = None  # chunks one collection may hold (a user's documents)
 
@@ -85,6 +88,8 @@ class IngestLimits:
             max_chunks_per_document=settings.max_chunks_per_document,
             max_docx_uncompressed_mb=settings.max_docx_uncompressed_mb,
             max_xml_depth=settings.max_xml_depth,
+            max_docx_paragraphs=settings.max_docx_paragraphs,
+            max_docx_seconds=settings.max_docx_seconds,
             front_matter_keys=USER_FRONT_MATTER_KEYS,
             max_chunks_per_store=settings.max_chunks_per_user,
         )
@@ -107,6 +112,7 @@ def check_limit(value: int, limit: int, source: str, key: str) -> None:
 TOO_LONG = "ingest.too_long"
 TOO_MANY_PAGES = "ingest.pdf_too_many_pages"
 TOO_DEEP = "ingest.docx_too_deep"
+TOO_MANY_PARAGRAPHS = "ingest.docx_too_many_paragraphs"
 
 
 @dataclass
@@ -309,15 +315,21 @@ def load_pdf(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
 
 
 def _check_xml(stream, source: str, limits: IngestLimits) -> None:
-    """Stream one XML part through expat and stop as soon as elements nest deeper than the limit.
+    """Stream one XML part through expat and stop as soon as elements nest deeper than the limit
+    or paragraphs (``w:p``, empty ones too) exceed theirs, before python-docx builds a tree of them.
     DTDs (the way to entity expansion) are refused: Word never writes them."""
     parser = expat.ParserCreate()
     depth = 0
+    paragraphs = 0
 
-    def start(_name, _attrs):
-        nonlocal depth
+    def start(name, _attrs):
+        nonlocal depth, paragraphs
         depth += 1
         check_limit(depth, limits.max_xml_depth, source, TOO_DEEP)
+        if name == "w:p":
+            paragraphs += 1
+            if paragraphs > limits.max_docx_paragraphs:
+                raise IngestError(source, TOO_MANY_PARAGRAPHS, limit=number(limits.max_docx_paragraphs))
 
     def end(_name):
         nonlocal depth
@@ -362,6 +374,7 @@ def load_docx(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
     import docx
 
     _check_docx_container(path, source, limits)
+    deadline = time.monotonic() + limits.max_docx_seconds
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # noqa: BLE001 - python-docx raises zip, xml and KeyError variants
@@ -376,6 +389,8 @@ def load_docx(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
         nonlocal chars
         chars += len(text)
         check_limit(chars, limits.max_document_chars, source, TOO_LONG)
+        if time.monotonic() > deadline:
+            raise IngestError(source, "ingest.docx_too_slow", limit=f"{limits.max_docx_seconds:g}")
 
     def flush() -> None:
         text = _clean("\n".join(buffer))

@@ -31,6 +31,7 @@ from assistant.services.cards import REVIEW_AFTER, AnswerCards, CardMatch
 from assistant.services.citations import CitationFilter
 from assistant.services.contradictions import Contradiction, find_contradiction
 from assistant.services.followup import resolve as resolve_followup
+from assistant.services.injection import InstructionDetector
 from assistant.services.language import Lang, detect_language
 from assistant.services.locators import localized_locator
 from assistant.services.retrieval import Retriever
@@ -166,6 +167,7 @@ class AnswerService:
         chat_model_factory: Callable[[], object | None] | None = None,
         cards: AnswerCards | None = None,
         structured: StructuredAnswers | None = None,
+        instructions: InstructionDetector | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
@@ -175,6 +177,7 @@ class AnswerService:
         self.breaker = CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_cooldown_s)
         self.cards = cards
         self.structured = structured
+        self.instructions = instructions
 
     @property
     def chat_model(self):
@@ -210,7 +213,8 @@ class AnswerService:
             yield from self._structured(question, query, structured, lang)
             return
         stores = [UserDocuments(store) for store in extra_stores or []]
-        hits = self.retriever.search(query, k=self.settings.top_k, extra_stores=stores, lang=lang)
+        hits = self._documents_as_data(self.retriever.search(query, k=self.settings.top_k, extra_stores=stores,
+                                                             lang=lang))
         relevant = [h for h in hits if h.score >= self.settings.min_relevance - self._margin(h, lang)]
         margin = self._margin(relevant[0], lang) if relevant else 0.0
         covered = bool(relevant) and extractive.covers_question(
@@ -331,6 +335,17 @@ class AnswerService:
             log.info("rewrite not used: %s", rewritten[:80])
             return None
         return rewritten
+
+    def _documents_as_data(self, hits: list[Hit]) -> list[Hit]:
+        """A user's document may instruct the assistant in any wording: the sentences that do, by
+        meaning (InstructionDetector), leave the passage before anything reads, quotes or sends it."""
+        if self.instructions is None:
+            return hits
+        cleaned = []
+        for hit in hits:
+            found = self.instructions.in_passage(hit.text, hit.metadata) if is_user_document(hit) else set()
+            cleaned.append(replace(hit, text=extractive.drop_instructions(hit.text, found)) if found else hit)
+        return cleaned
 
     def _citations(self, hits: list[Hit], numbers: Sequence[int], lang: Lang) -> list[Citation]:
         citations = []

@@ -522,7 +522,8 @@ class CardMatcher:
         for row, (similarity, card) in enumerate(zip(similarities, self._card_of, strict=True)):
             if similarity > best[card]:
                 best[card], closest[card] = float(similarity), self.entries[row][1]
-        lexical = np.asarray(self._lexical.get_scores(self._tokens([question])[0]), dtype=np.float64)
+        words = self._tokens([question])[0]  # none in a question of stopwords and emoji (bm25s fails on none)
+        lexical = np.asarray(self._lexical.get_scores(words), dtype=np.float64) if words else np.zeros(len(self.cards))
         return Scored(best, lexical / lexical.max() if lexical.max() > 0 else lexical, closest)
 
     def match(self, question: str, lang: Lang = "nb") -> CardMatch | None:

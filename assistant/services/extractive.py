@@ -59,7 +59,8 @@ def data_units(text: str, leave_out: Collection[str] = ()) -> list[tuple[str, bo
     kept: list[tuple[str, bool]] = []
     for unit, is_list in split_units(text):
         if is_list:
-            unit = "\n".join(line for line in unit.split("\n") if not is_instruction(line))
+            unit = "\n".join(line for line in unit.split("\n")
+                             if not is_instruction(line) and _LIST_ITEM.sub("", line).strip() not in leave_out)
         elif is_instruction(unit):
             continue
         if unit and unit not in leave_out:

@@ -101,6 +101,7 @@ class ResidentInput:
 class Submission:
     stored: bool  # False: the same answers were already in the form (accepted, stored once)
     masked: bool  # some personal data was removed
+    removed: frozenset[str] = frozenset()  # which kinds (masking.KINDS), to tell the resident
 
 
 def normalise(text: str) -> str:
@@ -335,13 +336,14 @@ class ResidentInputService:
         language = language if language in LANGUAGES else form.language
         cleaned, age, place_text = self.validate(answers, age_group, place)
         label = lambda kind: self.catalog.message(f"residents.masked_{kind}", language)  # noqa: E731
-        masked = False
+        removed: set[str] = set()
         for name, text in cleaned.items():
             cleaned[name], found = mask(text, label)
-            masked = masked or bool(found)
+            removed |= found
         if place_text:
             place_text, found = mask(place_text, label)
-            masked = masked or bool(found)
+            removed |= found
+        masked = bool(removed)
         digest = hashlib.sha256("\x1f".join(normalise(cleaned[name]) for name in ANSWERS).encode()).hexdigest()
         if self._count(token) >= self.settings.resident_max_inputs_per_form:
             raise FormFull(token)
@@ -349,7 +351,7 @@ class ResidentInputService:
             new_id = c.execute(self.db.insert_new(inputs, form_id=token, **cleaned, age_group=age, place=place_text,
                                                   language=language, content_hash=digest, masked=masked,
                                                   created=_minute()).returning(inputs.c.id)).scalar()
-        return Submission(stored=new_id is not None, masked=masked)
+        return Submission(stored=new_id is not None, masked=masked, removed=frozenset(removed))
 
     # -- rows ----------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from assistant.adapters.embeddings import embed_bulk
 from assistant.catalog import BUILT_IN, LANGUAGES, TextCatalog
 
 OTHER = "other"
@@ -60,7 +61,6 @@ QUOTES = 3
 MAX_LABEL = 80
 DETAIL_LIFT = 2.0  # a theme's detail is used at least this many times as often in it as overall
 PHRASE_WORDS = 6  # a cluster's name: at most this many words of its most central input
-EMBED_BATCH = 32  # inputs per embedding call: progress is reported between batches
 STOPWORDS_FILE = Path(__file__).resolve().parent / "stopwords.json"
 WORD_FORMS_FILE = Path(__file__).resolve().parent / "word_forms.json"
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -252,9 +252,9 @@ def assign(scores: np.ndarray, *, threshold: float = MATCH_THRESHOLD, margin: fl
 
 def group(items: Sequence[tuple[str, str]], embeddings, *, threshold: float = DISTANCE_THRESHOLD,
           quotes: int = QUOTES, lang: str = "nb", catalog: TextCatalog | None = None,
-          progress: Progress | None = None) -> list[Theme]:
-    """Themes of ``items`` ((id, text) pairs, ids unique), largest first, «Annet» last;
-    ``progress(done, total)`` is called as the inputs are embedded."""
+          progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> list[Theme]:
+    """Themes of ``items`` ((id, text) pairs, ids unique), largest first, «Annet» last. Embedding
+    the inputs is bulk work: ``progress(done, total)`` and ``cancelled()`` as in ``embed_bulk``."""
     items = [(str(i), " ".join(str(t).split())) for i, t in items]
     ids = [i for i, _ in items]
     if len(set(ids)) != len(ids):
@@ -262,23 +262,18 @@ def group(items: Sequence[tuple[str, str]], embeddings, *, threshold: float = DI
     if not items:
         return []
     texts = [t for _, t in items]
-    vectors = embed_inputs(texts, embeddings, progress)
+    vectors = embed_inputs(texts, embeddings, progress, cancelled)
     listed = theme_list(catalog)
     fits = assign(match_scores(texts, vectors, listed, _prototype_vectors(listed, embeddings)))
     return build_themes(items, vectors, fits, listed, threshold=threshold, quotes=quotes, lang=lang, catalog=catalog)
 
 
-def embed_inputs(texts: list[str], embeddings, progress: Progress | None = None) -> np.ndarray:
+def embed_inputs(texts: list[str], embeddings, progress: Progress | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> np.ndarray:
     """The one place residents' inputs (and the theme statements) are embedded: L2-normalised
-    vectors, in batches so that ``progress`` can be told how far it has come. As e5 *queries*
-    where the embedder can (the e5 authors' prefix for symmetric tasks; better on the tuning set),
-    else as its documents (an OpenAI-compatible embedder has no prefixes)."""
-    embed = getattr(embeddings, "embed_queries", None) or embeddings.embed_documents
-    vectors: list[list[float]] = []
-    for start in range(0, len(texts), EMBED_BATCH):
-        vectors += embed(texts[start:start + EMBED_BATCH])
-        if progress is not None:
-            progress(len(vectors), len(texts))
+    vectors, as bulk work that yields to chat questions. As e5 *queries* (the e5 authors' prefix
+    for symmetric tasks; better on the tuning set)."""
+    vectors = embed_bulk(embeddings, texts, query=True, progress=progress, cancelled=cancelled)
     return _normalise(np.asarray(vectors, dtype=np.float64).reshape(len(texts), -1))
 
 

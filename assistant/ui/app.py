@@ -15,6 +15,7 @@ from assistant.catalog import LANGUAGES
 from assistant.container import Container
 from assistant.services.conversations import StoredMessage, turns
 from assistant.services.language import ui_language
+from assistant.services.limits import TextLimits, too_long
 from assistant.services.preferences import language_from_browser
 from assistant.ui import icons
 from assistant.ui.admin import build_admin_tab
@@ -44,6 +45,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     upload_queue = container.upload_queue
     preferences = container.preferences
     index = container.knowledge_index
+    limits = TextLimits.from_settings(settings)
 
     def index_banner():
         """Shown while the first index build runs; the timer stops once it is done."""
@@ -117,6 +119,10 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         if not question:
             yield gr.update(), gr.update(), conversation_id, gr.update(), gr.update()
             return
+        refused = too_long(question, limits.question)
+        if refused:  # nothing stored, nothing embedded; the question stays in the box to be shortened
+            lang = lang_of(owner)
+            raise gr.Error(ui_text("msg.question_too_long", lang, **refused), title=ui_text("toast.error", lang))
         stored = conversations.messages(owner, conversation_id) if conversation_id else []
         listed = conversations.list(owner)
         # No messages: the conversation is new, or gone (deleted in another tab), or empty.
@@ -232,6 +238,10 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         return store_feedback(identity.owner(request), conversation_id, 1 if data.liked else -1, comment, index)
 
     def store_feedback(owner: str, conversation_id, rating: int, comment, index):
+        refused = too_long(comment, limits.feedback)
+        if refused:  # the comment stays in its box to be shortened
+            warn(lang_of(owner), "msg.feedback_too_long", **refused)
+            return comment
         if not conversations.feedback_on(owner, conversation_id, rating, comment or "", index):
             warn(lang_of(owner), "msg.feedback_none")
             return comment

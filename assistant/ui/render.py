@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
-import re
 from datetime import datetime, timezone
+from functools import lru_cache
+from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
 
@@ -14,10 +15,17 @@ from assistant.services.extractive import source_text
 from assistant.ui import icons
 
 SNIPPET_CHARS = 700
-_IMAGE = re.compile(r"!\[([^\]]*)\]\s*(?:\([^)]*\)|\[[^\]]*\])")
-_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
-_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S.*$", re.MULTILINE)
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
+# What rendered Markdown may contain: text structure and links, nothing that loads anything by
+# itself (no img, iframe, style, form, script) and no attributes but a link's address and title.
+ALLOWED_TAGS = {"p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li", "hr",
+                "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "a"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# Left as text, these pairs would be read again as an image, a link or a reference definition by
+# the page's own Markdown renderer (Gradio renders what it is given): written as character
+# references, they are shown the same and parsed as nothing.
+_RESYNTAX = {"![": "&#33;[", "](": "&#93;(", "][": "&#93;[", "]:": "&#93;:"}
 
 
 def document_table(rows: list[list], catalog: TextCatalog, lang: str) -> dict:
@@ -26,14 +34,74 @@ def document_table(rows: list[list], catalog: TextCatalog, lang: str) -> dict:
     return {"headers": [catalog.ui("docs.column_document", lang), catalog.ui("docs.column_chunks", lang)], "data": rows}
 
 
+@lru_cache(maxsize=1)
+def _markdown():
+    """CommonMark with tables and strikethrough, raw HTML shown as text; an image becomes its
+    description and a link to anything but http(s) or mail becomes its text."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"breaks": True, "html": False}).enable(["table", "strikethrough"])
+    parser.validateLink = lambda url: True  # every link is judged below, so its text is kept either way
+    renderer = parser.renderer
+
+    def image(_renderer, tokens, index, options, env):
+        return html.escape(renderer.renderInlineAsText(tokens[index].children or [], options, env), quote=False)
+
+    def safe_link(token) -> bool:
+        return str(token.attrGet("href") or "").strip().lower().startswith(SAFE_SCHEMES)
+
+    def link_open(_renderer, tokens, index, options, env):
+        return renderer.renderToken(tokens, index, options, env) if safe_link(tokens[index]) else ""
+
+    def link_close(_renderer, tokens, index, options, env):
+        opening = next(t for t in reversed(tokens[:index]) if t.type == "link_open" and t.level == tokens[index].level)
+        return renderer.renderToken(tokens, index, options, env) if safe_link(opening) else ""
+
+    parser.add_render_rule("image", image)
+    parser.add_render_rule("link_open", link_open)
+    parser.add_render_rule("link_close", link_close)
+    return parser
+
+
+class _InertText(HTMLParser):
+    """Re-emits clean HTML with the text's image and link syntax written as character references."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.out.append(self.get_starttag_text())
+
+    def handle_startendtag(self, tag, attrs):
+        self.out.append(self.get_starttag_text())
+
+    def handle_endtag(self, tag):
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        text = html.escape(data, quote=False)
+        for pair, inert in _RESYNTAX.items():
+            text = text.replace(pair, inert)
+        self.out.append(text)
+
+
 def safe_markdown(text: str) -> str:
-    """Markdown from documents, users or a language model, made inert: no HTML (so no <img>,
-    <iframe> or autolinks), no images (an image is a request to any server, a beacon), no
-    reference definitions an image could point at, and links only to http(s) and mail."""
-    text = str(text).replace("<", "&lt;")
-    text = _IMAGE.sub(lambda m: m.group(1), text)
-    text = _LINK.sub(lambda m: m.group(0) if m.group(2).strip().lower().startswith(SAFE_SCHEMES) else m.group(1), text)
-    return _REFERENCE_DEFINITION.sub("", text)
+    """Markdown from documents, users or a language model, rendered by a parser (markdown-it) and
+    cleaned by an allow-list sanitiser (nh3): no raw HTML, no images (an image is a request to any
+    server, a beacon; its description is kept), links only to http(s) and mail. A text of one line
+    is read as inline Markdown and comes back inline (it may sit inside a list item or a quote:
+    «1. mars» stays a date, not a list); longer texts come back as HTML blocks."""
+    import nh3
+
+    text = str(text)
+    rendered = _markdown().render(text) if "\n" in text.strip() else _markdown().renderInline(text)
+    clean = nh3.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=ALLOWED_URL_SCHEMES,
+                      link_rel="noopener noreferrer nofollow", strip_comments=True)
+    inert = _InertText()
+    inert.feed(clean)
+    inert.close()
+    return "".join(inert.out).strip()
 
 
 SHOWN_TIME_ZONE = ZoneInfo("Europe/Oslo")  # the users are in Norway; times are stored in UTC
@@ -90,9 +158,8 @@ def chat_messages(messages: list[StoredMessage]) -> list[dict]:
 
 
 def _md(text: str) -> str:
-    """Passage text is untrusted: escape HTML and drop images so a document cannot inject markup
-    into the page or make the browser fetch anything."""
-    return safe_markdown(html.escape(str(text), quote=False))
+    """Passage text is untrusted: rendered inert like any Markdown (no HTML, no images)."""
+    return safe_markdown(str(text))
 
 
 def upload_progress_markdown(jobs, prompts: TextCatalog, lang: str) -> str:

@@ -16,6 +16,7 @@ import hmac
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -24,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from assistant.services.residents import (AGE_GROUPS, ANSWERS, LANGUAGES, FormClosed, FormFull, FormNotFound,
                                           InvalidInput, ResidentInputService)
+from assistant.services.masking import KINDS
 from assistant.settings import Settings
 from assistant.catalog import TextCatalog
 from assistant.ui.identity import (RESIDENT_FORM_PATH, RateLimiter, TrustedProxy, _cookie_value, is_resident_form_path,
@@ -149,7 +151,7 @@ class ResidentFormMiddleware:
             if method not in ("GET", "HEAD"):
                 return await self._reply(send, 405, b"", [(b"allow", b"GET")])
             return await self._page(send, 200, "thanks", lang, scope["path"], form=form, form_path=form_path,
-                                    masked=query.get("fjernet", [""])[0] == "1")
+                                    masked=[kind for kind in KINDS if kind in query.get("fjernet", [""])[0].split(",")])
         if method in ("GET", "HEAD"):
             if not form.open:
                 return await self._page(send, 200, "closed", lang, form_path, form=form)
@@ -195,7 +197,7 @@ class ResidentFormMiddleware:
                                     values=typed, device=device)
         self.per_address.hit(address)
         self.per_device.hit(device)
-        target = form_path + "/takk?" + urlencode({"lang": lang, **({"fjernet": "1"} if result.masked else {})})
+        target = form_path + "/takk?" + urlencode({"lang": lang, **({"fjernet": ",".join(sorted(result.removed))} if result.removed else {})})
         return await self._reply(send, 303, b"", [(b"location", target.encode())])
 
     def _device_cookie(self, device: str) -> str:
@@ -204,11 +206,14 @@ class ResidentFormMiddleware:
                 f"SameSite=Strict{secure}")
 
     async def _page(self, send, status: int, page: str, lang: str, page_path: str, form=None, form_path: str = "",
-                    masked: bool = False, errors: dict | None = None, values: dict | None = None,
+                    masked: Sequence[str] = (), errors: dict | None = None, values: dict | None = None,
                     cookie: str | None = None, device: str | None = None, extra=()):
         def t(key: str, **values) -> str:
             return self.catalog.ui(key, lang, **values)
 
+        # What was removed, in words («et telefonnummer og en e-postadresse»).
+        removed = [t(f"res.thanks.masked_{kind}") for kind in masked]
+        removed_text = f" {t('res.thanks.and')} ".join([", ".join(removed[:-1]), removed[-1]] if len(removed) > 1 else removed)
         limits = {"too_long": self.settings.resident_max_chars, "place_too_long": self.settings.resident_place_max_chars}
         shown_errors = {name: t(key, limit=limits.get(key.rsplit(".", 1)[1], "")) for name, key in (errors or {}).items()}
         municipality = self.municipality(form) if form is not None else ""
@@ -220,7 +225,7 @@ class ResidentFormMiddleware:
         html = _templates().get_template("resident_form.html").render(
             t=t, lang=lang, page=page, title=titles[page], body=t(bodies[page]) if page in bodies else "",
             page_path=page_path, form_path=form_path, languages=LANGUAGE_NAMES, answers=ANSWERS, age_groups=AGE_GROUPS,
-            errors=shown_errors, values=values or {}, masked=masked, max_chars=self.settings.resident_max_chars,
+            errors=shown_errors, values=values or {}, masked=removed_text, max_chars=self.settings.resident_max_chars,
             form_token=self.tokens.issue(form.id, device) if form is not None and device else "",
             place_max_chars=self.settings.resident_place_max_chars)
         headers = [(b"content-type", b"text/html; charset=utf-8"), (b"cache-control", b"no-store"),

@@ -11,12 +11,14 @@ session reaches only forms of workshops its user may reach."""
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 
 import gradio as gr
 
 from assistant.services import themes as T
 from assistant.services.authorization import NotAllowed
+from assistant.services.bulk_jobs import BulkJob
 from assistant.services.residents import FormNotFound
 from assistant.ui.render import browser_language, safe_markdown
 from assistant.workshop.store import CanvasNotFound
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 QUOTE_CHARS = 280  # a quote in the list; the canvas gets it whole
 FIND_CONCURRENCY = 2  # grouping embeds every input: at most this many at once on the machine
+FIND_POLL_S = 1.0  # how often the progress line is updated while the themes are found
 
 
 class ThemeMistake(Exception):
@@ -90,22 +93,37 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
     def guard(outputs: int):
         """``handler``'s result, or on a mistake: its outputs left as they are and the status line
         (always the last output) saying what to do."""
+        def refused(error: Exception, request) -> tuple:
+            if isinstance(error, ThemeMistake):
+                said = ui_text(error.key, page_language(request))
+            elif isinstance(error, (CanvasNotFound, FormNotFound)):
+                said = ui_text("ws.error.not_found", page_language(request))
+            elif isinstance(error, NotAllowed):  # a reader: said in the page's language
+                said = error.message(catalog, page_language(request))
+            else:  # the panel stays usable; the log has the details
+                log.error("residents' themes: a handler failed", exc_info=error)
+                said = ui_text("res.themes.error.failed", page_language(request))
+            return (*[gr.skip()] * (outputs - 1), status_text(said, warning=True))
+
         def decorate(handler):
+            def request_of(args, kwargs):
+                return kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
+
+            if inspect.isgeneratorfunction(handler):
+                @functools.wraps(handler)
+                def streamed(*args, **kwargs):
+                    try:
+                        yield from handler(*args, **kwargs)
+                    except Exception as error:  # noqa: BLE001 - said in the status line
+                        yield refused(error, request_of(args, kwargs))
+                return streamed
+
             @functools.wraps(handler)
             def wrapped(*args, **kwargs):
-                request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
                 try:
                     return handler(*args, **kwargs)
-                except ThemeMistake as error:
-                    said = ui_text(error.key, page_language(request))
-                except (CanvasNotFound, FormNotFound):
-                    said = ui_text("ws.error.not_found", page_language(request))
-                except NotAllowed as error:  # a reader: said in the page's language
-                    said = error.message(catalog, page_language(request))
-                except Exception:  # noqa: BLE001 - the panel stays usable; the log has the details
-                    log.exception("residents' themes: %s failed", handler.__name__)
-                    said = ui_text("res.themes.error.failed", page_language(request))
-                return (*[gr.skip()] * (outputs - 1), status_text(said, warning=True))
+                except Exception as error:  # noqa: BLE001 - said in the status line
+                    return refused(error, request_of(args, kwargs))
             return wrapped
         return decorate
 
@@ -155,19 +173,25 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         return [theme for theme in found if theme.id in wanted]
 
     @guard(outputs=7)
-    def find(selected, request: gr.Request = None, progress=gr.Progress()):
+    def find(selected, request: gr.Request = None):
+        """Groups in a background job (bulk embedding, behind every chat question) while this
+        handler shows its progress in the status line; when the facilitator leaves, Gradio stops
+        polling and the job stops with it (cancelled here, or abandoned once nobody polls)."""
         user, lang = context(request)
         form = form_of(user, selected)
         items, questions = residents.theme_items(user, form.id)
         if not items:
             raise ThemeMistake("res.themes.error.empty")
-
-        def embedded(done: int, total: int) -> None:
-            progress(done / total, desc=ui_text("res.themes.progress", lang, done=done, total=total))
-
-        grouping = {"form": form.id, "total": len(items), "questions": questions,
-                    "themes": T.group(items, container.embeddings, lang=lang, catalog=catalog, progress=embedded)}
-        return (grouping, *shown(current(user, form, grouping), grouping, lang), "", "")
+        job = BulkJob(lambda progress, cancelled: T.group(items, container.embeddings, lang=lang, catalog=catalog,
+                                                          progress=progress, cancelled=cancelled)).start()
+        try:
+            while not job.wait(FIND_POLL_S):
+                working = ui_text("res.themes.progress", lang, done=job.done_count, total=len(items))
+                yield (*[gr.skip()] * 6, status_text(working))
+            grouping = {"form": form.id, "total": len(items), "questions": questions, "themes": job.outcome()}
+        finally:
+            job.cancel()
+        yield (grouping, *shown(current(user, form, grouping), grouping, lang), "", "")
 
     @guard(outputs=5)
     def merge(chosen, label, selected, grouping, request: gr.Request = None):

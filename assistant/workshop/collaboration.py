@@ -31,7 +31,6 @@ from assistant.workshop.store import CanvasNotFound
 Role = Literal["owner", "edit", "read"]
 LINK_ROLES: tuple[str, ...] = ("edit", "read")
 MAX_LINKS = 20  # per workshop: enough for every group of a workshop day, bounded for the page
-MAX_COMMENT_CHARS = 2000
 HISTORY_SHOWN = 10
 FLAG_WINDOW = 500  # the latest changes looked at to find fields still in conflict
 USER_PREFIX = "user:"
@@ -231,7 +230,7 @@ class CollaborationStore:
     def add_comment(self, canvas_id: str, field: str, author: str, text: str) -> None:
         with self.db.connect() as db:
             db.execute(insert(comments_table).values(canvas_id=canvas_id, field=field, author=author,
-                                                     text=text[:MAX_COMMENT_CHARS], created=_now()))
+                                                     text=text, created=_now()))
 
     def comments(self, canvas_id: str, field: str, limit: int = HISTORY_SHOWN) -> list[Comment]:
         """The latest comments on a field, oldest first (read like a conversation)."""

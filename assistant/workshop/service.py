@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from assistant.catalog import BUILT_IN, TextCatalog
 from assistant.services.authorization import NotAllowed, WorkshopAccess
+from assistant.services.limits import TextLimits, too_long
 from assistant.workshop import critic, drafts, solution_bias
 from assistant.workshop.canvas import (
     Actor,
@@ -35,7 +36,6 @@ from assistant.workshop.canvas import (
 from assistant.workshop.collaboration import (
     HISTORY_FIELDS,
     LINK_ROLES,
-    MAX_COMMENT_CHARS,
     CollaborationStore,
     Comment,
     FieldChange,
@@ -74,8 +74,9 @@ def _blank(path: str):
 class WorkshopService:
     def __init__(self, store: CanvasStore, catalog: TextCatalog = BUILT_IN,
                  search: Callable | None = None, chat_model=None,
-                 detect_language: Callable[[str], str] | None = None) -> None:
+                 detect_language: Callable[[str], str] | None = None, limits: TextLimits = TextLimits()) -> None:
         self.store = store
+        self.limits = limits
         self.sharing = CollaborationStore(store.db)
         self.access = WorkshopAccess(self.sharing, catalog)  # who may do what, for every call below
         self.catalog = catalog
@@ -85,9 +86,10 @@ class WorkshopService:
         self._detect_language = detect_language
 
     @classmethod
-    def from_settings(cls, database, catalog: TextCatalog, search: Callable | None = None, chat_model=None) -> WorkshopService:
+    def from_settings(cls, database, catalog: TextCatalog, search: Callable | None = None, chat_model=None,
+                      limits: TextLimits = TextLimits()) -> WorkshopService:
         """The service on ``database`` with the texts of ``catalog``."""
-        return cls(CanvasStore(database), catalog, search=search, chat_model=chat_model)
+        return cls(CanvasStore(database), catalog, search=search, chat_model=chat_model, limits=limits)
 
     def steps(self, language: Lang = "nb") -> list[Step]:
         return self.conversation.steps(language)
@@ -102,6 +104,12 @@ class WorkshopService:
         except Exception:  # noqa: BLE001 - the detector is optional; marker words are good enough
             return solution_bias.guess_language(text)  # type: ignore[return-value]
 
+    def _check_length(self, text, limit: int, lang: str, key: str = "answer_too_long") -> None:
+        """Refuse a text longer than ``limit`` (WorkshopError: the UI leaves the text where it was typed)."""
+        refused = too_long(text if isinstance(text, str) else None, limit)
+        if refused:
+            raise WorkshopError(self._msg(key, lang, **refused))
+
     def _msg(self, key: str, lang: str, **values) -> str:
         return self.catalog.workshop_message(key, lang, **values)
 
@@ -112,7 +120,9 @@ class WorkshopService:
         """A new canvas positioned at its first open question, saved for ``owner``. Its language is
         ``language``, else the problem's, else (a problem too short to tell) the page's."""
         problem = clean_text(problem or "")
-        lang = language or (self.detect_language(problem, page_language) if problem else page_language or "nb")
+        lang = language or (self.detect_language(problem[: self.limits.workshop_answer], page_language) if problem
+                            else page_language or "nb")
+        self._check_length(problem, self.limits.workshop_answer, lang)
         canvas = self.conversation.begin(new_canvas(owner, municipality.strip(), problem, lang, partners))
         self.store.create(canvas)
         return canvas
@@ -205,6 +215,7 @@ class WorkshopService:
         colleague answered it first, QuestionMoved says so instead of filing the text under the
         next question."""
         def answer(canvas: Canvas) -> Reply:
+            self._check_length(text, self.limits.workshop_answer, canvas.language)
             if asked is not None and (canvas.current_step, canvas.current_question) != tuple(asked):
                 raise QuestionMoved(self._msg("moved_on", canvas.language))
             return self.conversation.answer(canvas, text)
@@ -228,7 +239,11 @@ class WorkshopService:
     def update_field(self, owner: str, canvas_id: str, field_path: str, value: Any) -> Canvas:
         """Set a field directly (the live canvas in the UI). A string is read like an answer
         to that field; structured values are validated. Raises WorkshopError with a message."""
-        return self.change(owner, canvas_id, lambda canvas: self._set(canvas, field_path, value))  # type: ignore[return-value]
+        def write(canvas: Canvas) -> Canvas:
+            self._check_length(value, self.limits.workshop_answer, canvas.language)
+            return self._set(canvas, field_path, value)
+
+        return self.change(owner, canvas_id, write)  # type: ignore[return-value]
 
     def edit_field(self, user: str, canvas_id: str, field_path: str, text: str,
                    base: str | None) -> tuple[Canvas, bool]:
@@ -239,6 +254,7 @@ class WorkshopService:
 
         def write(canvas: Canvas) -> Canvas:
             nonlocal conflict
+            self._check_length(text, self.limits.workshop_answer, canvas.language)
             current = self.field_text(canvas, field_path)
             conflict = base is not None and current.strip() not in (base.strip(), text.strip())
             if conflict and kind_of(field_path).name not in UNMERGEABLE_KINDS:
@@ -342,8 +358,7 @@ class WorkshopService:
         text = clean_text(text or "")
         if not text:
             raise WorkshopError(self._msg("comment_empty", lang))
-        if len(text) > MAX_COMMENT_CHARS:
-            raise WorkshopError(self._msg("comment_too_long", lang, max=MAX_COMMENT_CHARS))
+        self._check_length(text, self.limits.workshop_comment, lang, "comment_too_long")
         self.sharing.add_comment(canvas_id, field_path, user, text)
         return self.sharing.comments(canvas_id, field_path)
 

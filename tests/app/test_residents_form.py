@@ -95,6 +95,15 @@ def test_the_form_needs_no_identity_and_speaks_three_languages(app, form, facili
     assert httpx.get(app.url + "innspill/AAAAAAAAAAAAAAAAAAAAAA", timeout=30).status_code == 404
 
 
+def test_the_resident_is_told_what_was_removed_in_the_forms_language(app, form):
+    """Issue 18: not just that something was removed, but what."""
+    with resident(app) as phone:
+        both = phone.post(f"/innspill/{form.id}", data={"lang": "nn", "kritikk": "Skriv til ola [at] gmail [dot] com",
+                                                        "drommen": "f.nr. 010290-12345"})
+        assert both.headers["location"].endswith("takk?lang=nn&fjernet=email%2Cfnr")
+        assert "Vi fjerna ei e-postadresse og eit fødselsnummer frå innspelet" in phone.get(both.headers["location"]).text
+
+
 def test_submit_masks_personal_data_and_stores_duplicates_once(app, form, facilitator):
     owner = g.owner_of(app, facilitator)
     answers = {"lang": "nb", "kritikk": "Et sted for ungdom. Ring meg på 912 34 567!", "drommen": "Badstue på kaia",
@@ -102,9 +111,9 @@ def test_submit_masks_personal_data_and_stores_duplicates_once(app, form, facili
     with resident(app) as phone:
         sent = phone.post(f"/innspill/{form.id}", data=answers)
         assert sent.status_code == 303
-        assert sent.headers["location"] == f"/innspill/{form.id}/takk?lang=nb&fjernet=1"
+        assert sent.headers["location"] == f"/innspill/{form.id}/takk?lang=nb&fjernet=phone"
         thanks = phone.get(sent.headers["location"])
-        assert "Takk for innspillet!" in thanks.text and "Vi fjernet noe som så ut som et telefonnummer" in thanks.text
+        assert "Takk for innspillet!" in thanks.text and "Vi fjernet et telefonnummer fra innspillet" in thanks.text
         again = phone.post(f"/innspill/{form.id}", data=answers | {"kritikk": "et sted for ungdom, ring meg på 912 34 567"})
         assert again.status_code == 303  # accepted, stored once
     stored = app.container.residents.list_inputs(owner, form.id)

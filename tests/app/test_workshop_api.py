@@ -109,7 +109,7 @@ def test_start_shows_the_first_question_and_the_live_canvas(client_for, app):
     assert "Hvem merker problemet?" in panels.reply
     assert current_line(panels.progress) == "→ 1. Problemet (nå)"
     assert panels.progress.startswith("**0 %**")
-    assert panels.canvas.startswith(f"**{MUNICIPALITY}** · 0 %")
+    assert panels.canvas.startswith(f"<p><strong>{MUNICIPALITY}</strong> · 0 %")  # rendered and cleaned
     assert PROBLEM in panels.canvas
     assert panels.current_step == "problem"
     # The workshop is saved for this session's owner and offered in "Mine verksteder".
@@ -205,11 +205,11 @@ def test_quality_check_flags_missing_political_backing_until_the_field_is_saved(
     panels = start(client)
     findings, similar = client.predict(api_name="/workshop_check")
     flagged = [line for line in findings.splitlines() if "Politisk forankring" in line]
-    assert len(flagged) == 1 and flagged[0].startswith("- ✗ **Mangler · Forankring · Politisk forankring:**"), findings
+    assert len(flagged) == 1 and flagged[0].startswith("<li>✗ <strong>Mangler · Forankring · Politisk forankring:</strong>"), findings
     assert "politisk forankret" in flagged[0]
     assert "forankring.political_backing" not in findings and "need." not in findings  # labels, not internal names
     # Similar cases come from the knowledge index (the seed holds Vang's case), shown by title.
-    assert "**Vang (2021)**" in similar and "Kilde: Vang kommune: Gnist 2021" in similar
+    assert "<strong>Vang (2021)</strong>" in similar and "Kilde: Vang kommune: Gnist 2021" in similar
     assert ".md" not in similar and "knowledge/" not in similar and "kildene ikke dekker" not in similar
 
     canvas, progress, saved = client.predict("forankring.political_backing", POLITICAL, api_name="/workshop_save_field")
@@ -336,7 +336,7 @@ def test_the_last_step_shows_the_findings_and_the_four_drafts(client_for, app):
     assert "Rett under samtalen finner du «Ferdig: kvalitetssjekk og utkast»" in panels.reply
     assert panels.final_text.startswith("## Ferdig: kvalitetssjekk og utkast")
     assert "Word-filer under «Utkast» rett nedenfor" in panels.final_text
-    assert "**Bør rettes · Forankring · Politisk forankring:** Dette er ikke bestemt ennå («skal behandle»)" \
+    assert "<strong>Bør rettes · Forankring · Politisk forankring:</strong> Dette er ikke bestemt ennå («skal behandle»)" \
         in panels.final_findings
     files = [Path(f["path"] if isinstance(f, dict) else f) for f in value_of(panels.final_files)]
     assert sorted(f.name for f in files) == ["gnist-designbrief-vang.docx", "gnist-sjekkliste-vang.docx",

@@ -105,16 +105,45 @@ def test_exports_belong_to_their_owner_and_expire(tmp_path):
     ('<img src="http://evil.example/b.png"> tekst', "&lt;img", "<img"),
     ("<iframe src=http://evil.example></iframe>", "&lt;iframe", "<iframe"),
     ("[klikk](javascript:alert(1))", "klikk", "javascript:"),
-    ("[![logo](http://evil.example/l.png)](https://doga.no)", "[logo](https://doga.no)", "evil.example"),
+    ("[![logo](http://evil.example/l.png)](https://doga.no)", '<a href="https://doga.no"', "evil.example"),
+    # Issue 18: nested brackets, angle-bracket and data: addresses, an escaped image, raw HTML of
+    # every kind, a reference image across lines, an image in a table, a link with a bad scheme.
+    ("![a[b]](http://evil.example/x)", "a[b]", "evil.example"),
+    ("![a [b [c]]](http://evil.example/x)", "a [b [c]]", "evil.example"),
+    ("![x](<http://evil.example/x y.png>)", "x", "evil.example"),
+    ("![x](data:image/png;base64,iVBORw0KGgo=)", "x", "data:"),
+    ("\\![a](http://evil.example/x)", "!", "<img"),
+    ('<svg onload="alert(1)"><image href="http://evil.example/s"/></svg>', "&lt;svg", "<svg"),
+    ("<style>body{background:url(http://evil.example/c)}</style>", "&lt;style", "<style"),
+    ("Tekst\n\n![a][r]\n\n[r]: <http://evil.example/p.png>", "a", "evil.example"),
+    ("| a | b |\n|---|---|\n| ![i](http://evil.example/t) | 2 |", "<td>i</td>", "evil.example"),
+    ("[x](vbscript:msgbox(1)) [y](file:///etc/passwd) [z](//evil.example/x)", "x y z", "href"),
+    ("[DOGA](https://doga.no \"tittel\" onclick=alert(1))", "DOGA", "<a"),
 ])
 def test_safe_markdown_leaves_nothing_that_loads_by_itself(text, kept, gone):
     safe = safe_markdown(text)
     assert kept in safe and gone not in safe
+    assert "<img" not in safe and "<script" not in safe
 
 
 def test_safe_markdown_keeps_ordinary_answers_and_safe_links():
     answer = "Egenandelen er **200 000 kr** [1].\n\n- punkt\n\nLes mer på [DOGA](https://doga.no/gnist)."
-    assert safe_markdown(answer) == answer
+    assert safe_markdown(answer) == (
+        '<p>Egenandelen er <strong>200 000 kr</strong> [1].</p>\n<ul>\n<li>punkt</li>\n</ul>\n'
+        '<p>Les mer på <a href="https://doga.no/gnist" rel="noopener noreferrer nofollow">DOGA</a>.</p>')
+    assert safe_markdown("Skriv til [oss](mailto:gnist@doga.no), 1. mars") == (
+        'Skriv til <a href="mailto:gnist@doga.no" rel="noopener noreferrer nofollow">oss</a>, 1. mars')
+
+
+def test_text_left_by_the_parser_is_not_an_image_for_the_pages_own_markdown_renderer():
+    """Gradio renders Markdown again in the page: text that the parser left as text (an escaped
+    image, code) must not become an image or a link there."""
+    from markdown_it import MarkdownIt
+
+    for text in ("\\![a](http://evil.example/x)", "`![a](http://evil.example/x)`", "\\[a]: http://evil.example/x"):
+        again = MarkdownIt("commonmark", {"html": True}).render(safe_markdown(text))
+        assert "<img" not in again and 'href="http://evil.example' not in again.replace(
+            safe_markdown(text), ""), (text, again)
 
 
 def test_sources_panel_strips_images_from_document_text():

@@ -283,3 +283,28 @@ def test_chunks_per_document_are_capped():
     assert caught.value.source == "mange.md"
     assert "mer enn 4 tekstbiter, som er grensen per dokument" in caught.value.reason
     assert len(chunk_document(document, "a" * 64, max_chunks=5)) == 5
+
+
+# --------------------------------------------------------------------------- issue 18: DOCX bounded in paragraphs and time
+
+
+def test_a_docx_of_a_million_empty_paragraphs_is_refused_while_streaming(files):
+    """The tester's 12 MB DOCX: a million empty paragraphs, each with its own revision id, so it is
+    neither too big unpacked nor too compressed. Refused by counting paragraphs in the XML stream,
+    before python-docx builds a tree of them."""
+    import secrets
+
+    ids = secrets.token_hex(4 * 1_000_000).encode()
+    empty = b"".join(b'<w:p w:rsidR="' + ids[8 * n : 8 * n + 8] + b'"/>' for n in range(1_000_000))
+    path = docx_with(files, "tomme-avsnitt.docx", body(empty))
+    assert path.stat().st_size > 4_000_000
+    reason, _, peak = refused(path)
+    assert "mer enn 20 000 avsnitt" in reason and "tomme avsnitt teller" in reason
+    assert peak < 5_000_000
+
+
+def test_reading_a_docx_is_bounded_in_time(files):
+    path = docx_with(files, "treg.docx", body(paragraphs(50, b"Tekst om kommunen. ")))
+    reason, _, _ = refused(path, IngestLimits(max_docx_seconds=1e-9))
+    assert "sekunder å lese, som er grensen" in reason
+    assert load_file(path).sections  # the default budget reads it

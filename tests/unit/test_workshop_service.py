@@ -360,3 +360,33 @@ def test_from_settings_and_current_when_finished(tmp_path):
     assert reply.finished and reply.message.startswith("Da har vi vært gjennom alle stegene.")
     assert service.submit("kari", canvas.id, "mer").finished
     assert (tmp_path / "data" / "gnist.sqlite3").is_file()
+
+
+# -- issue 18: size limits on what a user sends (answers, canvas fields, comments) ----------------
+
+LIMIT_WORDS = {"nb": ("for lang", "tegn"), "nn": ("for lang", "teikn"), "en": ("too long", "characters")}
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
+def test_an_answer_a_field_and_a_comment_over_their_limits_are_refused_in_the_canvas_language(store, lang):
+    from assistant.services.limits import TextLimits
+
+    limits = TextLimits(workshop_answer=300, workshop_comment=120)
+    service = WorkshopService(store, detect_language=lambda text: lang, limits=limits)
+    canvas = service.start("kari", "Lillevik", "Lite liv i sentrum om kvelden", language=lang)
+    before = store.get("kari", canvas.id)
+    too_long_words, unit = LIMIT_WORDS[lang]
+    for attempt in (lambda: service.submit("kari", canvas.id, "a" * 301),
+                    lambda: service.edit_field("kari", canvas.id, "need.statement", "b" * 301, None),
+                    lambda: service.update_field("kari", canvas.id, "need.statement", "c" * 301),
+                    lambda: service.start("kari", "Lillevik", "d" * 301, language=lang)):
+        with pytest.raises(WorkshopError) as refused:
+            attempt()
+        assert too_long_words in str(refused.value) and "301" in str(refused.value) and f"300 {unit}" in str(refused.value)
+    with pytest.raises(WorkshopError, match="121") as refused:
+        service.comment("kari", canvas.id, "need.statement", "e" * 121)
+    assert f"120 {unit}" in str(refused.value)
+    assert store.get("kari", canvas.id) == before  # nothing half-saved
+    assert service.comments("kari", canvas.id, "need.statement") == []
+    service.comment("kari", canvas.id, "need.statement", "e" * 120)  # at the limit: kept whole
+    assert service.comments("kari", canvas.id, "need.statement")[0].text == "e" * 120
