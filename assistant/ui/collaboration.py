@@ -28,7 +28,10 @@ def share_url(settings, request: gr.Request | None, token: str) -> str:
 
 
 def _words(words: list[str]) -> str:
-    return _EMPHASIS.sub(r"\\\1", safe_markdown(" ".join(words)))
+    """The user's words, inert: the parser reads their * and _ as text, and the page's own Markdown
+    renderer gets them as character references, so only our bold marks the change."""
+    shown = safe_markdown(_EMPHASIS.sub(r"\\\1", " ".join(words)))
+    return re.sub(r"[*_`]", lambda m: f"&#{ord(m.group())};", shown)
 
 
 def _excerpt(words: list[str], start: int, end: int, empty: str) -> str:

@@ -88,5 +88,5 @@ def test_history_of_a_change_in_the_middle_and_of_markup_in_the_text():
     assert old == "«… b c d e f g h i **j** k l m n o p q r …»"
     assert new == "«… b c d e f g h i **X** k l m n o p q r …»"
     old, new = changed_excerpts("Et *viktig* mål", "Et *viktig* mål_2", "tomt")
-    assert new == "«Et \\*viktig\\* **mål\\_2**»"
+    assert new == "«Et &#42;viktig&#42; **mål&#95;2**»"
     assert changed_excerpts("", "Ny tekst", "tomt") == ("_tomt_", "«**Ny tekst**»")
