@@ -23,6 +23,11 @@ _BULLET = re.compile(r"^\s*(?:[-*•·–—▪►+]|\(?\d{1,2}[.)]|\(?[a-zA-Z][
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ«\"])")
 _LIST_AND = re.compile(r"\s+(?:og|and|samt|eller|or|&)\s+", re.IGNORECASE)
 MAX_SHORT_ITEM_WORDS = 7
+# "Et levende sentrum med kafé, bibliotek og kontorfellesskap": one thing whose preposition takes
+# the whole list, not three items ("Et levende sentrum med kafé", "bibliotek", …). A first part
+# ending in such a preposition and one noun, followed by parts of one or two words, stays whole.
+_ENUMERATED_OBJECTS = re.compile(r"\b(?:med|uten|utan|av|inkludert|with|without|including|of)\s+"
+                                 r"(?:(?:a|an|the|en|ei|et|eit)\s+)?\S+$", re.IGNORECASE)
 # A part after a comma that starts a clause, not a list item ("…, men den stengte", "…, og det er").
 _CLAUSE_START = re.compile(
     r"^(?:men|fordi|så|slik at|da|når|selv om|sjølv om|but|because|so|when|while|although|"
@@ -59,6 +64,9 @@ def _split_inline(line: str) -> list[str]:
             last = pieces[-1]
             tail = [p.strip() for p in _LIST_AND.split(last) if p.strip()]
             candidate = pieces[:-1] + tail
+            if _ENUMERATED_OBJECTS.search(candidate[0]) and all(len(p.split()) <= 2 for p in candidate[1:]):
+                items.append(part)
+                continue
             if len(candidate) >= 2 and all(len(p.split()) <= MAX_SHORT_ITEM_WORDS for p in candidate):
                 items.extend(candidate)
                 continue

@@ -47,6 +47,16 @@ def test_split_items_keeps_a_sentence_with_a_comma_whole():
     assert split_items(text) == [text]
 
 
+@pytest.mark.parametrize("text", [
+    "Et levende sentrum med kafé, bibliotek og kontorfellesskap",
+    "Eit levande sentrum med kafé, bibliotek og kontorfellesskap",
+    "A lively centre with a café, library and shared offices",
+])
+def test_a_list_that_a_preposition_takes_stays_one_item(text):
+    """Issue 25: the answer came back as «Et levende sentrum med kafé; bibliotek og kontorfellesskap»."""
+    assert split_items(text) == [text]
+
+
 def test_plain_and_is_not_split():
     assert split_items("Plan og næring") == ["Plan og næring"]
 
