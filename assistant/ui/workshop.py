@@ -321,10 +321,11 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
 
     @guard
     def draft_markdown(selected, kind, lang, note=True, request: gr.Request = None):
+        """The draft shown (made inert) and as its Markdown text, for copying."""
         user = identity.owner(request)
         require_workshop(selected)
-        return safe_markdown(service.draft(user, selected, kind, fmt="md", language=_draft_language(lang),
-                                           note=note))
+        text = service.draft(user, selected, kind, fmt="md", language=_draft_language(lang), note=note)
+        return safe_markdown(text), text
 
     def draft_file_of(fmt: str):
         @guard
@@ -429,7 +430,9 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                     make_md = gr.Button(i18n("ws.draft_show"), elem_id="ws-draft-show")
                     download_md = gr.Button(i18n("ws.draft_md"), elem_id="ws-draft-md")
                     make_docx = gr.Button(i18n("ws.draft_docx"), elem_id="ws-draft-docx")
-                draft_text = gr.Markdown(elem_id="ws-draft", buttons=["copy"])
+                draft_text = gr.Markdown(elem_id="ws-draft")
+                draft_source = gr.Textbox(label=i18n("ws.draft_source"), lines=6, max_lines=16, interactive=False,
+                                          buttons=["copy"], elem_id="ws-draft-source")
                 draft_file = gr.File(label=i18n("ws.draft_file"), visible=False, interactive=False, elem_id="ws-docx")
         with gr.Column(scale=2):
             collaboration.status_line()
@@ -489,7 +492,8 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                  api_name="workshop_accept_suggestion")
     reject.click(decide_suggestion(False), [suggestion_choice, canvas_id], suggestion_outputs,
                  api_name="workshop_reject_suggestion")
-    make_md.click(draft_markdown, [canvas_id, kind, draft_lang, draft_note], [draft_text], api_name="workshop_draft")
+    make_md.click(draft_markdown, [canvas_id, kind, draft_lang, draft_note], [draft_text, draft_source],
+                  api_name="workshop_draft")
     make_docx.click(draft_file_of("docx"), [canvas_id, kind, draft_lang, draft_note], [draft_file],
                     api_name="workshop_draft_docx").success(None, [draft_file], None, js=SAVE_FILE_JS)
     download_md.click(draft_file_of("md"), [canvas_id, kind, draft_lang, draft_note], [draft_file],

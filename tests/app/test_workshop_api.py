@@ -172,7 +172,7 @@ def test_answers_skip_and_goto_move_through_the_steps(client_for, app):
     assert skipped.current_step == "malgrupper"
 
     jumped = Panels(client.predict("hkv", skipped.chat, api_name="/workshop_goto"))
-    assert jumped.reply.startswith("Vi går til «Hvordan kan vi …?».")
+    assert jumped.reply.startswith("<p>Vi går til «Hvordan kan vi …?».</p>")
     assert "Steg 10 av 12: Hvordan kan vi …?" in jumped.reply
     assert current_line(jumped.progress) == "→ 10. Hvordan kan vi …? (nå)"
     assert jumped.current_step == "hkv"
@@ -292,15 +292,15 @@ def test_opening_a_field_and_saving_it_unchanged_keeps_the_canvas(client_for, ap
 def test_markdown_draft_has_the_hkv_question_once_given(client_for):
     client = client_for()
     panels = start(client)
-    before = client.predict("challenge", "nb", api_name="/workshop_draft")
+    _shown, before = client.predict("challenge", "nb", api_name="/workshop_draft")
     assert MUNICIPALITY in before and HKV not in before
 
     jumped = Panels(client.predict("hkv", panels.chat, api_name="/workshop_goto"))
     answered = answer(client, HKV_ANSWER, jumped.chat)
     assert HKV in answered.canvas
-    draft = client.predict("challenge", "nb", api_name="/workshop_draft")
+    shown, draft = client.predict("challenge", "nb", api_name="/workshop_draft")
     assert HKV in draft
-    assert draft.lstrip().startswith("#")
+    assert draft.lstrip().startswith("#") and shown.startswith("<h1>")
     assert "kjøpesenter" not in draft
 
 

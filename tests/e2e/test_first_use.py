@@ -152,7 +152,9 @@ def test_drafts_download_with_one_click_and_preview_wide_with_a_copy_button(app,
         page.get_by_role("button", name="Vis utkastet", exact=True).click()
         wait_for_text(page, "#ws-draft", "butikkeierne i sentrum")
         assert page.locator("#ws-draft").bounding_box()["width"] >= 600
-        assert page.locator("#ws-draft").get_by_role("button", name=re.compile("^Kopier")).count() == 1
+        source = page.locator("#ws-draft-source")
+        assert source.get_by_role("button", name=re.compile("^Kopier")).count() == 1
+        assert source.locator("textarea").input_value().startswith("# Utfordring")
         with page.expect_download() as markdown:
             page.get_by_role("button", name="Last ned (Markdown)", exact=True).click()
         saved = markdown.value
