@@ -30,7 +30,7 @@ QUESTION = {"nb": "Spørsmålet ditt", "nn": "Spørsmålet ditt", "en": "Your qu
 def context_page(browser, lang: str, downloads: bool = False):
     context = browser.new_context(locale=LOCALE[lang], accept_downloads=downloads,
                                   viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(30_000)
+    context.set_default_timeout(60_000)  # a busy machine (CI may be) answers slowly, never wrongly
     return context, context.new_page()
 
 
