@@ -295,7 +295,8 @@ class StructuredAnswers:
             own = settle(self.analyse(question))
             found.precedes_cards = bool(
                 asked != own or asked.counties or asked.themes or asked.centrality or asked.status
-                or (asked.intent in PER_CASE and asked.municipalities)
+                # one named case (several named, «Var Utsira og Krødsherad med?», is what cards answer)
+                or (asked.intent in PER_CASE and len(asked.municipalities) == 1)
                 # «which municipalities applied together» wants the list, «criteria in 2022» that round
                 or (asked.intent == "together" and asked.plural) or (asked.intent in ("criteria", "steps") and asked.rounds))
         return found
