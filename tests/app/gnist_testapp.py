@@ -7,6 +7,8 @@ data dir, so launching an app costs seconds instead of re-embedding the corpus e
 
 from __future__ import annotations
 
+import re
+
 import io
 import os
 import shutil
@@ -187,6 +189,13 @@ def big_pdf(path: Path, megabytes: float) -> Path:
     padding = os.urandom(int(megabytes * 1024 * 1024))
     path.write_bytes(data + b"\n%" + padding.replace(b"\n", b" ").replace(b"\r", b" "))
     return path
+
+
+def plain(shown: str) -> str:
+    """A chat message's rendered HTML as the text a reader sees (tags dropped, entities read)."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", shown)).strip()
 
 
 def text_of(content) -> str:

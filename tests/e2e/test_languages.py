@@ -26,7 +26,7 @@ GRADIO_BUILT_IN = {"en": ["Drop File Here", "Click to Upload", "Uploading..."],
 
 
 def catalog(lang: str) -> set[str]:
-    texts = BUILT_IN.ui_table(lang).values()
+    texts = [*BUILT_IN.ui_table(lang).values(), *BUILT_IN.gradio_table(lang).values()]
     return {text for text in texts if "{" not in text and len(text) >= 8}
 
 
@@ -35,7 +35,7 @@ def foreign_texts(lang: str) -> set[str]:
     own = catalog(lang) | set(GRADIO_BUILT_IN.get(lang, []))
     # Gradio ships no Nynorsk: its Bokmål texts that are spelt the same in Nynorsk are not foreign.
     if lang == "nn":
-        own |= set(BUILT_IN.ui_table("nn").values())
+        own |= set(BUILT_IN.ui_table("nn").values()) | set(BUILT_IN.gradio_table("nn").values())
     others = set()
     for other in LANGUAGES:
         if other != lang:

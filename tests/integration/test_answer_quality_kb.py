@@ -62,7 +62,8 @@ def test_extractive_answers_are_short_and_unpadded(kb):
     for question, fact in [("Hvem vant i Vang?", "Klokkarhaugen"), ("Hvem vant i Lund?", "Fabrikken"),
                            ("Hva er DIP?", "Designdrevet innovasjonsprogram")]:
         answer = ask(kb, question)
-        assert answer.mode == "extractive", (question, answer.mode)
+        # A named case is answered from the programme's data (issue 19), the rest from the sources.
+        assert answer.mode in ("extractive", "structured"), (question, answer.mode)
         assert fact in answer.text and len(sentences(answer.text)) <= 4, (question, answer.text)
         assert not any(p in answer.text for p in PADDING), answer.text
 

@@ -161,7 +161,7 @@ def test_edits_that_collide_keep_both_texts_and_flag_the_field(service, canvas):
 def test_colleagues_saving_different_fields_at_once_lose_nothing(service, canvas):
     link = service.share(KARI, canvas.id, "edit")
     service.join(OLA, link.token)
-    fields = ["why_now", "vision", "scenario_2030", "sustainability", "transfer_value", "contact_role"]
+    fields = ["why_now", "vision", "scenario_2030", "sustainability", "transfer_value", "raw_problem"]
     errors: list[Exception] = []
 
     def write(user: str, path: str) -> None:
