@@ -6,12 +6,12 @@ into the same workshop."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from pathlib import Path
 from shutil import which
 
+import httpx
 import pytest
 
 from assistant.adapters.database import Database
@@ -71,7 +71,7 @@ def stack(chroma_server, tmp_path_factory):
     try:
         for replica in replicas.values():
             replica.wait_ready()
-        _wait_for_port(port)
+        _wait_for_proxy(port)
         yield f"http://127.0.0.1:{port}/", replicas, database_url
     finally:
         proxy.terminate()
@@ -81,14 +81,18 @@ def stack(chroma_server, tmp_path_factory):
         postgres.remove()
 
 
-def _wait_for_port(port: int) -> None:
-    deadline = time.monotonic() + 30
+def _wait_for_proxy(port: int) -> None:
+    """Until HAProxy forwards to a replica its checks found ready (before that it answers 503, and a
+    page opened then never loads)."""
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
                 return
-        time.sleep(0.2)
-    raise AssertionError("HAProxy did not start")
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("HAProxy forwards to no ready replica")
 
 
 def _ask(page, question: str) -> None:
