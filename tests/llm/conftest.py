@@ -52,8 +52,21 @@ CORPUS = {
         title: "Utsira kommune: pilotkonkurransen 2019–20"
         type: case
         year: 2019
+        round: "pilot 2019-20"
         municipality: "Utsira"
         language: nb
+        challenge: "unknown"
+        reframing: "unknown"
+        concept: "unknown"
+        jury: "unknown"
+        team: "unknown"
+        partners: []
+        county_then: "Rogaland"
+        county_now: "Rogaland"
+        county_before_2020: "Rogaland"
+        centrality: {"Utsira": "unknown"}
+        themes: ["unge/fraflytting", "næring"]
+        status: pilotkommune
         ---
         # Utsira kommune: pilotkonkurransen 2019–20
 
@@ -70,8 +83,21 @@ CORPUS = {
         title: "Vang kommune: Gnist 2021"
         type: case
         year: 2021
+        round: "2021"
         municipality: "Vang"
         language: nn
+        challenge: "unknown"
+        reframing: "unknown"
+        concept: "unknown"
+        jury: "unknown"
+        team: "unknown"
+        partners: []
+        county_then: "Innlandet"
+        county_now: "Innlandet"
+        county_before_2020: "Oppland"
+        centrality: {"Vang": "unknown"}
+        themes: ["unge/fraflytting"]
+        status: gnist-kommune
         ---
         # Vang kommune: Gnist 2021
 
