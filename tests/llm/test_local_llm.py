@@ -288,7 +288,7 @@ def test_gnist_ask_with_local_provider_starts_and_stops_its_server(model_path, l
         ANONYMIZED_TELEMETRY="False",
     )
     gnist = Path(sys.executable).parent / "gnist"
-    result = subprocess.run([str(gnist), "ask", "--json", "Hvem vant pilotkonkurransen på Utsira?"],
+    result = subprocess.run([str(gnist), "ask", "--json", "Hvor stor var deltakeravgiften i Gnist 2022?"],
                             env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     answer = json.loads(result.stdout)
