@@ -33,8 +33,9 @@ def test_dev_question_facts_appear_in_extractive_answers(full_container):
     assert report.passed >= 10, [r for r in report.results if not r["all_met"]]
     for question in questions:
         answer = answers[question["id"]]
-        # Several dev questions are among the first questions the answer cards cover.
-        assert answer.mode in {"extractive", "card"} and answer.grounded and answer.citations
+        # Several dev questions are among the first questions the answer cards cover; a question
+        # about one named case is answered from the programme data.
+        assert answer.mode in {"extractive", "card", "structured"} and answer.grounded and answer.citations
         assert answer.language == question["lang"]
     assert sum(answer.mode == "card" for answer in answers.values()) >= 6
 
