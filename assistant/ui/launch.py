@@ -83,7 +83,7 @@ def page_script(catalog: TextCatalog) -> str:
     prefixes = {lang: {english: catalog.ui(key, lang) + ": " for english, key in MESSAGE_PREFIXES.items()}
                 for lang in LANGUAGES}
     replacements = {"__LABELS__": labels, "__TOASTS__": toasts, "__PREFIXES__": prefixes}
-    script = A11Y_JS
+    script = A11Y_JS.replace("async () => {", "async () => {\n" + PLACE_JS.replace("__FIELDS__", json.dumps(KEPT_FIELDS)), 1)
     for placeholder, table in replacements.items():
         script = script.replace(placeholder, json.dumps(table, ensure_ascii=False))
     return script
@@ -179,8 +179,83 @@ async () => {
   new MutationObserver(soon).observe(document.body, {
     subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-label", "title"],
   });
+  keepPlaceAcrossReloads();
 }
 """
+
+# 6. A reload keeps the user's place: the open tab and what was typed but not yet taken. Gradio
+#    reloads the page by itself once it reconnects after a lost connection (a replica that died
+#    behind the load balancer), so without this a user in the workshop lands on the first tab with
+#    the answer they were typing gone. Kept in sessionStorage (this browser tab only, gone when it
+#    closes), written as the page goes away. A text the server took before the reload shows where
+#    it went (the chat's last question, the workshop canvas) and is not put back.
+PLACE_JS = r"""
+const keepPlaceAcrossReloads = () => {
+  const storageKey = "gnist-place";
+  const fields = __FIELDS__;
+  const inputOf = (id) => document.querySelector(`#${id} textarea, #${id} input`);
+  window.addEventListener("pagehide", () => {
+    const tab = document.querySelector("[role='tab'][aria-selected='true']")?.dataset.tabId ?? null;
+    const typed = {};
+    for (const id of Object.keys(fields)) {
+      const value = inputOf(id)?.value;
+      if (value) typed[id] = value;
+    }
+    sessionStorage.setItem(storageKey, JSON.stringify({ tab, typed }));
+  });
+  const saved = sessionStorage.getItem(storageKey);
+  sessionStorage.removeItem(storageKey);
+  if (!saved || performance.getEntriesByType("navigation")[0]?.type !== "reload") return;
+  const { tab, typed } = JSON.parse(saved);
+  const type = (input, value) => {
+    const prototype = input instanceof HTMLTextAreaElement ? HTMLTextAreaElement : HTMLInputElement;
+    Object.getOwnPropertyDescriptor(prototype.prototype, "value").set.call(input, value);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+  const plain = (text) => text.replace(/\s+/g, " ").trim().toLowerCase();
+  const shownAt = (selector) => {
+    const shown = selector ? document.querySelectorAll(selector) : [];
+    return shown.length ? plain(shown[shown.length - 1].innerText) : "";
+  };
+  let since = Date.now();
+  const within = (ms) => Date.now() - since < ms;
+  // Once the page's load events have filled it (the chat marks itself loaded): the tab first, as a
+  // tab's fields are shown once it is; each field once the place its text would have gone to has
+  // loaded (or after a while); filled again if the page's own updates empty it in the first seconds.
+  const waiting = new Map(Object.entries(typed));
+  const fill = () => {
+    for (const [id, text] of [...waiting]) {
+      const input = inputOf(id);
+      const { takenAt, loads } = fields[id];
+      const shown = shownAt(takenAt);
+      if (!input || (loads && !shown && within(30_000))) continue;
+      if (shown && shown.includes(plain(text))) { waiting.delete(id); continue; }
+      if (!input.value) type(input, text);
+      if (!within(5_000)) waiting.delete(id);
+    }
+    if (waiting.size && within(60_000)) setTimeout(fill, 250);
+  };
+  const restore = () => {
+    if (!document.querySelector(".gnist-loaded")) {
+      if (within(60_000)) setTimeout(restore, 200);
+      return;
+    }
+    since = Date.now();
+    if (tab) document.querySelector(`[role='tab'][data-tab-id='${CSS.escape(tab)}']`)?.click();
+    fill();
+  };
+  restore();
+};
+"""
+
+# The text fields (elem_id) whose text a reload keeps. takenAt: where a text the server took shows
+# (the last element matching); loads: that place fills in after the page has loaded.
+KEPT_FIELDS = {
+    "question": {"takenAt": "#chat [data-testid='user']", "loads": False},
+    "ws-answer": {"takenAt": "#ws-canvas", "loads": True},
+    "ws-municipality": {"takenAt": None, "loads": False},
+    "ws-problem": {"takenAt": None, "loads": False},
+}
 
 
 def theme() -> gr.themes.Base:

@@ -13,6 +13,8 @@ from shutil import which
 
 import httpx
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 from assistant.adapters.database import Database
 from assistant.services.conversations import ConversationService
@@ -106,14 +108,28 @@ def _ask(page, question: str) -> None:
         }""", arg=before, timeout=90_000)
 
 
+def _taken_or_reloaded(page) -> str:
+    """Whether the answer reached the canvas, or the page reloaded itself first."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            state = page.evaluate(
+                "(answer) => !window.gnistBeforeFailover ? 'reloaded'"
+                " : document.querySelector('#ws-canvas')?.innerText.includes(answer) ? 'taken' : ''", ANSWER)
+        except PlaywrightError:  # the page is between two documents
+            state = ""
+        if state:
+            return state
+        time.sleep(0.5)
+    raise AssertionError("the answer was neither taken nor the page reloaded")
+
+
 def _wait_for_text(page, selector: str, text: str) -> None:
     page.wait_for_function(
         "([selector, text]) => { const el = document.querySelector(selector);"
         " return !!el && el.innerText.includes(text); }", arg=[selector, text], timeout=90_000)
 
 
-@pytest.mark.xfail(strict=False, reason="on a busy machine the page sometimes loses the workshop tab's controls after "
-                   "the kill (passed alone; issue 23 stays open until it is understood)")
 def test_an_open_page_goes_on_on_the_other_replica(stack, browser, artifacts):
     url, replicas, database_url = stack
     context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 1000})
@@ -132,6 +148,7 @@ def test_an_open_page_goes_on_on_the_other_replica(stack, browser, artifacts):
 
         cookies = {cookie["name"]: cookie["value"] for cookie in context.cookies()}
         serving = replicas[cookies["GNISTSRV"]]
+        page.evaluate("window.gnistBeforeFailover = true")
         serving.kill()
         time.sleep(2)  # HAProxy's check marks it down (or redispatches the first request)
 
@@ -139,14 +156,24 @@ def test_an_open_page_goes_on_on_the_other_replica(stack, browser, artifacts):
         box = page.get_by_label("Svaret ditt", exact=True)
         box.fill(ANSWER)
         page.get_by_role("button", name="Send svaret", exact=True).click()
+        if _taken_or_reloaded(page) == "reloaded":
+            # Gradio reloads the page once it reconnects after a lost connection (when a request was
+            # in flight to the replica that died). The reload keeps the user's place: the workshop
+            # tab, the workshop, and the answer that was typed; sending it again takes it.
+            page.locator(".gnist-loaded").first.wait_for(state="attached", timeout=180_000)
+            expect(page.get_by_role("tab", name="Verksted", exact=True)).to_have_attribute("aria-selected", "true")
+            _wait_for_text(page, "#ws-canvas", PROBLEM)
+            if ANSWER not in page.locator("#ws-canvas").inner_text():
+                expect(box).to_have_value(ANSWER)
+                page.get_by_role("button", name="Send svaret", exact=True).click()
         _wait_for_text(page, "#ws-canvas", ANSWER)
-        assert box.input_value() == ""  # taken, not refused
+        expect(box).to_have_value("")  # taken, not refused
 
         # The chat: the next question continues the conversation the page shows.
         page.get_by_role("tab", name="Spør", exact=True).click()
         _ask(page, QUESTIONS[1])
         page.screenshot(path=str(artifacts / "failover-after.png"))
-        assert page.locator(".toast-wrap .toast-body.error").count() == 0
+        assert page.locator(".toast-wrap .toast-body.error").all_inner_texts() == []
     finally:
         context.close()
 

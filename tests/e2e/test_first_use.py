@@ -13,6 +13,7 @@ import re
 import docx
 import gnist_testapp as g
 import pytest
+from playwright.sync_api import expect
 from test_browser import WCAG_TAGS, ask, open_app
 from test_workshop_browser import open_workshop, send_answer, wait_for_last_bot, wait_for_text
 
@@ -242,9 +243,12 @@ def test_a_reload_brings_the_workshop_back_where_it_was(app, browser):
         start_workshop(page, app, "Sentrum er tomt om kveldene og butikkene stenger")
         send_answer(page, "Unge voksne og butikkeierne i sentrum")
         wait_for_last_bot(page, "Hva skjer hvis ingen gjør noe?")
+        # Half an answer typed, not sent: the reload keeps it, and the open tab.
+        page.get_by_label("Svaret ditt", exact=True).fill("Butikkene flytter ut til kjøpesenteret")
         page.reload()
         page.locator(".gnist-loaded").first.wait_for(state="attached")
-        page.get_by_role("tab", name="Verksted", exact=True).click()
+        expect(page.get_by_role("tab", name="Verksted", exact=True)).to_have_attribute("aria-selected", "true")
+        expect(page.get_by_label("Svaret ditt", exact=True)).to_have_value("Butikkene flytter ut til kjøpesenteret")
         wait_for_last_bot(page, "Hva skjer hvis ingen gjør noe?")
         assert "Velkommen tilbake" in page.locator("#ws-chat [data-testid='bot']").last.inner_text()
         wait_for_text(page, "#ws-canvas", "butikkeierne i sentrum")
