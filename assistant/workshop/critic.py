@@ -14,13 +14,18 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Literal
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from functools import cached_property
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.catalog import BUILT_IN, TextCatalog
 from assistant.workshop import fields, grammar, meaning, solution_bias, status, themes
 from assistant.workshop.canvas import CLIMATE_PRINCIPLE, Canvas, get_field
+from assistant.workshop.solution_bias import SolutionFinding
 from assistant.workshop.llm import extract_json, message_text
 from assistant.workshop.parsing import (
     classify_actor,
@@ -37,10 +42,7 @@ Criterion = Literal[
     "behov-ikke-løsning", "innsikt", "aktører",
 ]
 Severity = Literal["mangler", "advarsel", "info"]
-CRITERIA: tuple[str, ...] = (
-    "forankring", "innovasjonspotensial", "overføringsverdi", "engasjement", "bærekraft",
-    "behov-ikke-løsning", "innsikt", "aktører",
-)
+CRITERIA: tuple[str, ...] = get_args(Criterion)
 SEVERITY_ORDER = {"mangler": 0, "advarsel": 1, "info": 2}
 RESOURCE_RANGE = (20.0, 30.0)
 
@@ -161,10 +163,6 @@ def budget_no_fee(text: str, situations: meaning.Situations) -> bool:
     return not status.names_fee(text)
 
 
-RULE_TESTS = {"money_uncertain": money_uncertain, "decision_not_made": decision_not_made,
-              "criterion_unmeasurable": criterion_unmeasurable,
-              "solution_named": lambda text, situations: bool(names_solution(text, situations)),
-              "budget_no_fee": budget_no_fee}
 # Later fields where a solution can hide (the problem fields have their own rules).
 SOLUTION_FIELDS = ("scenario_2030", "success_criteria", "resources", "transfer_value", "vision", "sustainability")
 
@@ -236,204 +234,479 @@ def _example_group(canvas: Canvas, catalog: TextCatalog = BUILT_IN) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# The rules
+# The rules: one object per rule in ``RULES``, checked in that order. Adding a rule is one
+# ``@rule(...)`` function here plus its message ``c_<code>`` in prompts/workshop/messages.*.json.
 # ---------------------------------------------------------------------------------------------
+
+TextTest = Callable[[str, meaning.Situations], bool]
+
+
+@dataclass
+class Context:
+    """What a rule reads: the canvas, the catalog for its texts and the situation recognisers;
+    what several rules share is worked out once."""
+
+    canvas: Canvas
+    catalog: TextCatalog
+    situations: meaning.Situations
+
+    @property
+    def lang(self) -> str:
+        return self.canvas.language
+
+    def example(self, key: str) -> str:
+        return themes.example(self.canvas, key, self.catalog)
+
+    @cached_property
+    def theme(self) -> dict:
+        return themes.theme_texts(self.canvas, catalog=self.catalog)
+
+    @cached_property
+    def categories(self) -> set[str]:
+        return {category(a) for a in self.canvas.actors}
+
+    @cached_property
+    def political(self) -> tuple[str | None, str]:
+        """(status, date) of the political decision as recorded, or read from the words when
+        the workshop has not asked yet; status None when nothing is said."""
+        f = self.canvas.forankring
+        if not f.political_backing.strip():
+            return None, ""
+        if f.political_status is None:
+            decision = status.read_decision(f.political_backing, self.situations)
+            return decision.status, decision.date
+        return f.political_status, f.political_date
+
+    @cached_property
+    def hkv(self) -> list[tuple[str, str, str, str]]:
+        """(field, question, code, phrase) of every problem of every «Hvordan kan vi …?» question."""
+        return [(f"hkv_questions.{index}", question, code, phrase)
+                for index, question in enumerate(self.canvas.hkv_questions)
+                for code, phrase in hkv_problems(question, self.canvas)]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where a rule found its problem, and the values its message needs."""
+
+    field: str
+    values: dict[str, object] = dataclass_field(default_factory=dict)
+    message: str = ""  # one of the rule's other messages (resource_low), else its own
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One critic rule: which criterion it serves and how serious it is, which canvas fields it
+    reads, how it decides (``find``), its catalog messages (``c_<code>`` unless ``messages``
+    names others) and, for a rule that reads meaning, the one-text test the eval measures."""
+
+    id: str
+    criterion: Criterion
+    severity: Severity
+    reads: tuple[str, ...]
+    find: Callable[[Context], Iterable[Hit]]
+    code: str = ""  # the finding's code when two rules report the same problem (pending_decision)
+    messages: tuple[str, ...] = ()
+    situation: str = ""
+    recognises: TextTest | None = None
+
+    @property
+    def finding_code(self) -> str:
+        return self.code or self.id
+
+    @property
+    def message_keys(self) -> tuple[str, ...]:
+        return tuple(f"c_{name}" for name in (self.messages or (self.finding_code,)))
+
+    def finding(self, hit: Hit, context: Context) -> Finding:
+        lang, catalog = context.lang, context.catalog
+        return Finding(criterion=self.criterion, severity=self.severity, field=hit.field, code=self.finding_code,
+                       label=fields.label(hit.field, lang, catalog),
+                       message=catalog.workshop_message(f"c_{hit.message or self.finding_code}", lang, **hit.values))
+
+
+RULES: list[Rule] = []
+
+
+def rule(id: str, criterion: Criterion, severity: Severity, reads: Sequence[str], **options) -> Callable:
+    """Register the decorated ``find`` function as a rule (in reading order)."""
+    def register(find: Callable[[Context], Iterable[Hit]]) -> Callable[[Context], Iterable[Hit]]:
+        RULES.append(Rule(id, criterion, severity, tuple(reads), find, **options))
+        return find
+    return register
+
+
+# Behov, ikke løsning
+
+def _solution_in(context: Context, path: str) -> SolutionFinding | None:
+    return solution_bias.first(get_field(context.canvas, path), lang=context.lang, catalog=context.catalog)
+
+
+@rule("solution_raw_problem", "behov-ikke-løsning", "mangler", ["raw_problem"])
+def _solution_raw_problem(context: Context) -> Iterator[Hit]:
+    hit = _solution_in(context, "raw_problem")
+    if hit:
+        yield Hit("raw_problem", {"phrase": hit.phrase, "example": context.example("need.statement")})
+
+
+@rule("solution_need", "behov-ikke-løsning", "mangler", ["need.statement"])
+def _solution_need(context: Context) -> Iterator[Hit]:
+    hit = _solution_in(context, "need.statement")
+    if hit:
+        yield Hit("need.statement", {"phrase": hit.phrase, "example": context.example("need.statement")})
+
+
+@rule("solution_reframing", "behov-ikke-løsning", "mangler", ["reframing_from", "reframing_to"])
+def _solution_reframing(context: Context) -> Iterator[Hit]:
+    for path in ("reframing_from", "reframing_to"):
+        hit = _solution_in(context, path)
+        if hit:
+            yield Hit(path, {"phrase": hit.phrase})
+
+
+@rule("solution_hidden", "behov-ikke-løsning", "advarsel", SOLUTION_FIELDS,
+      situation="solution_named", recognises=lambda text, situations: bool(names_solution(text, situations)))
+def _solution_hidden(context: Context) -> Iterator[Hit]:
+    for path in SOLUTION_FIELDS:
+        value = get_field(context.canvas, path)
+        phrase = next(filter(None, (names_solution(text, context.situations)
+                                    for text in (value if isinstance(value, list) else [value]))), "")
+        if phrase:
+            yield Hit(path, {"phrase": phrase, "label": fields.label(path, context.lang, context.catalog)})
+
+
+# «Hvordan kan vi …?»
+
+@rule("hkv_missing", "innovasjonspotensial", "advarsel", ["hkv_questions"])
+def _hkv_missing(context: Context) -> Iterator[Hit]:
+    if not context.canvas.hkv_questions:
+        yield Hit("hkv_questions", {"example": context.example("hkv_questions")})
+
+
+def _hkv_hits(context: Context, wanted: str) -> Iterator[tuple[str, str, str]]:
+    """(field, question, phrase) of the questions with problem ``wanted``."""
+    return ((path, question, phrase) for path, question, code, phrase in context.hkv if code == wanted)
+
+
+@rule("hkv_has_answer", "behov-ikke-løsning", "mangler", ["hkv_questions"])
+def _hkv_has_answer(context: Context) -> Iterator[Hit]:
+    for path, question, phrase in _hkv_hits(context, "hkv_has_answer"):
+        yield Hit(path, {"question": question, "phrase": phrase})
+
+
+@rule("hkv_too_broad", "innovasjonspotensial", "advarsel", ["hkv_questions"])
+def _hkv_too_broad(context: Context) -> Iterator[Hit]:
+    for path, question, _ in _hkv_hits(context, "hkv_too_broad"):
+        yield Hit(path, {"question": question, "example": context.example("hkv_questions")})
+
+
+@rule("hkv_no_group", "innovasjonspotensial", "advarsel", ["hkv_questions", "target_groups", "personas"])
+def _hkv_no_group(context: Context) -> Iterator[Hit]:
+    for path, question, _ in _hkv_hits(context, "hkv_no_group"):
+        yield Hit(path, {"question": question, "group": _example_group(context.canvas, context.catalog)})
+
+
+# Innsikt
+
+@rule("no_need", "innsikt", "mangler", ["need.statement", "raw_problem"])
+def _no_need(context: Context) -> Iterator[Hit]:
+    if not context.canvas.need.statement and not context.canvas.raw_problem:
+        yield Hit("need.statement")
+
+
+@rule("no_need_statement", "innsikt", "advarsel", ["need.statement", "raw_problem"])
+def _no_need_statement(context: Context) -> Iterator[Hit]:
+    if not context.canvas.need.statement and context.canvas.raw_problem:
+        yield Hit("need.statement")
+
+
+@rule("no_who", "innsikt", "advarsel", ["need.who"])
+def _no_who(context: Context) -> Iterator[Hit]:
+    if not context.canvas.need.who:
+        yield Hit("need.who")
+
+
+@rule("vague_who", "innsikt", "advarsel", ["need.who", "target_groups"])
+def _vague_who(context: Context) -> Iterator[Hit]:
+    canvas = context.canvas
+    for path, names in (("need.who", canvas.need.who), ("target_groups", [g.name for g in canvas.target_groups])):
+        vague = next((name for name in names if _VAGUE_WHO.match(name.strip(" .!"))), None)
+        if vague:
+            yield Hit(path, {"who": vague, "example": context.example("need.who")})
+
+
+@rule("no_evidence", "innsikt", "mangler", ["need.evidence"])
+def _no_evidence(context: Context) -> Iterator[Hit]:
+    if not context.canvas.need.evidence:
+        yield Hit("need.evidence")
+
+
+@rule("no_tried", "innovasjonspotensial", "info", ["need.evidence"])
+def _no_tried(context: Context) -> Iterator[Hit]:
+    evidence = context.canvas.need.evidence
+    if evidence and not any(e.kind == "tried" for e in evidence):
+        yield Hit("need.evidence")
+
+
+@rule("evidence_no_source", "innsikt", "advarsel", ["need.evidence"])
+def _evidence_no_source(context: Context) -> Iterator[Hit]:
+    unsourced = [e for e in context.canvas.need.evidence if needs_source(e) and not has_source(e)]
+    for evidence in unsourced[:MAX_SOURCE_FINDINGS]:
+        yield Hit("need.evidence", {"text": evidence.text})
+
+
+@rule("few_target_groups", "innsikt", "advarsel", ["target_groups"])
+def _few_target_groups(context: Context) -> Iterator[Hit]:
+    if len(context.canvas.target_groups) < 2:
+        yield Hit("target_groups", {"count": len(context.canvas.target_groups)})
+
+
+@rule("no_personas", "innsikt", "info", ["personas"])
+def _no_personas(context: Context) -> Iterator[Hit]:
+    if not context.canvas.personas:
+        yield Hit("personas")
+
+
+# Innovasjonspotensial
+
+@rule("no_reframing", "innovasjonspotensial", "advarsel", ["reframing_from", "reframing_to"])
+def _no_reframing(context: Context) -> Iterator[Hit]:
+    if not (context.canvas.reframing_from and context.canvas.reframing_to):
+        yield Hit("reframing_to")
+
+
+@rule("no_fortrinn", "innovasjonspotensial", "info", ["fortrinn", "resources"])
+def _no_fortrinn(context: Context) -> Iterator[Hit]:
+    if not context.canvas.fortrinn and not context.canvas.resources:
+        yield Hit("fortrinn")
+
+
+@rule("few_principles", "innovasjonspotensial", "advarsel", ["principles"])
+def _few_principles(context: Context) -> Iterator[Hit]:
+    if len(context.canvas.principles) < 3:
+        yield Hit("principles", {"count": len(context.canvas.principles)})
+
+
+@rule("many_principles", "innovasjonspotensial", "info", ["principles"])
+def _many_principles(context: Context) -> Iterator[Hit]:
+    if len(context.canvas.principles) > 4:
+        yield Hit("principles", {"count": len(context.canvas.principles)})
+
+
+# Forankring: the political decision as recorded (or read from the words when not asked yet)
+
+_POLITICAL = "forankring.political_backing"
+_POLITICAL_READS = (_POLITICAL, "forankring.political_status", "forankring.political_date")
+
+
+def _said_no(context: Context) -> bool:
+    return parse_yes_no(context.canvas.forankring.political_backing) is False
+
+
+@rule("no_political", "forankring", "mangler", _POLITICAL_READS)
+def _no_political(context: Context) -> Iterator[Hit]:
+    state, _ = context.political
+    if state is None or (state == "none" and _said_no(context)):
+        yield Hit(_POLITICAL)
+
+
+@rule("political_pending", "forankring", "advarsel", _POLITICAL_READS, code="pending_decision",
+      situation="decision_not_made", recognises=decision_not_made)
+def _political_pending(context: Context) -> Iterator[Hit]:
+    if context.political[0] == "scheduled":
+        backing = context.canvas.forankring.political_backing
+        yield Hit(_POLITICAL, {"phrase": pending(backing) or backing})
+
+
+@rule("backing_opinion", "forankring", "mangler", _POLITICAL_READS)
+def _backing_opinion(context: Context) -> Iterator[Hit]:
+    if context.political[0] == "none" and not _said_no(context):
+        yield Hit(_POLITICAL, {"text": context.canvas.forankring.political_backing})
+
+
+@rule("decision_no_date", "forankring", "advarsel", _POLITICAL_READS)
+def _decision_no_date(context: Context) -> Iterator[Hit]:
+    state, date = context.political
+    if state not in (None, "scheduled", "none") and not date:
+        yield Hit(_POLITICAL)
+
+
+_ADMINISTRATIVE = "forankring.administrative_backing"
+
+
+@rule("no_administrative", "forankring", "advarsel", [_ADMINISTRATIVE])
+def _no_administrative(context: Context) -> Iterator[Hit]:
+    backing = context.canvas.forankring.administrative_backing
+    if not backing or (parse_yes_no(backing) is False and not pending(backing)):
+        yield Hit(_ADMINISTRATIVE)
+
+
+@rule("administrative_pending", "forankring", "advarsel", [_ADMINISTRATIVE], code="pending_decision")
+def _administrative_pending(context: Context) -> Iterator[Hit]:
+    phrase = pending(context.canvas.forankring.administrative_backing)
+    if phrase:
+        yield Hit(_ADMINISTRATIVE, {"phrase": phrase})
+
+
+@rule("partner_backing", "forankring", "advarsel", ["partners", "forankring.partner_backing"])
+def _partner_backing(context: Context) -> Iterator[Hit]:
+    canvas = context.canvas
+    decided = {p.name.casefold() for p in canvas.forankring.partner_backing if p.status == "decided"}
+    undecided = [name for name in canvas.partners if name.casefold() not in decided]
+    if undecided:
+        yield Hit("forankring.partner_backing", {"names": grammar.join_list(undecided, context.lang, context.catalog)})
+
+
+_ROLE_READS = ("actors", _ADMINISTRATIVE, _POLITICAL, "contact_role")
+
+
+@rule("no_plan", "forankring", "advarsel", _ROLE_READS)
+def _no_plan(context: Context) -> Iterator[Hit]:
+    if not plan_and_naering(context.canvas)["plan"]:
+        yield Hit(_ADMINISTRATIVE, {"example": context.theme["examples"]["plan"]})
+
+
+@rule("no_naering", "forankring", "advarsel", _ROLE_READS)
+def _no_naering(context: Context) -> Iterator[Hit]:
+    if not plan_and_naering(context.canvas)["naering"]:
+        yield Hit(_ADMINISTRATIVE, {"example": context.theme["examples"]["plan"]})
+
+
+@rule("county_not_informed", "forankring", "advarsel", ["forankring.county_council_informed"])
+def _county_not_informed(context: Context) -> Iterator[Hit]:
+    if context.canvas.forankring.county_council_informed is not True:
+        yield Hit("forankring.county_council_informed")
+
+
+# Money: one finding for money that is not certain (as recorded, or as the words say), one for a
+# budget without amounts or without the participation fee.
+
+@rule("uncertain_money", "forankring", "advarsel",
+      ["forankring.funding_status", "forankring.cofinancing", "forankring.budget"],
+      situation="money_uncertain", recognises=money_uncertain)
+def _uncertain_money(context: Context) -> Iterator[Hit]:
+    f = context.canvas.forankring
+    if f.funding_status in ("applied", "unknown"):
+        yield Hit("forankring.cofinancing", {"phrase": uncertain_money(f.cofinancing) or f.cofinancing})
+    elif f.funding_status is None:
+        for path, text in (("forankring.cofinancing", f.cofinancing), ("forankring.budget", f.budget)):
+            if money_uncertain(text, context.situations):
+                yield Hit(path, {"phrase": uncertain_money(text) or text})
+                return
+
+
+@rule("budget_empty", "forankring", "advarsel", ["forankring.budget"])
+def _budget_empty(context: Context) -> Iterator[Hit]:
+    if not status.has_amount(context.canvas.forankring.budget):
+        yield Hit("forankring.budget")
+
+
+@rule("budget_no_fee", "forankring", "advarsel", ["forankring.budget", "forankring.cofinancing"],
+      situation="budget_no_fee", recognises=budget_no_fee)
+def _budget_no_fee(context: Context) -> Iterator[Hit]:
+    f = context.canvas.forankring
+    if status.has_amount(f.budget) and not (status.names_fee(f.budget) or status.names_fee(f.cofinancing)):
+        yield Hit("forankring.budget")
+
+
+# Engasjement
+
+_PERCENT = "forankring.project_resource_percent"
+
+
+@rule("resource_missing", "engasjement", "advarsel", [_PERCENT])
+def _resource_missing(context: Context) -> Iterator[Hit]:
+    if context.canvas.forankring.project_resource_percent is None:
+        yield Hit(_PERCENT)
+
+
+@rule("resource_range", "engasjement", "advarsel", [_PERCENT], messages=("resource_low", "resource_high"))
+def _resource_range(context: Context) -> Iterator[Hit]:
+    percent = context.canvas.forankring.project_resource_percent
+    if percent is not None and not RESOURCE_RANGE[0] <= percent <= RESOURCE_RANGE[1]:
+        yield Hit(_PERCENT, {"percent": f"{percent:g}"},
+                  message="resource_low" if percent < RESOURCE_RANGE[0] else "resource_high")
+
+
+@rule("no_resident_input", "engasjement", "advarsel", ["resident_input"])
+def _no_resident_input(context: Context) -> Iterator[Hit]:
+    if context.canvas.resident_input.is_empty():
+        yield Hit("resident_input")
+
+
+@rule("no_youth", "engasjement", "advarsel", ["actors"])
+def _no_youth(context: Context) -> Iterator[Hit]:
+    if "youth" not in context.categories:
+        yield Hit("actors")
+
+
+# Aktører
+
+@rule("no_actors", "aktører", "advarsel", ["actors"])
+def _no_actors(context: Context) -> Iterator[Hit]:
+    if not context.canvas.actors:
+        yield Hit("actors")
+
+
+@rule("no_business", "aktører", "advarsel", ["actors"])
+def _no_business(context: Context) -> Iterator[Hit]:
+    if context.canvas.actors and "business" not in context.categories:
+        yield Hit("actors", {"example": context.theme["examples"]["business"]})
+
+
+@rule("no_residents", "aktører", "advarsel", ["actors"])
+def _no_residents(context: Context) -> Iterator[Hit]:
+    if context.canvas.actors and not context.categories & {"residents", "volunteers"}:
+        yield Hit("actors")
+
+
+@rule("criteria_unmeasurable", "innovasjonspotensial", "advarsel", ["success_criteria"],
+      situation="criterion_unmeasurable", recognises=criterion_unmeasurable)
+def _criteria_unmeasurable(context: Context) -> Iterator[Hit]:
+    unmeasurable = [c for c in context.canvas.success_criteria if criterion_unmeasurable(c, context.situations)]
+    if unmeasurable:
+        yield Hit("success_criteria", {
+            "items": grammar.join_list([f"«{c}»" for c in unmeasurable], context.lang, context.catalog),
+            "example": context.theme["examples"]["success_criteria"]})
+
+
+# Bærekraft
+
+@rule("no_sustainability", "bærekraft", "info",
+      ["principles", "sustainability", "vision", "scenario_2030", "success_criteria", "hkv_questions"])
+def _no_sustainability(context: Context) -> Iterator[Hit]:
+    canvas = context.canvas
+    said = " ".join([canvas.sustainability, canvas.vision, canvas.scenario_2030,
+                     *canvas.success_criteria, *canvas.hkv_questions])
+    if CLIMATE_PRINCIPLE not in {p.name for p in canvas.principles} and not (
+        canvas.sustainability.strip() or _SUSTAINABILITY.search(said)
+    ):
+        yield Hit("sustainability")
+
+
+# Overføringsverdi
+
+@rule("no_transfer", "overføringsverdi", "info",
+      ["transfer_value", "partners", "vision", "scenario_2030", "success_criteria", "hkv_questions"])
+def _no_transfer(context: Context) -> Iterator[Hit]:
+    canvas = context.canvas
+    said = " ".join([canvas.vision, canvas.scenario_2030, *canvas.success_criteria, *canvas.hkv_questions])
+    if not (canvas.transfer_value.strip() or canvas.partners or _TRANSFER.search(said)):
+        yield Hit("transfer_value")
+
+
+# The one-text tests the eval measures (scripts/draft_quality.py), by situation.
+RULE_TESTS: dict[str, TextTest] = {r.situation: r.recognises for r in RULES if r.recognises}
+
 
 def check(canvas: Canvas, catalog: TextCatalog = BUILT_IN, situations: meaning.Situations | None = None
           ) -> list[Finding]:
     """All rule findings for ``canvas``, most serious first, one per problem."""
-    lang = canvas.language
-    situations = situations or meaning.default(catalog)
-    findings: list[Finding] = []
-    theme = themes.theme_texts(canvas, catalog=catalog)
-
-    def example(key: str) -> str:
-        return themes.example(canvas, key, catalog)
-
-    def add(code: str, criterion: str, severity: str, field: str, message: str | None = None, **values) -> None:
-        findings.append(Finding(criterion=criterion, severity=severity, field=field, code=code,
-                                label=fields.label(field, lang, catalog),
-                                message=catalog.workshop_message(f"c_{message or code}", lang, **values)))
-
-    # Behov, ikke løsning
-    for field, code in (("raw_problem", "solution_raw_problem"), ("need.statement", "solution_need")):
-        value = canvas.raw_problem if field == "raw_problem" else canvas.need.statement
-        hit = solution_bias.first(value, lang=lang, catalog=catalog)
-        if hit:
-            add(code, "behov-ikke-løsning", "mangler", field, phrase=hit.phrase, example=example("need.statement"))
-    for field in ("reframing_from", "reframing_to"):
-        hit = solution_bias.first(getattr(canvas, field), lang=lang, catalog=catalog)
-        if hit:
-            add("solution_reframing", "behov-ikke-løsning", "mangler", field, phrase=hit.phrase)
-
-    for field in SOLUTION_FIELDS:
-        value = getattr(canvas, field)
-        for text in (value if isinstance(value, list) else [value]):
-            phrase = names_solution(text, situations)
-            if phrase:
-                add("solution_hidden", "behov-ikke-løsning", "advarsel", field, phrase=phrase,
-                    label=fields.label(field, lang, catalog))
-                break
-
-    # "Hvordan kan vi …?"
-    if not canvas.hkv_questions:
-        add("hkv_missing", "innovasjonspotensial", "advarsel", "hkv_questions", example=example("hkv_questions"))
-    for index, question in enumerate(canvas.hkv_questions):
-        field = f"hkv_questions.{index}"
-        for code, phrase in hkv_problems(question, canvas):
-            if code == "hkv_has_answer":
-                add(code, "behov-ikke-løsning", "mangler", field, question=question, phrase=phrase)
-            elif code == "hkv_too_broad":
-                add(code, "innovasjonspotensial", "advarsel", field, question=question,
-                    example=example("hkv_questions"))
-            else:
-                add(code, "innovasjonspotensial", "advarsel", field, question=question, group=_example_group(canvas, catalog))
-
-    # Innsikt
-    if not canvas.need.statement and not canvas.raw_problem:
-        add("no_need", "innsikt", "mangler", "need.statement")
-    elif not canvas.need.statement:
-        add("no_need_statement", "innsikt", "advarsel", "need.statement")
-    if not canvas.need.who:
-        add("no_who", "innsikt", "advarsel", "need.who")
-    for field, names in (("need.who", canvas.need.who), ("target_groups", [g.name for g in canvas.target_groups])):
-        vague = next((name for name in names if _VAGUE_WHO.match(name.strip(" .!"))), None)
-        if vague:
-            add("vague_who", "innsikt", "advarsel", field, who=vague, example=example("need.who"))
-    if not canvas.need.evidence:
-        add("no_evidence", "innsikt", "mangler", "need.evidence")
-    elif not any(e.kind == "tried" for e in canvas.need.evidence):
-        add("no_tried", "innovasjonspotensial", "info", "need.evidence")
-    unsourced = [e for e in canvas.need.evidence if needs_source(e) and not has_source(e)]
-    for evidence in unsourced[:MAX_SOURCE_FINDINGS]:
-        add("evidence_no_source", "innsikt", "advarsel", "need.evidence", text=evidence.text)
-    if len(canvas.target_groups) < 2:
-        add("few_target_groups", "innsikt", "advarsel", "target_groups", count=len(canvas.target_groups))
-    if not canvas.personas:
-        add("no_personas", "innsikt", "info", "personas")
-
-    # Innovasjonspotensial
-    if not (canvas.reframing_from and canvas.reframing_to):
-        add("no_reframing", "innovasjonspotensial", "advarsel", "reframing_to")
-    if not canvas.fortrinn and not canvas.resources:
-        add("no_fortrinn", "innovasjonspotensial", "info", "fortrinn")
-    if len(canvas.principles) < 3:
-        add("few_principles", "innovasjonspotensial", "advarsel", "principles", count=len(canvas.principles))
-    elif len(canvas.principles) > 4:
-        add("many_principles", "innovasjonspotensial", "info", "principles", count=len(canvas.principles))
-
-    # Forankring: the political decision as recorded (or read from the words when not asked yet)
-    _political(canvas, situations, add)
-    backing = canvas.forankring.administrative_backing
-    phrase = pending(backing)
-    if not backing or (parse_yes_no(backing) is False and not phrase):
-        add("no_administrative", "forankring", "advarsel", "forankring.administrative_backing")
-    elif phrase:
-        add("pending_decision", "forankring", "advarsel", "forankring.administrative_backing", phrase=phrase)
-    undecided = _partners_undecided(canvas, situations)
-    if undecided:
-        add("partner_backing", "forankring", "advarsel", "forankring.partner_backing",
-            names=grammar.join_list(undecided, lang, catalog))
-    roles = plan_and_naering(canvas)
-    for role in ("plan", "naering"):
-        if not roles[role]:
-            add(f"no_{role}", "forankring", "advarsel", "forankring.administrative_backing",
-                example=theme["examples"]["plan"])
-    if canvas.forankring.county_council_informed is not True:
-        add("county_not_informed", "forankring", "advarsel", "forankring.county_council_informed")
-    _money(canvas, situations, add)
-
-    # Engasjement
-    percent = canvas.forankring.project_resource_percent
-    if percent is None:
-        add("resource_missing", "engasjement", "advarsel", "forankring.project_resource_percent")
-    elif not RESOURCE_RANGE[0] <= percent <= RESOURCE_RANGE[1]:
-        add("resource_range", "engasjement", "advarsel", "forankring.project_resource_percent",
-            message="resource_low" if percent < RESOURCE_RANGE[0] else "resource_high", percent=f"{percent:g}")
-    if canvas.resident_input.is_empty():
-        add("no_resident_input", "engasjement", "advarsel", "resident_input")
-    categories = {category(a) for a in canvas.actors}
-    if "youth" not in categories:
-        add("no_youth", "engasjement", "advarsel", "actors")
-
-    # Aktører
-    if not canvas.actors:
-        add("no_actors", "aktører", "advarsel", "actors")
-    else:
-        if "business" not in categories:
-            add("no_business", "aktører", "advarsel", "actors", example=theme["examples"]["business"])
-        if not categories & {"residents", "volunteers"}:
-            add("no_residents", "aktører", "advarsel", "actors")
-
-    unmeasurable = [c for c in canvas.success_criteria if criterion_unmeasurable(c, situations)]
-    if unmeasurable:
-        add("criteria_unmeasurable", "innovasjonspotensial", "advarsel", "success_criteria",
-            items=grammar.join_list([f"«{c}»" for c in unmeasurable], lang, catalog),
-            example=theme["examples"]["success_criteria"])
-
-    # Bærekraft
-    sustainability_text = " ".join([canvas.sustainability, canvas.vision, canvas.scenario_2030,
-                                    *canvas.success_criteria, *canvas.hkv_questions])
-    if CLIMATE_PRINCIPLE not in {p.name for p in canvas.principles} and not (
-        canvas.sustainability.strip() or _SUSTAINABILITY.search(sustainability_text)
-    ):
-        add("no_sustainability", "bærekraft", "info", "sustainability")
-
-    # Overføringsverdi
-    transfer_text = " ".join([canvas.vision, canvas.scenario_2030, *canvas.success_criteria, *canvas.hkv_questions])
-    if not (canvas.transfer_value.strip() or canvas.partners or _TRANSFER.search(transfer_text)):
-        add("no_transfer", "overføringsverdi", "info", "transfer_value")
-
+    context = Context(canvas, catalog, situations or meaning.default(catalog))
+    findings = [r.finding(hit, context) for r in RULES for hit in r.find(context)]
     unique = list({(f.code, f.field, f.message): f for f in findings}.values())
     unique.sort(key=lambda f: SEVERITY_ORDER[f.severity])
     return unique
-
-
-def _political(canvas: Canvas, situations: meaning.Situations, add) -> None:
-    f, field = canvas.forankring, "forankring.political_backing"
-    if not f.political_backing.strip():
-        state, date = None, ""
-    elif f.political_status is None:
-        decision = status.read_decision(f.political_backing, situations)
-        state, date = (decision.status if f.political_backing else None), decision.date
-    else:
-        state, date = f.political_status, f.political_date
-    if state is None:
-        add("no_political", "forankring", "mangler", field)
-    elif state == "scheduled":
-        add("pending_decision", "forankring", "advarsel", field,
-            phrase=pending(f.political_backing) or f.political_backing)
-    elif state == "none":
-        if parse_yes_no(f.political_backing) is False:
-            add("no_political", "forankring", "mangler", field)
-        else:
-            add("backing_opinion", "forankring", "mangler", field, text=f.political_backing)
-    elif not date:
-        add("decision_no_date", "forankring", "advarsel", field)
-
-
-def _partners_undecided(canvas: Canvas, situations: meaning.Situations) -> list[str]:
-    """Partner municipalities without a recorded decision."""
-    decided = {p.name.casefold() for p in canvas.forankring.partner_backing if p.status == "decided"}
-    return [name for name in canvas.partners if name.casefold() not in decided]
-
-
-def _money(canvas: Canvas, situations: meaning.Situations, add) -> None:
-    """One finding for money that is not certain (as recorded, or as the words say), and one
-    for a budget without amounts or without the participation fee."""
-    f = canvas.forankring
-    if f.funding_status in ("applied", "unknown"):
-        add("uncertain_money", "forankring", "advarsel", "forankring.cofinancing",
-            phrase=uncertain_money(f.cofinancing) or f.cofinancing)
-    elif f.funding_status is None:
-        for field, text in (("forankring.cofinancing", f.cofinancing), ("forankring.budget", f.budget)):
-            if money_uncertain(text, situations):
-                add("uncertain_money", "forankring", "advarsel", field, phrase=uncertain_money(text) or text)
-                break
-    if not status.has_amount(f.budget):
-        add("budget_empty", "forankring", "advarsel", "forankring.budget")
-    elif not (status.names_fee(f.budget) or status.names_fee(f.cofinancing)):
-        add("budget_no_fee", "forankring", "advarsel", "forankring.budget")
 
 
 def headline(finding: Finding, lang: str = "nb", catalog: TextCatalog = BUILT_IN) -> str:

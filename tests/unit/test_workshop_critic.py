@@ -39,6 +39,28 @@ def test_findings_are_serialisable_and_sorted():
     assert critic.summary(findings)["mangler"] >= 3
 
 
+def test_the_rules_are_one_registry():
+    """Each rule is one object: a unique id, a known criterion, canvas fields it reads, and
+    messages that exist in every language; the measured one-text tests come from the rules."""
+    from assistant.catalog import BUILT_IN
+    from assistant.workshop.canvas import get_field
+
+    ids = [r.id for r in critic.RULES]
+    assert len(ids) == len(set(ids)) and len(ids) >= 40
+    canvas = good_canvas()
+    for rule in critic.RULES:
+        assert rule.criterion in critic.CRITERIA and rule.severity in critic.SEVERITY_ORDER
+        assert rule.reads, rule.id
+        for path in rule.reads:
+            get_field(canvas, path)  # raises for a field the canvas does not have
+        for lang in ("nb", "nn", "en"):
+            messages = BUILT_IN.workshop("messages", lang)
+            assert all(key in messages for key in rule.message_keys), (rule.id, lang)
+    assert set(critic.RULE_TESTS) == {"solution_named", "decision_not_made", "money_uncertain",
+                                      "budget_no_fee", "criterion_unmeasurable"}
+    assert {f.code for f in critic.check(Canvas(owner="x"))} <= {r.finding_code for r in critic.RULES}
+
+
 def test_solution_as_challenge():
     canvas = with_(good_canvas(), raw_problem="Vi trenger et nytt kulturhus",
                    need__statement="Kommunen må bygge et kjøpesenter")

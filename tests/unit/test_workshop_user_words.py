@@ -5,6 +5,7 @@ rule on the held-out half of the paraphrase set in nb, nn and en (the real nanoe
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from test_workshop_canvas import good_canvas
@@ -254,8 +255,9 @@ def test_the_application_carries_what_a_jury_scores():
 # Each critic rule on the held-out wordings, per language
 # ---------------------------------------------------------------------------------------------
 
-# Held-out recall of the solution rule is below the goal (0.67-0.83 per language, see make eval);
-# strict, so the mark has to go when it is fixed.
+# Held-out recall of the solution rule is below the goal in every language (0.75-0.88, see make
+# eval: services and devices named in a scenario are missed); strict, so the mark has to go when
+# it is fixed.
 _BELOW_GOAL = {"solution_named"}
 
 
@@ -274,16 +276,55 @@ def test_each_rule_on_held_out_wordings(situations, rule, lang):
     assert recall >= 0.9 and precision >= 0.9, [i["text"] for i, yes in said if yes != i["positive"]]
 
 
+def _plain(text: str) -> str:
+    return re.sub(r"[^\w ]", "", text.casefold()).strip()
+
+
 def test_the_paraphrase_set_is_split_once_and_large_enough():
     for rule in critic.RULE_TESTS:
         for lang in ("nb", "nn", "en"):
             positives = [i for i in PARAPHRASES if i["rule"] == rule and i["lang"] == lang and i["positive"]]
             assert len(positives) >= 10
             assert {i["split"] for i in positives} == {"dev", "test"}
-    prototypes = {t for lang in ("nb", "nn", "en") for s in meaning.SITUATIONS
+    prototypes = {_plain(t) for lang in ("nb", "nn", "en") for s in meaning.SITUATIONS
                   for part in ("prototypes", "counter")
                   for t in json.loads((REPO_ROOT / f"prompts/workshop/situations.{lang}.json").read_text())[s][part]}
-    assert not prototypes & {i["text"] for i in PARAPHRASES}  # nothing measured is a prototype
+    # nothing measured is a prototype, not even with other capitals or punctuation
+    assert not prototypes & {_plain(i["text"]) for i in PARAPHRASES}
+
+
+# A need described without naming a solution, in the fields where a solution can hide (none of
+# these wordings is in the paraphrase set or among the prototypes).
+_NEEDS = {
+    "nb": {"scenario_2030": "I 2030 kommer ungdommen hjem i feriene og blir værende",
+           "success_criteria": ["Halvparten av de unge vet om en sommerjobb i bygda"],
+           "resources": ["Et sterkt lag av frivillige og en næringsforening som vil bidra"],
+           "transfer_value": "Mange små kommuner mister unge og kan lære av det vi finner ut",
+           "vision": "Et sted der unge ser en framtid", "sustainability": "Færre kjører langt for å handle"},
+    "nn": {"scenario_2030": "I 2030 kjem ungdommen heim i feriane og blir verande",
+           "success_criteria": ["Halvparten av dei unge veit om ein sommarjobb i bygda"],
+           "resources": ["Eit sterkt lag av frivillige og ei næringsforeining som vil bidra"],
+           "transfer_value": "Mange små kommunar mistar unge og kan lære av det vi finn ut",
+           "vision": "Ein stad der unge ser ei framtid", "sustainability": "Færre køyrer langt for å handle"},
+    "en": {"scenario_2030": "In 2030 young people come home in the holidays and stay",
+           "success_criteria": ["Half of the young people know of a summer job in the village"],
+           "resources": ["A strong group of volunteers and a business association keen to help"],
+           "transfer_value": "Many small municipalities lose young people and can learn from what we find",
+           "vision": "A place where young people see a future", "sustainability": "Fewer people drive far to shop"},
+}
+
+
+_NAMED = {"nb": "Penger til å kjøpe inn en minibuss", "nn": "Pengar til å kjøpe inn ein minibuss",
+          "en": "Money to buy a minibus"}
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
+def test_a_need_described_without_a_solution_is_not_flagged(situations, lang):
+    canvas = with_(good_canvas(lang), **_NEEDS[lang])
+    assert not [f.field for f in critic.check(canvas, situations=situations) if f.code == "solution_hidden"]
+    named = with_(canvas, resources=[*canvas.resources, _NAMED[lang]])
+    assert [f.field for f in critic.check(named, situations=situations) if f.code == "solution_hidden"] == [
+        "resources"]
 
 
 def test_one_finding_per_problem_and_examples_from_the_theme():
