@@ -389,7 +389,7 @@ class AnswerService:
                     for n, h in enumerate(hits, start=1)]
         # Sentences are scored against the query's vector (cached from the search just made).
         vector = np.asarray(self.retriever.query_vector(query)) if any(p.vectors for p in passages) else None
-        units = extractive.select_units(query, passages, claims, vector)
+        units = extractive.select_units(query, passages, claims, vector, lang)
         # Number the cited passages 1, 2, 3 in reading order, so the markers have no gaps.
         order: list[int] = []
         for unit in units:

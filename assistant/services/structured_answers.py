@@ -25,6 +25,7 @@ import numpy as np
 
 from assistant.catalog import TextCatalog
 from assistant.services.cards import CitedSection, KnowledgeSections, question_vectors
+from assistant.services.extractive import stopwords
 from assistant.services.language import LANGUAGES, Lang
 from assistant.services.programme_data import Case, ProgrammeData, Round, package_counties, vocabulary
 
@@ -67,6 +68,7 @@ class Asked:
     fragment: bool = False  # nothing but names and filler words: «og Vang?»
     refers: bool = False  # points back: «der», «dei», «them»
     plural: bool = False  # asks about municipalities («hvilke kommuner», «who»)
+    topical: bool = False  # names something besides entities and function words («søknader», «workshopene»)
     other_places: tuple[str, ...] = ()  # municipalities not in the data («Bergen»)
 
     @property
@@ -93,6 +95,7 @@ class IntentClassifier:
         raw = json.loads(INTENTS_FILE.read_text(encoding="utf-8"))
         self.entries = [(intent, text) for intent, by_lang in raw.items() if not intent.startswith("_")
                         for lang in LANGUAGES for text in by_lang.get(lang, ())]
+        self.intents = frozenset(intent for intent, _ in self.entries)
 
     @cached_property
     def vectors(self) -> np.ndarray:
@@ -190,6 +193,9 @@ class EntityFinder:
         for start, end, placeholder in sorted(placeholders + year_spans, reverse=True):
             masked_text = masked_text[:start] + placeholder + masked_text[end:]
         rest = [w for w in _WORD.findall(fold(masked_text)) if w not in self.fillers and w not in {"x", "y", "2000"}]
+        # Folded like ``rest``; a count phrase («hvor mange») is function words only.
+        function_words = {fold(w) for w in stopwords()} | set(self.reference_words)
+        topical = [w for w in rest if w not in function_words and len(w) > 1]
         asked = Asked(
             municipalities=tuple(dict.fromkeys(n for _, _, n in municipalities)),
             counties=tuple(dict.fromkeys(c for _, _, c in counties)),
@@ -200,6 +206,7 @@ class EntityFinder:
             fragment=not rest and bool(municipalities or counties or rounds),
             refers=self.says(question, self.reference_words),
             plural=self.says(question, self.plural_words),
+            topical=bool(topical),
             other_places=tuple(dict.fromkeys(n for _, _, n in others)),
         )
         return asked, masked_text
@@ -232,10 +239,11 @@ def in_context(asked: Asked, context: Asked | None) -> Asked:
 def settle(asked: Asked) -> Asked:
     """The question's kind, given what it is about after the conversation: «Hva la juryen vekt på
     der?» about a named case is the jury's reasons, not the criteria; a list or count must ask about
-    municipalities («Hvor mange parkeringsplasser …» does not) or point back at some («Hvor mange var det?»)."""
+    municipalities («Hvor mange parkeringsplasser …» does not) or point back at some and name nothing else
+    («Hvor mange var det?», not «Hvor mange søknader kom det?»)."""
     if asked.intent == "criteria" and asked.refers and asked.places:
         return replace(asked, intent="jury")
-    if asked.intent in LISTS and not asked.plural and not (asked.refers and asked.places):
+    if asked.intent in LISTS and not asked.plural and not (asked.refers and asked.places and not asked.topical):
         return replace(asked, intent=None)
     return asked
 
@@ -268,9 +276,11 @@ class StructuredAnswers:
 
     def _analyse(self, question: str) -> Asked:
         asked, masked = self.finder.find(question)
-        # A lexical cue settles what the embedder blurs: only «hvor mange», «how many» … counts.
+        # A lexical cue settles what the embedder blurs: only «hvor mange», «how many» … counts, and
+        # a question asking for a number is answered by a count or not from the data at all («Hvor
+        # mange søknader kom det?» is not the steps of applying).
         counting = self.finder.says(question, self.finder.count_words)
-        leave_out = frozenset({"list"} if counting else {"count"})
+        leave_out = frozenset(i for i in self.classifier.intents if i != "count") if counting else frozenset({"count"})
         intent = None if asked.fragment else self.classifier.classify(masked, leave_out)
         return replace(asked, intent=intent)
 
@@ -366,9 +376,11 @@ class StructuredAnswers:
             parts.append(self._m("filter.status", lang, status=self._m("status.følgekommune", lang)))
         return "".join(parts)
 
-    def _list(self, asked: Asked, lang: Lang) -> StructuredAnswer:
+    def _list(self, asked: Asked, lang: Lang) -> StructuredAnswer | None:
         cases = self.select(replace(asked, municipalities=()))
         filters = self._filters(asked, lang)
+        if not cases and asked.status == "følgekommune":
+            return None  # the data names a follower municipality only where it has a case file: the texts know more
         if not cases:
             return StructuredAnswer(self._m("none", lang, filters=filters), [], asked.intent)
         count = sum(len(c.municipalities) for c in cases)
