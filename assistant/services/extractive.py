@@ -388,6 +388,10 @@ _CALENDAR = re.compile(rf"\b\d{{1,2}}\.?(?:\s*[-–]\s*\d{{1,2}}\.?)?\s+(?:{_MON
 # Words after «hvor mange» that are not what is counted («Hvor mange var det?», «How many took part?»).
 _VERBS_AFTER_COUNT = frozenset({"var", "er", "ble", "vart", "blir", "har", "hadde", "fikk", "fekk", "deltok", "kom", "søkte",
                                 "were", "are", "was", "did", "do", "does", "have", "had", "took", "applied", "came", "got"})
+# «Hvor mange deltok …?» counts the people who took part.
+_PARTICIPATING = frozenset({"deltok", "deltek", "deltar", "deltatt", "attended", "participated", "joined", "took"})
+_PARTICIPANTS = "personer personar deltakere deltakarar people participants persons"
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NUMBER_WORD = re.compile(r"\b(en|ei|ett|eitt|to|tre|fire|fem|seks|sju|åtte|ni|ti|elleve|tolv|tjue|hundre|one|two|three|"
                           r"four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b", re.IGNORECASE)
 
@@ -401,13 +405,17 @@ _COUNT_VALUE = re.compile(rf"(?:\d[\d  ]*|{_NUMBER_WORD.pattern.replace('(', '(?
 
 def counted_terms(question: str, lang: str = "nb") -> frozenset[str]:
     """What a «hvor mange» question counts: the stems of the word after it, and of the next word
-    when that is a noun it qualifies («how many follower municipalities»). Empty when the count
-    word is followed by a verb or nothing countable («Kor mange deltok …»)."""
+    when that is a noun it qualifies («how many follower municipalities»). «Hvor mange deltok»
+    counts people; after another verb («Hvor mange var det?») nothing is named."""
     match = _COUNTED.search(question)
     if not match:
         return frozenset()
-    return frozenset(t for word in match.groups() if word for t in terms(word, lang)
-                     if word.lower() not in _VERBS_AFTER_COUNT)
+    first = match.group(1).lower()
+    if first in _PARTICIPATING:
+        return frozenset(terms(_PARTICIPANTS, lang))
+    if first in _VERBS_AFTER_COUNT:
+        return frozenset()
+    return frozenset(t for word in match.groups() if word for t in terms(word, lang))
 
 
 def counts(text: str, counted: frozenset[str], lang: str = "nb") -> bool:
@@ -577,7 +585,10 @@ def select_units(query: str, passages: list[Passage | tuple[int, str, str]], lea
                       - RANK_PENALTY * unit.passage_rank)
     units = _under_asked_heading(candidates, weights, lang)
     counted = counted_terms(query, lang) if kind == "count" else frozenset()
-    counting = [u for u in units if counted and counts(u.text, counted, lang)]
+    years = set(_YEAR.findall(query))
+    counting = [unit for unit, piece, _ in candidates if counted and unit in units and counts(unit.text, counted, lang)
+                # the count of the round asked about, not of another one («32 søknader» is 2022's)
+                and years <= set(_YEAR.findall(f"{passages[unit.passage_rank].heading} {piece.context} {unit.text}"))]
     if counting:
         # «Hvor mange søknader …?» is answered by «32 søknader», however much closer in meaning a
         # sentence about the application portal's opening date is.
