@@ -108,11 +108,6 @@ def _stopwords(lang: str = "nb") -> frozenset[str]:
     return frozenset(STOPWORDS_NORWEGIAN) | extra
 
 
-def stopwords() -> frozenset[str]:
-    """Function words of every language the assistant answers in (lower case)."""
-    return _stopwords("nb") | _stopwords("en")
-
-
 def terms(text: str, lang: str = "nb") -> list[str]:
     """The text's content words, stemmed, in the text's language (English: the English stemmer)."""
     stopwords = _stopwords(lang)
@@ -403,19 +398,24 @@ _COUNT_VALUE = re.compile(rf"(?:\d[\d  ]*|{_NUMBER_WORD.pattern.replace('(', '(?
                           re.IGNORECASE)
 
 
-def counted_terms(question: str, lang: str = "nb") -> frozenset[str]:
-    """What a «hvor mange» question counts: the stems of the word after it, and of the next word
-    when that is a noun it qualifies («how many follower municipalities»). «Hvor mange deltok»
-    counts people; after another verb («Hvor mange var det?») nothing is named."""
+def counted_words(question: str) -> tuple[str, ...]:
+    """The words naming what a «hvor mange» question counts: the word after it, and the next one
+    when the first qualifies it («how many follower municipalities»). None after a verb or a
+    function word («Hvor mange var det?», «Hvor mange av dem …»)."""
     match = _COUNTED.search(question)
-    if not match:
-        return frozenset()
-    first = match.group(1).lower()
-    if first in _PARTICIPATING:
+    if not match or match.group(1).lower() in _VERBS_AFTER_COUNT | _PARTICIPATING:
+        return ()
+    words = [word for word in match.groups() if word and word.lower() not in _VERBS_AFTER_COUNT]
+    # «how many Gnist municipalities»: a name qualifies the noun after it; «av dem» names nothing
+    return tuple(words) if any(terms(word) and terms(word, "en") for word in words) else ()
+
+
+def counted_terms(question: str, lang: str = "nb") -> frozenset[str]:
+    """The stems of what a «hvor mange» question counts; «Hvor mange deltok» counts people."""
+    match = _COUNTED.search(question)
+    if match and match.group(1).lower() in _PARTICIPATING:
         return frozenset(terms(_PARTICIPANTS, lang))
-    if first in _VERBS_AFTER_COUNT:
-        return frozenset()
-    return frozenset(t for word in match.groups() if word for t in terms(word, lang))
+    return frozenset(t for word in counted_words(question) for t in terms(word, lang))
 
 
 def counts(text: str, counted: frozenset[str], lang: str = "nb") -> bool:

@@ -25,7 +25,7 @@ import numpy as np
 
 from assistant.catalog import TextCatalog
 from assistant.services.cards import CitedSection, KnowledgeSections, question_vectors
-from assistant.services.extractive import stopwords
+from assistant.services.extractive import counted_words
 from assistant.services.language import LANGUAGES, Lang
 from assistant.services.programme_data import Case, ProgrammeData, Round, package_counties, vocabulary
 
@@ -68,7 +68,6 @@ class Asked:
     fragment: bool = False  # nothing but names and filler words: «og Vang?»
     refers: bool = False  # points back: «der», «dei», «them»
     plural: bool = False  # asks about municipalities («hvilke kommuner», «who»)
-    topical: bool = False  # names something besides entities and function words («søknader», «workshopene»)
     other_places: tuple[str, ...] = ()  # municipalities not in the data («Bergen»)
 
     @property
@@ -193,9 +192,6 @@ class EntityFinder:
         for start, end, placeholder in sorted(placeholders + year_spans, reverse=True):
             masked_text = masked_text[:start] + placeholder + masked_text[end:]
         rest = [w for w in _WORD.findall(fold(masked_text)) if w not in self.fillers and w not in {"x", "y", "2000"}]
-        # Folded like ``rest``; a count phrase («hvor mange») is function words only.
-        function_words = {fold(w) for w in stopwords()} | set(self.reference_words)
-        topical = [w for w in rest if w not in function_words and len(w) > 1]
         asked = Asked(
             municipalities=tuple(dict.fromkeys(n for _, _, n in municipalities)),
             counties=tuple(dict.fromkeys(c for _, _, c in counties)),
@@ -206,7 +202,6 @@ class EntityFinder:
             fragment=not rest and bool(municipalities or counties or rounds),
             refers=self.says(question, self.reference_words),
             plural=self.says(question, self.plural_words),
-            topical=bool(topical),
             other_places=tuple(dict.fromkeys(n for _, _, n in others)),
         )
         return asked, masked_text
@@ -239,11 +234,10 @@ def in_context(asked: Asked, context: Asked | None) -> Asked:
 def settle(asked: Asked) -> Asked:
     """The question's kind, given what it is about after the conversation: «Hva la juryen vekt på
     der?» about a named case is the jury's reasons, not the criteria; a list or count must ask about
-    municipalities («Hvor mange parkeringsplasser …» does not) or point back at some and name nothing else
-    («Hvor mange var det?», not «Hvor mange søknader kom det?»)."""
+    municipalities («Hvor mange parkeringsplasser …» does not) or point back at some («Hvor mange var det?»)."""
     if asked.intent == "criteria" and asked.refers and asked.places:
         return replace(asked, intent="jury")
-    if asked.intent in LISTS and not asked.plural and not (asked.refers and asked.places and not asked.topical):
+    if asked.intent in LISTS and not asked.plural and not (asked.refers and asked.places):
         return replace(asked, intent=None)
     return asked
 
@@ -281,6 +275,9 @@ class StructuredAnswers:
         # mange søknader kom det?» is not the steps of applying).
         counting = self.finder.says(question, self.finder.count_words)
         leave_out = frozenset(i for i in self.classifier.intents if i != "count") if counting else frozenset({"count"})
+        counted = " ".join(counted_words(question))
+        if counted and not self.finder.says(counted, self.finder.plural_words):
+            return asked  # «Hvor mange søknader …»: counts something the data does not hold
         intent = None if asked.fragment else self.classifier.classify(masked, leave_out)
         return replace(asked, intent=intent)
 
