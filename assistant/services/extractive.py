@@ -164,6 +164,9 @@ def _attach_list_headers(units: list[tuple[str, bool]]) -> list[tuple[str, bool]
     return merged
 
 
+PREFIX_TAIL = 3  # letters a word form may differ by at its end (Norwegian inflection and derivation)
+
+
 def _related(a: str, b: str) -> bool:
     """Forms of one word (koster/kostnad, utvalget/utvalgte): a shared start of 5 letters or more
     that leaves at most a short ending of the shorter word. Two compounds that share only their
@@ -177,7 +180,6 @@ def count_matches(query_terms: set[str], unit_terms: set[str]) -> int:
     return sum(1 for q in query_terms if q in unit_terms or any(_related(q, t) for t in unit_terms))
 
 
-PREFIX_TAIL = 3  # letters a word form may differ by at its end (Norwegian inflection and derivation)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÆØÅ][a-zæøå]{2,}\b")
 
 
