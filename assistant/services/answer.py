@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 Role = Literal["user", "assistant"]
 MAX_LINKS = 3
+# How much deeper than top_k a count question looks for a passage that gives the number asked for.
+COUNT_LOOKAHEAD = 3
 # The follow-up rewrite gets at most this share of the question's LLM budget; the answer the rest.
 REWRITE_SHARE = 1 / 3
 # Metadata flag on hits from a user's own store (the knowledge base's hits do not have it).
@@ -227,6 +229,7 @@ class AnswerService:
             yield AnswerEvent("done", answer=Answer(question, text, [], self._mode(), lang, False, query))
             return
         confident = relevant[0].score >= self.settings.confident_relevance
+        relevant = self._with_counting_passage(query, relevant, lang, stores)
         for event in self._from_passages(question, query, relevant, lang, has_model, deadline):
             if event.answer is not None:
                 event.answer.confident = confident
@@ -245,6 +248,21 @@ class AnswerService:
             yield from self._extractive(question, query, relevant, lang, [notice], conflict)
             return
         yield from self._with_llm(question, query, relevant, lang, conflict, deadline)
+
+    def _with_counting_passage(self, query: str, relevant: list[Hit], lang: Lang,
+                               stores: list[ChunkStore]) -> list[Hit]:
+        """«Hvor mange aktører var med …?»: when no passage found gives a number of what is
+        counted, the first one a little further down the ranking that does is read too (a figure in
+        a section about something broader ranks below the sections about the subject)."""
+        counted = extractive.counted_terms(query, lang)
+        if not counted or any(extractive.counts(h.text, counted, lang) for h in relevant):
+            return relevant
+        seen = {h.id for h in relevant}
+        further = self._documents_as_data(self.retriever.search(
+            query, k=COUNT_LOOKAHEAD * self.settings.top_k, extra_stores=stores, lang=lang))
+        found = next((h for h in further if h.id not in seen and extractive.counts(h.text, counted, lang)
+                      and h.score >= self.settings.min_relevance - self._margin(h, lang)), None)
+        return [*relevant, found] if found else relevant
 
     def resolve_language(self, question: str, language: Lang | None = None, ui_language: Lang | None = None,
                          previous_questions: Sequence[str] = ()) -> Lang:
@@ -389,7 +407,7 @@ class AnswerService:
                     for n, h in enumerate(hits, start=1)]
         # Sentences are scored against the query's vector (cached from the search just made).
         vector = np.asarray(self.retriever.query_vector(query)) if any(p.vectors for p in passages) else None
-        units = extractive.select_units(query, passages, claims, vector)
+        units = extractive.select_units(query, passages, claims, vector, lang)
         # Number the cited passages 1, 2, 3 in reading order, so the markers have no gaps.
         order: list[int] = []
         for unit in units:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import os
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -83,28 +84,35 @@ def drop_instructions(text: str, leave_out: Collection[str] = ()) -> str:
     return re.sub(r" ?\n ?", "\n", " ".join(f"\n{unit}\n" if is_list else unit for unit, is_list in units)).strip()
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
+@lru_cache(maxsize=2)
+def _stemmer(lang: str = "nb"):
     import Stemmer
 
-    return Stemmer.Stemmer("norwegian")
+    return Stemmer.Stemmer("english" if lang == "en" else "norwegian")
 
 
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_NORWEGIAN
+@lru_cache(maxsize=2)
+def _stopwords(lang: str = "nb") -> frozenset[str]:
+    """Words that carry no fact. English text gets English ones (an English question's «was», «did»,
+    «many» matched every English sentence), Norwegian text the Bokmål list and Nynorsk forms."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_NORWEGIAN
 
     extra = {"kva", "kven", "korleis", "kvifor", "eg", "ikkje", "hvordan", "hva", "hvem", "hvilke", "hvilken",
              "what", "who", "which", "how", "the", "and", "is", "are", "of", "in", "a", "an", "to", "does", "do",
              "gnist", "kan", "vi", "hvilket", "kva for", "kvar", "hvor", "it", "can", "that", "this", "for",
              "with", "about", "me", "my", "our", "we", "you", "gikk", "går", "gå", "het", "heter", "heitte", "handlet",
-             "handla", "ble", "vart", "blir", "får", "fikk", "fekk"}
+             "handla", "ble", "vart", "blir", "får", "fikk", "fekk", "kor", "mykje", "many", "much"}
+    if lang == "en":
+        # «won» is a content word here («Who won in Lund?»): its synonyms find «vinner».
+        return (frozenset(STOPWORDS_EN_PLUS) - {"won"}) | extra
     return frozenset(STOPWORDS_NORWEGIAN) | extra
 
 
-def terms(text: str) -> list[str]:
+def terms(text: str, lang: str = "nb") -> list[str]:
+    """The text's content words, stemmed, in the text's language (English: the English stemmer)."""
+    stopwords = _stopwords(lang)
     words = [w.lower() for w in _WORD.findall(text)]
-    return _stemmer().stemWords([w for w in words if w not in _stopwords() and len(w) > 1])
+    return _stemmer(lang).stemWords([w for w in words if w not in stopwords and len(w) > 1])
 
 
 def split_units(text: str) -> list[tuple[str, bool]]:
@@ -156,10 +164,20 @@ def _attach_list_headers(units: list[tuple[str, bool]]) -> list[tuple[str, bool]
     return merged
 
 
+PREFIX_TAIL = 3  # letters a word form may differ by at its end (Norwegian inflection and derivation)
+
+
+def _related(a: str, b: str) -> bool:
+    """Forms of one word (koster/kostnad, utvalget/utvalgte): a shared start of 5 letters or more
+    that leaves at most a short ending of the shorter word. Two compounds that share only their
+    first part name different things (søknadsfrist/søknadsportal)."""
+    shared = len(os.path.commonprefix([a, b]))
+    return shared >= 5 and shared >= min(len(a), len(b)) - PREFIX_TAIL
+
+
 def count_matches(query_terms: set[str], unit_terms: set[str]) -> int:
-    """Exact stem matches, plus shared 5-letter prefixes (Norwegian compounds: koster/kostnad)."""
-    prefixes = {t[:5] for t in unit_terms if len(t) >= 5}
-    return sum(1 for q in query_terms if q in unit_terms or (len(q) >= 5 and q[:5] in prefixes))
+    """Exact stem matches, plus other forms of the same word (see ``_related``)."""
+    return sum(1 for q in query_terms if q in unit_terms or any(_related(q, t) for t in unit_terms))
 
 
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÆØÅ][a-zæøå]{2,}\b")
@@ -360,6 +378,55 @@ _DATE = re.compile(r"\b(19|20)\d\d\b|\b(januar|februar|mars|april|mai|juni|juli|
                    r"|desember|våren|høsten|vinteren|sommeren|uke \d+)\b", re.IGNORECASE)
 
 
+_MONTHS = ("januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember|january|february|"
+           "march|may|june|july|october|december")
+_CALENDAR = re.compile(rf"\b\d{{1,2}}\.?(?:\s*[-–]\s*\d{{1,2}}\.?)?\s+(?:{_MONTHS})\b|\b(?:19|20)\d\d(?:\s*[-–]\s*\d\d(?:\d\d)?)?\b",
+                       re.IGNORECASE)
+# Words after «hvor mange» that are not what is counted («Hvor mange var det?», «How many took part?»).
+_VERBS_AFTER_COUNT = frozenset({"var", "er", "ble", "vart", "blir", "har", "hadde", "fikk", "fekk", "deltok", "kom", "søkte",
+                                "were", "are", "was", "did", "do", "does", "have", "had", "took", "applied", "came", "got"})
+# «Hvor mange deltok …?» counts the people who took part.
+_PARTICIPATING = frozenset({"deltok", "deltek", "deltar", "deltatt", "attended", "participated", "joined", "took"})
+_PARTICIPANTS = "personer personar deltakere deltakarar people participants persons"
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_NUMBER_WORD = re.compile(r"\b(en|ei|ett|eitt|to|tre|fire|fem|seks|sju|åtte|ni|ti|elleve|tolv|tjue|hundre|one|two|three|"
+                          r"four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b", re.IGNORECASE)
+
+
+_COUNTED = re.compile(r"\b(?:hvor mange|kor mange|how many|antall|talet på|number of)\s+([\wæøåÆØÅ-]+)(?:\s+([\wæøåÆØÅ-]+))?",
+                      re.IGNORECASE)
+# A number and the (up to two) words after it: «32 søknader», «14 follower municipalities».
+_COUNT_VALUE = re.compile(rf"(?:\d[\d  ]*|{_NUMBER_WORD.pattern.replace('(', '(?:')})\s+([\wæøåÆØÅ-]+)(?:\s+([\wæøåÆØÅ-]+))?",
+                          re.IGNORECASE)
+
+
+def counted_words(question: str) -> tuple[str, ...]:
+    """The words naming what a «hvor mange» question counts: the word after it, and the next one
+    when the first qualifies it («how many follower municipalities»). None after a verb or a
+    function word («Hvor mange var det?», «Hvor mange av dem …»)."""
+    match = _COUNTED.search(question)
+    if not match or match.group(1).lower() in _VERBS_AFTER_COUNT | _PARTICIPATING:
+        return ()
+    words = [word for word in match.groups() if word and word.lower() not in _VERBS_AFTER_COUNT]
+    # «how many Gnist municipalities»: a name qualifies the noun after it; «av dem» names nothing
+    return tuple(words) if any(terms(word) and terms(word, "en") for word in words) else ()
+
+
+def counted_terms(question: str, lang: str = "nb") -> frozenset[str]:
+    """The stems of what a «hvor mange» question counts; «Hvor mange deltok» counts people."""
+    match = _COUNTED.search(question)
+    if match and match.group(1).lower() in _PARTICIPATING:
+        return frozenset(terms(_PARTICIPANTS, lang))
+    return frozenset(t for word in counted_words(question) for t in terms(word, lang))
+
+
+def counts(text: str, counted: frozenset[str], lang: str = "nb") -> bool:
+    """Does the text give a number of the counted thing («32 søknader», «About **300 people**»)?"""
+    plain = _CALENDAR.sub(" ", text.replace("*", ""))
+    return any(_matches(counted, set(terms(" ".join(w for w in match.groups() if w), lang)))
+               for match in _COUNT_VALUE.finditer(plain))
+
+
 def question_type(question: str) -> QuestionType | None:
     """What kind of fact the question asks for; None for open questions (what is, how, why)."""
     return next((kind for kind, pattern in _QUESTION_TYPES if pattern.search(question)), None)
@@ -368,7 +435,8 @@ def question_type(question: str) -> QuestionType | None:
 def carries(kind: QuestionType | None, text: str) -> bool:
     """Does the text carry the kind of fact the question asks for?"""
     if kind == "count":
-        return bool(re.search(r"\d|\b(en|to|tre|fire|fem|seks|sju|åtte|ni|ti|tolv)\b", text, re.IGNORECASE))
+        # A date or a year says when, not how many («1. desember 2021» does not answer «hvor mange»).
+        return bool(re.search(r"\d", _CALENDAR.sub(" ", text)) or _NUMBER_WORD.search(text))
     if kind == "amount":
         return bool(_AMOUNT.search(text))
     if kind == "time":
@@ -432,21 +500,20 @@ _SYNONYMS = {
 }
 
 
-def question_terms(question: str) -> dict[str, frozenset[str]]:
+def question_terms(question: str, lang: str = "nb") -> dict[str, frozenset[str]]:
     """The question's terms, each with the stems that count as a match for it (itself and its
     synonyms)."""
     grouped: dict[str, frozenset[str]] = {}
     for word in _WORD.findall(question):
-        stems = terms(word)
+        stems = terms(word, lang)
         if stems:
-            grouped[stems[0]] = frozenset(stems + terms(_SYNONYMS.get(word.lower(), "")))
+            grouped[stems[0]] = frozenset(stems + terms(_SYNONYMS.get(word.lower(), ""), lang))
     return grouped
 
 
-def _term_weights(query_terms: dict[str, frozenset[str]], texts: list[str]) -> dict[frozenset[str], float]:
+def _term_weights(query_terms: dict[str, frozenset[str]], term_sets: list[set[str]]) -> dict[frozenset[str], float]:
     """Rarer terms among the candidates weigh more: "enebolig" beats "uteoppholdsareal" when every
     sentence of the section says "uteoppholdsareal"."""
-    term_sets = [set(terms(t)) for t in texts]
     return {alternatives: math.log(1 + (len(term_sets) + 1) / (1 + sum(_matches(alternatives, ts) for ts in term_sets)))
             for alternatives in set(query_terms.values())}
 
@@ -463,19 +530,31 @@ def _share(weights: dict[frozenset[str], float], unit_terms: set[str]) -> float:
     return sum(w for alternatives, w in weights.items() if _matches(alternatives, unit_terms)) / total if total else 0.0
 
 
+# A sentence that starts with one of these refers back to the sentence before it («Den ble utviklet
+# av Design Council.» after «Dobbel diamant er en prosessmodell.»).
+_REFERRING = re.compile(r"^(den|det|denne|dette|han|hun|ho|de|dei|disse|desse|it|he|she|they|this|these)\b",
+                        re.IGNORECASE)
+
+
 def select_units(query: str, passages: list[Passage | tuple[int, str, str]], leave_out: Collection[str] = (),
-                 query_vector=None) -> list[Unit]:
+                 query_vector=None, lang: str = "nb") -> list[Unit]:
     """The sentences, items or rows that answer the question, best first by score, then in reading
     order. ``passages`` are ranked best first; units in ``leave_out`` are never picked. A unit is
-    kept for its own score only, never because it sits next to a good one."""
+    kept for its own score only, never because it sits next to a good one; words are matched in
+    the asker's language ``lang`` (its stemmer and stop words)."""
     passages = [p if isinstance(p, Passage) else Passage(*p) for p in passages]
     kind = question_type(query)
-    query_terms = question_terms(query)
+    query_terms = question_terms(query, lang)
     candidates: list[tuple[Unit, Piece, float | None]] = []
+    # Each candidate's words: its own, a list item's or row's header's, and for a sentence that
+    # refers back, the words of the sentence it refers to.
+    words: list[set[str]] = []
     for rank, passage in enumerate(passages):
         pieces = answer_pieces(passage.text)
         vectors = decode_vectors(passage.vectors, pieces) if query_vector is not None else None
+        previous: Piece | None = None
         for position, piece in enumerate(pieces):
+            referred, previous = previous, piece
             if (len(piece.text) < MIN_UNIT_CHARS or piece.text in leave_out or is_instruction(piece.text)
                     or is_guidance(piece.text) or is_guidance(piece.context) or is_meta(piece.text)):
                 continue
@@ -490,20 +569,33 @@ def select_units(query: str, passages: list[Passage | tuple[int, str, str]], lea
             elif piece.introduced:
                 text = f"{piece.context}: {piece.text}"
             candidates.append((Unit(rank, passage.number, position, text), piece, similarity))
+            # A list item or table row means what it means under its header.
+            own = f"{text} {piece.context}" if piece.kind != "sentence" else text
+            if (piece.kind == "sentence" and referred is not None and referred.kind == "sentence"
+                    and referred.context == piece.context and _REFERRING.match(piece.text)):
+                own = f"{referred.text} {own}"
+            words.append(set(terms(own, lang)))
     if not candidates:
         return []
-    weights = _term_weights(query_terms, [piece.embedding_text for _, piece, _ in candidates])
-    for unit, piece, similarity in candidates:
+    weights = _term_weights(query_terms, [set(terms(piece.embedding_text, lang)) for _, piece, _ in candidates])
+    for (unit, piece, similarity), unit_words in zip(candidates, words, strict=True):
         passage = passages[unit.passage_rank]
-        # A list item or table row means what it means under its header.
-        own = f"{unit.text} {piece.context}" if piece.kind != "sentence" else unit.text
-        lexical = _share(weights, set(terms(own)))
-        context = _share(weights, set(terms(f"{passage.heading} {piece.context}")))
+        lexical = _share(weights, unit_words)
+        context = _share(weights, set(terms(f"{passage.heading} {piece.context}", lang)))
         unit.score = ((NO_VECTOR_BASE if similarity is None else similarity) + LEXICAL_WEIGHT * lexical
                       + CONTEXT_WEIGHT * context + TYPE_WEIGHT * carries(kind, unit.text)
                       - RANK_PENALTY * unit.passage_rank)
-    units = _under_asked_heading(candidates, weights)
-    if kind in ("count", "amount", "time"):
+    units = _under_asked_heading(candidates, weights, lang)
+    counted = counted_terms(query, lang) if kind == "count" else frozenset()
+    years = set(_YEAR.findall(query))
+    counting = [unit for unit, piece, _ in candidates if counted and unit in units and counts(unit.text, counted, lang)
+                # the count of the round asked about, not of another one («32 søknader» is 2022's)
+                and years <= set(_YEAR.findall(f"{passages[unit.passage_rank].heading} {piece.context} {unit.text}"))]
+    if counting:
+        # «Hvor mange søknader …?» is answered by «32 søknader», however much closer in meaning a
+        # sentence about the application portal's opening date is.
+        units = counting
+    elif kind in ("count", "amount", "time"):
         # A number, amount or date close enough to the best answers the question; a sentence
         # without one, however similar, does not.
         best = max(unit.score for unit in units)
@@ -511,28 +603,37 @@ def select_units(query: str, passages: list[Passage | tuple[int, str, str]], lea
         units = carrying or units
     elif kind in ("which", "who"):
         # "Hvem vant på Utsira?": a sentence that only names the subject every passage is about
-        # ("Utsira i Rogaland er …") does not answer; one with the asked-for terms ("vinneren") does.
-        asked = _asked_terms(query_terms, [f"{passages[u.passage_rank].heading} {p.context}" for u, p, _ in candidates])
-        answering = [unit for unit, piece, _ in candidates if any(
-            _matches(alternatives, set(terms(f"{unit.text} {piece.context}" if piece.kind != "sentence" else unit.text)))
-            for alternatives in asked)]
-        units = (answering or units) + _whole_lists(candidates, passages)
-    return _choose(units, MAX_FACT_UNITS if kind in ("count", "amount", "time", "who") else MAX_UNITS)
+        # ("Utsira i Rogaland er …") does not answer; one with the asked-for terms ("vinneren") does,
+        # and so does a list whose introduction or items have them.
+        asked = _asked_terms(query_terms, [f"{passages[u.passage_rank].heading} {p.context}" for u, p, _ in candidates],
+                             lang)
+        answering = [unit for (unit, _, _), unit_words in zip(candidates, words, strict=True)
+                     if any(_matches(alternatives, unit_words) for alternatives in asked)]
+        lists = _whole_lists(candidates, passages)
+        if answering:
+            lists = [unit for unit in lists if any(_matches(alternatives, set(terms(unit.text, lang)))
+                                                   for alternatives in asked)]
+        if kind == "who":
+            # «Hvem utviklet …?» is answered by a sentence with the asked-for terms that names someone,
+            # as «hvor mange» by a number; a closer sentence that names no one does not answer it.
+            answering = [unit for unit in answering if carries(kind, unit.text)] or answering
+        units = (answering or units) + lists
+    return _choose(units, MAX_FACT_UNITS if kind in ("count", "amount", "time", "who") else MAX_UNITS, lang)
 
 
-def _asked_terms(query_terms: dict[str, frozenset[str]], contexts: list[str]) -> list[frozenset[str]]:
+def _asked_terms(query_terms: dict[str, frozenset[str]], contexts: list[str], lang: str = "nb") -> list[frozenset[str]]:
     """The question's terms apart from its subject: those not in most of the candidates' headings."""
-    context_terms = [set(terms(context)) for context in contexts]
+    context_terms = [set(terms(context, lang)) for context in contexts]
     return [alternatives for alternatives in set(query_terms.values())
             if 2 * sum(_matches(alternatives, c) for c in context_terms) < len(context_terms)]
 
 
-def _under_asked_heading(candidates, weights: dict[frozenset[str], float]) -> list[Unit]:
+def _under_asked_heading(candidates, weights: dict[frozenset[str], float], lang: str = "nb") -> list[Unit]:
     """A provision written once per zone or building type («Innenfor sentrumsformål: … 25 m²»,
     «Øvrige områder: … 100 m²») is answered from the one under the heading the question names:
     of two near-identical lines, the one whose own heading matches less of the question goes."""
-    own = [set(terms(unit.text)) for unit, _, _ in candidates]
-    named = [_share(weights, set(terms(piece.context)) - words) if piece.context else 0.0
+    own = [set(terms(unit.text, lang)) for unit, _, _ in candidates]
+    named = [_share(weights, set(terms(piece.context, lang)) - words) if piece.context else 0.0
              for (_, piece, _), words in zip(candidates, own, strict=True)]
     kept = []
     for i, (unit, piece, _) in enumerate(candidates):
@@ -564,7 +665,7 @@ def _whole_lists(candidates, passages: list[Passage]) -> list[Unit]:
     return lists
 
 
-def _choose(candidates: list[Unit], limit: int) -> list[Unit]:
+def _choose(candidates: list[Unit], limit: int, lang: str = "nb") -> list[Unit]:
     by_score = sorted(candidates, key=lambda u: u.score, reverse=True)
     best = by_score[0].score
     chosen: list[Unit] = []
@@ -573,7 +674,7 @@ def _choose(candidates: list[Unit], limit: int) -> list[Unit]:
     for unit in by_score:
         if unit.score < best - KEEP_MARGIN or len(chosen) >= limit:
             break
-        unit_terms = set(terms(unit.text))
+        unit_terms = set(terms(unit.text, lang))
         unit_words = len(unit.text.split())
         if chosen and words + unit_words > MAX_WORDS:
             continue

@@ -25,6 +25,7 @@ import numpy as np
 
 from assistant.catalog import TextCatalog
 from assistant.services.cards import CitedSection, KnowledgeSections, question_vectors
+from assistant.services.extractive import counted_words
 from assistant.services.language import LANGUAGES, Lang
 from assistant.services.programme_data import Case, ProgrammeData, Round, package_counties, vocabulary
 
@@ -93,6 +94,7 @@ class IntentClassifier:
         raw = json.loads(INTENTS_FILE.read_text(encoding="utf-8"))
         self.entries = [(intent, text) for intent, by_lang in raw.items() if not intent.startswith("_")
                         for lang in LANGUAGES for text in by_lang.get(lang, ())]
+        self.intents = frozenset(intent for intent, _ in self.entries)
 
     @cached_property
     def vectors(self) -> np.ndarray:
@@ -268,9 +270,14 @@ class StructuredAnswers:
 
     def _analyse(self, question: str) -> Asked:
         asked, masked = self.finder.find(question)
-        # A lexical cue settles what the embedder blurs: only «hvor mange», «how many» … counts.
+        # A lexical cue settles what the embedder blurs: only «hvor mange», «how many» … counts, and
+        # a question asking for a number is answered by a count or not from the data at all («Hvor
+        # mange søknader kom det?» is not the steps of applying).
         counting = self.finder.says(question, self.finder.count_words)
-        leave_out = frozenset({"list"} if counting else {"count"})
+        leave_out = frozenset(i for i in self.classifier.intents if i != "count") if counting else frozenset({"count"})
+        counted = " ".join(counted_words(question))
+        if counted and not self.finder.says(counted, self.finder.plural_words):
+            return asked  # «Hvor mange søknader …»: counts something the data does not hold
         intent = None if asked.fragment else self.classifier.classify(masked, leave_out)
         return replace(asked, intent=intent)
 
@@ -366,9 +373,11 @@ class StructuredAnswers:
             parts.append(self._m("filter.status", lang, status=self._m("status.følgekommune", lang)))
         return "".join(parts)
 
-    def _list(self, asked: Asked, lang: Lang) -> StructuredAnswer:
+    def _list(self, asked: Asked, lang: Lang) -> StructuredAnswer | None:
         cases = self.select(replace(asked, municipalities=()))
         filters = self._filters(asked, lang)
+        if not cases and asked.status == "følgekommune":
+            return None  # the data names a follower municipality only where it has a case file: the texts know more
         if not cases:
             return StructuredAnswer(self._m("none", lang, filters=filters), [], asked.intent)
         count = sum(len(c.municipalities) for c in cases)

@@ -18,13 +18,8 @@ pytestmark = pytest.mark.integration
 
 QUESTIONS = {q["id"]: q for q in json.loads((REPO_ROOT / "eval" / "multilingual_questions.json")
                                             .read_text(encoding="utf-8"))["questions"]}
-# The groups whose facts one language's answer still lacks on the merged knowledge base (issue 19
-# stays open for them): expected to fail, and listed so a fix shows.
-KNOWN_GAPS = {"m03", "m04", "m12", "m13", "m14", "m15", "m18", "m19"}
-GROUPS = [pytest.param(group, marks=pytest.mark.xfail(reason="issue 19: a fact missing in one language"))
-          if group in KNOWN_GAPS else group
-          for group in ["m01", "m03", "m04", "m05", "m06", "m07", "m08", "m09", "m11", "m12",
-                        "m13", "m14", "m15", "m18", "m19", "m20", "m22", "m24", "m25", "m26"]]
+GROUPS = ["m01", "m03", "m04", "m05", "m06", "m07", "m08", "m09", "m11", "m12",
+          "m13", "m14", "m15", "m18", "m19", "m20", "m22", "m24", "m25", "m26"]
 
 
 @pytest.fixture(scope="module")

@@ -77,6 +77,48 @@ def test_extractive_answer_prefers_the_sentence_that_matches_the_question():
     assert any("Klokkarhaugen" in u.text for u in units)
 
 
+def test_a_count_question_is_answered_by_a_number_of_what_it_counts_not_by_a_date():
+    passages = [(1, "Søknadsportalen for Gnist 2022 åpnet 1. desember 2021. Det kom 32 søknader.", "2022")]
+    text = extractive.compose(extractive.select_units("Hvor mange søknader kom det til Gnist 2022?", passages))
+    assert "32 søknader" in text and "desember" not in text
+    assert extractive.counted_terms("How many people took part?", "en") <= extractive.counted_terms("How many took part?", "en")
+    assert extractive.counted_words("Hvor mange av dem jobbet med bolig?") == ()
+
+
+def test_a_count_of_another_round_does_not_answer():
+    passages = [(1, "Det kom 32 søknader.", "Gnist 2022 i korte trekk"),
+                (2, "Gnist 2023 var åpen for alle kommuner, og 23 søknader kom inn.", "Gnist 2023")]
+    text = extractive.compose(extractive.select_units("Hvor mange søknader kom det i 2023?", passages))
+    assert "23 søknader" in text and "32" not in text
+    assert not extractive.counts("Søknadsportalen åpnet 1. desember 2021.", frozenset({"søknad"}))
+
+
+def test_compounds_that_share_only_their_first_part_do_not_match():
+    passages = [(1, "Søknadsportalen åpnet 1. desember 2021. Søknadsfristen var 14. januar 2022.", "Frister")]
+    text = extractive.compose(extractive.select_units("Når var søknadsfristen?", passages))
+    assert "14. januar" in text and "portalen" not in text
+
+
+def test_english_questions_are_matched_with_english_stems_and_stop_words():
+    asked = extractive.question_terms("How many applications did Gnist 2022 receive?", "en")
+    assert set(asked) == {"applic", "2022", "receiv"}
+    assert extractive.terms("applications received", "en") == extractive.terms("application receive", "en")
+
+
+def test_who_is_answered_by_a_sentence_that_names_someone():
+    passages = [(1, "Den mest kjente modellen for en slik prosess er dobbel diamant. Dobbel diamant er en prosessmodell. "
+                    "Den ble utviklet av britiske Design Council rundt 2004.", "Dobbel diamant")]
+    text = extractive.compose(extractive.select_units("Hvem utviklet modellen dobbel diamant?", passages))
+    assert "Design Council" in text and "mest kjente" not in text
+
+
+def test_a_list_that_does_not_answer_who_is_left_out():
+    passages = [(1, "Veikartet ble skrevet av flere aktører sammen:\n- Demos Helsinki\n- Danish Design Center\n\n"
+                    "Arbeidet ble finansiert av Nordic Innovation.", "Det nordiske veikartet")]
+    text = extractive.compose(extractive.select_units("Hvem finansierte det nordiske veikartet?", passages))
+    assert "Nordic Innovation" in text and "Demos" not in text
+
+
 def test_coverage_gate_needs_a_distinctive_shared_word_in_the_grey_zone():
     passages = ["Gnist-kommunene søker om å delta. Kommunen må sette av ressurser."]
     assert not extractive.covers_question("Hvordan søker jeg om byggetillatelse for en garasje?", passages, 0.84, 0.83, 0.855)

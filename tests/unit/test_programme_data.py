@@ -199,6 +199,15 @@ def test_other_questions_are_left_to_the_cards_and_retrieval(structured):
     assert structured.answer("What does it cost?", [], "en") is None
 
 
+def test_counts_of_other_things_than_municipalities_are_left_to_the_texts(structured):
+    assert structured.answer("Hvor mange søknader kom det inn i 2022?", [], "nb") is None
+    assert structured.answer("How many projects got support in 2021?", [], "en") is None
+    # the data names a follower municipality only where it has a case file: the texts know how many
+    assert structured.answer("Kor mange følgjekommunar var det i 2022?", [], "nn") is None
+    counted = structured.answer("Hvor mange av dem jobbet med bolig?", ["Hvilke kommuner var med i 2021?"], "nb")
+    assert counted is not None and counted.intent == "count"
+
+
 # -- entities in follow-ups -----------------------------------------------------------------------
 
 def test_them_after_a_list_means_everyone_on_it(structured):
