@@ -149,7 +149,8 @@ class Container:
 
     @cached_property
     def residents(self) -> ResidentInputService:
-        return ResidentInputService(self.database, self.settings, self.catalog, self.workshop.store, self.workshop.access)
+        return ResidentInputService(self.database, self.settings, self.catalog, self.workshop.store, self.workshop.access,
+                                    embeddings=self.embeddings)
 
     @cached_property
     def secret(self) -> bytes:

@@ -119,6 +119,9 @@ resident_inputs = Table(
     Column("content_hash", String, nullable=False),
     Column("masked", Boolean, nullable=False, server_default=false()),
     Column("created", String, nullable=False),
+    # The input's vector for grouping (services/themes.py), and which embedder made it.
+    Column("vector", LargeBinary),
+    Column("vector_model", String),
     Index("resident_inputs_form_hash", "form_id", "content_hash", unique=True),
     sqlite_autoincrement=True,
 )

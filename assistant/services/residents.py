@@ -18,11 +18,14 @@ import random
 import re
 import secrets
 import time
+import logging
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +34,7 @@ from assistant.adapters.schema import resident_forms as forms
 from assistant.adapters.schema import resident_inputs as inputs
 from assistant.catalog import LANGUAGES, TextCatalog
 from assistant.services.authorization import Need, WorkshopAccess
+from assistant.services import themes
 from assistant.services.masking import mask
 from assistant.settings import Settings
 from assistant.workshop.collaboration import CollaborationStore
@@ -43,6 +47,9 @@ EXPORT_COLUMNS = ("id", "created", "language", *ANSWERS, "age_group", "place", "
 THEME_EDIT_OPS = ("merge", "rename")
 MAX_THEME_EDITS = 500  # a facilitator's merges and renames of one form; more is not curation
 THEME_EDIT_ATTEMPTS = 100  # compare-and-swap rounds against colleagues' edits at the same moment
+
+
+log = logging.getLogger(__name__)
 
 
 class FormNotFound(KeyError):
@@ -143,14 +150,24 @@ def _minute() -> str:
     return datetime.now(UTC).replace(second=0, microsecond=0).isoformat(timespec="minutes")
 
 
+# Inputs given their vector per background pass: one pass stays a short piece of bulk work.
+VECTORS_PER_PASS = 200
+
+
 class ResidentInputService:
     def __init__(self, database: Database, settings: Settings, catalog: TextCatalog,
-                 canvases: CanvasStore | None = None, access: WorkshopAccess | None = None) -> None:
+                 canvases: CanvasStore | None = None, access: WorkshopAccess | None = None,
+                 embeddings=None) -> None:
         self.db = database
         self.settings = settings
         self.catalog = catalog
         self.canvases = canvases or CanvasStore(database)
         self.access = access or WorkshopAccess(CollaborationStore(database), catalog)
+        # An input is embedded when it arrives, by one background thread (the resident's post does
+        # not wait, and the engine serves chat questions first), so grouping a thousand inputs
+        # embeds only what is new.
+        self.embeddings = embeddings
+        self._embedder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="resident-vectors") if embeddings else None
 
     # -- the facilitator's side (``user`` acts; the workshop's access rule decides) --------
 
@@ -227,6 +244,53 @@ class ResidentInputService:
         items = [(str(item.id), item.text) for item in found]
         questions = {str(item.id): next(name for name in ANSWERS if item.answers[name].strip()) for item in found}
         return items, questions
+
+    def theme_vectors(self, user: str, token: str) -> dict[str, np.ndarray]:
+        """The vectors kept for the form's inputs (by the embedder in use), by input id."""
+        self.allowed(user, token)
+        model = self._model()
+        with self.db.connect() as c:
+            rows = c.execute(select(inputs.c.id, inputs.c.vector).where(
+                inputs.c.form_id == token, inputs.c.vector_model == model, inputs.c.vector.is_not(None))).all()
+        return {str(row.id): np.frombuffer(row.vector, dtype=np.float32) for row in rows}
+
+    def keep_vectors(self, user: str, token: str, vectors: dict[str, np.ndarray]) -> None:
+        """Keep vectors a grouping computed (anyone who may look at the inputs may group them)."""
+        self.allowed(user, token)
+        self._store_vectors(token, vectors)
+
+    def embed_new(self, token: str) -> int:
+        """Give the form's inputs without a vector theirs (at most ``VECTORS_PER_PASS``); how many."""
+        if self.embeddings is None:
+            return 0
+        model = self._model()
+        with self.db.connect() as c:
+            rows = c.execute(select(inputs).where(
+                inputs.c.form_id == token, (inputs.c.vector.is_(None)) | (inputs.c.vector_model != model))
+                .order_by(inputs.c.id).limit(VECTORS_PER_PASS)).mappings().all()
+        found = [self._input(row) for row in rows]
+        found = [item for item in found if item.text.strip()]
+        if not found:
+            return 0
+        vectors = themes.embed_inputs([themes.input_text(item.text) for item in found], self.embeddings)
+        self._store_vectors(token, {str(item.id): vector for item, vector in zip(found, vectors, strict=True)})
+        return len(found)
+
+    def _embed_in_background(self, token: str) -> None:
+        try:
+            self.embed_new(token)
+        except Exception:  # noqa: BLE001 - a grouping embeds what is still missing
+            log.exception("embedding new residents' input failed")
+
+    def _store_vectors(self, token: str, vectors: dict[str, np.ndarray]) -> None:
+        model = self._model()
+        with self.db.connect() as c:
+            for key, vector in vectors.items():
+                c.execute(update(inputs).where(inputs.c.form_id == token, inputs.c.id == int(key)).values(
+                    vector=np.asarray(vector, dtype=np.float32).tobytes(), vector_model=model))
+
+    def _model(self) -> str:
+        return getattr(self.embeddings, "name", "") if self.embeddings is not None else ""
 
     # -- the facilitator's curation of themes (merges and renames, replayed on each grouping) --
 
@@ -351,6 +415,8 @@ class ResidentInputService:
             new_id = c.execute(self.db.insert_new(inputs, form_id=token, **cleaned, age_group=age, place=place_text,
                                                   language=language, content_hash=digest, masked=masked,
                                                   created=_minute()).returning(inputs.c.id)).scalar()
+        if new_id is not None and self._embedder is not None:
+            self._embedder.submit(self._embed_in_background, token)
         return Submission(stored=new_id is not None, masked=masked, removed=frozenset(removed))
 
     # -- rows ----------------------------------------------------------------------------

@@ -252,20 +252,45 @@ def assign(scores: np.ndarray, *, threshold: float = MATCH_THRESHOLD, margin: fl
 
 def group(items: Sequence[tuple[str, str]], embeddings, *, threshold: float = DISTANCE_THRESHOLD,
           quotes: int = QUOTES, lang: str = "nb", catalog: TextCatalog | None = None,
-          progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> list[Theme]:
+          progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+          known: Mapping[str, np.ndarray] | None = None,
+          embedded: Callable[[dict[str, np.ndarray]], None] | None = None) -> list[Theme]:
     """Themes of ``items`` ((id, text) pairs, ids unique), largest first, «Annet» last. Embedding
-    the inputs is bulk work: ``progress(done, total)`` and ``cancelled()`` as in ``embed_bulk``."""
-    items = [(str(i), " ".join(str(t).split())) for i, t in items]
+    the inputs is bulk work: ``progress(done, total)`` and ``cancelled()`` as in ``embed_bulk``.
+    ``known``: vectors (``input_vector``) kept for some ids, not embedded again; ``embedded``
+    receives the vectors of the others, to keep."""
+    items = [(str(i), input_text(t)) for i, t in items]
     ids = [i for i, _ in items]
     if len(set(ids)) != len(ids):
         raise ValueError(f"duplicate ids: {sorted(i for i, n in Counter(ids).items() if n > 1)[:5]}")
     if not items:
         return []
     texts = [t for _, t in items]
-    vectors = embed_inputs(texts, embeddings, progress, cancelled)
+    known = known or {}
+    missing = [row for row, i in enumerate(ids) if i not in known]
+    done = len(items) - len(missing)
+    rows: dict[str, np.ndarray] = {i: np.asarray(known[i], dtype=np.float64) for i in ids if i in known}
+    if missing:
+        fresh = embed_inputs([texts[row] for row in missing], embeddings,
+                             progress and (lambda count, _total: progress(done + count, len(items))), cancelled)
+        new = {ids[row]: vector for row, vector in zip(missing, fresh, strict=True)}
+        if embedded is not None:
+            embedded(new)
+        rows |= new
+    vectors = np.stack([rows[i] for i in ids])
     listed = theme_list(catalog)
     fits = assign(match_scores(texts, vectors, listed, _prototype_vectors(listed, embeddings)))
     return build_themes(items, vectors, fits, listed, threshold=threshold, quotes=quotes, lang=lang, catalog=catalog)
+
+
+def input_text(text: object) -> str:
+    """An input as it is grouped (and embedded): its words, single-spaced."""
+    return " ".join(str(text).split())
+
+
+def input_vector(text: str, embeddings) -> np.ndarray:
+    """One input's vector, as ``group`` would embed it (kept when the input arrives)."""
+    return embed_inputs([input_text(text)], embeddings)[0]
 
 
 def embed_inputs(texts: list[str], embeddings, progress: Progress | None = None,

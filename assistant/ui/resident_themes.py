@@ -182,8 +182,10 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         items, questions = residents.theme_items(user, form.id)
         if not items:
             raise ThemeMistake("res.themes.error.empty")
-        job = BulkJob(lambda progress, cancelled: T.group(items, container.embeddings, lang=lang, catalog=catalog,
-                                                          progress=progress, cancelled=cancelled)).start()
+        known = residents.theme_vectors(user, form.id)
+        job = BulkJob(lambda progress, cancelled: T.group(
+            items, container.embeddings, lang=lang, catalog=catalog, progress=progress, cancelled=cancelled,
+            known=known, embedded=lambda vectors: residents.keep_vectors(user, form.id, vectors))).start()
         try:
             while not job.wait(FIND_POLL_S):
                 working = ui_text("res.themes.progress", lang, done=job.done_count, total=len(items))

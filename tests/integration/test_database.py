@@ -30,9 +30,9 @@ def database(database_url) -> Database:
 
 def test_migrations_run_once_and_reach_head(database_url):
     database = Database(database_url)
-    assert database.migrate() == ["0001", "0002", "0003", "0004", "0005"]
+    assert database.migrate() == ["0001", "0002", "0003", "0004", "0005", "0006"]
     assert database.migrate() == []
-    assert database.revision() == Database.head() == "0005"
+    assert database.revision() == Database.head() == "0006"
     tables = set(inspect(database.engine).get_table_names())
     assert {"conversations", "messages", "feedback", "preferences", "workshop_canvases", "sessions",
             "downloads", "resident_forms", "resident_inputs", "workshop_shares", "workshop_members",
@@ -111,7 +111,7 @@ def test_two_replicas_starting_at_once_migrate_once(database_url):
     results = [replica.communicate(timeout=120) for replica in replicas]
     assert [replica.returncode for replica in replicas] == [0, 0], [err for _out, err in results]
     applied = sorted(out.strip() for out, _err in results)
-    assert applied == ["", "0001,0002,0003,0004,0005"]
+    assert applied == ["", "0001,0002,0003,0004,0005,0006"]
     assert Database(database_url).revision() == Database.head()
 
 

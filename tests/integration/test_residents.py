@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import threading
 
+import numpy as np
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -147,3 +148,51 @@ def test_erasure_removes_forms_and_inputs(service, database):
     assert service.count("anon:ola", ola.id) == 1
     with database.connect() as c:
         assert c.execute(select(resident_inputs.c.form_id)).scalars().all() == [ola.id]
+
+
+def _wait_for_vectors(service, owner: str, token: str, count: int) -> dict:
+    """The background embedding of new inputs has no deadline to meet; the test waits generously."""
+    import time
+
+    deadline = time.monotonic() + 300
+    while len(kept := service.theme_vectors(owner, token)) < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return kept
+
+
+def test_an_input_is_embedded_when_it_arrives_and_grouping_reuses_it(database, tmp_path, embedder):
+    from assistant.services import themes
+
+    service = ResidentInputService(database, Settings(data_dir=tmp_path / "data"), BUILT_IN, embeddings=embedder)
+    form = service.open_form("anon:kari", canvas_for(database, "anon:kari").id)
+    sent = ["Det finst ingen utleigebustader for unge i sentrum", "Bussen går for sjelden til byen",
+            "Vi mangler leiligheter unge har råd til", "Busstilbodet om kvelden er altfor dårleg"]
+    for text in sent:
+        service.submit(form.id, {"kritikk": text})
+    kept = _wait_for_vectors(service, "anon:kari", form.id, len(sent))
+    items, _questions = service.theme_items("anon:kari", form.id)
+    assert sorted(kept) == sorted(item_id for item_id, _text in items)
+    for item_id, text in items:  # the vector grouping would make itself
+        assert np.allclose(kept[item_id], themes.input_vector(text, embedder), atol=1e-5)
+    with pytest.raises(FormNotFound):
+        service.theme_vectors("anon:ola", form.id)
+
+    newly_embedded: list[str] = []
+    reused = themes.group(items, embedder, known=kept, embedded=lambda vectors: newly_embedded.extend(vectors))
+    fresh = themes.group(items, embedder)
+    assert newly_embedded == []
+    assert [(t.label, t.members) for t in reused] == [(t.label, t.members) for t in fresh]
+
+    # An input whose vector is missing (made by another embedder, or never) is embedded by the
+    # grouping, and what it computed is kept.
+    missing = items[0][0]
+    partial = {key: vector for key, vector in kept.items() if key != missing}
+    themes.group(items, embedder, known=partial,
+                 embedded=lambda vectors: service.keep_vectors("anon:kari", form.id, vectors) or newly_embedded.extend(vectors))
+    assert newly_embedded == [missing]
+    assert sorted(service.theme_vectors("anon:kari", form.id)) == sorted(kept)
+
+    # Erasure takes the vectors with the inputs.
+    service.delete_owner("anon:kari")
+    with database.connect() as c:
+        assert c.execute(select(resident_inputs.c.vector)).scalars().all() == []
