@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 KNOWLEDGE_COLLECTION = "gnist-knowledge"
+PUBLISHED = "published"  # chunk metadata: from a knowledge file an administrator published in the app
 EMBED_BATCH = 16
 WRITE_BATCH = 1000
 # A missing collection (a user without documents) is looked up again after this long; writes
@@ -161,6 +162,14 @@ class ChunkStore:
         if collection is None:
             return {}
         result = collection.get(include=["metadatas"])
+        return {m["source"]: m["file_hash"] for m in result["metadatas"] or []}
+
+    def published_sources(self) -> dict[str, str]:
+        """Source → file hash of the files published in the app (chunks marked ``PUBLISHED``)."""
+        collection = self._existing()
+        if collection is None:
+            return {}
+        result = collection.get(where={PUBLISHED: True}, include=["metadatas"])
         return {m["source"]: m["file_hash"] for m in result["metadatas"] or []}
 
     def sources(self) -> list[dict]:
