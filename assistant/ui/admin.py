@@ -41,7 +41,7 @@ def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
                 return handler(*args, **kwargs)
             except NotAllowed as error:
                 request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
-                lang = lang_of(identity.owner(request))
+                lang = lang_of(identity.owner(request), request.headers.get("accept-language") if request else None)
                 raise gr.Error(error.message(container.catalog, lang), title=ui_text("toast.error", lang)) from error
         return wrapped
 

@@ -24,7 +24,9 @@ def build_knowledge_admin(container: Container, identity: Identity, i18n, lang_o
 
     def acting(request: gr.Request | None) -> tuple[Actor, str]:
         owner = identity.owner(request)  # the service refuses anyone who is not an administrator
-        actor = identity.actor(request, lang_of(owner))
+        # The language the administrator chose, else their browser's (as the page's own texts).
+        browser = request.headers.get("accept-language") if request is not None else None
+        actor = identity.actor(request, lang_of(owner, browser))
         return actor, actor.language
 
     def group_markdown(groups: list[QuestionGroup], lang: str) -> str:

@@ -189,14 +189,14 @@ def test_a_published_file_is_searched_on_both_replicas_undone_and_deleted_withou
     assert not cites_the_file(a) and not cites_the_file(b)  # b's first search notices the revision (none yet)
     assert a.knowledge_admin.publish_file(ADMIN, FACT_PATH, FACT_FILE) == ()
     assert cites_the_file(a)  # the acting replica indexed it within the request
-    assert a.knowledge_admin.file_names(ADMIN) == [FACT_PATH]
+    assert FACT_PATH in a.knowledge_admin.file_names(ADMIN)
     b.answer_service.answer(FACT_QUESTION)  # b's search sees the revision move and syncs in the background
     assert b.published_index.settle(timeout=300)
     assert cites_the_file(b)
 
     publish = a.knowledge_admin.history(ADMIN, "file", FACT_PATH)[0]
     assert a.knowledge_admin.rollback(ADMIN, publish["id"])
-    assert not cites_the_file(a) and a.knowledge_store.published_sources() == {}
+    assert not cites_the_file(a) and f"knowledge/{FACT_PATH}" not in a.knowledge_store.published_sources()
     b.answer_service.answer(FACT_QUESTION)
     assert b.published_index.settle(timeout=300)
     assert not cites_the_file(b)
@@ -204,7 +204,7 @@ def test_a_published_file_is_searched_on_both_replicas_undone_and_deleted_withou
     assert a.knowledge_admin.publish_file(ADMIN, FACT_PATH, FACT_FILE) == ()
     assert cites_the_file(a)
     assert a.knowledge_admin.delete_file(ADMIN, FACT_PATH)
-    assert not cites_the_file(a) and a.knowledge_admin.file_names(ADMIN) == []
+    assert not cites_the_file(a) and FACT_PATH not in a.knowledge_admin.file_names(ADMIN)
     assert [(row["action"], row["before"], row["after"]) for row in a.knowledge_admin.history(ADMIN, "file", FACT_PATH)] \
         == [("delete", "", "")]
     assert not a.knowledge_admin.rollback(ADMIN, a.knowledge_admin.history(ADMIN, "file", FACT_PATH)[0]["id"])
