@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 KNOWLEDGE_COLLECTION = "gnist-knowledge"
+NO_CHUNK = "gnist-no-chunk"  # an id no chunk has (see ``ChunkStore.purge_log``)
 PUBLISHED = "published"  # chunk metadata: from a knowledge file an administrator published in the app
 EMBED_BATCH = 16
 WRITE_BATCH = 1000
@@ -197,6 +198,13 @@ class ChunkStore:
         if collection is not None:
             collection.delete(where={"source": source})
         self.version += 1
+
+    def purge_log(self) -> None:
+        """Let deleted text leave Chroma's log now: Chroma drops the writes its index has saved
+        from the log at the next write, and this one changes nothing (no chunk has the id)."""
+        collection = self._existing()
+        if collection is not None:
+            collection.delete(ids=[NO_CHUNK])
 
     def replace_source(self, source: str, chunks: list[Chunk], progress: Callable[[int], None] | None = None,
                        vectors: Sequence | None = None) -> None:

@@ -62,6 +62,7 @@ class PublishedIndex:
             if restore:
                 self.ingest.sync(restore, show_progress=False)
             if report.removed:
+                self.ingest.store.purge_log()
                 self.reclaim_space()
             self._revision = revision
             return report
