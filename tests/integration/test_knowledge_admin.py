@@ -18,6 +18,7 @@ import pytest
 from assistant.container import Container
 from assistant.services.answer import Answer
 from assistant.services.authorization import Actor, NotAllowed
+from assistant.services.knowledge_admin import QuestionGroup
 from assistant.settings import REPO_ROOT, Settings
 from knowledge_cards import CARD_ID, QUESTION, card_text
 
@@ -55,7 +56,8 @@ def test_every_method_refuses_a_user_who_is_not_an_administrator(replicas):
                  lambda: service.publish_file(STAFF, "programmet/runde-2025.md", "---\nrounds: [\"2025\"]\n---\n## A\n\nB\n"),
                  lambda: service.file_names(STAFF), lambda: service.file_text(STAFF, "programmet/runde-2025.md"),
                  lambda: service.delete_file(STAFF, "programmet/runde-2025.md"), lambda: service.card_ids(STAFF),
-                 lambda: service.card_text(STAFF, CARD_ID)):
+                 lambda: service.card_text(STAFF, CARD_ID),
+                 lambda: service.draft_card(STAFF, QuestionGroup("Frist?", 1, "", (), ("Frist?",)))):
         with pytest.raises(NotAllowed):
             call()
     assert replicas[0].cards.published.revision() == 0
