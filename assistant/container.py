@@ -29,6 +29,7 @@ from assistant.services.exports import ExportStore
 from assistant.services.index_status import BackgroundIndex
 from assistant.services.cards import AnswerCards, CardLibrary, MatchRule
 from assistant.services.knowledge_admin import KnowledgeAdminService, PublishedKnowledge
+from assistant.services.published_index import PublishedIndex
 from assistant.services.ingest import IngestReport, IngestService, source_name
 from assistant.services.injection import InstructionDetector
 from assistant.services.limits import TextLimits
@@ -71,7 +72,8 @@ class Container:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.embeddings, self.knowledge_store, mode=self.settings.retrieval_mode)
+        return Retriever(self.embeddings, self.knowledge_store, mode=self.settings.retrieval_mode,
+                         before_search=self.published_index.refresh)
 
     @cached_property
     def catalog(self) -> TextCatalog:
@@ -95,7 +97,15 @@ class Container:
     @cached_property
     def knowledge_admin(self) -> KnowledgeAdminService:
         """Questions that went badly, and cards and knowledge files published in the app (issue 22)."""
-        return KnowledgeAdminService(self.database, self.cards, self.cards.published, self.embeddings, self.catalog)
+        return KnowledgeAdminService(self.database, self.cards, self.cards.published, self.embeddings, self.catalog,
+                                     self.published_index)
+
+    @cached_property
+    def published_index(self) -> PublishedIndex:
+        """The knowledge files published in the app, in this replica's search index. Embedded
+        without the vector cache: deleting one must leave no trace."""
+        return PublishedIndex(self.cards.published, IngestService(self.knowledge_store, embeddings=self.embeddings),
+                              self.settings.knowledge_dir, lambda: reclaim_space(self.settings))
 
     @cached_property
     def programme_data(self) -> ProgrammeData:
@@ -187,6 +197,7 @@ class Container:
         # ingest's) and their paraphrases embedded for matching.
         report = self.knowledge_ingest.sync([self.settings.knowledge_dir, *extra_paths], show_progress=show_progress,
                                             progress=progress, exclude=[self.cards.library.directory])
+        report.errors += self.published_index.sync().errors
         report.errors += self.cards.errors
         self.cards.prepare()
         report.errors += self.programme_data.errors

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.catalog import BUILT_IN
+from assistant.catalog import BUILT_IN, TextCatalog
 from assistant.ingest.loaders import DEFAULT_LIMITS, IngestError, LoadedDocument, _front_matter, load_markdown
 from assistant.services.language import LANGUAGES, Lang
 
@@ -267,16 +267,27 @@ def as_date(value) -> dt.date | None:
 
 
 class CardError(IngestError):
-    """A card file that cannot be used; ``str()`` names the file and every reason (Norwegian)."""
+    """A card file that cannot be used; ``str()`` names the file and every reason (Norwegian),
+    ``reasons(catalog, lang)`` lists them in a reader's language (the card editor)."""
+
+    def __init__(self, source: str, problems: list[tuple[str, dict]]) -> None:
+        self.problems = problems
+        super().__init__(source, "ingest.card_invalid", problems="; ".join(self.reasons(BUILT_IN, "nb")))
+
+    def reasons(self, catalog: TextCatalog, lang: str) -> list[str]:
+        return [catalog.message(f"cards.{key}", lang, **values) for key, values in self.problems]
+
+    def render(self, prompts: TextCatalog, lang: str) -> str:
+        return prompts.message(self.key, lang, problems="; ".join(self.reasons(prompts, lang)))
 
 
 def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[str], text: str | None = None) -> Card:
     text = path.read_text(encoding="utf-8") if text is None else text
     meta, body = _front_matter(text, source, DEFAULT_LIMITS)
-    problems: list[str] = []
+    problems: list[tuple[str, dict]] = []
 
     def problem(key: str, **values) -> None:
-        problems.append(BUILT_IN.message(f"cards.{key}", "nb", **values))
+        problems.append((key, values))
 
     missing = [key for key in ("round", "checked", "sources", "paraphrases") if not meta.get(key)]
     if missing:
@@ -339,7 +350,7 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
                 if unsupported:
                     problem("unsupported", language=lang, items=", ".join(unsupported))
     if problems:
-        raise CardError(source, "ingest.card_invalid", problems="; ".join(problems))
+        raise CardError(source, problems)
     return Card(str(meta.get("id") or path.stem), path, str(meta["round"]), checked, answers, paraphrases, tuple(cited),
                 kind, rounds, review_by)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Collection
+import tempfile
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import numpy as np
 from tqdm import tqdm
 
 from assistant.adapters.embedding_cache import embed_texts
-from assistant.adapters.vectorstore import ChunkStore, EmbedderMismatch
+from assistant.adapters.vectorstore import PUBLISHED, ChunkStore, EmbedderMismatch
 from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.loaders import (
     DEFAULT_LIMITS, SUPPORTED_SUFFIXES, IngestError, IngestLimits, LoadedDocument, file_sha256, load_file, number,
@@ -82,9 +83,13 @@ def expand_paths(paths: list[Path], exclude: Collection[Path] = ()) -> list[Path
 
 
 class IngestService:
-    def __init__(self, store: ChunkStore, limits: IngestLimits = DEFAULT_LIMITS) -> None:
+    """``embeddings``: what new texts are embedded with, when not the store's own (files published
+    in the app bypass the knowledge base's vector cache, so deleting one leaves nothing behind)."""
+
+    def __init__(self, store: ChunkStore, limits: IngestLimits = DEFAULT_LIMITS, embeddings=None) -> None:
         self.store = store
         self.limits = limits
+        self.embeddings = embeddings or store.embeddings
 
     def _chunks(self, document: LoadedDocument, digest: str, flags: dict[str, bool]) -> list[Chunk]:
         document.metadata.update(flags)
@@ -106,41 +111,49 @@ class IngestService:
         report = IngestReport()
         self._prepare_store(report)
         indexed = self.store.file_hashes()
+        # A file an administrator published in the app replaces the one on disk; its chunks are
+        # kept in step with the database by ``sync_published``, never by this.
+        published = self.store.published_sources()
         pending: list[tuple[str, list[Chunk], bool]] = []
         groups, orphans = group_files(expand_paths(paths, exclude))
         for path in orphans:
             report.errors.append(IngestError(source_name(path), "ingest.translation_orphan",
                                              original=translation_parts(path)[0].name))
         for group in groups.values():
-            pending += self._group(group, indexed, report)
+            if source_name(group.original) not in published:
+                pending += self._group(group, indexed, report)
         self._write(pending, report, show_progress, progress)
         for source in indexed:
+            if source in published:
+                continue
             if not (REPO_ROOT / source).exists() and not Path(source).exists():
                 self.store.delete_source(source)
                 report.removed.append(source)
         return report
 
-    def _group(self, group: Group, indexed: dict[str, str], report: IngestReport) -> list[tuple[str, list[Chunk], bool]]:
+    def _group(self, group: Group, indexed: dict[str, str], report: IngestReport,
+               name: Callable[[Path], str] = source_name, published: bool = False) -> list[tuple[str, list[Chunk], bool]]:
         """The chunks of a file and its translations, when any of them changed. Every member's
         hash covers the whole group: a translation added, fixed or removed changes which
-        languages the original serves."""
+        languages the original serves. ``name`` gives a file's source name; ``published`` marks
+        the chunks as an administrator's (see ``sync_published``)."""
         digests: dict[Path, str] = {}
         for path in group.members:
             try:
                 digests[path] = file_sha256(path)
             except OSError as exc:
-                report.errors.append(IngestError(source_name(path), "ingest.unreadable", error=exc.strerror or exc))
+                report.errors.append(IngestError(name(path), "ingest.unreadable", error=exc.strerror or exc))
         if group.original not in digests:
             return []
         together = hashlib.sha256("".join(sorted(digests.values())).encode()).hexdigest()[:12] if len(digests) > 1 else ""
         hashes = {path: f"{PIPELINE_VERSION}-{digest}" + (f"-{together}" if together else "") for path, digest in digests.items()}
-        if all(indexed.get(source_name(path)) == hashes[path] for path in hashes):
-            report.unchanged += [source_name(path) for path in hashes]
+        if all(indexed.get(name(path)) == hashes[path] for path in hashes):
+            report.unchanged += [name(path) for path in hashes]
             return []
         documents: dict[Path, LoadedDocument] = {}
         for path in hashes:
             try:
-                documents[path] = load_file(path, source_name(path), self.limits)
+                documents[path] = load_file(path, name(path), self.limits)
             except IngestError as error:
                 # The file's previous chunks (if any) stay: a broken update must not empty the index.
                 report.errors.append(error)
@@ -158,19 +171,50 @@ class IngestService:
         report.errors += refused
         pending = []
         for path, document in documents.items():
-            source = source_name(path)
+            source = name(path)
             lang = document_language(document)
             if path != group.original and (lang not in usable or by_lang.get(lang) is not document):
                 if source in indexed:  # a translation that no longer passes the check is not served
                     self.store.delete_source(source)
                 continue
             try:
-                chunks = self._chunks(document, hashes[path], serving_flags(lang, path == group.original, usable))
+                flags = serving_flags(lang, path == group.original, usable)
+                chunks = self._chunks(document, hashes[path], {**flags, PUBLISHED: True} if published else flags)
             except IngestError as error:
                 report.errors.append(error)
                 continue
             pending.append((source, chunks, source in indexed))
         return pending
+
+    def sync_published(self, files: Mapping[str, str]) -> IngestReport:
+        """Index the knowledge files administrators published in the app (name under knowledge/ →
+        text) as ``knowledge/<name>``, marked as published and replacing a file of that name on
+        disk; files no longer published lose their chunks (``report.removed``: the caller puts
+        back a file on disk they replaced). Unchanged files cost a hash comparison."""
+        report = IngestReport()
+        self._prepare_store(report)
+        indexed = self.store.published_sources()
+        with tempfile.TemporaryDirectory(prefix="gnist-published-") as folder:
+            root = Path(folder)
+            for name, text in files.items():
+                path = root / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+            groups, orphans = group_files(expand_paths([root]))
+
+            def published_name(path: Path) -> str:
+                return f"knowledge/{path.relative_to(root).as_posix()}"
+
+            report.errors += [IngestError(published_name(path), "ingest.translation_orphan",
+                                          original=translation_parts(path)[0].name) for path in orphans]
+            pending = [entry for group in groups.values()
+                       for entry in self._group(group, indexed, report, published_name, published=True)]
+            self._write(pending, report, show_progress=False)
+        wanted = {f"knowledge/{name}" for name in files}
+        for source in sorted(set(indexed) - wanted):
+            self.store.delete_source(source)
+            report.removed.append(source)
+        return report
 
     def add_file(
         self, path: Path, source: str, show_progress: bool = False, progress: Callable[[float], None] | None = None
@@ -230,7 +274,7 @@ class IngestService:
                 if progress:
                     progress(done / total)
 
-            rows, report.texts_embedded = embed_texts(self.store.embeddings, texts, embedded)
+            rows, report.texts_embedded = embed_texts(self.embeddings, texts, embedded)
         vectors = dict(zip(texts, rows))
         # The sentence, item and row vectors of each chunk are stored in its metadata, so an
         # extractive answer scores sentences semantically without embedding at question time.

@@ -2,10 +2,11 @@
 grouped by meaning; answer cards written or edited from a group, checked as `gnist ingest` checks
 them and published to every replica through the database; knowledge files added or replaced with
 the round they hold for; every change kept with who, when, before and after, and undoable; cards
-past their review date listed.
+past their review date listed. A published knowledge file is indexed for search on every replica
+(``PublishedIndex``); deleting one leaves no copy of its text in the database or the index.
 
-Every method takes the acting user and checks the administrator role itself: the UI's hiding of
-the tab is no protection."""
+Every method takes the acting user (``authorization.Actor``) and checks the administrator role
+itself: the UI's hiding of the tab is no protection. Problems are told in the actor's language."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import delete, func, select
@@ -22,8 +24,12 @@ from assistant.adapters.database import Database
 from assistant.adapters.schema import feedback, knowledge_edits, published_knowledge, question_outcomes
 from assistant.catalog import TextCatalog
 from assistant.ingest.loaders import DEFAULT_LIMITS, IngestError, _front_matter
+from assistant.services.authorization import Actor, require_admin
 from assistant.services.cards import CARDS_FOLDER, REVIEW_AFTER, AnswerCards, Card, CardError, as_date, ROUND
 from assistant.services.language import LANGUAGES
+
+if TYPE_CHECKING:  # the index imports this module's names
+    from assistant.services.published_index import PublishedIndex
 
 CARD, FILE = "card", "file"
 CARD_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
@@ -34,18 +40,6 @@ FILE_PATH = re.compile(r"^[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)*\.md$")
 # a handful of questions has no meaningful centre.
 GROUP_DISTANCE = 0.09
 EXAMPLES = 3
-
-
-class NotAllowed(PermissionError):
-    """The acting user is not an administrator."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts, as the server decided it (login or proxy group), never as the client claims."""
-
-    id: str
-    admin: bool
 
 
 def _now() -> str:
@@ -98,6 +92,17 @@ class PublishedKnowledge:
                 kind=kind, name=name, author=author, action=action, before=before, after=text,
                 created=_now())).scalar_one()
 
+    def purge(self, kind: str, name: str, author: str) -> None:
+        """Delete the text and every earlier version of it, and record that it was deleted (no
+        text kept: the record moves the revision on, so every replica notices)."""
+        with self.db.connect() as c:
+            c.execute(delete(published_knowledge).where(published_knowledge.c.kind == kind,
+                                                        published_knowledge.c.name == name))
+            c.execute(delete(knowledge_edits).where(knowledge_edits.c.kind == kind, knowledge_edits.c.name == name))
+            c.execute(knowledge_edits.insert().values(kind=kind, name=name, author=author, action="delete", before="",
+                                                      after="", created=_now()))
+        self.db.reclaim((published_knowledge.name, knowledge_edits.name))
+
     def history(self, kind: str, name: str) -> list[dict]:
         with self.db.connect() as c:
             rows = c.execute(select(knowledge_edits).where(knowledge_edits.c.kind == kind, knowledge_edits.c.name == name)
@@ -148,17 +153,16 @@ def _by_meaning(rows: list[dict], embeddings) -> list[list[dict]]:
 
 class KnowledgeAdminService:
     def __init__(self, database: Database, cards: AnswerCards, published: PublishedKnowledge, embeddings,
-                 catalog: TextCatalog) -> None:
+                 catalog: TextCatalog, index: PublishedIndex) -> None:
         self.db = database
         self.cards = cards
         self.published = published
         self.embeddings = embeddings
         self.catalog = catalog
+        self.index = index
 
-    @staticmethod
-    def _require(actor: Actor) -> None:
-        if not actor.admin:
-            raise NotAllowed(actor.id)
+    def _require(self, actor: Actor) -> None:
+        require_admin(actor, self.catalog)
 
     # -- questions that went badly ----------------------------------------------------------
 
@@ -206,19 +210,19 @@ class KnowledgeAdminService:
         sections that exist and contain every number and name."""
         self._require(actor)
         if not CARD_ID.match(card_id or ""):
-            return CardCheck(None, (self.catalog.message("knowledge_admin.bad_card_id", "nb", id=card_id or ""),))
+            return CardCheck(None, (self.catalog.message("knowledge_admin.bad_card_id", actor.language, id=card_id or ""),))
         self.cards.refresh()
         try:
             return CardCheck(self.cards.library.check(card_id, text), ())
         except CardError as error:
-            return CardCheck(None, tuple(error.values.get("problems", str(error)).split("; ")))
+            return CardCheck(None, tuple(error.reasons(self.catalog, actor.language)))
         except IngestError as error:
-            return CardCheck(None, (str(error),))
+            return CardCheck(None, (error.render(self.catalog, actor.language),))
 
     def publish_card(self, actor: Actor, card_id: str, text: str) -> CardCheck:
         check = self.check_card(actor, card_id, text)
         if check.ok:
-            self.published.change(CARD, card_id, text, actor.id, "publish")
+            self.published.change(CARD, card_id, text, actor.user, "publish")
             self.cards.refresh()
         return check
 
@@ -228,20 +232,48 @@ class KnowledgeAdminService:
         self._require(actor)
         problems = []
         if not FILE_PATH.match(path or "") or PurePosixPath(path).parts[0] == CARDS_FOLDER:
-            problems.append(self.catalog.message("knowledge_admin.bad_file_path", "nb", path=path or ""))
+            problems.append(self.catalog.message("knowledge_admin.bad_file_path", actor.language, path=path or ""))
         try:
             meta, content = _front_matter(text, path, DEFAULT_LIMITS)
         except IngestError as error:
-            return (*problems, str(error))
+            return (*problems, error.render(self.catalog, actor.language))
         rounds = meta.get("rounds")
         if not isinstance(rounds, list) or not all(ROUND.match(str(r)) for r in rounds) or not rounds:
-            problems.append(self.catalog.message("knowledge_admin.file_rounds", "nb"))
+            problems.append(self.catalog.message("knowledge_admin.file_rounds", actor.language))
         if not re.search(r"^## ", content, re.MULTILINE):
-            problems.append(self.catalog.message("knowledge_admin.file_sections", "nb"))
+            problems.append(self.catalog.message("knowledge_admin.file_sections", actor.language))
         if not problems:
-            self.published.change(FILE, path, text, actor.id, "publish")
-            self.cards.refresh()
+            problems += [error.render(self.catalog, actor.language) for error in self.index.check(path, text)]
+        if not problems:
+            self.published.change(FILE, path, text, actor.user, "publish")
+            self._files_changed()
         return tuple(problems)
+
+    def file_names(self, actor: Actor) -> list[str]:
+        """The knowledge files published in the app (not those in the repository)."""
+        self._require(actor)
+        return sorted(name for kind, name in self.published.current() if kind == FILE)
+
+    def file_text(self, actor: Actor, path: str) -> str:
+        self._require(actor)
+        return self.published.text(FILE, path)
+
+    def delete_file(self, actor: Actor, path: str) -> bool:
+        """Delete a published file with its history: no copy of its text is left in the database
+        or the search index (a file of that name in the repository is searched again). False if
+        no such file was ever published."""
+        self._require(actor)
+        if not self.published.history(FILE, path):
+            return False
+        self.published.purge(FILE, path, actor.user)
+        self._files_changed()
+        return True
+
+    def _files_changed(self) -> None:
+        """Cards may cite the files; search must find them (on this replica at once, on the
+        others at their next question)."""
+        self.cards.refresh()
+        self.index.sync()
 
     def history(self, actor: Actor, kind: str, name: str) -> list[dict]:
         self._require(actor)
@@ -252,13 +284,16 @@ class KnowledgeAdminService:
         too). A card that no longer validates against today's sections is not put back."""
         self._require(actor)
         edit = self.published.edit(edit_id)
-        if edit is None:
+        if edit is None or edit["action"] == "delete":  # a deletion kept nothing to put back
             return False
         before = edit["before"]
         if before and edit["kind"] == CARD and not self.check_card(actor, edit["name"], before).ok:
             return False
-        self.published.change(edit["kind"], edit["name"], before, actor.id, "rollback")
-        self.cards.refresh()
+        self.published.change(edit["kind"], edit["name"], before, actor.user, "rollback")
+        if edit["kind"] == FILE:
+            self._files_changed()
+        else:
+            self.cards.refresh()
         return True
 
     # -- review dates -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -93,11 +94,15 @@ def reciprocal_rank_fusion(rankings: list[list[Hit]], k: int) -> list[Hit]:
 
 
 class Retriever:
-    def __init__(self, embeddings: NamedEmbeddings, knowledge: ChunkStore, mode: Mode = "dense") -> None:
+    """``before_search`` runs first on every search (the published knowledge files' index check)."""
+
+    def __init__(self, embeddings: NamedEmbeddings, knowledge: ChunkStore, mode: Mode = "dense",
+                 before_search: Callable[[], None] | None = None) -> None:
         self.embeddings = embeddings
         self.knowledge = knowledge
         self.mode = mode
         self.lexical = LexicalSearch()
+        self.before_search = before_search
 
     def query_vector(self, query: str) -> list[float]:
         """The query's embedding (the embedder keeps recent ones: the extractive answer scores
@@ -111,6 +116,8 @@ class Retriever:
         language ``lang`` (Bokmål where a file has no translation); users' documents in whatever
         language they are. Scores are cosine similarities for dense and hybrid results, BM25
         scores for lexical-only results."""
+        if self.before_search is not None:
+            self.before_search()
         mode = mode or self.mode
         stores = [(self.knowledge, for_language(where, lang)), *((store, where) for store in extra_stores or [])]
         dense: list[Hit] = []

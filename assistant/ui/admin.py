@@ -41,7 +41,7 @@ def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
                 return handler(*args, **kwargs)
             except NotAllowed as error:
                 request = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
-                lang = lang_of(identity.owner(request))
+                lang = lang_of(identity.owner(request), request.headers.get("accept-language") if request else None)
                 raise gr.Error(error.message(container.catalog, lang), title=ui_text("toast.error", lang)) from error
         return wrapped
 
@@ -100,7 +100,7 @@ def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
                              label=i18n("admin.shared_list"), interactive=False)
         choice = gr.Dropdown(label=i18n("admin.shared_choose"), choices=[], value=None)
         delete = gr.Button(i18n("admin.shared_delete"), variant="stop")
-        build_knowledge_admin(container, identity, i18n, lang_of)
+        build_knowledge_admin(container, identity, i18n, lang_of, refused)
 
     feedback_button.click(export_feedback, None, [feedback_file, feedback_status], api_name="admin_feedback")
     add.click(add_shared, [uploads], [status, table, choice, uploads], api_name="admin_add_shared",

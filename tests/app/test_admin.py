@@ -72,6 +72,22 @@ def test_everyone_else_is_refused_by_the_server(app, endpoint, tmp_path):
     assert app.container.admin.shared_documents(Actor("user:admin", admin=True)) == []
 
 
+KNOWLEDGE_FILE = '---\nrounds: ["2025"]\n---\n# Gnist 2025\n\n## Frist\n\nGnist er gratis for alle.\n'
+
+
+@pytest.mark.parametrize("endpoint, args", [
+    ("/admin_failed_questions", ()), ("/admin_card_publish", ("frist-2025", "---\n---\n")),
+    ("/admin_file_publish", ("programmet/falsk.md", KNOWLEDGE_FILE)),
+    ("/admin_file_delete", ("programmet/falsk.md",)),  # (undo and open take a choice: Gradio refuses a value not offered)
+])
+def test_everyone_else_is_refused_the_knowledge_upkeep_by_the_server_in_their_language(app, endpoint, args):
+    with pytest.raises(AppError, match="Dette kan bare administratorer gjøre"):
+        client(app, STAFF).predict(*args, api_name=endpoint)
+    with pytest.raises(AppError, match="Only administrators can do this"):
+        client(app, {**STAFF, "Accept-Language": "en-GB,en;q=0.9"}).predict(*args, api_name=endpoint)
+    assert app.container.knowledge_admin.file_names(Actor("user:admin", admin=True)) == []
+
+
 def test_a_workshop_shared_under_single_sign_on_shows_colleagues_by_their_login(app):
     """Sharing works with login too: the link's member is the signed-in user on any device, and the
     field's history names them by their login, not by a guest code."""

@@ -3,7 +3,9 @@ PostgreSQL database (issue 22): a question goes badly on replica A (thumbs down 
 shows up in the administrator's view, a card is written from its group, a wrong number is refused
 with the reason, the card is published, and the same question gets the card on replica B without
 a restart. The time from the failed question to the published card is printed (a measurement,
-not an assertion)."""
+not an assertion). And in nb, nn and en: an administrator publishes a knowledge file in the admin
+tab, the chat answers from it and cites it, and after undo the fact is gone (on the other replica
+too)."""
 
 from __future__ import annotations
 
@@ -66,11 +68,11 @@ def page_for(browser, url: str, headers: dict):
 
 
 def ask(page, question: str) -> str:
-    """The newest answer's text once it is complete."""
+    """The newest answer's text once it is complete (by element ids: in any language)."""
     bots = page.locator("#chat [data-testid='bot']")
     before = bots.count()
-    page.get_by_label("Spørsmålet ditt", exact=True).fill(question)
-    page.get_by_role("button", name="Send", exact=True).click()
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
     page.wait_for_function("(n) => document.querySelectorAll('#chat [data-testid=\"bot\"]').length > n", arg=before)
     page.locator("#chat .status-tracker:not(.hide), #chat [data-testid='status-tracker']:not(.hide)").first.wait_for(
         state="hidden", timeout=60_000)
@@ -132,3 +134,68 @@ def test_a_failed_question_becomes_a_card_that_answers_on_the_other_replica(repl
     finally:
         for context in contexts:
             context.close()
+
+
+# A knowledge file per language: an administrator whose browser speaks it publishes the file in the
+# admin tab, asks about it in the chat (cited), and undoes the publication (the fact is gone).
+FILES = {
+    "nb": ("nb-NO", "programmet/fagsamling-roros.md", "Kvitfjellseminaret", "Hva het fagsamlingen som ble holdt på Røros?",
+           "Den tredje fagsamlingen i Gnist 2025 het Kvitfjellseminaret og ble holdt på Røros 14. mai 2025.",
+           "Filen er publisert", "Endringen er angret"),
+    "nn": ("nn-NO", "programmet/fagsamling-vaga.md", "Jotunseminaret", "Kva heitte fagsamlinga som vart halden i Vågå?",
+           "Den tredje fagsamlinga i Gnist 2025 heitte Jotunseminaret og vart halden i Vågå 14. mai 2025.",
+           "Fila er publisert", "Endringa er angra"),
+    "en": ("en-GB", "programmet/workshop-alta.md", "Finnmarksseminaret", "What was the workshop held in Alta called?",
+           "The third workshop of Gnist 2025 was called Finnmarksseminaret and was held in Alta on 14 May 2025.",
+           "The file is published", "The change has been undone"),
+}
+
+
+def fact_file(language: str, fact: str) -> str:
+    return (f'---\ntitle: Gnist 2025\nrounds: ["2025"]\nlanguage: {language}\n---\n# Gnist 2025\n\n'
+            f"## Fagsamling\n\n{fact}\n")
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_a_published_file_is_cited_in_the_chat_and_gone_after_undo(replicas, browser, language):
+    a, b = replicas
+    locale, path, marker, question, fact, published, undone = FILES[language]
+    admin_headers = {**ADMIN, "X-Forwarded-User": f"admin-{language}@fylket.no"}
+    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 1100},
+                                  extra_http_headers=admin_headers)
+    context.set_default_timeout(60_000)
+    try:
+        admin = context.new_page()
+        admin.goto(a.url)
+        admin.locator(".gnist-loaded").first.wait_for(state="attached")
+        chat = context.new_page()
+        chat.goto(a.url)
+        chat.locator(".gnist-loaded").first.wait_for(state="attached")
+        assert marker not in ask(chat, question)
+
+        admin.locator("button[role='tab']", has_text="Administra").click()
+        admin.locator("#kadmin-file-path input, #kadmin-file-path textarea").first.fill(path)
+        admin.locator("#kadmin-file-text textarea").fill(fact_file(language, fact))
+        admin.locator("#kadmin-file-publish").click()
+        wait_for_text(admin, "#kadmin-file-status", published)
+        wait_for_text(admin, "#kadmin-file-history", f"admin-{language}@fylket.no")
+
+        assert marker in ask(chat, question)  # on the replica where it was published, at once
+        wait_for_text(chat, "#sources", path.rsplit("/", 1)[-1])  # cited
+
+        admin.locator("#kadmin-file-edit input").click()
+        admin.get_by_role("option").first.click()
+        admin.locator("#kadmin-file-rollback").click()
+        wait_for_text(admin, "#kadmin-file-status", undone)
+        assert marker not in ask(chat, question)
+
+        if language == "nb":  # the other replica syncs in the background after its next search
+            other = context.new_page()
+            other.goto(b.url)
+            other.locator(".gnist-loaded").first.wait_for(state="attached")
+            deadline = time.monotonic() + 300
+            while marker in ask(other, question) and time.monotonic() < deadline:
+                time.sleep(2)
+            assert marker not in ask(other, question)
+    finally:
+        context.close()
