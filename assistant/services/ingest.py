@@ -273,8 +273,9 @@ class IngestService:
     ) -> None:
         vectors = self._vectors(pending, report, show_progress, progress)
         started = time.perf_counter()
+        self.store.replace_sources([(source, chunks, [vectors[c.embedding_text] for c in chunks])
+                                    for source, chunks, _ in pending])
         for source, chunks, existed in pending:
-            self.store.replace_source(source, chunks, vectors=[vectors[c.embedding_text] for c in chunks])
             report.chunks_embedded += len(chunks)
             (report.updated if existed else report.added).append(source)
         report.seconds["store"] = time.perf_counter() - started
