@@ -38,6 +38,9 @@ def cmd_ingest(args, settings: Settings) -> int:
         report = container.knowledge_ingest.fill_vector_cache(
             [settings.knowledge_dir, *map(Path, args.paths)], show_progress=not args.quiet,
             exclude=[container.cards.library.directory])
+        # The curated questions (cards' paraphrases, the programme data's prototypes) too.
+        container.cards.prepare()
+        container.structured_answers.prepare()
         print(report.summary())
         return 1 if report.errors else 0
     if args.reindex:

@@ -91,7 +91,7 @@ class Container:
         """Curated answer cards (knowledge/cards/), matched by paraphrase before retrieval."""
         library = CardLibrary(self.settings.knowledge_dir, source_name, self.settings.data_dir / "published")
         rule = MatchRule(self.settings.card_threshold, self.settings.card_margin, self.settings.card_lexical_weight)
-        return AnswerCards(library, self.embeddings, rule, self.settings.data_dir / "cards",
+        return AnswerCards(library, self.knowledge_embeddings, rule, self.settings.data_dir / "cards",
                            published=PublishedKnowledge(self.database))
 
     @cached_property
@@ -115,7 +115,7 @@ class Container:
     @cached_property
     def structured_answers(self) -> StructuredAnswers:
         """Questions about the programme's data (lists, outcomes, criteria), answered from it after the cards."""
-        return StructuredAnswers(self.programme_data, self.embeddings, self.catalog, self.settings.data_dir / "cards")
+        return StructuredAnswers(self.programme_data, self.knowledge_embeddings, self.catalog, self.settings.data_dir / "cards")
 
     @cached_property
     def documents(self) -> DocumentService:

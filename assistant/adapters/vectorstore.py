@@ -216,16 +216,24 @@ class ChunkStore:
             vectors += self.embeddings.embed_documents([c.embedding_text for c in batch])
             if progress:
                 progress(len(batch))
-        self.delete_source(source)
-        for start in range(0, len(chunks), WRITE_BATCH):
-            batch = chunks[start : start + WRITE_BATCH]
+        self.replace_sources([(source, chunks, vectors)])
+
+    def replace_sources(self, files: Sequence[tuple[str, list[Chunk], Sequence]]) -> None:
+        """Swap in the chunks of several files, their vectors given: (source, chunks, vectors).
+        Written together, up to WRITE_BATCH chunks a call: a Chroma write per file cost ~0.1 s on
+        a busy machine (12 s of a first start; 2.5 s in one call)."""
+        for source, _, _ in files:
+            self.delete_source(source)
+        rows = [(chunk, vector) for _, chunks, vectors in files for chunk, vector in zip(chunks, vectors, strict=True)]
+        for start in range(0, len(rows), WRITE_BATCH):
+            batch = rows[start : start + WRITE_BATCH]
             self.collection.upsert(
-                ids=[c.id for c in batch],
-                embeddings=vectors[start : start + WRITE_BATCH],
-                documents=[c.text for c in batch],
+                ids=[c.id for c, _ in batch],
+                embeddings=[vector for _, vector in batch],
+                documents=[c.text for c, _ in batch],
                 metadatas=[
                     {**c.metadata, "source": c.source, "title": c.title, "locator": c.locator, "file_hash": c.file_hash}
-                    for c in batch
+                    for c, _ in batch
                 ],
             )
         self.version += 1

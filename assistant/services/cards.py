@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.adapters.embedding_cache import embed_texts
 from assistant.catalog import BUILT_IN, TextCatalog
 from assistant.ingest.loaders import DEFAULT_LIMITS, IngestError, LoadedDocument, _front_matter, load_markdown
 from assistant.services.language import LANGUAGES, Lang
@@ -468,8 +469,9 @@ def question_vectors(embeddings, texts: list[str], cache_dir: Path | None, prefi
     path = cache_dir / f"{prefix}-{key}.npy" if cache_dir else None
     if path is not None and path.is_file():
         return np.load(path)
-    embedded = embeddings.embed_documents(texts) if as_passages else [embeddings.embed_query(t) for t in texts]
-    vectors = np.asarray(embedded, dtype=np.float32)
+    # As bulk work (a waiting chat question goes first), and from the vector cache when the
+    # embedder keeps one (filled by `make install`).
+    vectors = np.array(embed_texts(embeddings, texts, query=not as_passages)[0], dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,8 @@ class IngestReport:
     chunks_embedded: int = 0
     texts_embedded: int = 0  # chunk and sentence texts whose vectors had to be computed (not cached)
     reindexed: bool = False
+    # Seconds per phase (read_and_split, embed, store): where a first start spends its time.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         """For the command line, in Bokmål."""
@@ -114,6 +117,7 @@ class IngestService:
         # A file an administrator published in the app replaces the one on disk; its chunks are
         # kept in step with the database by ``sync_published``, never by this.
         published = self.store.published_sources()
+        started = time.perf_counter()
         pending: list[tuple[str, list[Chunk], bool]] = []
         groups, orphans = group_files(expand_paths(paths, exclude))
         for path in orphans:
@@ -122,6 +126,7 @@ class IngestService:
         for group in groups.values():
             if source_name(group.original) not in published:
                 pending += self._group(group, indexed, report)
+        report.seconds["read_and_split"] = time.perf_counter() - started
         self._write(pending, report, show_progress, progress)
         for source in indexed:
             if source in published:
@@ -250,19 +255,35 @@ class IngestService:
         """Embed every text the files would be indexed with, for the embedder's vector cache
         (``make install``), without touching the index."""
         report = IngestReport()
-        groups, _ = group_files(expand_paths(paths, exclude))
-        pending = [entry for group in groups.values() for entry in self._group(group, {}, report)]
-        self._vectors(pending, report, show_progress)
+        self._vectors(self.pending(paths, report, exclude), report, show_progress)
         return report
+
+    def pending(self, paths: list[Path], report: IngestReport,
+                exclude: Collection[Path] = ()) -> list[tuple[str, list[Chunk], bool]]:
+        """(source, chunks, already indexed) of every file as if nothing were indexed yet."""
+        groups, _ = group_files(expand_paths(paths, exclude))
+        return [entry for group in groups.values() for entry in self._group(group, {}, report)]
+
+    @staticmethod
+    def embedding_texts(pending: list[tuple[str, list[Chunk], bool]]) -> dict[str, tuple[str, str]]:
+        """Every text the pending files are embedded with, once each, with (kind, language): the
+        chunks («chunk»), then their sentences, list items and table rows (the piece's kind)."""
+        texts: dict[str, tuple[str, str]] = {}
+        for _, chunks, _ in pending:
+            for chunk in chunks:
+                texts.setdefault(chunk.embedding_text, ("chunk", str(chunk.metadata.get("language", ""))))
+        for _, chunks, _ in pending:
+            for chunk in chunks:
+                for piece in answer_pieces(chunk.text):
+                    texts.setdefault(piece.embedding_text, (piece.kind, str(chunk.metadata.get("language", ""))))
+        return texts
 
     def _vectors(self, pending: list[tuple[str, list[Chunk], bool]], report: IngestReport, show_progress: bool,
                  progress: Callable[[float], None] | None = None) -> dict[str, np.ndarray]:
         """Every new text of every pending file embedded in one go: the chunks, and their
         sentences, items and rows (each text once). The answer pieces are set on the chunks."""
         pieces = {id(chunk): answer_pieces(chunk.text) for _, chunks, _ in pending for chunk in chunks}
-        texts = list(dict.fromkeys(
-            [chunk.embedding_text for _, chunks, _ in pending for chunk in chunks]
-            + [piece.embedding_text for chunk_pieces in pieces.values() for piece in chunk_pieces]))
+        texts = list(self.embedding_texts(pending))
         total = len(texts)
         done = 0
         with tqdm(total=total, desc="Indekserer", unit="tekst", disable=not show_progress or total == 0) as bar:
@@ -274,7 +295,9 @@ class IngestService:
                 if progress:
                     progress(done / total)
 
+            started = time.perf_counter()
             rows, report.texts_embedded = embed_texts(self.embeddings, texts, embedded)
+            report.seconds["embed"] = time.perf_counter() - started
         vectors = dict(zip(texts, rows))
         # The sentence, item and row vectors of each chunk are stored in its metadata, so an
         # extractive answer scores sentences semantically without embedding at question time.
@@ -293,7 +316,10 @@ class IngestService:
         progress: Callable[[float], None] | None = None,
     ) -> None:
         vectors = self._vectors(pending, report, show_progress, progress)
+        started = time.perf_counter()
+        self.store.replace_sources([(source, chunks, [vectors[c.embedding_text] for c in chunks])
+                                    for source, chunks, _ in pending])
         for source, chunks, existed in pending:
-            self.store.replace_source(source, chunks, vectors=[vectors[c.embedding_text] for c in chunks])
             report.chunks_embedded += len(chunks)
             (report.updated if existed else report.added).append(source)
+        report.seconds["store"] = time.perf_counter() - started

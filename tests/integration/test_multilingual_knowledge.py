@@ -171,3 +171,30 @@ def test_the_vector_cache_embeds_nothing_twice_and_only_what_changed(tmp_path, k
     assert changed.updated == [s for s in changed.updated if s.endswith("veikart.md")] and changed.updated
     assert 0 < changed.texts_embedded <= 2
     assert second.knowledge_embeddings.computed == changed.texts_embedded
+
+
+def test_curated_questions_are_kept_in_the_vector_cache_as_the_engine_embeds_them(tmp_path, embedder):
+    """The cards' paraphrases and the programme data's prototype questions: embedded once, as
+    queries (the vectors a one-by-one ``embed_query`` gives), then read from the cache in a
+    fresh data dir (a re-install, another replica), and kept apart from passage vectors."""
+    import numpy as np
+
+    from assistant.services.cards import question_vectors
+
+    questions = ["Hva koster det å være med i Gnist?", "Kva for kommunar i Vestland har vore med?",
+                 "What does need-driven mean?", "Kan to kommuner søke sammen?"]
+    one_by_one = np.asarray([embedder.embed_query(q) for q in questions], dtype=np.float32)
+    one_by_one /= np.linalg.norm(one_by_one, axis=1, keepdims=True)
+    cache = tmp_path / "shared-vectors"
+    first = CachedEmbeddings(embedder, cache)
+    assert np.allclose(question_vectors(first, questions, None, "paraphrases"), one_by_one, atol=1e-6)
+    assert first.computed == len(questions)
+    again = CachedEmbeddings(embedder, cache)
+    assert np.allclose(question_vectors(again, questions, None, "paraphrases"), one_by_one, atol=1e-6)
+    assert again.computed == 0
+    passages, embedded = again.embed_bulk(questions)
+    assert embedded == len(questions) and not np.allclose(passages, one_by_one, atol=1e-3)
+    # The app's cards and programme questions go through that cache.
+    built = Container(Settings(data_dir=tmp_path / "data", vector_cache_dir=cache))
+    assert built.cards.matcher.embeddings is built.knowledge_embeddings
+    assert built.structured_answers.classifier.embeddings is built.knowledge_embeddings

@@ -175,7 +175,7 @@ def test_the_container_builds_one_catalog_from_settings(tmp_path):
     assert container.catalog is container.catalog
     assert (container.catalog.prompts_dir, container.catalog.locales_dir) == (tmp_path / "prompts", tmp_path / "loc")
     container.embeddings = container.chroma = object()  # the catalog is handed on without them
-    container.knowledge_store = object()
+    container.knowledge_store = container.knowledge_embeddings = object()
     assert container.answer_service.prompts is container.catalog
     assert container.workshop.catalog is container.workshop.conversation.catalog is container.catalog
 
