@@ -92,19 +92,24 @@ class Container:
         library = CardLibrary(self.settings.knowledge_dir, source_name, self.settings.data_dir / "published")
         rule = MatchRule(self.settings.card_threshold, self.settings.card_margin, self.settings.card_lexical_weight)
         return AnswerCards(library, self.knowledge_embeddings, rule, self.settings.data_dir / "cards",
-                           published=PublishedKnowledge(self.database))
+                           published=self.published_knowledge)
+
+    @cached_property
+    def published_knowledge(self) -> PublishedKnowledge:
+        """Cards and knowledge files administrators published in the app (shared by all replicas)."""
+        return PublishedKnowledge(self.database)
 
     @cached_property
     def knowledge_admin(self) -> KnowledgeAdminService:
         """Questions that went badly, and cards and knowledge files published in the app (issue 22)."""
-        return KnowledgeAdminService(self.database, self.cards, self.cards.published, self.embeddings, self.catalog,
+        return KnowledgeAdminService(self.database, self.cards, self.published_knowledge, self.embeddings, self.catalog,
                                      self.published_index)
 
     @cached_property
     def published_index(self) -> PublishedIndex:
         """The knowledge files published in the app, in this replica's search index. Embedded
         without the vector cache: deleting one must leave no trace."""
-        return PublishedIndex(self.cards.published, IngestService(self.knowledge_store, embeddings=self.embeddings),
+        return PublishedIndex(self.published_knowledge, IngestService(self.knowledge_store, embeddings=self.embeddings),
                               self.settings.knowledge_dir, lambda: reclaim_space(self.settings))
 
     @cached_property
