@@ -7,29 +7,12 @@ import json
 import sys
 from pathlib import Path
 
+from assistant.cli_common import container as _container
+from assistant.cli_common import emit
+from assistant.cli_common import print_json as _print_json
 from assistant.settings import REPO_ROOT, Settings
 
 DEFAULT_QUESTIONS = REPO_ROOT.parent / "shared" / "eval" / "dev_questions.json"
-
-
-def emit(text: str, out: str | None, written_message: str) -> None:
-    """Print, or write to --out and say so."""
-    if out:
-        Path(out).write_text(text + "\n", encoding="utf-8")
-        print(written_message)
-    else:
-        print(text)
-
-
-def _print_json(data) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-
-
-def _container(settings: Settings):
-    from assistant.container import Container
-
-    return Container(settings)
 
 
 def cmd_ingest(args, settings: Settings) -> int:
