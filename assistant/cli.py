@@ -250,8 +250,8 @@ def build_parser(catalog) -> argparse.ArgumentParser:
     themes.add_argument("--lang", choices=["nb", "nn", "en"], default="nb")
     themes.set_defaults(func=cmd_themes)
 
-    from assistant.cli_workshop import register as register_workshop
     from assistant.cli_db import register as register_db
+    from assistant.cli_workshop import register as register_workshop
 
     register_workshop(sub, say)
     register_db(sub, say)

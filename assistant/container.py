@@ -12,6 +12,7 @@ from functools import cached_property
 from assistant.adapters.database import Database, SchemaIncompatible
 from assistant.adapters.embedding_cache import CachedEmbeddings
 from assistant.adapters.embeddings import NamedEmbeddings, build_embeddings
+from assistant.adapters.llm import build_chat_model
 from assistant.adapters.vectorstore import (
     KNOWLEDGE_COLLECTION,
     ChunkStore,
@@ -19,18 +20,17 @@ from assistant.adapters.vectorstore import (
     build_chroma_client,
     reclaim_space,
 )
-from assistant.adapters.llm import build_chat_model
 from assistant.catalog import TextCatalog
 from assistant.services.admin import AdminService
 from assistant.services.answer import AnswerService
+from assistant.services.cards import AnswerCards, CardLibrary, MatchRule
 from assistant.services.conversations import ConversationService
 from assistant.services.documents import DocumentService
 from assistant.services.exports import ExportStore
 from assistant.services.index_status import BackgroundIndex
-from assistant.services.cards import AnswerCards, CardLibrary, MatchRule
-from assistant.services.knowledge_admin import KnowledgeAdminService, PublishedKnowledge
 from assistant.services.ingest import IngestReport, IngestService, source_name
 from assistant.services.injection import InstructionDetector
+from assistant.services.knowledge_admin import KnowledgeAdminService, PublishedKnowledge
 from assistant.services.limits import TextLimits
 from assistant.services.preferences import PreferenceService
 from assistant.services.privacy import UserDataService

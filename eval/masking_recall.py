@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.services.masking import mask, normal_form  # noqa: E402
+from assistant.services.masking import mask, normal_form
 
 FOLDER = Path(__file__).resolve().parent / "masking"
 # The words of the addresses in the list: none may be left after masking.

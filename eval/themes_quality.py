@@ -30,12 +30,12 @@ import csv
 import itertools
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.services import themes as T  # noqa: E402
+from assistant.services import themes as T
 
 FOLDER = Path(__file__).resolve().parent / "themes"
 TUNING = "innspill_300.csv"

@@ -21,11 +21,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.adapters.embeddings import build_embeddings  # noqa: E402
-from assistant.services.cards import CardLibrary, CardMatcher, MatchRule, split_paraphrases  # noqa: E402
-from assistant.services.ingest import source_name  # noqa: E402
-from assistant.services.language import LANGUAGES  # noqa: E402
-from assistant.settings import REPO_ROOT, Settings  # noqa: E402
+from assistant.adapters.embeddings import build_embeddings
+from assistant.services.cards import CardLibrary, CardMatcher, MatchRule, split_paraphrases
+from assistant.services.ingest import source_name
+from assistant.services.language import LANGUAGES
+from assistant.settings import REPO_ROOT, Settings
 
 NEAR_MISSES = REPO_ROOT / "eval" / "card_near_misses.json"
 MIN_PRECISION = 0.9

@@ -18,7 +18,7 @@ import pytest
 # Chroma must never phone home from a test run (the Makefile sets this too).
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from assistant.settings import Settings  # noqa: E402
+from assistant.settings import Settings
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 

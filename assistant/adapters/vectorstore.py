@@ -9,8 +9,8 @@ import re
 import shutil
 import sqlite3
 import time
-from contextlib import closing
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 
 import chromadb

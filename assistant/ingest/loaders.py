@@ -306,7 +306,7 @@ def load_pdf(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
         title = (reader.metadata.title if reader.metadata and reader.metadata.title else "") or Path(source).stem
     except IngestError:
         raise
-    except Exception as exc:  # noqa: BLE001 - pypdf raises its own and many built-in errors on broken files
+    except Exception as exc:
         log.info("%s: unreadable PDF: %r", source, exc)
         raise IngestError(source, "ingest.pdf_damaged") from exc
     if not sections:
@@ -365,7 +365,7 @@ def _check_docx_container(path: Path, source: str, limits: IngestLimits) -> None
                         _check_xml(stream, source, limits)
     except IngestError:
         raise
-    except Exception as exc:  # noqa: BLE001 - zipfile, zlib and expat errors on broken files
+    except Exception as exc:
         log.info("%s: unreadable DOCX container: %r", source, exc)
         raise IngestError(source, "ingest.docx_damaged") from exc
 
@@ -377,7 +377,7 @@ def load_docx(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
     deadline = time.monotonic() + limits.max_docx_seconds
     try:
         document = docx.Document(str(path))
-    except Exception as exc:  # noqa: BLE001 - python-docx raises zip, xml and KeyError variants
+    except Exception as exc:
         log.info("%s: unreadable DOCX: %r", source, exc)
         raise IngestError(source, "ingest.docx_damaged") from exc
     sections: list[Section] = []

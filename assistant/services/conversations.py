@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from assistant.adapters.database import Database
@@ -30,7 +31,7 @@ _ADD_MESSAGE = insert(messages).returning(messages.c.id)
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass

@@ -13,14 +13,28 @@ from tqdm import tqdm
 
 from assistant.adapters.embedding_cache import embed_texts
 from assistant.adapters.vectorstore import ChunkStore, EmbedderMismatch
+from assistant.catalog import BUILT_IN
 from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.loaders import (
-    DEFAULT_LIMITS, SUPPORTED_SUFFIXES, IngestError, IngestLimits, LoadedDocument, file_sha256, load_file, number,
+    DEFAULT_LIMITS,
+    SUPPORTED_SUFFIXES,
+    IngestError,
+    IngestLimits,
+    LoadedDocument,
+    file_sha256,
+    load_file,
+    number,
 )
-from assistant.catalog import BUILT_IN
 from assistant.services.extractive import PIECE_VECTORS, answer_pieces, encode_vectors
 from assistant.services.language import detect_language
-from assistant.services.translations import Group, check_group, document_language, group_files, serving_flags, translation_parts
+from assistant.services.translations import (
+    Group,
+    check_group,
+    document_language,
+    group_files,
+    serving_flags,
+    translation_parts,
+)
 from assistant.settings import REPO_ROOT
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from assistant.adapters.database import Database
 from assistant.adapters.schema import feedback, knowledge_edits, published_knowledge, question_outcomes
 from assistant.catalog import TextCatalog
 from assistant.ingest.loaders import DEFAULT_LIMITS, IngestError, _front_matter
-from assistant.services.cards import CARDS_FOLDER, REVIEW_AFTER, AnswerCards, Card, CardError, as_date, ROUND
+from assistant.services.cards import CARDS_FOLDER, REVIEW_AFTER, ROUND, AnswerCards, Card, CardError, as_date
 from assistant.services.language import LANGUAGES
 
 CARD, FILE = "card", "file"

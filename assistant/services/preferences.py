@@ -3,7 +3,7 @@ language of the app (nb, nn or en)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, delete, select
 
@@ -44,7 +44,7 @@ class PreferenceService:
             raise ValueError(f"unknown language {language!r}")
         with self.db.connect() as c:
             c.execute(self.db.upsert(preferences, owner=owner, language=language,
-                                     updated=datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                                     updated=datetime.now(UTC).isoformat(timespec="seconds")))
         return language
 
     def export(self, owner: str) -> dict:

@@ -3,7 +3,7 @@ replica refuses the same replayed session, not only the one that saw it first.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 
@@ -12,7 +12,7 @@ from assistant.adapters.schema import sessions
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class SessionBindings:

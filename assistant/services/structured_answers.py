@@ -295,7 +295,7 @@ class StructuredAnswers:
         if not self.data.cases:
             return None
         asked = self.understand(question, previous_questions)
-        if asked.intent is None or asked.other_places and not asked.municipalities:
+        if asked.intent is None or (asked.other_places and not asked.municipalities):
             return None
         found = self._answer(asked, lang)
         if found is not None:

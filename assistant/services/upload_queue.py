@@ -129,7 +129,7 @@ class UploadQueue:
             result = self.documents.upload(
                 job.owner, record.path, job.filename, progress=lambda fraction: self._set_progress(record, fraction)
             )
-        except Exception:  # noqa: BLE001 - upload() should not raise; a worker must never die silently
+        except Exception:
             log.exception("upload job %s failed", job.id)
             result = unexpected_failure(job.filename)
         finally:

@@ -21,7 +21,14 @@ from assistant.ui import icons
 from assistant.ui.admin import build_admin_tab
 from assistant.ui.identity import Identity
 from assistant.ui.ops import Metrics, timer
-from assistant.ui.render import answer_content, document_table, chat_messages, safe_markdown, sources_markdown, upload_progress_markdown
+from assistant.ui.render import (
+    answer_content,
+    chat_messages,
+    document_table,
+    safe_markdown,
+    sources_markdown,
+    upload_progress_markdown,
+)
 from assistant.ui.workshop import build_workshop_tab
 
 log = logging.getLogger(__name__)
@@ -179,7 +186,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                     citations = [c.as_dict() for c in answer.citations]
                     final = shown + [{"role": "assistant", "content": answer_content(answer.text, answer.notices)}]
                     yield final, sources_markdown(citations, ui_text("ask.no_sources", app_language)), state_id, choices, emptied
-        except Exception:  # noqa: BLE001 - the user must see an error, never a dead chat
+        except Exception:
             log.exception("answer failed")
             message = ui_text("msg.answer_failed", lang_of(owner))
             gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
@@ -340,41 +347,40 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             gr.Markdown(status, elem_id="llm-status")
 
         with gr.Tabs() as tabs:
-            with gr.Tab(i18n("tab.ask"), id="ask") as ask_tab:
-                with gr.Row():
-                    with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(label=i18n("ask.chat"), height=480, elem_id="chat", buttons=[])
-                        # One line to start with: Enter sends, Shift+Enter adds a line (Gradio's Textbox).
-                        question = gr.Textbox(label=i18n("ask.input"), placeholder=i18n("ask.placeholder"),
-                                              lines=1, max_lines=8, elem_id="question")
-                        gr.Markdown(i18n("ask.enter_hint"), elem_id="enter-hint")
-                        send = gr.Button(i18n("ask.send"), variant="primary", elem_id="send")
-                        # Examples in each language; the one matching the user's choice is shown.
-                        example_sets = {}
-                        for lang in LANGUAGES:
-                            with gr.Column(visible=lang == "nb") as example_sets[lang]:
-                                gr.Examples([ui_text(f"ask.example.{n}", lang) for n in range(1, EXAMPLE_COUNT + 1)],
-                                            inputs=[question], label=i18n("ask.examples"))
-                        with gr.Group():
-                            gr.Markdown(i18n("ask.feedback"))
-                            comment = gr.Textbox(label=i18n("ask.feedback_comment"), lines=1)
-                            with gr.Row():
-                                good = gr.Button(i18n("ask.good"), size="sm", elem_id="feedback-good")
-                                bad = gr.Button(i18n("ask.bad"), size="sm")
-                    with gr.Column(scale=2):
-                        # Conversation controls first: the sources list below can grow long.
-                        # A page that failed over to another replica sends a value this replica's copy
-                        # of the choices lacks: it is passed on (allow_custom_value), and the
-                        # conversation service checks that it is the user's (see respond).
-                        history = gr.Dropdown(label=i18n("ask.history"), choices=[], value=None, elem_id="history",
-                                              allow_custom_value=True)
+            with gr.Tab(i18n("tab.ask"), id="ask") as ask_tab, gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label=i18n("ask.chat"), height=480, elem_id="chat", buttons=[])
+                    # One line to start with: Enter sends, Shift+Enter adds a line (Gradio's Textbox).
+                    question = gr.Textbox(label=i18n("ask.input"), placeholder=i18n("ask.placeholder"),
+                                          lines=1, max_lines=8, elem_id="question")
+                    gr.Markdown(i18n("ask.enter_hint"), elem_id="enter-hint")
+                    send = gr.Button(i18n("ask.send"), variant="primary", elem_id="send")
+                    # Examples in each language; the one matching the user's choice is shown.
+                    example_sets = {}
+                    for lang in LANGUAGES:
+                        with gr.Column(visible=lang == "nb") as example_sets[lang]:
+                            gr.Examples([ui_text(f"ask.example.{n}", lang) for n in range(1, EXAMPLE_COUNT + 1)],
+                                        inputs=[question], label=i18n("ask.examples"))
+                    with gr.Group():
+                        gr.Markdown(i18n("ask.feedback"))
+                        comment = gr.Textbox(label=i18n("ask.feedback_comment"), lines=1)
                         with gr.Row():
-                            new = gr.Button(i18n("ask.new"), size="sm")
-                            delete = gr.Button(i18n("ask.delete"), size="sm", variant="stop")
-                        export = gr.Button(i18n("ask.export"), size="sm", elem_id="export")
-                        export_file = gr.File(label=i18n("ask.export_file"), visible=False, interactive=False)
-                        gr.Markdown("## " + i18n("ask.sources"), elem_id="sources-heading")
-                        sources = gr.Markdown(i18n("ask.no_sources"), elem_id="sources", label=i18n("ask.sources"))
+                            good = gr.Button(i18n("ask.good"), size="sm", elem_id="feedback-good")
+                            bad = gr.Button(i18n("ask.bad"), size="sm")
+                with gr.Column(scale=2):
+                    # Conversation controls first: the sources list below can grow long.
+                    # A page that failed over to another replica sends a value this replica's copy
+                    # of the choices lacks: it is passed on (allow_custom_value), and the
+                    # conversation service checks that it is the user's (see respond).
+                    history = gr.Dropdown(label=i18n("ask.history"), choices=[], value=None, elem_id="history",
+                                          allow_custom_value=True)
+                    with gr.Row():
+                        new = gr.Button(i18n("ask.new"), size="sm")
+                        delete = gr.Button(i18n("ask.delete"), size="sm", variant="stop")
+                    export = gr.Button(i18n("ask.export"), size="sm", elem_id="export")
+                    export_file = gr.File(label=i18n("ask.export_file"), visible=False, interactive=False)
+                    gr.Markdown("## " + i18n("ask.sources"), elem_id="sources-heading")
+                    sources = gr.Markdown(i18n("ask.no_sources"), elem_id="sources", label=i18n("ask.sources"))
 
             with gr.Tab(i18n("tab.workshop"), id="workshop") as workshop_tab:
                 workshop_load, workshop_side = build_workshop_tab(container, identity, i18n, tabs, language)

@@ -25,9 +25,9 @@ _REQUEST_ID = REQUEST_ID_HEADER.decode()
 
 def is_unavailable(error: BaseException) -> bool:
     """A dependency that is down or unreachable (the database, the Chroma server), not a bug."""
-    from sqlalchemy.exc import DBAPIError, DisconnectionError, TimeoutError as PoolTimeout
-
     import httpx
+    from sqlalchemy.exc import DBAPIError, DisconnectionError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     return isinstance(error, (DBAPIError, DisconnectionError, PoolTimeout, httpx.TransportError, ConnectionError,
                               TimeoutError))
@@ -68,7 +68,7 @@ def _guarded(fn: Callable, inputs: int, catalog: TextCatalog, language_of: Calla
         except gr.Error as mistake:  # a message for the user (a mistake), not a fault
             mistake.print_exception = False
             raise
-        except Exception as error:  # noqa: BLE001 - shown as the catalog's message
+        except Exception as error:
             lang = _language(request, language_of)
             key = "msg.service_unavailable" if is_unavailable(error) else "msg.unexpected_error"
             log.error("event failed: %s", type(error).__name__, exc_info=error)

@@ -9,8 +9,8 @@ it, so a client replaying another browser's session hash cannot reach that sessi
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import hmac
+import ipaddress
 import json
 import re
 import secrets
@@ -18,7 +18,6 @@ import threading
 import time
 from collections import OrderedDict, deque
 from http.cookies import SimpleCookie
-from pathlib import Path
 
 import gradio as gr
 

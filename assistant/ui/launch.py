@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 import gradio as gr
 from starlette.middleware import Middleware
 
+from assistant.adapters.database import Database, SchemaIncompatible
 from assistant.catalog import LANGUAGES, TextCatalog
 from assistant.container import Container
 from assistant.services.language import warm_up
@@ -21,8 +22,6 @@ from assistant.settings import Settings
 from assistant.ui.app import build_app
 from assistant.ui.errors import guard_events
 from assistant.ui.identity import CookieSigner, Identity, IdentityMiddleware
-from assistant.ui.resident_form import ResidentFormMiddleware
-from assistant.adapters.database import Database, SchemaIncompatible
 from assistant.ui.ops import (
     Metrics,
     OpsMiddleware,
@@ -31,6 +30,7 @@ from assistant.ui.ops import (
     readiness_checks,
     serve_metrics,
 )
+from assistant.ui.resident_form import ResidentFormMiddleware
 from assistant.ui.standby import wait_for_dependencies
 
 log = logging.getLogger(__name__)

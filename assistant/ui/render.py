@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -114,7 +114,7 @@ def local_time(stored: str) -> str:
     except ValueError:
         return stored.replace("T", " ")[:16]
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(SHOWN_TIME_ZONE).strftime("%Y-%m-%d %H:%M")
 
 

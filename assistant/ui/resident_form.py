@@ -23,13 +23,27 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from assistant.services.residents import (AGE_GROUPS, ANSWERS, LANGUAGES, FormClosed, FormFull, FormNotFound,
-                                          InvalidInput, ResidentInputService)
-from assistant.services.masking import KINDS
-from assistant.settings import Settings
 from assistant.catalog import TextCatalog
-from assistant.ui.identity import (RESIDENT_FORM_PATH, RateLimiter, TrustedProxy, _cookie_value, is_resident_form_path,
-                                   read_body)
+from assistant.services.masking import KINDS
+from assistant.services.residents import (
+    AGE_GROUPS,
+    ANSWERS,
+    LANGUAGES,
+    FormClosed,
+    FormFull,
+    FormNotFound,
+    InvalidInput,
+    ResidentInputService,
+)
+from assistant.settings import Settings
+from assistant.ui.identity import (
+    RESIDENT_FORM_PATH,
+    RateLimiter,
+    TrustedProxy,
+    _cookie_value,
+    is_resident_form_path,
+    read_body,
+)
 
 PREFIX = RESIDENT_FORM_PATH + "/"
 DEVICE_COOKIE = "gnist_innspill"

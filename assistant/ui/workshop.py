@@ -20,6 +20,7 @@ from assistant.workshop.fields import label
 from assistant.workshop.service import LinkNotFound, NotAllowed, QuestionMoved, WorkshopError, WorkshopService
 from assistant.workshop.store import CanvasNotFound
 
+
 class UserMistake(Exception):
     """Something the user must do first (choose, write); ``key`` names its text in the catalog."""
 

@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.catalog import BUILT_IN, TextCatalog
 from assistant.workshop import fields, grammar, meaning, solution_bias, status, themes
 from assistant.workshop.canvas import CLIMATE_PRINCIPLE, Canvas, get_field
-from assistant.workshop.solution_bias import SolutionFinding
 from assistant.workshop.llm import extract_json, message_text
 from assistant.workshop.parsing import (
     classify_actor,
@@ -34,6 +33,7 @@ from assistant.workshop.parsing import (
     needs_source,
     parse_yes_no,
 )
+from assistant.workshop.solution_bias import SolutionFinding
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +72,7 @@ _HKV_HAS_ANSWER = re.compile(
     r"by means of|using (?:a|an|the)\b)",
     re.I,
 )
-_GENERIC_WORDS = set("""
-gjøre gjere bli få skape lage bedre betre mer meir mest attraktiv attraktivt attraktive god godt gode bra fin fint
-levende levande kommunen kommune kommunens sentrum byen bygda bygd stedet staden plassen sted stad vår vårt våre vi oss
-til et en ei ein eit og for av i på med den det de dei som enda endå enda mye mykje meget veldig utvikle styrke øke auke
-forbedre forbetre innovativ innovativt innovative smart smarte smartere bærekraftig berekraftig nye ny nytt the make
-better more attractive our a an and to of in place municipality town centre center improve develop strengthen increase
-innovative sustainable new great good lively it its this that even all alle heile hele verden world framtid fremtid
-framtida fremtiden future
-""".split())
+_GENERIC_WORDS = set(["gjøre", "gjere", "bli", "få", "skape", "lage", "bedre", "betre", "mer", "meir", "mest", "attraktiv", "attraktivt", "attraktive", "god", "godt", "gode", "bra", "fin", "fint", "levende", "levande", "kommunen", "kommune", "kommunens", "sentrum", "byen", "bygda", "bygd", "stedet", "staden", "plassen", "sted", "stad", "vår", "vårt", "våre", "vi", "oss", "til", "et", "en", "ei", "ein", "eit", "og", "for", "av", "i", "på", "med", "den", "det", "de", "dei", "som", "enda", "endå", "enda", "mye", "mykje", "meget", "veldig", "utvikle", "styrke", "øke", "auke", "forbedre", "forbetre", "innovativ", "innovativt", "innovative", "smart", "smarte", "smartere", "bærekraftig", "berekraftig", "nye", "ny", "nytt", "the", "make", "better", "more", "attractive", "our", "a", "an", "and", "to", "of", "in", "place", "municipality", "town", "centre", "center", "improve", "develop", "strengthen", "increase", "innovative", "sustainable", "new", "great", "good", "lively", "it", "its", "this", "that", "even", "all", "alle", "heile", "hele", "verden", "world", "framtid", "fremtid", "framtida", "fremtiden", "future"])
 _GROUP_WORDS = re.compile(
     r"\b(unge|ungdom\w*|ungdommar|ungdomar|barn\w*|familie\w*|eldre|seniorer|pensjonist\w*|innbygg\w*|besøkende|"
     r"tilreisande|tilreisende|turist\w*|hyttefolk\w*|hytteeigar\w*|hytteeier\w*|tilflytt\w*|pendl\w*|student\w*|"

@@ -178,9 +178,9 @@ def normalize_hkv(text: str, lang: str = "nb", proper_nouns: tuple[str, ...] | l
         body = re.sub(r"^to\s+", "", body, flags=re.IGNORECASE)
     first, _, rest = body.partition(" ")
     keep_case = (
-        first.isupper() and len(first) > 1
+        (first.isupper() and len(first) > 1)
         or any(first.lower() == n.lower() for n in proper_nouns if n)
-        or re.search(rf"(?<!^)\b{re.escape(first)}\b", rest or "") is not None and first[:1].isupper()
+        or (re.search(rf"(?<!^)\b{re.escape(first)}\b", rest or "") is not None and first[:1].isupper())
     )
     if not keep_case:
         first = first[:1].lower() + first[1:]

@@ -87,7 +87,7 @@ def read_decision(text: str, situations: Situations) -> Decision:
 def read_funding(text: str, situations: Situations) -> tuple[str, str]:
     """(status, amount): secured, applied or unknown, and the amount as written."""
     amount = _first(AMOUNT, text)
-    if not text.strip() or _UNKNOWN.search(text) and not amount:
+    if not text.strip() or (_UNKNOWN.search(text) and not amount):
         return "unknown", amount
     if situations.recognises("money_uncertain", text):
         return ("applied" if _APPLIED.search(text) else "unknown"), amount

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from assistant.adapters.database import Database
-from assistant.adapters.schema import canvas_comments, canvas_history
+from assistant.adapters.schema import canvas_comments, canvas_history, workshop_members
 from assistant.adapters.schema import workshop_canvases as canvases
-from assistant.adapters.schema import workshop_members
 from assistant.workshop.canvas import Canvas, to_json
 from assistant.workshop.steps import STEP_IDS
+
 
 class CanvasNotFound(KeyError):
     """No canvas with that id for this owner (it may not exist, or belong to someone else)."""
@@ -92,7 +92,7 @@ class CanvasStore:
                                .values({k: v for k, v in row.items() if k not in ("id", "owner", "created")}))
             if saved.rowcount == 0:
                 return False
-            when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            when = datetime.now(UTC).isoformat(timespec="seconds")
             history = [{"canvas_id": canvas.id, "field": field, "author": author, "kind": kind, "previous": before,
                         "value": after, "created": when} for field, before, after in changes]
             if history:

@@ -5,10 +5,8 @@ module launches one app of its own on a copy of it, so a module costs one launch
 
 from __future__ import annotations
 
-
-import pytest
-
 import gnist_testapp as g
+import pytest
 from gnist_testapp import seed_dirs  # noqa: F401 - shared session fixture
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 
+import gnist_testapp as g
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-import gnist_testapp as g
 from assistant.services.authorization import Actor
 
 pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]

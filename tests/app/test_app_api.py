@@ -9,12 +9,11 @@ import re
 import time
 from pathlib import Path
 
+import gnist_testapp as g
 import httpx
 import pytest
 from gradio_client import handle_file
-from gradio_client.exceptions import AppError
 
-import gnist_testapp as g
 from assistant.ui.render import safe_markdown
 
 pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]

@@ -16,12 +16,11 @@ import warnings
 from pathlib import Path
 from urllib.parse import quote
 
+import gnist_testapp as g
 import httpx
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
-
-import gnist_testapp as g
 
 pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
 

@@ -21,12 +21,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from assistant.adapters.database import Database
 from gnist_replicas import SECRET, Replica, build_index, replica_environment, start_chroma
 from gnist_testapp import text_of
-from schema_release import newer_release
 from postgres import PostgresServer, free_port, postgres_bin
+from schema_release import newer_release
+
+from assistant.adapters.database import Database
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword):Warning")]

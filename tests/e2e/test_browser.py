@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 import gnist_testapp as g
+import pytest
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
 

@@ -91,7 +91,7 @@ def test_nynorsk_page_names_gradio_controls_and_toasts_in_nynorsk(app, browser):
         page.get_by_label("Svaret ditt", exact=True).fill("går an å skrive")
         page.get_by_role("tab", name="Mine dokument", exact=True).click()
         page.locator("#upload input[type='file']").set_input_files(files=[{
-            "name": "notat.txt", "mimeType": "text/plain", "buffer": "Eit kort notat om Lom.".encode()}])
+            "name": "notat.txt", "mimeType": "text/plain", "buffer": b"Eit kort notat om Lom."}])
         page.locator("#upload-status").get_by_text("notat.txt").wait_for(timeout=60_000)
         labels = page.evaluate("""() => [...document.querySelectorAll('[aria-label], [title]')]
             .flatMap((e) => [e.getAttribute('aria-label'), e.getAttribute('title')]).filter(Boolean)""")

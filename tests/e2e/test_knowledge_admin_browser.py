@@ -13,11 +13,11 @@ import shutil
 import time
 
 import pytest
-
-from assistant.settings import REPO_ROOT
 from knowledge_cards import CARD_ID, QUESTION, card_text
 from postgres import PostgresServer, postgres_bin
 from test_replicas import Replica
+
+from assistant.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.e2e]
 

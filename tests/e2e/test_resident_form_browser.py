@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import gnist_testapp as g
+import pytest
 from test_browser import WCAG_TAGS, run_axe
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]

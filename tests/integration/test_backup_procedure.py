@@ -14,8 +14,8 @@ import pytest
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.adapters.database import Database
-from assistant.settings import REPO_ROOT
 from assistant.services.conversations import ConversationService
+from assistant.settings import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from assistant.adapters.embeddings import BULK_BATCH, MODEL_TOKENS, EmbeddingCancelled, embed_bulk
+from assistant.adapters.embeddings import MODEL_TOKENS, EmbeddingCancelled, embed_bulk
 from assistant.services.bulk_jobs import BulkJob
 
 

@@ -11,12 +11,12 @@ import shutil
 import time
 
 import pytest
+from knowledge_cards import CARD_ID, QUESTION, card_text
 
 from assistant.container import Container
 from assistant.services.answer import Answer
 from assistant.services.knowledge_admin import Actor, NotAllowed
 from assistant.settings import REPO_ROOT, Settings
-from knowledge_cards import CARD_ID, QUESTION, card_text
 
 pytestmark = pytest.mark.integration
 

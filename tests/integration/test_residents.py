@@ -9,15 +9,15 @@ import threading
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
+from test_database import database  # noqa: F401 - the migrated database, on SQLite and PostgreSQL
 
 from assistant.adapters.database import Database
 from assistant.adapters.schema import resident_inputs
 from assistant.catalog import BUILT_IN
-from assistant.services.residents import (AGE_GROUPS, FormClosed, FormNotFound, InvalidInput, ResidentInputService)
+from assistant.services.residents import AGE_GROUPS, FormClosed, FormNotFound, InvalidInput, ResidentInputService
 from assistant.settings import Settings
 from assistant.workshop.canvas import Canvas
 from assistant.workshop.store import CanvasNotFound, CanvasStore
-from test_database import database  # noqa: F401 - the migrated database, on SQLite and PostgreSQL
 
 pytestmark = pytest.mark.integration
 

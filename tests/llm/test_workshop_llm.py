@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.adapters.database import Database
 from assistant.adapters.llm import build_chat_model, free_port
 from assistant.catalog import TextCatalog
 from assistant.workshop import critic
 from assistant.workshop.canvas import Actor, TargetGroup
 from assistant.workshop.service import WorkshopService
-from assistant.adapters.database import Database
 from assistant.workshop.store import CanvasStore
 
 pytestmark = pytest.mark.llm

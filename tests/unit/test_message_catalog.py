@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from assistant.ingest.loaders import IngestError, load_file, number
 from assistant.catalog import BUILT_IN
+from assistant.ingest.loaders import IngestError, load_file, number
 from assistant.services.documents import UploadResult
 from assistant.services.upload_queue import UploadJob
 from assistant.settings import REPO_ROOT

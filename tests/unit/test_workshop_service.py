@@ -7,9 +7,9 @@ import json
 import pytest
 from test_workshop_canvas import good_canvas
 
+from assistant.adapters.database import Database
 from assistant.workshop.canvas import CanvasImportError, to_json
 from assistant.workshop.service import WorkshopError, WorkshopService
-from assistant.adapters.database import Database
 from assistant.workshop.store import CanvasNotFound, CanvasStore
 
 
