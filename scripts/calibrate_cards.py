@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     best = max(allowed, key=lambda r: (r["recall"], r["rule"].threshold))
     cosine_only = max((r for r in allowed if r["rule"].lexical_weight == 0.0), key=lambda r: (r["recall"], r["rule"].threshold))
 
-    split = {lang: (sum(1 for c, p in entries if p in c.paraphrases[lang]), sum(1 for _, l, _ in held if l == lang))
+    split = {lang: (sum(1 for c, p in entries if p in c.paraphrases[lang]), sum(1 for _, held_lang, _ in held if held_lang == lang))
              for lang in LANGUAGES}
     if args.json:
         rule = best["rule"]

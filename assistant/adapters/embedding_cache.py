@@ -59,8 +59,8 @@ class VectorCache:
         with closing(self._connect()) as connection:
             for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
                 part = keys[start : start + 500]
-                rows = connection.execute(
-                    f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(part))})", part)
+                placeholders = ",".join("?" * len(part))  # only "?" go into the text; the keys are bound
+                rows = connection.execute(f"SELECT key, vector FROM vectors WHERE key IN ({placeholders})", part)  # noqa: S608
                 for key, blob in rows:
                     vector = np.frombuffer(blob, dtype=np.float32)
                     if vector.size == self.dimension:

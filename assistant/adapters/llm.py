@@ -251,7 +251,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - best effort; atexit still stops the server on a normal exit
+    except Exception:  # noqa: BLE001, S110 - best effort; atexit still stops the server on a normal exit
         pass
 
 
@@ -267,7 +267,7 @@ def start_llama_server(model_path, port: int, n_ctx: int = 4096, log_path=None,
     if _port_open(port):
         raise RuntimeError(BUILT_IN.message("llm.port_busy", "nb", port=port))
     if log_path is None:
-        log_file = tempfile.NamedTemporaryFile(prefix="gnist-llama-server-", suffix=".log", delete=False)
+        log_file = tempfile.NamedTemporaryFile(prefix="gnist-llama-server-", suffix=".log", delete=False)  # noqa: SIM115 - closed below
     else:
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
         log_file = open(log_path, "ab")  # noqa: SIM115 - the child writes to it for its whole life
@@ -275,7 +275,7 @@ def start_llama_server(model_path, port: int, n_ctx: int = 4096, log_path=None,
     # *thread* exits): only ask for it from the main thread, never from a web worker thread.
     in_main_thread = threading.current_thread() is threading.main_thread()
     with log_file:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 - our own llama-server and model path, an argument list
             llama_server_command(model_path, port, n_ctx, threads),
             stdin=subprocess.DEVNULL,
             stdout=log_file,

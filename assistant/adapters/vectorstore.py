@@ -3,6 +3,7 @@ function downloads a model at first use, which fails offline."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -145,10 +146,8 @@ class ChunkStore:
                 chosen=self.embeddings.name, chosen_dim=self.embeddings.dimension))
 
     def reset(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # absent collection: nothing to delete
             self.client.delete_collection(self.name)
-        except Exception:  # noqa: BLE001 - absent collection: nothing to delete
-            pass
         self._collection = None
         self.version += 1
 

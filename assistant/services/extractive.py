@@ -171,7 +171,7 @@ def _related(a: str, b: str) -> bool:
     """Forms of one word (koster/kostnad, utvalget/utvalgte): a shared start of 5 letters or more
     that leaves at most a short ending of the shorter word. Two compounds that share only their
     first part name different things (søknadsfrist/søknadsportal)."""
-    shared = len(os.path.commonprefix([a, b]))
+    shared = len(os.path.commonprefix([a, b]))  # noqa: RUF071 - letters of words are meant
     return shared >= 5 and shared >= min(len(a), len(b)) - PREFIX_TAIL
 
 
@@ -344,7 +344,7 @@ def answer_pieces(text: str) -> list[Piece]:
 
 
 def _fingerprint(pieces: list[Piece]) -> str:
-    return hashlib.sha1("\x00".join(p.embedding_text for p in pieces).encode()).hexdigest()[:12]
+    return hashlib.sha1("\x00".join(p.embedding_text for p in pieces).encode(), usedforsecurity=False).hexdigest()[:12]
 
 
 def encode_vectors(pieces: list[Piece], vectors) -> str:

@@ -38,7 +38,6 @@ from assistant.workshop.store import CanvasNotFound, CanvasStore
 
 ANSWERS = ("kritikk", "positivitet", "drommen", "virkeliggjoring")
 AGE_GROUPS = ("under16", "16-19", "20-34", "35-49", "50-66", "67plus")
-LANGUAGES = ("nb", "nn", "en")
 EXPORT_COLUMNS = ("id", "created", "language", *ANSWERS, "age_group", "place", "masked")
 THEME_EDIT_OPS = ("merge", "rename")
 MAX_THEME_EDITS = 500  # a facilitator's merges and renames of one form; more is not curation
@@ -243,7 +242,7 @@ class ResidentInputService:
         owner = self.allowed(user, token, "edit").owner
         for attempt in range(THEME_EDIT_ATTEMPTS):
             if attempt:
-                time.sleep(random.uniform(0, 0.005 * min(attempt, 20)))  # let the other writer finish
+                time.sleep(random.uniform(0, 0.005 * min(attempt, 20)))  # noqa: S311 - jitter, not a secret
             with self.db.connect() as c:
                 raw = c.execute(select(forms.c.theme_edits).where(forms.c.id == token, forms.c.owner == owner)).scalar()
             if raw is None:

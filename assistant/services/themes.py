@@ -98,7 +98,7 @@ class Theme:
 
 def theme_id(members: Iterable[str]) -> str:
     """Stable for the same members, whatever their order."""
-    return "t-" + hashlib.sha1("\n".join(sorted(members)).encode("utf-8")).hexdigest()[:10]
+    return "t-" + hashlib.sha1("\n".join(sorted(members)).encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
 
 
 def min_size(total: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -181,7 +182,5 @@ def discard_upload(path: Path) -> None:
     """Gradio keeps each upload in its cache folder; once handled, the user's file must not stay
     there (nor be served from there)."""
     path.unlink(missing_ok=True)
-    try:
+    with contextlib.suppress(OSError):  # not empty or already gone
         path.parent.rmdir()
-    except OSError:
-        pass  # not empty or already gone

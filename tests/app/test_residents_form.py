@@ -225,7 +225,7 @@ def test_fifty_residents_at_once_are_all_stored(app, form, facilitator):
 
 
 def test_the_facilitators_panel_opens_links_exports_and_closes(app, facilitator, tmp_path):
-    status, link, qr, latest, *_ = facilitator.predict(api_name="/residents_open")
+    status, link, qr, _latest, *_ = facilitator.predict(api_name="/residents_open")
     url = link["value"] if isinstance(link, dict) else link
     token = url.rsplit("/", 1)[1]
     assert url == f"{app.url}innspill/{token}" and "åpent" in (status["value"] if isinstance(status, dict) else status)

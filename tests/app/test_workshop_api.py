@@ -484,7 +484,7 @@ def test_a_colleague_with_an_edit_link_works_on_the_owners_residents_form(client
         client.predict(panels.canvas_id, api_name="/workshop_resume")
     with pytest.raises(AppError, match="bare lese"):
         reader.predict(api_name="/residents_open")
-    status, link, *_ = editor.predict(api_name="/residents_open")
+    _status, link, *_ = editor.predict(api_name="/residents_open")
     form = app.container.residents.form_for_canvas(g.owner_of(app, owner), panels.canvas_id)
     assert form is not None and form.open and form.id in str(link)
     assert "0 innspill" in reader.predict(api_name="/residents_show")[0]

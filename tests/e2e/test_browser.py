@@ -237,7 +237,7 @@ def test_keyboard_reaches_question_box_and_send_and_asks(app, browsing):
     open_app(page, app.url)
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("Tab")
-    for presses in range(1, 80):
+    for _presses in range(1, 80):
         if page.evaluate("() => document.activeElement && document.activeElement.closest('#question') !== null"):
             break
         page.keyboard.press("Tab")

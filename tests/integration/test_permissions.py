@@ -137,7 +137,7 @@ def test_the_matrix_holds_on_postgresql(postgres_url, tmp_path):
     database.migrate()
     try:
         world = World(database, tmp_path)
-        for name, need, case in CASES:
+        for _name, need, case in CASES:
             for role in ROLES:
                 check(world, case, need, role)
     finally:

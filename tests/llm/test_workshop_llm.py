@@ -43,7 +43,7 @@ def test_model_suggestions_are_validated_and_wait_for_consent(workshop):
     replies = {step: _answer_at(workshop, step, text) for step, text in FREE_TEXT.items()}
     suggested = {step: reply for step, reply in replies.items() if reply.suggestions}
     assert suggested, "the real model gave no usable structured reading for any of the answers"
-    for step, reply in suggested.items():
+    for _step, reply in suggested.items():
         suggestion = reply.suggestions[0]
         stored = workshop.get("kari", reply.canvas.id)
         # The user's own words (the rule parse) are on the canvas; the model's reading waits.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 
 from assistant.ingest.chunking import CHUNK_CHARS, CHUNK_OVERLAP, chunk_document
 from assistant.ingest.loaders import LoadedDocument, Section, load_file
@@ -28,7 +29,7 @@ def test_long_section_is_split_within_limit_with_overlap():
     assert len(chunks) >= 4
     assert all(len(c.text) <= CHUNK_CHARS for c in chunks)
     # Consecutive chunks overlap: the next one starts with words from the end of the previous one.
-    for previous, current in zip(chunks, chunks[1:]):
+    for previous, current in itertools.pairwise(chunks):
         head = current.text[:40]
         assert head in previous.text[-(CHUNK_OVERLAP + 60):], (previous.text[-200:], head)
     # Nothing is lost: every sentence is in some chunk.

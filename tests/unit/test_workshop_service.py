@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import pytest
 from test_workshop_canvas import good_canvas
@@ -279,7 +280,7 @@ def test_inspiration_from_search_once_per_case(store):
         score = 0.9
         locator = "Vang"
         text = "..."
-        metadata = {"type": "case", "municipality": "Vang", "round": "2021",
+        metadata: ClassVar[dict] = {"type": "case", "municipality": "Vang", "round": "2021",
                     "reframing": "Fra lav sentrumsaktivitet til stedsidentitet"}
 
     queries = []
