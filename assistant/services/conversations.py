@@ -3,6 +3,7 @@ one user can never read or change another user's data."""
 
 from __future__ import annotations
 
+import builtins
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -83,7 +84,7 @@ class ConversationService:
             row = c.execute(_GET, {"the_owner": owner, "the_conversation": conversation_id}).mappings().first()
         return Conversation(**row) if row else None
 
-    def messages(self, owner: str, conversation_id: str) -> list[StoredMessage]:
+    def messages(self, owner: str, conversation_id: str) -> builtins.list[StoredMessage]:
         with self.db.connect() as c:
             rows = c.execute(_MESSAGES, {"the_owner": owner, "the_conversation": conversation_id}).mappings().all()
         return [
@@ -142,7 +143,7 @@ class ConversationService:
     # -- feedback --------------------------------------------------------------------------
 
     def add_feedback(self, owner: str, conversation_id: str | None, message_id: int | None, rating: int,
-                     comment: str, question: str, answer: str, sources: list[dict]) -> int:
+                     comment: str, question: str, answer: str, sources: builtins.list[dict]) -> int:
         with self.db.connect() as c:
             return c.execute(insert(feedback).returning(feedback.c.id).values(
                 owner=owner, conversation_id=conversation_id, message_id=message_id, rating=1 if rating > 0 else -1,
@@ -166,7 +167,7 @@ class ConversationService:
         self.add_feedback(owner, conversation_id, answer.id, rating, comment, question, answer.content, answer.citations)
         return True
 
-    def export_feedback(self) -> list[dict]:
+    def export_feedback(self) -> builtins.list[dict]:
         """For administrators (``gnist feedback-export``): every rating with its question, answer and sources."""
         with self.db.connect() as c:
             rows = c.execute(select(feedback).order_by(feedback.c.id)).mappings().all()
@@ -185,7 +186,7 @@ class ConversationService:
             "questions_that_went_badly": self._owner_outcomes(owner),
         }
 
-    def _owner_outcomes(self, owner: str) -> list[dict]:
+    def _owner_outcomes(self, owner: str) -> builtins.list[dict]:
         with self.db.connect() as c:
             rows = c.execute(select(question_outcomes.c.question, question_outcomes.c.language,
                                     question_outcomes.c.outcome, question_outcomes.c.created)

@@ -79,7 +79,7 @@ def resolve(question: str, previous_questions: Sequence[str]) -> str:
     if not stripped:
         return question
     fragment = _FRAGMENT_START.match(stripped)
-    if fragment.end():
+    if fragment and fragment.end():
         return _swap_into(previous, stripped[fragment.end():])
     if len(stripped.split()) > SHORT_WORDS:
         return question

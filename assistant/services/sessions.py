@@ -24,7 +24,7 @@ class SessionBindings:
         with self.db.connect() as c:
             c.execute(self.db.insert_new(sessions, session_hash=session_hash, owner=owner,
                                          created=_now().isoformat(timespec="seconds")))
-            bound = c.execute(select(sessions.c.owner).where(sessions.c.session_hash == session_hash)).scalar()
+            bound = c.execute(select(sessions.c.owner).where(sessions.c.session_hash == session_hash)).scalar_one()
         return bound
 
     def delete_owner(self, owner: str) -> None:

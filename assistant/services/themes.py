@@ -408,7 +408,7 @@ def phrase_voices(texts: Iterable[str]) -> Counter:
     return Counter(keys for text in texts for keys in phrases(text))
 
 
-def detail(texts: Sequence[str], exclude: set[str] = frozenset(), background: Counter | None = None,
+def detail(texts: Sequence[str], exclude: set[str] | frozenset[str] = frozenset(), background: Counter | None = None,
            total: int = 0) -> str:
     """The phrase that most of a theme's residents use and that sets them apart from the rest
     (used at least ``DETAIL_LIFT`` times as often as by all ``total`` inputs, whose phrases are

@@ -99,11 +99,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     def examples_for(lang: str):
         return [gr.update(visible=lang == other) for other in LANGUAGES]
 
-    def show_language(lang: str, request: gr.Request = None):
+    def show_language(lang: str, request: gr.Request | None = None):
         # The documents table's headers are text, not i18n keys (see render.document_table).
         return *examples_for(lang), document_table(document_rows(identity.owner(request)), catalog, lang)
 
-    def choose_language(lang: str, request: gr.Request = None):
+    def choose_language(lang: str, request: gr.Request | None = None):
         preferences.set_language(identity.owner(request), lang)
         return show_language(lang, request)
 
@@ -118,7 +118,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     # -- ask -----------------------------------------------------------------------------------
 
     def respond(question: str, conversation_id: str | None, shown_conversation: str | None = None,
-                request: gr.Request = None):
+                request: gr.Request | None = None):
         owner = identity.owner(request)
         # After a failover this replica has no state for the page: the conversation it shows goes on.
         conversation_id = conversation_id or shown_conversation or None
@@ -193,30 +193,30 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             yield shown + [{"role": "assistant", "content": f"{icons.WARNING} {message}"}], gr.update(), state_id, choices, emptied
 
     def respond_at_once(question: str, conversation_id: str | None, shown_conversation: str | None = None,
-                        request: gr.Request = None):
+                        request: gr.Request | None = None):
         """respond as a plain function, for an app without a language model whose index is built:
         its one update is the answer. A generator costs Gradio a second call and a second message
         per answer, which under load is more than computing the answer."""
         *_, last = respond(question, conversation_id, shown_conversation, request)
         return last
 
-    def select_conversation(conversation_id, request: gr.Request = None):
+    def select_conversation(conversation_id, request: gr.Request | None = None):
         owner = identity.owner(request)
         chat, sources = _open_conversation(owner, conversation_id, lang_of(owner))
         return conversation_id, chat, sources
 
-    def refresh_conversations(conversation_id, request: gr.Request = None):
+    def refresh_conversations(conversation_id, request: gr.Request | None = None):
         """The list again when the user opens it: another tab may have added or deleted one."""
         owner = identity.owner(request)
         listed = conversation_choices(owner)
         shown = conversation_id if any(value == conversation_id for _, value in listed) else None
         return gr.update(choices=listed, value=shown)
 
-    def new_conversation(request: gr.Request = None):
+    def new_conversation(request: gr.Request | None = None):
         owner = identity.owner(request)  # only the session's own user may reset its state
         return None, [], ui_text("ask.no_sources", lang_of(owner)), gr.update(value=None)
 
-    def delete_conversation(conversation_id, request: gr.Request = None):
+    def delete_conversation(conversation_id, request: gr.Request | None = None):
         owner = identity.owner(request)
         lang = lang_of(owner)
         if conversation_id:
@@ -224,7 +224,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             inform(lang, "msg.conversation_deleted")
         return None, [], ui_text("ask.no_sources", lang), gr.update(choices=conversation_choices(owner), value=None)
 
-    def export_conversation(conversation_id, request: gr.Request = None):
+    def export_conversation(conversation_id, request: gr.Request | None = None):
         owner = identity.owner(request)
         if not conversation_id or conversations.get(owner, conversation_id) is None:
             warn(lang_of(owner), "msg.no_conversation")
@@ -235,11 +235,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     def give_feedback(rating: int):
         """The thumbs under the chat: feedback on the latest answer of the open conversation."""
-        def handler(conversation_id, comment, request: gr.Request = None):
+        def handler(conversation_id, comment, request: gr.Request | None = None):
             return store_feedback(identity.owner(request), conversation_id, rating, comment, None)
         return handler
 
-    def feedback_on_message(conversation_id, comment, data: gr.LikeData, request: gr.Request = None):
+    def feedback_on_message(conversation_id, comment, data: gr.LikeData, request: gr.Request | None = None):
         """The thumbs on a message in the chat: any answer, also in a reopened conversation."""
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         return store_feedback(identity.owner(request), conversation_id, 1 if data.liked else -1, comment, index)
@@ -257,7 +257,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     # -- documents -----------------------------------------------------------------------------
 
-    def upload_documents(files, request: gr.Request = None):
+    def upload_documents(files, request: gr.Request | None = None):
         """Files are indexed in the background queue (one at a time for the whole server, so chat
         stays quick); this shows their progress in text until all are done."""
         owner = identity.owner(request)
@@ -280,7 +280,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         yield (upload_progress_markdown(jobs, catalog, lang), document_table(docs, catalog, lang),
                gr.update(choices=[row[0] for row in docs], value=None), None)
 
-    def delete_document(source, request: gr.Request = None):
+    def delete_document(source, request: gr.Request | None = None):
         owner = identity.owner(request)
         lang = lang_of(owner)
         if not source:
@@ -293,7 +293,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     # -- settings and privacy ------------------------------------------------------------------
 
-    def test_connection(request: gr.Request = None):
+    def test_connection(request: gr.Request | None = None):
         """Plain words for the user; addresses and setting names only under «for administrators»."""
         lang = lang_of(identity.owner(request))
         if info.provider == "none":
@@ -308,14 +308,14 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         return message, ui_text("conn.admin_detail", lang, model=info.model, base_url=info.base_url or "OpenAI",
                                 reply=reply)
 
-    def export_all(request: gr.Request = None):
+    def export_all(request: gr.Request | None = None):
         owner = identity.owner(request)
         payload = container.user_data.export(owner)
         path = container.exports.path_for(owner, "gnist-mine-data.json")
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
         return gr.update(value=container.exports.share(path), visible=True)
 
-    def delete_all(confirmed, request: gr.Request = None):
+    def delete_all(confirmed, request: gr.Request | None = None):
         owner = identity.owner(request)
         lang = lang_of(owner)
         if not confirmed:

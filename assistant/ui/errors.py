@@ -33,7 +33,7 @@ def is_unavailable(error: BaseException) -> bool:
                               TimeoutError))
 
 
-def guard_events(demo: gr.Blocks, catalog: TextCatalog, language_of: Callable[[gr.Request], str]) -> None:
+def guard_events(demo: gr.Blocks, catalog: TextCatalog, language_of: Callable[[gr.Request | None], str]) -> None:
     """Wrap every Python handler of ``demo`` (after the layout is built, before launch)."""
     for block_fn in demo.fns.values():
         if block_fn.fn is not None and not getattr(block_fn.fn, "gnist_guarded", False):
@@ -99,9 +99,10 @@ def _guarded(fn: Callable, inputs: int, catalog: TextCatalog, language_of: Calla
     if added:
         extra = inspect.Parameter(_REQUEST_PARAMETER, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
                                   annotation=gr.Request)
-        guarded.__signature__ = signature.replace(parameters=[*parameters, extra])
+        guarded.__signature__ = signature.replace(  # type: ignore[attr-defined]  # read by Gradio
+            parameters=[*parameters, extra])
         guarded.__annotations__ = {**getattr(fn, "__annotations__", {}), _REQUEST_PARAMETER: gr.Request}
-    guarded.gnist_guarded = True
+    guarded.gnist_guarded = True  # type: ignore[attr-defined]  # guard_events skips what has it
     return guarded
 
 
@@ -114,7 +115,7 @@ def _request_id(request: gr.Request | None) -> str:
     return headers.get(_REQUEST_ID, "-")
 
 
-def _language(request: gr.Request | None, language_of: Callable[[gr.Request], str]) -> str:
+def _language(request: gr.Request | None, language_of: Callable[[gr.Request | None], str]) -> str:
     """The user's chosen language; while the database is down, their browser's."""
     try:
         return language_of(request)

@@ -36,21 +36,21 @@ def build_knowledge_admin(container: Container, identity: Identity, i18n, lang_o
                 lines.append(f"    - «{safe_markdown(example['question'])}» ({outcome}{comment})")
         return "\n".join(lines)
 
-    def show_failed(request: gr.Request = None):
+    def show_failed(request: gr.Request | None = None):
         actor, lang = acting(request)
         groups = service.failed_questions(actor)
         choices = [(f"{g.label} ({g.count})", str(i)) for i, g in enumerate(groups)]
         return group_markdown(groups, lang), gr.update(choices=choices, value=choices[0][1] if choices else None), \
             gr.update(choices=service.card_ids(actor))
 
-    def from_group(group_index, request: gr.Request = None):
+    def from_group(group_index, request: gr.Request | None = None):
         actor, _lang = acting(request)
         groups = service.failed_questions(actor)
         if group_index is None or not str(group_index).isdigit() or int(group_index) >= len(groups):
             return gr.update(), gr.update()
         return "", service.draft_card(actor, groups[int(group_index)])
 
-    def open_card(card_id, request: gr.Request = None):
+    def open_card(card_id, request: gr.Request | None = None):
         actor, lang = acting(request)
         return card_id or "", service.card_text(actor, card_id or ""), history_markdown(actor, card_id, lang), \
             history_choices(actor, card_id)
@@ -76,32 +76,32 @@ def build_knowledge_admin(container: Container, identity: Identity, i18n, lang_o
             preview += ["", f"**{language}**", "", safe_markdown(check.card.answers[language])]
         return "\n".join(preview)
 
-    def check_card(card_id, text, request: gr.Request = None):
+    def check_card(card_id, text, request: gr.Request | None = None):
         actor, lang = acting(request)
         return check_markdown(service.check_card(actor, (card_id or "").strip(), text or ""), lang, "kadmin.card_ok")
 
-    def publish_card(card_id, text, request: gr.Request = None):
+    def publish_card(card_id, text, request: gr.Request | None = None):
         actor, lang = acting(request)
         card_id = (card_id or "").strip()
         check = service.publish_card(actor, card_id, text or "")
         return check_markdown(check, lang, "kadmin.card_published"), history_markdown(actor, card_id, lang), \
             history_choices(actor, card_id)
 
-    def rollback(card_id, edit_id, request: gr.Request = None):
+    def rollback(card_id, edit_id, request: gr.Request | None = None):
         actor, lang = acting(request)
         done = bool(edit_id) and str(edit_id).isdigit() and service.rollback(actor, int(edit_id))
         status = ui_text("kadmin.rolled_back" if done else "kadmin.rollback_refused", lang)
         return status, service.card_text(actor, card_id or ""), history_markdown(actor, card_id, lang), \
             history_choices(actor, card_id)
 
-    def publish_file(path, text, request: gr.Request = None):
+    def publish_file(path, text, request: gr.Request | None = None):
         actor, lang = acting(request)
         problems = service.publish_file(actor, (path or "").strip(), text or "")
         if problems:
             return "\n".join([ui_text("kadmin.card_refused", lang), *(f"- {safe_markdown(p)}" for p in problems)])
         return ui_text("kadmin.file_published", lang)
 
-    def show_review(request: gr.Request = None):
+    def show_review(request: gr.Request | None = None):
         actor, lang = acting(request)
         rows = service.overdue(actor)
         if not rows:

@@ -102,27 +102,27 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
         return user, container.preferences.app_language(user, browser_language(request))
 
     @guard
-    def show(selected, request: gr.Request = None):
+    def show(selected, request: gr.Request | None = None):
         user, lang = context(request)
         form = service.form_for_canvas(user, selected) if selected else None
         return view(user, form, lang, request)
 
     @guard
-    def open_form(selected, request: gr.Request = None):
+    def open_form(selected, request: gr.Request | None = None):
         user, lang = context(request)
         if not selected:
             raise gr.Error(ui_text("ws.error.choose_workshop", lang), title=ui_text("toast.error", lang))
         return view(user, service.open_form(user, selected), lang, request)
 
     @guard
-    def close_form(selected, request: gr.Request = None):
+    def close_form(selected, request: gr.Request | None = None):
         user, lang = context(request)
         form = service.form_for_canvas(user, selected) if selected else None
         if form is None:
             raise FormNotFound(selected)
         return view(user, service.close(user, form.id), lang, request)
 
-    def refresh(selected, request: gr.Request = None):
+    def refresh(selected, request: gr.Request | None = None):
         """The live count and the latest inputs (every few seconds while the form is open)."""
         user, lang = context(request)
         try:
@@ -137,7 +137,7 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
 
     def exporter(kind: str):
         @guard
-        def export(selected, request: gr.Request = None):
+        def export(selected, request: gr.Request | None = None):
             user, _lang = context(request)
             form = service.form_for_canvas(user, selected) if selected else None
             if form is None:

@@ -242,7 +242,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return wrapped
 
     @guard
-    def start(municipality, problem, request: gr.Request = None):
+    def start(municipality, problem, request: gr.Request | None = None):
         user = identity.owner(request)
         if not (problem or "").strip():
             raise UserMistake("ws.error.problem_first")
@@ -252,7 +252,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return reply_outputs(user, reply, [{"role": "user", "content": safe_markdown(problem)}], request)
 
     @guard
-    def resume(selected, request: gr.Request = None):
+    def resume(selected, request: gr.Request | None = None):
         user = identity.owner(request)
         if not selected:
             return None, [], "", "", gr.update(), gr.update(), gr.update(), gr.update(visible=False), "", None, "", None
@@ -260,7 +260,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return reply_outputs(user, reply, [], request)
 
     @guard
-    def answer(text, selected, chat, asked=None, shown_workshop=None, request: gr.Request = None):
+    def answer(text, selected, chat, asked=None, shown_workshop=None, request: gr.Request | None = None):
         user = identity.owner(request)
         selected = selected or shown_workshop  # after a failover: the workshop the page shows
         require_workshop(selected)
@@ -275,21 +275,21 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": safe_markdown(text)}], request))
 
     @guard
-    def skip(selected, chat, shown_workshop=None, request: gr.Request = None):
+    def skip(selected, chat, shown_workshop=None, request: gr.Request | None = None):
         user = identity.owner(request)
         selected = selected or shown_workshop
         require_workshop(selected)
         return reply_outputs(user, service.skip(user, selected), chat or [], request)
 
     @guard
-    def goto(step_id, selected, chat, request: gr.Request = None):
+    def goto(step_id, selected, chat, request: gr.Request | None = None):
         user = identity.owner(request)
         if not selected or not step_id:
             return (selected, chat, *(gr.update(),) * 10)
         return reply_outputs(user, service.goto(user, selected, step_id), chat or [], request)
 
     @guard
-    def show_field(path, selected, request: gr.Request = None):
+    def show_field(path, selected, request: gr.Request | None = None):
         """The field's text, and the same text kept as what this edit starts from."""
         user = identity.owner(request)
         if not selected or not path:
@@ -298,7 +298,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return text, text
 
     @guard
-    def save_field(path, value, base, selected, request: gr.Request = None):
+    def save_field(path, value, base, selected, request: gr.Request | None = None):
         user = identity.owner(request)
         if not selected or not path:
             raise UserMistake("ws.error.choose_field")
@@ -312,7 +312,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return canvas_markdown(service, canvas), progress_markdown(service, canvas), text, text
 
     @guard
-    def check(selected, request: gr.Request = None):
+    def check(selected, request: gr.Request | None = None):
         user = identity.owner(request)
         require_workshop(selected)
         lang = service.get(user, selected).language
@@ -321,7 +321,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                 similar_markdown(service.similar(user, selected, k=3), lang, service.catalog))
 
     @guard
-    def draft_markdown(selected, kind, lang, note=True, request: gr.Request = None):
+    def draft_markdown(selected, kind, lang, note=True, request: gr.Request | None = None):
         """The draft shown (made inert) and as its Markdown text, for copying."""
         user = identity.owner(request)
         require_workshop(selected)
@@ -330,7 +330,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
 
     def draft_file_of(fmt: str):
         @guard
-        def handler(selected, kind, lang, note=True, request: gr.Request = None):
+        def handler(selected, kind, lang, note=True, request: gr.Request | None = None):
             """The draft as a file of this user's (Word or Markdown), for the browser to save."""
             user = identity.owner(request)
             require_workshop(selected)
@@ -345,7 +345,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return handler
 
     @guard
-    def export_json(selected, request: gr.Request = None):
+    def export_json(selected, request: gr.Request | None = None):
         user = identity.owner(request)
         require_workshop(selected)
         path = container.exports.path_for(user, "gnist-lerret.json")
@@ -353,7 +353,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return gr.update(value=container.exports.share(path), visible=True)
 
     @guard
-    def import_json(file, request: gr.Request = None):
+    def import_json(file, request: gr.Request | None = None):
         user = identity.owner(request)
         if not file:
             raise UserMistake("ws.error.choose_json")
@@ -367,7 +367,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         reply = service.current(user, canvas.id)
         return reply_outputs(user, reply, [], request)
 
-    def side_panels(selected, request: gr.Request = None):
+    def side_panels(selected, request: gr.Request | None = None):
         """Similar past cases and the model's pending suggestions for the current canvas."""
         user = identity.owner(request)
         if not selected:
@@ -379,7 +379,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
 
     def decide_suggestion(accept: bool):
         @guard
-        def handler(suggestion_id, selected, request: gr.Request = None):
+        def handler(suggestion_id, selected, request: gr.Request | None = None):
             user = identity.owner(request)
             if not selected or not suggestion_id:
                 raise UserMistake("ws.error.choose_suggestion")
@@ -502,7 +502,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
     export_button.click(export_json, [canvas_id], [export_file], api_name="workshop_export")
     import_file.upload(import_json, [import_file], panel_outputs, api_name="workshop_import").then(**side)
 
-    def canvas_panels(selected, request: gr.Request = None):
+    def canvas_panels(selected, request: gr.Request | None = None):
         """The canvas and progress again, after residents' themes were moved into the canvas."""
         if not selected:
             return gr.update(), gr.update()

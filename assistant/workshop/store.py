@@ -7,6 +7,7 @@ exist.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -133,7 +134,7 @@ class CanvasStore:
                          "canvas_comments"))
         return cursor.rowcount
 
-    def export_all(self, owner: str) -> list[Canvas]:
+    def export_all(self, owner: str) -> builtins.list[Canvas]:
         with self._connect() as db:
             rows = db.execute(select(canvases.c.data).where(canvases.c.owner == owner)
                               .order_by(canvases.c.created)).scalars().all()
