@@ -23,6 +23,9 @@ import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
+
+from pydantic import SecretStr
 
 from assistant.catalog import BUILT_IN
 from assistant.settings import Settings
@@ -74,13 +77,13 @@ def build_chat_model(settings: Settings, base_url: str | None = None, timeout: f
     # the same time is not supported"). So: max_completion_tokens for OpenAI's own endpoints,
     # plain max_tokens (which every OpenAI-compatible server knows) for everything else.
     if uses_max_completion_tokens(base_url):
-        limits = {"max_tokens": settings.llm_max_tokens}
+        limits: dict[str, Any] = {"max_tokens": settings.llm_max_tokens}
     else:
         limits = {"extra_body": {"max_tokens": settings.llm_max_tokens}}
     return ChatOpenAI(
         model=info.model,
         base_url=base_url,
-        api_key=key.get_secret_value() if key else "not-needed",
+        api_key=key or SecretStr("not-needed"),
         timeout=timeout or settings.llm_timeout,
         max_retries=0,
         streaming=True,
@@ -267,7 +270,7 @@ def start_llama_server(model_path, port: int, n_ctx: int = 4096, log_path=None,
     if _port_open(port):
         raise RuntimeError(BUILT_IN.message("llm.port_busy", "nb", port=port))
     if log_path is None:
-        log_file = tempfile.NamedTemporaryFile(prefix="gnist-llama-server-", suffix=".log", delete=False)  # noqa: SIM115 - closed below
+        log_file: IO[bytes] = tempfile.NamedTemporaryFile(prefix="gnist-llama-server-", suffix=".log", delete=False)  # noqa: SIM115 - closed below
     else:
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
         log_file = open(log_path, "ab")  # noqa: SIM115 - the child writes to it for its whole life

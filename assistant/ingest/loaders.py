@@ -282,7 +282,7 @@ def load_pdf(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
             # Many "protected" PDFs only restrict editing and open with an empty password
             # (AES needs the cryptography package).
             try:
-                opened = reader.decrypt("")
+                opened = bool(reader.decrypt(""))
             except Exception as exc:  # noqa: BLE001 - unsupported or broken encryption
                 log.info("%s: could not decrypt: %r", source, exc)
                 opened = False
@@ -291,7 +291,8 @@ def load_pdf(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
         else:
             # The declared count is free to read and refuses most long PDFs before the page tree
             # is walked; it can lie, so the real count is checked below.
-            check_limit(int(reader.root_object["/Pages"].get("/Count", 0)), limits.max_pdf_pages, source, TOO_MANY_PAGES)
+            check_limit(int(reader.root_object["/Pages"].get("/Count", 0)),  # type: ignore[attr-defined]  # a dictionary
+                        limits.max_pdf_pages, source, TOO_MANY_PAGES)
         check_limit(len(reader.pages), limits.max_pdf_pages, source, TOO_MANY_PAGES)
         labels = list(reader.page_labels)
         sections = []

@@ -384,8 +384,8 @@ class CardLibrary:
                 errors.append(error)
             except (OSError, UnicodeDecodeError) as exc:
                 errors.append(IngestError(source, "ingest.unreadable", error=exc))
-        for error in errors:
-            log.warning("answer card not used: %s", error)
+        for problem in errors:
+            log.warning("answer card not used: %s", problem)
         return cards, errors
 
     @property

@@ -178,7 +178,7 @@ def parse_case(meta: dict, file: str, source: str, title: str, links: tuple[str,
     status = str(meta.get("status") or "")
     if status not in STATUSES:
         check.problem("not_in_list", field="status", items=status, allowed=", ".join(STATUSES))
-    raw_centrality = meta.get("centrality") if isinstance(meta.get("centrality"), dict) else {}
+    raw_centrality = given if isinstance(given := meta.get("centrality"), dict) else {}
     centrality: dict[str, int | None] = {}
     for name in municipalities:
         value = raw_centrality.get(name)
@@ -294,8 +294,8 @@ class ProgrammeData:
                 continue
             if unknown:
                 notes.append(BUILT_IN.message("ingest.programme_unknown", "nb", source=source, fields=", ".join(unknown)))
-        for error in errors:
-            log.warning("programme data not used: %s", error)
+        for problem in errors:
+            log.warning("programme data not used: %s", problem)
         return cases, rounds, errors, notes
 
     @property

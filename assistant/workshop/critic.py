@@ -204,7 +204,7 @@ def hkv_problems(question: str, canvas: Canvas) -> list[tuple[str, str]]:
     solution = solution_bias.first(question, lang=canvas.language)
     answer = _HKV_HAS_ANSWER.search(question)
     if solution or answer:
-        problems.append(("hkv_has_answer", solution.phrase if solution else answer.group(0)))
+        problems.append(("hkv_has_answer", solution.phrase if solution else answer.group(0) if answer else ""))
     words = re.findall(r"[\wæøåÆØÅ-]+", _HKV_PREFIX.sub("", question))
     content = _content_words(question, canvas.municipality)
     if len(words) < 4 or not content:

@@ -7,11 +7,13 @@ are public because the critic and the drafts read the same things (sources, role
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from assistant.workshop.canvas import (
     Actor,
+    ActorCategory,
     Evidence,
+    EvidenceKind,
     Persona,
     Principle,
     TargetGroup,
@@ -56,8 +58,8 @@ def _split_inline(line: str) -> list[str]:
     parts = [p for p in (s.strip() for s in line.split(";")) if p]
     items: list[str] = []
     for part in parts:
-        if "," not in part and _names(part):
-            items.extend(_names(part))
+        if "," not in part and (names := _names(part)):
+            items.extend(names)
             continue
         if "," in part and not any(_CLAUSE_START.match(p.strip()) for p in part.split(",")[1:]):
             pieces = [strip_conjunction(p) for p in part.split(",") if p.strip()]
@@ -335,8 +337,8 @@ def _first_match(rules: list[tuple[str, re.Pattern]], text: str) -> str:
     return next((label for label, pattern in rules if pattern.search(text)), "other")
 
 
-def classify_evidence(text: str) -> str:
-    return _first_match(_EVIDENCE_RULES, text)
+def classify_evidence(text: str) -> EvidenceKind:
+    return cast(EvidenceKind, _first_match(_EVIDENCE_RULES, text))
 
 
 _COLON_LABEL = re.compile(r"^(?P<label>[^:]{1,80}?)\s*:\s+(?P<rest>\S.*)$", re.DOTALL)
@@ -444,8 +446,8 @@ _ACTOR_RULES: list[tuple[str, re.Pattern]] = [
 ]
 
 
-def classify_actor(name: str) -> str:
-    return _first_match(_ACTOR_RULES, name)
+def classify_actor(name: str) -> ActorCategory:
+    return cast(ActorCategory, _first_match(_ACTOR_RULES, name))
 
 
 def parse_actors(text: str, attribute: str | None = None) -> list[Actor]:

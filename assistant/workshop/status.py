@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.workshop.canvas import PartnerBacking
+from assistant.workshop.canvas import DecisionStatus, PartnerBacking
 from assistant.workshop.grammar import split_sentences
 from assistant.workshop.meaning import Situations
 
@@ -57,7 +57,7 @@ class Decision:
     """A political decision as the user told it."""
 
     text: str
-    status: str  # decided, scheduled, none
+    status: DecisionStatus
     body: str = ""
     date: str = ""
     case: str = ""
