@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -70,7 +71,10 @@ REVIEW_AFTER = dt.timedelta(days=183)  # when a card names no review date: half 
 
 def round_start(name: str) -> int:
     """The year a round began («2020–21» → 2020), for ordering rounds."""
-    return int(ROUND.match(name).group(1))
+    match = ROUND.match(name)
+    if match is None:
+        raise ValueError(f"not a round name: {name!r}")
+    return int(match.group(1))
 
 
 def newest_round(cards: Iterable[Card]) -> str | None:
@@ -252,9 +256,9 @@ class KnowledgeSections:
             yield from (section.text for section in document.sections) if document else ()
 
 
-def _answers(body: str) -> dict[str, str]:
+def _answers(body: str) -> dict[Lang, str]:
     parts = _ANSWER_HEADING.split(body)
-    return {parts[i]: " ".join(parts[i + 1].split()) for i in range(1, len(parts) - 1, 2)}
+    return {cast(Lang, parts[i]): " ".join(parts[i + 1].split()) for i in range(1, len(parts) - 1, 2)}
 
 
 def as_date(value) -> dt.date | None:
@@ -422,7 +426,8 @@ class MatchRule:
 
 def split_paraphrases(card: Card) -> tuple[list[str], list[str]]:
     """(indexed, held out) for calibration: every third paraphrase per language is held out."""
-    indexed, held_out = [], []
+    indexed: list[str] = []
+    held_out: list[str] = []
     for lang in LANGUAGES:
         for i, paraphrase in enumerate(card.paraphrases.get(lang, ())):
             (held_out if i % 3 == 2 else indexed).append(paraphrase)

@@ -365,7 +365,7 @@ def _source_label(label: str) -> bool:
 def parse_evidence_item(item: str) -> Evidence:
     """One piece of evidence. A leading kind label ("Statistikk: …") sets the kind; a leading
     source ("SSB: …") is kept as the source, never dropped."""
-    kind = None
+    kind: EvidenceKind | None = None
     label, rest = _split_label(item)
     if rest and label.lower() in _EVIDENCE_LABELS:
         kind, item = _EVIDENCE_LABELS[label.lower()], rest
@@ -391,7 +391,7 @@ def has_source(evidence: Evidence) -> bool:
     return bool(evidence.source) or bool(_SOURCE_IN_TEXT.search(evidence.text))
 
 
-_EVIDENCE_LABELS = {
+_EVIDENCE_LABELS: dict[str, EvidenceKind] = {
     "statistikk": "statistics", "tal": "statistics", "tall": "statistics", "statistics": "statistics",
     "undersøkelse": "survey", "undersøking": "survey", "survey": "survey",
     "plan": "plan", "planer": "plan", "planar": "plan", "plans": "plan",
