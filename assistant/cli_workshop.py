@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import cast
 
 from assistant.cli_common import catalog as _catalog
 from assistant.cli_common import container as _container
@@ -76,7 +77,7 @@ def cmd_draft(args, settings: Settings) -> int:
     model = _chat_model(settings, catalog) if args.polish else None
     result = drafts.render(canvas, args.kind, args.lang, fmt, out, catalog, chat_model=model, note=args.note)
     if out is None:
-        sys.stdout.write(result)
+        sys.stdout.write(cast(str, result))  # Markdown when there is no --out
     else:
         print(catalog.message("cli.wrote", "nb", path=out))
     return 0

@@ -64,7 +64,7 @@ def build_chat_model(settings: Settings, base_url: str | None = None, timeout: f
     from langchain_openai import ChatOpenAI
 
     info = llm_info(settings)
-    if info.provider == "none":
+    if info.provider == "none" or info.model is None:  # no model without a provider
         return None
     if info.provider == "local":
         base_url = base_url or ensure_local_server(settings)

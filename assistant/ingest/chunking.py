@@ -40,7 +40,7 @@ class Chunk:
 
 def _scalar_metadata(metadata: dict) -> dict:
     """Chroma metadata values must be scalars; lists become '; '-joined strings."""
-    flat = {}
+    flat: dict[str, str | int | float | bool] = {}
     for key, value in metadata.items():
         if value is None:
             continue

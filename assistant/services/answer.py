@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -191,7 +191,7 @@ class AnswerService:
     def answer(self, question: str, history: Sequence[Turn] = (), language: Lang | None = None,
                extra_stores: list[ChunkStore] | None = None, ui_language: Lang | None = None) -> Answer:
         for event in self.stream(question, history, language, extra_stores, ui_language):
-            if event.kind == "done":
+            if event.kind == "done" and event.answer is not None:
                 return event.answer
         raise RuntimeError("answer stream ended without an answer")
 
@@ -213,7 +213,7 @@ class AnswerService:
         if structured is not None:
             yield from self._structured(question, query, structured, lang)
             return
-        stores = [UserDocuments(store) for store in extra_stores or []]
+        stores = cast(list[ChunkStore], [UserDocuments(store) for store in extra_stores or []])  # it forwards the rest
         hits = self._documents_as_data(self.retriever.search(query, k=self.settings.top_k, extra_stores=stores,
                                                              lang=lang))
         relevant = [h for h in hits if h.score >= self.settings.min_relevance - self._margin(h, lang)]
@@ -299,7 +299,7 @@ class AnswerService:
     def _card(self, question: str, query: str, match: CardMatch) -> Iterator[AnswerEvent]:
         """A curated answer card in the question's language; its cited sections are the citations."""
         card, lang = match.card, match.lang
-        newest = self.cards.newest_round
+        newest = self.cards.newest_round if self.cards is not None else None  # a match means cards
         checked = self.prompts.message("card_checked", lang, date=card.checked.isoformat(), newest=newest)
         text = match.text
         if card.older_rule(newest):  # a rule of an earlier round may have changed since

@@ -344,7 +344,7 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
                     problem("unsupported", language=lang, items=", ".join(unsupported))
     if problems:
         raise CardError(source, "ingest.card_invalid", problems="; ".join(problems))
-    return Card(str(meta.get("id") or path.stem), path, str(meta["round"]), checked, answers, paraphrases, tuple(cited),
+    return Card(str(meta.get("id") or path.stem), path, str(meta["round"]), cast(dt.date, checked), answers, paraphrases, tuple(cited),
                 kind, rounds, review_by)
 
 

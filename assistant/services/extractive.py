@@ -9,7 +9,7 @@ import hashlib
 import math
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -175,7 +175,7 @@ def _related(a: str, b: str) -> bool:
     return shared >= 5 and shared >= min(len(a), len(b)) - PREFIX_TAIL
 
 
-def count_matches(query_terms: set[str], unit_terms: set[str]) -> int:
+def count_matches(query_terms: Collection[str], unit_terms: set[str]) -> int:
     """Exact stem matches, plus other forms of the same word (see ``_related``)."""
     return sum(1 for q in query_terms if q in unit_terms or any(_related(q, t) for t in unit_terms))
 
@@ -536,13 +536,13 @@ _REFERRING = re.compile(r"^(den|det|denne|dette|han|hun|ho|de|dei|disse|desse|it
                         re.IGNORECASE)
 
 
-def select_units(query: str, passages: list[Passage | tuple[int, str, str]], leave_out: Collection[str] = (),
+def select_units(query: str, given: Sequence[Passage | tuple[int, str, str]], leave_out: Collection[str] = (),
                  query_vector=None, lang: str = "nb") -> list[Unit]:
     """The sentences, items or rows that answer the question, best first by score, then in reading
-    order. ``passages`` are ranked best first; units in ``leave_out`` are never picked. A unit is
+    order. The ``given`` passages are ranked best first; units in ``leave_out`` are never picked. A unit is
     kept for its own score only, never because it sits next to a good one; words are matched in
     the asker's language ``lang`` (its stemmer and stop words)."""
-    passages = [p if isinstance(p, Passage) else Passage(*p) for p in passages]
+    passages = [p if isinstance(p, Passage) else Passage(*p) for p in given]
     kind = question_type(query)
     query_terms = question_terms(query, lang)
     candidates: list[tuple[Unit, Piece, float | None]] = []

@@ -124,7 +124,7 @@ class IngestService:
         groups, orphans = group_files(expand_paths(paths, exclude))
         for path in orphans:
             report.errors.append(IngestError(source_name(path), "ingest.translation_orphan",
-                                             original=translation_parts(path)[0].name))
+                                             original=path.name if (parts := translation_parts(path)) is None else parts[0].name))
         for group in groups.values():
             pending += self._group(group, indexed, report)
         self._write(pending, report, show_progress, progress)

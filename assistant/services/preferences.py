@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, select
 
 from assistant.adapters.database import Database
 from assistant.adapters.schema import preferences
+from assistant.services.language import Lang
 
 LANGUAGES = ("nb", "nn", "en")
 # Read with every chat answer: built once (see conversations.py).
@@ -30,7 +31,7 @@ class PreferenceService:
     def __init__(self, database: Database) -> None:
         self.db = database
 
-    def language(self, owner: str) -> str | None:
+    def language(self, owner: str) -> Lang | None:  # set_language stores only these
         with self.db.connect() as c:
             return c.execute(_LANGUAGE, {"the_owner": owner}).scalar()
 

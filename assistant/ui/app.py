@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import gradio as gr
 
@@ -136,6 +137,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         created = not stored and (not conversation_id or conversations.get(owner, conversation_id) is None)
         if created:
             conversation_id = conversations.create(owner, question).id
+        conversation_id = cast(str, conversation_id)  # created above, or given and stored
         # The question is saved before anything can fail: nothing the user typed is lost.
         question_id = conversations.add_question(owner, conversation_id, question)
         shown = chat_messages([*stored, StoredMessage(question_id, "user", question)])
@@ -143,9 +145,9 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         # only when asking changes them. The conversation list (latest first) changes with a new
         # conversation, or an older one that moves to the top; an unchanged one gets its value back.
         unchanged = not created and listed and listed[0].id == conversation_id
-        choices = conversation_id if unchanged else gr.update(choices=conversation_choices(owner), value=conversation_id)
+        choices: str | dict[str, Any] = conversation_id if unchanged else gr.update(choices=conversation_choices(owner), value=conversation_id)
         state_id = conversation_id if created else gr.skip()
-        emptied = ""
+        emptied: str | dict[str, Any] = ""
         # Without a language model the answer is ready in milliseconds and goes out in one update
         # with the conversation list and the emptied input; a model's answer shows the question first.
         if answers.chat_model is not None or not index.ready:
@@ -179,8 +181,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                     yield shown + [{"role": "assistant", "content": partial}], gr.update(), state_id, choices, emptied
                     choices, emptied = gr.update(), gr.update()
                     gr.Warning(event.text, title=ui_text("toast.warning", lang_of(owner)))
-                else:
-                    answer = event.answer
+                elif (answer := event.answer) is not None:  # "done" always carries its answer
                     conversations.add_answer(owner, conversation_id, answer)
                     metrics.answered(answer.mode, elapsed())
                     citations = [c.as_dict() for c in answer.citations]
@@ -274,7 +275,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             yield upload_progress_markdown(jobs, catalog, lang_of(owner)), gr.update(), gr.update(), gr.update()
         lang = lang_of(owner)
         for job in jobs:
-            if job.state == "failed":
+            if job.state == "failed" and job.result is not None:
                 gr.Warning(job.result.render(catalog, lang), title=ui_text("toast.warning", lang))
         docs = document_rows(owner)
         yield (upload_progress_markdown(jobs, catalog, lang), document_table(docs, catalog, lang),
@@ -447,7 +448,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         ask = respond_at_once if answers.chat_model is None and index.ready else respond
         send.click(ask, [question, conversation_id, history], ask_outputs, api_name="respond",
                    concurrency_limit=settings.chat_concurrency)
-        question.submit(ask, [question, conversation_id, history], ask_outputs, api_name=False,
+        question.submit(ask, [question, conversation_id, history], ask_outputs, api_visibility="private",
                         concurrency_limit=settings.chat_concurrency)
         history.input(select_conversation, [history], [conversation_id, chatbot, sources])
         history.focus(refresh_conversations, [conversation_id], [history], api_visibility="private",

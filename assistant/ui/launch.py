@@ -322,7 +322,7 @@ def prepare(settings: Settings, container: Container | None = None) -> tuple[gr.
                       build=build_info(settings))
     demo = build_app(container, identity, metrics)
     guard_events(demo, container.catalog, lambda request: container.preferences.app_language(
-        identity.owner(request), request.headers.get("accept-language")))
+        identity.owner(request), request.headers.get("accept-language") if request else None))
     return demo, container, identity, metrics
 
 

@@ -184,7 +184,7 @@ class ResidentFormMiddleware:
         if body is None:
             return await self._page(send, 413, "too_large", lang, form_path, form=form)
         fields = {key: values[0] for key, values in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
-        lang = fields.get("lang") if fields.get("lang") in LANGUAGES else lang
+        lang = fields["lang"] if fields.get("lang") in LANGUAGES else lang
         if not form.open:  # whatever else the post carries
             return await self._page(send, 200, "closed", lang, form_path, form=form)
         answers = {name: fields.get(name, "") for name in ANSWERS}

@@ -260,5 +260,5 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
                       show_progress_on=[listing])
     merge_button.click(merge, [chosen, label, canvas_id, grouping], [*view, status], api_name="residents_themes_merge")
     rename_button.click(rename, [chosen, label, canvas_id, grouping], [*view, status], api_name="residents_themes_rename")
-    canvas_id.change(reset, [canvas_id], [grouping, *view, moved, status], api_name=False)
+    canvas_id.change(reset, [canvas_id], [grouping, *view, moved, status], api_visibility="private")
     return move_button.click(move, [chosen, canvas_id, grouping], [moved, status], api_name="residents_themes_move")

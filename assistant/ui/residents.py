@@ -25,7 +25,7 @@ def public_url(settings, request: gr.Request | None, path: str) -> str:
     base = (settings.public_url or "").rstrip("/")
     if not base and request is not None:
         headers = request.headers
-        proto = headers.get("x-forwarded-proto") or request.request.url.scheme
+        proto = headers.get("x-forwarded-proto") or (request.request.url.scheme if request.request else "http")
         host = headers.get("x-forwarded-host") or headers.get("host") or f"{settings.host}:{settings.port}"
         base = f"{proto.split(',')[0].strip()}://{host.split(',')[0].strip()}"
     return f"{base}{path}"

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import cast
 
 import gradio as gr
 
 from assistant.catalog import TextCatalog
+from assistant.services.language import Lang
 from assistant.ui import icons
 from assistant.ui.collaboration import SHARE_PARAM, CollaborationPanel
 from assistant.ui.render import browser_language, discard_upload, safe_markdown
@@ -42,9 +44,9 @@ SAVE_FILE_JS = """(file) => {
 CANVAS_LANGUAGE = "canvas"
 
 
-def _draft_language(choice: str | None) -> str | None:
+def _draft_language(choice: str | None) -> Lang | None:
     """The chosen draft language; None (the workshop's own) for «same as the workshop»."""
-    return None if choice in (None, "", CANVAS_LANGUAGE) else choice
+    return None if choice in (None, "", CANVAS_LANGUAGE) else cast(Lang, choice)
 
 
 def field_paths(question) -> list[str]:
@@ -325,7 +327,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         """The draft shown (made inert) and as its Markdown text, for copying."""
         user = identity.owner(request)
         require_workshop(selected)
-        text = service.draft(user, selected, kind, fmt="md", language=_draft_language(lang), note=note)
+        text = cast(str, service.draft(user, selected, kind, fmt="md", language=_draft_language(lang), note=note))
         return safe_markdown(text), text
 
     def draft_file_of(fmt: str):
@@ -473,7 +475,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
     send.click(answer, [reply_box, canvas_id, chat, asked, workshops], [reply_box, *panel_outputs],
                api_name="workshop_answer").then(**side)
     reply_box.submit(answer, [reply_box, canvas_id, chat, asked, workshops], [reply_box, *panel_outputs],
-                     api_name=False).then(**side)
+                     api_visibility="private").then(**side)
     skip_button.click(skip, [canvas_id, chat, workshops], panel_outputs, api_name="workshop_skip")
     step_choice.input(goto, [step_choice, canvas_id, chat], panel_outputs, api_name="workshop_goto")
     # The history and comments after the field's text: once they show, the text box holds the field.
@@ -509,7 +511,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         canvas = service.get(identity.owner(request), selected)
         return canvas_markdown(service, canvas), progress_markdown(service, canvas)
 
-    themes_moved.success(guard(canvas_panels), [canvas_id], [canvas_view, progress], api_name=False)
+    themes_moved.success(guard(canvas_panels), [canvas_id], [canvas_view, progress], api_visibility="private")
 
     def page_load(request: gr.Request):
         """Once the page has loaded: the user's latest workshop opened where they left it (as the

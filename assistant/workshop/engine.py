@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter
 
@@ -308,7 +308,7 @@ class Conversation:
         """Next question (on a first pass through a step, one the canvas does not already have);
         at the end of a step, mark it done and enter the next open step. Returns the canvas and
         the title of the step just finished (or None)."""
-        step = self.step(canvas, canvas.current_step)
+        step = self.step(canvas, cast(str, canvas.current_step))  # called only inside a step
         canvas.current_question += 1
         if step.id not in canvas.completed_steps:
             while canvas.current_question < len(step.questions) and question_answered(
