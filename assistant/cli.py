@@ -185,7 +185,8 @@ def cmd_themes(args, settings: Settings) -> int:
     total = len(items)
     if args.json:
         _print_json({"total": total, "themes": [
-            {**theme.as_dict(), "evidence": None if theme.other else themes.evidence_line(theme, total, args.lang, catalog)}
+            {**theme.as_dict(), "evidence": None if theme.other
+             else themes.evidence_line(theme, total, args.lang, catalog)}
             for theme in found]})
         return 0
     named = [t for t in found if not t.other]

@@ -149,7 +149,8 @@ class Container:
 
     @cached_property
     def residents(self) -> ResidentInputService:
-        return ResidentInputService(self.database, self.settings, self.catalog, self.workshop.store, self.workshop.access)
+        return ResidentInputService(self.database, self.settings, self.catalog, self.workshop.store,
+                                    self.workshop.access)
 
     @cached_property
     def secret(self) -> bytes:
@@ -173,7 +174,8 @@ class Container:
 
     @cached_property
     def user_data(self) -> UserDataService:
-        return UserDataService(self.conversations, self.preferences, self.documents, self.upload_queue, self.workshop.store,
+        return UserDataService(self.conversations, self.preferences, self.documents, self.upload_queue,
+                               self.workshop.store,
                                self.exports, self.session_bindings, lambda: reclaim_space(self.settings),
                                residents=self.residents)
 

@@ -34,7 +34,8 @@ def figures(rows: list[dict], flagged: list[bool]) -> dict:
     tp = sum(t and f for t, f in zip(truth, flagged))
     fp = sum(f and not t for t, f in zip(truth, flagged))
     fn = sum(t and not f for t, f in zip(truth, flagged))
-    return {"sentences": len(rows), "precision": round(tp / max(1, tp + fp), 3), "recall": round(tp / max(1, tp + fn), 3),
+    return {"sentences": len(rows), "precision": round(tp / max(1, tp + fp), 3),
+            "recall": round(tp / max(1, tp + fn), 3),
             "false_alarms": [r["text"] for r, f in zip(rows, flagged) if f and not r["instruction"]],
             "missed": [r["text"] for r, f in zip(rows, flagged) if r["instruction"] and not f]}
 

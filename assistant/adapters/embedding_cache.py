@@ -166,7 +166,8 @@ class CachedEmbeddings(NamedEmbeddings):
                 store(dict(zip(batch, np.asarray(self.inner.embed_documents(batch), dtype=np.float32))))
 
 
-def embed_texts(embeddings: NamedEmbeddings, texts: Sequence[str], progress: Progress | None = None) -> tuple[np.ndarray, int]:
+def embed_texts(embeddings: NamedEmbeddings, texts: Sequence[str],
+                progress: Progress | None = None) -> tuple[np.ndarray, int]:
     """(vectors of ``texts``, how many were embedded) through any embedder: cached ones look up
     first and embed in parallel, others embed in batches."""
     if isinstance(embeddings, CachedEmbeddings):

@@ -142,7 +142,8 @@ class ChunkStore:
         meta = self.collection.metadata or {}
         if meta.get("embedder") != self.embeddings.name or meta.get("dimension") != self.embeddings.dimension:
             raise EmbedderMismatch(BUILT_IN.message(
-                "index.embedder_mismatch", "nb", name=self.name, built=meta.get("embedder"), built_dim=meta.get("dimension"),
+                "index.embedder_mismatch", "nb", name=self.name, built=meta.get("embedder"),
+                built_dim=meta.get("dimension"),
                 chosen=self.embeddings.name, chosen_dim=self.embeddings.dimension))
 
     def reset(self) -> None:
@@ -170,7 +171,8 @@ class ChunkStore:
         result = collection.get(include=["metadatas"])
         files: dict[str, dict] = {}
         for meta in result["metadatas"] or []:
-            entry = files.setdefault(meta["source"], {"source": meta["source"], "title": meta.get("title", ""), "chunks": 0})
+            entry = files.setdefault(meta["source"], {"source": meta["source"], "title": meta.get("title", ""),
+                                                      "chunks": 0})
             entry["chunks"] += 1
         return sorted(files.values(), key=lambda f: f["source"])
 

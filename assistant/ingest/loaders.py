@@ -435,7 +435,8 @@ def load_text(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
     text = _clean(text)
     if not text:
         raise IngestError(source, "ingest.no_text")
-    return LoadedDocument(source=source, title=Path(source).stem, kind="txt", sections=[Section(text=text, locator="tekst", place="text")])
+    return LoadedDocument(source=source, title=Path(source).stem, kind="txt",
+                          sections=[Section(text=text, locator="tekst", place="text")])
 
 
 LOADERS = {"md": load_markdown, "pdf": load_pdf, "docx": load_docx, "txt": load_text}

@@ -338,7 +338,8 @@ class AnswerService:
         reply streams until ``deadline`` (DeadlineExceeded after that)."""
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        speaker = {"user": self.prompts.message("speaker_user", lang), "assistant": self.prompts.message("speaker_assistant", lang)}
+        speaker = {"user": self.prompts.message("speaker_user", lang),
+                   "assistant": self.prompts.message("speaker_assistant", lang)}
         transcript = "\n".join(f"{speaker[t.role]}: {' '.join(t.content.split())[:400]}" for t in list(history)[-6:])
         request = self.prompts.text("rewrite_user", lang).format(conversation=transcript, question=question)
         messages = [SystemMessage(self.prompts.text("rewrite", lang)), HumanMessage(request)]
@@ -390,7 +391,8 @@ class AnswerService:
                                                language=self.prompts.message(f"language_name.{other}", lang)))
         return frames
 
-    def _conflict_text(self, conflict: Contradiction, hits: list[Hit], lang: Lang, user_n: int, knowledge_n: int) -> str:
+    def _conflict_text(self, conflict: Contradiction, hits: list[Hit], lang: Lang, user_n: int,
+                       knowledge_n: int) -> str:
         """The notice that a user document says otherwise, quoting and citing both sides."""
         return self.prompts.message(
             "conflict", lang, document=hits[conflict.user_passage].source,

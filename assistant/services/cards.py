@@ -42,7 +42,8 @@ SNIPPET_CHARS = 300
 # country, and the languages. Other names must appear in a cited section; NAME_FORMS maps a form
 # the sections do not use to the one they use.
 # NOK is the currency code English answers write amounts with (NOK 200,000).
-GENERIC_NAMES = frozenset({"gnist", "doga", "norge", "noreg", "norway", "norwegian", "bokmål", "nynorsk", "english", "nok"})
+GENERIC_NAMES = frozenset({"gnist", "doga", "norge", "noreg", "norway", "norwegian", "bokmål", "nynorsk", "english",
+                           "nok"})
 NAME_FORMS = {  # English month names: the sections write the Norwegian forms
     "january": "januar", "february": "februar", "march": "mars", "april": "april", "may": "mai", "june": "juni",
     "july": "juli", "august": "august", "september": "september", "october": "oktober", "november": "november",
@@ -184,7 +185,8 @@ def known_names(texts: Iterable[str]) -> set[str]:
     texts = list(texts)
     lower = {w for text in texts for w in _WORD.findall(text) if w.islower()}
     lower |= set(STOPWORDS_EN_PLUS) | set(STOPWORDS_NORWEGIAN)
-    return {word for text in texts for word, at_start in _capitalised(text) if not at_start and word.lower() not in lower}
+    return {word for text in texts for word, at_start in _capitalised(text) if not at_start
+            and word.lower() not in lower}
 
 
 def names_in(text: str, names: set[str]) -> set[str]:
@@ -344,7 +346,8 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
                     problem("unsupported", language=lang, items=", ".join(unsupported))
     if problems:
         raise CardError(source, "ingest.card_invalid", problems="; ".join(problems))
-    return Card(str(meta.get("id") or path.stem), path, str(meta["round"]), cast(dt.date, checked), answers, paraphrases, tuple(cited),
+    return Card(str(meta.get("id") or path.stem), path, str(meta["round"]), cast(dt.date, checked), answers,
+                paraphrases, tuple(cited),
                 kind, rounds, review_by)
 
 
@@ -489,7 +492,8 @@ class CardMatcher:
         self._card_of = np.asarray([position[id(card)] for card, _ in self.entries], dtype=np.int64)
 
     @classmethod
-    def for_cards(cls, embeddings, cards: Sequence[Card], rule: MatchRule, cache_dir: Path | None = None) -> CardMatcher:
+    def for_cards(cls, embeddings, cards: Sequence[Card], rule: MatchRule,
+                  cache_dir: Path | None = None) -> CardMatcher:
         return cls(embeddings, [(card, p) for card in cards for p in card.all_paraphrases()], rule, cache_dir)
 
     @cached_property

@@ -121,7 +121,8 @@ def disagree(a: Facts, b: Facts) -> bool:
     return any(not (a[key] & b[key]) for key in a.keys() & b.keys())
 
 
-def _best_sentence(query_terms: set[str], passages: Sequence[tuple[int, str]], kind: Kind) -> tuple[int, str, Facts] | None:
+def _best_sentence(query_terms: set[str], passages: Sequence[tuple[int, str]],
+                   kind: Kind) -> tuple[int, str, Facts] | None:
     best, best_score = None, 0.0
     for rank, (index, text) in enumerate(passages):
         for sentence, _ in data_units(text):

@@ -88,7 +88,8 @@ class ConversationService:
         with self.db.connect() as c:
             rows = c.execute(_MESSAGES, {"the_owner": owner, "the_conversation": conversation_id}).mappings().all()
         return [
-            StoredMessage(r["id"], r["role"], r["content"], json.loads(r["citations"]), r["mode"], json.loads(r["notices"]))
+            StoredMessage(r["id"], r["role"], r["content"], json.loads(r["citations"]), r["mode"],
+                          json.loads(r["notices"]))
             for r in rows
         ]
 
@@ -113,7 +114,8 @@ class ConversationService:
                 raise KeyError(conversation_id)
             return c.execute(_ADD_MESSAGE, {
                 "conversation_id": conversation_id, "role": role, "content": content, "mode": mode, "created": now,
-                "citations": json.dumps(citations, ensure_ascii=False), "notices": json.dumps(notices, ensure_ascii=False),
+                "citations": json.dumps(citations, ensure_ascii=False),
+                "notices": json.dumps(notices, ensure_ascii=False),
             }).scalar_one()
 
     def delete(self, owner: str, conversation_id: str) -> bool:
@@ -164,7 +166,8 @@ class ConversationService:
             return False
         question = next((m.content for m in reversed(messages[:index]) if m.role == "user"), "")
         answer = messages[index]
-        self.add_feedback(owner, conversation_id, answer.id, rating, comment, question, answer.content, answer.citations)
+        self.add_feedback(owner, conversation_id, answer.id, rating, comment, question, answer.content,
+                          answer.citations)
         return True
 
     def export_feedback(self) -> builtins.list[dict]:

@@ -133,7 +133,8 @@ class DocumentService:
         except OSError:
             return UploadResult(name, False, "upload.unreadable")
         if size > self.settings.max_upload_mb * 1_048_576:
-            return UploadResult(name, False, "upload.too_big", {"size": f"{size / 1_048_576:.1f}", "limit": self.settings.max_upload_mb})
+            return UploadResult(name, False, "upload.too_big",
+                                {"size": f"{size / 1_048_576:.1f}", "limit": self.settings.max_upload_mb})
         target_dir = self._owner_dir(owner)
         target_dir.mkdir(parents=True, exist_ok=True)
         # Checked under a temporary name: a bad re-upload must not replace a good earlier copy.

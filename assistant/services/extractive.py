@@ -367,8 +367,10 @@ def decode_vectors(encoded: str, pieces: list[Piece]) -> np.ndarray | None:
 QuestionType = Literal["count", "amount", "time", "who", "which"]
 _QUESTION_TYPES: list[tuple[QuestionType, re.Pattern]] = [
     ("count", re.compile(r"\b(hvor mange|kor mange|how many|antall|talet på)\b", re.IGNORECASE)),
-    ("amount", re.compile(r"\b(hvor mye|kor mykje|how much|kost\w*|pris\w*|avgift\w*|beløp\w*|cost\w*|fee)\b|\bm²", re.IGNORECASE)),
-    ("time", re.compile(r"\b(når|kva tid|når|when|frist\w*|dato|deadline|hvor lenge|kor lenge|how long)\b", re.IGNORECASE)),
+    ("amount", re.compile(r"\b(hvor mye|kor mykje|how much|kost\w*|pris\w*|avgift\w*|beløp\w*|cost\w*|fee)\b|\bm²",
+                          re.IGNORECASE)),
+    ("time", re.compile(r"\b(når|kva tid|når|when|frist\w*|dato|deadline|hvor lenge|kor lenge|how long)\b",
+                        re.IGNORECASE)),
     ("who", re.compile(r"\b(hvem|kven|who)\b", re.IGNORECASE)),
     ("which", re.compile(r"\b(hvilke|hvilken|hvilket|kva for|kva slags|which)\b", re.IGNORECASE)),
 ]
@@ -383,8 +385,10 @@ _MONTHS = ("januar|februar|mars|april|mai|juni|juli|august|september|oktober|nov
 _CALENDAR = re.compile(rf"\b\d{{1,2}}\.?(?:\s*[-–]\s*\d{{1,2}}\.?)?\s+(?:{_MONTHS})\b|\b(?:19|20)\d\d(?:\s*[-–]\s*\d\d(?:\d\d)?)?\b",
                        re.IGNORECASE)
 # Words after «hvor mange» that are not what is counted («Hvor mange var det?», «How many took part?»).
-_VERBS_AFTER_COUNT = frozenset({"var", "er", "ble", "vart", "blir", "har", "hadde", "fikk", "fekk", "deltok", "kom", "søkte",
-                                "were", "are", "was", "did", "do", "does", "have", "had", "took", "applied", "came", "got"})
+_VERBS_AFTER_COUNT = frozenset({"var", "er", "ble", "vart", "blir", "har", "hadde", "fikk", "fekk", "deltok", "kom",
+                                "søkte",
+                                "were", "are", "was", "did", "do", "does", "have", "had", "took", "applied", "came",
+                                "got"})
 # «Hvor mange deltok …?» counts the people who took part.
 _PARTICIPATING = frozenset({"deltok", "deltek", "deltar", "deltatt", "attended", "participated", "joined", "took"})
 _PARTICIPANTS = "personer personar deltakere deltakarar people participants persons"

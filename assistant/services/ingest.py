@@ -147,7 +147,8 @@ class IngestService:
         if group.original not in digests:
             return []
         together = hashlib.sha256("".join(sorted(digests.values())).encode()).hexdigest()[:12] if len(digests) > 1 else ""
-        hashes = {path: f"{PIPELINE_VERSION}-{digest}" + (f"-{together}" if together else "") for path, digest in digests.items()}
+        hashes = {path: f"{PIPELINE_VERSION}-{digest}" + (f"-{together}" if together else "")
+                  for path, digest in digests.items()}
         if all(indexed.get(source_name(path)) == hashes[path] for path in hashes):
             report.unchanged += [source_name(path) for path in hashes]
             return []
@@ -197,7 +198,8 @@ class IngestService:
             # A user's document is quoted in its own language: it serves every asker.
             lang = detect_language(" ".join(s.text for s in document.sections)[:LANGUAGE_SAMPLE_CHARS])
             document.metadata["language"] = lang
-            chunks = self._chunks(document, f"{PIPELINE_VERSION}-{file_sha256(path)}", serving_flags(lang, True, {lang}))
+            chunks = self._chunks(document, f"{PIPELINE_VERSION}-{file_sha256(path)}",
+                                  serving_flags(lang, True, {lang}))
             self._prepare_store(report)
             per_source = {entry["source"]: entry["chunks"] for entry in self.store.sources()}
             self._check_room(source, len(chunks), sum(per_source.values()) - per_source.get(source, 0))

@@ -100,7 +100,8 @@ class PublishedKnowledge:
 
     def history(self, kind: str, name: str) -> list[dict]:
         with self.db.connect() as c:
-            rows = c.execute(select(knowledge_edits).where(knowledge_edits.c.kind == kind, knowledge_edits.c.name == name)
+            rows = c.execute(select(knowledge_edits).where(knowledge_edits.c.kind == kind,
+                                                           knowledge_edits.c.name == name)
                              .order_by(knowledge_edits.c.id.desc())).mappings().all()
         return [dict(row) for row in rows]
 
@@ -174,7 +175,8 @@ class KnowledgeAdminService:
             disliked = c.execute(select(feedback.c.question, feedback.c.comment, feedback.c.created)
                                  .where(feedback.c.rating < 0).order_by(feedback.c.id.desc()).limit(limit)).all()
         rows = [{"question": q, "outcome": o, "comment": "", "created": t} for q, o, t in outcomes]
-        rows += [{"question": q, "outcome": "thumbs_down", "comment": comment, "created": t} for q, comment, t in disliked]
+        rows += [{"question": q, "outcome": "thumbs_down", "comment": comment, "created": t}
+                 for q, comment, t in disliked]
         rows = [row for row in rows if row["question"].strip()]
         rows.sort(key=lambda row: row["created"], reverse=True)
         if not rows:
@@ -183,7 +185,8 @@ class KnowledgeAdminService:
         for members in _by_meaning(rows, self.embeddings):
             members = sorted(members, key=lambda row: row["created"], reverse=True)
             groups.append(QuestionGroup(members[0]["question"], len(members), members[0]["created"],
-                                        tuple(members[:EXAMPLES]), tuple(dict.fromkeys(m["question"] for m in members))))
+                                        tuple(members[:EXAMPLES]),
+                                        tuple(dict.fromkeys(m["question"] for m in members))))
         return sorted(groups, key=lambda group: group.newest, reverse=True)
 
     # -- cards ------------------------------------------------------------------------------

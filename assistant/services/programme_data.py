@@ -239,7 +239,8 @@ def parse_round(meta: dict, file: str, source: str, title: str) -> tuple[Round, 
                 check.problem("bad_date", value=date)
                 date = None
             count = entry.get("count")
-            steps.append(Step(entry["step"], date, str(entry.get("when") or ""), count if isinstance(count, int) else None))
+            steps.append(Step(entry["step"], date, str(entry.get("when") or ""), count if isinstance(count, int)
+                              else None))
     criteria_source, steps_source = _source_pair(meta.get("criteria_source")), _source_pair(meta.get("steps_source"))
     if criteria and not criteria_source:
         check.problem("source_fields", field="criteria_source")
@@ -295,7 +296,8 @@ class ProgrammeData:
                 errors.append(IngestError(self.source_name(path), "ingest.unreadable", error=exc))
                 continue
             if unknown:
-                notes.append(BUILT_IN.message("ingest.programme_unknown", "nb", source=source, fields=", ".join(unknown)))
+                notes.append(BUILT_IN.message("ingest.programme_unknown", "nb", source=source,
+                                              fields=", ".join(unknown)))
         for problem in errors:
             log.warning("programme data not used: %s", problem)
         return cases, rounds, errors, notes

@@ -183,7 +183,8 @@ class ResidentInputService:
 
     def _form_of_canvas(self, owner: str, canvas_id: str) -> ResidentForm | None:
         with self.db.connect() as c:
-            row = c.execute(select(forms).where(forms.c.owner == owner, forms.c.canvas_id == canvas_id)).mappings().first()
+            row = c.execute(select(forms).where(forms.c.owner == owner,
+                                                forms.c.canvas_id == canvas_id)).mappings().first()
         return self._form(row) if row else None
 
     def set_open(self, user: str, token: str, is_open: bool) -> ResidentForm:
@@ -210,7 +211,8 @@ class ResidentInputService:
             raise FormNotFound(token) from None
         return form
 
-    def list_inputs(self, user: str, token: str, limit: int | None = None, newest_first: bool = True) -> list[ResidentInput]:
+    def list_inputs(self, user: str, token: str, limit: int | None = None,
+                    newest_first: bool = True) -> list[ResidentInput]:
         self.allowed(user, token)
         return self._inputs(token, limit, newest_first)
 
@@ -302,7 +304,8 @@ class ResidentInputService:
         """For «download my data»: each form with its inputs (without the owner id)."""
         with self.db.connect() as c:
             rows = c.execute(select(forms).where(forms.c.owner == owner).order_by(forms.c.created)).mappings().all()
-        return [{"token": row["id"], "canvas_id": row["canvas_id"], "open": bool(row["open"]), "created": row["created"],
+        return [{"token": row["id"], "canvas_id": row["canvas_id"], "open": bool(row["open"]),
+                 "created": row["created"],
                  "inputs": [item.row() for item in self._inputs(row["id"], newest_first=False)]}
                 for row in rows]
 

@@ -492,7 +492,8 @@ def _find(themes: Sequence[Theme], ref, members) -> Theme | None:
     return max(candidates, key=overlap, default=None)
 
 
-def merge(themes: Sequence[Theme], ids: Iterable[str], into: str | None = None, label: str | None = None) -> list[Theme]:
+def merge(themes: Sequence[Theme], ids: Iterable[str], into: str | None = None,
+          label: str | None = None) -> list[Theme]:
     wanted = {*(ids or ()), *([into] if into else [])}
     chosen = [t for t in themes if t.id in wanted and not t.other]
     if len(chosen) < 2:
@@ -542,7 +543,8 @@ def evidence_line(theme: Theme, total: int, lang: str = "nb", catalog: TextCatal
 
 def count_text(count: int, lang: str = "nb", catalog: TextCatalog | None = None, noun: str = "count") -> str:
     """«22 innspill», «1 input»; ``noun="themes"`` for «3 tema», «1 theme»."""
-    return (catalog or BUILT_IN).message(f"themes.{noun}_one" if count == 1 else f"themes.{noun}", lang, count=_n(count))
+    return (catalog or BUILT_IN).message(f"themes.{noun}_one" if count == 1 else f"themes.{noun}", lang,
+                                         count=_n(count))
 
 
 def _evidence_pattern(label: str, catalog: TextCatalog) -> re.Pattern:

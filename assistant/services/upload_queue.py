@@ -74,7 +74,8 @@ class UploadQueue:
 
     # -- submitting ------------------------------------------------------------------------------
 
-    def submit(self, owner: str, path: Path, filename: str | None = None, delete_source_after: bool = False) -> UploadJob:
+    def submit(self, owner: str, path: Path, filename: str | None = None,
+               delete_source_after: bool = False) -> UploadJob:
         """Queue one file for ``owner``. Never raises for a full queue: the job comes back
         ``failed`` with a message saying what to do. With ``delete_source_after`` the file at
         ``path`` is removed once processed (or refused), so an upload cache keeps nothing."""

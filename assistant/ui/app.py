@@ -186,7 +186,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                     metrics.answered(answer.mode, elapsed())
                     citations = [c.as_dict() for c in answer.citations]
                     final = shown + [{"role": "assistant", "content": answer_content(answer.text, answer.notices)}]
-                    yield final, sources_markdown(citations, ui_text("ask.no_sources", app_language)), state_id, choices, emptied
+                    yield final, sources_markdown(citations,
+                                                  ui_text("ask.no_sources", app_language)), state_id, choices, emptied
         except Exception:
             log.exception("answer failed")
             message = ui_text("msg.answer_failed", lang_of(owner))
@@ -322,7 +323,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         if not confirmed:
             return ui_text("msg.confirm_delete_all", lang), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
         container.user_data.delete(owner)
-        return (ui_text("msg.all_deleted", lang), [], ui_text("ask.no_sources", lang), gr.update(choices=[], value=None),
+        return (ui_text("msg.all_deleted", lang), [], ui_text("ask.no_sources", lang),
+                gr.update(choices=[], value=None),
                 document_table([], catalog, lang), gr.update(choices=[], value=None))
 
     # -- layout --------------------------------------------------------------------------------
@@ -393,7 +395,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                 # Choosing files starts adding them: one action, no second button to find.
                 uploads = gr.File(label=i18n("docs.upload"), file_count="multiple", elem_id="upload")
                 upload_status = gr.Markdown(elem_id="upload-status")
-                doc_table = gr.Dataframe(headers=[i18n("docs.column_document"), i18n("docs.column_chunks")], value=[], label=i18n("docs.list"),
+                doc_table = gr.Dataframe(headers=[i18n("docs.column_document"), i18n("docs.column_chunks")], value=[],
+                                         label=i18n("docs.list"),
                                          interactive=False, elem_id="documents-table")
                 doc_choice = gr.Dropdown(label=i18n("docs.choose"), choices=[], value=None, allow_custom_value=True)
                 doc_delete = gr.Button(i18n("docs.delete"), variant="stop")
@@ -442,7 +445,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         language.input(choose_language, [language], [*example_sets.values(), doc_table], api_visibility="private",
                        js=SET_LOCALE_JS
                        ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden"
-                       ).then(admin_on_load, [language], admin_outputs, api_visibility="private", show_progress="hidden")
+                       ).then(admin_on_load, [language], admin_outputs, api_visibility="private",
+                              show_progress="hidden")
         ask_outputs = [chatbot, sources, conversation_id, history, question]
         # A model's answer streams, and so do questions asked before a first index build is done.
         ask = respond_at_once if answers.chat_model is None and index.ready else respond

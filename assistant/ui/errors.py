@@ -40,7 +40,8 @@ def guard_events(demo: gr.Blocks, catalog: TextCatalog, language_of: Callable[[g
             block_fn.fn = _guarded(block_fn.fn, len(block_fn.inputs), catalog, language_of)
 
 
-def _guarded(fn: Callable, inputs: int, catalog: TextCatalog, language_of: Callable[[gr.Request | None], str]) -> Callable:
+def _guarded(fn: Callable, inputs: int, catalog: TextCatalog,
+             language_of: Callable[[gr.Request | None], str]) -> Callable:
     signature = inspect.signature(fn)
     hints = get_type_hints(fn)
     parameters = list(signature.parameters.values())

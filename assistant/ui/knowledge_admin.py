@@ -119,7 +119,8 @@ def build_knowledge_admin(container: Container, identity: Identity, i18n, lang_o
     gr.Markdown(i18n("kadmin.cards_help"))
     with gr.Row():
         from_group_button = gr.Button(i18n("kadmin.card_from_group"), elem_id="kadmin-from-group")
-        card_choice = gr.Dropdown(label=i18n("kadmin.card_choose"), choices=[], value=None, elem_id="kadmin-card-choose")
+        card_choice = gr.Dropdown(label=i18n("kadmin.card_choose"), choices=[], value=None,
+                                  elem_id="kadmin-card-choose")
         open_button = gr.Button(i18n("kadmin.card_open"), elem_id="kadmin-card-open")
     card_id = gr.Textbox(label=i18n("kadmin.card_id"), elem_id="kadmin-card-id")
     card_text = gr.Textbox(label=i18n("kadmin.card_text"), lines=18, max_lines=60, elem_id="kadmin-card-text")

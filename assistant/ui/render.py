@@ -153,7 +153,8 @@ def answer_content(text: str, notices: list[str]) -> str:
 
 def chat_messages(messages: list[StoredMessage]) -> list[dict]:
     return [
-        {"role": m.role, "content": answer_content(m.content, m.notices) if m.role == "assistant" else safe_markdown(m.content)}
+        {"role": m.role, "content": answer_content(m.content, m.notices) if m.role == "assistant"
+         else safe_markdown(m.content)}
         for m in messages
     ]
 
@@ -169,12 +170,15 @@ def upload_progress_markdown(jobs, prompts: TextCatalog, lang: str) -> str:
     lines = []
     for job in jobs:
         if job.state == "queued":
-            lines.append(f"{icons.TODO} " + _md(prompts.message("upload.queued", lang, name=job.filename, position=job.position)))
+            lines.append(f"{icons.TODO} " + _md(prompts.message("upload.queued", lang, name=job.filename,
+                                                                position=job.position)))
         elif job.state == "running":
             percent = round(job.progress * 100)
-            lines.append(f"{icons.WAITING} " + _md(prompts.message("upload.running", lang, name=job.filename, percent=percent)))
+            lines.append(f"{icons.WAITING} " + _md(prompts.message("upload.running", lang, name=job.filename,
+                                                                   percent=percent)))
         else:
-            lines.append((f"{icons.DONE} " if job.state == "done" else f"{icons.FAILED} ") + _md(job.result.render(prompts, lang)))
+            lines.append((f"{icons.DONE} " if job.state == "done"
+                          else f"{icons.FAILED} ") + _md(job.result.render(prompts, lang)))
     return "\n\n".join(lines)
 
 

@@ -259,6 +259,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
                       concurrency_id="residents_themes_find", concurrency_limit=FIND_CONCURRENCY,
                       show_progress_on=[listing])
     merge_button.click(merge, [chosen, label, canvas_id, grouping], [*view, status], api_name="residents_themes_merge")
-    rename_button.click(rename, [chosen, label, canvas_id, grouping], [*view, status], api_name="residents_themes_rename")
+    rename_button.click(rename, [chosen, label, canvas_id, grouping], [*view, status],
+                        api_name="residents_themes_rename")
     canvas_id.change(reset, [canvas_id], [grouping, *view, moved, status], api_visibility="private")
     return move_button.click(move, [chosen, canvas_id, grouping], [moved, status], api_name="residents_themes_move")

@@ -78,7 +78,8 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
     def view(user: str, form: ResidentForm | None, lang: str, request):
         """status, link, QR files, latest, open button, close button, timer"""
         if form is None:
-            return (ui_text("res.status.none", lang), gr.update(value="", visible=False), gr.update(value=None, visible=False),
+            return (ui_text("res.status.none", lang), gr.update(value="", visible=False),
+                    gr.update(value=None, visible=False),
                     "", gr.update(visible=True), gr.update(visible=False), gr.Timer(active=False))
         count = service.count(user, form.id)
         status = ui_text("res.status.open" if form.open else "res.status.closed", lang, count=count)
@@ -153,7 +154,8 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
         with gr.Row():
             open_button = gr.Button(i18n("res.open"), variant="primary", elem_id="res-open")
             close_button = gr.Button(i18n("res.close"), visible=False, elem_id="res-close")
-        link = gr.Textbox(label=i18n("res.link"), interactive=False, visible=False, buttons=["copy"], elem_id="res-link")
+        link = gr.Textbox(label=i18n("res.link"), interactive=False, visible=False, buttons=["copy"],
+                          elem_id="res-link")
         qr = gr.File(label=i18n("res.qr"), file_count="multiple", interactive=False, visible=False, elem_id="res-qr")
         latest = gr.Markdown(elem_id="res-latest")
         with gr.Row():

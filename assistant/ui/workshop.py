@@ -274,7 +274,8 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
             lang = container.preferences.app_language(user, browser_language(request))
             gr.Warning(str(moved), title=ui_text("toast.warning", lang))
             return (gr.update(), *reply_outputs(user, service.current(user, selected), chat or [], request))
-        return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": safe_markdown(text)}], request))
+        return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": safe_markdown(text)}],
+                                   request))
 
     @guard
     def skip(selected, chat, shown_workshop=None, request: gr.Request | None = None):

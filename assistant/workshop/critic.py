@@ -148,7 +148,8 @@ def names_solution(text: str, situations: meaning.Situations) -> str:
     hit = solution_bias.first(text)
     if hit:
         return hit.phrase
-    return solution_bias.digital_artefact(text) or (text.strip() if situations.recognises("solution_named", text) else "")
+    return solution_bias.digital_artefact(text) or (text.strip() if situations.recognises("solution_named", text)
+                                                    else "")
 
 
 def budget_no_fee(text: str, situations: meaning.Situations) -> bool:

@@ -141,7 +141,8 @@ class Conversation:
         fresh = not canvas.completed_steps and not canvas.skipped_steps and canvas.current_step == STEP_IDS[0] \
             and canvas.current_question <= 1 and not canvas.need.who
         if joined:
-            feedback.append(self._msg("joined", lang) if canvas.current_step is not None else self._msg("finished", lang))
+            feedback.append(self._msg("joined", lang) if canvas.current_step is not None
+                            else self._msg("finished", lang))
         elif fresh:
             feedback.append(self._msg("welcome", lang, problem=canvas.raw_problem) if canvas.raw_problem
                             else self._msg("welcome_no_problem", lang))

@@ -73,7 +73,8 @@ class CanvasStore:
         row = self._row(canvas)
         try:
             with self._connect() as db:
-                changed = db.execute(update(canvases).where(canvases.c.id == canvas.id, canvases.c.owner == canvas.owner)
+                changed = db.execute(update(canvases).where(canvases.c.id == canvas.id,
+                                                            canvases.c.owner == canvas.owner)
                                      .values({k: v for k, v in row.items() if k not in ("id", "owner", "created")}))
                 if changed.rowcount == 0:
                     db.execute(insert(canvases).values(**row))
@@ -105,7 +106,8 @@ class CanvasStore:
         shared = shared or {}
         mine = canvases.c.owner == owner
         with self._connect() as db:
-            rows = db.execute(select(canvases.c.id, canvases.c.municipality, canvases.c.raw_problem, canvases.c.language,
+            rows = db.execute(select(canvases.c.id, canvases.c.municipality, canvases.c.raw_problem,
+                                     canvases.c.language,
                                      canvases.c.created, canvases.c.updated, canvases.c.data)
                               .where(mine | canvases.c.id.in_(list(shared)) if shared else mine)
                               .order_by(canvases.c.updated.desc())).all()

@@ -40,7 +40,8 @@ def test_an_administrator_exports_feedback_without_who_gave_it(app):
     kari.predict("Tydelig", api_name="/feedback_good")
     file, status = client(app, ADMIN).predict(api_name="/admin_feedback")
     rows = json.loads(g.file_value(file).read_text(encoding="utf-8"))
-    assert [(r["rating"], r["comment"], r["question"]) for r in rows] == [(1, "Tydelig", "Hva koster det å delta i Gnist?")]
+    assert [(r["rating"], r["comment"], r["question"]) for r in rows] == [(1, "Tydelig",
+                                                                           "Hva koster det å delta i Gnist?")]
     assert all("owner" not in row for row in rows) and "kari" not in json.dumps(rows)
     assert status == "1 tilbakemeldinger."
 

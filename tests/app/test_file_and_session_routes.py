@@ -108,7 +108,8 @@ def test_no_session_is_read_or_written_by_its_hash(app):
     hash_ = victim.session_hash
     snapshot = httpx.get(app.url + "gradio_api/deep_link", params={"session_hash": hash_}, cookies=stranger.cookies)
     assert snapshot.status_code == 404
-    own = httpx.get(app.url + "gradio_api/deep_link", params={"session_hash": victim.session_hash}, cookies=victim.cookies)
+    own = httpx.get(app.url + "gradio_api/deep_link", params={"session_hash": victim.session_hash},
+                    cookies=victim.cookies)
     assert own.status_code == 404  # the route is off for everyone: no snapshot is written
     assert not (app.settings.web_cache_dir / "deep_links").exists() or not any(
         (app.settings.web_cache_dir / "deep_links").rglob("state.json"))

@@ -227,7 +227,8 @@ def test_this_release_runs_against_a_newer_additive_schema_and_refuses_an_incomp
     environment, _replicas = deployment
     for compatible in (True, False):
         url = postgres.create_database(f"newer_{str(compatible).lower()}")
-        Database(url, migrations_dir=newer_release(tmp_path / str(compatible), backward_compatible=compatible)).migrate()
+        Database(url, migrations_dir=newer_release(tmp_path / str(compatible),
+                                                   backward_compatible=compatible)).migrate()
         replica = Replica(environment | {"GNIST_DATABASE_URL": url}, tmp_path / f"old-{compatible}")
         try:
             if compatible:

@@ -148,7 +148,8 @@ def test_rate_limits_per_device_and_per_address(app, form):
                  for i in range(PER_DEVICE + 1)]
         assert codes == [303] * PER_DEVICE + [429]
     with resident(app, "192.0.2.77") as first, resident(app, "192.0.2.77") as second:  # two phones, one address
-        codes = [(first if i % 2 else second).post(f"/innspill/{form.id}", data={"drommen": f"Drøm nummer {i}"}).status_code
+        codes = [(first if i % 2 else second).post(f"/innspill/{form.id}",
+                                                   data={"drommen": f"Drøm nummer {i}"}).status_code
                  for i in range(PER_ADDRESS + 1)]
         assert codes == [303] * PER_ADDRESS + [429]
         assert "Vent noen minutter" in second.post(f"/innspill/{form.id}", data={"drommen": "En til"}).text
@@ -161,7 +162,8 @@ def test_leaving_out_the_cookie_skips_no_limit(app, form, facilitator):
     with resident(app) as phone:
         token = form_token(phone.get(f"/innspill/{form.id}").text)
         phone.cookies.clear()
-        codes = [phone.post(f"/innspill/{form.id}", data={"kritikk": f"Uten informasjonskapsel {i}", "form_token": token},
+        codes = [phone.post(f"/innspill/{form.id}", data={"kritikk": f"Uten informasjonskapsel {i}",
+                                                          "form_token": token},
                             cookies={}).status_code for i in range(PER_DEVICE + 1)]
     assert codes == [303] * PER_DEVICE + [429]
 
@@ -184,7 +186,8 @@ def test_a_post_from_another_website_is_refused(app, form, facilitator):
     owner = g.owner_of(app, facilitator)
     with resident(app) as phone:
         token = form_token(phone.get(f"/innspill/{form.id}").text)
-        forged = phone.post(f"/innspill/{form.id}", data={"lang": "en", "kritikk": "Sent by a trap page", "form_token": token},
+        forged = phone.post(f"/innspill/{form.id}", data={"lang": "en", "kritikk": "Sent by a trap page",
+                                                          "form_token": token},
                             headers={"origin": "https://angriper.example"})
         assert forged.status_code == 403 and "came from another website" in forged.text
         assert phone.post(f"/innspill/{form.id}", data={"kritikk": "Fra skjemaet selv", "form_token": token},
@@ -213,7 +216,8 @@ def test_fifty_residents_at_once_are_all_stored(app, form, facilitator):
     def send(i: int) -> None:
         with resident(app) as phone:
             barrier.wait()
-            results.append(phone.post(f"/innspill/{form.id}", data={"drommen": f"Drøm {i}: en brygge med badstue"}).status_code)
+            results.append(phone.post(f"/innspill/{form.id}",
+                                      data={"drommen": f"Drøm {i}: en brygge med badstue"}).status_code)
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(50)]
     for thread in threads:
@@ -235,7 +239,8 @@ def test_the_facilitators_panel_opens_links_exports_and_closes(app, facilitator,
     with open(paths[0], "rb") as png:
         assert png.read(8) == b"\x89PNG\r\n\x1a\n"
     with resident(app) as phone:
-        assert phone.post(url.removeprefix(app.url.rstrip("/")), data={"kritikk": "Møteplass for «unge»"}).status_code == 303
+        assert phone.post(url.removeprefix(app.url.rstrip("/")),
+                          data={"kritikk": "Møteplass for «unge»"}).status_code == 303
     refreshed = facilitator.predict(api_name="/residents_refresh")
     assert "1 innspill" in str(refreshed[0]) and "Møteplass for «unge»" in str(refreshed[1])
     exported = g.file_value(facilitator.predict(api_name="/residents_export_csv"))

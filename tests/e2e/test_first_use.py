@@ -96,7 +96,8 @@ def test_nynorsk_page_names_gradio_controls_and_toasts_in_nynorsk(app, browser):
         page.locator("#upload-status").get_by_text("notat.txt").wait_for(timeout=60_000)
         labels = page.evaluate("""() => [...document.querySelectorAll('[aria-label], [title]')]
             .flatMap((e) => [e.getAttribute('aria-label'), e.getAttribute('title')]).filter(Boolean)""")
-        english = {"Copy", "Copied", "Copy conversation", "Remove this file", "chatbot conversation", "Copy table data", "Fullscreen",
+        english = {"Copy", "Copied", "Copy conversation", "Remove this file", "chatbot conversation", "Copy table data",
+                   "Fullscreen",
                    "Table actions", "Close"}
         assert english.isdisjoint(labels), english & set(labels)
         text = page.evaluate("() => document.body.innerText")

@@ -109,7 +109,8 @@ def test_new_file_is_added_incrementally(container, knowledge_dir, files):
     container.sync_knowledge(show_progress=False)
     count = container.knowledge_store.count()
     new = knowledge_dir / "caser" / "ny.md"
-    new.write_text("---\ntitle: Ny kommune\n---\n# Ny kommune\n\n## Bakgrunn\n\nEt stølsbakeri i fjellet.\n", encoding="utf-8")
+    new.write_text("---\ntitle: Ny kommune\n---\n# Ny kommune\n\n## Bakgrunn\n\nEt stølsbakeri i fjellet.\n",
+                   encoding="utf-8")
     report = container.sync_knowledge(show_progress=False)
     assert report.added == [new.resolve().as_posix()]
     assert report.chunks_embedded == 1

@@ -41,7 +41,8 @@ def replicas(tmp_path_factory, embedder):
 def record_refusal(container, owner: str, question: str) -> None:
     conversation = container.conversations.create(owner, question)
     container.conversations.add_question(owner, conversation.id, question)
-    container.conversations.add_answer(owner, conversation.id, Answer(question, "…", [], "extractive", "nb", False, question))
+    container.conversations.add_answer(owner, conversation.id,
+                                       Answer(question, "…", [], "extractive", "nb", False, question))
 
 
 def test_every_method_refuses_a_user_who_is_not_an_administrator(replicas):
@@ -49,7 +50,8 @@ def test_every_method_refuses_a_user_who_is_not_an_administrator(replicas):
     for call in (lambda: service.failed_questions(STAFF), lambda: service.check_card(STAFF, CARD_ID, card_text()),
                  lambda: service.publish_card(STAFF, CARD_ID, card_text()), lambda: service.overdue(STAFF),
                  lambda: service.rollback(STAFF, 1), lambda: service.history(STAFF, "card", CARD_ID),
-                 lambda: service.publish_file(STAFF, "programmet/runde-2025.md", "---\nrounds: [\"2025\"]\n---\n## A\n\nB\n")):
+                 lambda: service.publish_file(STAFF, "programmet/runde-2025.md",
+                                              "---\nrounds: [\"2025\"]\n---\n## A\n\nB\n")):
         with pytest.raises(NotAllowed):
             call()
     assert replicas[0].cards.published.revision() == 0

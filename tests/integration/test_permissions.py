@@ -105,7 +105,8 @@ def test_refusals_change_nothing(world):
         with pytest.raises((NotAllowed, CanvasNotFound, FormNotFound)):
             world.residents.close(user, world.form.id)
         with pytest.raises((NotAllowed, CanvasNotFound, FormNotFound)):
-            world.residents.add_theme_edit(user, world.form.id, {"op": "rename", "theme": "t1", "label": "X", "members": ["1"]})
+            world.residents.add_theme_edit(user, world.form.id,
+                                           {"op": "rename", "theme": "t1", "label": "X", "members": ["1"]})
     assert world.workshops.get(OWNER, world.canvas.id).vision == before.vision
     assert world.residents.form_for_canvas(OWNER, world.canvas.id).open
     assert world.residents.theme_edits(OWNER, world.form.id) == []

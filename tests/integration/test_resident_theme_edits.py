@@ -82,7 +82,8 @@ def test_edits_are_stored_with_the_form_and_replayed_on_a_new_grouping(service, 
 
 def test_only_the_owner_reaches_the_edits(service, form):
     edit = {"op": "rename", "theme": "t-1", "label": "x", "members": ["1"]}
-    for call in (lambda: service.theme_edits("anon:ola", form.id), lambda: service.add_theme_edit("anon:ola", form.id, edit),
+    for call in (lambda: service.theme_edits("anon:ola", form.id),
+                 lambda: service.add_theme_edit("anon:ola", form.id, edit),
                  lambda: service.theme_items("anon:ola", form.id), lambda: service.theme_edits("anon:kari", "A" * 22)):
         with pytest.raises(FormNotFound):
             call()

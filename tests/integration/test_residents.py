@@ -67,12 +67,14 @@ def test_submit_validates_masks_and_stores_once(service, database):
                                   "place": "res.error.place_too_long"}
 
     first = service.submit(form.id, {"kritikk": "Et sted å møtes. Ring meg på 912 34 567 eller kari@example.no",
-                                     "drommen": "Badstue på kaia"}, age_group=AGE_GROUPS[1], place="Torget", language="nb")
+                                     "drommen": "Badstue på kaia"}, age_group=AGE_GROUPS[1], place="Torget",
+                                     language="nb")
     assert first.stored and first.masked
     again = service.submit(form.id, {"kritikk": "et sted å møtes!  ring meg på 912 34 567 eller KARI@example.no",
                                      "drommen": "Badstue på kaia."}, language="nb")
     assert not again.stored and again.masked  # the same words: accepted, stored once
-    other = service.submit(form.id, {"positivitet": "Fjorden og 200 000 kr til lag og foreninger i 2027"}, language="en")
+    other = service.submit(form.id, {"positivitet": "Fjorden og 200 000 kr til lag og foreninger i 2027"},
+                           language="en")
     assert other.stored and not other.masked
 
     stored = service.list_inputs("anon:kari", form.id)
@@ -121,7 +123,8 @@ def test_concurrent_submissions_are_all_stored(service, database):
 
 def test_exports_open_in_excel_with_norwegian_letters(service, database, tmp_path):
     form = service.open_form("anon:kari", canvas_for(database, "anon:kari").id)
-    service.submit(form.id, {"kritikk": "Møteplass for unge; «kafé» i sentrum", "positivitet": "=1+1"}, age_group="67plus")
+    service.submit(form.id, {"kritikk": "Møteplass for unge; «kafé» i sentrum", "positivitet": "=1+1"},
+                   age_group="67plus")
     service.submit(form.id, {"drommen": "Båthavn\nmed badstue"}, place="Øvre Å")
     raw = service.export_csv("anon:kari", form.id, tmp_path / "innspill.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")

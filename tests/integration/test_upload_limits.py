@@ -35,7 +35,8 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 def paragraphs(count: int, topic: str, sentences: int = 13) -> str:
     """``count`` paragraphs of ``sentences`` sentences. 13 make about 550 characters, so two
     paragraphs make one chunk (at most 1200 characters); 16 make one chunk each."""
-    return "\n\n".join(f"Avsnitt {n} om {topic}. " + "Kommunen vil lære av innbyggerne sine. " * sentences for n in range(count))
+    return "\n\n".join(f"Avsnitt {n} om {topic}. " + "Kommunen vil lære av innbyggerne sine. " * sentences
+                       for n in range(count))
 
 
 @pytest.fixture

@@ -47,7 +47,8 @@ def assert_citations_consistent(answer, hits):
     for citation in answer.citations:
         hit = hits[citation.n - 1]
         # A citation shows the passage without instructions to the assistant.
-        assert (citation.text, citation.source, citation.locator) == (drop_instructions(hit.text), hit.source, hit.locator)
+        assert (citation.text, citation.source, citation.locator) == (drop_instructions(hit.text), hit.source,
+                                                                      hit.locator)
 
 
 # -- (a) streaming ---------------------------------------------------------------------------------

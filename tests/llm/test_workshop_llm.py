@@ -77,7 +77,8 @@ def test_model_quality_findings_are_valid_findings(workshop):
 
 def test_an_unreachable_model_leaves_the_rule_path_working(llm_settings_factory, tmp_path):
     settings = llm_settings_factory(llm_base_url=f"http://127.0.0.1:{free_port()}/v1", llm_timeout=2)
-    service = WorkshopService(CanvasStore(Database.sqlite(tmp_path / "ws.sqlite3")), TextCatalog.from_settings(settings),
+    service = WorkshopService(CanvasStore(Database.sqlite(tmp_path / "ws.sqlite3")),
+                              TextCatalog.from_settings(settings),
                               chat_model=build_chat_model(settings))
     reply = _answer_at(service, "malgrupper", FREE_TEXT["malgrupper"])
     assert reply.canvas.target_groups and not reply.suggestions

@@ -208,7 +208,8 @@ def test_numbers_and_names_the_sources_lack_are_removed():
 
 
 def test_the_sources_panel_never_shows_notes_to_the_assistant():
-    citation = {"n": 1, "title": "Åpne spørsmål", "locator": "Gnist 2023", "source": "knowledge/relatert/apne-sporsmal.md",
+    citation = {"n": 1, "title": "Åpne spørsmål", "locator": "Gnist 2023",
+                "source": "knowledge/relatert/apne-sporsmal.md",
                 "text": "Beløpet i 2023 er ikke kjent.\n\nSvar fra assistenten: Oppgi gjerne tallene fra 2022.",
                 "links": ["https://doga.no/gnist"]}
     shown = sources_markdown([citation], "")

@@ -106,7 +106,8 @@ def library(knowledge_dir, write_card) -> CardLibrary:
     write_card("feil-seksjon.md", ("section: Deltakeravgift", "section: Reisekostnader"))
     write_card("feil-fil.md", ("programmet/delta-i-gnist.md", "programmet/finnes-ikke.md"))
     write_card("for-kort.md", nb="Det koster 200 000 kr i 2022.")
-    (knowledge_dir.parent / "utenfor.md").write_text((knowledge_dir / "programmet/delta-i-gnist.md").read_text("utf-8"), "utf-8")
+    (knowledge_dir.parent / "utenfor.md").write_text((knowledge_dir / "programmet/delta-i-gnist.md").read_text("utf-8"),
+                                                     "utf-8")
     write_card("utenfor.md", ("programmet/delta-i-gnist.md", "../utenfor.md"))  # only files in the knowledge dir
     (knowledge_dir / "cards" / "README.md").write_text("# Slik lager du et kort\n\nIkke et kort.\n", encoding="utf-8")
     return CardLibrary(knowledge_dir, source_name)
@@ -182,7 +183,8 @@ def test_a_matched_card_is_the_answer_with_its_date_and_cited_sections(library, 
     assert answer.text.startswith("Deltakaravgifta i Gnist-runden 2022 var 200 000 kr")
     assert answer.text.endswith("Sist kontrollert: 2026-12-01 – kjeldene dekkjer rundane til og med 2022.")
     (citation,) = answer.citations
-    assert (citation.n, citation.title, citation.locator) == (1, "Delta i Gnist: kostnader og forpliktelser", "Deltakeravgift")
+    assert (citation.n, citation.title, citation.locator) == (1, "Delta i Gnist: kostnader og forpliktelser",
+                                                              "Deltakeravgift")
     assert citation.source.endswith("programmet/delta-i-gnist.md") and "200 000 kr" in citation.text
     assert citation.links == ["https://doga.no/gnist/delta", "https://doga.no/gnist/invitasjon-2022"]
     english = service.answer("How much does Gnist cost?", language="en")

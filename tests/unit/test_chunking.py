@@ -19,7 +19,8 @@ def long_text(sentences: int = 60) -> str:
 
 
 def document(sections: list[Section], **metadata) -> LoadedDocument:
-    return LoadedDocument(source="knowledge/test.md", title="Testdokument", kind="md", sections=sections, metadata=metadata)
+    return LoadedDocument(source="knowledge/test.md", title="Testdokument", kind="md", sections=sections,
+                          metadata=metadata)
 
 
 def test_long_section_is_split_within_limit_with_overlap():
@@ -38,7 +39,8 @@ def test_long_section_is_split_within_limit_with_overlap():
 
 
 def test_short_sections_are_one_chunk_each():
-    sections = [Section(text="Kort tekst én.", locator="A", heading="A"), Section(text="Kort tekst to.", locator="A > B", heading="B")]
+    sections = [Section(text="Kort tekst én.", locator="A", heading="A"),
+                Section(text="Kort tekst to.", locator="A > B", heading="B")]
     chunks = chunk_document(document(sections), HASH)
     assert [c.text for c in chunks] == ["Kort tekst én.", "Kort tekst to."]
     assert [c.locator for c in chunks] == ["A", "A > B"]
@@ -100,11 +102,13 @@ def test_metadata_is_flattened_to_chroma_scalars():
 
 def test_pdf_chunks_carry_printed_page(files):
     chunks = chunk_document(load_file(files.text_pdf()), HASH)
-    assert [(c.locator, c.metadata["page"]) for c in chunks] == [("s. i", "i"), ("s. ii", "ii"), ("s. 12", "12"), ("s. 13", "13")]
+    assert [(c.locator, c.metadata["page"]) for c in chunks] == [("s. i", "i"), ("s. ii", "ii"), ("s. 12", "12"),
+                                                                 ("s. 13", "13")]
 
 
 def test_markdown_corpus_file_chunks(corpus_paths):
     path = corpus_paths["programmet/delta-i-gnist.md"]
     chunks = chunk_document(load_file(path), HASH)
-    assert {c.locator for c in chunks} == {"Delta i Gnist: kostnader og forpliktelser", "Deltakeravgift", "Arbeidstid i kommunen"}
+    assert {c.locator for c in chunks} == {"Delta i Gnist: kostnader og forpliktelser", "Deltakeravgift",
+                                           "Arbeidstid i kommunen"}
     assert chunks[0].metadata["type"] == "program"

@@ -18,7 +18,8 @@ from assistant.settings import REPO_ROOT
 from assistant.ui.render import upload_progress_markdown
 
 LANGS = ("nb", "nn", "en")
-CATALOGS = {lang: json.loads((REPO_ROOT / "prompts" / f"messages.{lang}.json").read_text(encoding="utf-8")) for lang in LANGS}
+CATALOGS = {lang: json.loads((REPO_ROOT / "prompts" / f"messages.{lang}.json").read_text(encoding="utf-8"))
+            for lang in LANGS}
 KEY = re.compile(r"(?:ingest|upload|identity|launch|cli|llm)\.[a-z_]+")
 
 

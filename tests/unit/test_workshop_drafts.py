@@ -39,7 +39,8 @@ def moving_away() -> Canvas:
         "raw_problem": "Unge flytter fra bygdene og kommer ikke tilbake",
         "need": {"statement": "Unge som vokser opp her, mangler grunner til å bli",
                  "who": ["ungdom på videregående", "unge voksne som har flyttet ut"],
-                 "evidence": [{"kind": "statistics", "source": "SSB", "text": "andelen under 30 år har falt fra 32 % til 24 % siden 2010"}]},
+                 "evidence": [{"kind": "statistics", "source": "SSB",
+                               "text": "andelen under 30 år har falt fra 32 % til 24 % siden 2010"}]},
         "actors": [{"name": "Ungdomsrådet", "category": "youth"}],
     })
 
