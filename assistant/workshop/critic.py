@@ -72,7 +72,15 @@ _HKV_HAS_ANSWER = re.compile(
     r"by means of|using (?:a|an|the)\b)",
     re.I,
 )
-_GENERIC_WORDS = set(["gjøre", "gjere", "bli", "få", "skape", "lage", "bedre", "betre", "mer", "meir", "mest", "attraktiv", "attraktivt", "attraktive", "god", "godt", "gode", "bra", "fin", "fint", "levende", "levande", "kommunen", "kommune", "kommunens", "sentrum", "byen", "bygda", "bygd", "stedet", "staden", "plassen", "sted", "stad", "vår", "vårt", "våre", "vi", "oss", "til", "et", "en", "ei", "ein", "eit", "og", "for", "av", "i", "på", "med", "den", "det", "de", "dei", "som", "enda", "endå", "enda", "mye", "mykje", "meget", "veldig", "utvikle", "styrke", "øke", "auke", "forbedre", "forbetre", "innovativ", "innovativt", "innovative", "smart", "smarte", "smartere", "bærekraftig", "berekraftig", "nye", "ny", "nytt", "the", "make", "better", "more", "attractive", "our", "a", "an", "and", "to", "of", "in", "place", "municipality", "town", "centre", "center", "improve", "develop", "strengthen", "increase", "innovative", "sustainable", "new", "great", "good", "lively", "it", "its", "this", "that", "even", "all", "alle", "heile", "hele", "verden", "world", "framtid", "fremtid", "framtida", "fremtiden", "future"])
+_GENERIC_WORDS = set("""
+gjøre gjere bli få skape lage bedre betre mer meir mest attraktiv attraktivt attraktive god godt gode bra fin fint
+levende levande kommunen kommune kommunens sentrum byen bygda bygd stedet staden plassen sted stad vår vårt våre vi oss
+til et en ei ein eit og for av i på med den det de dei som enda endå enda mye mykje meget veldig utvikle styrke øke auke
+forbedre forbetre innovativ innovativt innovative smart smarte smartere bærekraftig berekraftig nye ny nytt the make
+better more attractive our a an and to of in place municipality town centre center improve develop strengthen increase
+innovative sustainable new great good lively it its this that even all alle heile hele verden world framtid fremtid
+framtida fremtiden future
+""".split())
 _GROUP_WORDS = re.compile(
     r"\b(unge|ungdom\w*|ungdommar|ungdomar|barn\w*|familie\w*|eldre|seniorer|pensjonist\w*|innbygg\w*|besøkende|"
     r"tilreisande|tilreisende|turist\w*|hyttefolk\w*|hytteeigar\w*|hytteeier\w*|tilflytt\w*|pendl\w*|student\w*|"

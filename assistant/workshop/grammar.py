@@ -17,9 +17,9 @@ _BREAK = re.compile(r"[.!?…][»”\")]?\s+(?=[«“\"(]?[A-ZÆØÅ0-9\[])")
 _BREAK_ANY = re.compile(r"[.!?…][»”\")]?\s+(?=\S)")
 # Abbreviations no sentence ends at («kl. 14.30», «ca. 200», «f.eks. SSB»), and those that may end
 # one but only before a capital letter («… butikker osv. Neste»).
-_NEVER_ENDS = frozenset(["kl.", "ca.", "nr.", "bl.a.", "f.eks.", "jf.", "dvs.", "pga.", "evt.", "inkl.", "iflg.",
-                         "mht.", "vha.", "tlf.", "e.g.", "i.e.", "approx.", "tel."])
-_MAY_END = frozenset(["osv.", "mv.", "m.m.", "etc.", "o.l."])
+_NEVER_ENDS = frozenset("kl. ca. nr. bl.a. f.eks. jf. dvs. pga. evt. inkl. iflg. mht. vha. tlf. e.g. i.e. "
+                        "approx. tel.".split())
+_MAY_END = frozenset("osv. mv. m.m. etc. o.l.".split())
 _SUBJECT_FIRST = re.compile(r"^(?:vi|me|jeg|eg|han|hun|ho|man|dere|de|dei|det|we|they|he|she|there)\s+"
                             r"(?!som\b|who\b|that\b)(?:\w+(?:er|ar|r|te|de|et|a|s|ed)|er|var|har|kan|vil|skal|må|bør|får|is|are|was|can|will|do)\b",
                             re.IGNORECASE)
