@@ -56,7 +56,8 @@ def main() -> None:
                 flags = [a or b for a, b in zip(d.instructions([r["text"] for r in splits["dev"]], vectors["dev"]),
                                                  map(is_instruction, (r["text"] for r in splits["dev"])))]
                 f = figures(splits["dev"], flags)
-                print(f"weight {weight:.2f} threshold {threshold:+.2f}: precision {f['precision']:.2f} recall {f['recall']:.2f}")
+                print(f"weight {weight:.2f} threshold {threshold:+.2f}: precision {f['precision']:.2f} "
+                      f"recall {f['recall']:.2f}")
         return
     results = {}
     for name, rows in splits.items():

@@ -47,7 +47,8 @@ def main() -> None:
         for threshold in (0.05, 0.07, chosen, 0.11, 0.13):
             precision, recall, groups = score(rows, embeddings, threshold)
             mark = "  (chosen)" if threshold == chosen else ""
-            print(f"  distance {threshold:.2f}: pair precision {precision:.2f}, pair recall {recall:.2f}, {groups} groups{mark}")
+            print(f"  distance {threshold:.2f}: pair precision {precision:.2f}, pair recall {recall:.2f}, {groups} "
+                  f"groups{mark}")
     knowledge_admin.GROUP_DISTANCE = chosen
 
 

@@ -615,7 +615,8 @@ def bench_shared_workshop(bench: Bench) -> dict:
             times = [t for result in pool.map(own_field, range(COLLEAGUES)) for t in result]
         elapsed = time.perf_counter() - started
         final = service.get(owner, canvas.id)
-        lost = sum(service.field_text(final, SHARED_FIELDS[i % len(SHARED_FIELDS)]) != f"Utkast {EDITS_EACH - 1} fra {users[i]}."
+        lost = sum(service.field_text(final, SHARED_FIELDS[i % len(SHARED_FIELDS)]) != f"Utkast {EDITS_EACH - 1} "
+                                                                                       f"fra {users[i]}."
                    for i in range(COLLEAGUES))
         history = sum(len(service.sharing.history(canvas.id, (path,), limit=10_000)) for path in SHARED_FIELDS)
 

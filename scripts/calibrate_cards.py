@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         rule = result["rule"]
         print(f"\n{label}: threshold {rule.threshold}, margin {rule.margin}, lexical weight {rule.lexical_weight}")
         print(f"  held out: precision {result['precision']:.3f}, recall {result['recall']:.3f} "
-              f"({result['correct']} right, {result['wrong']} wrong card, {len(positives) - result['correct'] - result['wrong']} to retrieval)")
+              f"({result['correct']} right, {result['wrong']} wrong "
+              f"card, {len(positives) - result['correct'] - result['wrong']} to retrieval)")
         print("  recall per language: " + ", ".join(f"{lang} {ok}/{n}"
                                                     for lang, (ok, n) in result["per_language"].items()))
         print(f"  near misses matched: {len(result['near_misses_matched'])} of {len(negatives)}")

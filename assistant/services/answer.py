@@ -445,7 +445,8 @@ class AnswerService:
         # A passage with nothing left (only instructions or claims) is not sent: an empty source
         # makes small models answer with bare citation markers. Its number stays valid.
         sources = "\n\n".join(
-            f'<kilde n="{n}" tittel="{_attr(h.title)}" sted="{_attr(localized_locator(h, lang, self.prompts))}"{_USER_ATTR if is_user_document(h) else ""}>'
+            f'<kilde n="{n}" tittel="{_attr(h.title)}" '
+            f'sted="{_attr(localized_locator(h, lang, self.prompts))}"{_USER_ATTR if is_user_document(h) else ""}>'
             f"\n{text}\n</kilde>"
             for n, h, text in passages if text.strip()
         )

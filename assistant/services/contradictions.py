@@ -48,7 +48,8 @@ _MONEY = re.compile(
 )
 _FREE = re.compile(
     r"\b(gratis|kostnadsfri\w*|vederlagsfri\w*|free of charge|for free|(is|are) free|costs? nothing|no fee|"
-    r"kost(er|ar)(\s+\w+){0,2}\s+(ingenting|ikke noe|ikkje noko)|(ingen|uten|utan) (egenandel|deltak[ae]ravgift|avgift|kostnad))\b",
+    r"kost(er|ar)(\s+\w+){0,2}\s+(ingenting|ikke noe|ikkje noko)|(ingen|uten|utan) (egenandel|deltak[ae]ravgift|"
+    r"avgift|kostnad))\b",
     re.IGNORECASE,
 )
 _MULTIPLIER = {"mill": 1_000_000, "tuse": 1_000, "thou": 1_000}

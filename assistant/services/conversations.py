@@ -138,7 +138,8 @@ class ConversationService:
                 lines.append(f"{sources_heading}:")
                 for citation in message.citations:
                     snippet = " ".join(citation["text"].split())[:300]
-                    lines.append(f"- [{citation['n']}] {citation['title']} ({citation['locator']}), {citation['source']}: «{snippet}»")
+                    lines.append(f"- [{citation['n']}] {citation['title']} "
+                                 f"({citation['locator']}), {citation['source']}: «{snippet}»")
                 lines.append("")
         return "\n".join(lines)
 

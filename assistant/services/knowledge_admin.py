@@ -300,4 +300,5 @@ class KnowledgeAdminService:
         paraphrases = "\n".join(f"    - {q}" for q in group.questions[:6])
         answers = "\n\n".join(f"## {lang}\n\n" for lang in LANGUAGES)
         return (f'---\nround: ""\nchecked: {dt.date.today().isoformat()}\nkind: rule\nrounds: []\nsources:\n'
-                f'  - file: \n    section: ""\nparaphrases:\n  nb:\n{paraphrases}\n  nn:\n    - \n  en:\n    - \n---\n{answers}')
+                f'  - file: \n    section: ""\nparaphrases:\n  nb:\n{paraphrases}\n  nn:\n    - \n  en:\n    - '
+                f'\n---\n{answers}')

@@ -139,7 +139,8 @@ class Persona(_Model):
 
 class ResidentInput(_Model):
     kritikk: list[str] = Field(default_factory=list, description="What do you miss in the municipality today?")
-    positivitet: list[str] = Field(default_factory=list, description="What is the best thing about the municipality today?")
+    positivitet: list[str] = Field(default_factory=list, description="What is the best thing about the municipality "
+                                                                     "today?")
     drommen: list[str] = Field(default_factory=list, description="If anything were possible, what would you do?")
     virkeliggjoring: list[str] = Field(default_factory=list, description="What can we do to come closer to the dream?")
 
@@ -192,7 +193,8 @@ class Forankring(_Model):
     cofinancing: str = ""
     funding_status: FundingStatus | None = None
     funding_amount: str = Field(default="", description="How much, as written (100 000 kr).")
-    partners: list[str] = Field(default_factory=list, description="Project partners (county council, business, research).")
+    partners: list[str] = Field(default_factory=list, description="Project partners (county council, business, "
+                                                                  "research).")
 
 
 class Suggestion(_Model):

@@ -42,7 +42,8 @@ SKIP_WORDS = {
     "don't know", "dont know", "i don't know", "ingen anelse", "-", "–", "hopp over dette", "skip this",
 }
 # Answers that mean "none" for a list question ("Søker dere sammen med andre kommuner?" "Nei").
-_NONE_ANSWER = re.compile(r"^\s*(nei|no|ingen|inga|none|nobody|ingen andre|ingen foreløpig|ikke nå|ikkje no)\s*[.!]?\s*$",
+_NONE_ANSWER = re.compile(r"^\s*(nei|no|ingen|inga|none|nobody|ingen andre|ingen foreløpig|ikke nå|"
+                          r"ikkje no)\s*[.!]?\s*$",
                           re.IGNORECASE)
 
 

@@ -114,7 +114,8 @@ def test_submit_masks_personal_data_and_stores_duplicates_once(app, form, facili
         assert sent.headers["location"] == f"/innspill/{form.id}/takk?lang=nb&fjernet=phone"
         thanks = phone.get(sent.headers["location"])
         assert "Takk for innspillet!" in thanks.text and "Vi fjernet et telefonnummer fra innspillet" in thanks.text
-        again = phone.post(f"/innspill/{form.id}", data=answers | {"kritikk": "et sted for ungdom, ring meg på 912 34 567"})
+        again = phone.post(f"/innspill/{form.id}", data=answers | {"kritikk": "et sted for ungdom, ring meg på 912 34 "
+                                                                              "567"})
         assert again.status_code == 303  # accepted, stored once
     stored = app.container.residents.list_inputs(owner, form.id)
     assert len(stored) == 1

@@ -205,7 +205,8 @@ def test_quality_check_flags_missing_political_backing_until_the_field_is_saved(
     panels = start(client)
     findings, similar = client.predict(api_name="/workshop_check")
     flagged = [line for line in findings.splitlines() if "Politisk forankring" in line]
-    assert len(flagged) == 1 and flagged[0].startswith("<li>✗ <strong>Mangler · Forankring · Politisk forankring:</strong>"), findings
+    assert len(flagged) == 1 and flagged[0].startswith("<li>✗ <strong>Mangler · Forankring · Politisk "
+                                                       "forankring:</strong>"), findings
     assert "politisk forankret" in flagged[0]
     assert "forankring.political_backing" not in findings and "need." not in findings  # labels, not internal names
     # Similar cases come from the knowledge index (the seed holds Vang's case), shown by title.

@@ -78,7 +78,8 @@ def ask(page, question: str) -> str:
 
 
 def wait_for_text(page, selector: str, text: str) -> None:
-    page.wait_for_function("([s, t]) => { const el = document.querySelector(s); return el && el.innerText.includes(t); }",
+    page.wait_for_function("([s, t]) => { const el = document.querySelector(s); return el && "
+                           "el.innerText.includes(t); }",
                            arg=[selector, text], timeout=60_000)
 
 
@@ -94,7 +95,8 @@ def test_a_failed_question_becomes_a_card_that_answers_on_the_other_replica(repl
         staff.get_by_label("Kommentar til svaret (valgfritt)", exact=True).fill(COMMENT)
         staff.get_by_role("button", name="Nei, ikke nyttig", exact=True).click()
         staff.wait_for_function("() => !document.querySelector('textarea[data-testid=\"textbox\"]')"
-                                " || [...document.querySelectorAll('textarea')].every(t => !t.value.includes('fristen i 2025'))")
+                                " || [...document.querySelectorAll('textarea')].every(t => !t.value.includes('fristen "
+                                "i 2025'))")
 
         admin_context, admin = page_for(browser, a.url, ADMIN)
         contexts.append(admin_context)
@@ -103,7 +105,8 @@ def test_a_failed_question_becomes_a_card_that_answers_on_the_other_replica(repl
         wait_for_text(admin, "#kadmin-failed", QUESTION)
         wait_for_text(admin, "#kadmin-failed", COMMENT)
         admin.locator("#kadmin-from-group").click()
-        admin.wait_for_function("() => (document.querySelector('#kadmin-card-text textarea') || {}).value?.includes('paraphrases')")
+        admin.wait_for_function("() => (document.querySelector('#kadmin-card-text textarea') || "
+                                "{}).value?.includes('paraphrases')")
         assert QUESTION in admin.locator("#kadmin-card-text textarea").input_value()
 
         admin.locator("#kadmin-card-id input, #kadmin-card-id textarea").first.fill(CARD_ID)

@@ -123,7 +123,8 @@ def test_the_cost_question_after_what_is_gnist_gets_200_000_kroner_from_the_cost
         assert answer.mode == "card" and "200 000 kroner" in answer.text, (question, answer.text)
         assert answer.citations[0].locator == "Deltakeravgift i Gnist 2022: 200 000 kroner"
         assert answer.citations[0].links and answer.language == "nb"
-    assert service.answer("Kva kostar det å vere med i Gnist?").text.startswith("Galdt Gnist 2022: I Gnist 2022 betalte kvar")
+    assert service.answer("Kva kostar det å vere med i Gnist?").text.startswith("Galdt Gnist 2022: I Gnist 2022 "
+                                                                                "betalte kvar")
     english = service.answer("How much does it cost to take part in Gnist?").text
     assert english.startswith("Applied to Gnist 2022: In Gnist 2022") and "NOK 200,000" in english
     assert english.endswith("Last checked: 2026-12-07 – the sources cover the rounds up to and including 2023.")

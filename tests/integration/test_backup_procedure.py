@@ -77,5 +77,6 @@ def test_backup_and_restore_as_documented(postgres_url, tmp_path):
     database = Database(postgres_url)
     assert database.schema_status().state == "current"
     assert [c.title for c in ConversationService(database).list("user:kari")] == ["Hva koster Gnist?"]
-    assert _chroma(chroma_dir).get_collection("u_kari").get(ids=["plan-1"])["documents"] == ["Kommuneplanen for Bjørkedal"]
+    assert _chroma(chroma_dir).get_collection("u_kari").get(ids=["plan-1"])["documents"] == ["Kommuneplanen for "
+                                                                                             "Bjørkedal"]
     database.dispose()

@@ -57,7 +57,8 @@ CORRECTED = [
     ("Who owns and runs the Gnist programme?", "hvem-driver-gnist", ["owned"], ["initiators"]),
     ("Hvilke samskapingsøvelser bruker Gnist?", "samskapingsovelser",
      ["I tillegg brukes «Fra … til …» og «Hvordan kan vi …?»"], ["som ikke står i invitasjonen"]),
-    ("Hva er «Fra … til …»-grepet i Gnist?", "fra-til", ["Gnist presenterer utfordringer med mønsteret «Fra problem til mulighet"], ["beskrivelsen er vår"]),
+    ("Hva er «Fra … til …»-grepet i Gnist?", "fra-til", ["Gnist presenterer utfordringer med mønsteret «Fra problem "
+                                                         "til mulighet"], ["beskrivelsen er vår"]),
     # Old rules in the present tense
     ("Må vi si fra til fylkeskommunen før vi søker?", "fylkeskommunen", ["Ja. I 2022", "Fylkeskommunen informerer"],
      ["skulle informere"]),
@@ -72,7 +73,8 @@ CORRECTED = [
      ["i 2022 var kravet en prosjektressurs på 20–30 %"]),
     ("Hvem kan søke på Gnist?", "hvem-kan-soke", ["Kommuner kan søke sammen"], ["kunne være medsøker"]),
     # Dates that mislead
-    ("Hva er Gnist?", "hva-er-gnist", ["2026-12-01"], ["Sist kontrollert: 2026-12-07 – kildene dekker rundene til og med 2023."]),
+    ("Hva er Gnist?", "hva-er-gnist", ["2026-12-01"], ["Sist kontrollert: 2026-12-07 – kildene dekker rundene til og "
+                                                       "med 2023."]),
     # English
     ("What is a følgekommune in Gnist?", "folgekommuner", ["were offered to be", "maturing phase",
                                                            "following municipality"],

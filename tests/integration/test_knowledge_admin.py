@@ -110,7 +110,8 @@ def test_a_knowledge_file_needs_its_round_and_then_cards_may_cite_it(replicas):
     assert problems and "runder" in problems[0]
     with_round = without_round.replace("title: Gnist 2025", 'title: Gnist 2025\nrounds: ["2025"]')
     assert service.publish_file(ADMIN, "programmet/runde-2025.md", with_round) == ()
-    citing = card_text().replace("file: programmet/runde-2023.md\n    section: \"Gnist 2025: hva som er kjent og ukjent\"",
+    citing = card_text().replace("file: programmet/runde-2023.md\n    section: \"Gnist 2025: hva som er kjent og "
+                                 "ukjent\"",
                                  "file: programmet/runde-2025.md\n    section: \"Frist i Gnist 2025\"")
     assert service.check_card(ADMIN, CARD_ID, citing).ok
     b.cards.refresh()

@@ -109,7 +109,8 @@ def test_english_questions_are_matched_with_english_stems_and_stop_words():
 
 
 def test_who_is_answered_by_a_sentence_that_names_someone():
-    passages = [(1, "Den mest kjente modellen for en slik prosess er dobbel diamant. Dobbel diamant er en prosessmodell. "
+    passages = [(1, "Den mest kjente modellen for en slik prosess er dobbel diamant. Dobbel diamant er en "
+                    "prosessmodell. "
                     "Den ble utviklet av britiske Design Council rundt 2004.", "Dobbel diamant")]
     text = extractive.compose(extractive.select_units("Hvem utviklet modellen dobbel diamant?", passages))
     assert "Design Council" in text and "mest kjente" not in text
@@ -268,7 +269,8 @@ def test_followup_rewrite_and_answer_share_one_deadline(silent_model):
     rewrite, reply = model.timeouts
     assert rewrite <= 0.3 and 0.5 < reply <= 0.6 + 0.05  # a third, then what is left
     assert answer.mode == "extractive" and "200 000" in answer.text
-    assert answer.notices == ["Språkmodellen svarte ikke (tidsavbrudd etter 0.9 sekunder). Svaret under er hentet direkte fra kildene."]
+    assert answer.notices == ["Språkmodellen svarte ikke (tidsavbrudd etter 0.9 sekunder). Svaret under er hentet "
+                              "direkte fra kildene."]
 
 
 def test_breaker_pauses_the_model_after_failures_in_a_row():

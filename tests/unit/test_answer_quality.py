@@ -52,7 +52,8 @@ def test_wrapped_pdf_lines_are_joined_into_one_sentence():
 
 
 def test_a_list_after_a_blank_line_keeps_its_introduction_as_context():
-    pieces = answer_pieces("DIP støtter idéfasen.\n\nDisse kan søke DIP:\n\n- etablerte private bedrifter\n- som har regnskap")
+    pieces = answer_pieces("DIP støtter idéfasen.\n\nDisse kan søke DIP:\n\n- etablerte private bedrifter\n- som har "
+                           "regnskap")
     assert [(p.kind, p.context) for p in pieces[1:]] == [("item", "Disse kan søke DIP"), ("item", "Disse kan søke DIP")]
 
 

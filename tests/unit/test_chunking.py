@@ -13,7 +13,8 @@ HASH = "a" * 64
 
 def long_text(sentences: int = 60) -> str:
     return " ".join(
-        f"Setning {n} handler om hvordan kommune nummer {n} kan bruke fjorden, fjellet og folket til nye arbeidsplasser."
+        f"Setning {n} handler om hvordan kommune nummer {n} kan bruke fjorden, fjellet og folket til nye "
+        f"arbeidsplasser."
         for n in range(sentences)
     )
 

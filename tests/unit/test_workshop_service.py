@@ -317,7 +317,8 @@ def test_what_the_canvas_already_has_is_not_asked_again(store):
     # The joint municipalities were given at the start; whether each has decided is asked.
     assert reply.question.key == "forankring.partner_backing"
     assert reply.canvas.partners == ["Vestbygd", "Austbygd"]
-    reply = service.submit("kari", canvas.id, "Vestbygd: vedteke i formannskapet 3. mars. austbygd skal handsame saka i mai")
+    reply = service.submit("kari", canvas.id, "Vestbygd: vedteke i formannskapet 3. mars. austbygd skal handsame saka "
+                                              "i mai")
     assert reply.question.key == "forankring.partners"
     assert [(p.name, p.status) for p in reply.canvas.forankring.partner_backing] == [
         ("Vestbygd", "decided"), ("Austbygd", "scheduled")]
