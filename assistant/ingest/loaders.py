@@ -167,7 +167,8 @@ def detect_kind(path: Path, source: str | None = None) -> str:
         if not head.startswith(b"PK"):
             raise IngestError(source, "ingest.not_docx")
         return "docx"
-    if b"\x00" in head or (guessed is not None and guessed.mime.split("/")[0] in {"image", "video", "audio", "application"}):
+    if b"\x00" in head or (guessed is not None
+                           and guessed.mime.split("/")[0] in {"image", "video", "audio", "application"}):
         raise IngestError(source, "ingest.binary")
     return "md" if suffix in {".md", ".markdown"} else "txt"
 
@@ -357,7 +358,8 @@ def _check_docx_container(path: Path, source: str, limits: IngestLimits) -> None
                 raise IngestError(source, "ingest.docx_too_big", size=number(round(total / 1_048_576)),
                                   limit=number(limits.max_docx_uncompressed_mb))
             for member in members:
-                if member.file_size > COMPRESSION_CHECK_BYTES and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
+                if (member.file_size > COMPRESSION_CHECK_BYTES
+                        and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)):
                     raise IngestError(source, "ingest.docx_compression", ratio=number(MAX_COMPRESSION_RATIO))
             # zipfile stops at each member's declared size, so the sizes checked above bound this.
             for member in members:

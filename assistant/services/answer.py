@@ -206,7 +206,8 @@ class AnswerService:
         lang = self.resolve_language(question, language, ui_language, previous)
         query = self.standalone_query(question, history, lang, deadline)
         structured = self.structured.answer(question, previous, lang) if self.structured is not None else None
-        card = None if (structured and structured.precedes_cards) or self.cards is None else self.cards.match(query, lang)
+        card = (None if (structured and structured.precedes_cards) or self.cards is None
+                else self.cards.match(query, lang))
         if card is not None:
             yield from self._card(question, query, card)
             return

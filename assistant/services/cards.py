@@ -322,7 +322,8 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
         problem("too_few_paraphrases", total=total, minimum=MIN_PARAPHRASES)
     cited: list[CitedSection] = []
     for entry in meta.get("sources") or ():
-        file, locator = (str(entry.get(key, "")).strip() for key in ("file", "section")) if isinstance(entry, dict) else ("", "")
+        file, locator = ((str(entry.get(key, "")).strip() for key in ("file", "section")) if isinstance(entry, dict)
+                         else ("", ""))
         if not file or not locator:
             problem("source_fields")
             continue

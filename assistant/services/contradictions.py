@@ -149,7 +149,8 @@ def find_contradiction(question: str, passages: Sequence[tuple[str, bool]]) -> C
         mine, known = _best_sentence(query_terms, user, kind), _best_sentence(query_terms, knowledge, kind)
         if mine and known and disagree(mine[2], known[2]):
             claims = frozenset(
-                sentence for _, text in user for sentence, _ in data_units(text) if disagree(facts(sentence, kind), known[2])
+                sentence for _, text in user for sentence, _ in data_units(text)
+                if disagree(facts(sentence, kind), known[2])
             )
             return Contradiction(kind, mine[0], mine[1], known[0], known[1], claims)
     return None

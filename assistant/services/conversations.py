@@ -194,7 +194,8 @@ class ConversationService:
         with self.db.connect() as c:
             rows = c.execute(select(question_outcomes.c.question, question_outcomes.c.language,
                                     question_outcomes.c.outcome, question_outcomes.c.created)
-                             .where(question_outcomes.c.owner == owner).order_by(question_outcomes.c.id)).mappings().all()
+                             .where(question_outcomes.c.owner == owner)
+                             .order_by(question_outcomes.c.id)).mappings().all()
         return [dict(row) for row in rows]
 
     def _owner_feedback(self, owner: str):

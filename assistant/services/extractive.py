@@ -223,8 +223,7 @@ _META = re.compile(
     re.IGNORECASE,
 )
 _META_MARKER = re.compile(r"\b(?:vår|vårt|våre|our)\s+(?:egen\s+|eigen\s+|own\s+)?(?:oppsummering|samandrag|tolkning|"
-                          r"tolking|"
-                          r"vurdering|formulering|summary|interpretation|assessment)", re.IGNORECASE)
+                          r"tolking|vurdering|formulering|summary|interpretation|assessment)", re.IGNORECASE)
 _OWN_TEXT = re.compile(r"^\s*(?:dette|det|her|this|that|here)\s+(?:er|is|are)\s+(?:vår|vårt|våre|our)\s+(?:egen|eiga|"
                        r"eige|eigen|own)\b",
                        re.IGNORECASE)
@@ -392,23 +391,22 @@ _CALENDAR = re.compile(rf"\b\d{{1,2}}\.?(?:\s*[-–]\s*\d{{1,2}}\.?)?\s+(?:{_MON
                        re.IGNORECASE)
 # Words after «hvor mange» that are not what is counted («Hvor mange var det?», «How many took part?»).
 _VERBS_AFTER_COUNT = frozenset({"var", "er", "ble", "vart", "blir", "har", "hadde", "fikk", "fekk", "deltok", "kom",
-                                "søkte",
-                                "were", "are", "was", "did", "do", "does", "have", "had", "took", "applied", "came",
-                                "got"})
+                                "søkte", "were", "are", "was", "did", "do", "does", "have", "had", "took", "applied",
+                                "came", "got"})
 # «Hvor mange deltok …?» counts the people who took part.
 _PARTICIPATING = frozenset({"deltok", "deltek", "deltar", "deltatt", "attended", "participated", "joined", "took"})
 _PARTICIPANTS = "personer personar deltakere deltakarar people participants persons"
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NUMBER_WORD = re.compile(r"\b(en|ei|ett|eitt|to|tre|fire|fem|seks|sju|åtte|ni|ti|elleve|tolv|tjue|hundre|one|two|"
-                          r"three|"
-                          r"four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b", re.IGNORECASE)
+                          r"three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b", re.IGNORECASE)
 
 
 _COUNTED = re.compile(r"\b(?:hvor mange|kor mange|how many|antall|talet på|"
                       r"number of)\s+([\wæøåÆØÅ-]+)(?:\s+([\wæøåÆØÅ-]+))?",
                       re.IGNORECASE)
 # A number and the (up to two) words after it: «32 søknader», «14 follower municipalities».
-_COUNT_VALUE = re.compile(rf"(?:\d[\d  ]*|{_NUMBER_WORD.pattern.replace('(', '(?:')})\s+([\wæøåÆØÅ-]+)(?:\s+([\wæøåÆØÅ-]+))?",
+_COUNT_VALUE = re.compile(rf"(?:\d[\d  ]*|{_NUMBER_WORD.pattern.replace('(', '(?:')})"
+                          r"\s+([\wæøåÆØÅ-]+)(?:\s+([\wæøåÆØÅ-]+))?",
                           re.IGNORECASE)
 
 

@@ -87,7 +87,8 @@ def expand_paths(paths: list[Path], exclude: Collection[Path] = ()) -> list[Path
         if path.is_dir():
             files += sorted(
                 p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not any(part.startswith(".") for part in p.parts)
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.parts)
                 and not any(p.is_relative_to(folder) for folder in exclude)
             )
         else:
@@ -123,8 +124,9 @@ class IngestService:
         pending: list[tuple[str, list[Chunk], bool]] = []
         groups, orphans = group_files(expand_paths(paths, exclude))
         for path in orphans:
+            parts = translation_parts(path)  # an orphan is a translation: never None
             report.errors.append(IngestError(source_name(path), "ingest.translation_orphan",
-                                             original=path.name if (parts := translation_parts(path)) is None else parts[0].name))
+                                             original=parts[0].name if parts else path.name))
         for group in groups.values():
             pending += self._group(group, indexed, report)
         self._write(pending, report, show_progress, progress)
@@ -134,7 +136,8 @@ class IngestService:
                 report.removed.append(source)
         return report
 
-    def _group(self, group: Group, indexed: dict[str, str], report: IngestReport) -> list[tuple[str, list[Chunk], bool]]:
+    def _group(self, group: Group, indexed: dict[str, str],
+               report: IngestReport) -> list[tuple[str, list[Chunk], bool]]:
         """The chunks of a file and its translations, when any of them changed. Every member's
         hash covers the whole group: a translation added, fixed or removed changes which
         languages the original serves."""
@@ -146,7 +149,8 @@ class IngestService:
                 report.errors.append(IngestError(source_name(path), "ingest.unreadable", error=exc.strerror or exc))
         if group.original not in digests:
             return []
-        together = hashlib.sha256("".join(sorted(digests.values())).encode()).hexdigest()[:12] if len(digests) > 1 else ""
+        together = (hashlib.sha256("".join(sorted(digests.values())).encode()).hexdigest()[:12] if len(digests) > 1
+                    else "")
         hashes = {path: f"{PIPELINE_VERSION}-{digest}" + (f"-{together}" if together else "")
                   for path, digest in digests.items()}
         if all(indexed.get(source_name(path)) == hashes[path] for path in hashes):

@@ -4,8 +4,8 @@ workshop; residents answer the invitation's four questions through it.
 A form's id is the capability token in its public link (never the owner id). Every facilitator-side
 call names the acting user, and the service asks ``WorkshopAccess`` whether they may: the workshop's
 owner and a colleague with an edit link may open, close and curate; a colleague with a read link may
-look and export; for anyone else a token or canvas id behaves like one that does not exist. Nothing that identifies a resident is stored:
-no address, no cookie, personal data masked before the row is written, the time to the minute.
+look and export; for anyone else a token or canvas id behaves like one that does not exist. Nothing that identifies a
+resident is stored: no address, no cookie, personal data masked before the row is written, the time to the minute.
 """
 
 from __future__ import annotations

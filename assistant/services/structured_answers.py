@@ -395,7 +395,8 @@ class StructuredAnswers:
         for n, case in enumerate(cases, start=1):
             status = (self._m("status_suffix", lang, status=self._m(f"status.{case.status}", lang))
                       if case.status != "gnist-kommune" else "")
-            county = case.county_now if case.county_now == case.county_then else f"{case.county_then}, {self._m('county_now', lang, county=case.county_now)}"
+            county = (case.county_now if case.county_now == case.county_then
+                      else f"{case.county_then}, {self._m('county_now', lang, county=case.county_now)}")
             # The round is in the heading when the question named one.
             round_label = "" if len(asked.rounds) == 1 else f", {self._round_label(case.round, lang)}"
             lines.append("- " + self._m("item", lang, name=self._join(case.municipalities, lang), county=county,

@@ -64,7 +64,8 @@ PHRASE_WORDS = 6  # a cluster's name: at most this many words of its most centra
 STOPWORDS_FILE = Path(__file__).resolve().parent / "stopwords.json"
 WORD_FORMS_FILE = Path(__file__).resolve().parent / "word_forms.json"
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_CLAUSE = re.compile(r"[,.;:!?()«»\"]|\s(?:der|som|fordi|men|så|når|hvis|viss|dersom|slik|so|because|but|where|which)\s",
+_CLAUSE = re.compile(r"[,.;:!?()«»\"]|"
+                     r"\s(?:der|som|fordi|men|så|når|hvis|viss|dersom|slik|so|because|but|where|which)\s",
                      re.IGNORECASE)
 
 Progress = Callable[[int, int], None]  # (inputs embedded so far, all inputs)

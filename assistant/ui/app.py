@@ -145,7 +145,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         # only when asking changes them. The conversation list (latest first) changes with a new
         # conversation, or an older one that moves to the top; an unchanged one gets its value back.
         unchanged = not created and listed and listed[0].id == conversation_id
-        choices: str | dict[str, Any] = conversation_id if unchanged else gr.update(choices=conversation_choices(owner), value=conversation_id)
+        choices: str | dict[str, Any] = (conversation_id if unchanged
+                                         else gr.update(choices=conversation_choices(owner), value=conversation_id))
         state_id = conversation_id if created else gr.skip()
         emptied: str | dict[str, Any] = ""
         # Without a language model the answer is ready in milliseconds and goes out in one update
@@ -174,7 +175,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                     # once, with its sources, and a model's tokens go out in readable pieces.
                     if time.monotonic() - shown_at >= STREAM_INTERVAL_S:
                         shown_at = time.monotonic()
-                        yield shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(), state_id, gr.update(), gr.update()
+                        yield (shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(),
+                               state_id, gr.update(), gr.update())
                 elif event.kind == "notice":
                     partial = answer_content("", [event.text])
                     shown_at = time.monotonic()  # why the answer comes without the model, at once
@@ -192,7 +194,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             log.exception("answer failed")
             message = ui_text("msg.answer_failed", lang_of(owner))
             gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
-            yield shown + [{"role": "assistant", "content": f"{icons.WARNING} {message}"}], gr.update(), state_id, choices, emptied
+            yield (shown + [{"role": "assistant", "content": f"{icons.WARNING} {message}"}], gr.update(), state_id,
+                   choices, emptied)
 
     def respond_at_once(question: str, conversation_id: str | None, shown_conversation: str | None = None,
                         request: gr.Request | None = None):
@@ -321,7 +324,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         owner = identity.owner(request)
         lang = lang_of(owner)
         if not confirmed:
-            return ui_text("msg.confirm_delete_all", lang), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+            return (ui_text("msg.confirm_delete_all", lang), gr.update(), gr.update(), gr.update(), gr.update(),
+                    gr.update())
         container.user_data.delete(owner)
         return (ui_text("msg.all_deleted", lang), [], ui_text("ask.no_sources", lang),
                 gr.update(choices=[], value=None),

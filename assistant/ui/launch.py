@@ -83,7 +83,8 @@ def page_script(catalog: TextCatalog) -> str:
     prefixes = {lang: {english: catalog.ui(key, lang) + ": " for english, key in MESSAGE_PREFIXES.items()}
                 for lang in LANGUAGES}
     replacements = {"__LABELS__": labels, "__TOASTS__": toasts, "__PREFIXES__": prefixes}
-    script = A11Y_JS.replace("async () => {", "async () => {\n" + PLACE_JS.replace("__FIELDS__", json.dumps(KEPT_FIELDS)), 1)
+    place = PLACE_JS.replace("__FIELDS__", json.dumps(KEPT_FIELDS))
+    script = A11Y_JS.replace("async () => {", "async () => {\n" + place, 1)
     for placeholder, table in replacements.items():
         script = script.replace(placeholder, json.dumps(table, ensure_ascii=False))
     return script

@@ -126,8 +126,8 @@ def browser_language(request) -> str | None:
 
 def sources_markdown(citations: list[dict], empty_text: str) -> str:
     """The sources panel: one block per citation, numbered like the [n] markers in the answer:
-    title, section or page, the file's name (never a path on the server) and links, and the passage without the knowledge base's notes
-    to the assistant (answers stored before those were left out may still carry them)."""
+    title, section or page, the file's name (never a path on the server) and links, and the passage without the
+    knowledge base's notes to the assistant (answers stored before those were left out may still carry them)."""
     if not citations:
         return empty_text
     blocks = []

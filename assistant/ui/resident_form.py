@@ -195,7 +195,8 @@ class ResidentFormMiddleware:
             # Nothing is lost: the form comes back with what was typed, and a fresh token.
             fresh = device or _cookie_value(scope, DEVICE_COOKIE) or ""
             return await self._page(send, 403, "form", lang, form_path, form=form, errors={"form": "res.error.stale"},
-                                    values=typed, device=fresh if _DEVICE.fullmatch(fresh) else secrets.token_urlsafe(16))
+                                    values=typed,
+                                    device=fresh if _DEVICE.fullmatch(fresh) else secrets.token_urlsafe(16))
         address = self.proxy.browser_address(scope)
         if self.per_address.blocked(address) or self.per_device.blocked(device):
             return await self._page(send, 429, "limit", lang, form_path, form=form, extra=[(b"retry-after", b"60")])

@@ -156,7 +156,8 @@ class CollaborationStore:
 
     def is_shared(self, canvas_id: str) -> bool:
         with self.db.connect() as db:
-            return db.execute(select(shares.c.token).where(shares.c.canvas_id == canvas_id).limit(1)).first() is not None
+            shared = db.execute(select(shares.c.token).where(shares.c.canvas_id == canvas_id).limit(1)).first()
+        return shared is not None
 
     # -- links ----------------------------------------------------------------------------------
 

@@ -234,8 +234,8 @@ def parse_percent(text: str) -> float | None:
     if not text or not text.strip():
         return None
     low = text.lower().replace("\u00a0", " ")
-    range_match = re.search(_NUM + r"\s*(?:%|prosent|percent)?\s*(?:-|–|—|til|to|a)\s*" + _NUM + r"\s*(%|prosent|"
-                                                                                                 r"percent)?", low)
+    range_match = re.search(_NUM + r"\s*(?:%|prosent|percent)?\s*(?:-|–|—|til|to|a)\s*"
+                            + _NUM + r"\s*(%|prosent|percent)?", low)
     if range_match and (range_match.group(3) or "%" in low or "prosent" in low or "percent" in low):
         a, b = (float(range_match.group(i).replace(",", ".")) for i in (1, 2))
         if 0 <= a <= 100 and 0 <= b <= 100:
