@@ -337,8 +337,8 @@ def test_the_last_step_shows_the_findings_and_the_four_drafts(client_for, app):
     assert "Rett under samtalen finner du «Ferdig: kvalitetssjekk og utkast»" in panels.reply
     assert panels.final_text.startswith("## Ferdig: kvalitetssjekk og utkast")
     assert "Word-filer under «Utkast» rett nedenfor" in panels.final_text
-    assert "<strong>Bør rettes · Forankring · Politisk forankring:</strong> Dette er ikke bestemt ennå («skal behandle»)" \
-        in panels.final_findings
+    assert ("<strong>Bør rettes · Forankring · Politisk forankring:</strong> Dette er ikke bestemt ennå "
+            "(«skal behandle»)" in panels.final_findings)
     files = [Path(f["path"] if isinstance(f, dict) else f) for f in value_of(panels.final_files)]
     assert sorted(f.name for f in files) == ["gnist-designbrief-vang.docx", "gnist-sjekkliste-vang.docx",
                                              "gnist-soknad-vang.docx", "gnist-utfordring-vang.docx",
@@ -386,7 +386,8 @@ def test_two_sessions_cannot_see_each_others_workshops(client_for, app):
     # ... and his own calls keep working on his own workshop only.
     bob.predict("forankring.political_backing", "Ordføreren står bak søknaden.", api_name="/workshop_save_field")
     assert service.get(g.owner_of(app, alice), alices.canvas_id).forankring.political_backing == ""
-    assert service.get(g.owner_of(app, bob), bobs.canvas_id).forankring.political_backing == "Ordføreren står bak søknaden."
+    assert (service.get(g.owner_of(app, bob), bobs.canvas_id).forankring.political_backing
+            == "Ordføreren står bak søknaden.")
     # Alice can resume hers.
     resumed = Panels(alice.predict(alices.canvas_id, api_name="/workshop_resume"))
     assert resumed.canvas_id == alices.canvas_id and "Lom" in resumed.canvas

@@ -266,7 +266,8 @@ def test_keyboard_reaches_question_box_and_send_and_asks(app, browsing):
                "history": "Tidlegare samtalar", "upload_zone": "Last opp dokument (PDF, DOCX, TXT eller Markdown): "}),
     ("nb-NO", {"question": "Spørsmålet ditt", "tabs": ["Spør", "Verksted", "Mine dokumenter",
                                                        "Innstillinger og personvern"],
-               "history": "Tidligere samtaler", "upload_zone": "Last opp dokumenter (PDF, DOCX, TXT eller Markdown): "}),
+               "history": "Tidligere samtaler",
+               "upload_zone": "Last opp dokumenter (PDF, DOCX, TXT eller Markdown): "}),
 ])
 def test_ui_language_follows_the_browser(app, browsing, axe_source, artifacts, locale, labels):
     page = browsing.page(locale=locale)

@@ -25,7 +25,8 @@ def test_ingest_names_the_broken_card_and_its_reason_and_indexes_the_rest(capsys
     out = capsys.readouterr().out
     assert "Nye filer: 4" in out  # the four knowledge files; cards are never indexed as chunks
     (error,) = [line for line in out.splitlines() if line.startswith("Feil:")]
-    assert "cards/feil-tall.md" in error and "svaret på nb har tall eller navn som ikke står i kildeseksjonene: 350000" in error
+    assert ("cards/feil-tall.md" in error
+            and "svaret på nb har tall eller navn som ikke står i kildeseksjonene: 350000" in error)
 
     capsys.readouterr()
     assert main(["ask", "Hva koster Gnist?", "--json"], settings=settings) == 0

@@ -102,7 +102,8 @@ def test_deleted_file_chunks_are_removed(container, corpus_paths):
     assert report.chunks_embedded == 0
     assert chunks_of(store, "caser/2021-vang.md") == {}
     assert store.count() == count - gone
-    assert all(not h.source.endswith("2021-vang.md") for h in container.retriever.search("tindeklatrarkafe Filefjell", k=5))
+    assert all(not h.source.endswith("2021-vang.md")
+               for h in container.retriever.search("tindeklatrarkafe Filefjell", k=5))
 
 
 def test_new_file_is_added_incrementally(container, knowledge_dir, files):

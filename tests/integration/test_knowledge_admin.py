@@ -68,7 +68,8 @@ def test_questions_that_went_badly_are_grouped_by_meaning_newest_first_with_comm
     assert sum(group.count for group in groups) == 4
     deadline = next(group for group in groups if "Frist Gnist 2025?" in group.questions)
     assert deadline.count == 3 and groups[0] is deadline  # the group with the newest question comes first
-    assert deadline.examples[0]["comment"] == "Svaret nevnte ikke 2025" and deadline.examples[0]["outcome"] == "thumbs_down"
+    assert (deadline.examples[0]["comment"] == "Svaret nevnte ikke 2025"
+            and deadline.examples[0]["outcome"] == "thumbs_down")
     assert "Hvor mange innbyggere har Bjørkedal?" not in deadline.questions
     assert not any("u1" in str(example) for group in groups for example in group.examples)
 
@@ -126,7 +127,8 @@ def test_cards_past_their_review_date_are_listed_and_answers_from_them_say_so(re
     assert "kan være utdatert" not in b.answer_service.answer(QUESTION).text
     old = card_text().replace("review_by: 2027-03-01", "review_by: 2026-12-01")
     assert a.knowledge_admin.publish_card(ADMIN, CARD_ID, old).ok
-    assert "Kortet skulle vært gjennomgått 2026-12-01, så det kan være utdatert." in b.answer_service.answer(QUESTION).text
+    assert ("Kortet skulle vært gjennomgått 2026-12-01, så det kan være utdatert."
+            in b.answer_service.answer(QUESTION).text)
 
 
 def test_deleting_a_users_data_deletes_their_questions_that_went_badly(replicas):

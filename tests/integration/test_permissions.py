@@ -127,7 +127,8 @@ def test_a_stranger_reaches_no_conversation_and_only_administrators_administer(t
         for actor in (Actor(OWNER, "nn"), Actor(STRANGER, "en")):
             with pytest.raises(NotAllowed) as refused:
                 admin.feedback(actor)
-            assert refused.value.message(BUILT_IN, actor.language) == BUILT_IN.message("identity.not_admin", actor.language)
+            assert (refused.value.message(BUILT_IN, actor.language)
+                    == BUILT_IN.message("identity.not_admin", actor.language))
         assert admin.feedback(Actor("user:admin", admin=True)) == []
     finally:
         database.dispose()

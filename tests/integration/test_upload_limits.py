@@ -182,5 +182,6 @@ def test_a_failed_job_reports_its_message(settings, documents_with, files):
     finished = queue.wait("anne", [job.id], timeout=30)[0]
     queue.close()
     assert finished.state == "failed"
-    assert finished.message == "hemmelig.pdf: PDF-en er passordbeskyttet. Lagre en kopi uten passord og last den opp igjen."
+    assert (finished.message
+            == "hemmelig.pdf: PDF-en er passordbeskyttet. Lagre en kopi uten passord og last den opp igjen.")
     assert documents.list("anne") == []

@@ -319,6 +319,7 @@ def test_numbers_and_names_missing_from_the_passages_do_not_reach_the_answer(llm
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", answer.text):
         assert grounding.unsupported(sentence, sources, grounding.numbers(sources)) == [], (sentence, answer.text)
     streamed = "".join(e.text for e in events if e.kind == "token")
-    if answer.mode == "llm" and streamed.strip() != answer.text.strip():  # something was taken out: the user is told what
+    # Something was taken out: the user is told what.
+    if answer.mode == "llm" and streamed.strip() != answer.text.strip():
         assert answer.notices and "står ikke i kildene" in answer.notices[0], answer.notices
         assert any(e.kind == "notice" for e in events)

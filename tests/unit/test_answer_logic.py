@@ -194,7 +194,8 @@ HITS = [_hit(1, "Deltakeravgiften i Gnist 2022 var 200 000 kroner."), _hit(2, "P
 
 
 def test_llm_answer_streams_and_keeps_only_valid_citations():
-    model = GenericFakeChatModel(messages=iter([AIMessage("Avgiften var 200 000 kroner [1] og ressursen 20–30 % [2][9].")]))
+    model = GenericFakeChatModel(
+        messages=iter([AIMessage("Avgiften var 200 000 kroner [1] og ressursen 20–30 % [2][9].")]))
     service, _ = _service(HITS, model)
     events = list(service.stream("Hva koster Gnist?"))
     tokens = [e for e in events if e.kind == "token"]
@@ -355,7 +356,8 @@ def test_with_a_model_user_passages_are_marked_and_the_contradiction_is_added():
     # so nothing of the note is left to send; the other user document is marked as the user's.
     assert '<kilde n="2"' not in user.content
     assert "SYSTEM" not in user.content and "gratis" not in user.content
-    assert '<kilde n="3" tittel="plan" sted="" bruker="ja">\nVi vil bruke Gnist til å styrke sentrum.\n</kilde>' in user.content
+    assert ('<kilde n="3" tittel="plan" sted="" bruker="ja">\nVi vil bruke Gnist til å styrke sentrum.\n</kilde>'
+            in user.content)
     assert answer.mode == "llm"
     assert answer.text.startswith("Det koster 200 000 kr [1].\n\nMerk: Dokumentet ditt «notat.txt» seier noko anna")
     assert "«Deltakelse i Gnist er gratis.» [2]" in answer.text

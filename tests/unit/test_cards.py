@@ -188,7 +188,8 @@ def test_a_matched_card_is_the_answer_with_its_date_and_cited_sections(library, 
     assert citation.source.endswith("programmet/delta-i-gnist.md") and "200 000 kr" in citation.text
     assert citation.links == ["https://doga.no/gnist/delta", "https://doga.no/gnist/invitasjon-2022"]
     english = service.answer("How much does Gnist cost?", language="en")
-    assert english.text.startswith("The participation fee") and english.text.endswith("Last checked: 2026-12-01 – the sources cover the rounds up to and including 2022.")
+    assert english.text.startswith("The participation fee")
+    assert english.text.endswith("Last checked: 2026-12-01 – the sources cover the rounds up to and including 2022.")
     assert cards.asked == [("Kva kostar det å vere med i Gnist?", "nn"), ("How much does Gnist cost?", "en")]
 
 
@@ -214,7 +215,8 @@ def test_a_card_about_several_municipalities_answers_for_the_one_asked_about():
 
     assert focused_answer(WINNERS["nb"], "Hva het vinnerkonseptet i Lebesby?") == (
         "I Lebesby vant Modulbygda, en møteplass av moduler.")
-    assert focused_answer(WINNERS["en"], "What won in Lebesby and Lund?") == "In Lund, Fabrikken won. In Lebesby, Modulbygda won."
+    assert (focused_answer(WINNERS["en"], "What won in Lebesby and Lund?")
+            == "In Lund, Fabrikken won. In Lebesby, Modulbygda won.")
     # The whole card: no name asked, every name asked, or only the lead's names asked.
     for question in ("Hvem vant Gnist 2021?", "Hva vant i Vang, Lund og Lebesby?", "Hvem vant på Nordic Edge Expo?"):
         assert focused_answer(WINNERS["nb"], question) == WINNERS["nb"], question

@@ -84,4 +84,5 @@ def test_upload_progress_in_the_users_language():
 
 
 def test_login_prompt_is_bilingual():
-    assert BUILT_IN.bilingual("launch.login") == "Logg inn for å bruke Gnist-assistenten. / Log in to use Gnist-assistenten."
+    assert (BUILT_IN.bilingual("launch.login")
+            == "Logg inn for å bruke Gnist-assistenten. / Log in to use Gnist-assistenten.")

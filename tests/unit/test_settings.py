@@ -95,4 +95,5 @@ def test_openai_key_can_be_passed_by_field_name():
 
 def test_auth_pairs():
     assert Settings().auth_pairs() == []
-    assert Settings(auth="anne:hemmelig, bo:pass:ord ,ugyldig,:x").auth_pairs() == [("anne", "hemmelig"), ("bo", "pass:ord")]
+    assert (Settings(auth="anne:hemmelig, bo:pass:ord ,ugyldig,:x").auth_pairs()
+            == [("anne", "hemmelig"), ("bo", "pass:ord")])

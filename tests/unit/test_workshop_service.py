@@ -384,7 +384,8 @@ def test_an_answer_a_field_and_a_comment_over_their_limits_are_refused_in_the_ca
                     lambda: service.start("kari", "Lillevik", "d" * 301, language=lang)):
         with pytest.raises(WorkshopError) as refused:
             attempt()
-        assert too_long_words in str(refused.value) and "301" in str(refused.value) and f"300 {unit}" in str(refused.value)
+        assert (too_long_words in str(refused.value) and "301" in str(refused.value)
+                and f"300 {unit}" in str(refused.value))
     with pytest.raises(WorkshopError, match="121") as refused:
         service.comment("kari", canvas.id, "need.statement", "e" * 121)
     assert f"120 {unit}" in str(refused.value)

@@ -79,7 +79,8 @@ def test_small_numbers_in_words_large_in_digits(lang, four):
 # ---------------------------------------------------------------------------------------------
 
 def test_a_place_before_kommune_keeps_its_capital():
-    assert grammar.lower_first("Innlandet fylkeskommune dekker halvparten") == "Innlandet fylkeskommune dekker halvparten"
+    assert (grammar.lower_first("Innlandet fylkeskommune dekker halvparten")
+            == "Innlandet fylkeskommune dekker halvparten")
     assert grammar.lower_first("Tomme lokaler") == "tomme lokaler"
 
 
