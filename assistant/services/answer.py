@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -174,7 +174,7 @@ class AnswerService:
         self.retriever = retriever
         self.prompts = prompts
         self._chat_model_factory = chat_model_factory or (lambda: None)
-        self._chat_model = None
+        self._chat_model: Any = None  # a LangChain chat model, made on first use
         self.breaker = CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_cooldown_s)
         self.cards = cards
         self.structured = structured

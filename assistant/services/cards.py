@@ -516,7 +516,7 @@ class CardMatcher:
     def _lexical(self):
         import bm25s
 
-        texts = {i: [] for i in range(len(self.cards))}
+        texts: dict[int, list[str]] = {i: [] for i in range(len(self.cards))}
         for (_, paraphrase), i in zip(self.entries, self._card_of, strict=True):
             texts[int(i)].append(paraphrase)
         index = bm25s.BM25()

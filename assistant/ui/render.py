@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from assistant.catalog import TextCatalog
@@ -40,10 +41,12 @@ def _markdown():
     """CommonMark with tables and strikethrough, raw HTML shown as text; an image becomes its
     description and a link to anything but http(s) or mail becomes its text."""
     from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
 
     parser = MarkdownIt("commonmark", {"breaks": True, "html": False}).enable(["table", "strikethrough"])
-    parser.validateLink = lambda url: True  # every link is judged below, so its text is kept either way
-    renderer = parser.renderer
+    # every link is judged below, so its text is kept either way
+    parser.validateLink = lambda url: True  # type: ignore[method-assign]
+    renderer = cast(RendererHTML, parser.renderer)
 
     def image(_renderer, tokens, index, options, env):
         return html.escape(renderer.renderInlineAsText(tokens[index].children or [], options, env), quote=False)
@@ -72,10 +75,10 @@ class _InertText(HTMLParser):
         self.out: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        self.out.append(self.get_starttag_text())
+        self.out.append(self.get_starttag_text() or "")
 
     def handle_startendtag(self, tag, attrs):
-        self.out.append(self.get_starttag_text())
+        self.out.append(self.get_starttag_text() or "")
 
     def handle_endtag(self, tag):
         self.out.append(f"</{tag}>")

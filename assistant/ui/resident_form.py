@@ -152,6 +152,8 @@ class ResidentFormMiddleware:
         if scope["type"] != "http" or not is_resident_form_path(scope.get("path", "")):
             return await self.app(scope, receive, send)
         match = _PATH.match(scope["path"])
+        if match is None:  # not reached: is_resident_form_path matched the path
+            return await self.app(scope, receive, send)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         headers = dict(scope.get("headers", []))
         accept = headers.get(b"accept-language", b"").decode("latin-1")
