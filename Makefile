@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test test-fast test-llm system-deps axe local-model bench bench-llm eval clean
+.PHONY: install run lint test test-fast test-llm system-deps axe local-model bench bench-llm eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,8 +39,14 @@ axe: $(AXE)
 run: install
 	$(PY) app.py
 
-# Unit, integration and browser tests (not the slow local-LLM tier).
-test: install system-deps axe
+# ruff (lint rules and import order) and mypy (types of assistant/ and app.py), configured in
+# pyproject.toml; any finding fails.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+# Lint, then unit, integration and browser tests (not the slow local-LLM tier).
+test: install system-deps axe lint
 	$(PY) -m pytest -m "not llm" tests
 
 test-fast: install

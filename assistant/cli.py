@@ -7,29 +7,12 @@ import json
 import sys
 from pathlib import Path
 
+from assistant.cli_common import container as _container
+from assistant.cli_common import emit
+from assistant.cli_common import print_json as _print_json
 from assistant.settings import REPO_ROOT, Settings
 
 DEFAULT_QUESTIONS = REPO_ROOT.parent / "shared" / "eval" / "dev_questions.json"
-
-
-def emit(text: str, out: str | None, written_message: str) -> None:
-    """Print, or write to --out and say so."""
-    if out:
-        Path(out).write_text(text + "\n", encoding="utf-8")
-        print(written_message)
-    else:
-        print(text)
-
-
-def _print_json(data) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-
-
-def _container(settings: Settings):
-    from assistant.container import Container
-
-    return Container(settings)
 
 
 def cmd_ingest(args, settings: Settings) -> int:
@@ -205,7 +188,8 @@ def cmd_themes(args, settings: Settings) -> int:
     total = len(items)
     if args.json:
         _print_json({"total": total, "themes": [
-            {**theme.as_dict(), "evidence": None if theme.other else themes.evidence_line(theme, total, args.lang, catalog)}
+            {**theme.as_dict(), "evidence": None if theme.other
+             else themes.evidence_line(theme, total, args.lang, catalog)}
             for theme in found]})
         return 0
     named = [t for t in found if not t.other]
@@ -270,8 +254,8 @@ def build_parser(catalog) -> argparse.ArgumentParser:
     themes.add_argument("--lang", choices=["nb", "nn", "en"], default="nb")
     themes.set_defaults(func=cmd_themes)
 
-    from assistant.cli_workshop import register as register_workshop
     from assistant.cli_db import register as register_db
+    from assistant.cli_workshop import register as register_workshop
 
     register_workshop(sub, say)
     register_db(sub, say)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from assistant.adapters.database import Database, DowngradeRefused, SchemaIncompatible, SchemaStatus
+from assistant.cli_common import catalog as _catalog
 from assistant.settings import Settings
 
 CHECK_EXIT = {"current": 0, "ahead_compatible": 0, "behind": 1, "ahead_incompatible": 2}
@@ -17,12 +18,6 @@ CHECK_EXIT = {"current": 0, "ahead_compatible": 0, "behind": 1, "ahead_incompati
 
 def _database(settings: Settings) -> Database:
     return Database(settings.effective_database_url, pool_size=1)
-
-
-def _catalog(settings: Settings):
-    from assistant.cli import _container
-
-    return _container(settings).catalog
 
 
 def describe(status: SchemaStatus, catalog, lang: str = "nb") -> str:

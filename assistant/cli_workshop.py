@@ -6,22 +6,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
+from typing import cast
 
+from assistant.cli_common import catalog as _catalog
+from assistant.cli_common import container as _container
+from assistant.cli_common import emit
+from assistant.cli_common import print_json as _print_json
 from assistant.settings import Settings
-
-
-def _print_json(data) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-
-
-def _catalog(settings: Settings):
-    from assistant.cli import _container
-
-    return _container(settings).catalog
 
 
 def _load_canvas(path: str, catalog):
@@ -84,7 +77,7 @@ def cmd_draft(args, settings: Settings) -> int:
     model = _chat_model(settings, catalog) if args.polish else None
     result = drafts.render(canvas, args.kind, args.lang, fmt, out, catalog, chat_model=model, note=args.note)
     if out is None:
-        sys.stdout.write(result)
+        sys.stdout.write(cast(str, result))  # Markdown when there is no --out
     else:
         print(catalog.message("cli.wrote", "nb", path=out))
     return 0
@@ -105,7 +98,6 @@ def _read_answer(stream) -> str | None:
 def cmd_workshop(args, settings: Settings) -> int:
     """The guided workshop in the terminal: the assistant asks, you answer (an empty line ends an
     answer, «hopp over» skips). At the end: the quality check, and the drafts as Word files."""
-    from assistant.cli import _container
     from assistant.workshop import critic, drafts
     from assistant.workshop.store import CanvasNotFound
 
@@ -161,7 +153,6 @@ def cmd_canvas_schema(args, settings: Settings) -> int:
 
 
 def cmd_canvas_new(args, settings: Settings) -> int:
-    from assistant.cli import emit
     from assistant.workshop.canvas import new_canvas, to_json
     from assistant.workshop.steps import STEP_IDS
 

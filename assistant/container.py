@@ -12,6 +12,7 @@ from functools import cached_property
 from assistant.adapters.database import Database, SchemaIncompatible
 from assistant.adapters.embedding_cache import CachedEmbeddings
 from assistant.adapters.embeddings import NamedEmbeddings, build_embeddings
+from assistant.adapters.llm import build_chat_model
 from assistant.adapters.vectorstore import (
     KNOWLEDGE_COLLECTION,
     ChunkStore,
@@ -19,23 +20,22 @@ from assistant.adapters.vectorstore import (
     build_chroma_client,
     reclaim_space,
 )
-from assistant.adapters.llm import build_chat_model
 from assistant.catalog import TextCatalog
 from assistant.services.admin import AdminService
 from assistant.services.answer import AnswerService
+from assistant.services.cards import AnswerCards, CardLibrary, MatchRule
 from assistant.services.conversations import ConversationService
 from assistant.services.documents import DocumentService
 from assistant.services.exports import ExportStore
 from assistant.services.index_status import BackgroundIndex
-from assistant.services.cards import AnswerCards, CardLibrary, MatchRule
-from assistant.services.knowledge_admin import KnowledgeAdminService, PublishedKnowledge
-from assistant.services.published_index import PublishedIndex
 from assistant.services.ingest import IngestReport, IngestService, source_name
 from assistant.services.injection import InstructionDetector
+from assistant.services.knowledge_admin import KnowledgeAdminService, PublishedKnowledge
 from assistant.services.limits import TextLimits
 from assistant.services.preferences import PreferenceService
 from assistant.services.privacy import UserDataService
 from assistant.services.programme_data import ProgrammeData
+from assistant.services.published_index import PublishedIndex
 from assistant.services.residents import ResidentInputService
 from assistant.services.retrieval import Retriever
 from assistant.services.sessions import SessionBindings
@@ -120,7 +120,8 @@ class Container:
     @cached_property
     def structured_answers(self) -> StructuredAnswers:
         """Questions about the programme's data (lists, outcomes, criteria), answered from it after the cards."""
-        return StructuredAnswers(self.programme_data, self.knowledge_embeddings, self.catalog, self.settings.data_dir / "cards")
+        return StructuredAnswers(self.programme_data, self.knowledge_embeddings, self.catalog,
+                                 self.settings.data_dir / "cards")
 
     @cached_property
     def documents(self) -> DocumentService:
@@ -164,7 +165,8 @@ class Container:
 
     @cached_property
     def residents(self) -> ResidentInputService:
-        return ResidentInputService(self.database, self.settings, self.catalog, self.workshop.store, self.workshop.access,
+        return ResidentInputService(self.database, self.settings, self.catalog, self.workshop.store,
+                                    self.workshop.access,
                                     embeddings=self.embeddings)
 
     @cached_property
@@ -189,7 +191,8 @@ class Container:
 
     @cached_property
     def user_data(self) -> UserDataService:
-        return UserDataService(self.conversations, self.preferences, self.documents, self.upload_queue, self.workshop.store,
+        return UserDataService(self.conversations, self.preferences, self.documents, self.upload_queue,
+                               self.workshop.store,
                                self.exports, self.session_bindings, lambda: reclaim_space(self.settings),
                                residents=self.residents)
 

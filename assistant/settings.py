@@ -144,7 +144,7 @@ class Settings(BaseSettings):
     # Prometheus metrics: on a port of their own (scraped on the private network), and/or on the
     # public port for a caller sending «Authorization: Bearer <token>». Without either, none are served.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    metrics_host: str = "0.0.0.0"
+    metrics_host: str = "0.0.0.0"  # noqa: S104 - the metrics port is for the scraper; a token or network guards it
     metrics_token: SecretStr | None = None
     # Bring the database schema up to date on start; false when a separate job runs `gnist db upgrade`.
     migrate_on_start: bool = True

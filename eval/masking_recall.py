@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.services.masking import mask, normal_form  # noqa: E402
+from assistant.services.masking import mask, normal_form
 
 FOLDER = Path(__file__).resolve().parent / "masking"
 # The words of the addresses in the list: none may be left after masking.
@@ -57,7 +57,8 @@ def figures(split: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--show", action="store_true", help="list misses and false alarms (dev only: test stays unseen)")
+    parser.add_argument("--show", action="store_true",
+                        help="list misses and false alarms (dev only: test stays unseen)")
     args = parser.parse_args()
     results = [figures("dev"), figures("test")]
     if args.json:

@@ -95,7 +95,8 @@ def main() -> int:
         return 0
     for r in results:
         mark = "ok  " if r["precise"] else "MISS"
-        print(f"{mark} {r['id']} [{r['mode']}, {r['ms']} ms] {r['question']}" + (f"  -> {'; '.join(r['problems'])}" if r["problems"] else ""))
+        print(f"{mark} {r['id']} [{r['mode']}, {r['ms']} ms] {r['question']}" + (f"  -> {'; '.join(r['problems'])}"
+                                                                                 if r["problems"] else ""))
         if args.verbose or not r["precise"]:
             print("      " + r["answer"].replace("\n", "\n      "))
     print(f"\nAnswered precisely: {precise}/{len(results)} = {precise / len(results):.0%}")

@@ -32,7 +32,8 @@ def halves() -> dict[str, list[tuple[str, str]]]:
 def score(rows: list[tuple[str, str]], embeddings, threshold: float) -> tuple[float, float, int]:
     knowledge_admin.GROUP_DISTANCE = threshold
     found = knowledge_admin._by_meaning([{"question": q, "intent": i} for i, q in rows], embeddings)
-    together = {frozenset((a["question"], b["question"])) for group in found for a, b in itertools.combinations(group, 2)}
+    together = {frozenset((a["question"], b["question"])) for group in found
+                for a, b in itertools.combinations(group, 2)}
     same = {frozenset((a, b)) for (ia, a), (ib, b) in itertools.combinations(rows, 2) if ia == ib}
     precision = len(together & same) / len(together) if together else 1.0
     return precision, len(together & same) / len(same), len(found)
@@ -46,7 +47,8 @@ def main() -> None:
         for threshold in (0.05, 0.07, chosen, 0.11, 0.13):
             precision, recall, groups = score(rows, embeddings, threshold)
             mark = "  (chosen)" if threshold == chosen else ""
-            print(f"  distance {threshold:.2f}: pair precision {precision:.2f}, pair recall {recall:.2f}, {groups} groups{mark}")
+            print(f"  distance {threshold:.2f}: pair precision {precision:.2f}, pair recall {recall:.2f}, {groups} "
+                  f"groups{mark}")
     knowledge_admin.GROUP_DISTANCE = chosen
 
 

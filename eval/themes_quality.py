@@ -30,12 +30,12 @@ import csv
 import itertools
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.services import themes as T  # noqa: E402
+from assistant.services import themes as T
 
 FOLDER = Path(__file__).resolve().parent / "themes"
 TUNING = "innspill_300.csv"
@@ -136,7 +136,8 @@ def main(argv=None) -> int:
         results[name] = {"role": "tuning" if name == TUNING else "held out", **prepared.score(found)}
         if not args.json:
             r = results[name]
-            met = "" if name == TUNING else "  goals met" if all(r[k] >= v for k, v in GOALS.items()) else "  GOALS MISSED"
+            met = "" if name == TUNING else "  goals met" if all(r[k] >= v
+                                                                 for k, v in GOALS.items()) else "  GOALS MISSED"
             print(f"{name} ({r['role']}): {r['inputs']} inputs, {r['themes']} themes, purity {r['purity']:.2f}, "
                   f"{r['outside_other']:.0%} outside «Annet», {r['themes_found']:.0%} of true themes found, "
                   f"label agreement {r['label_agreement']:.2f}, {r['two_themes']} inputs in two themes{met}")

@@ -282,7 +282,8 @@ def bench_query(bench: Bench) -> dict:
     texts = query_texts()
     rounds = max(1, -(-bench.min_queries // len(texts)))  # ceil: at least min_queries per mode
     workload = texts * rounds
-    figures: dict = {"distinct_queries": len(texts), "k": bench.settings.top_k, "threads": bench.settings.embedding_threads}
+    figures: dict = {"distinct_queries": len(texts), "k": bench.settings.top_k,
+                     "threads": bench.settings.embedding_threads}
 
     for text in texts[:10]:  # warm-up: model load, Chroma caches, BM25 index build
         for mode in MODES:
@@ -318,7 +319,8 @@ def bench_eval(bench: Bench) -> dict:
         k = 5
         for mode in MODES:
             report = score_fact_questions(
-                dev["questions"], lambda q, mode=mode: [h.text for h in retriever.search(q["question"], k=k, mode=mode)], k=k
+                dev["questions"], lambda q, mode=mode: [h.text
+                                                        for h in retriever.search(q["question"], k=k, mode=mode)], k=k
             )
             figures[f"dev_facts@{k}_{mode}"] = {
                 "recall": round(report.recall, 3),
@@ -355,7 +357,8 @@ def bench_answer(bench: Bench) -> dict:
     figures: dict = {"extractive_answer": latency_figures(samples)}
     dev = load_json(DEV_QUESTIONS)
     if dev:
-        report = score_fact_questions(dev["questions"], lambda q: [service.answer(q["question"]).text], k=1, target="answer")
+        report = score_fact_questions(dev["questions"], lambda q: [service.answer(q["question"]).text], k=1,
+                                      target="answer")
         figures["dev_facts_in_answer"] = f"{report.passed}/{report.total}"
     out_of_scope = load_json(REPO_ROOT / "eval" / "out_of_scope.json")
     if out_of_scope:
@@ -549,10 +552,12 @@ def bench_residents(bench: Bench) -> dict:
     knowledge = root / "knowledge"  # one small file: the app's background index costs nothing here
     knowledge.mkdir(parents=True)
     (knowledge / "gnist.md").write_text("# Gnist\n\nGnist er DOGAs program for kommuner.\n", encoding="utf-8")
-    settings = Settings(data_dir=root / "data", knowledge_dir=knowledge, embedding_threads=bench.settings.embedding_threads)
+    settings = Settings(data_dir=root / "data", knowledge_dir=knowledge,
+                        embedding_threads=bench.settings.embedding_threads)
     container = Container(settings)
     owner = "anon:" + "b" * 32
-    canvas = container.workshop.store.create(Canvas(owner=owner, municipality="Bjørkedal", raw_problem="Sentrum er dødt"))
+    canvas = container.workshop.store.create(Canvas(owner=owner, municipality="Bjørkedal",
+                                                    raw_problem="Sentrum er dødt"))
     token = container.residents.open_form(owner, canvas.id).id
     port = free_port()
     env = {**os.environ, "GNIST_DATA_DIR": str(settings.data_dir), "GNIST_KNOWLEDGE_DIR": str(knowledge),
@@ -587,7 +592,7 @@ def resident_load(url: str, residents: int, window_s: float, seed: int = 0) -> d
 
     import httpx
 
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a reproducible schedule, not a secret
     offsets = sorted(rng.uniform(0, window_s) for _ in range(residents))
     start = time.perf_counter()
 
@@ -656,14 +661,16 @@ def bench_shared_workshop(bench: Bench) -> dict:
             times = [t for result in pool.map(own_field, range(COLLEAGUES)) for t in result]
         elapsed = time.perf_counter() - started
         final = service.get(owner, canvas.id)
-        lost = sum(service.field_text(final, SHARED_FIELDS[i % len(SHARED_FIELDS)]) != f"Utkast {EDITS_EACH - 1} fra {users[i]}."
+        lost = sum(service.field_text(final, SHARED_FIELDS[i % len(SHARED_FIELDS)]) != f"Utkast {EDITS_EACH - 1} "
+                                                                                       f"fra {users[i]}."
                    for i in range(COLLEAGUES))
         history = sum(len(service.sharing.history(canvas.id, (path,), limit=10_000)) for path in SHARED_FIELDS)
 
         base = service.field_text(service.get(owner, canvas.id), "need.statement")
         with ThreadPoolExecutor(COLLEAGUES) as pool:
             conflicts = list(pool.map(lambda i: service.edit_field(
-                users[i], canvas.id, "need.statement", f"Behovet slik {users[i]} ser det.", base)[1], range(COLLEAGUES)))
+                users[i], canvas.id, "need.statement", f"Behovet slik {users[i]} ser det.", base)[1],
+                range(COLLEAGUES)))
         merged = service.get(owner, canvas.id).need.statement
         kept = sum(f"Behovet slik {user} ser det." in merged for user in users)
 
@@ -711,7 +718,8 @@ def bench_themes(bench: Bench) -> dict:
     for run in ("cold", "warm"):
         reported: list[int] = []
         start, cpu = time.perf_counter(), own_cpu_s()
-        found = themes.group(items, bench.container.embeddings, progress=lambda done, total: reported.append(done))
+        found = themes.group(items, bench.container.embeddings, progress=lambda done, total,
+                             reported=reported: reported.append(done))
         figures[f"{run}_s"] = round(time.perf_counter() - start, 2)
         figures[f"{run}_cpu_s"] = round(own_cpu_s() - cpu, 2)  # the wall time on an idle machine, about
         figures[f"{run}_progress_reports"] = len(reported)

@@ -21,11 +21,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.adapters.embeddings import build_embeddings  # noqa: E402
-from assistant.services.cards import CardLibrary, CardMatcher, MatchRule, split_paraphrases  # noqa: E402
-from assistant.services.ingest import source_name  # noqa: E402
-from assistant.services.language import LANGUAGES  # noqa: E402
-from assistant.settings import REPO_ROOT, Settings  # noqa: E402
+from assistant.adapters.embeddings import build_embeddings
+from assistant.services.cards import CardLibrary, CardMatcher, MatchRule, split_paraphrases
+from assistant.services.ingest import source_name
+from assistant.services.language import LANGUAGES
+from assistant.settings import REPO_ROOT, Settings
 
 NEAR_MISSES = REPO_ROOT / "eval" / "card_near_misses.json"
 MIN_PRECISION = 0.9
@@ -87,9 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     results = [evaluate(MatchRule(t, m, w), positives, negatives) for w in WEIGHTS for m in MARGINS for t in THRESHOLDS]
     allowed = [r for r in results if r["precision"] >= MIN_PRECISION and not r["near_misses_matched"]]
     best = max(allowed, key=lambda r: (r["recall"], r["rule"].threshold))
-    cosine_only = max((r for r in allowed if r["rule"].lexical_weight == 0.0), key=lambda r: (r["recall"], r["rule"].threshold))
+    cosine_only = max((r for r in allowed if r["rule"].lexical_weight == 0.0),
+                      key=lambda r: (r["recall"], r["rule"].threshold))
 
-    split = {lang: (sum(1 for c, p in entries if p in c.paraphrases[lang]), sum(1 for _, l, _ in held if l == lang))
+    split = {lang: (sum(1 for c, p in entries if p in c.paraphrases[lang]),
+                    sum(1 for _, held_lang, _ in held if held_lang == lang))
              for lang in LANGUAGES}
     if args.json:
         rule = best["rule"]
@@ -106,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         rule = result["rule"]
         print(f"\n{label}: threshold {rule.threshold}, margin {rule.margin}, lexical weight {rule.lexical_weight}")
         print(f"  held out: precision {result['precision']:.3f}, recall {result['recall']:.3f} "
-              f"({result['correct']} right, {result['wrong']} wrong card, {len(positives) - result['correct'] - result['wrong']} to retrieval)")
-        print("  recall per language: " + ", ".join(f"{lang} {ok}/{n}" for lang, (ok, n) in result["per_language"].items()))
+              f"({result['correct']} right, {result['wrong']} wrong "
+              f"card, {len(positives) - result['correct'] - result['wrong']} to retrieval)")
+        print("  recall per language: " + ", ".join(f"{lang} {ok}/{n}"
+                                                    for lang, (ok, n) in result["per_language"].items()))
         print(f"  near misses matched: {len(result['near_misses_matched'])} of {len(negatives)}")
     print("\nWrong cards under the chosen rule:")
     for question, card in best["mistakes"]:

@@ -384,7 +384,7 @@ def measure_real(spec: dict) -> RealRow:
     lost += [f"number {n}" for n in sorted(numbers) if n not in everything and n.replace(" ", " ") not in everything]
     findings = critic.check(canvas)
     serious = [f for f in findings if f.severity in ("mangler", "advarsel")]
-    caught, missed = weaknesses(spec, canvas)
+    _caught, missed = weaknesses(spec, canvas)
     theme_ok = True
     if spec.get("theme_example"):
         code, word = spec["theme_example"]

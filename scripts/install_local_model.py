@@ -196,7 +196,8 @@ def install_model(target: Path, force: bool = False, keep_parts: bool = False) -
         if not keep_parts:
             shutil.rmtree(parts_dir, ignore_errors=True)
     seconds = time.monotonic() - start
-    log(f"Modellen er klar på {seconds:.0f} s (sammensetting og kontroll {time.monotonic() - downloaded:.0f} s): {target}")
+    log(f"Modellen er klar på {seconds:.0f} s (sammensetting og kontroll {time.monotonic() - downloaded:.0f} "
+        f"s): {target}")
     return seconds
 
 

@@ -18,7 +18,7 @@ import pytest
 # Chroma must never phone home from a test run (the Makefile sets this too).
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from assistant.settings import Settings  # noqa: E402
+from assistant.settings import Settings
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
@@ -370,7 +370,8 @@ class FileFactory:
         document.add_heading("Budsjett", level=1)
         document.add_paragraph("Kostnadene fordeles mellom kommunen og fylkeskommunen.")
         table = document.add_table(rows=3, cols=2)
-        for row, (post, amount) in enumerate([("Post", "Beløp"), ("Deltakeravgift", "200 000 kr"), ("Prosjektressurs", "25 % stilling")]):
+        for row, (post, amount) in enumerate([("Post", "Beløp"), ("Deltakeravgift", "200 000 kr"),
+                                              ("Prosjektressurs", "25 % stilling")]):
             table.cell(row, 0).text = post
             table.cell(row, 1).text = amount
         path = self._path(name)
@@ -378,7 +379,8 @@ class FileFactory:
         return path
 
     # -- Other --------------------------------------------------------------
-    def text(self, name: str = "notat.txt", content: str = "Notat om kommunens næringsplan for øyene.", encoding: str = "utf-8") -> Path:
+    def text(self, name: str = "notat.txt", content: str = "Notat om kommunens næringsplan for øyene.",
+             encoding: str = "utf-8") -> Path:
         path = self._path(name)
         path.write_bytes(content.encode(encoding))
         return path
@@ -489,7 +491,8 @@ def chroma_server(tmp_path_factory):
     port = free_port()
     chroma = Path(sys.executable).with_name("chroma")
     process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path_factory.mktemp("chroma")), "--host", "127.0.0.1", "--port", str(port)],
+        [str(chroma), "run", "--path", str(tmp_path_factory.mktemp("chroma")), "--host", "127.0.0.1", "--port",
+         str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60

@@ -95,8 +95,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.count(-1)
 
     def _stream_at_a_models_pace(self) -> None:
-        time.sleep(random.uniform(*PACED_FIRST_TOKEN_S))
-        pause = 1 / random.uniform(*PACED_TOKENS_PER_S)
+        time.sleep(random.uniform(*PACED_FIRST_TOKEN_S))  # noqa: S311 - a pace, not a secret
+        pause = 1 / random.uniform(*PACED_TOKENS_PER_S)  # noqa: S311 - a pace, not a secret
         words = (self.server.reply or "Gnist er et program for kommuner").split()
         for n in range(PACED_TOKENS):
             self.wfile.write(_chunk(words[n % len(words)] + " "))

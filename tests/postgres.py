@@ -78,7 +78,8 @@ class PostgresServer:
                 time.sleep(0.2)
 
     def stop(self, check: bool = False) -> None:
-        done = self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop", check=False)
+        done = self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop",
+                         check=False)
         assert not check or done.returncode == 0, done.stdout + done.stderr
 
     def remove(self) -> None:

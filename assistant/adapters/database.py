@@ -88,7 +88,7 @@ class Database:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            Path(self.url.database or "").parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(self.url, connect_args={"timeout": 30})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
@@ -260,7 +260,7 @@ class Database:
             return True
         for _ in range(attempts):
             with self.engine.connect() as connection:
-                busy, _log, _done = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                busy, _log, _done = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
             if not busy:
                 return True
             time.sleep(0.1)

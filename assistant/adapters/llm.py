@@ -23,6 +23,9 @@ import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
+
+from pydantic import SecretStr
 
 from assistant.catalog import BUILT_IN
 from assistant.settings import Settings
@@ -61,7 +64,7 @@ def build_chat_model(settings: Settings, base_url: str | None = None, timeout: f
     from langchain_openai import ChatOpenAI
 
     info = llm_info(settings)
-    if info.provider == "none":
+    if info.provider == "none" or info.model is None:  # no model without a provider
         return None
     if info.provider == "local":
         base_url = base_url or ensure_local_server(settings)
@@ -74,13 +77,13 @@ def build_chat_model(settings: Settings, base_url: str | None = None, timeout: f
     # the same time is not supported"). So: max_completion_tokens for OpenAI's own endpoints,
     # plain max_tokens (which every OpenAI-compatible server knows) for everything else.
     if uses_max_completion_tokens(base_url):
-        limits = {"max_tokens": settings.llm_max_tokens}
+        limits: dict[str, Any] = {"max_tokens": settings.llm_max_tokens}
     else:
         limits = {"extra_body": {"max_tokens": settings.llm_max_tokens}}
     return ChatOpenAI(
         model=info.model,
         base_url=base_url,
-        api_key=key.get_secret_value() if key else "not-needed",
+        api_key=key or SecretStr("not-needed"),
         timeout=timeout or settings.llm_timeout,
         max_retries=0,
         streaming=True,
@@ -251,7 +254,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - best effort; atexit still stops the server on a normal exit
+    except Exception:  # noqa: BLE001, S110 - best effort; atexit still stops the server on a normal exit
         pass
 
 
@@ -267,7 +270,7 @@ def start_llama_server(model_path, port: int, n_ctx: int = 4096, log_path=None,
     if _port_open(port):
         raise RuntimeError(BUILT_IN.message("llm.port_busy", "nb", port=port))
     if log_path is None:
-        log_file = tempfile.NamedTemporaryFile(prefix="gnist-llama-server-", suffix=".log", delete=False)
+        log_file: IO[bytes] = tempfile.NamedTemporaryFile(prefix="gnist-llama-server-", suffix=".log", delete=False)  # noqa: SIM115 - closed below
     else:
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
         log_file = open(log_path, "ab")  # noqa: SIM115 - the child writes to it for its whole life
@@ -275,7 +278,7 @@ def start_llama_server(model_path, port: int, n_ctx: int = 4096, log_path=None,
     # *thread* exits): only ask for it from the main thread, never from a web worker thread.
     in_main_thread = threading.current_thread() is threading.main_thread()
     with log_file:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 - our own llama-server and model path, an argument list
             llama_server_command(model_path, port, n_ctx, threads),
             stdin=subprocess.DEVNULL,
             stdout=log_file,

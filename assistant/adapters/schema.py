@@ -3,8 +3,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text, false,
-                        true)
+from sqlalchemy import (
+                        Boolean,
+                        Column,
+                        ForeignKey,
+                        Index,
+                        Integer,
+                        LargeBinary,
+                        MetaData,
+                        String,
+                        Table,
+                        Text,
+                        false,
+                        true,
+)
 
 metadata = MetaData()
 

@@ -3,14 +3,15 @@ function downloads a model at first use, which fails offline."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
 import shutil
 import sqlite3
 import time
-from contextlib import closing
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 
 import chromadb
@@ -122,16 +123,17 @@ class ChunkStore:
     @property
     def collection(self):
         if self._collection is None:
-            self._collection = self.client.get_or_create_collection(
+            collection = self.client.get_or_create_collection(
                 self.name,
                 configuration={"hnsw": HNSW},
                 metadata=self._expected_metadata,
                 embedding_function=None,
             )
-            hnsw = (self._collection.configuration_json or {}).get("hnsw") or {}
+            hnsw = (collection.configuration_json or {}).get("hnsw") or {}
             if hnsw.get("sync_threshold") != HNSW["sync_threshold"]:
                 # A collection made before: Chroma applies the change when it next opens it.
-                self._collection.modify(configuration={"hnsw": {key: HNSW[key] for key in ("sync_threshold", "batch_size")}})
+                collection.modify(configuration={"hnsw": {key: HNSW[key] for key in ("sync_threshold", "batch_size")}})
+            self._collection = collection
         return self._collection
 
     def _existing(self):
@@ -151,14 +153,13 @@ class ChunkStore:
         meta = self.collection.metadata or {}
         if meta.get("embedder") != self.embeddings.name or meta.get("dimension") != self.embeddings.dimension:
             raise EmbedderMismatch(BUILT_IN.message(
-                "index.embedder_mismatch", "nb", name=self.name, built=meta.get("embedder"), built_dim=meta.get("dimension"),
+                "index.embedder_mismatch", "nb", name=self.name, built=meta.get("embedder"),
+                built_dim=meta.get("dimension"),
                 chosen=self.embeddings.name, chosen_dim=self.embeddings.dimension))
 
     def reset(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # absent collection: nothing to delete
             self.client.delete_collection(self.name)
-        except Exception:  # noqa: BLE001 - absent collection: nothing to delete
-            pass
         self._collection = None
         self.version += 1
 
@@ -189,7 +190,8 @@ class ChunkStore:
         result = collection.get(include=["metadatas"])
         files: dict[str, dict] = {}
         for meta in result["metadatas"] or []:
-            entry = files.setdefault(meta["source"], {"source": meta["source"], "title": meta.get("title", ""), "chunks": 0})
+            entry = files.setdefault(meta["source"], {"source": meta["source"], "title": meta.get("title", ""),
+                                                      "chunks": 0})
             entry["chunks"] += 1
         return sorted(files.values(), key=lambda f: f["source"])
 

@@ -40,7 +40,7 @@ class Chunk:
 
 def _scalar_metadata(metadata: dict) -> dict:
     """Chroma metadata values must be scalars; lists become '; '-joined strings."""
-    flat = {}
+    flat: dict[str, str | int | float | bool] = {}
     for key, value in metadata.items():
         if value is None:
             continue
@@ -63,7 +63,8 @@ def chunk_document(document: LoadedDocument, file_hash: str, max_chunks: int | N
             check_limit(len(chunks) + len(pieces), max_chunks, document.source, TOO_MANY_CHUNKS)
         for piece in pieces:
             position = len(chunks)
-            digest = hashlib.sha1(f"{document.source}\x00{position}\x00{piece}".encode()).hexdigest()[:16]
+            digest = hashlib.sha1(f"{document.source}\x00{position}\x00{piece}".encode(),
+                                  usedforsecurity=False).hexdigest()[:16]
             metadata = {
                 **doc_meta,
                 "kind": document.kind,

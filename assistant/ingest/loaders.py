@@ -167,7 +167,8 @@ def detect_kind(path: Path, source: str | None = None) -> str:
         if not head.startswith(b"PK"):
             raise IngestError(source, "ingest.not_docx")
         return "docx"
-    if b"\x00" in head or (guessed is not None and guessed.mime.split("/")[0] in {"image", "video", "audio", "application"}):
+    if b"\x00" in head or (guessed is not None
+                           and guessed.mime.split("/")[0] in {"image", "video", "audio", "application"}):
         raise IngestError(source, "ingest.binary")
     return "md" if suffix in {".md", ".markdown"} else "txt"
 
@@ -282,7 +283,7 @@ def load_pdf(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
             # Many "protected" PDFs only restrict editing and open with an empty password
             # (AES needs the cryptography package).
             try:
-                opened = reader.decrypt("")
+                opened = bool(reader.decrypt(""))
             except Exception as exc:  # noqa: BLE001 - unsupported or broken encryption
                 log.info("%s: could not decrypt: %r", source, exc)
                 opened = False
@@ -291,7 +292,8 @@ def load_pdf(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
         else:
             # The declared count is free to read and refuses most long PDFs before the page tree
             # is walked; it can lie, so the real count is checked below.
-            check_limit(int(reader.root_object["/Pages"].get("/Count", 0)), limits.max_pdf_pages, source, TOO_MANY_PAGES)
+            check_limit(int(reader.root_object["/Pages"].get("/Count", 0)),  # type: ignore[attr-defined]  # a dictionary
+                        limits.max_pdf_pages, source, TOO_MANY_PAGES)
         check_limit(len(reader.pages), limits.max_pdf_pages, source, TOO_MANY_PAGES)
         labels = list(reader.page_labels)
         sections = []
@@ -306,7 +308,7 @@ def load_pdf(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
         title = (reader.metadata.title if reader.metadata and reader.metadata.title else "") or Path(source).stem
     except IngestError:
         raise
-    except Exception as exc:  # noqa: BLE001 - pypdf raises its own and many built-in errors on broken files
+    except Exception as exc:
         log.info("%s: unreadable PDF: %r", source, exc)
         raise IngestError(source, "ingest.pdf_damaged") from exc
     if not sections:
@@ -356,7 +358,8 @@ def _check_docx_container(path: Path, source: str, limits: IngestLimits) -> None
                 raise IngestError(source, "ingest.docx_too_big", size=number(round(total / 1_048_576)),
                                   limit=number(limits.max_docx_uncompressed_mb))
             for member in members:
-                if member.file_size > COMPRESSION_CHECK_BYTES and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
+                if (member.file_size > COMPRESSION_CHECK_BYTES
+                        and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)):
                     raise IngestError(source, "ingest.docx_compression", ratio=number(MAX_COMPRESSION_RATIO))
             # zipfile stops at each member's declared size, so the sizes checked above bound this.
             for member in members:
@@ -365,7 +368,7 @@ def _check_docx_container(path: Path, source: str, limits: IngestLimits) -> None
                         _check_xml(stream, source, limits)
     except IngestError:
         raise
-    except Exception as exc:  # noqa: BLE001 - zipfile, zlib and expat errors on broken files
+    except Exception as exc:
         log.info("%s: unreadable DOCX container: %r", source, exc)
         raise IngestError(source, "ingest.docx_damaged") from exc
 
@@ -377,7 +380,7 @@ def load_docx(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
     deadline = time.monotonic() + limits.max_docx_seconds
     try:
         document = docx.Document(str(path))
-    except Exception as exc:  # noqa: BLE001 - python-docx raises zip, xml and KeyError variants
+    except Exception as exc:
         log.info("%s: unreadable DOCX: %r", source, exc)
         raise IngestError(source, "ingest.docx_damaged") from exc
     sections: list[Section] = []
@@ -434,7 +437,8 @@ def load_text(path: Path, source: str, limits: IngestLimits) -> LoadedDocument:
     text = _clean(text)
     if not text:
         raise IngestError(source, "ingest.no_text")
-    return LoadedDocument(source=source, title=Path(source).stem, kind="txt", sections=[Section(text=text, locator="tekst", place="text")])
+    return LoadedDocument(source=source, title=Path(source).stem, kind="txt",
+                          sections=[Section(text=text, locator="tekst", place="text")])
 
 
 LOADERS = {"md": load_markdown, "pdf": load_pdf, "docx": load_docx, "txt": load_text}

@@ -13,13 +13,12 @@ answer follows the knowledge base and shows both.
 from __future__ import annotations
 
 import datetime as dt
-
 import logging
 import re
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -175,7 +174,7 @@ class AnswerService:
         self.retriever = retriever
         self.prompts = prompts
         self._chat_model_factory = chat_model_factory or (lambda: None)
-        self._chat_model = None
+        self._chat_model: Any = None  # a LangChain chat model, made on first use
         self.breaker = CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_cooldown_s)
         self.cards = cards
         self.structured = structured
@@ -192,7 +191,7 @@ class AnswerService:
     def answer(self, question: str, history: Sequence[Turn] = (), language: Lang | None = None,
                extra_stores: list[ChunkStore] | None = None, ui_language: Lang | None = None) -> Answer:
         for event in self.stream(question, history, language, extra_stores, ui_language):
-            if event.kind == "done":
+            if event.kind == "done" and event.answer is not None:
                 return event.answer
         raise RuntimeError("answer stream ended without an answer")
 
@@ -207,14 +206,15 @@ class AnswerService:
         lang = self.resolve_language(question, language, ui_language, previous)
         query = self.standalone_query(question, history, lang, deadline)
         structured = self.structured.answer(question, previous, lang) if self.structured is not None else None
-        card = None if structured and structured.precedes_cards or self.cards is None else self.cards.match(query, lang)
+        card = (None if (structured and structured.precedes_cards) or self.cards is None
+                else self.cards.match(query, lang))
         if card is not None:
             yield from self._card(question, query, card)
             return
         if structured is not None:
             yield from self._structured(question, query, structured, lang)
             return
-        stores = [UserDocuments(store) for store in extra_stores or []]
+        stores = cast(list[ChunkStore], [UserDocuments(store) for store in extra_stores or []])  # it forwards the rest
         hits = self._documents_as_data(self.retriever.search(query, k=self.settings.top_k, extra_stores=stores,
                                                              lang=lang))
         relevant = [h for h in hits if h.score >= self.settings.min_relevance - self._margin(h, lang)]
@@ -300,7 +300,7 @@ class AnswerService:
     def _card(self, question: str, query: str, match: CardMatch) -> Iterator[AnswerEvent]:
         """A curated answer card in the question's language; its cited sections are the citations."""
         card, lang = match.card, match.lang
-        newest = self.cards.newest_round
+        newest = self.cards.newest_round if self.cards is not None else None  # a match means cards
         checked = self.prompts.message("card_checked", lang, date=card.checked.isoformat(), newest=newest)
         text = match.text
         if card.older_rule(newest):  # a rule of an earlier round may have changed since
@@ -339,7 +339,8 @@ class AnswerService:
         reply streams until ``deadline`` (DeadlineExceeded after that)."""
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        speaker = {"user": self.prompts.message("speaker_user", lang), "assistant": self.prompts.message("speaker_assistant", lang)}
+        speaker = {"user": self.prompts.message("speaker_user", lang),
+                   "assistant": self.prompts.message("speaker_assistant", lang)}
         transcript = "\n".join(f"{speaker[t.role]}: {' '.join(t.content.split())[:400]}" for t in list(history)[-6:])
         request = self.prompts.text("rewrite_user", lang).format(conversation=transcript, question=question)
         messages = [SystemMessage(self.prompts.text("rewrite", lang)), HumanMessage(request)]
@@ -391,7 +392,8 @@ class AnswerService:
                                                language=self.prompts.message(f"language_name.{other}", lang)))
         return frames
 
-    def _conflict_text(self, conflict: Contradiction, hits: list[Hit], lang: Lang, user_n: int, knowledge_n: int) -> str:
+    def _conflict_text(self, conflict: Contradiction, hits: list[Hit], lang: Lang, user_n: int,
+                       knowledge_n: int) -> str:
         """The notice that a user document says otherwise, quoting and citing both sides."""
         return self.prompts.message(
             "conflict", lang, document=hits[conflict.user_passage].source,
@@ -444,7 +446,8 @@ class AnswerService:
         # A passage with nothing left (only instructions or claims) is not sent: an empty source
         # makes small models answer with bare citation markers. Its number stays valid.
         sources = "\n\n".join(
-            f'<kilde n="{n}" tittel="{_attr(h.title)}" sted="{_attr(localized_locator(h, lang, self.prompts))}"{_USER_ATTR if is_user_document(h) else ""}>'
+            f'<kilde n="{n}" tittel="{_attr(h.title)}" '
+            f'sted="{_attr(localized_locator(h, lang, self.prompts))}"{_USER_ATTR if is_user_document(h) else ""}>'
             f"\n{text}\n</kilde>"
             for n, h, text in passages if text.strip()
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 Result = TypeVar("Result")
 ABANDONED_AFTER_S = 15.0  # the caller polls every second or so; this long without a poll: gone
@@ -61,7 +61,7 @@ class BulkJob(Generic[Result]):
         """The result of an ended job, or its error raised."""
         if self.error is not None:
             raise self.error
-        return self.result
+        return cast(Result, self.result)  # set when the job ended without an error
 
     def _progress(self, done: int, total: int) -> None:
         self.done_count, self.total = done, total

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -42,7 +43,8 @@ SNIPPET_CHARS = 300
 # country, and the languages. Other names must appear in a cited section; NAME_FORMS maps a form
 # the sections do not use to the one they use.
 # NOK is the currency code English answers write amounts with (NOK 200,000).
-GENERIC_NAMES = frozenset({"gnist", "doga", "norge", "noreg", "norway", "norwegian", "bokmål", "nynorsk", "english", "nok"})
+GENERIC_NAMES = frozenset({"gnist", "doga", "norge", "noreg", "norway", "norwegian", "bokmål", "nynorsk", "english",
+                           "nok"})
 NAME_FORMS = {  # English month names: the sections write the Norwegian forms
     "january": "januar", "february": "februar", "march": "mars", "april": "april", "may": "mai", "june": "juni",
     "july": "juli", "august": "august", "september": "september", "october": "oktober", "november": "november",
@@ -71,7 +73,10 @@ REVIEW_AFTER = dt.timedelta(days=183)  # when a card names no review date: half 
 
 def round_start(name: str) -> int:
     """The year a round began («2020–21» → 2020), for ordering rounds."""
-    return int(ROUND.match(name).group(1))
+    match = ROUND.match(name)
+    if match is None:
+        raise ValueError(f"not a round name: {name!r}")
+    return int(match.group(1))
 
 
 def newest_round(cards: Iterable[Card]) -> str | None:
@@ -181,7 +186,8 @@ def known_names(texts: Iterable[str]) -> set[str]:
     texts = list(texts)
     lower = {w for text in texts for w in _WORD.findall(text) if w.islower()}
     lower |= set(STOPWORDS_EN_PLUS) | set(STOPWORDS_NORWEGIAN)
-    return {word for text in texts for word, at_start in _capitalised(text) if not at_start and word.lower() not in lower}
+    return {word for text in texts for word, at_start in _capitalised(text) if not at_start
+            and word.lower() not in lower}
 
 
 def names_in(text: str, names: set[str]) -> set[str]:
@@ -253,9 +259,9 @@ class KnowledgeSections:
             yield from (section.text for section in document.sections) if document else ()
 
 
-def _answers(body: str) -> dict[str, str]:
+def _answers(body: str) -> dict[Lang, str]:
     parts = _ANSWER_HEADING.split(body)
-    return {parts[i]: " ".join(parts[i + 1].split()) for i in range(1, len(parts) - 1, 2)}
+    return {cast(Lang, parts[i]): " ".join(parts[i + 1].split()) for i in range(1, len(parts) - 1, 2)}
 
 
 def as_date(value) -> dt.date | None:
@@ -328,7 +334,8 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
         problem("too_few_paraphrases", total=total, minimum=MIN_PARAPHRASES)
     cited: list[CitedSection] = []
     for entry in meta.get("sources") or ():
-        file, locator = (str(entry.get(key, "")).strip() for key in ("file", "section")) if isinstance(entry, dict) else ("", "")
+        file, locator = ((str(entry.get(key, "")).strip() for key in ("file", "section"))
+                         if isinstance(entry, dict) else ("", ""))
         if not file or not locator:
             problem("source_fields")
             continue
@@ -352,7 +359,8 @@ def parse_card(path: Path, source: str, sections: KnowledgeSections, names: set[
                     problem("unsupported", language=lang, items=", ".join(unsupported))
     if problems:
         raise CardError(source, problems)
-    return Card(str(meta.get("id") or path.stem), path, str(meta["round"]), checked, answers, paraphrases, tuple(cited),
+    return Card(str(meta.get("id") or path.stem), path, str(meta["round"]), cast(dt.date, checked), answers,
+                paraphrases, tuple(cited),
                 kind, rounds, review_by)
 
 
@@ -396,8 +404,8 @@ class CardLibrary:
                 errors.append(error)
             except (OSError, UnicodeDecodeError) as exc:
                 errors.append(IngestError(source, "ingest.unreadable", error=exc))
-        for error in errors:
-            log.warning("answer card not used: %s", error)
+        for problem in errors:
+            log.warning("answer card not used: %s", problem)
         return cards, errors
 
     @property
@@ -434,7 +442,8 @@ class MatchRule:
 
 def split_paraphrases(card: Card) -> tuple[list[str], list[str]]:
     """(indexed, held out) for calibration: every third paraphrase per language is held out."""
-    indexed, held_out = [], []
+    indexed: list[str] = []
+    held_out: list[str] = []
     for lang in LANGUAGES:
         for i, paraphrase in enumerate(card.paraphrases.get(lang, ())):
             (held_out if i % 3 == 2 else indexed).append(paraphrase)
@@ -497,7 +506,8 @@ class CardMatcher:
         self._card_of = np.asarray([position[id(card)] for card, _ in self.entries], dtype=np.int64)
 
     @classmethod
-    def for_cards(cls, embeddings, cards: Sequence[Card], rule: MatchRule, cache_dir: Path | None = None) -> CardMatcher:
+    def for_cards(cls, embeddings, cards: Sequence[Card], rule: MatchRule,
+                  cache_dir: Path | None = None) -> CardMatcher:
         return cls(embeddings, [(card, p) for card in cards for p in card.all_paraphrases()], rule, cache_dir)
 
     @cached_property
@@ -519,7 +529,7 @@ class CardMatcher:
     def _lexical(self):
         import bm25s
 
-        texts = {i: [] for i in range(len(self.cards))}
+        texts: dict[int, list[str]] = {i: [] for i in range(len(self.cards))}
         for (_, paraphrase), i in zip(self.entries, self._card_of, strict=True):
             texts[int(i)].append(paraphrase)
         index = bm25s.BM25()

@@ -20,7 +20,7 @@ Kind = Literal["money", "date", "count"]
 Facts = dict[str, frozenset]
 
 # Which kind of fact a question asks for (nb, nn, en).
-_QUESTION = {
+_QUESTION: dict[Kind, re.Pattern[str]] = {
     "money": re.compile(
         r"\b(kost\w*|pris\w*|egenandel\w*|\w*avgift\w*|betal\w*|gebyr\w*|gratis|cost\w*|fees?|price\w*|pay\w*|"
         r"free|charge\w*|hvor mye|kor mykje|how much)\b", re.IGNORECASE),
@@ -48,7 +48,8 @@ _MONEY = re.compile(
 )
 _FREE = re.compile(
     r"\b(gratis|kostnadsfri\w*|vederlagsfri\w*|free of charge|for free|(is|are) free|costs? nothing|no fee|"
-    r"kost(er|ar)(\s+\w+){0,2}\s+(ingenting|ikke noe|ikkje noko)|(ingen|uten|utan) (egenandel|deltak[ae]ravgift|avgift|kostnad))\b",
+    r"kost(er|ar)(\s+\w+){0,2}\s+(ingenting|ikke noe|ikkje noko)|(ingen|uten|utan) (egenandel|deltak[ae]ravgift|"
+    r"avgift|kostnad))\b",
     re.IGNORECASE,
 )
 _MULTIPLIER = {"mill": 1_000_000, "tuse": 1_000, "thou": 1_000}
@@ -121,7 +122,8 @@ def disagree(a: Facts, b: Facts) -> bool:
     return any(not (a[key] & b[key]) for key in a.keys() & b.keys())
 
 
-def _best_sentence(query_terms: set[str], passages: Sequence[tuple[int, str]], kind: Kind) -> tuple[int, str, Facts] | None:
+def _best_sentence(query_terms: set[str], passages: Sequence[tuple[int, str]],
+                   kind: Kind) -> tuple[int, str, Facts] | None:
     best, best_score = None, 0.0
     for rank, (index, text) in enumerate(passages):
         for sentence, _ in data_units(text):
@@ -147,7 +149,8 @@ def find_contradiction(question: str, passages: Sequence[tuple[str, bool]]) -> C
         mine, known = _best_sentence(query_terms, user, kind), _best_sentence(query_terms, knowledge, kind)
         if mine and known and disagree(mine[2], known[2]):
             claims = frozenset(
-                sentence for _, text in user for sentence, _ in data_units(text) if disagree(facts(sentence, kind), known[2])
+                sentence for _, text in user for sentence, _ in data_units(text)
+                if disagree(facts(sentence, kind), known[2])
             )
             return Contradiction(kind, mine[0], mine[1], known[0], known[1], claims)
     return None

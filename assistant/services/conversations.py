@@ -3,10 +3,12 @@ one user can never read or change another user's data."""
 
 from __future__ import annotations
 
+import builtins
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from assistant.adapters.database import Database
@@ -30,7 +32,7 @@ _ADD_MESSAGE = insert(messages).returning(messages.c.id)
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -82,11 +84,12 @@ class ConversationService:
             row = c.execute(_GET, {"the_owner": owner, "the_conversation": conversation_id}).mappings().first()
         return Conversation(**row) if row else None
 
-    def messages(self, owner: str, conversation_id: str) -> list[StoredMessage]:
+    def messages(self, owner: str, conversation_id: str) -> builtins.list[StoredMessage]:
         with self.db.connect() as c:
             rows = c.execute(_MESSAGES, {"the_owner": owner, "the_conversation": conversation_id}).mappings().all()
         return [
-            StoredMessage(r["id"], r["role"], r["content"], json.loads(r["citations"]), r["mode"], json.loads(r["notices"]))
+            StoredMessage(r["id"], r["role"], r["content"], json.loads(r["citations"]), r["mode"],
+                          json.loads(r["notices"]))
             for r in rows
         ]
 
@@ -111,7 +114,8 @@ class ConversationService:
                 raise KeyError(conversation_id)
             return c.execute(_ADD_MESSAGE, {
                 "conversation_id": conversation_id, "role": role, "content": content, "mode": mode, "created": now,
-                "citations": json.dumps(citations, ensure_ascii=False), "notices": json.dumps(notices, ensure_ascii=False),
+                "citations": json.dumps(citations, ensure_ascii=False),
+                "notices": json.dumps(notices, ensure_ascii=False),
             }).scalar_one()
 
     def delete(self, owner: str, conversation_id: str) -> bool:
@@ -134,14 +138,15 @@ class ConversationService:
                 lines.append(f"{sources_heading}:")
                 for citation in message.citations:
                     snippet = " ".join(citation["text"].split())[:300]
-                    lines.append(f"- [{citation['n']}] {citation['title']} ({citation['locator']}), {citation['source']}: «{snippet}»")
+                    lines.append(f"- [{citation['n']}] {citation['title']} "
+                                 f"({citation['locator']}), {citation['source']}: «{snippet}»")
                 lines.append("")
         return "\n".join(lines)
 
     # -- feedback --------------------------------------------------------------------------
 
     def add_feedback(self, owner: str, conversation_id: str | None, message_id: int | None, rating: int,
-                     comment: str, question: str, answer: str, sources: list[dict]) -> int:
+                     comment: str, question: str, answer: str, sources: builtins.list[dict]) -> int:
         with self.db.connect() as c:
             return c.execute(insert(feedback).returning(feedback.c.id).values(
                 owner=owner, conversation_id=conversation_id, message_id=message_id, rating=1 if rating > 0 else -1,
@@ -162,10 +167,11 @@ class ConversationService:
             return False
         question = next((m.content for m in reversed(messages[:index]) if m.role == "user"), "")
         answer = messages[index]
-        self.add_feedback(owner, conversation_id, answer.id, rating, comment, question, answer.content, answer.citations)
+        self.add_feedback(owner, conversation_id, answer.id, rating, comment, question, answer.content,
+                          answer.citations)
         return True
 
-    def export_feedback(self) -> list[dict]:
+    def export_feedback(self) -> builtins.list[dict]:
         """For administrators (``gnist feedback-export``): every rating with its question, answer and sources."""
         with self.db.connect() as c:
             rows = c.execute(select(feedback).order_by(feedback.c.id)).mappings().all()
@@ -184,11 +190,12 @@ class ConversationService:
             "questions_that_went_badly": self._owner_outcomes(owner),
         }
 
-    def _owner_outcomes(self, owner: str) -> list[dict]:
+    def _owner_outcomes(self, owner: str) -> builtins.list[dict]:
         with self.db.connect() as c:
             rows = c.execute(select(question_outcomes.c.question, question_outcomes.c.language,
                                     question_outcomes.c.outcome, question_outcomes.c.created)
-                             .where(question_outcomes.c.owner == owner).order_by(question_outcomes.c.id)).mappings().all()
+                             .where(question_outcomes.c.owner == owner)
+                             .order_by(question_outcomes.c.id)).mappings().all()
         return [dict(row) for row in rows]
 
     def _owner_feedback(self, owner: str):

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from assistant.adapters.embeddings import NamedEmbeddings
 from assistant.adapters.vectorstore import ChunkStore, user_collection_name
-from assistant.ingest.loaders import IngestLimits
 from assistant.catalog import BUILT_IN, TextCatalog
+from assistant.ingest.loaders import IngestLimits
 from assistant.services.ingest import IngestService
 from assistant.settings import Settings
 
@@ -121,7 +121,7 @@ class DocumentService:
         try:
             with self._lock(owner):
                 return self._upload(owner, path, name, show_progress, progress)
-        except Exception:  # noqa: BLE001 - the user gets a message, the log gets the traceback
+        except Exception:
             log.exception("upload of %s failed", name)
             return unexpected_failure(name)
 
@@ -133,7 +133,8 @@ class DocumentService:
         except OSError:
             return UploadResult(name, False, "upload.unreadable")
         if size > self.settings.max_upload_mb * 1_048_576:
-            return UploadResult(name, False, "upload.too_big", {"size": f"{size / 1_048_576:.1f}", "limit": self.settings.max_upload_mb})
+            return UploadResult(name, False, "upload.too_big",
+                                {"size": f"{size / 1_048_576:.1f}", "limit": self.settings.max_upload_mb})
         target_dir = self._owner_dir(owner)
         target_dir.mkdir(parents=True, exist_ok=True)
         # Checked under a temporary name: a bad re-upload must not replace a good earlier copy.

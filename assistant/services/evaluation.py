@@ -113,9 +113,11 @@ def format_report(report: EvalReport) -> str:
             detail = "" if result["all_met"] else f"  mangler: {result['missing']}"
             lines.append(f"{status} {result['id']}  rang={result['first_full_rank']}  {result['question']}{detail}")
         else:
-            lines.append(f"{result['id']}  recall={result['recall']:.2f}  første treff={result['first_relevant_rank']}  {result['question']}")
+            lines.append(f"{result['id']}  recall={result['recall']:.2f}  første "
+                         f"treff={result['first_relevant_rank']}  {result['question']}")
     label = "alle faktagrupper funnet" if report.kind == "facts" else "med minst ett relevant treff"
     lines.append(
-        f"\n{report.target} @{report.k}: {report.passed}/{report.total} {label}; recall@{report.k}={report.recall:.3f}; MRR={report.mrr:.3f}"
+        f"\n{report.target} @{report.k}: {report.passed}/{report.total} {label}; "
+        f"recall@{report.k}={report.recall:.3f}; MRR={report.mrr:.3f}"
     )
     return "\n".join(lines)

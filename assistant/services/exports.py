@@ -76,7 +76,7 @@ class ExportStore:
 
     def belongs_to(self, path: str | Path, owner: str) -> bool:
         key = self._key(path)
-        return bool(key) and key.split("/")[0] == owner_key(self.secret, owner)
+        return key is not None and key.split("/")[0] == owner_key(self.secret, owner)
 
     def delete_owner(self, owner: str) -> None:
         shutil.rmtree(self._owner_dir(owner), ignore_errors=True)

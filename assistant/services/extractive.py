@@ -9,7 +9,7 @@ import hashlib
 import math
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -31,7 +31,8 @@ _ORDER = re.compile(
     # en: "Ignore previous instructions", "You must always say ...", "From now on ..."
     r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+)?(the\s+|your\s+|of\s+the\s+)?"
     r"(previous|prior|above|earlier|preceding|system)\s+(instructions?|rules|prompts?|guidelines)"
-    r"|\byou\s+(must|should|shall|will)\s+(always|never|only)\s+(say|answer|reply|respond|claim|state|tell|write|mention)"
+    r"|\byou\s+(must|should|shall|will)\s+(always|never|only)\s+(say|answer|reply|respond|claim|state|tell|write|"
+    r"mention)"
     r"|\b(always|only)\s+(say|answer|reply|respond)\s+(that|with)\b|\bnever\s+(mention|reveal|say)\b"
     r"|\b(ignore|disregard|forget)\s+(everything|anything)\s+(above|before|else)\b"
     r"|\b(you are now|from now on|pretend (to be|you are)|act as (an?\s+)?(ai|assistant|chatbot))\b"
@@ -171,11 +172,11 @@ def _related(a: str, b: str) -> bool:
     """Forms of one word (koster/kostnad, utvalget/utvalgte): a shared start of 5 letters or more
     that leaves at most a short ending of the shorter word. Two compounds that share only their
     first part name different things (søknadsfrist/søknadsportal)."""
-    shared = len(os.path.commonprefix([a, b]))
+    shared = len(os.path.commonprefix([a, b]))  # noqa: RUF071 - letters of words are meant
     return shared >= 5 and shared >= min(len(a), len(b)) - PREFIX_TAIL
 
 
-def count_matches(query_terms: set[str], unit_terms: set[str]) -> int:
+def count_matches(query_terms: Collection[str], unit_terms: set[str]) -> int:
     """Exact stem matches, plus other forms of the same word (see ``_related``)."""
     return sum(1 for q in query_terms if q in unit_terms or any(_related(q, t) for t in unit_terms))
 
@@ -214,15 +215,17 @@ _GUIDANCE = re.compile(r"(?<![-\w])assistenten\b|\btiltak for kunnskapsbasen\b",
 # A sentence about the text itself («Dette er vår egen oppsummering av Lund-casen.», «Vår tolkning
 # er at …», «This is our own summary»): it may qualify a fact in the same sentence, never be one.
 _META = re.compile(
-    r"\b(?:dette|det|her|this|that)\s+(?:er|var|is|was)\s+|\b(?:vår|vårt|våre|vi|our|we)\s+(?:egen\s+|eige?n?\s+|own\s+)?"
+    r"\b(?:dette|det|her|this|that)\s+(?:er|var|is|was)\s+|\b(?:vår|vårt|våre|vi|our|we)\s+(?:egen\s+|eige?n?\s+|"
+    r"own\s+)?"
     r"(?:oppsummering|samandrag|tolkning|tolking|vurdering|formulering|lesning|summary|interpretation|reading|"
     r"assessment|wording|mener|meiner|think)\w*|\b(?:er|is)\s+at\b|\b(?:gjengitt|attgitt|given)\s+(?:med|in)\s+"
     r"(?:egne|eigne|our)\s+(?:ord|words)|\bav\b|\bof\b|\bi\b|\bin\b|\bom\b|\babout\b",
     re.IGNORECASE,
 )
-_META_MARKER = re.compile(r"\b(?:vår|vårt|våre|our)\s+(?:egen\s+|eigen\s+|own\s+)?(?:oppsummering|samandrag|tolkning|tolking|"
-                          r"vurdering|formulering|summary|interpretation|assessment)", re.IGNORECASE)
-_OWN_TEXT = re.compile(r"^\s*(?:dette|det|her|this|that|here)\s+(?:er|is|are)\s+(?:vår|vårt|våre|our)\s+(?:egen|eiga|eige|eigen|own)\b",
+_META_MARKER = re.compile(r"\b(?:vår|vårt|våre|our)\s+(?:egen\s+|eigen\s+|own\s+)?(?:oppsummering|samandrag|tolkning|"
+                          r"tolking|vurdering|formulering|summary|interpretation|assessment)", re.IGNORECASE)
+_OWN_TEXT = re.compile(r"^\s*(?:dette|det|her|this|that|here)\s+(?:er|is|are)\s+(?:vår|vårt|våre|our)\s+(?:egen|eiga|"
+                       r"eige|eigen|own)\b",
                        re.IGNORECASE)
 HEADING_WORDS = 10
 PIECE_VECTORS = "piece_vectors"  # chunk metadata: answer_pieces' vectors, see encode_vectors
@@ -344,7 +347,7 @@ def answer_pieces(text: str) -> list[Piece]:
 
 
 def _fingerprint(pieces: list[Piece]) -> str:
-    return hashlib.sha1("\x00".join(p.embedding_text for p in pieces).encode()).hexdigest()[:12]
+    return hashlib.sha1("\x00".join(p.embedding_text for p in pieces).encode(), usedforsecurity=False).hexdigest()[:12]
 
 
 def encode_vectors(pieces: list[Piece], vectors) -> str:
@@ -367,12 +370,15 @@ def decode_vectors(encoded: str, pieces: list[Piece]) -> np.ndarray | None:
 QuestionType = Literal["count", "amount", "time", "who", "which"]
 _QUESTION_TYPES: list[tuple[QuestionType, re.Pattern]] = [
     ("count", re.compile(r"\b(hvor mange|kor mange|how many|antall|talet på)\b", re.IGNORECASE)),
-    ("amount", re.compile(r"\b(hvor mye|kor mykje|how much|kost\w*|pris\w*|avgift\w*|beløp\w*|cost\w*|fee)\b|\bm²", re.IGNORECASE)),
-    ("time", re.compile(r"\b(når|kva tid|når|when|frist\w*|dato|deadline|hvor lenge|kor lenge|how long)\b", re.IGNORECASE)),
+    ("amount", re.compile(r"\b(hvor mye|kor mykje|how much|kost\w*|pris\w*|avgift\w*|beløp\w*|cost\w*|fee)\b|\bm²",
+                          re.IGNORECASE)),
+    ("time", re.compile(r"\b(når|kva tid|når|when|frist\w*|dato|deadline|hvor lenge|kor lenge|how long)\b",
+                        re.IGNORECASE)),
     ("who", re.compile(r"\b(hvem|kven|who)\b", re.IGNORECASE)),
     ("which", re.compile(r"\b(hvilke|hvilken|hvilket|kva for|kva slags|which)\b", re.IGNORECASE)),
 ]
-_AMOUNT = re.compile(r"\d[\d  .,]*\s*(kr\b|kroner|nok\b|mill|prosent|%|m²|kvm|timer|dager|uker|måneder)|\bkr\.?\s*\d|\bgratis\b",
+_AMOUNT = re.compile(r"\d[\d  .,]*\s*(kr\b|kroner|nok\b|mill|prosent|%|m²|kvm|timer|dager|uker|måneder)|\bkr\.?\s*\d|"
+                     r"\bgratis\b",
                      re.IGNORECASE)
 _DATE = re.compile(r"\b(19|20)\d\d\b|\b(januar|februar|mars|april|mai|juni|juli|august|september|oktober|november"
                    r"|desember|våren|høsten|vinteren|sommeren|uke \d+)\b", re.IGNORECASE)
@@ -380,23 +386,27 @@ _DATE = re.compile(r"\b(19|20)\d\d\b|\b(januar|februar|mars|april|mai|juni|juli|
 
 _MONTHS = ("januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember|january|february|"
            "march|may|june|july|october|december")
-_CALENDAR = re.compile(rf"\b\d{{1,2}}\.?(?:\s*[-–]\s*\d{{1,2}}\.?)?\s+(?:{_MONTHS})\b|\b(?:19|20)\d\d(?:\s*[-–]\s*\d\d(?:\d\d)?)?\b",
+_CALENDAR = re.compile(rf"\b\d{{1,2}}\.?(?:\s*[-–]\s*\d{{1,2}}\.?)?\s+(?:{_MONTHS})\b|\b(?:19|"
+                       rf"20)\d\d(?:\s*[-–]\s*\d\d(?:\d\d)?)?\b",
                        re.IGNORECASE)
 # Words after «hvor mange» that are not what is counted («Hvor mange var det?», «How many took part?»).
-_VERBS_AFTER_COUNT = frozenset({"var", "er", "ble", "vart", "blir", "har", "hadde", "fikk", "fekk", "deltok", "kom", "søkte",
-                                "were", "are", "was", "did", "do", "does", "have", "had", "took", "applied", "came", "got"})
+_VERBS_AFTER_COUNT = frozenset({"var", "er", "ble", "vart", "blir", "har", "hadde", "fikk", "fekk", "deltok", "kom",
+                                "søkte", "were", "are", "was", "did", "do", "does", "have", "had", "took", "applied",
+                                "came", "got"})
 # «Hvor mange deltok …?» counts the people who took part.
 _PARTICIPATING = frozenset({"deltok", "deltek", "deltar", "deltatt", "attended", "participated", "joined", "took"})
 _PARTICIPANTS = "personer personar deltakere deltakarar people participants persons"
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_NUMBER_WORD = re.compile(r"\b(en|ei|ett|eitt|to|tre|fire|fem|seks|sju|åtte|ni|ti|elleve|tolv|tjue|hundre|one|two|three|"
-                          r"four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b", re.IGNORECASE)
+_NUMBER_WORD = re.compile(r"\b(en|ei|ett|eitt|to|tre|fire|fem|seks|sju|åtte|ni|ti|elleve|tolv|tjue|hundre|one|two|"
+                          r"three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)\b", re.IGNORECASE)
 
 
-_COUNTED = re.compile(r"\b(?:hvor mange|kor mange|how many|antall|talet på|number of)\s+([\wæøåÆØÅ-]+)(?:\s+([\wæøåÆØÅ-]+))?",
+_COUNTED = re.compile(r"\b(?:hvor mange|kor mange|how many|antall|talet på|"
+                      r"number of)\s+([\wæøåÆØÅ-]+)(?:\s+([\wæøåÆØÅ-]+))?",
                       re.IGNORECASE)
 # A number and the (up to two) words after it: «32 søknader», «14 follower municipalities».
-_COUNT_VALUE = re.compile(rf"(?:\d[\d  ]*|{_NUMBER_WORD.pattern.replace('(', '(?:')})\s+([\wæøåÆØÅ-]+)(?:\s+([\wæøåÆØÅ-]+))?",
+_COUNT_VALUE = re.compile(rf"(?:\d[\d  ]*|{_NUMBER_WORD.pattern.replace('(', '(?:')})"
+                          r"\s+([\wæøåÆØÅ-]+)(?:\s+([\wæøåÆØÅ-]+))?",
                           re.IGNORECASE)
 
 
@@ -536,13 +546,13 @@ _REFERRING = re.compile(r"^(den|det|denne|dette|han|hun|ho|de|dei|disse|desse|it
                         re.IGNORECASE)
 
 
-def select_units(query: str, passages: list[Passage | tuple[int, str, str]], leave_out: Collection[str] = (),
+def select_units(query: str, given: Sequence[Passage | tuple[int, str, str]], leave_out: Collection[str] = (),
                  query_vector=None, lang: str = "nb") -> list[Unit]:
     """The sentences, items or rows that answer the question, best first by score, then in reading
-    order. ``passages`` are ranked best first; units in ``leave_out`` are never picked. A unit is
+    order. The ``given`` passages are ranked best first; units in ``leave_out`` are never picked. A unit is
     kept for its own score only, never because it sits next to a good one; words are matched in
     the asker's language ``lang`` (its stemmer and stop words)."""
-    passages = [p if isinstance(p, Passage) else Passage(*p) for p in passages]
+    passages = [p if isinstance(p, Passage) else Passage(*p) for p in given]
     kind = question_type(query)
     query_terms = question_terms(query, lang)
     candidates: list[tuple[Unit, Piece, float | None]] = []

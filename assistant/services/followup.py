@@ -15,7 +15,8 @@ from assistant.services.extractive import terms
 
 # The follow-up is a fragment that takes the previous question's frame.
 _FRAGMENT_START = re.compile(
-    r"^(?:(?:og|enn|men|også|and)\b[\s,]*)?(?:(?:hva|kva|hvordan|korleis|what|how) (?:med|om|about)\b|same for\b)?[\s,]*",
+    r"^(?:(?:og|enn|men|også|and)\b[\s,]*)?(?:(?:hva|kva|hvordan|korleis|what|how) (?:med|om|about)\b|"
+    r"same for\b)?[\s,]*",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"\b[A-ZÆØÅ][\wæøåé]*(?:[-–][A-ZÆØÅ]?[\wæøå]+)*\b")
@@ -32,7 +33,8 @@ _PLACE = re.compile(r"\b(der|dit|her|there)\b(?=\W*$|\s+(?!som\b))", re.IGNORECA
 _THING = re.compile(r"\b(det|dette|den|it|this|that|them|dem|de|dei|they)\b", re.IGNORECASE)
 # What is asked about in "Hva er X?", "What is X?".
 _SUBJECT = re.compile(
-    r"^(?:hva|kva|hvem|kven|what|who)\s+(?:er|var|betyr|tyder|is|was|are|were|means?)\s+(?:en\s+|et\s+|ei\s+|ein\s+|eit\s+|a\s+|an\s+|the\s+)?"
+    r"^(?:hva|kva|hvem|kven|what|who)\s+(?:er|var|betyr|tyder|is|was|are|were|means?)\s+(?:en\s+|et\s+|ei\s+|ein\s+|"
+    r"eit\s+|a\s+|an\s+|the\s+)?"
     r"(?P<subject>[^?]+?)\s*\??$",
     re.IGNORECASE,
 )
@@ -79,7 +81,7 @@ def resolve(question: str, previous_questions: Sequence[str]) -> str:
     if not stripped:
         return question
     fragment = _FRAGMENT_START.match(stripped)
-    if fragment.end():
+    if fragment and fragment.end():
         return _swap_into(previous, stripped[fragment.end():])
     if len(stripped.split()) > SHORT_WORDS:
         return question

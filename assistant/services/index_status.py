@@ -40,7 +40,7 @@ class BackgroundIndex:
             report = self._sync(self._advance)
             for error in report.errors:
                 log.warning("kunnskapsbasen: %s", error)
-        except Exception:  # noqa: BLE001 - the app keeps serving; answers say the sources are missing
+        except Exception:
             log.exception("building the knowledge index failed")
             self.failed = True
         self.progress = 1.0

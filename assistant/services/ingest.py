@@ -15,14 +15,28 @@ from tqdm import tqdm
 
 from assistant.adapters.embedding_cache import embed_texts
 from assistant.adapters.vectorstore import PUBLISHED, ChunkStore, EmbedderMismatch
+from assistant.catalog import BUILT_IN
 from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.loaders import (
-    DEFAULT_LIMITS, SUPPORTED_SUFFIXES, IngestError, IngestLimits, LoadedDocument, file_sha256, load_file, number,
+    DEFAULT_LIMITS,
+    SUPPORTED_SUFFIXES,
+    IngestError,
+    IngestLimits,
+    LoadedDocument,
+    file_sha256,
+    load_file,
+    number,
 )
-from assistant.catalog import BUILT_IN
 from assistant.services.extractive import PIECE_VECTORS, answer_pieces, encode_vectors
 from assistant.services.language import detect_language
-from assistant.services.translations import Group, check_group, document_language, group_files, serving_flags, translation_parts
+from assistant.services.translations import (
+    Group,
+    check_group,
+    document_language,
+    group_files,
+    serving_flags,
+    translation_parts,
+)
 from assistant.settings import REPO_ROOT
 
 log = logging.getLogger(__name__)
@@ -77,12 +91,19 @@ def expand_paths(paths: list[Path], exclude: Collection[Path] = ()) -> list[Path
         if path.is_dir():
             files += sorted(
                 p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not any(part.startswith(".") for part in p.parts)
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.parts)
                 and not any(p.is_relative_to(folder) for folder in exclude)
             )
         else:
             files.append(path)
     return files
+
+
+def orphan_original(path: Path) -> str:
+    """The name of the original a translation without one lacks."""
+    parts = translation_parts(path)  # an orphan is a translation: never None
+    return parts[0].name if parts else path.name
 
 
 class IngestService:
@@ -122,7 +143,7 @@ class IngestService:
         groups, orphans = group_files(expand_paths(paths, exclude))
         for path in orphans:
             report.errors.append(IngestError(source_name(path), "ingest.translation_orphan",
-                                             original=translation_parts(path)[0].name))
+                                             original=orphan_original(path)))
         for group in groups.values():
             if source_name(group.original) not in published:
                 pending += self._group(group, indexed, report)
@@ -137,7 +158,8 @@ class IngestService:
         return report
 
     def _group(self, group: Group, indexed: dict[str, str], report: IngestReport,
-               name: Callable[[Path], str] = source_name, published: bool = False) -> list[tuple[str, list[Chunk], bool]]:
+               name: Callable[[Path], str] = source_name,
+               published: bool = False) -> list[tuple[str, list[Chunk], bool]]:
         """The chunks of a file and its translations, when any of them changed. Every member's
         hash covers the whole group: a translation added, fixed or removed changes which
         languages the original serves. ``name`` gives a file's source name; ``published`` marks
@@ -150,8 +172,10 @@ class IngestService:
                 report.errors.append(IngestError(name(path), "ingest.unreadable", error=exc.strerror or exc))
         if group.original not in digests:
             return []
-        together = hashlib.sha256("".join(sorted(digests.values())).encode()).hexdigest()[:12] if len(digests) > 1 else ""
-        hashes = {path: f"{PIPELINE_VERSION}-{digest}" + (f"-{together}" if together else "") for path, digest in digests.items()}
+        together = (hashlib.sha256("".join(sorted(digests.values())).encode()).hexdigest()[:12]
+                    if len(digests) > 1 else "")
+        hashes = {path: f"{PIPELINE_VERSION}-{digest}" + (f"-{together}" if together else "")
+                  for path, digest in digests.items()}
         if all(indexed.get(name(path)) == hashes[path] for path in hashes):
             report.unchanged += [name(path) for path in hashes]
             return []
@@ -211,7 +235,7 @@ class IngestService:
                 return f"knowledge/{path.relative_to(root).as_posix()}"
 
             report.errors += [IngestError(published_name(path), "ingest.translation_orphan",
-                                          original=translation_parts(path)[0].name) for path in orphans]
+                                          original=orphan_original(path)) for path in orphans]
             pending = [entry for group in groups.values()
                        for entry in self._group(group, indexed, report, published_name, published=True)]
             self._write(pending, report, show_progress=False)
@@ -232,7 +256,8 @@ class IngestService:
             # A user's document is quoted in its own language: it serves every asker.
             lang = detect_language(" ".join(s.text for s in document.sections)[:LANGUAGE_SAMPLE_CHARS])
             document.metadata["language"] = lang
-            chunks = self._chunks(document, f"{PIPELINE_VERSION}-{file_sha256(path)}", serving_flags(lang, True, {lang}))
+            chunks = self._chunks(document, f"{PIPELINE_VERSION}-{file_sha256(path)}",
+                                  serving_flags(lang, True, {lang}))
             self._prepare_store(report)
             per_source = {entry["source"]: entry["chunks"] for entry in self.store.sources()}
             self._check_room(source, len(chunks), sum(per_source.values()) - per_source.get(source, 0))

@@ -25,7 +25,7 @@ from assistant.adapters.schema import feedback, knowledge_edits, published_knowl
 from assistant.catalog import TextCatalog
 from assistant.ingest.loaders import DEFAULT_LIMITS, IngestError, _front_matter
 from assistant.services.authorization import Actor, require_admin
-from assistant.services.cards import CARDS_FOLDER, REVIEW_AFTER, AnswerCards, Card, CardError, as_date, ROUND
+from assistant.services.cards import CARDS_FOLDER, REVIEW_AFTER, ROUND, AnswerCards, Card, CardError, as_date
 from assistant.services.language import LANGUAGES
 
 if TYPE_CHECKING:  # the index imports this module's names
@@ -105,7 +105,8 @@ class PublishedKnowledge:
 
     def history(self, kind: str, name: str) -> list[dict]:
         with self.db.connect() as c:
-            rows = c.execute(select(knowledge_edits).where(knowledge_edits.c.kind == kind, knowledge_edits.c.name == name)
+            rows = c.execute(select(knowledge_edits).where(knowledge_edits.c.kind == kind,
+                                                           knowledge_edits.c.name == name)
                              .order_by(knowledge_edits.c.id.desc())).mappings().all()
         return [dict(row) for row in rows]
 
@@ -178,7 +179,8 @@ class KnowledgeAdminService:
             disliked = c.execute(select(feedback.c.question, feedback.c.comment, feedback.c.created)
                                  .where(feedback.c.rating < 0).order_by(feedback.c.id.desc()).limit(limit)).all()
         rows = [{"question": q, "outcome": o, "comment": "", "created": t} for q, o, t in outcomes]
-        rows += [{"question": q, "outcome": "thumbs_down", "comment": comment, "created": t} for q, comment, t in disliked]
+        rows += [{"question": q, "outcome": "thumbs_down", "comment": comment, "created": t}
+                 for q, comment, t in disliked]
         rows = [row for row in rows if row["question"].strip()]
         rows.sort(key=lambda row: row["created"], reverse=True)
         if not rows:
@@ -187,7 +189,8 @@ class KnowledgeAdminService:
         for members in _by_meaning(rows, self.embeddings):
             members = sorted(members, key=lambda row: row["created"], reverse=True)
             groups.append(QuestionGroup(members[0]["question"], len(members), members[0]["created"],
-                                        tuple(members[:EXAMPLES]), tuple(dict.fromkeys(m["question"] for m in members))))
+                                        tuple(members[:EXAMPLES]),
+                                        tuple(dict.fromkeys(m["question"] for m in members))))
         return sorted(groups, key=lambda group: group.newest, reverse=True)
 
     # -- cards ------------------------------------------------------------------------------
@@ -210,7 +213,8 @@ class KnowledgeAdminService:
         sections that exist and contain every number and name."""
         self._require(actor)
         if not CARD_ID.match(card_id or ""):
-            return CardCheck(None, (self.catalog.message("knowledge_admin.bad_card_id", actor.language, id=card_id or ""),))
+            problem = self.catalog.message("knowledge_admin.bad_card_id", actor.language, id=card_id or "")
+            return CardCheck(None, (problem,))
         self.cards.refresh()
         try:
             return CardCheck(self.cards.library.check(card_id, text), ())
@@ -332,4 +336,5 @@ class KnowledgeAdminService:
         paraphrases = "\n".join(f"    - {q}" for q in group.questions[:6])
         answers = "\n\n".join(f"## {lang}\n\n" for lang in LANGUAGES)
         return (f'---\nround: ""\nchecked: {dt.date.today().isoformat()}\nkind: rule\nrounds: []\nsources:\n'
-                f'  - file: \n    section: ""\nparaphrases:\n  nb:\n{paraphrases}\n  nn:\n    - \n  en:\n    - \n---\n{answers}')
+                f'  - file: \n    section: ""\nparaphrases:\n  nb:\n{paraphrases}\n  nn:\n    - \n  en:\n    - '
+                f'\n---\n{answers}')

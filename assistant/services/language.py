@@ -59,7 +59,7 @@ def detect_language(text: str, default: Lang | None = None) -> Lang:
     if not words:
         return fallback
     hits = {lang: sum(w in markers for w in words) for lang, markers in _MARKERS.items()}
-    best = max(hits, key=hits.get)
+    best = max(hits, key=lambda lang: hits[lang])
     if hits[best] and list(hits.values()).count(hits[best]) == 1 and (best != "en" or hits["en"] >= 2):
         return best
     if len(words) < SURE_WORDS:

@@ -3,12 +3,13 @@ language of the app (nb, nn or en)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, delete, select
 
 from assistant.adapters.database import Database
 from assistant.adapters.schema import preferences
+from assistant.services.language import Lang
 
 LANGUAGES = ("nb", "nn", "en")
 # Read with every chat answer: built once (see conversations.py).
@@ -30,7 +31,7 @@ class PreferenceService:
     def __init__(self, database: Database) -> None:
         self.db = database
 
-    def language(self, owner: str) -> str | None:
+    def language(self, owner: str) -> Lang | None:  # set_language stores only these
         with self.db.connect() as c:
             return c.execute(_LANGUAGE, {"the_owner": owner}).scalar()
 
@@ -44,7 +45,7 @@ class PreferenceService:
             raise ValueError(f"unknown language {language!r}")
         with self.db.connect() as c:
             c.execute(self.db.upsert(preferences, owner=owner, language=language,
-                                     updated=datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                                     updated=datetime.now(UTC).isoformat(timespec="seconds")))
         return language
 
     def export(self, owner: str) -> dict:

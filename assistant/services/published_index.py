@@ -88,7 +88,7 @@ class PublishedIndex:
     def _sync_logged(self) -> None:
         try:
             report = self.sync()
-        except Exception:  # noqa: BLE001 - a failed sync is retried at the next question
+        except Exception:
             log.exception("could not index the published knowledge files")
             return
         for error in report.errors:

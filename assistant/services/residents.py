@@ -4,8 +4,9 @@ workshop; residents answer the invitation's four questions through it.
 A form's id is the capability token in its public link (never the owner id). Every facilitator-side
 call names the acting user, and the service asks ``WorkshopAccess`` whether they may: the workshop's
 owner and a colleague with an edit link may open, close and curate; a colleague with a read link may
-look and export; for anyone else a token or canvas id behaves like one that does not exist. Nothing that identifies a resident is stored:
-no address, no cookie, personal data masked before the row is written, the time to the minute.
+look and export; for anyone else a token or canvas id behaves like one that does not exist. Nothing
+that identifies a resident is stored: no address, no cookie, personal data masked before the row is
+written, the time to the minute.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import random
 import re
 import secrets
 import time
-import logging
 import unicodedata
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select, update
@@ -33,8 +36,8 @@ from assistant.adapters.database import Database
 from assistant.adapters.schema import resident_forms as forms
 from assistant.adapters.schema import resident_inputs as inputs
 from assistant.catalog import LANGUAGES, TextCatalog
-from assistant.services.authorization import Need, WorkshopAccess
 from assistant.services import themes
+from assistant.services.authorization import Need, WorkshopAccess
 from assistant.services.masking import mask
 from assistant.settings import Settings
 from assistant.workshop.collaboration import CollaborationStore
@@ -42,7 +45,6 @@ from assistant.workshop.store import CanvasNotFound, CanvasStore
 
 ANSWERS = ("kritikk", "positivitet", "drommen", "virkeliggjoring")
 AGE_GROUPS = ("under16", "16-19", "20-34", "35-49", "50-66", "67plus")
-LANGUAGES = ("nb", "nn", "en")
 EXPORT_COLUMNS = ("id", "created", "language", *ANSWERS, "age_group", "place", "masked")
 THEME_EDIT_OPS = ("merge", "rename")
 MAX_THEME_EDITS = 500  # a facilitator's merges and renames of one form; more is not curation
@@ -123,7 +125,7 @@ def clean(text: object) -> str:
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C").strip()
 
 
-def validate(settings: Settings, answers: dict[str, object], age_group: object = None,
+def validate(settings: Settings, answers: Mapping[str, object], age_group: object = None,
              place: object = None) -> tuple[dict[str, str], str | None, str | None]:
     """Cleaned answers, age group and place; raises InvalidInput naming what to fix."""
     cleaned = {name: clean(answers.get(name)) for name in ANSWERS}
@@ -167,7 +169,8 @@ class ResidentInputService:
         # not wait, and the engine serves chat questions first), so grouping a thousand inputs
         # embeds only what is new.
         self.embeddings = embeddings
-        self._embedder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="resident-vectors") if embeddings else None
+        self._embedder = (ThreadPoolExecutor(max_workers=1, thread_name_prefix="resident-vectors")
+                          if embeddings else None)
 
     # -- the facilitator's side (``user`` acts; the workshop's access rule decides) --------
 
@@ -191,7 +194,7 @@ class ResidentInputService:
                                                language=language, open=True, created=now, updated=now))
         except IntegrityError:  # opened at the same moment in another tab or replica
             pass
-        return self.set_open(user, self._form_of_canvas(owner, canvas_id).id, True)
+        return self.set_open(user, cast(ResidentForm, self._form_of_canvas(owner, canvas_id)).id, True)  # made above
 
     def form_for_canvas(self, user: str, canvas_id: str) -> ResidentForm | None:
         """The workshop's form, for anyone who may look at the workshop (None: never opened)."""
@@ -199,7 +202,8 @@ class ResidentInputService:
 
     def _form_of_canvas(self, owner: str, canvas_id: str) -> ResidentForm | None:
         with self.db.connect() as c:
-            row = c.execute(select(forms).where(forms.c.owner == owner, forms.c.canvas_id == canvas_id)).mappings().first()
+            row = c.execute(select(forms).where(forms.c.owner == owner,
+                                                forms.c.canvas_id == canvas_id)).mappings().first()
         return self._form(row) if row else None
 
     def set_open(self, user: str, token: str, is_open: bool) -> ResidentForm:
@@ -226,7 +230,8 @@ class ResidentInputService:
             raise FormNotFound(token) from None
         return form
 
-    def list_inputs(self, user: str, token: str, limit: int | None = None, newest_first: bool = True) -> list[ResidentInput]:
+    def list_inputs(self, user: str, token: str, limit: int | None = None,
+                    newest_first: bool = True) -> list[ResidentInput]:
         self.allowed(user, token)
         return self._inputs(token, limit, newest_first)
 
@@ -279,7 +284,7 @@ class ResidentInputService:
     def _embed_in_background(self, token: str) -> None:
         try:
             self.embed_new(token)
-        except Exception:  # noqa: BLE001 - a grouping embeds what is still missing
+        except Exception:
             log.exception("embedding new residents' input failed")
 
     def _store_vectors(self, token: str, vectors: dict[str, np.ndarray]) -> None:
@@ -307,7 +312,7 @@ class ResidentInputService:
         owner = self.allowed(user, token, "edit").owner
         for attempt in range(THEME_EDIT_ATTEMPTS):
             if attempt:
-                time.sleep(random.uniform(0, 0.005 * min(attempt, 20)))  # let the other writer finish
+                time.sleep(random.uniform(0, 0.005 * min(attempt, 20)))  # noqa: S311 - jitter, not a secret  # let the other writer finish
             with self.db.connect() as c:
                 raw = c.execute(select(forms.c.theme_edits).where(forms.c.id == token, forms.c.owner == owner)).scalar()
             if raw is None:
@@ -350,7 +355,9 @@ class ResidentInputService:
         from openpyxl import Workbook
 
         workbook = Workbook()
-        sheet = workbook.active
+        from openpyxl.worksheet.worksheet import Worksheet
+
+        sheet = cast(Worksheet, workbook.active)  # a new workbook has one sheet
         sheet.title = "innspill"
         sheet.append(list(EXPORT_COLUMNS))
         for item in self.list_inputs(user, token, newest_first=False):
@@ -364,7 +371,8 @@ class ResidentInputService:
         """For «download my data»: each form with its inputs (without the owner id)."""
         with self.db.connect() as c:
             rows = c.execute(select(forms).where(forms.c.owner == owner).order_by(forms.c.created)).mappings().all()
-        return [{"token": row["id"], "canvas_id": row["canvas_id"], "open": bool(row["open"]), "created": row["created"],
+        return [{"token": row["id"], "canvas_id": row["canvas_id"], "open": bool(row["open"]),
+                 "created": row["created"],
                  "inputs": [item.row() for item in self._inputs(row["id"], newest_first=False)]}
                 for row in rows]
 
@@ -387,10 +395,10 @@ class ResidentInputService:
             row = c.execute(select(forms).where(forms.c.id == token)).mappings().first()
         return self._form(row) if row else None
 
-    def validate(self, answers: dict[str, object], age_group: object = None, place: object = None):
+    def validate(self, answers: Mapping[str, object], age_group: object = None, place: object = None):
         return validate(self.settings, answers, age_group, place)
 
-    def submit(self, token: str, answers: dict[str, object], age_group: object = None, place: object = None,
+    def submit(self, token: str, answers: Mapping[str, object], age_group: object = None, place: object = None,
                language: str = "nb") -> Submission:
         form = self.get(token)
         if form is None:

@@ -89,7 +89,7 @@ def reciprocal_rank_fusion(rankings: list[list[Hit]], k: int) -> list[Hit]:
         for rank, hit in enumerate(ranking):
             fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (RRF_K + rank + 1)
             first_seen.setdefault(hit.id, hit)
-    ordered = sorted(fused, key=fused.get, reverse=True)[:k]
+    ordered = sorted(fused, key=lambda i: fused[i], reverse=True)[:k]
     return [first_seen[i] for i in ordered]
 
 

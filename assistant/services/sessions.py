@@ -3,7 +3,7 @@ replica refuses the same replayed session, not only the one that saw it first.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 
@@ -12,7 +12,7 @@ from assistant.adapters.schema import sessions
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class SessionBindings:
@@ -24,7 +24,7 @@ class SessionBindings:
         with self.db.connect() as c:
             c.execute(self.db.insert_new(sessions, session_hash=session_hash, owner=owner,
                                          created=_now().isoformat(timespec="seconds")))
-            bound = c.execute(select(sessions.c.owner).where(sessions.c.session_hash == session_hash)).scalar()
+            bound = c.execute(select(sessions.c.owner).where(sessions.c.session_hash == session_hash)).scalar_one()
         return bound
 
     def delete_owner(self, owner: str) -> None:

@@ -295,7 +295,7 @@ class StructuredAnswers:
         if not self.data.cases:
             return None
         asked = self.understand(question, previous_questions)
-        if asked.intent is None or asked.other_places and not asked.municipalities:
+        if asked.intent is None or (asked.other_places and not asked.municipalities):
             return None
         found = self._answer(asked, lang)
         if found is not None:
@@ -305,7 +305,8 @@ class StructuredAnswers:
                 # one named case (several named, «Var Utsira og Krødsherad med?», is what cards answer)
                 or (asked.intent in PER_CASE and len(asked.municipalities) == 1)
                 # «which municipalities applied together» wants the list, «criteria in 2022» that round
-                or (asked.intent == "together" and asked.plural) or (asked.intent in ("criteria", "steps") and asked.rounds))
+                or (asked.intent == "together" and asked.plural) or (asked.intent in ("criteria", "steps")
+                                                                     and asked.rounds))
         return found
 
     def _answer(self, asked: Asked, lang: Lang) -> StructuredAnswer | None:
@@ -362,13 +363,16 @@ class StructuredAnswers:
     def _filters(self, asked: Asked, lang: Lang, with_round: bool = True) -> str:
         parts = []
         if asked.rounds and with_round:
-            parts.append(self._m("filter.round", lang, round=self._join([self._round_label(r, lang) for r in asked.rounds], lang)))
+            parts.append(self._m("filter.round", lang, round=self._join([self._round_label(r, lang)
+                                                                         for r in asked.rounds], lang)))
         if asked.counties:
             parts.append(self._m("filter.county", lang, county=self._join(asked.counties, lang)))
         if asked.themes:
-            parts.append(self._m("filter.theme", lang, theme=self._join([self._m(f"theme.{t}", lang) for t in asked.themes], lang)))
+            parts.append(self._m("filter.theme", lang, theme=self._join([self._m(f"theme.{t}", lang)
+                                                                         for t in asked.themes], lang)))
         if asked.centrality:
-            parts.append(self._m("filter.centrality", lang, classes=self._join([str(c) for c in asked.centrality], lang)))
+            parts.append(self._m("filter.centrality", lang, classes=self._join([str(c) for c in asked.centrality],
+                                                                               lang)))
         if asked.status == "følgekommune":
             parts.append(self._m("filter.status", lang, status=self._m("status.følgekommune", lang)))
         return "".join(parts)
@@ -379,21 +383,24 @@ class StructuredAnswers:
         if not cases and asked.status == "følgekommune":
             return None  # the data names a follower municipality only where it has a case file: the texts know more
         if not cases:
-            return StructuredAnswer(self._m("none", lang, filters=filters), [], asked.intent)
+            return StructuredAnswer(self._m("none", lang, filters=filters), [], asked.intent or "")
         count = sum(len(c.municipalities) for c in cases)
         sections = [self._section(c, ()) for c in cases]
         if asked.intent == "count":
-            names = self._join([f"{self._join(c.municipalities, lang)} [{n}]" for n, c in enumerate(cases, start=1)], lang)
+            names = self._join([f"{self._join(c.municipalities, lang)} [{n}]" for n, c in enumerate(cases, start=1)],
+                               lang)
             key = "count_one" if count == 1 else "count"
             return StructuredAnswer(self._m(key, lang, count=count, filters=filters, names=names), sections, "count")
         lines = [self._m("list_one" if count == 1 else "list", lang, count=count, filters=filters)]
         for n, case in enumerate(cases, start=1):
             status = (self._m("status_suffix", lang, status=self._m(f"status.{case.status}", lang))
                       if case.status != "gnist-kommune" else "")
-            county = case.county_now if case.county_now == case.county_then else f"{case.county_then}, {self._m('county_now', lang, county=case.county_now)}"
+            county = (case.county_now if case.county_now == case.county_then
+                      else f"{case.county_then}, {self._m('county_now', lang, county=case.county_now)}")
             # The round is in the heading when the question named one.
             round_label = "" if len(asked.rounds) == 1 else f", {self._round_label(case.round, lang)}"
-            lines.append("- " + self._m("item", lang, name=self._join(case.municipalities, lang), county=county, round=round_label, status=status, n=n))
+            lines.append("- " + self._m("item", lang, name=self._join(case.municipalities, lang), county=county,
+                                        round=round_label, status=status, n=n))
         return StructuredAnswer("\n".join(lines), sections, "list")
 
     def _per_case(self, asked: Asked, lang: Lang) -> StructuredAnswer | None:
@@ -404,13 +411,15 @@ class StructuredAnswers:
         paragraphs: list[str] = []
         sections: list[CitedSection] = []
         for n, case in enumerate(cases, start=1):
-            values = {"name": self._join(case.municipalities, lang), "round": self._round_label(case.round, lang), "n": n}
-            lines, words = self._case_lines(asked.intent, case, lang, values, several)
+            values = {"name": self._join(case.municipalities, lang), "round": self._round_label(case.round, lang),
+                      "n": n}
+            lines, words = self._case_lines(asked.intent or "", case, lang, values, several)
             paragraphs.append(" ".join(lines))
             sections.append(self._section(case, words))
-        return StructuredAnswer("\n\n".join(paragraphs), sections, asked.intent)
+        return StructuredAnswer("\n\n".join(paragraphs), sections, asked.intent or "")
 
-    def _case_lines(self, intent: str, case: Case, lang: Lang, values: dict, several: bool) -> tuple[list[str], tuple[str, ...]]:
+    def _case_lines(self, intent: str, case: Case, lang: Lang, values: dict,
+                    several: bool) -> tuple[list[str], tuple[str, ...]]:
         text = case.text
         if intent == "challenge":
             if not text("challenge", lang):
@@ -428,7 +437,8 @@ class StructuredAnswers:
         if intent == "county":
             history = ""
             if case.county_then != case.county_now:
-                history += self._m("county_history", lang, when=self._m("county_when_round", lang, round=values["round"]),
+                history += self._m("county_history", lang, when=self._m("county_when_round", lang,
+                                                                        round=values["round"]),
                                    county=case.county_then)
             if case.county_before_2020 not in (case.county_then, case.county_now):
                 history += self._m("county_history", lang, when=self._m("county_when_before", lang),
@@ -447,7 +457,8 @@ class StructuredAnswers:
         else:
             lines.append(self._m("concept_unknown", lang, **values))
             if text("challenge", lang) and not several:
-                lines.insert(0, self._m("challenge", lang, text=text("challenge", lang), **{**values, "n": values["n"]}))
+                lines.insert(0, self._m("challenge", lang, text=text("challenge", lang),
+                                        **{**values, "n": values["n"]}))
         if case.team:
             lines.append(self._m("team", lang, team=self._join(case.team, lang), **values))
         if text("jury", lang) and not several:
@@ -472,7 +483,10 @@ class StructuredAnswers:
             chosen = self.data.latest_round(need)
         if chosen is None:
             return None
-        file, locator = chosen.criteria_source if need == "criteria" else chosen.steps_source
+        source = chosen.criteria_source if need == "criteria" else chosen.steps_source
+        if source is None:
+            return None  # known without the section it comes from: retrieval cites the texts instead
+        file, locator = source
         document = self._sections.document(file)
         found = [s for s in document.sections if s.locator == locator] if document else []
         section = CitedSection(file, document.source if document else file, document.title if document else file,
@@ -480,9 +494,9 @@ class StructuredAnswers:
         round_label = self._round_label(chosen.round, lang)
         heading = self._m(f"{need}_latest" if latest else need, lang, round=round_label, n=1)
         if need == "criteria":
-            items = [self._m(f"criterion.{c}", lang) for c in chosen.criteria]
+            items = [self._m(f"criterion.{c}", lang) for c in chosen.criteria or ()]
         else:
-            items = [self._step(step, lang) for step in chosen.steps]
+            items = [self._step(step, lang) for step in chosen.steps or ()]
         return StructuredAnswer("\n".join([heading, *(f"- {item}" for item in items)]), [section], need)
 
     def _date(self, value, lang: Lang) -> str:

@@ -36,10 +36,10 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -64,7 +64,8 @@ PHRASE_WORDS = 6  # a cluster's name: at most this many words of its most centra
 STOPWORDS_FILE = Path(__file__).resolve().parent / "stopwords.json"
 WORD_FORMS_FILE = Path(__file__).resolve().parent / "word_forms.json"
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_CLAUSE = re.compile(r"[,.;:!?()«»\"]|\s(?:der|som|fordi|men|så|når|hvis|viss|dersom|slik|so|because|but|where|which)\s",
+_CLAUSE = re.compile(r"[,.;:!?()«»\"]|"
+                     r"\s(?:der|som|fordi|men|så|når|hvis|viss|dersom|slik|so|because|but|where|which)\s",
                      re.IGNORECASE)
 
 Progress = Callable[[int, int], None]  # (inputs embedded so far, all inputs)
@@ -98,7 +99,7 @@ class Theme:
 
 def theme_id(members: Iterable[str]) -> str:
     """Stable for the same members, whatever their order."""
-    return "t-" + hashlib.sha1("\n".join(sorted(members)).encode("utf-8")).hexdigest()[:10]
+    return "t-" + hashlib.sha1("\n".join(sorted(members)).encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
 
 
 def min_size(total: int) -> int:
@@ -433,7 +434,7 @@ def phrase_voices(texts: Iterable[str]) -> Counter:
     return Counter(keys for text in texts for keys in phrases(text))
 
 
-def detail(texts: Sequence[str], exclude: set[str] = frozenset(), background: Counter | None = None,
+def detail(texts: Sequence[str], exclude: set[str] | frozenset[str] = frozenset(), background: Counter | None = None,
            total: int = 0) -> str:
     """The phrase that most of a theme's residents use and that sets them apart from the rest
     (used at least ``DETAIL_LIFT`` times as often as by all ``total`` inputs, whose phrases are
@@ -517,7 +518,8 @@ def _find(themes: Sequence[Theme], ref, members) -> Theme | None:
     return max(candidates, key=overlap, default=None)
 
 
-def merge(themes: Sequence[Theme], ids: Iterable[str], into: str | None = None, label: str | None = None) -> list[Theme]:
+def merge(themes: Sequence[Theme], ids: Iterable[str], into: str | None = None,
+          label: str | None = None) -> list[Theme]:
     wanted = {*(ids or ()), *([into] if into else [])}
     chosen = [t for t in themes if t.id in wanted and not t.other]
     if len(chosen) < 2:
@@ -567,7 +569,8 @@ def evidence_line(theme: Theme, total: int, lang: str = "nb", catalog: TextCatal
 
 def count_text(count: int, lang: str = "nb", catalog: TextCatalog | None = None, noun: str = "count") -> str:
     """«22 innspill», «1 input»; ``noun="themes"`` for «3 tema», «1 theme»."""
-    return (catalog or BUILT_IN).message(f"themes.{noun}_one" if count == 1 else f"themes.{noun}", lang, count=_n(count))
+    return (catalog or BUILT_IN).message(f"themes.{noun}_one" if count == 1 else f"themes.{noun}", lang,
+                                         count=_n(count))
 
 
 def _evidence_pattern(label: str, catalog: TextCatalog) -> re.Pattern:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from assistant.catalog import BUILT_IN
 from assistant.ingest.loaders import IngestError, LoadedDocument
@@ -53,7 +54,7 @@ def translation_parts(path: Path) -> tuple[Path, Lang] | None:
     match = _TRANSLATION.match(path.stem)
     if path.suffix.lower() != ".md" or not match:
         return None
-    return path.with_name(match["stem"] + path.suffix), match["lang"]
+    return path.with_name(match["stem"] + path.suffix), cast(Lang, match["lang"])
 
 
 def is_translation(path: Path) -> bool:

@@ -74,7 +74,8 @@ class UploadQueue:
 
     # -- submitting ------------------------------------------------------------------------------
 
-    def submit(self, owner: str, path: Path, filename: str | None = None, delete_source_after: bool = False) -> UploadJob:
+    def submit(self, owner: str, path: Path, filename: str | None = None,
+               delete_source_after: bool = False) -> UploadJob:
         """Queue one file for ``owner``. Never raises for a full queue: the job comes back
         ``failed`` with a message saying what to do. With ``delete_source_after`` the file at
         ``path`` is removed once processed (or refused), so an upload cache keeps nothing."""
@@ -129,7 +130,7 @@ class UploadQueue:
             result = self.documents.upload(
                 job.owner, record.path, job.filename, progress=lambda fraction: self._set_progress(record, fraction)
             )
-        except Exception:  # noqa: BLE001 - upload() should not raise; a worker must never die silently
+        except Exception:
             log.exception("upload job %s failed", job.id)
             result = unexpected_failure(job.filename)
         finally:

@@ -54,7 +54,7 @@ def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
         return gr.update(visible=True), table, choices
 
     @refused
-    def export_feedback(request: gr.Request = None):
+    def export_feedback(request: gr.Request | None = None):
         actor = acting(request)
         rows = admin.feedback(actor)
         path = container.exports.path_for(actor.user, "gnist-tilbakemeldinger.json")
@@ -63,7 +63,7 @@ def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
             "admin.feedback_count", actor.language, count=len(rows))
 
     @refused
-    def add_shared(files, request: gr.Request = None):
+    def add_shared(files, request: gr.Request | None = None):
         actor = acting(request)
         lang = actor.language
         if not files:
@@ -77,7 +77,7 @@ def build_admin_tab(container: Container, identity: Identity, i18n, lang_of):
         return *shared_updates(actor, status), None
 
     @refused
-    def delete_shared(source, request: gr.Request = None):
+    def delete_shared(source, request: gr.Request | None = None):
         actor = acting(request)
         lang = actor.language
         if not source:

@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import gradio as gr
 
@@ -21,7 +22,14 @@ from assistant.ui import icons
 from assistant.ui.admin import build_admin_tab
 from assistant.ui.identity import Identity
 from assistant.ui.ops import Metrics, timer
-from assistant.ui.render import answer_content, document_table, chat_messages, safe_markdown, sources_markdown, upload_progress_markdown
+from assistant.ui.render import (
+    answer_content,
+    chat_messages,
+    document_table,
+    safe_markdown,
+    sources_markdown,
+    upload_progress_markdown,
+)
 from assistant.ui.workshop import build_workshop_tab
 
 log = logging.getLogger(__name__)
@@ -92,11 +100,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     def examples_for(lang: str):
         return [gr.update(visible=lang == other) for other in LANGUAGES]
 
-    def show_language(lang: str, request: gr.Request = None):
+    def show_language(lang: str, request: gr.Request | None = None):
         # The documents table's headers are text, not i18n keys (see render.document_table).
         return *examples_for(lang), document_table(document_rows(identity.owner(request)), catalog, lang)
 
-    def choose_language(lang: str, request: gr.Request = None):
+    def choose_language(lang: str, request: gr.Request | None = None):
         preferences.set_language(identity.owner(request), lang)
         return show_language(lang, request)
 
@@ -111,7 +119,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     # -- ask -----------------------------------------------------------------------------------
 
     def respond(question: str, conversation_id: str | None, shown_conversation: str | None = None,
-                request: gr.Request = None):
+                request: gr.Request | None = None):
         owner = identity.owner(request)
         # After a failover this replica has no state for the page: the conversation it shows goes on.
         conversation_id = conversation_id or shown_conversation or None
@@ -129,6 +137,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         created = not stored and (not conversation_id or conversations.get(owner, conversation_id) is None)
         if created:
             conversation_id = conversations.create(owner, question).id
+        conversation_id = cast(str, conversation_id)  # created above, or given and stored
         # The question is saved before anything can fail: nothing the user typed is lost.
         question_id = conversations.add_question(owner, conversation_id, question)
         shown = chat_messages([*stored, StoredMessage(question_id, "user", question)])
@@ -136,9 +145,10 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         # only when asking changes them. The conversation list (latest first) changes with a new
         # conversation, or an older one that moves to the top; an unchanged one gets its value back.
         unchanged = not created and listed and listed[0].id == conversation_id
-        choices = conversation_id if unchanged else gr.update(choices=conversation_choices(owner), value=conversation_id)
+        choices: str | dict[str, Any] = (conversation_id if unchanged
+                                         else gr.update(choices=conversation_choices(owner), value=conversation_id))
         state_id = conversation_id if created else gr.skip()
-        emptied = ""
+        emptied: str | dict[str, Any] = ""
         # Without a language model the answer is ready in milliseconds and goes out in one update
         # with the conversation list and the emptied input; a model's answer shows the question first.
         if answers.chat_model is not None or not index.ready:
@@ -165,51 +175,53 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                     # once, with its sources, and a model's tokens go out in readable pieces.
                     if time.monotonic() - shown_at >= STREAM_INTERVAL_S:
                         shown_at = time.monotonic()
-                        yield shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(), state_id, gr.update(), gr.update()
+                        yield (shown + [{"role": "assistant", "content": safe_markdown(partial)}], gr.update(),
+                               state_id, gr.update(), gr.update())
                 elif event.kind == "notice":
                     partial = answer_content("", [event.text])
                     shown_at = time.monotonic()  # why the answer comes without the model, at once
                     yield shown + [{"role": "assistant", "content": partial}], gr.update(), state_id, choices, emptied
                     choices, emptied = gr.update(), gr.update()
                     gr.Warning(event.text, title=ui_text("toast.warning", lang_of(owner)))
-                else:
-                    answer = event.answer
+                elif (answer := event.answer) is not None:  # "done" always carries its answer
                     conversations.add_answer(owner, conversation_id, answer)
                     metrics.answered(answer.mode, elapsed())
                     citations = [c.as_dict() for c in answer.citations]
                     final = shown + [{"role": "assistant", "content": answer_content(answer.text, answer.notices)}]
-                    yield final, sources_markdown(citations, ui_text("ask.no_sources", app_language)), state_id, choices, emptied
-        except Exception:  # noqa: BLE001 - the user must see an error, never a dead chat
+                    yield final, sources_markdown(citations,
+                                                  ui_text("ask.no_sources", app_language)), state_id, choices, emptied
+        except Exception:
             log.exception("answer failed")
             message = ui_text("msg.answer_failed", lang_of(owner))
             gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
-            yield shown + [{"role": "assistant", "content": f"{icons.WARNING} {message}"}], gr.update(), state_id, choices, emptied
+            yield (shown + [{"role": "assistant", "content": f"{icons.WARNING} {message}"}], gr.update(), state_id,
+                   choices, emptied)
 
     def respond_at_once(question: str, conversation_id: str | None, shown_conversation: str | None = None,
-                        request: gr.Request = None):
+                        request: gr.Request | None = None):
         """respond as a plain function, for an app without a language model whose index is built:
         its one update is the answer. A generator costs Gradio a second call and a second message
         per answer, which under load is more than computing the answer."""
         *_, last = respond(question, conversation_id, shown_conversation, request)
         return last
 
-    def select_conversation(conversation_id, request: gr.Request = None):
+    def select_conversation(conversation_id, request: gr.Request | None = None):
         owner = identity.owner(request)
         chat, sources = _open_conversation(owner, conversation_id, lang_of(owner))
         return conversation_id, chat, sources
 
-    def refresh_conversations(conversation_id, request: gr.Request = None):
+    def refresh_conversations(conversation_id, request: gr.Request | None = None):
         """The list again when the user opens it: another tab may have added or deleted one."""
         owner = identity.owner(request)
         listed = conversation_choices(owner)
         shown = conversation_id if any(value == conversation_id for _, value in listed) else None
         return gr.update(choices=listed, value=shown)
 
-    def new_conversation(request: gr.Request = None):
+    def new_conversation(request: gr.Request | None = None):
         owner = identity.owner(request)  # only the session's own user may reset its state
         return None, [], ui_text("ask.no_sources", lang_of(owner)), gr.update(value=None)
 
-    def delete_conversation(conversation_id, request: gr.Request = None):
+    def delete_conversation(conversation_id, request: gr.Request | None = None):
         owner = identity.owner(request)
         lang = lang_of(owner)
         if conversation_id:
@@ -217,7 +229,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             inform(lang, "msg.conversation_deleted")
         return None, [], ui_text("ask.no_sources", lang), gr.update(choices=conversation_choices(owner), value=None)
 
-    def export_conversation(conversation_id, request: gr.Request = None):
+    def export_conversation(conversation_id, request: gr.Request | None = None):
         owner = identity.owner(request)
         if not conversation_id or conversations.get(owner, conversation_id) is None:
             warn(lang_of(owner), "msg.no_conversation")
@@ -228,11 +240,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     def give_feedback(rating: int):
         """The thumbs under the chat: feedback on the latest answer of the open conversation."""
-        def handler(conversation_id, comment, request: gr.Request = None):
+        def handler(conversation_id, comment, request: gr.Request | None = None):
             return store_feedback(identity.owner(request), conversation_id, rating, comment, None)
         return handler
 
-    def feedback_on_message(conversation_id, comment, data: gr.LikeData, request: gr.Request = None):
+    def feedback_on_message(conversation_id, comment, data: gr.LikeData, request: gr.Request | None = None):
         """The thumbs on a message in the chat: any answer, also in a reopened conversation."""
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         return store_feedback(identity.owner(request), conversation_id, 1 if data.liked else -1, comment, index)
@@ -250,7 +262,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     # -- documents -----------------------------------------------------------------------------
 
-    def upload_documents(files, request: gr.Request = None):
+    def upload_documents(files, request: gr.Request | None = None):
         """Files are indexed in the background queue (one at a time for the whole server, so chat
         stays quick); this shows their progress in text until all are done."""
         owner = identity.owner(request)
@@ -267,13 +279,13 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             yield upload_progress_markdown(jobs, catalog, lang_of(owner)), gr.update(), gr.update(), gr.update()
         lang = lang_of(owner)
         for job in jobs:
-            if job.state == "failed":
+            if job.state == "failed" and job.result is not None:
                 gr.Warning(job.result.render(catalog, lang), title=ui_text("toast.warning", lang))
         docs = document_rows(owner)
         yield (upload_progress_markdown(jobs, catalog, lang), document_table(docs, catalog, lang),
                gr.update(choices=[row[0] for row in docs], value=None), None)
 
-    def delete_document(source, request: gr.Request = None):
+    def delete_document(source, request: gr.Request | None = None):
         owner = identity.owner(request)
         lang = lang_of(owner)
         if not source:
@@ -286,7 +298,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     # -- settings and privacy ------------------------------------------------------------------
 
-    def test_connection(request: gr.Request = None):
+    def test_connection(request: gr.Request | None = None):
         """Plain words for the user; addresses and setting names only under «for administrators»."""
         lang = lang_of(identity.owner(request))
         if info.provider == "none":
@@ -301,20 +313,22 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         return message, ui_text("conn.admin_detail", lang, model=info.model, base_url=info.base_url or "OpenAI",
                                 reply=reply)
 
-    def export_all(request: gr.Request = None):
+    def export_all(request: gr.Request | None = None):
         owner = identity.owner(request)
         payload = container.user_data.export(owner)
         path = container.exports.path_for(owner, "gnist-mine-data.json")
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
         return gr.update(value=container.exports.share(path), visible=True)
 
-    def delete_all(confirmed, request: gr.Request = None):
+    def delete_all(confirmed, request: gr.Request | None = None):
         owner = identity.owner(request)
         lang = lang_of(owner)
         if not confirmed:
-            return ui_text("msg.confirm_delete_all", lang), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+            return (ui_text("msg.confirm_delete_all", lang), gr.update(), gr.update(), gr.update(), gr.update(),
+                    gr.update())
         container.user_data.delete(owner)
-        return (ui_text("msg.all_deleted", lang), [], ui_text("ask.no_sources", lang), gr.update(choices=[], value=None),
+        return (ui_text("msg.all_deleted", lang), [], ui_text("ask.no_sources", lang),
+                gr.update(choices=[], value=None),
                 document_table([], catalog, lang), gr.update(choices=[], value=None))
 
     # -- layout --------------------------------------------------------------------------------
@@ -340,41 +354,40 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             gr.Markdown(status, elem_id="llm-status")
 
         with gr.Tabs() as tabs:
-            with gr.Tab(i18n("tab.ask"), id="ask") as ask_tab:
-                with gr.Row():
-                    with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(label=i18n("ask.chat"), height=480, elem_id="chat", buttons=[])
-                        # One line to start with: Enter sends, Shift+Enter adds a line (Gradio's Textbox).
-                        question = gr.Textbox(label=i18n("ask.input"), placeholder=i18n("ask.placeholder"),
-                                              lines=1, max_lines=8, elem_id="question")
-                        gr.Markdown(i18n("ask.enter_hint"), elem_id="enter-hint")
-                        send = gr.Button(i18n("ask.send"), variant="primary", elem_id="send")
-                        # Examples in each language; the one matching the user's choice is shown.
-                        example_sets = {}
-                        for lang in LANGUAGES:
-                            with gr.Column(visible=lang == "nb") as example_sets[lang]:
-                                gr.Examples([ui_text(f"ask.example.{n}", lang) for n in range(1, EXAMPLE_COUNT + 1)],
-                                            inputs=[question], label=i18n("ask.examples"))
-                        with gr.Group():
-                            gr.Markdown(i18n("ask.feedback"))
-                            comment = gr.Textbox(label=i18n("ask.feedback_comment"), lines=1)
-                            with gr.Row():
-                                good = gr.Button(i18n("ask.good"), size="sm", elem_id="feedback-good")
-                                bad = gr.Button(i18n("ask.bad"), size="sm")
-                    with gr.Column(scale=2):
-                        # Conversation controls first: the sources list below can grow long.
-                        # A page that failed over to another replica sends a value this replica's copy
-                        # of the choices lacks: it is passed on (allow_custom_value), and the
-                        # conversation service checks that it is the user's (see respond).
-                        history = gr.Dropdown(label=i18n("ask.history"), choices=[], value=None, elem_id="history",
-                                              allow_custom_value=True)
+            with gr.Tab(i18n("tab.ask"), id="ask") as ask_tab, gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label=i18n("ask.chat"), height=480, elem_id="chat", buttons=[])
+                    # One line to start with: Enter sends, Shift+Enter adds a line (Gradio's Textbox).
+                    question = gr.Textbox(label=i18n("ask.input"), placeholder=i18n("ask.placeholder"),
+                                          lines=1, max_lines=8, elem_id="question")
+                    gr.Markdown(i18n("ask.enter_hint"), elem_id="enter-hint")
+                    send = gr.Button(i18n("ask.send"), variant="primary", elem_id="send")
+                    # Examples in each language; the one matching the user's choice is shown.
+                    example_sets = {}
+                    for lang in LANGUAGES:
+                        with gr.Column(visible=lang == "nb") as example_sets[lang]:
+                            gr.Examples([ui_text(f"ask.example.{n}", lang) for n in range(1, EXAMPLE_COUNT + 1)],
+                                        inputs=[question], label=i18n("ask.examples"))
+                    with gr.Group():
+                        gr.Markdown(i18n("ask.feedback"))
+                        comment = gr.Textbox(label=i18n("ask.feedback_comment"), lines=1)
                         with gr.Row():
-                            new = gr.Button(i18n("ask.new"), size="sm")
-                            delete = gr.Button(i18n("ask.delete"), size="sm", variant="stop")
-                        export = gr.Button(i18n("ask.export"), size="sm", elem_id="export")
-                        export_file = gr.File(label=i18n("ask.export_file"), visible=False, interactive=False)
-                        gr.Markdown("## " + i18n("ask.sources"), elem_id="sources-heading")
-                        sources = gr.Markdown(i18n("ask.no_sources"), elem_id="sources", label=i18n("ask.sources"))
+                            good = gr.Button(i18n("ask.good"), size="sm", elem_id="feedback-good")
+                            bad = gr.Button(i18n("ask.bad"), size="sm")
+                with gr.Column(scale=2):
+                    # Conversation controls first: the sources list below can grow long.
+                    # A page that failed over to another replica sends a value this replica's copy
+                    # of the choices lacks: it is passed on (allow_custom_value), and the
+                    # conversation service checks that it is the user's (see respond).
+                    history = gr.Dropdown(label=i18n("ask.history"), choices=[], value=None, elem_id="history",
+                                          allow_custom_value=True)
+                    with gr.Row():
+                        new = gr.Button(i18n("ask.new"), size="sm")
+                        delete = gr.Button(i18n("ask.delete"), size="sm", variant="stop")
+                    export = gr.Button(i18n("ask.export"), size="sm", elem_id="export")
+                    export_file = gr.File(label=i18n("ask.export_file"), visible=False, interactive=False)
+                    gr.Markdown("## " + i18n("ask.sources"), elem_id="sources-heading")
+                    sources = gr.Markdown(i18n("ask.no_sources"), elem_id="sources", label=i18n("ask.sources"))
 
             with gr.Tab(i18n("tab.workshop"), id="workshop") as workshop_tab:
                 workshop_load, workshop_side = build_workshop_tab(container, identity, i18n, tabs, language)
@@ -386,7 +399,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                 # Choosing files starts adding them: one action, no second button to find.
                 uploads = gr.File(label=i18n("docs.upload"), file_count="multiple", elem_id="upload")
                 upload_status = gr.Markdown(elem_id="upload-status")
-                doc_table = gr.Dataframe(headers=[i18n("docs.column_document"), i18n("docs.column_chunks")], value=[], label=i18n("docs.list"),
+                doc_table = gr.Dataframe(headers=[i18n("docs.column_document"), i18n("docs.column_chunks")], value=[],
+                                         label=i18n("docs.list"),
                                          interactive=False, elem_id="documents-table")
                 doc_choice = gr.Dropdown(label=i18n("docs.choose"), choices=[], value=None, allow_custom_value=True)
                 doc_delete = gr.Button(i18n("docs.delete"), variant="stop")
@@ -435,13 +449,14 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         language.input(choose_language, [language], [*example_sets.values(), doc_table], api_visibility="private",
                        js=SET_LOCALE_JS
                        ).then(tab_labels, None, list(tab_keys), api_visibility="private", show_progress="hidden"
-                       ).then(admin_on_load, [language], admin_outputs, api_visibility="private", show_progress="hidden")
+                       ).then(admin_on_load, [language], admin_outputs, api_visibility="private",
+                              show_progress="hidden")
         ask_outputs = [chatbot, sources, conversation_id, history, question]
         # A model's answer streams, and so do questions asked before a first index build is done.
         ask = respond_at_once if answers.chat_model is None and index.ready else respond
         send.click(ask, [question, conversation_id, history], ask_outputs, api_name="respond",
                    concurrency_limit=settings.chat_concurrency)
-        question.submit(ask, [question, conversation_id, history], ask_outputs, api_name=False,
+        question.submit(ask, [question, conversation_id, history], ask_outputs, api_visibility="private",
                         concurrency_limit=settings.chat_concurrency)
         history.input(select_conversation, [history], [conversation_id, chatbot, sources])
         history.focus(refresh_conversations, [conversation_id], [history], api_visibility="private",

@@ -154,7 +154,7 @@ class CollaborationPanel:
         return (history_markdown(self.service.history(user, selected, path), user, lang, self.catalog),
                 comments_markdown(self.service.comments(user, selected, path), user, lang, self.catalog))
 
-    def refresh_field(self, path, selected, request: gr.Request = None):
+    def refresh_field(self, path, selected, request: gr.Request | None = None):
         """The chosen field's history and comments."""
         user, lang = self._user_lang(request)
         return self._field_views(user, selected, path, lang)
@@ -171,7 +171,7 @@ class CollaborationPanel:
         service, ui = self.service, self.catalog.ui
         guard = self.guard
 
-        def refresh(selected, path, request: gr.Request = None):
+        def refresh(selected, path, request: gr.Request | None = None):
             """Who may do what on the chosen canvas; polling on while it is shared."""
             user, lang = self._user_lang(request)
             if not selected:
@@ -185,7 +185,7 @@ class CollaborationPanel:
                     history, comments, *(gr.update(interactive=role != "read") for _ in editors))
 
         @guard
-        def share(role, selected, request: gr.Request = None):
+        def share(role, selected, request: gr.Request | None = None):
             user, lang = self._user_lang(request)
             link = service.share(user, selected, role) if selected else None
             if link is None:
@@ -194,7 +194,7 @@ class CollaborationPanel:
             return share_url(self.container.settings, request, link.token), links, choice, gr.Timer(active=True)
 
         @guard
-        def revoke(link, selected, request: gr.Request = None):
+        def revoke(link, selected, request: gr.Request | None = None):
             user, lang = self._user_lang(request)
             if not selected or not link:
                 return gr.update(), gr.update(), gr.update()
@@ -204,7 +204,7 @@ class CollaborationPanel:
             return links, choice, ""
 
         @guard
-        def undo(path, selected, request: gr.Request = None):
+        def undo(path, selected, request: gr.Request | None = None):
             user, lang = self._user_lang(request)
             if not selected or not path:
                 raise gr.Error(ui("collab.choose_field", lang), title=ui("toast.error", lang))
@@ -214,14 +214,14 @@ class CollaborationPanel:
             return (*render(canvas), text, text, *self._field_views(user, selected, path, lang))
 
         @guard
-        def comment(path, text, selected, request: gr.Request = None):
+        def comment(path, text, selected, request: gr.Request | None = None):
             user, lang = self._user_lang(request)
             if not selected or not path:
                 raise gr.Error(ui("collab.choose_field", lang), title=ui("toast.error", lang))
             shown = service.comment(user, selected, path, text)
             return comments_markdown(shown, user, lang, self.catalog), ""
 
-        def poll(selected, seen, path, request: gr.Request = None):
+        def poll(selected, seen, path, request: gr.Request | None = None):
             """A colleague's change, shown without reloading; the text being typed is left alone."""
             user, lang = self._user_lang(request)
             unchanged = (gr.skip(),) * 6

@@ -25,22 +25,23 @@ _REQUEST_ID = REQUEST_ID_HEADER.decode()
 
 def is_unavailable(error: BaseException) -> bool:
     """A dependency that is down or unreachable (the database, the Chroma server), not a bug."""
-    from sqlalchemy.exc import DBAPIError, DisconnectionError, TimeoutError as PoolTimeout
-
     import httpx
+    from sqlalchemy.exc import DBAPIError, DisconnectionError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     return isinstance(error, (DBAPIError, DisconnectionError, PoolTimeout, httpx.TransportError, ConnectionError,
                               TimeoutError))
 
 
-def guard_events(demo: gr.Blocks, catalog: TextCatalog, language_of: Callable[[gr.Request], str]) -> None:
+def guard_events(demo: gr.Blocks, catalog: TextCatalog, language_of: Callable[[gr.Request | None], str]) -> None:
     """Wrap every Python handler of ``demo`` (after the layout is built, before launch)."""
     for block_fn in demo.fns.values():
         if block_fn.fn is not None and not getattr(block_fn.fn, "gnist_guarded", False):
             block_fn.fn = _guarded(block_fn.fn, len(block_fn.inputs), catalog, language_of)
 
 
-def _guarded(fn: Callable, inputs: int, catalog: TextCatalog, language_of: Callable[[gr.Request], str]) -> Callable:
+def _guarded(fn: Callable, inputs: int, catalog: TextCatalog,
+             language_of: Callable[[gr.Request | None], str]) -> Callable:
     signature = inspect.signature(fn)
     hints = get_type_hints(fn)
     parameters = list(signature.parameters.values())
@@ -68,7 +69,7 @@ def _guarded(fn: Callable, inputs: int, catalog: TextCatalog, language_of: Calla
         except gr.Error as mistake:  # a message for the user (a mistake), not a fault
             mistake.print_exception = False
             raise
-        except Exception as error:  # noqa: BLE001 - shown as the catalog's message
+        except Exception as error:
             lang = _language(request, language_of)
             key = "msg.service_unavailable" if is_unavailable(error) else "msg.unexpected_error"
             log.error("event failed: %s", type(error).__name__, exc_info=error)
@@ -99,9 +100,10 @@ def _guarded(fn: Callable, inputs: int, catalog: TextCatalog, language_of: Calla
     if added:
         extra = inspect.Parameter(_REQUEST_PARAMETER, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
                                   annotation=gr.Request)
-        guarded.__signature__ = signature.replace(parameters=[*parameters, extra])
+        guarded.__signature__ = signature.replace(  # type: ignore[attr-defined]  # read by Gradio
+            parameters=[*parameters, extra])
         guarded.__annotations__ = {**getattr(fn, "__annotations__", {}), _REQUEST_PARAMETER: gr.Request}
-    guarded.gnist_guarded = True
+    guarded.gnist_guarded = True  # type: ignore[attr-defined]  # guard_events skips what has it
     return guarded
 
 
@@ -114,7 +116,7 @@ def _request_id(request: gr.Request | None) -> str:
     return headers.get(_REQUEST_ID, "-")
 
 
-def _language(request: gr.Request | None, language_of: Callable[[gr.Request], str]) -> str:
+def _language(request: gr.Request | None, language_of: Callable[[gr.Request | None], str]) -> str:
     """The user's chosen language; while the database is down, their browser's."""
     try:
         return language_of(request)

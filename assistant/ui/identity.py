@@ -9,8 +9,8 @@ it, so a client replaying another browser's session hash cannot reach that sessi
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import hmac
+import ipaddress
 import json
 import re
 import secrets
@@ -18,7 +18,6 @@ import threading
 import time
 from collections import OrderedDict, deque
 from http.cookies import SimpleCookie
-from pathlib import Path
 
 import gradio as gr
 
@@ -221,7 +220,8 @@ def _logged_in_user(scope) -> str | None:
     cookie_id = getattr(app, "cookie_id", None)
     if cookie_id is None:
         return None
-    token = _cookie_value(scope, f"access-token-{cookie_id}") or _cookie_value(scope, f"access-token-unsecure-{cookie_id}")
+    token = _cookie_value(scope, f"access-token-{cookie_id}") or _cookie_value(scope,
+                                                                               f"access-token-unsecure-{cookie_id}")
     return app.tokens.get(token) if token else None
 
 
@@ -287,7 +287,8 @@ class IdentityMiddleware:
         anonymous_form = is_resident_form_path(path)
         if not (self.login_mode or anonymous_form) and self.signer.verify(_cookie_value(scope, COOKIE_NAME)) is None:
             if not self.new_sessions.hit(address):
-                return await self._reply(send, *_json_response(429, self.catalog.bilingual("identity.too_many_sessions")))
+                return await self._reply(send, *_json_response(429,
+                                                               self.catalog.bilingual("identity.too_many_sessions")))
             value = self.signer.sign(secrets.token_urlsafe(32))
             set_cookie = self._cookie_header(value)
             # This request already carries the new identity, so its own handlers see it.

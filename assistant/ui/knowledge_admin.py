@@ -42,21 +42,21 @@ def build_knowledge_admin(container: Container, identity: Identity, i18n, lang_o
                 lines.append(f"    - «{safe_markdown(example['question'])}» ({outcome}{comment})")
         return "\n".join(lines)
 
-    def show_failed(request: gr.Request = None):
+    def show_failed(request: gr.Request | None = None):
         actor, lang = acting(request)
         groups = service.failed_questions(actor)
         choices = [(f"{g.label} ({g.count})", str(i)) for i, g in enumerate(groups)]
         return group_markdown(groups, lang), gr.update(choices=choices, value=choices[0][1] if choices else None), \
             gr.update(choices=service.card_ids(actor))
 
-    def from_group(group_index, request: gr.Request = None):
+    def from_group(group_index, request: gr.Request | None = None):
         actor, _lang = acting(request)
         groups = service.failed_questions(actor)
         if group_index is None or not str(group_index).isdigit() or int(group_index) >= len(groups):
             return gr.update(), gr.update()
         return "", service.draft_card(actor, groups[int(group_index)])
 
-    def open_card(card_id, request: gr.Request = None):
+    def open_card(card_id, request: gr.Request | None = None):
         actor, lang = acting(request)
         return card_id or "", service.card_text(actor, card_id or ""), history_markdown(actor, CARD, card_id, lang), \
             history_choices(actor, CARD, card_id)
@@ -82,18 +82,18 @@ def build_knowledge_admin(container: Container, identity: Identity, i18n, lang_o
             preview += ["", f"**{language}**", "", safe_markdown(check.card.answers[language])]
         return "\n".join(preview)
 
-    def check_card(card_id, text, request: gr.Request = None):
+    def check_card(card_id, text, request: gr.Request | None = None):
         actor, lang = acting(request)
         return check_markdown(service.check_card(actor, (card_id or "").strip(), text or ""), lang, "kadmin.card_ok")
 
-    def publish_card(card_id, text, request: gr.Request = None):
+    def publish_card(card_id, text, request: gr.Request | None = None):
         actor, lang = acting(request)
         card_id = (card_id or "").strip()
         check = service.publish_card(actor, card_id, text or "")
         return check_markdown(check, lang, "kadmin.card_published"), history_markdown(actor, CARD, card_id, lang), \
             history_choices(actor, CARD, card_id)
 
-    def rollback(card_id, edit_id, request: gr.Request = None):
+    def rollback(card_id, edit_id, request: gr.Request | None = None):
         actor, lang = acting(request)
         done = bool(edit_id) and str(edit_id).isdigit() and service.rollback(actor, int(edit_id))
         status = ui_text("kadmin.rolled_back" if done else "kadmin.rollback_refused", lang)
@@ -106,34 +106,34 @@ def build_knowledge_admin(container: Container, identity: Identity, i18n, lang_o
         return status, service.file_text(actor, path), history_markdown(actor, FILE, path, lang), \
             history_choices(actor, FILE, path), gr.update(choices=names, value=path if path in names else None)
 
-    def open_file(path, request: gr.Request = None):
+    def open_file(path, request: gr.Request | None = None):
         actor, lang = acting(request)
         path = path or ""
         return path, *file_updates(actor, path, lang, "")
 
-    def publish_file(path, text, request: gr.Request = None):
+    def publish_file(path, text, request: gr.Request | None = None):
         actor, lang = acting(request)
         path = (path or "").strip()
         problems = service.publish_file(actor, path, text or "")
         if problems:
             refusal = "\n".join([ui_text("kadmin.file_refused", lang), *(f"- {safe_markdown(p)}" for p in problems)])
-            return refusal, gr.update(), history_markdown(actor, FILE, path, lang), history_choices(actor, FILE, path), \
-                gr.update()
+            return (refusal, gr.update(), history_markdown(actor, FILE, path, lang),
+                    history_choices(actor, FILE, path), gr.update())
         return file_updates(actor, path, lang, ui_text("kadmin.file_published", lang))
 
-    def rollback_file(path, edit_id, request: gr.Request = None):
+    def rollback_file(path, edit_id, request: gr.Request | None = None):
         actor, lang = acting(request)
         done = bool(edit_id) and str(edit_id).isdigit() and service.rollback(actor, int(edit_id))
         return file_updates(actor, (path or "").strip(), lang,
                             ui_text("kadmin.rolled_back" if done else "kadmin.rollback_refused", lang))
 
-    def delete_file(path, request: gr.Request = None):
+    def delete_file(path, request: gr.Request | None = None):
         actor, lang = acting(request)
         path = (path or "").strip()
         key = "kadmin.file_deleted" if service.delete_file(actor, path) else "kadmin.file_missing"
         return file_updates(actor, path, lang, ui_text(key, lang, path=safe_markdown(path)))
 
-    def show_review(request: gr.Request = None):
+    def show_review(request: gr.Request | None = None):
         actor, lang = acting(request)
         rows = service.overdue(actor)
         if not rows:
@@ -151,7 +151,8 @@ def build_knowledge_admin(container: Container, identity: Identity, i18n, lang_o
     gr.Markdown(i18n("kadmin.cards_help"))
     with gr.Row():
         from_group_button = gr.Button(i18n("kadmin.card_from_group"), elem_id="kadmin-from-group")
-        card_choice = gr.Dropdown(label=i18n("kadmin.card_choose"), choices=[], value=None, elem_id="kadmin-card-choose")
+        card_choice = gr.Dropdown(label=i18n("kadmin.card_choose"), choices=[], value=None,
+                                  elem_id="kadmin-card-choose")
         open_button = gr.Button(i18n("kadmin.card_open"), elem_id="kadmin-card-open")
     card_id = gr.Textbox(label=i18n("kadmin.card_id"), elem_id="kadmin-card-id")
     card_text = gr.Textbox(label=i18n("kadmin.card_text"), lines=18, max_lines=60, elem_id="kadmin-card-text")
@@ -167,7 +168,8 @@ def build_knowledge_admin(container: Container, identity: Identity, i18n, lang_o
     gr.Markdown("## " + i18n("kadmin.files_heading"))
     gr.Markdown(i18n("kadmin.files_help"))
     with gr.Row():
-        file_choice = gr.Dropdown(label=i18n("kadmin.file_choose"), choices=[], value=None, elem_id="kadmin-file-choose")
+        file_choice = gr.Dropdown(label=i18n("kadmin.file_choose"), choices=[], value=None,
+                                  elem_id="kadmin-file-choose")
         file_open_button = gr.Button(i18n("kadmin.file_open"), elem_id="kadmin-file-open")
     file_path = gr.Textbox(label=i18n("kadmin.file_path"), elem_id="kadmin-file-path")
     file_text = gr.Textbox(label=i18n("kadmin.file_text"), lines=12, max_lines=60, elem_id="kadmin-file-text")
@@ -186,7 +188,8 @@ def build_knowledge_admin(container: Container, identity: Identity, i18n, lang_o
 
     show_failed, from_group, open_card, check_card, publish_card, rollback, show_review = map(
         refused, (show_failed, from_group, open_card, check_card, publish_card, rollback, show_review))
-    open_file, publish_file, rollback_file, delete_file = map(refused, (open_file, publish_file, rollback_file, delete_file))
+    open_file, publish_file, rollback_file, delete_file = map(refused,
+                                                              (open_file, publish_file, rollback_file, delete_file))
     file_outputs = [file_status, file_text, file_history, file_edit_choice, file_choice]
     failed_button.click(show_failed, None, [failed, group, card_choice], api_name="admin_failed_questions")
     from_group_button.click(from_group, [group], [card_id, card_text], api_name="admin_card_from_group")
@@ -199,7 +202,8 @@ def build_knowledge_admin(container: Container, identity: Identity, i18n, lang_o
     file_open_button.click(open_file, [file_choice], [file_path, *file_outputs], api_name="admin_file_open")
     file_button.click(publish_file, [file_path, file_text], file_outputs, api_name="admin_file_publish",
                       concurrency_limit=1)
-    file_rollback_button.click(rollback_file, [file_path, file_edit_choice], file_outputs, api_name="admin_file_rollback",
+    file_rollback_button.click(rollback_file, [file_path, file_edit_choice], file_outputs,
+                               api_name="admin_file_rollback",
                                concurrency_limit=1)
     file_delete_button.click(delete_file, [file_path], file_outputs, api_name="admin_file_delete", concurrency_limit=1)
     review_button.click(show_review, None, [review], api_name="admin_review")

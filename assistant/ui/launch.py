@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 import gradio as gr
 from starlette.middleware import Middleware
 
+from assistant.adapters.database import Database, SchemaIncompatible
 from assistant.catalog import LANGUAGES, TextCatalog
 from assistant.container import Container
 from assistant.services.language import warm_up
@@ -21,8 +22,6 @@ from assistant.settings import Settings
 from assistant.ui.app import build_app
 from assistant.ui.errors import guard_events
 from assistant.ui.identity import CookieSigner, Identity, IdentityMiddleware
-from assistant.ui.resident_form import ResidentFormMiddleware
-from assistant.adapters.database import Database, SchemaIncompatible
 from assistant.ui.ops import (
     Metrics,
     OpsMiddleware,
@@ -31,6 +30,7 @@ from assistant.ui.ops import (
     readiness_checks,
     serve_metrics,
 )
+from assistant.ui.resident_form import ResidentFormMiddleware
 from assistant.ui.standby import wait_for_dependencies
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,8 @@ def page_script(catalog: TextCatalog) -> str:
     prefixes = {lang: {english: catalog.ui(key, lang) + ": " for english, key in MESSAGE_PREFIXES.items()}
                 for lang in LANGUAGES}
     replacements = {"__LABELS__": labels, "__TOASTS__": toasts, "__PREFIXES__": prefixes}
-    script = A11Y_JS.replace("async () => {", "async () => {\n" + PLACE_JS.replace("__FIELDS__", json.dumps(KEPT_FIELDS)), 1)
+    place = PLACE_JS.replace("__FIELDS__", json.dumps(KEPT_FIELDS))
+    script = A11Y_JS.replace("async () => {", "async () => {\n" + place, 1)
     for placeholder, table in replacements.items():
         script = script.replace(placeholder, json.dumps(table, ensure_ascii=False))
     return script
@@ -322,7 +323,7 @@ def prepare(settings: Settings, container: Container | None = None) -> tuple[gr.
                       build=build_info(settings))
     demo = build_app(container, identity, metrics)
     guard_events(demo, container.catalog, lambda request: container.preferences.app_language(
-        identity.owner(request), request.headers.get("accept-language")))
+        identity.owner(request), request.headers.get("accept-language") if request else None))
     return demo, container, identity, metrics
 
 
@@ -335,7 +336,7 @@ def build_info(settings: Settings) -> dict[str, str]:
     revision = settings.build_revision
     if not revision:
         try:
-            revision = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True,
+            revision = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True,  # noqa: S607 - git from PATH
                                       cwd=os.path.dirname(__file__), timeout=5).stdout.strip()
         except OSError:  # no git in the image: GNIST_BUILD_REVISION names the build there
             revision = ""

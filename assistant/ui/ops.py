@@ -56,7 +56,8 @@ class JsonLines(io.TextIOBase):
                 line, self.pending = self.pending.split("\n", 1)
                 if line.strip():
                     self.wrapped.write(json.dumps({
-                        "time": time.strftime("%Y-%m-%d %H:%M:%S"), "level": "ERROR" if self.name == "stderr" else "INFO",
+                        "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+                        "level": "ERROR" if self.name == "stderr" else "INFO",
                         "name": self.name, "request_id": request_id.get(), "message": line}, ensure_ascii=False) + "\n")
         return len(text)
 
@@ -220,7 +221,8 @@ class OpsMiddleware:
             checks = self.readiness()
             body = json.dumps({"ready": all(checks.values()), "checks": checks}).encode()
             return await _reply(send, 200 if all(checks.values()) else 503, b"application/json", body)
-        if self.metrics and self.metrics_token and _bearer_matches(headers.get(b"authorization", b""), self.metrics_token):
+        if self.metrics and self.metrics_token and _bearer_matches(headers.get(b"authorization", b""),
+                                                                   self.metrics_token):
             return await _reply(send, 200, CONTENT_TYPE_LATEST.encode(), self.metrics.exposition())
         # The same answer as any unknown path: nothing says metrics exist here.
         return await _reply(send, 404, b"application/json", b'{"detail": "Not Found"}')

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from assistant.catalog import TextCatalog
@@ -39,10 +41,12 @@ def _markdown():
     """CommonMark with tables and strikethrough, raw HTML shown as text; an image becomes its
     description and a link to anything but http(s) or mail becomes its text."""
     from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
 
     parser = MarkdownIt("commonmark", {"breaks": True, "html": False}).enable(["table", "strikethrough"])
-    parser.validateLink = lambda url: True  # every link is judged below, so its text is kept either way
-    renderer = parser.renderer
+    # every link is judged below, so its text is kept either way
+    parser.validateLink = lambda url: True  # type: ignore[method-assign]
+    renderer = cast(RendererHTML, parser.renderer)
 
     def image(_renderer, tokens, index, options, env):
         return html.escape(renderer.renderInlineAsText(tokens[index].children or [], options, env), quote=False)
@@ -71,10 +75,10 @@ class _InertText(HTMLParser):
         self.out: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        self.out.append(self.get_starttag_text())
+        self.out.append(self.get_starttag_text() or "")
 
     def handle_startendtag(self, tag, attrs):
-        self.out.append(self.get_starttag_text())
+        self.out.append(self.get_starttag_text() or "")
 
     def handle_endtag(self, tag):
         self.out.append(f"</{tag}>")
@@ -114,7 +118,7 @@ def local_time(stored: str) -> str:
     except ValueError:
         return stored.replace("T", " ")[:16]
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(SHOWN_TIME_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
@@ -125,8 +129,8 @@ def browser_language(request) -> str | None:
 
 def sources_markdown(citations: list[dict], empty_text: str) -> str:
     """The sources panel: one block per citation, numbered like the [n] markers in the answer:
-    title, section or page, the file's name (never a path on the server) and links, and the passage without the knowledge base's notes
-    to the assistant (answers stored before those were left out may still carry them)."""
+    title, section or page, the file's name (never a path on the server) and links, and the passage without the
+    knowledge base's notes to the assistant (answers stored before those were left out may still carry them)."""
     if not citations:
         return empty_text
     blocks = []
@@ -152,7 +156,8 @@ def answer_content(text: str, notices: list[str]) -> str:
 
 def chat_messages(messages: list[StoredMessage]) -> list[dict]:
     return [
-        {"role": m.role, "content": answer_content(m.content, m.notices) if m.role == "assistant" else safe_markdown(m.content)}
+        {"role": m.role, "content": answer_content(m.content, m.notices) if m.role == "assistant"
+         else safe_markdown(m.content)}
         for m in messages
     ]
 
@@ -168,12 +173,15 @@ def upload_progress_markdown(jobs, prompts: TextCatalog, lang: str) -> str:
     lines = []
     for job in jobs:
         if job.state == "queued":
-            lines.append(f"{icons.TODO} " + _md(prompts.message("upload.queued", lang, name=job.filename, position=job.position)))
+            lines.append(f"{icons.TODO} " + _md(prompts.message("upload.queued", lang, name=job.filename,
+                                                                position=job.position)))
         elif job.state == "running":
             percent = round(job.progress * 100)
-            lines.append(f"{icons.WAITING} " + _md(prompts.message("upload.running", lang, name=job.filename, percent=percent)))
+            lines.append(f"{icons.WAITING} " + _md(prompts.message("upload.running", lang, name=job.filename,
+                                                                   percent=percent)))
         else:
-            lines.append((f"{icons.DONE} " if job.state == "done" else f"{icons.FAILED} ") + _md(job.result.render(prompts, lang)))
+            lines.append((f"{icons.DONE} " if job.state == "done"
+                          else f"{icons.FAILED} ") + _md(job.result.render(prompts, lang)))
     return "\n\n".join(lines)
 
 
@@ -181,7 +189,5 @@ def discard_upload(path: Path) -> None:
     """Gradio keeps each upload in its cache folder; once handled, the user's file must not stay
     there (nor be served from there)."""
     path.unlink(missing_ok=True)
-    try:
+    with contextlib.suppress(OSError):  # not empty or already gone
         path.parent.rmdir()
-    except OSError:
-        pass  # not empty or already gone

@@ -23,13 +23,27 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from assistant.services.residents import (AGE_GROUPS, ANSWERS, LANGUAGES, FormClosed, FormFull, FormNotFound,
-                                          InvalidInput, ResidentInputService)
-from assistant.services.masking import KINDS
-from assistant.settings import Settings
 from assistant.catalog import TextCatalog
-from assistant.ui.identity import (RESIDENT_FORM_PATH, RateLimiter, TrustedProxy, _cookie_value, is_resident_form_path,
-                                   read_body)
+from assistant.services.masking import KINDS
+from assistant.services.residents import (
+    AGE_GROUPS,
+    ANSWERS,
+    LANGUAGES,
+    FormClosed,
+    FormFull,
+    FormNotFound,
+    InvalidInput,
+    ResidentInputService,
+)
+from assistant.settings import Settings
+from assistant.ui.identity import (
+    RESIDENT_FORM_PATH,
+    RateLimiter,
+    TrustedProxy,
+    _cookie_value,
+    is_resident_form_path,
+    read_body,
+)
 
 PREFIX = RESIDENT_FORM_PATH + "/"
 DEVICE_COOKIE = "gnist_innspill"
@@ -138,6 +152,8 @@ class ResidentFormMiddleware:
         if scope["type"] != "http" or not is_resident_form_path(scope.get("path", "")):
             return await self.app(scope, receive, send)
         match = _PATH.match(scope["path"])
+        if match is None:  # not reached: is_resident_form_path matched the path
+            return await self.app(scope, receive, send)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         headers = dict(scope.get("headers", []))
         accept = headers.get(b"accept-language", b"").decode("latin-1")
@@ -169,8 +185,9 @@ class ResidentFormMiddleware:
         body = await read_body(receive, MAX_BODY)
         if body is None:
             return await self._page(send, 413, "too_large", lang, form_path, form=form)
-        fields = {key: values[0] for key, values in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
-        lang = fields.get("lang") if fields.get("lang") in LANGUAGES else lang
+        fields = {key: values[0] for key, values in parse_qs(body.decode("utf-8", "replace"),
+                                                             keep_blank_values=True).items()}
+        lang = fields["lang"] if fields.get("lang") in LANGUAGES else lang
         if not form.open:  # whatever else the post carries
             return await self._page(send, 200, "closed", lang, form_path, form=form)
         answers = {name: fields.get(name, "") for name in ANSWERS}
@@ -180,12 +197,14 @@ class ResidentFormMiddleware:
             # Nothing is lost: the form comes back with what was typed, and a fresh token.
             fresh = device or _cookie_value(scope, DEVICE_COOKIE) or ""
             return await self._page(send, 403, "form", lang, form_path, form=form, errors={"form": "res.error.stale"},
-                                    values=typed, device=fresh if _DEVICE.fullmatch(fresh) else secrets.token_urlsafe(16))
+                                    values=typed,
+                                    device=fresh if _DEVICE.fullmatch(fresh) else secrets.token_urlsafe(16))
         address = self.proxy.browser_address(scope)
         if self.per_address.blocked(address) or self.per_device.blocked(device):
             return await self._page(send, 429, "limit", lang, form_path, form=form, extra=[(b"retry-after", b"60")])
         try:
-            result = self.residents.submit(form.id, answers, fields.get("age_group"), fields.get("place"), language=lang)
+            result = self.residents.submit(form.id, answers, fields.get("age_group"), fields.get("place"),
+                                           language=lang)
         except FormClosed:
             return await self._page(send, 200, "closed", lang, form_path, form=form)
         except FormFull:
@@ -197,7 +216,9 @@ class ResidentFormMiddleware:
                                     values=typed, device=device)
         self.per_address.hit(address)
         self.per_device.hit(device)
-        target = form_path + "/takk?" + urlencode({"lang": lang, **({"fjernet": ",".join(sorted(result.removed))} if result.removed else {})})
+        target = form_path + "/takk?" + urlencode({"lang": lang,
+                                                   **({"fjernet": ",".join(sorted(result.removed))} if result.removed
+                                                      else {})})
         return await self._reply(send, 303, b"", [(b"location", target.encode())])
 
     def _device_cookie(self, device: str) -> str:
@@ -213,11 +234,15 @@ class ResidentFormMiddleware:
 
         # What was removed, in words («et telefonnummer og en e-postadresse»).
         removed = [t(f"res.thanks.masked_{kind}") for kind in masked]
-        removed_text = f" {t('res.thanks.and')} ".join([", ".join(removed[:-1]), removed[-1]] if len(removed) > 1 else removed)
-        limits = {"too_long": self.settings.resident_max_chars, "place_too_long": self.settings.resident_place_max_chars}
-        shown_errors = {name: t(key, limit=limits.get(key.rsplit(".", 1)[1], "")) for name, key in (errors or {}).items()}
+        removed_text = f" {t('res.thanks.and')} ".join([", ".join(removed[:-1]), removed[-1]] if len(removed) > 1
+                                                       else removed)
+        limits = {"too_long": self.settings.resident_max_chars,
+                  "place_too_long": self.settings.resident_place_max_chars}
+        shown_errors = {name: t(key, limit=limits.get(key.rsplit(".", 1)[1], ""))
+                        for name, key in (errors or {}).items()}
         municipality = self.municipality(form) if form is not None else ""
-        titles = {"form": t("res.form.heading_for", municipality=municipality) if municipality else t("res.form.heading"),
+        titles = {"form": t("res.form.heading_for", municipality=municipality) if municipality
+                  else t("res.form.heading"),
                   "thanks": t("res.thanks.title"), "closed": t("res.closed.title"), "missing": t("res.missing.title"),
                   "limit": t("res.limit.title"), "full": t("res.closed.title"), "too_large": t("res.limit.title")}
         bodies = {"closed": "res.closed.body", "missing": "res.missing.body", "limit": "res.limit.body",

@@ -173,7 +173,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         return [theme for theme in found if theme.id in wanted]
 
     @guard(outputs=7)
-    def find(selected, request: gr.Request = None):
+    def find(selected, request: gr.Request | None = None):
         """Groups in a background job (bulk embedding, behind every chat question) while this
         handler shows its progress in the status line; when the facilitator leaves, Gradio stops
         polling and the job stops with it (cancelled here, or abandoned once nobody polls)."""
@@ -196,7 +196,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         yield (grouping, *shown(current(user, form, grouping), grouping, lang), "", "")
 
     @guard(outputs=5)
-    def merge(chosen, label, selected, grouping, request: gr.Request = None):
+    def merge(chosen, label, selected, grouping, request: gr.Request | None = None):
         user, lang, form, grouping, found = curating(selected, grouping, request)
         picked = [theme for theme in chosen_themes(found, chosen) if not theme.other]
         if len(picked) < 2:
@@ -206,7 +206,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         return (*shown(current(user, form, grouping), grouping, lang), status_text(ui_text("res.themes.merged", lang)))
 
     @guard(outputs=5)
-    def rename(chosen, label, selected, grouping, request: gr.Request = None):
+    def rename(chosen, label, selected, grouping, request: gr.Request | None = None):
         user, lang, form, grouping, found = curating(selected, grouping, request)
         picked = chosen_themes(found, chosen)
         if len(picked) != 1 or picked[0].other:
@@ -218,7 +218,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         return (*shown(current(user, form, grouping), grouping, lang), status_text(ui_text("res.themes.renamed", lang)))
 
     @guard(outputs=2)
-    def move(chosen, selected, grouping, request: gr.Request = None):
+    def move(chosen, selected, grouping, request: gr.Request | None = None):
         user, lang, form, grouping, found = curating(selected, grouping, request)
         picked = chosen_themes(found, chosen)
         if not picked:
@@ -235,7 +235,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
         return (moved_markdown(lines, quotes(updated) - quotes(canvas), lang, ui_text),
                 status_text(ui_text("res.themes.moved_toast", lang)))
 
-    def reset(selected, request: gr.Request = None):
+    def reset(selected, request: gr.Request | None = None):
         """Another workshop chosen: its themes are found anew."""
         return None, "", gr.update(choices=[], value=[]), gr.update(value=""), gr.update(visible=False), "", ""
 
@@ -261,6 +261,7 @@ def build_theme_view(container, identity, i18n, canvas_id: gr.State):
                       concurrency_id="residents_themes_find", concurrency_limit=FIND_CONCURRENCY,
                       show_progress_on=[listing])
     merge_button.click(merge, [chosen, label, canvas_id, grouping], [*view, status], api_name="residents_themes_merge")
-    rename_button.click(rename, [chosen, label, canvas_id, grouping], [*view, status], api_name="residents_themes_rename")
-    canvas_id.change(reset, [canvas_id], [grouping, *view, moved, status], api_name=False)
+    rename_button.click(rename, [chosen, label, canvas_id, grouping], [*view, status],
+                        api_name="residents_themes_rename")
+    canvas_id.change(reset, [canvas_id], [grouping, *view, moved, status], api_visibility="private")
     return move_button.click(move, [chosen, canvas_id, grouping], [moved, status], api_name="residents_themes_move")

@@ -25,7 +25,7 @@ def public_url(settings, request: gr.Request | None, path: str) -> str:
     base = (settings.public_url or "").rstrip("/")
     if not base and request is not None:
         headers = request.headers
-        proto = headers.get("x-forwarded-proto") or request.request.url.scheme
+        proto = headers.get("x-forwarded-proto") or (request.request.url.scheme if request.request else "http")
         host = headers.get("x-forwarded-host") or headers.get("host") or f"{settings.host}:{settings.port}"
         base = f"{proto.split(',')[0].strip()}://{host.split(',')[0].strip()}"
     return f"{base}{path}"
@@ -78,7 +78,8 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
     def view(user: str, form: ResidentForm | None, lang: str, request):
         """status, link, QR files, latest, open button, close button, timer"""
         if form is None:
-            return (ui_text("res.status.none", lang), gr.update(value="", visible=False), gr.update(value=None, visible=False),
+            return (ui_text("res.status.none", lang), gr.update(value="", visible=False),
+                    gr.update(value=None, visible=False),
                     "", gr.update(visible=True), gr.update(visible=False), gr.Timer(active=False))
         count = service.count(user, form.id)
         status = ui_text("res.status.open" if form.open else "res.status.closed", lang, count=count)
@@ -102,27 +103,27 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
         return user, container.preferences.app_language(user, browser_language(request))
 
     @guard
-    def show(selected, request: gr.Request = None):
+    def show(selected, request: gr.Request | None = None):
         user, lang = context(request)
         form = service.form_for_canvas(user, selected) if selected else None
         return view(user, form, lang, request)
 
     @guard
-    def open_form(selected, request: gr.Request = None):
+    def open_form(selected, request: gr.Request | None = None):
         user, lang = context(request)
         if not selected:
             raise gr.Error(ui_text("ws.error.choose_workshop", lang), title=ui_text("toast.error", lang))
         return view(user, service.open_form(user, selected), lang, request)
 
     @guard
-    def close_form(selected, request: gr.Request = None):
+    def close_form(selected, request: gr.Request | None = None):
         user, lang = context(request)
         form = service.form_for_canvas(user, selected) if selected else None
         if form is None:
             raise FormNotFound(selected)
         return view(user, service.close(user, form.id), lang, request)
 
-    def refresh(selected, request: gr.Request = None):
+    def refresh(selected, request: gr.Request | None = None):
         """The live count and the latest inputs (every few seconds while the form is open)."""
         user, lang = context(request)
         try:
@@ -137,7 +138,7 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
 
     def exporter(kind: str):
         @guard
-        def export(selected, request: gr.Request = None):
+        def export(selected, request: gr.Request | None = None):
             user, _lang = context(request)
             form = service.form_for_canvas(user, selected) if selected else None
             if form is None:
@@ -153,7 +154,8 @@ def build_residents_panel(container, identity, i18n, canvas_id: gr.State):
         with gr.Row():
             open_button = gr.Button(i18n("res.open"), variant="primary", elem_id="res-open")
             close_button = gr.Button(i18n("res.close"), visible=False, elem_id="res-close")
-        link = gr.Textbox(label=i18n("res.link"), interactive=False, visible=False, buttons=["copy"], elem_id="res-link")
+        link = gr.Textbox(label=i18n("res.link"), interactive=False, visible=False, buttons=["copy"],
+                          elem_id="res-link")
         qr = gr.File(label=i18n("res.qr"), file_count="multiple", interactive=False, visible=False, elem_id="res-qr")
         latest = gr.Markdown(elem_id="res-latest")
         with gr.Row():

@@ -153,7 +153,7 @@ class RouteGuard:
             return ""
         if not isinstance(payload, dict):
             return ""
-        if route[0] == "/gradio_api/cancel":
+        if route is not None and route[0] == "/gradio_api/cancel":
             return str(payload.get("session_hash", ""))
         queue = scope["app"].get_blocks()._queue
         event = queue.event_ids_to_events.get(str(payload.get("event_id", "")))

@@ -77,7 +77,7 @@ def _serve_probes(settings: Settings, readiness: Callable[[], dict[str, bool]]):
     app = OpsMiddleware(_not_ready, readiness=readiness, metrics=None)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
                                            access_log=False, lifespan="off"))
-    server.thread = threading.Thread(target=server.run, name="gnist-standby", daemon=True)
-    server.thread.start()
+    server.thread = threading.Thread(target=server.run, name="gnist-standby", daemon=True)  # type: ignore[attr-defined]
+    server.thread.start()  # type: ignore[attr-defined]
     log.warning("waiting for dependencies: %s", ", ".join(k for k, ok in readiness().items() if not ok))
     return server

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import cast
 
 import gradio as gr
 
 from assistant.catalog import TextCatalog
+from assistant.services.language import Lang
 from assistant.ui import icons
 from assistant.ui.collaboration import SHARE_PARAM, CollaborationPanel
 from assistant.ui.render import browser_language, discard_upload, safe_markdown
@@ -19,6 +21,7 @@ from assistant.workshop.collaboration import targets
 from assistant.workshop.fields import label
 from assistant.workshop.service import LinkNotFound, NotAllowed, QuestionMoved, WorkshopError, WorkshopService
 from assistant.workshop.store import CanvasNotFound
+
 
 class UserMistake(Exception):
     """Something the user must do first (choose, write); ``key`` names its text in the catalog."""
@@ -41,9 +44,9 @@ SAVE_FILE_JS = """(file) => {
 CANVAS_LANGUAGE = "canvas"
 
 
-def _draft_language(choice: str | None) -> str | None:
+def _draft_language(choice: str | None) -> Lang | None:
     """The chosen draft language; None (the workshop's own) for «same as the workshop»."""
-    return None if choice in (None, "", CANVAS_LANGUAGE) else choice
+    return None if choice in (None, "", CANVAS_LANGUAGE) else cast(Lang, choice)
 
 
 def field_paths(question) -> list[str]:
@@ -241,7 +244,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return wrapped
 
     @guard
-    def start(municipality, problem, request: gr.Request = None):
+    def start(municipality, problem, request: gr.Request | None = None):
         user = identity.owner(request)
         if not (problem or "").strip():
             raise UserMistake("ws.error.problem_first")
@@ -251,7 +254,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return reply_outputs(user, reply, [{"role": "user", "content": safe_markdown(problem)}], request)
 
     @guard
-    def resume(selected, request: gr.Request = None):
+    def resume(selected, request: gr.Request | None = None):
         user = identity.owner(request)
         if not selected:
             return None, [], "", "", gr.update(), gr.update(), gr.update(), gr.update(visible=False), "", None, "", None
@@ -259,7 +262,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return reply_outputs(user, reply, [], request)
 
     @guard
-    def answer(text, selected, chat, asked=None, shown_workshop=None, request: gr.Request = None):
+    def answer(text, selected, chat, asked=None, shown_workshop=None, request: gr.Request | None = None):
         user = identity.owner(request)
         selected = selected or shown_workshop  # after a failover: the workshop the page shows
         require_workshop(selected)
@@ -271,24 +274,25 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
             lang = container.preferences.app_language(user, browser_language(request))
             gr.Warning(str(moved), title=ui_text("toast.warning", lang))
             return (gr.update(), *reply_outputs(user, service.current(user, selected), chat or [], request))
-        return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": safe_markdown(text)}], request))
+        return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": safe_markdown(text)}],
+                                   request))
 
     @guard
-    def skip(selected, chat, shown_workshop=None, request: gr.Request = None):
+    def skip(selected, chat, shown_workshop=None, request: gr.Request | None = None):
         user = identity.owner(request)
         selected = selected or shown_workshop
         require_workshop(selected)
         return reply_outputs(user, service.skip(user, selected), chat or [], request)
 
     @guard
-    def goto(step_id, selected, chat, request: gr.Request = None):
+    def goto(step_id, selected, chat, request: gr.Request | None = None):
         user = identity.owner(request)
         if not selected or not step_id:
             return (selected, chat, *(gr.update(),) * 10)
         return reply_outputs(user, service.goto(user, selected, step_id), chat or [], request)
 
     @guard
-    def show_field(path, selected, request: gr.Request = None):
+    def show_field(path, selected, request: gr.Request | None = None):
         """The field's text, and the same text kept as what this edit starts from."""
         user = identity.owner(request)
         if not selected or not path:
@@ -297,7 +301,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return text, text
 
     @guard
-    def save_field(path, value, base, selected, request: gr.Request = None):
+    def save_field(path, value, base, selected, request: gr.Request | None = None):
         user = identity.owner(request)
         if not selected or not path:
             raise UserMistake("ws.error.choose_field")
@@ -311,7 +315,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return canvas_markdown(service, canvas), progress_markdown(service, canvas), text, text
 
     @guard
-    def check(selected, request: gr.Request = None):
+    def check(selected, request: gr.Request | None = None):
         user = identity.owner(request)
         require_workshop(selected)
         lang = service.get(user, selected).language
@@ -320,16 +324,16 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                 similar_markdown(service.similar(user, selected, k=3), lang, service.catalog))
 
     @guard
-    def draft_markdown(selected, kind, lang, note=True, request: gr.Request = None):
+    def draft_markdown(selected, kind, lang, note=True, request: gr.Request | None = None):
         """The draft shown (made inert) and as its Markdown text, for copying."""
         user = identity.owner(request)
         require_workshop(selected)
-        text = service.draft(user, selected, kind, fmt="md", language=_draft_language(lang), note=note)
+        text = cast(str, service.draft(user, selected, kind, fmt="md", language=_draft_language(lang), note=note))
         return safe_markdown(text), text
 
     def draft_file_of(fmt: str):
         @guard
-        def handler(selected, kind, lang, note=True, request: gr.Request = None):
+        def handler(selected, kind, lang, note=True, request: gr.Request | None = None):
             """The draft as a file of this user's (Word or Markdown), for the browser to save."""
             user = identity.owner(request)
             require_workshop(selected)
@@ -344,7 +348,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return handler
 
     @guard
-    def export_json(selected, request: gr.Request = None):
+    def export_json(selected, request: gr.Request | None = None):
         user = identity.owner(request)
         require_workshop(selected)
         path = container.exports.path_for(user, "gnist-lerret.json")
@@ -352,7 +356,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return gr.update(value=container.exports.share(path), visible=True)
 
     @guard
-    def import_json(file, request: gr.Request = None):
+    def import_json(file, request: gr.Request | None = None):
         user = identity.owner(request)
         if not file:
             raise UserMistake("ws.error.choose_json")
@@ -366,7 +370,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         reply = service.current(user, canvas.id)
         return reply_outputs(user, reply, [], request)
 
-    def side_panels(selected, request: gr.Request = None):
+    def side_panels(selected, request: gr.Request | None = None):
         """Similar past cases and the model's pending suggestions for the current canvas."""
         user = identity.owner(request)
         if not selected:
@@ -378,7 +382,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
 
     def decide_suggestion(accept: bool):
         @guard
-        def handler(suggestion_id, selected, request: gr.Request = None):
+        def handler(suggestion_id, selected, request: gr.Request | None = None):
             user = identity.owner(request)
             if not selected or not suggestion_id:
                 raise UserMistake("ws.error.choose_suggestion")
@@ -472,7 +476,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
     send.click(answer, [reply_box, canvas_id, chat, asked, workshops], [reply_box, *panel_outputs],
                api_name="workshop_answer").then(**side)
     reply_box.submit(answer, [reply_box, canvas_id, chat, asked, workshops], [reply_box, *panel_outputs],
-                     api_name=False).then(**side)
+                     api_visibility="private").then(**side)
     skip_button.click(skip, [canvas_id, chat, workshops], panel_outputs, api_name="workshop_skip")
     step_choice.input(goto, [step_choice, canvas_id, chat], panel_outputs, api_name="workshop_goto")
     # The history and comments after the field's text: once they show, the text box holds the field.
@@ -501,14 +505,14 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
     export_button.click(export_json, [canvas_id], [export_file], api_name="workshop_export")
     import_file.upload(import_json, [import_file], panel_outputs, api_name="workshop_import").then(**side)
 
-    def canvas_panels(selected, request: gr.Request = None):
+    def canvas_panels(selected, request: gr.Request | None = None):
         """The canvas and progress again, after residents' themes were moved into the canvas."""
         if not selected:
             return gr.update(), gr.update()
         canvas = service.get(identity.owner(request), selected)
         return canvas_markdown(service, canvas), progress_markdown(service, canvas)
 
-    themes_moved.success(guard(canvas_panels), [canvas_id], [canvas_view, progress], api_name=False)
+    themes_moved.success(guard(canvas_panels), [canvas_id], [canvas_view, progress], api_visibility="private")
 
     def page_load(request: gr.Request):
         """Once the page has loaded: the user's latest workshop opened where they left it (as the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -104,7 +104,7 @@ def match_principle(text: str) -> str | None:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class _Model(BaseModel):
@@ -139,7 +139,8 @@ class Persona(_Model):
 
 class ResidentInput(_Model):
     kritikk: list[str] = Field(default_factory=list, description="What do you miss in the municipality today?")
-    positivitet: list[str] = Field(default_factory=list, description="What is the best thing about the municipality today?")
+    positivitet: list[str] = Field(default_factory=list, description="What is the best thing about the municipality "
+                                                                     "today?")
     drommen: list[str] = Field(default_factory=list, description="If anything were possible, what would you do?")
     virkeliggjoring: list[str] = Field(default_factory=list, description="What can we do to come closer to the dream?")
 
@@ -192,7 +193,8 @@ class Forankring(_Model):
     cofinancing: str = ""
     funding_status: FundingStatus | None = None
     funding_amount: str = Field(default="", description="How much, as written (100 000 kr).")
-    partners: list[str] = Field(default_factory=list, description="Project partners (county council, business, research).")
+    partners: list[str] = Field(default_factory=list, description="Project partners (county council, business, "
+                                                                  "research).")
 
 
 class Suggestion(_Model):

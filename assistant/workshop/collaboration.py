@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from sqlalchemy import delete, func, insert, select
@@ -78,7 +78,7 @@ def author_name(author: str, viewer: str, lang: str, catalog: TextCatalog) -> st
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class LinkNotFound(KeyError):
@@ -156,7 +156,8 @@ class CollaborationStore:
 
     def is_shared(self, canvas_id: str) -> bool:
         with self.db.connect() as db:
-            return db.execute(select(shares.c.token).where(shares.c.canvas_id == canvas_id).limit(1)).first() is not None
+            shared = db.execute(select(shares.c.token).where(shares.c.canvas_id == canvas_id).limit(1)).first()
+        return shared is not None
 
     # -- links ----------------------------------------------------------------------------------
 

@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.catalog import BUILT_IN, TextCatalog
 from assistant.workshop import fields, grammar, meaning, solution_bias, status, themes
 from assistant.workshop.canvas import CLIMATE_PRINCIPLE, Canvas, get_field
-from assistant.workshop.solution_bias import SolutionFinding
 from assistant.workshop.llm import extract_json, message_text
 from assistant.workshop.parsing import (
     classify_actor,
@@ -34,6 +33,7 @@ from assistant.workshop.parsing import (
     needs_source,
     parse_yes_no,
 )
+from assistant.workshop.solution_bias import SolutionFinding
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,8 @@ def names_solution(text: str, situations: meaning.Situations) -> str:
     hit = solution_bias.first(text)
     if hit:
         return hit.phrase
-    return solution_bias.digital_artefact(text) or (text.strip() if situations.recognises("solution_named", text) else "")
+    return solution_bias.digital_artefact(text) or (text.strip() if situations.recognises("solution_named", text)
+                                                    else "")
 
 
 def budget_no_fee(text: str, situations: meaning.Situations) -> bool:
@@ -212,7 +213,7 @@ def hkv_problems(question: str, canvas: Canvas) -> list[tuple[str, str]]:
     solution = solution_bias.first(question, lang=canvas.language)
     answer = _HKV_HAS_ANSWER.search(question)
     if solution or answer:
-        problems.append(("hkv_has_answer", solution.phrase if solution else answer.group(0)))
+        problems.append(("hkv_has_answer", solution.phrase if solution else answer.group(0) if answer else ""))
     words = re.findall(r"[\wæøåÆØÅ-]+", _HKV_PREFIX.sub("", question))
     content = _content_words(question, canvas.municipality)
     if len(words) < 4 or not content:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -77,7 +78,7 @@ class Document:
         if kept:
             self.blocks.append(Block("paragraph", " ".join(kept)))
 
-    def bullets(self, items: list[str | tuple[str, str]]) -> None:
+    def bullets(self, items: Sequence[str | tuple[str, str]]) -> None:
         pairs = [item if isinstance(item, tuple) else ("", item) for item in items]
         pairs = [(lead, grammar.capitalise(text)) for lead, text in pairs if text]
         if pairs:

@@ -409,7 +409,8 @@ def _application(w: Writer, doc: Document) -> None:
 
     doc.heading(h["budget"])
     f = c.forankring
-    funding = ", ".join(x for x in (w.catalog.workshop("fields", w.lang)["funding_labels"].get(f.funding_status or "", ""),
+    funding = ", ".join(x for x in (w.catalog.workshop("fields",
+                                                       w.lang)["funding_labels"].get(f.funding_status or "", ""),
                                     f.funding_amount) if x)
     doc.bullets([(w.p["labels"]["budget"], f.budget if status.has_amount(f.budget) else
                   " ".join(x for x in (f.budget, w.gap("budget_amounts")) if x)),

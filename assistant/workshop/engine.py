@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter
 
@@ -42,7 +42,8 @@ SKIP_WORDS = {
     "don't know", "dont know", "i don't know", "ingen anelse", "-", "–", "hopp over dette", "skip this",
 }
 # Answers that mean "none" for a list question ("Søker dere sammen med andre kommuner?" "Nei").
-_NONE_ANSWER = re.compile(r"^\s*(nei|no|ingen|inga|none|nobody|ingen andre|ingen foreløpig|ikke nå|ikkje no)\s*[.!]?\s*$",
+_NONE_ANSWER = re.compile(r"^\s*(nei|no|ingen|inga|none|nobody|ingen andre|ingen foreløpig|ikke nå|"
+                          r"ikkje no)\s*[.!]?\s*$",
                           re.IGNORECASE)
 
 
@@ -141,7 +142,8 @@ class Conversation:
         fresh = not canvas.completed_steps and not canvas.skipped_steps and canvas.current_step == STEP_IDS[0] \
             and canvas.current_question <= 1 and not canvas.need.who
         if joined:
-            feedback.append(self._msg("joined", lang) if canvas.current_step is not None else self._msg("finished", lang))
+            feedback.append(self._msg("joined", lang) if canvas.current_step is not None
+                            else self._msg("finished", lang))
         elif fresh:
             feedback.append(self._msg("welcome", lang, problem=canvas.raw_problem) if canvas.raw_problem
                             else self._msg("welcome_no_problem", lang))
@@ -308,7 +310,7 @@ class Conversation:
         """Next question (on a first pass through a step, one the canvas does not already have);
         at the end of a step, mark it done and enter the next open step. Returns the canvas and
         the title of the step just finished (or None)."""
-        step = self.step(canvas, canvas.current_step)
+        step = self.step(canvas, cast(str, canvas.current_step))  # called only inside a step
         canvas.current_question += 1
         if step.id not in canvas.completed_steps:
             while canvas.current_question < len(step.questions) and question_answered(

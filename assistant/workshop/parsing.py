@@ -7,11 +7,13 @@ are public because the critic and the drafts read the same things (sources, role
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from assistant.workshop.canvas import (
     Actor,
+    ActorCategory,
     Evidence,
+    EvidenceKind,
     Persona,
     Principle,
     TargetGroup,
@@ -56,8 +58,8 @@ def _split_inline(line: str) -> list[str]:
     parts = [p for p in (s.strip() for s in line.split(";")) if p]
     items: list[str] = []
     for part in parts:
-        if "," not in part and _names(part):
-            items.extend(_names(part))
+        if "," not in part and (names := _names(part)):
+            items.extend(names)
             continue
         if "," in part and not any(_CLAUSE_START.match(p.strip()) for p in part.split(",")[1:]):
             pieces = [strip_conjunction(p) for p in part.split(",") if p.strip()]
@@ -178,9 +180,9 @@ def normalize_hkv(text: str, lang: str = "nb", proper_nouns: tuple[str, ...] | l
         body = re.sub(r"^to\s+", "", body, flags=re.IGNORECASE)
     first, _, rest = body.partition(" ")
     keep_case = (
-        first.isupper() and len(first) > 1
+        (first.isupper() and len(first) > 1)
         or any(first.lower() == n.lower() for n in proper_nouns if n)
-        or re.search(rf"(?<!^)\b{re.escape(first)}\b", rest or "") is not None and first[:1].isupper()
+        or (re.search(rf"(?<!^)\b{re.escape(first)}\b", rest or "") is not None and first[:1].isupper())
     )
     if not keep_case:
         first = first[:1].lower() + first[1:]
@@ -232,7 +234,8 @@ def parse_percent(text: str) -> float | None:
     if not text or not text.strip():
         return None
     low = text.lower().replace("\u00a0", " ")
-    range_match = re.search(_NUM + r"\s*(?:%|prosent|percent)?\s*(?:-|–|—|til|to|a)\s*" + _NUM + r"\s*(%|prosent|percent)?", low)
+    range_match = re.search(_NUM + r"\s*(?:%|prosent|percent)?\s*(?:-|–|—|til|to|a)\s*"
+                            + _NUM + r"\s*(%|prosent|percent)?", low)
     if range_match and (range_match.group(3) or "%" in low or "prosent" in low or "percent" in low):
         a, b = (float(range_match.group(i).replace(",", ".")) for i in (1, 2))
         if 0 <= a <= 100 and 0 <= b <= 100:
@@ -335,8 +338,8 @@ def _first_match(rules: list[tuple[str, re.Pattern]], text: str) -> str:
     return next((label for label, pattern in rules if pattern.search(text)), "other")
 
 
-def classify_evidence(text: str) -> str:
-    return _first_match(_EVIDENCE_RULES, text)
+def classify_evidence(text: str) -> EvidenceKind:
+    return cast(EvidenceKind, _first_match(_EVIDENCE_RULES, text))
 
 
 _COLON_LABEL = re.compile(r"^(?P<label>[^:]{1,80}?)\s*:\s+(?P<rest>\S.*)$", re.DOTALL)
@@ -363,7 +366,7 @@ def _source_label(label: str) -> bool:
 def parse_evidence_item(item: str) -> Evidence:
     """One piece of evidence. A leading kind label ("Statistikk: …") sets the kind; a leading
     source ("SSB: …") is kept as the source, never dropped."""
-    kind = None
+    kind: EvidenceKind | None = None
     label, rest = _split_label(item)
     if rest and label.lower() in _EVIDENCE_LABELS:
         kind, item = _EVIDENCE_LABELS[label.lower()], rest
@@ -389,7 +392,7 @@ def has_source(evidence: Evidence) -> bool:
     return bool(evidence.source) or bool(_SOURCE_IN_TEXT.search(evidence.text))
 
 
-_EVIDENCE_LABELS = {
+_EVIDENCE_LABELS: dict[str, EvidenceKind] = {
     "statistikk": "statistics", "tal": "statistics", "tall": "statistics", "statistics": "statistics",
     "undersøkelse": "survey", "undersøking": "survey", "survey": "survey",
     "plan": "plan", "planer": "plan", "planar": "plan", "plans": "plan",
@@ -444,8 +447,8 @@ _ACTOR_RULES: list[tuple[str, re.Pattern]] = [
 ]
 
 
-def classify_actor(name: str) -> str:
-    return _first_match(_ACTOR_RULES, name)
+def classify_actor(name: str) -> ActorCategory:
+    return cast(ActorCategory, _first_match(_ACTOR_RULES, name))
 
 
 def parse_actors(text: str, attribute: str | None = None) -> list[Actor]:

@@ -11,6 +11,7 @@ Each changed field gets a history row (who, when, before, after). The conversati
 
 from __future__ import annotations
 
+import builtins
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -187,7 +188,7 @@ class WorkshopService:
                 return result
         raise WorkshopError(self._msg("busy", before.language))
 
-    def changed_fields(self, before: Canvas, after: Canvas) -> list[tuple[str, str, str]]:
+    def changed_fields(self, before: Canvas, after: Canvas) -> builtins.list[tuple[str, str, str]]:
         """(field, text before, text after) for every field with a history that differs."""
         found = []
         for path in HISTORY_FIELDS:
@@ -304,7 +305,7 @@ class WorkshopService:
         except OverflowError:
             raise WorkshopError(self._msg("share_too_many", lang)) from None
 
-    def links(self, user: str, canvas_id: str) -> list[ShareLink]:
+    def links(self, user: str, canvas_id: str) -> builtins.list[ShareLink]:
         self._owned(user, canvas_id)
         return self.sharing.links(canvas_id)
 
@@ -328,7 +329,7 @@ class WorkshopService:
         self.access.require(user, canvas_id, "read")
         return self.sharing.revision(canvas_id)
 
-    def history(self, user: str, canvas_id: str, field_path: str) -> list[FieldChange]:
+    def history(self, user: str, canvas_id: str, field_path: str) -> builtins.list[FieldChange]:
         self.access.require(user, canvas_id, "read")
         return self.sharing.history(canvas_id, targets(field_path))
 
@@ -351,7 +352,7 @@ class WorkshopService:
 
         return self.change(user, canvas_id, restore, kind="undo")  # type: ignore[return-value]
 
-    def comment(self, user: str, canvas_id: str, field_path: str, text: str) -> list[Comment]:
+    def comment(self, user: str, canvas_id: str, field_path: str, text: str) -> builtins.list[Comment]:
         """Leave a comment on a field (anyone who may edit); the field's comments after it."""
         grant = self.access.require(user, canvas_id, "edit", self._language(canvas_id))
         lang = self.store.get(grant.owner, canvas_id).language
@@ -362,7 +363,7 @@ class WorkshopService:
         self.sharing.add_comment(canvas_id, field_path, user, text)
         return self.sharing.comments(canvas_id, field_path)
 
-    def comments(self, user: str, canvas_id: str, field_path: str) -> list[Comment]:
+    def comments(self, user: str, canvas_id: str, field_path: str) -> builtins.list[Comment]:
         self.access.require(user, canvas_id, "read")
         return self.sharing.comments(canvas_id, field_path)
 
@@ -390,7 +391,7 @@ class WorkshopService:
 
     # -- results ----------------------------------------------------------------------------
 
-    def check(self, owner: str, canvas_id: str, use_llm: bool = False) -> list[critic.Finding]:
+    def check(self, owner: str, canvas_id: str, use_llm: bool = False) -> builtins.list[critic.Finding]:
         canvas = self.get(owner, canvas_id)
         findings = critic.check(canvas, self.catalog)
         if use_llm and self.chat_model is not None:
@@ -405,7 +406,7 @@ class WorkshopService:
         return drafts.render(self.get(owner, canvas_id), kind, language, fmt, path, self.catalog,
                              chat_model=self.chat_model if polish else None, note=note)
 
-    def similar(self, owner: str, canvas_id: str, k: int = 3) -> list[SimilarCase]:
+    def similar(self, owner: str, canvas_id: str, k: int = 3) -> builtins.list[SimilarCase]:
         if self.search is None:
             return []
         return find_similar(self.get(owner, canvas_id), self.search, k=k)

@@ -157,10 +157,10 @@ def detect(text: str, lang: str | None = None, catalog: TextCatalog = BUILT_IN) 
     found.sort()
     language = lang or guess_language(text)
     findings = []
-    for start, end, kind, noun in found:
+    for start, end, kind, named in found:
         phrase = re.sub(r"\s+", " ", text[start:end]).strip()
-        message = catalog.workshop_message(f"bias_{kind}", language, phrase=phrase, noun=noun)
-        findings.append(SolutionFinding(kind, phrase, noun, language, message, start, end))
+        message = catalog.workshop_message(f"bias_{kind}", language, phrase=phrase, noun=named)
+        findings.append(SolutionFinding(kind, phrase, named, language, message, start, end))
     return findings
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.workshop.canvas import PartnerBacking
+from assistant.workshop.canvas import DecisionStatus, PartnerBacking
 from assistant.workshop.grammar import split_sentences
 from assistant.workshop.meaning import Situations
 
@@ -57,7 +57,7 @@ class Decision:
     """A political decision as the user told it."""
 
     text: str
-    status: str  # decided, scheduled, none
+    status: DecisionStatus
     body: str = ""
     date: str = ""
     case: str = ""
@@ -87,7 +87,7 @@ def read_decision(text: str, situations: Situations) -> Decision:
 def read_funding(text: str, situations: Situations) -> tuple[str, str]:
     """(status, amount): secured, applied or unknown, and the amount as written."""
     amount = _first(AMOUNT, text)
-    if not text.strip() or _UNKNOWN.search(text) and not amount:
+    if not text.strip() or (_UNKNOWN.search(text) and not amount):
         return "unknown", amount
     if situations.recognises("money_uncertain", text):
         return ("applied" if _APPLIED.search(text) else "unknown"), amount

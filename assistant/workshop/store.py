@@ -7,19 +7,20 @@ exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import builtins
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from assistant.adapters.database import Database
-from assistant.adapters.schema import canvas_comments, canvas_history
+from assistant.adapters.schema import canvas_comments, canvas_history, workshop_members
 from assistant.adapters.schema import workshop_canvases as canvases
-from assistant.adapters.schema import workshop_members
 from assistant.workshop.canvas import Canvas, to_json
 from assistant.workshop.steps import STEP_IDS
+
 
 class CanvasNotFound(KeyError):
     """No canvas with that id for this owner (it may not exist, or belong to someone else)."""
@@ -72,7 +73,8 @@ class CanvasStore:
         row = self._row(canvas)
         try:
             with self._connect() as db:
-                changed = db.execute(update(canvases).where(canvases.c.id == canvas.id, canvases.c.owner == canvas.owner)
+                changed = db.execute(update(canvases).where(canvases.c.id == canvas.id,
+                                                            canvases.c.owner == canvas.owner)
                                      .values({k: v for k, v in row.items() if k not in ("id", "owner", "created")}))
                 if changed.rowcount == 0:
                     db.execute(insert(canvases).values(**row))
@@ -92,19 +94,20 @@ class CanvasStore:
                                .values({k: v for k, v in row.items() if k not in ("id", "owner", "created")}))
             if saved.rowcount == 0:
                 return False
-            when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            when = datetime.now(UTC).isoformat(timespec="seconds")
             history = [{"canvas_id": canvas.id, "field": field, "author": author, "kind": kind, "previous": before,
                         "value": after, "created": when} for field, before, after in changes]
             if history:
                 db.execute(insert(canvas_history), history)
         return True
 
-    def list(self, owner: str, shared: dict[str, str] | None = None) -> list[CanvasSummary]:
+    def list(self, owner: str, shared: Mapping[str, str] | None = None) -> list[CanvasSummary]:
         """The owner's canvases, and those in ``shared`` (id → role) that others shared with them."""
         shared = shared or {}
         mine = canvases.c.owner == owner
         with self._connect() as db:
-            rows = db.execute(select(canvases.c.id, canvases.c.municipality, canvases.c.raw_problem, canvases.c.language,
+            rows = db.execute(select(canvases.c.id, canvases.c.municipality, canvases.c.raw_problem,
+                                     canvases.c.language,
                                      canvases.c.created, canvases.c.updated, canvases.c.data)
                               .where(mine | canvases.c.id.in_(list(shared)) if shared else mine)
                               .order_by(canvases.c.updated.desc())).all()
@@ -112,7 +115,8 @@ class CanvasStore:
         for *fields, data in rows:
             canvas = Canvas.model_validate_json(data)
             role = "owner" if canvas.owner == owner else shared[canvas.id]
-            summaries.append(CanvasSummary(*fields, len(canvas.completed_steps), len(STEP_IDS), role))
+            # mypy cannot count *fields (the six columns selected above) before the positional rest
+            summaries.append(CanvasSummary(*fields, len(canvas.completed_steps), len(STEP_IDS), role))  # type: ignore[call-arg]
         return summaries
 
     def delete(self, owner: str, canvas_id: str) -> bool:
@@ -133,7 +137,7 @@ class CanvasStore:
                          "canvas_comments"))
         return cursor.rowcount
 
-    def export_all(self, owner: str) -> list[Canvas]:
+    def export_all(self, owner: str) -> builtins.list[Canvas]:
         with self._connect() as db:
             rows = db.execute(select(canvases.c.data).where(canvases.c.owner == owner)
                               .order_by(canvases.c.created)).scalars().all()

@@ -5,10 +5,10 @@ module launches one app of its own on a copy of it, so a module costs one launch
 
 from __future__ import annotations
 
-
-import pytest
+import contextlib
 
 import gnist_testapp as g
+import pytest
 from gnist_testapp import seed_dirs  # noqa: F401 - shared session fixture
 
 
@@ -39,7 +39,5 @@ def client_for(app):
 
     yield make
     for client in made:
-        try:
+        with contextlib.suppress(Exception):  # best effort
             client.close()
-        except Exception:  # noqa: BLE001 - best effort
-            pass

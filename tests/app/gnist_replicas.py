@@ -14,8 +14,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from assistant.settings import REPO_ROOT
 from postgres import free_port
+
+from assistant.settings import REPO_ROOT
 
 SECRET = secrets.token_urlsafe(32)
 KNOWLEDGE_FILES = ["programmet/delta-i-gnist.md", "caser/2021-vang.md"]

@@ -7,10 +7,9 @@ data dir, so launching an app costs seconds instead of re-embedding the corpus e
 
 from __future__ import annotations
 
-import re
-
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess

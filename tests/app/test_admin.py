@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 
+import gnist_testapp as g
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-import gnist_testapp as g
 from assistant.services.authorization import Actor
 
 pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
@@ -40,7 +40,8 @@ def test_an_administrator_exports_feedback_without_who_gave_it(app):
     kari.predict("Tydelig", api_name="/feedback_good")
     file, status = client(app, ADMIN).predict(api_name="/admin_feedback")
     rows = json.loads(g.file_value(file).read_text(encoding="utf-8"))
-    assert [(r["rating"], r["comment"], r["question"]) for r in rows] == [(1, "Tydelig", "Hva koster det å delta i Gnist?")]
+    assert [(r["rating"], r["comment"], r["question"]) for r in rows] == [(1, "Tydelig",
+                                                                           "Hva koster det å delta i Gnist?")]
     assert all("owner" not in row for row in rows) and "kari" not in json.dumps(rows)
     assert status == "1 tilbakemeldinger."
 
@@ -78,7 +79,8 @@ KNOWLEDGE_FILE = '---\nrounds: ["2025"]\n---\n# Gnist 2025\n\n## Frist\n\nGnist 
 @pytest.mark.parametrize("endpoint, args", [
     ("/admin_failed_questions", ()), ("/admin_card_publish", ("frist-2025", "---\n---\n")),
     ("/admin_file_publish", ("programmet/falsk.md", KNOWLEDGE_FILE)),
-    ("/admin_file_delete", ("programmet/falsk.md",)),  # (undo and open take a choice: Gradio refuses a value not offered)
+    # (undo and open take a choice: Gradio refuses a value not offered)
+    ("/admin_file_delete", ("programmet/falsk.md",)),
 ])
 def test_everyone_else_is_refused_the_knowledge_upkeep_by_the_server_in_their_language(app, endpoint, args):
     with pytest.raises(AppError, match="Dette kan bare administratorer gjøre"):

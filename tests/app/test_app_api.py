@@ -9,12 +9,11 @@ import re
 import time
 from pathlib import Path
 
+import gnist_testapp as g
 import httpx
 import pytest
 from gradio_client import handle_file
-from gradio_client.exceptions import AppError
 
-import gnist_testapp as g
 from assistant.ui.render import safe_markdown
 
 pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
@@ -221,7 +220,7 @@ def test_users_cannot_see_each_others_documents_or_conversations(app, client_for
     alice, bob = client_for(), client_for()
     assert alice.session_hash != bob.session_hash
     upload(alice, plan_pdf)
-    chat_a, sources_a, _ = ask(alice, g.FACT_QUESTION)
+    _chat_a, sources_a, _ = ask(alice, g.FACT_QUESTION)
     assert "kommuneplan.pdf" in sources_a
 
     chat_b, sources_b, history_b = ask(bob, g.FACT_QUESTION)
@@ -261,7 +260,7 @@ def test_users_cannot_see_each_others_documents_or_conversations(app, client_for
 
 def test_export_conversation_markdown(client_for):
     client = client_for()
-    chat, sources, _ = ask(client, COST_QUESTION)
+    chat, _sources, _ = ask(client, COST_QUESTION)
     markdown = g.file_value(client.predict(api_name="/export_conversation")).read_text(encoding="utf-8")
     assert markdown.startswith(f"# {COST_QUESTION}")
     assert "**Du:**" in markdown and COST_QUESTION in markdown

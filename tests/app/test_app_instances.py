@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
+import gnist_testapp as g
 import pytest
 from gradio_client import Client, handle_file
 
-import gnist_testapp as g
-from assistant.ui.render import safe_markdown
 from assistant.ui.identity import COOKIE_NAME
+from assistant.ui.render import safe_markdown
 
 pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
 

@@ -3,9 +3,8 @@ from the history (issue 11); the stored rating keeps its question, answer and so
 
 from __future__ import annotations
 
-import pytest
-
 import gnist_testapp as g
+import pytest
 
 pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
 

@@ -16,12 +16,11 @@ import warnings
 from pathlib import Path
 from urllib.parse import quote
 
+import gnist_testapp as g
 import httpx
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
-
-import gnist_testapp as g
 
 pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]
 
@@ -109,7 +108,8 @@ def test_no_session_is_read_or_written_by_its_hash(app):
     hash_ = victim.session_hash
     snapshot = httpx.get(app.url + "gradio_api/deep_link", params={"session_hash": hash_}, cookies=stranger.cookies)
     assert snapshot.status_code == 404
-    own = httpx.get(app.url + "gradio_api/deep_link", params={"session_hash": victim.session_hash}, cookies=victim.cookies)
+    own = httpx.get(app.url + "gradio_api/deep_link", params={"session_hash": victim.session_hash},
+                    cookies=victim.cookies)
     assert own.status_code == 404  # the route is off for everyone: no snapshot is written
     assert not (app.settings.web_cache_dir / "deep_links").exists() or not any(
         (app.settings.web_cache_dir / "deep_links").rglob("state.json"))

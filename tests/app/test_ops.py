@@ -10,12 +10,12 @@ import http.client
 import json
 import logging
 
+import gnist_testapp as g
 import gradio as gr
 import httpx
 import pytest
 from gradio_client import Client
 
-import gnist_testapp as g
 from assistant.adapters.database import Database
 from assistant.ui.errors import guard_events
 from assistant.ui.ops import configure_logging, request_id

@@ -21,12 +21,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from assistant.adapters.database import Database
 from gnist_replicas import SECRET, Replica, build_index, replica_environment, start_chroma
 from gnist_testapp import text_of
-from schema_release import newer_release
 from postgres import PostgresServer, free_port, postgres_bin
+from schema_release import newer_release
+
+from assistant.adapters.database import Database
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword):Warning")]
@@ -227,7 +227,8 @@ def test_this_release_runs_against_a_newer_additive_schema_and_refuses_an_incomp
     environment, _replicas = deployment
     for compatible in (True, False):
         url = postgres.create_database(f"newer_{str(compatible).lower()}")
-        Database(url, migrations_dir=newer_release(tmp_path / str(compatible), backward_compatible=compatible)).migrate()
+        Database(url, migrations_dir=newer_release(tmp_path / str(compatible),
+                                                   backward_compatible=compatible)).migrate()
         replica = Replica(environment | {"GNIST_DATABASE_URL": url}, tmp_path / f"old-{compatible}")
         try:
             if compatible:

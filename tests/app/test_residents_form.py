@@ -101,7 +101,8 @@ def test_the_resident_is_told_what_was_removed_in_the_forms_language(app, form):
         both = phone.post(f"/innspill/{form.id}", data={"lang": "nn", "kritikk": "Skriv til ola [at] gmail [dot] com",
                                                         "drommen": "f.nr. 010290-12345"})
         assert both.headers["location"].endswith("takk?lang=nn&fjernet=email%2Cfnr")
-        assert "Vi fjerna ei e-postadresse og eit fødselsnummer frå innspelet" in phone.get(both.headers["location"]).text
+        assert ("Vi fjerna ei e-postadresse og eit fødselsnummer frå innspelet"
+                in phone.get(both.headers["location"]).text)
 
 
 def test_submit_masks_personal_data_and_stores_duplicates_once(app, form, facilitator):
@@ -114,7 +115,8 @@ def test_submit_masks_personal_data_and_stores_duplicates_once(app, form, facili
         assert sent.headers["location"] == f"/innspill/{form.id}/takk?lang=nb&fjernet=phone"
         thanks = phone.get(sent.headers["location"])
         assert "Takk for innspillet!" in thanks.text and "Vi fjernet et telefonnummer fra innspillet" in thanks.text
-        again = phone.post(f"/innspill/{form.id}", data=answers | {"kritikk": "et sted for ungdom, ring meg på 912 34 567"})
+        again = phone.post(f"/innspill/{form.id}", data=answers | {"kritikk": "et sted for ungdom, ring meg på 912 34 "
+                                                                              "567"})
         assert again.status_code == 303  # accepted, stored once
     stored = app.container.residents.list_inputs(owner, form.id)
     assert len(stored) == 1
@@ -148,7 +150,8 @@ def test_rate_limits_per_device_and_per_address(app, form):
                  for i in range(PER_DEVICE + 1)]
         assert codes == [303] * PER_DEVICE + [429]
     with resident(app, "192.0.2.77") as first, resident(app, "192.0.2.77") as second:  # two phones, one address
-        codes = [(first if i % 2 else second).post(f"/innspill/{form.id}", data={"drommen": f"Drøm nummer {i}"}).status_code
+        codes = [(first if i % 2 else second).post(f"/innspill/{form.id}",
+                                                   data={"drommen": f"Drøm nummer {i}"}).status_code
                  for i in range(PER_ADDRESS + 1)]
         assert codes == [303] * PER_ADDRESS + [429]
         assert "Vent noen minutter" in second.post(f"/innspill/{form.id}", data={"drommen": "En til"}).text
@@ -161,7 +164,8 @@ def test_leaving_out_the_cookie_skips_no_limit(app, form, facilitator):
     with resident(app) as phone:
         token = form_token(phone.get(f"/innspill/{form.id}").text)
         phone.cookies.clear()
-        codes = [phone.post(f"/innspill/{form.id}", data={"kritikk": f"Uten informasjonskapsel {i}", "form_token": token},
+        codes = [phone.post(f"/innspill/{form.id}", data={"kritikk": f"Uten informasjonskapsel {i}",
+                                                          "form_token": token},
                             cookies={}).status_code for i in range(PER_DEVICE + 1)]
     assert codes == [303] * PER_DEVICE + [429]
 
@@ -184,7 +188,8 @@ def test_a_post_from_another_website_is_refused(app, form, facilitator):
     owner = g.owner_of(app, facilitator)
     with resident(app) as phone:
         token = form_token(phone.get(f"/innspill/{form.id}").text)
-        forged = phone.post(f"/innspill/{form.id}", data={"lang": "en", "kritikk": "Sent by a trap page", "form_token": token},
+        forged = phone.post(f"/innspill/{form.id}", data={"lang": "en", "kritikk": "Sent by a trap page",
+                                                          "form_token": token},
                             headers={"origin": "https://angriper.example"})
         assert forged.status_code == 403 and "came from another website" in forged.text
         assert phone.post(f"/innspill/{form.id}", data={"kritikk": "Fra skjemaet selv", "form_token": token},
@@ -213,7 +218,8 @@ def test_fifty_residents_at_once_are_all_stored(app, form, facilitator):
     def send(i: int) -> None:
         with resident(app) as phone:
             barrier.wait()
-            results.append(phone.post(f"/innspill/{form.id}", data={"drommen": f"Drøm {i}: en brygge med badstue"}).status_code)
+            results.append(phone.post(f"/innspill/{form.id}",
+                                      data={"drommen": f"Drøm {i}: en brygge med badstue"}).status_code)
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(50)]
     for thread in threads:
@@ -225,7 +231,7 @@ def test_fifty_residents_at_once_are_all_stored(app, form, facilitator):
 
 
 def test_the_facilitators_panel_opens_links_exports_and_closes(app, facilitator, tmp_path):
-    status, link, qr, latest, *_ = facilitator.predict(api_name="/residents_open")
+    status, link, qr, _latest, *_ = facilitator.predict(api_name="/residents_open")
     url = link["value"] if isinstance(link, dict) else link
     token = url.rsplit("/", 1)[1]
     assert url == f"{app.url}innspill/{token}" and "åpent" in (status["value"] if isinstance(status, dict) else status)
@@ -235,7 +241,8 @@ def test_the_facilitators_panel_opens_links_exports_and_closes(app, facilitator,
     with open(paths[0], "rb") as png:
         assert png.read(8) == b"\x89PNG\r\n\x1a\n"
     with resident(app) as phone:
-        assert phone.post(url.removeprefix(app.url.rstrip("/")), data={"kritikk": "Møteplass for «unge»"}).status_code == 303
+        assert phone.post(url.removeprefix(app.url.rstrip("/")),
+                          data={"kritikk": "Møteplass for «unge»"}).status_code == 303
     refreshed = facilitator.predict(api_name="/residents_refresh")
     assert "1 innspill" in str(refreshed[0]) and "Møteplass for «unge»" in str(refreshed[1])
     exported = g.file_value(facilitator.predict(api_name="/residents_export_csv"))

@@ -13,12 +13,12 @@ import json
 from concurrent.futures import CancelledError
 from pathlib import Path
 
+import gnist_testapp as g
 import httpx
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-import gnist_testapp as g
 from assistant.ui.identity import COOKIE_NAME
 
 pytestmark = [pytest.mark.integration, g.QUIET_GRADIO_WARNINGS]

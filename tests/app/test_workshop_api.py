@@ -205,7 +205,8 @@ def test_quality_check_flags_missing_political_backing_until_the_field_is_saved(
     panels = start(client)
     findings, similar = client.predict(api_name="/workshop_check")
     flagged = [line for line in findings.splitlines() if "Politisk forankring" in line]
-    assert len(flagged) == 1 and flagged[0].startswith("<li>✗ <strong>Mangler · Forankring · Politisk forankring:</strong>"), findings
+    assert len(flagged) == 1 and flagged[0].startswith("<li>✗ <strong>Mangler · Forankring · Politisk "
+                                                       "forankring:</strong>"), findings
     assert "politisk forankret" in flagged[0]
     assert "forankring.political_backing" not in findings and "need." not in findings  # labels, not internal names
     # Similar cases come from the knowledge index (the seed holds Vang's case), shown by title.
@@ -336,8 +337,8 @@ def test_the_last_step_shows_the_findings_and_the_four_drafts(client_for, app):
     assert "Rett under samtalen finner du «Ferdig: kvalitetssjekk og utkast»" in panels.reply
     assert panels.final_text.startswith("## Ferdig: kvalitetssjekk og utkast")
     assert "Word-filer under «Utkast» rett nedenfor" in panels.final_text
-    assert "<strong>Bør rettes · Forankring · Politisk forankring:</strong> Dette er ikke bestemt ennå («skal behandle»)" \
-        in panels.final_findings
+    assert ("<strong>Bør rettes · Forankring · Politisk forankring:</strong> Dette er ikke bestemt ennå "
+            "(«skal behandle»)" in panels.final_findings)
     files = [Path(f["path"] if isinstance(f, dict) else f) for f in value_of(panels.final_files)]
     assert sorted(f.name for f in files) == ["gnist-designbrief-vang.docx", "gnist-sjekkliste-vang.docx",
                                              "gnist-soknad-vang.docx", "gnist-utfordring-vang.docx",
@@ -385,7 +386,8 @@ def test_two_sessions_cannot_see_each_others_workshops(client_for, app):
     # ... and his own calls keep working on his own workshop only.
     bob.predict("forankring.political_backing", "Ordføreren står bak søknaden.", api_name="/workshop_save_field")
     assert service.get(g.owner_of(app, alice), alices.canvas_id).forankring.political_backing == ""
-    assert service.get(g.owner_of(app, bob), bobs.canvas_id).forankring.political_backing == "Ordføreren står bak søknaden."
+    assert (service.get(g.owner_of(app, bob), bobs.canvas_id).forankring.political_backing
+            == "Ordføreren står bak søknaden.")
     # Alice can resume hers.
     resumed = Panels(alice.predict(alices.canvas_id, api_name="/workshop_resume"))
     assert resumed.canvas_id == alices.canvas_id and "Lom" in resumed.canvas
@@ -484,7 +486,7 @@ def test_a_colleague_with_an_edit_link_works_on_the_owners_residents_form(client
         client.predict(panels.canvas_id, api_name="/workshop_resume")
     with pytest.raises(AppError, match="bare lese"):
         reader.predict(api_name="/residents_open")
-    status, link, *_ = editor.predict(api_name="/residents_open")
+    _status, link, *_ = editor.predict(api_name="/residents_open")
     form = app.container.residents.form_for_canvas(g.owner_of(app, owner), panels.canvas_id)
     assert form is not None and form.open and form.id in str(link)
     assert "0 innspill" in reader.predict(api_name="/residents_show")[0]

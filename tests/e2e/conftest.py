@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
-import gnist_testapp as g  # noqa: E402
-from gnist_testapp import seed_dirs  # noqa: E402,F401 - shared session fixture
+import gnist_testapp as g
+from gnist_testapp import seed_dirs  # noqa: F401 - shared session fixture
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 import gnist_testapp as g
+import pytest
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
 
@@ -238,7 +237,7 @@ def test_keyboard_reaches_question_box_and_send_and_asks(app, browsing):
     open_app(page, app.url)
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("Tab")
-    for presses in range(1, 80):
+    for _presses in range(1, 80):
         if page.evaluate("() => document.activeElement && document.activeElement.closest('#question') !== null"):
             break
         page.keyboard.press("Tab")
@@ -267,7 +266,8 @@ def test_keyboard_reaches_question_box_and_send_and_asks(app, browsing):
                "history": "Tidlegare samtalar", "upload_zone": "Last opp dokument (PDF, DOCX, TXT eller Markdown): "}),
     ("nb-NO", {"question": "Spørsmålet ditt", "tabs": ["Spør", "Verksted", "Mine dokumenter",
                                                        "Innstillinger og personvern"],
-               "history": "Tidligere samtaler", "upload_zone": "Last opp dokumenter (PDF, DOCX, TXT eller Markdown): "}),
+               "history": "Tidligere samtaler",
+               "upload_zone": "Last opp dokumenter (PDF, DOCX, TXT eller Markdown): "}),
 ])
 def test_ui_language_follows_the_browser(app, browsing, axe_source, artifacts, locale, labels):
     page = browsing.page(locale=locale)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import gnist_testapp as g
+import pytest
 from test_browser import ask, bot_messages, open_app
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import subprocess
 import time
-from pathlib import Path
 from shutil import which
 
 import httpx
 import pytest
+from gnist_replicas import SECRET, Replica, build_index, replica_environment
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
+from postgres import PostgresServer, free_port, postgres_bin
 
 from assistant.adapters.database import Database
 from assistant.services.conversations import ConversationService
 from assistant.ui.identity import COOKIE_NAME, CookieSigner
-from gnist_replicas import SECRET, Replica, build_index, replica_environment
-from postgres import PostgresServer, free_port, postgres_bin
 
 pytestmark = [pytest.mark.integration]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 
 import docx
 import gnist_testapp as g
@@ -91,11 +92,12 @@ def test_nynorsk_page_names_gradio_controls_and_toasts_in_nynorsk(app, browser):
         page.get_by_label("Svaret ditt", exact=True).fill("går an å skrive")
         page.get_by_role("tab", name="Mine dokument", exact=True).click()
         page.locator("#upload input[type='file']").set_input_files(files=[{
-            "name": "notat.txt", "mimeType": "text/plain", "buffer": "Eit kort notat om Lom.".encode()}])
+            "name": "notat.txt", "mimeType": "text/plain", "buffer": b"Eit kort notat om Lom."}])
         page.locator("#upload-status").get_by_text("notat.txt").wait_for(timeout=60_000)
         labels = page.evaluate("""() => [...document.querySelectorAll('[aria-label], [title]')]
             .flatMap((e) => [e.getAttribute('aria-label'), e.getAttribute('title')]).filter(Boolean)""")
-        english = {"Copy", "Copied", "Copy conversation", "Remove this file", "chatbot conversation", "Copy table data", "Fullscreen",
+        english = {"Copy", "Copied", "Copy conversation", "Remove this file", "chatbot conversation", "Copy table data",
+                   "Fullscreen",
                    "Table actions", "Close"}
         assert english.isdisjoint(labels), english & set(labels)
         text = page.evaluate("() => document.body.innerText")
@@ -160,11 +162,11 @@ def test_drafts_download_with_one_click_and_preview_wide_with_a_copy_button(app,
             page.get_by_role("button", name="Last ned (Markdown)", exact=True).click()
         saved = markdown.value
         assert saved.suggested_filename == "gnist-utfordring-vang.md"
-        assert "butikkeierne i sentrum" in open(saved.path(), encoding="utf-8").read()
+        assert "butikkeierne i sentrum" in Path(saved.path()).read_text(encoding="utf-8")
         with page.expect_download() as word:
             page.get_by_role("button", name="Last ned (Word)", exact=True).click()
         assert word.value.suggested_filename == "gnist-utfordring-vang.docx"
-        document = docx.Document(io.BytesIO(open(word.value.path(), "rb").read()))
+        document = docx.Document(io.BytesIO(Path(word.value.path()).read_bytes()))
         assert any("butikkeierne i sentrum" in p.text for p in document.paragraphs)
         page.screenshot(path=str(artifacts / "drafts-one-click.png"), full_page=True)
     finally:

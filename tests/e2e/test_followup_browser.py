@@ -3,9 +3,8 @@ the previous question was about (issue 9)."""
 
 from __future__ import annotations
 
-import pytest
-
 import gnist_testapp as g
+import pytest
 from test_browser import ask, bot_messages, open_app
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]

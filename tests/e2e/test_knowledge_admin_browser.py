@@ -15,11 +15,11 @@ import shutil
 import time
 
 import pytest
-
-from assistant.settings import REPO_ROOT
 from knowledge_cards import CARD_ID, QUESTION, card_text
 from postgres import PostgresServer, postgres_bin
 from test_replicas import Replica
+
+from assistant.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.e2e]
 
@@ -80,7 +80,8 @@ def ask(page, question: str) -> str:
 
 
 def wait_for_text(page, selector: str, text: str) -> None:
-    page.wait_for_function("([s, t]) => { const el = document.querySelector(s); return el && el.innerText.includes(t); }",
+    page.wait_for_function("([s, t]) => { const el = document.querySelector(s); return el && "
+                           "el.innerText.includes(t); }",
                            arg=[selector, text], timeout=60_000)
 
 
@@ -96,7 +97,8 @@ def test_a_failed_question_becomes_a_card_that_answers_on_the_other_replica(repl
         staff.get_by_label("Kommentar til svaret (valgfritt)", exact=True).fill(COMMENT)
         staff.get_by_role("button", name="Nei, ikke nyttig", exact=True).click()
         staff.wait_for_function("() => !document.querySelector('textarea[data-testid=\"textbox\"]')"
-                                " || [...document.querySelectorAll('textarea')].every(t => !t.value.includes('fristen i 2025'))")
+                                " || [...document.querySelectorAll('textarea')].every(t => !t.value.includes('fristen "
+                                "i 2025'))")
 
         admin_context, admin = page_for(browser, a.url, ADMIN)
         contexts.append(admin_context)
@@ -105,7 +107,8 @@ def test_a_failed_question_becomes_a_card_that_answers_on_the_other_replica(repl
         wait_for_text(admin, "#kadmin-failed", QUESTION)
         wait_for_text(admin, "#kadmin-failed", COMMENT)
         admin.locator("#kadmin-from-group").click()
-        admin.wait_for_function("() => (document.querySelector('#kadmin-card-text textarea') || {}).value?.includes('paraphrases')")
+        admin.wait_for_function("() => (document.querySelector('#kadmin-card-text textarea') || "
+                                "{}).value?.includes('paraphrases')")
         assert QUESTION in admin.locator("#kadmin-card-text textarea").input_value()
 
         admin.locator("#kadmin-card-id input, #kadmin-card-id textarea").first.fill(CARD_ID)
@@ -139,7 +142,8 @@ def test_a_failed_question_becomes_a_card_that_answers_on_the_other_replica(repl
 # A knowledge file per language: an administrator whose browser speaks it publishes the file in the
 # admin tab, asks about it in the chat (cited), and undoes the publication (the fact is gone).
 FILES = {
-    "nb": ("nb-NO", "programmet/fagsamling-roros.md", "Kvitfjellseminaret", "Hva het fagsamlingen som ble holdt på Røros?",
+    "nb": ("nb-NO", "programmet/fagsamling-roros.md", "Kvitfjellseminaret",
+           "Hva het fagsamlingen som ble holdt på Røros?",
            "Den tredje fagsamlingen i Gnist 2025 het Kvitfjellseminaret og ble holdt på Røros 14. mai 2025.",
            "Filen er publisert", "Endringen er angret"),
     "nn": ("nn-NO", "programmet/fagsamling-vaga.md", "Jotunseminaret", "Kva heitte fagsamlinga som vart halden i Vågå?",

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import gnist_testapp as g
-from assistant.catalog import BUILT_IN, LANGUAGES
+import pytest
 from test_browser import bot_messages, open_app, run_axe, wait_for_answer
+
+from assistant.catalog import BUILT_IN, LANGUAGES
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
-
 import gnist_testapp as g
+import pytest
 from test_browser import ask, bot_messages, open_app
 from test_workshop_browser import open_workshop, wait_for_text
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import gnist_testapp as g
+import pytest
 from test_browser import WCAG_TAGS, run_axe
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
@@ -21,7 +20,8 @@ TAB_ORDER = ["lang-nb", "lang-nn", "lang-en", "kritikk", "positivitet", "drommen
 TEXTS = {
     "nb": ("Hva savner du i dag?", "Skriv et svar på minst ett av de fire spørsmålene.", "Takk for innspillet!"),
     "nn": ("Kva saknar du i dag?", "Skriv eit svar på minst eitt av dei fire spørsmåla.", "Takk for innspelet!"),
-    "en": ("What do you miss today?", "Write an answer to at least one of the four questions.", "Thank you for your input!"),
+    "en": ("What do you miss today?", "Write an answer to at least one of the four questions.",
+           "Thank you for your input!"),
 }
 
 
@@ -62,7 +62,8 @@ def focused(page) -> dict:
 
 
 @pytest.mark.parametrize(("lang", "send_key"), [("nb", "Enter"), ("nn", "Space"), ("en", "field-Enter")])
-def test_the_form_on_a_phone_is_accessible_and_keyboard_usable(app, form, browsing, axe_source, artifacts, lang, send_key):
+def test_the_form_on_a_phone_is_accessible_and_keyboard_usable(app, form, browsing, axe_source, artifacts, lang,
+                                                               send_key):
     page = phone_page(browsing, lang)
     # The workshop's language (Bokmål) whatever the phone's, or the one the resident picked.
     page.goto(f"{app.url}innspill/{form.id}" + ("" if lang == "nb" else f"?lang={lang}"))

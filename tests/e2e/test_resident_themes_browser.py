@@ -6,9 +6,8 @@ axe clean, and «Flytt til lerretet» puts the theme's evidence line into the ca
 
 from __future__ import annotations
 
-import pytest
-
 import gnist_testapp as g
+import pytest
 from test_resident_form_browser import PHONE, panel_violations
 from test_workshop_browser import wait_for_text
 

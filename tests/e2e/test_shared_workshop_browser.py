@@ -5,9 +5,8 @@ other; the read-only colleague cannot edit; a revoked link stops working at once
 
 from __future__ import annotations
 
-import pytest
-
 import gnist_testapp as g
+import pytest
 from test_resident_form_browser import panel_violations
 from test_workshop_browser import open_workshop, wait_for_text
 

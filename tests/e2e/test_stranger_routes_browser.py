@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, quote, urlsplit
 
-import pytest
-
 import gnist_testapp as g
+import pytest
 from test_browser import ask, open_app
 
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]

@@ -25,7 +25,8 @@ def test_ingest_names_the_broken_card_and_its_reason_and_indexes_the_rest(capsys
     out = capsys.readouterr().out
     assert "Nye filer: 4" in out  # the four knowledge files; cards are never indexed as chunks
     (error,) = [line for line in out.splitlines() if line.startswith("Feil:")]
-    assert "cards/feil-tall.md" in error and "svaret på nb har tall eller navn som ikke står i kildeseksjonene: 350000" in error
+    assert ("cards/feil-tall.md" in error
+            and "svaret på nb har tall eller navn som ikke står i kildeseksjonene: 350000" in error)
 
     capsys.readouterr()
     assert main(["ask", "Hva koster Gnist?", "--json"], settings=settings) == 0
@@ -123,7 +124,8 @@ def test_the_cost_question_after_what_is_gnist_gets_200_000_kroner_from_the_cost
         assert answer.mode == "card" and "200 000 kroner" in answer.text, (question, answer.text)
         assert answer.citations[0].locator == "Deltakeravgift i Gnist 2022: 200 000 kroner"
         assert answer.citations[0].links and answer.language == "nb"
-    assert service.answer("Kva kostar det å vere med i Gnist?").text.startswith("Galdt Gnist 2022: I Gnist 2022 betalte kvar")
+    assert service.answer("Kva kostar det å vere med i Gnist?").text.startswith("Galdt Gnist 2022: I Gnist 2022 "
+                                                                                "betalte kvar")
     english = service.answer("How much does it cost to take part in Gnist?").text
     assert english.startswith("Applied to Gnist 2022: In Gnist 2022") and "NOK 200,000" in english
     assert english.endswith("Last checked: 2026-12-07 – the sources cover the rounds up to and including 2023.")

@@ -14,8 +14,8 @@ import pytest
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.adapters.database import Database
-from assistant.settings import REPO_ROOT
 from assistant.services.conversations import ConversationService
+from assistant.settings import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -77,5 +77,6 @@ def test_backup_and_restore_as_documented(postgres_url, tmp_path):
     database = Database(postgres_url)
     assert database.schema_status().state == "current"
     assert [c.title for c in ConversationService(database).list("user:kari")] == ["Hva koster Gnist?"]
-    assert _chroma(chroma_dir).get_collection("u_kari").get(ids=["plan-1"])["documents"] == ["Kommuneplanen for Bjørkedal"]
+    assert _chroma(chroma_dir).get_collection("u_kari").get(ids=["plan-1"])["documents"] == ["Kommuneplanen for "
+                                                                                             "Bjørkedal"]
     database.dispose()

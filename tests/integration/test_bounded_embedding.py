@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from assistant.adapters.embeddings import BULK_BATCH, MODEL_TOKENS, EmbeddingCancelled, embed_bulk
+from assistant.adapters.embeddings import MODEL_TOKENS, EmbeddingCancelled, embed_bulk
 from assistant.services.bulk_jobs import BulkJob
 
 
@@ -91,7 +91,8 @@ def test_a_bulk_job_nobody_asks_about_stops_by_itself(embedder):
     now = [0.0]
     batches = []
     # Long inputs: a batch holds a few of them (bulk batches are measured in tokens).
-    texts = [f"Innspill {n}: " + "bedre busstilbud om kvelden og i helgene for unge og eldre. " * 12 for n in range(200)]
+    texts = [f"Innspill {n}: " + "bedre busstilbud om kvelden og i helgene for unge og eldre. " * 12
+             for n in range(200)]
 
     def work(progress, cancelled):
         def step(done, total):

@@ -51,7 +51,8 @@ def test_search_bm25_mode_and_text_output(capsys, settings):
 def test_ingest_command_reports_and_exits_nonzero_on_errors(capsys, settings, files):
     assert main(["ingest", "--quiet"], settings=settings) == 0
     out = capsys.readouterr().out
-    assert "Nye filer: 4" in out and "Tekstbiter indeksert:" in out and "tekster embeddet (ikke i vektorlageret):" in out
+    assert ("Nye filer: 4" in out and "Tekstbiter indeksert:" in out
+            and "tekster embeddet (ikke i vektorlageret):" in out)
     assert main(["ingest", "--quiet"], settings=settings) == 0
     assert "uendrede: 4" in capsys.readouterr().out
     bad = files.encrypted_pdf()

@@ -36,7 +36,8 @@ def test_migrations_run_once_and_reach_head(database_url):
     tables = set(inspect(database.engine).get_table_names())
     assert {"conversations", "messages", "feedback", "preferences", "workshop_canvases", "sessions",
             "downloads", "resident_forms", "resident_inputs", "workshop_shares", "workshop_members",
-            "canvas_history", "canvas_comments", "question_outcomes", "published_knowledge", "knowledge_edits"} <= tables
+            "canvas_history", "canvas_comments", "question_outcomes", "published_knowledge",
+            "knowledge_edits"} <= tables
 
 
 def test_a_data_dir_from_before_migrations_is_adopted_with_its_data(tmp_path):

@@ -102,14 +102,16 @@ def test_deleted_file_chunks_are_removed(container, corpus_paths):
     assert report.chunks_embedded == 0
     assert chunks_of(store, "caser/2021-vang.md") == {}
     assert store.count() == count - gone
-    assert all(not h.source.endswith("2021-vang.md") for h in container.retriever.search("tindeklatrarkafe Filefjell", k=5))
+    assert all(not h.source.endswith("2021-vang.md")
+               for h in container.retriever.search("tindeklatrarkafe Filefjell", k=5))
 
 
 def test_new_file_is_added_incrementally(container, knowledge_dir, files):
     container.sync_knowledge(show_progress=False)
     count = container.knowledge_store.count()
     new = knowledge_dir / "caser" / "ny.md"
-    new.write_text("---\ntitle: Ny kommune\n---\n# Ny kommune\n\n## Bakgrunn\n\nEt stølsbakeri i fjellet.\n", encoding="utf-8")
+    new.write_text("---\ntitle: Ny kommune\n---\n# Ny kommune\n\n## Bakgrunn\n\nEt stølsbakeri i fjellet.\n",
+                   encoding="utf-8")
     report = container.sync_knowledge(show_progress=False)
     assert report.added == [new.resolve().as_posix()]
     assert report.chunks_embedded == 1

@@ -14,13 +14,13 @@ import shutil
 import time
 
 import pytest
+from knowledge_cards import CARD_ID, QUESTION, card_text
 
 from assistant.container import Container
 from assistant.services.answer import Answer
 from assistant.services.authorization import Actor, NotAllowed
 from assistant.services.knowledge_admin import QuestionGroup
 from assistant.settings import REPO_ROOT, Settings
-from knowledge_cards import CARD_ID, QUESTION, card_text
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,8 @@ def replicas(tmp_path_factory, embedder):
 def record_refusal(container, owner: str, question: str) -> None:
     conversation = container.conversations.create(owner, question)
     container.conversations.add_question(owner, conversation.id, question)
-    container.conversations.add_answer(owner, conversation.id, Answer(question, "…", [], "extractive", "nb", False, question))
+    container.conversations.add_answer(owner, conversation.id,
+                                       Answer(question, "…", [], "extractive", "nb", False, question))
 
 
 def test_every_method_refuses_a_user_who_is_not_an_administrator(replicas):
@@ -53,7 +54,8 @@ def test_every_method_refuses_a_user_who_is_not_an_administrator(replicas):
     for call in (lambda: service.failed_questions(STAFF), lambda: service.check_card(STAFF, CARD_ID, card_text()),
                  lambda: service.publish_card(STAFF, CARD_ID, card_text()), lambda: service.overdue(STAFF),
                  lambda: service.rollback(STAFF, 1), lambda: service.history(STAFF, "card", CARD_ID),
-                 lambda: service.publish_file(STAFF, "programmet/runde-2025.md", "---\nrounds: [\"2025\"]\n---\n## A\n\nB\n"),
+                 lambda: service.publish_file(STAFF, "programmet/runde-2025.md",
+                                              "---\nrounds: [\"2025\"]\n---\n## A\n\nB\n"),
                  lambda: service.file_names(STAFF), lambda: service.file_text(STAFF, "programmet/runde-2025.md"),
                  lambda: service.delete_file(STAFF, "programmet/runde-2025.md"), lambda: service.card_ids(STAFF),
                  lambda: service.card_text(STAFF, CARD_ID),
@@ -88,7 +90,8 @@ def test_questions_that_went_badly_are_grouped_by_meaning_newest_first_with_comm
     assert sum(group.count for group in groups) == 4
     deadline = next(group for group in groups if "Frist Gnist 2025?" in group.questions)
     assert deadline.count == 3 and groups[0] is deadline  # the group with the newest question comes first
-    assert deadline.examples[0]["comment"] == "Svaret nevnte ikke 2025" and deadline.examples[0]["outcome"] == "thumbs_down"
+    assert deadline.examples[0]["comment"] == "Svaret nevnte ikke 2025"
+    assert deadline.examples[0]["outcome"] == "thumbs_down"
     assert "Hvor mange innbyggere har Bjørkedal?" not in deadline.questions
     assert not any("u1" in str(example) for group in groups for example in group.examples)
 
@@ -130,7 +133,8 @@ def test_a_knowledge_file_needs_its_round_and_then_cards_may_cite_it(replicas):
     assert problems and "runder" in problems[0]
     with_round = without_round.replace("title: Gnist 2025", 'title: Gnist 2025\nrounds: ["2025"]')
     assert service.publish_file(ADMIN, "programmet/runde-2025.md", with_round) == ()
-    citing = card_text().replace("file: programmet/runde-2023.md\n    section: \"Gnist 2025: hva som er kjent og ukjent\"",
+    citing = card_text().replace("file: programmet/runde-2023.md\n    section: \"Gnist 2025: hva som er kjent og "
+                                 "ukjent\"",
                                  "file: programmet/runde-2025.md\n    section: \"Frist i Gnist 2025\"")
     assert service.check_card(ADMIN, CARD_ID, citing).ok
     b.cards.refresh()
@@ -145,7 +149,8 @@ def test_cards_past_their_review_date_are_listed_and_answers_from_them_say_so(re
     assert "kan være utdatert" not in b.answer_service.answer(QUESTION).text
     old = card_text().replace("review_by: 2027-03-01", "review_by: 2026-12-01")
     assert a.knowledge_admin.publish_card(ADMIN, CARD_ID, old).ok
-    assert "Kortet skulle vært gjennomgått 2026-12-01, så det kan være utdatert." in b.answer_service.answer(QUESTION).text
+    answer = b.answer_service.answer(QUESTION).text
+    assert "Kortet skulle vært gjennomgått 2026-12-01, så det kan være utdatert." in answer
 
 
 def test_deleting_a_users_data_deletes_their_questions_that_went_badly(replicas):
@@ -207,7 +212,8 @@ def test_a_published_file_is_searched_on_both_replicas_undone_and_deleted_withou
     assert cites_the_file(a)
     assert a.knowledge_admin.delete_file(ADMIN, FACT_PATH)
     assert not cites_the_file(a) and FACT_PATH not in a.knowledge_admin.file_names(ADMIN)
-    assert [(row["action"], row["before"], row["after"]) for row in a.knowledge_admin.history(ADMIN, "file", FACT_PATH)] \
+    history = a.knowledge_admin.history(ADMIN, "file", FACT_PATH)
+    assert [(row["action"], row["before"], row["after"]) for row in history] \
         == [("delete", "", "")]
     assert not a.knowledge_admin.rollback(ADMIN, a.knowledge_admin.history(ADMIN, "file", FACT_PATH)[0]["id"])
     b.answer_service.answer(FACT_QUESTION)

@@ -105,7 +105,8 @@ def test_refusals_change_nothing(world):
         with pytest.raises((NotAllowed, CanvasNotFound, FormNotFound)):
             world.residents.close(user, world.form.id)
         with pytest.raises((NotAllowed, CanvasNotFound, FormNotFound)):
-            world.residents.add_theme_edit(user, world.form.id, {"op": "rename", "theme": "t1", "label": "X", "members": ["1"]})
+            world.residents.add_theme_edit(user, world.form.id,
+                                           {"op": "rename", "theme": "t1", "label": "X", "members": ["1"]})
     assert world.workshops.get(OWNER, world.canvas.id).vision == before.vision
     assert world.residents.form_for_canvas(OWNER, world.canvas.id).open
     assert world.residents.theme_edits(OWNER, world.form.id) == []
@@ -126,7 +127,8 @@ def test_a_stranger_reaches_no_conversation_and_only_administrators_administer(t
         for actor in (Actor(OWNER, "nn"), Actor(STRANGER, "en")):
             with pytest.raises(NotAllowed) as refused:
                 admin.feedback(actor)
-            assert refused.value.message(BUILT_IN, actor.language) == BUILT_IN.message("identity.not_admin", actor.language)
+            assert (refused.value.message(BUILT_IN, actor.language)
+                    == BUILT_IN.message("identity.not_admin", actor.language))
         assert admin.feedback(Actor("user:admin", admin=True)) == []
     finally:
         database.dispose()
@@ -137,7 +139,7 @@ def test_the_matrix_holds_on_postgresql(postgres_url, tmp_path):
     database.migrate()
     try:
         world = World(database, tmp_path)
-        for name, need, case in CASES:
+        for _name, need, case in CASES:
             for role in ROLES:
                 check(world, case, need, role)
     finally:

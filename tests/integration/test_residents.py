@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
+from test_database import database  # noqa: F401 - the migrated database, on SQLite and PostgreSQL
 
 from assistant.adapters.database import Database
 from assistant.adapters.schema import resident_inputs
 from assistant.catalog import BUILT_IN
-from assistant.services.residents import (AGE_GROUPS, FormClosed, FormNotFound, InvalidInput, ResidentInputService)
+from assistant.services.residents import AGE_GROUPS, FormClosed, FormNotFound, InvalidInput, ResidentInputService
 from assistant.settings import Settings
 from assistant.workshop.canvas import Canvas
 from assistant.workshop.store import CanvasNotFound, CanvasStore
-from test_database import database  # noqa: F401 - the migrated database, on SQLite and PostgreSQL
 
 pytestmark = pytest.mark.integration
 
@@ -68,12 +68,14 @@ def test_submit_validates_masks_and_stores_once(service, database):
                                   "place": "res.error.place_too_long"}
 
     first = service.submit(form.id, {"kritikk": "Et sted å møtes. Ring meg på 912 34 567 eller kari@example.no",
-                                     "drommen": "Badstue på kaia"}, age_group=AGE_GROUPS[1], place="Torget", language="nb")
+                                     "drommen": "Badstue på kaia"}, age_group=AGE_GROUPS[1], place="Torget",
+                                     language="nb")
     assert first.stored and first.masked
     again = service.submit(form.id, {"kritikk": "et sted å møtes!  ring meg på 912 34 567 eller KARI@example.no",
                                      "drommen": "Badstue på kaia."}, language="nb")
     assert not again.stored and again.masked  # the same words: accepted, stored once
-    other = service.submit(form.id, {"positivitet": "Fjorden og 200 000 kr til lag og foreninger i 2027"}, language="en")
+    other = service.submit(form.id, {"positivitet": "Fjorden og 200 000 kr til lag og foreninger i 2027"},
+                           language="en")
     assert other.stored and not other.masked
 
     stored = service.list_inputs("anon:kari", form.id)
@@ -122,7 +124,8 @@ def test_concurrent_submissions_are_all_stored(service, database):
 
 def test_exports_open_in_excel_with_norwegian_letters(service, database, tmp_path):
     form = service.open_form("anon:kari", canvas_for(database, "anon:kari").id)
-    service.submit(form.id, {"kritikk": "Møteplass for unge; «kafé» i sentrum", "positivitet": "=1+1"}, age_group="67plus")
+    service.submit(form.id, {"kritikk": "Møteplass for unge; «kafé» i sentrum", "positivitet": "=1+1"},
+                   age_group="67plus")
     service.submit(form.id, {"drommen": "Båthavn\nmed badstue"}, place="Øvre Å")
     raw = service.export_csv("anon:kari", form.id, tmp_path / "innspill.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -188,7 +191,8 @@ def test_an_input_is_embedded_when_it_arrives_and_grouping_reuses_it(database, t
     missing = items[0][0]
     partial = {key: vector for key, vector in kept.items() if key != missing}
     themes.group(items, embedder, known=partial,
-                 embedded=lambda vectors: service.keep_vectors("anon:kari", form.id, vectors) or newly_embedded.extend(vectors))
+                 embedded=lambda vectors: service.keep_vectors("anon:kari", form.id,
+                                                               vectors) or newly_embedded.extend(vectors))
     assert newly_embedded == [missing]
     assert sorted(service.theme_vectors("anon:kari", form.id)) == sorted(kept)
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from schema_release import NEWER, newer_release
 from sqlalchemy import inspect
 
 from assistant.adapters.database import (
@@ -17,7 +18,6 @@ from assistant.adapters.database import (
     SchemaIncompatible,
 )
 from assistant.services.conversations import ConversationService
-from schema_release import NEWER, newer_release
 
 pytestmark = pytest.mark.integration
 

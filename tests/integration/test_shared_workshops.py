@@ -8,12 +8,12 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
+from test_database import database  # noqa: F401 - the migrated database, on SQLite and PostgreSQL
 
 from assistant.adapters.schema import canvas_comments, canvas_history, workshop_members, workshop_shares
 from assistant.catalog import BUILT_IN
 from assistant.workshop.service import LinkNotFound, NotAllowed, QuestionMoved, WorkshopError, WorkshopService
 from assistant.workshop.store import CanvasNotFound
-from test_database import database  # noqa: F401 - the migrated database, on SQLite and PostgreSQL
 
 pytestmark = pytest.mark.integration
 

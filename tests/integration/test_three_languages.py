@@ -38,7 +38,8 @@ def test_the_same_facts_in_the_askers_language(container, group):
     for lang in ("nb", "nn", "en"):
         question = QUESTIONS[f"{group}-{lang}"]
         answer = container.answer_service.answer(question["question"], language=lang)
-        missing = [alternatives[0] for alternatives, met in zip(question["facts"], groups_met(answer.text, question["facts"]))
+        missing = [alternatives[0] for alternatives, met in zip(question["facts"],
+                                                                groups_met(answer.text, question["facts"]))
                    if not met]
         assert not missing, f"{lang}: {question['question']} -> {answer.text!r} lacks {missing}"
         assert answer.language == lang

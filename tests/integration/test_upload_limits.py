@@ -35,7 +35,8 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 def paragraphs(count: int, topic: str, sentences: int = 13) -> str:
     """``count`` paragraphs of ``sentences`` sentences. 13 make about 550 characters, so two
     paragraphs make one chunk (at most 1200 characters); 16 make one chunk each."""
-    return "\n\n".join(f"Avsnitt {n} om {topic}. " + "Kommunen vil lære av innbyggerne sine. " * sentences for n in range(count))
+    return "\n\n".join(f"Avsnitt {n} om {topic}. " + "Kommunen vil lære av innbyggerne sine. " * sentences
+                       for n in range(count))
 
 
 @pytest.fixture
@@ -181,5 +182,6 @@ def test_a_failed_job_reports_its_message(settings, documents_with, files):
     finished = queue.wait("anne", [job.id], timeout=30)[0]
     queue.close()
     assert finished.state == "failed"
-    assert finished.message == "hemmelig.pdf: PDF-en er passordbeskyttet. Lagre en kopi uten passord og last den opp igjen."
+    assert (finished.message
+            == "hemmelig.pdf: PDF-en er passordbeskyttet. Lagre en kopi uten passord og last den opp igjen.")
     assert documents.list("anne") == []

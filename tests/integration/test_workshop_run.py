@@ -9,13 +9,13 @@ import sys
 import docx
 import pytest
 
+from assistant.adapters.database import Database
 from assistant.catalog import BUILT_IN, TextCatalog
 from assistant.cli import main
 from assistant.workshop import critic, drafts
 from assistant.workshop.canvas import CanvasImportError
 from assistant.workshop.service import WorkshopService
 from assistant.workshop.steps import STEP_DEFS, STEP_IDS
-from assistant.adapters.database import Database
 from assistant.workshop.store import CanvasNotFound, CanvasStore
 
 pytestmark = pytest.mark.integration

@@ -47,7 +47,8 @@ def assert_citations_consistent(answer, hits):
     for citation in answer.citations:
         hit = hits[citation.n - 1]
         # A citation shows the passage without instructions to the assistant.
-        assert (citation.text, citation.source, citation.locator) == (drop_instructions(hit.text), hit.source, hit.locator)
+        assert (citation.text, citation.source, citation.locator) == (drop_instructions(hit.text), hit.source,
+                                                                      hit.locator)
 
 
 # -- (a) streaming ---------------------------------------------------------------------------------
@@ -104,7 +105,7 @@ def test_citations_refer_only_to_given_passages(llm_settings_factory, answer_ser
     # The model cites when the question itself asks for source numbers (with the current prompts
     # it rarely cites otherwise: see docs/local-llm.md).
     question = "Hvem vant pilotkonkurransen på Utsira, og hva gikk planen ut på? Vis til kildene med [1], [2]."
-    events, answer = collect(service, question)
+    _events, answer = collect(service, question)
     assert answer.mode == "llm" and answer.grounded, answer.as_dict()
     hits = relevant_hits(service, answer.query)
     assert len(hits) >= 2
@@ -117,7 +118,7 @@ def test_citation_numbers_the_model_invents_are_dropped(llm_settings_factory, an
     """Asked for a source number that does not exist, the answer still cites only real passages."""
     service = answer_service_for(llm_settings_factory())
     question = "Hvem vant pilotkonkurransen på Utsira? Vis til kilde [7] og [1]."
-    events, answer = collect(service, question)
+    _events, answer = collect(service, question)
     hits = relevant_hits(service, answer.query)
     if answer.mode == "llm":
         assert_citations_consistent(answer, hits)
@@ -128,14 +129,14 @@ def test_citation_numbers_the_model_invents_are_dropped(llm_settings_factory, an
 
 def test_off_domain_question_is_refused_before_the_model(llm_settings_factory, answer_service_for, llm_container):
     service = answer_service_for(llm_settings_factory())
-    events, answer = collect(service, "Hvor mye koster en rakett til månen?")
+    _events, answer = collect(service, "Hvor mye koster en rakett til månen?")
     assert answer.grounded is False and answer.citations == []
     assert answer.text == llm_container.catalog.message("not_covered", answer.language)
 
 
 def test_in_domain_question_without_the_answer_does_not_crash(llm_settings_factory, answer_service_for):
     service = answer_service_for(llm_settings_factory())
-    events, answer = collect(service, "Hvor mye var deltakeravgiften i Gnist 2031?")
+    _events, answer = collect(service, "Hvor mye var deltakeravgiften i Gnist 2031?")
     assert answer.text.strip()
     assert answer.mode in {"llm", "extractive"}
     if answer.mode == "llm":
@@ -160,7 +161,7 @@ def test_timeout_falls_back_to_extractive(llm_settings_factory, answer_service_f
 def test_server_down_falls_back_to_extractive(llm_settings_factory, answer_service_for):
     port = free_port()  # nothing listens here
     service = answer_service_for(llm_settings_factory(llm_base_url=f"http://127.0.0.1:{port}/v1", llm_timeout=5))
-    events, answer = collect(service, "Hvem vant pilotkonkurransen på Utsira?")
+    _events, answer = collect(service, "Hvem vant pilotkonkurransen på Utsira?")
     assert answer.mode == "extractive" and answer.grounded
     assert answer.notices and "fikk ikke kontakt" in answer.notices[0], answer.notices
     assert "Siramat" in answer.text
@@ -185,7 +186,7 @@ def injection_case(llm_settings_factory, llm_container):
     settings = llm_settings_factory()
     recording = Recording(build_chat_model(settings))
     service = AnswerService(settings, llm_container.retriever, llm_container.catalog, lambda: recording)
-    events, answer = collect(service, INJECTION_QUESTION)
+    _events, answer = collect(service, INJECTION_QUESTION)
     return service, answer, recording
 
 
@@ -250,7 +251,7 @@ def test_followup_is_rewritten_by_the_model(llm_settings_factory, answer_service
     rewritten = service._rewrite_with_llm("Og hva med Krødsherad?", HISTORY, "nb", time.monotonic() + 120)
     assert rewritten and rewritten.endswith("?") and "Krødsherad" in rewritten and len(rewritten.split()) > 3, rewritten
     # The public path uses the same rewrite, searches with it and answers the follow-up.
-    events, answer = collect(service, FOLLOWUP, HISTORY)
+    _events, answer = collect(service, FOLLOWUP, HISTORY)
     assert answer.query.strip() and answer.text.strip()
 
 
@@ -318,6 +319,7 @@ def test_numbers_and_names_missing_from_the_passages_do_not_reach_the_answer(llm
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", answer.text):
         assert grounding.unsupported(sentence, sources, grounding.numbers(sources)) == [], (sentence, answer.text)
     streamed = "".join(e.text for e in events if e.kind == "token")
-    if answer.mode == "llm" and streamed.strip() != answer.text.strip():  # something was taken out: the user is told what
+    # Something was taken out: the user is told what.
+    if answer.mode == "llm" and streamed.strip() != answer.text.strip():
         assert answer.notices and "står ikke i kildene" in answer.notices[0], answer.notices
         assert any(e.kind == "notice" for e in events)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.adapters.database import Database
 from assistant.adapters.llm import build_chat_model, free_port
 from assistant.catalog import TextCatalog
 from assistant.workshop import critic
 from assistant.workshop.canvas import Actor, TargetGroup
 from assistant.workshop.service import WorkshopService
-from assistant.adapters.database import Database
 from assistant.workshop.store import CanvasStore
 
 pytestmark = pytest.mark.llm
@@ -43,7 +43,7 @@ def test_model_suggestions_are_validated_and_wait_for_consent(workshop):
     replies = {step: _answer_at(workshop, step, text) for step, text in FREE_TEXT.items()}
     suggested = {step: reply for step, reply in replies.items() if reply.suggestions}
     assert suggested, "the real model gave no usable structured reading for any of the answers"
-    for step, reply in suggested.items():
+    for _step, reply in suggested.items():
         suggestion = reply.suggestions[0]
         stored = workshop.get("kari", reply.canvas.id)
         # The user's own words (the rule parse) are on the canvas; the model's reading waits.
@@ -77,7 +77,8 @@ def test_model_quality_findings_are_valid_findings(workshop):
 
 def test_an_unreachable_model_leaves_the_rule_path_working(llm_settings_factory, tmp_path):
     settings = llm_settings_factory(llm_base_url=f"http://127.0.0.1:{free_port()}/v1", llm_timeout=2)
-    service = WorkshopService(CanvasStore(Database.sqlite(tmp_path / "ws.sqlite3")), TextCatalog.from_settings(settings),
+    service = WorkshopService(CanvasStore(Database.sqlite(tmp_path / "ws.sqlite3")),
+                              TextCatalog.from_settings(settings),
                               chat_model=build_chat_model(settings))
     reply = _answer_at(service, "malgrupper", FREE_TEXT["malgrupper"])
     assert reply.canvas.target_groups and not reply.suggestions

@@ -52,7 +52,8 @@ def test_wrapped_pdf_lines_are_joined_into_one_sentence():
 
 
 def test_a_list_after_a_blank_line_keeps_its_introduction_as_context():
-    pieces = answer_pieces("DIP støtter idéfasen.\n\nDisse kan søke DIP:\n\n- etablerte private bedrifter\n- som har regnskap")
+    pieces = answer_pieces("DIP støtter idéfasen.\n\nDisse kan søke DIP:\n\n- etablerte private bedrifter\n- som har "
+                           "regnskap")
     assert [(p.kind, p.context) for p in pieces[1:]] == [("item", "Disse kan søke DIP"), ("item", "Disse kan søke DIP")]
 
 
@@ -208,7 +209,8 @@ def test_numbers_and_names_the_sources_lack_are_removed():
 
 
 def test_the_sources_panel_never_shows_notes_to_the_assistant():
-    citation = {"n": 1, "title": "Åpne spørsmål", "locator": "Gnist 2023", "source": "knowledge/relatert/apne-sporsmal.md",
+    citation = {"n": 1, "title": "Åpne spørsmål", "locator": "Gnist 2023",
+                "source": "knowledge/relatert/apne-sporsmal.md",
                 "text": "Beløpet i 2023 er ikke kjent.\n\nSvar fra assistenten: Oppgi gjerne tallene fra 2022.",
                 "links": ["https://doga.no/gnist"]}
     shown = sources_markdown([citation], "")

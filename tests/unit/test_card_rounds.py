@@ -74,7 +74,8 @@ def test_the_check_finds_a_present_tense_rule_of_an_older_round(cards):
     card = next(c for c in cards if c.id == "slik-soker-du")
     from dataclasses import replace
 
-    old = replace(card, answers={**card.answers, "nb": card.answers["nb"] + " Som Gnist-kommune må dere få med plan og næring."})
+    old = replace(card, answers={**card.answers, "nb": card.answers["nb"] + " Som Gnist-kommune må dere få med plan "
+                                                                            "og næring."})
     assert present_tense_rules(old, "2023") == ["slik-soker-du (nb): Som Gnist-kommune må dere få med plan og næring."]
 
 

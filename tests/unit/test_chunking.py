@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 
 from assistant.ingest.chunking import CHUNK_CHARS, CHUNK_OVERLAP, chunk_document
 from assistant.ingest.loaders import LoadedDocument, Section, load_file
@@ -12,13 +13,15 @@ HASH = "a" * 64
 
 def long_text(sentences: int = 60) -> str:
     return " ".join(
-        f"Setning {n} handler om hvordan kommune nummer {n} kan bruke fjorden, fjellet og folket til nye arbeidsplasser."
+        f"Setning {n} handler om hvordan kommune nummer {n} kan bruke fjorden, fjellet og folket til nye "
+        f"arbeidsplasser."
         for n in range(sentences)
     )
 
 
 def document(sections: list[Section], **metadata) -> LoadedDocument:
-    return LoadedDocument(source="knowledge/test.md", title="Testdokument", kind="md", sections=sections, metadata=metadata)
+    return LoadedDocument(source="knowledge/test.md", title="Testdokument", kind="md", sections=sections,
+                          metadata=metadata)
 
 
 def test_long_section_is_split_within_limit_with_overlap():
@@ -28,7 +31,7 @@ def test_long_section_is_split_within_limit_with_overlap():
     assert len(chunks) >= 4
     assert all(len(c.text) <= CHUNK_CHARS for c in chunks)
     # Consecutive chunks overlap: the next one starts with words from the end of the previous one.
-    for previous, current in zip(chunks, chunks[1:]):
+    for previous, current in itertools.pairwise(chunks):
         head = current.text[:40]
         assert head in previous.text[-(CHUNK_OVERLAP + 60):], (previous.text[-200:], head)
     # Nothing is lost: every sentence is in some chunk.
@@ -37,7 +40,8 @@ def test_long_section_is_split_within_limit_with_overlap():
 
 
 def test_short_sections_are_one_chunk_each():
-    sections = [Section(text="Kort tekst én.", locator="A", heading="A"), Section(text="Kort tekst to.", locator="A > B", heading="B")]
+    sections = [Section(text="Kort tekst én.", locator="A", heading="A"),
+                Section(text="Kort tekst to.", locator="A > B", heading="B")]
     chunks = chunk_document(document(sections), HASH)
     assert [c.text for c in chunks] == ["Kort tekst én.", "Kort tekst to."]
     assert [c.locator for c in chunks] == ["A", "A > B"]
@@ -99,11 +103,13 @@ def test_metadata_is_flattened_to_chroma_scalars():
 
 def test_pdf_chunks_carry_printed_page(files):
     chunks = chunk_document(load_file(files.text_pdf()), HASH)
-    assert [(c.locator, c.metadata["page"]) for c in chunks] == [("s. i", "i"), ("s. ii", "ii"), ("s. 12", "12"), ("s. 13", "13")]
+    assert [(c.locator, c.metadata["page"]) for c in chunks] == [("s. i", "i"), ("s. ii", "ii"), ("s. 12", "12"),
+                                                                 ("s. 13", "13")]
 
 
 def test_markdown_corpus_file_chunks(corpus_paths):
     path = corpus_paths["programmet/delta-i-gnist.md"]
     chunks = chunk_document(load_file(path), HASH)
-    assert {c.locator for c in chunks} == {"Delta i Gnist: kostnader og forpliktelser", "Deltakeravgift", "Arbeidstid i kommunen"}
+    assert {c.locator for c in chunks} == {"Delta i Gnist: kostnader og forpliktelser", "Deltakeravgift",
+                                           "Arbeidstid i kommunen"}
     assert chunks[0].metadata["type"] == "program"

@@ -84,7 +84,8 @@ def test_history_shows_where_a_long_text_changed():
 
 
 def test_history_of_a_change_in_the_middle_and_of_markup_in_the_text():
-    old, new = changed_excerpts("a b c d e f g h i j k l m n o p q r s t", "a b c d e f g h i X k l m n o p q r s t", "tomt")
+    old, new = changed_excerpts("a b c d e f g h i j k l m n o p q r s t", "a b c d e f g h i X k l m n o p q r s t",
+                                "tomt")
     assert old == "«… b c d e f g h i **j** k l m n o p q r …»"
     assert new == "«… b c d e f g h i **X** k l m n o p q r …»"
     old, new = changed_excerpts("Et *viktig* mål", "Et *viktig* mål_2", "tomt")

@@ -21,7 +21,7 @@ NOT_SETTINGS = {"GNIST_"}
 
 def setting_names() -> set[str]:
     names = set()
-    for name, field in Settings.model_fields.items():
+    for name, _field in Settings.model_fields.items():
         names.add(f"GNIST_{name.upper()}")
     return names
 

@@ -17,7 +17,8 @@ def test_fold_handles_nbsp_narrow_nbsp_and_whitespace_runs():
 
 def test_groups_met_any_alternative_per_group():
     text = "Deltakeravgiften var 200\u00a0000 kr, og prosjektressursen 20–30 %."
-    assert groups_met(text, [["200 000", "200.000"], ["20"], ["40 %"], ["Innbyggarane i sentrum", "innbyggerne i sentrum"]]) == [
+    assert groups_met(text, [["200 000", "200.000"], ["20"], ["40 %"],
+                             ["Innbyggarane i sentrum", "innbyggerne i sentrum"]]) == [
         True,
         True,
         False,
@@ -112,7 +113,8 @@ def test_format_report_shows_recall_and_mrr():
     facts = format_report(score_fact_questions(_questions(), lambda q: RANKED[q["id"]], k=3))
     assert "retrieval @3: 2/4 alle faktagrupper funnet; recall@3=0.500; MRR=0.333" in facts
     assert "MANGLER q3" in facts and "OK  q2" in facts
-    passages = format_report(score_passage_queries([{"id": "a", "text": "t", "relevant": ["p1"]}], lambda q: ["p1"], k=2))
+    passages = format_report(score_passage_queries([{"id": "a", "text": "t", "relevant": ["p1"]}], lambda q: ["p1"],
+                                                   k=2))
     assert "recall@2=1.000; MRR=1.000" in passages
     assert report_as_dict_roundtrip()
 

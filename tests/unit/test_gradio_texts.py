@@ -20,7 +20,8 @@ def ours(lang: str) -> dict[str, str]:
 
 def bundle_keys(namespaces: set[str]) -> set[str]:
     pattern = re.compile(r"[`\"'](({})\.[a-z_0-9]+)[`\"']".format("|".join(sorted(namespaces))))
-    return {match.group(1) for path in ASSETS.glob("*.js") for match in pattern.finditer(path.read_text("utf-8", "ignore"))}
+    return {match.group(1) for path in ASSETS.glob("*.js")
+            for match in pattern.finditer(path.read_text("utf-8", "ignore"))}
 
 
 def test_the_bundle_is_where_we_read_it():

@@ -286,7 +286,7 @@ def test_chunks_per_document_are_capped():
     assert len(chunk_document(document, "a" * 64, max_chunks=5)) == 5
 
 
-# --------------------------------------------------------------------------- issue 18: DOCX bounded in paragraphs and time
+# ------------------------------------------------------------------ issue 18: DOCX bounded in paragraphs and time
 
 
 def test_a_docx_of_a_million_empty_paragraphs_is_refused_while_streaming(files):

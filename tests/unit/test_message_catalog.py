@@ -10,15 +10,16 @@ import re
 
 import pytest
 
-from assistant.ingest.loaders import IngestError, load_file, number
 from assistant.catalog import BUILT_IN
+from assistant.ingest.loaders import IngestError, load_file, number
 from assistant.services.documents import UploadResult
 from assistant.services.upload_queue import UploadJob
 from assistant.settings import REPO_ROOT
 from assistant.ui.render import upload_progress_markdown
 
 LANGS = ("nb", "nn", "en")
-CATALOGS = {lang: json.loads((REPO_ROOT / "prompts" / f"messages.{lang}.json").read_text(encoding="utf-8")) for lang in LANGS}
+CATALOGS = {lang: json.loads((REPO_ROOT / "prompts" / f"messages.{lang}.json").read_text(encoding="utf-8"))
+            for lang in LANGS}
 KEY = re.compile(r"(?:ingest|upload|identity|launch|cli|llm)\.[a-z_]+")
 
 
@@ -83,4 +84,5 @@ def test_upload_progress_in_the_users_language():
 
 
 def test_login_prompt_is_bilingual():
-    assert BUILT_IN.bilingual("launch.login") == "Logg inn for å bruke Gnist-assistenten. / Log in to use Gnist-assistenten."
+    assert (BUILT_IN.bilingual("launch.login")
+            == "Logg inn for å bruke Gnist-assistenten. / Log in to use Gnist-assistenten.")

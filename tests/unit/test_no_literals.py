@@ -97,7 +97,8 @@ NOT_VOCABULARY = {"hopp over dette", "skip this"}
 def test_no_norwegian_sentences_in_python_code():
     files = sorted(path for folder in SCANNED for path in (REPO_ROOT / folder).rglob("*.py"))
     assert all((REPO_ROOT / name).is_file() for name in EXCEPTIONS), "an exception names a file that is gone"
-    assigned = {vocabulary_name(node) for path in files for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+    assigned = {vocabulary_name(node) for path in files
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
                 if isinstance(node, (ast.Assign, ast.AnnAssign))}
     assert set(VOCABULARY) <= assigned, "a vocabulary constant is gone"
     found = [
@@ -106,4 +107,5 @@ def test_no_norwegian_sentences_in_python_code():
         if path.relative_to(REPO_ROOT).as_posix() not in EXCEPTIONS
         for line, text in norwegian_literals(path.read_text(encoding="utf-8"))
     ]
-    assert found == [], "user-facing texts belong in a catalog (prompts/ or assistant/ui/locales/):\n" + "\n".join(found)
+    assert found == [], ("user-facing texts belong in a catalog (prompts/ or assistant/ui/locales/):\n"
+                         + "\n".join(found))

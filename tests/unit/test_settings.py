@@ -51,7 +51,8 @@ def test_derived_paths(tmp_path):
     assert isinstance(settings.chroma_dir, Path)
 
 
-@pytest.mark.parametrize(("name", "value"), [("GNIST_TOP_K", "0"), ("GNIST_RETRIEVAL_MODE", "fuzzy"), ("GNIST_MIN_RELEVANCE", "1.5")])
+@pytest.mark.parametrize(("name", "value"), [("GNIST_TOP_K", "0"), ("GNIST_RETRIEVAL_MODE", "fuzzy"),
+                                             ("GNIST_MIN_RELEVANCE", "1.5")])
 def test_invalid_environment_values_are_rejected(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
@@ -74,7 +75,8 @@ def test_openai_api_key_alone_means_openai(monkeypatch):
     assert settings.effective_llm_provider == "openai"
 
 
-@pytest.mark.parametrize(("name", "value"), [("GNIST_LLM_BASE_URL", "http://127.0.0.1:8765/v1"), ("GNIST_LLM_MODEL", "qwen")])
+@pytest.mark.parametrize(("name", "value"), [("GNIST_LLM_BASE_URL", "http://127.0.0.1:8765/v1"),
+                                             ("GNIST_LLM_MODEL", "qwen")])
 def test_openai_compatible_server_means_openai(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     assert Settings().effective_llm_provider == "openai"
@@ -93,4 +95,5 @@ def test_openai_key_can_be_passed_by_field_name():
 
 def test_auth_pairs():
     assert Settings().auth_pairs() == []
-    assert Settings(auth="anne:hemmelig, bo:pass:ord ,ugyldig,:x").auth_pairs() == [("anne", "hemmelig"), ("bo", "pass:ord")]
+    assert (Settings(auth="anne:hemmelig, bo:pass:ord ,ugyldig,:x").auth_pairs()
+            == [("anne", "hemmelig"), ("bo", "pass:ord")])

@@ -21,7 +21,8 @@ ONE_LANGUAGE_ONLY = {
     ("workshop/import_errors", "labels"): "Norwegian names of the canvas' fields; English uses the field names",
     ("workshop/situations", "money_uncertain"): "prototype statements written in each language, not translations",
     ("workshop/situations", "decision_not_made"): "prototype statements written in each language, not translations",
-    ("workshop/situations", "criterion_unmeasurable"): "prototype statements written in each language, not translations",
+    ("workshop/situations", "criterion_unmeasurable"):
+        "prototype statements written in each language, not translations",
     ("workshop/situations", "solution_named"): "prototype statements written in each language, not translations",
     **{("workshop/municipal_themes", theme, part): "statements and cue words to match by, not translations: "
        "each written form has as many as it needs"

@@ -146,7 +146,8 @@ def test_a_page_is_cited_in_the_askers_language(lang, expected):
 
 
 def test_paragraphs_and_tables_are_named_in_the_askers_language_and_headings_stay():
-    assert localized_locator(hit("tabell 2", kind="docx", locator_kind="table", locator_number=2), "en", BUILT_IN) == "table 2"
+    assert localized_locator(hit("tabell 2", kind="docx", locator_kind="table", locator_number=2), "en",
+                             BUILT_IN) == "table 2"
     assert localized_locator(hit("avsnitt 3", kind="docx", locator_kind="paragraph", locator_number=3), "en",
                              BUILT_IN) == "paragraph 3"
     assert localized_locator(hit("Deltakeravgift", kind="md"), "en", BUILT_IN) == "Deltakeravgift"

@@ -33,7 +33,8 @@ def test_canvas_new_prints_a_valid_canvas(capsys, cli_settings, tmp_path):
     assert run(["canvas-new", "--municipality", "Vang", "--problem", "Sentrum er dødt etter klokka fire",
                 "--lang", "nb", "--partners", "Vestre Slidre, Øystre Slidre"], cli_settings) == 0
     canvas = from_json(capsys.readouterr().out)
-    assert (canvas.municipality, canvas.raw_problem, canvas.language) == ("Vang", "Sentrum er dødt etter klokka fire", "nb")
+    assert (canvas.municipality, canvas.raw_problem, canvas.language) == ("Vang", "Sentrum er dødt etter klokka fire",
+                                                                          "nb")
     assert canvas.partners == ["Vestre Slidre", "Øystre Slidre"] and canvas.current_step == "problem"
     out = tmp_path / "ny.json"
     assert run(["canvas-new", "--municipality", "Vang", "--problem", "x", "--lang", "en", "--out", str(out)],

@@ -278,7 +278,8 @@ def test_uncertain_money(lang, text, phrase):
     assert finding.label in ("Finansiering", "Funding")
     assert f"«{phrase}»" in finding.message or f"“{phrase}”" in finding.message
     assert says_what_to_do(finding, lang)
-    assert "uncertain_money" not in jury(lang, forankring__cofinancing="Fylkeskommunen dekker 100 000 kr (vedtatt 3. mars).")
+    assert "uncertain_money" not in jury(lang, forankring__cofinancing="Fylkeskommunen dekker 100 000 kr (vedtatt 3. "
+                                                                       "mars).")
 
 
 @pytest.mark.parametrize("lang, who", [("nb", "Alle"), ("nb", "alle innbyggere"), ("nn", "alle innbyggjarane"),

@@ -39,7 +39,8 @@ def moving_away() -> Canvas:
         "raw_problem": "Unge flytter fra bygdene og kommer ikke tilbake",
         "need": {"statement": "Unge som vokser opp her, mangler grunner til å bli",
                  "who": ["ungdom på videregående", "unge voksne som har flyttet ut"],
-                 "evidence": [{"kind": "statistics", "source": "SSB", "text": "andelen under 30 år har falt fra 32 % til 24 % siden 2010"}]},
+                 "evidence": [{"kind": "statistics", "source": "SSB",
+                               "text": "andelen under 30 år har falt fra 32 % til 24 % siden 2010"}]},
         "actors": [{"name": "Ungdomsrådet", "category": "youth"}],
     })
 
@@ -106,7 +107,8 @@ def test_roles_count_where_they_were_said():
     assert "Kommunedirektøren eier prosjektet, og næringssjefen er med.\n\nFra plan deltar Planavdelingen." in text
     assert "[Mangler: hvem fra næring" not in text and text.count("næringssjefen") == 1
     silent = with_(canvas, forankring__administrative_backing="Kommunedirektøren eier prosjektet.")
-    assert "Fra plan deltar Planavdelingen. [Mangler: hvem fra næring som deltar]" in drafts.render(silent, "application")
+    assert ("Fra plan deltar Planavdelingen. [Mangler: hvem fra næring som deltar]"
+            in drafts.render(silent, "application"))
 
 
 def test_no_category_label_before_a_name_and_no_leftover_and():
@@ -145,7 +147,8 @@ def test_empty_canvas_gets_gaps_in_place_not_facts():
 
 def test_gaps_in_nynorsk_and_english():
     assert "[Manglar: politisk forankring – beskriv vedtak eller støtte]" in drafts.render(empty(), "application", "nn")
-    assert "[Missing: political backing – describe the decision or support]" in drafts.render(empty(), "application", "en")
+    assert ("[Missing: political backing – describe the decision or support]"
+            in drafts.render(empty(), "application", "en"))
 
 
 def test_brief_and_challenge_content():
@@ -279,7 +282,8 @@ def test_polish_keeps_facts_or_the_template_stands():
     assert chat.calls == len(drafts.compose(good_canvas(), "application").paragraphs())
 
     forgetful = FakeChat(lambda text: re.sub(r"\d+", "", text))
-    assert drafts.render(good_canvas(), "application", chat_model=forgetful) == drafts.render(good_canvas(), "application")
+    assert (drafts.render(good_canvas(), "application", chat_model=forgetful)
+            == drafts.render(good_canvas(), "application"))
     broken = FakeChat(lambda text: RuntimeError("nede"))
     assert drafts.render(good_canvas(), "application", chat_model=broken) == drafts.render(good_canvas(), "application")
     assert broken.calls == 1  # a failing model is not asked again for every paragraph

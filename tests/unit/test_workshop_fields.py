@@ -72,7 +72,8 @@ def test_reframing_fills_two_fields():
 
 
 @pytest.mark.parametrize("lang, one, many, none", [
-    ("nb", "Takk! Jeg noterte ett punkt: Unge voksne.", "Takk! Jeg noterte to punkter: a; b.", "Takk! Jeg noterte: ingen."),
+    ("nb", "Takk! Jeg noterte ett punkt: Unge voksne.", "Takk! Jeg noterte to punkter: a; b.",
+     "Takk! Jeg noterte: ingen."),
     ("nn", "Takk! Eg noterte eitt punkt: Unge voksne.", "Takk! Eg noterte to punkt: a; b.", "Takk! Eg noterte: ingen."),
     ("en", "Thank you! I noted one point: Unge voksne.", "Thank you! I noted two points: a; b.",
      "Thank you! I noted: none."),

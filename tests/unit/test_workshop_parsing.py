@@ -27,9 +27,11 @@ from assistant.workshop.parsing import (
 
 @pytest.mark.parametrize("text, expected", [
     ("- Unge voksne\n- Barnefamilier\n* Pendlere", ["Unge voksne", "Barnefamilier", "Pendlere"]),
-    ("1. Lite penger\n2) Eiere som ikke vil leie ut\n3. Lang reisevei", ["Lite penger", "Eiere som ikke vil leie ut", "Lang reisevei"]),
+    ("1. Lite penger\n2) Eiere som ikke vil leie ut\n3. Lang reisevei",
+     ["Lite penger", "Eiere som ikke vil leie ut", "Lang reisevei"]),
     ("• fjellet\n• dugnadskultur", ["fjellet", "dugnadskultur"]),
-    ("tomme lokaler; kommunal tomt; aktiv næringsforening", ["tomme lokaler", "kommunal tomt", "aktiv næringsforening"]),
+    ("tomme lokaler; kommunal tomt; aktiv næringsforening", ["tomme lokaler", "kommunal tomt",
+                                                             "aktiv næringsforening"]),
     ("Unge voksne, barnefamilier og pendlere", ["Unge voksne", "barnefamilier", "pendlere"]),
     ("young adults, families and commuters", ["young adults", "families", "commuters"]),
     ("Butikker legger ned. Unge flytter ut.", ["Butikker legger ned", "Unge flytter ut"]),

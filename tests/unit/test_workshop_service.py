@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import pytest
 from test_workshop_canvas import good_canvas
 
+from assistant.adapters.database import Database
 from assistant.workshop.canvas import CanvasImportError, to_json
 from assistant.workshop.service import WorkshopError, WorkshopService
-from assistant.adapters.database import Database
 from assistant.workshop.store import CanvasNotFound, CanvasStore
 
 
@@ -279,7 +280,7 @@ def test_inspiration_from_search_once_per_case(store):
         score = 0.9
         locator = "Vang"
         text = "..."
-        metadata = {"type": "case", "municipality": "Vang", "round": "2021",
+        metadata: ClassVar[dict] = {"type": "case", "municipality": "Vang", "round": "2021",
                     "reframing": "Fra lav sentrumsaktivitet til stedsidentitet"}
 
     queries = []
@@ -316,7 +317,8 @@ def test_what_the_canvas_already_has_is_not_asked_again(store):
     # The joint municipalities were given at the start; whether each has decided is asked.
     assert reply.question.key == "forankring.partner_backing"
     assert reply.canvas.partners == ["Vestbygd", "Austbygd"]
-    reply = service.submit("kari", canvas.id, "Vestbygd: vedteke i formannskapet 3. mars. austbygd skal handsame saka i mai")
+    reply = service.submit("kari", canvas.id, "Vestbygd: vedteke i formannskapet 3. mars. austbygd skal handsame saka "
+                                              "i mai")
     assert reply.question.key == "forankring.partners"
     assert [(p.name, p.status) for p in reply.canvas.forankring.partner_backing] == [
         ("Vestbygd", "decided"), ("Austbygd", "scheduled")]
@@ -382,7 +384,8 @@ def test_an_answer_a_field_and_a_comment_over_their_limits_are_refused_in_the_ca
                     lambda: service.start("kari", "Lillevik", "d" * 301, language=lang)):
         with pytest.raises(WorkshopError) as refused:
             attempt()
-        assert too_long_words in str(refused.value) and "301" in str(refused.value) and f"300 {unit}" in str(refused.value)
+        assert (too_long_words in str(refused.value) and "301" in str(refused.value)
+                and f"300 {unit}" in str(refused.value))
     with pytest.raises(WorkshopError, match="121") as refused:
         service.comment("kari", canvas.id, "need.statement", "e" * 121)
     assert f"120 {unit}" in str(refused.value)

@@ -79,7 +79,8 @@ def test_small_numbers_in_words_large_in_digits(lang, four):
 # ---------------------------------------------------------------------------------------------
 
 def test_a_place_before_kommune_keeps_its_capital():
-    assert grammar.lower_first("Innlandet fylkeskommune dekker halvparten") == "Innlandet fylkeskommune dekker halvparten"
+    assert (grammar.lower_first("Innlandet fylkeskommune dekker halvparten")
+            == "Innlandet fylkeskommune dekker halvparten")
     assert grammar.lower_first("Tomme lokaler") == "tomme lokaler"
 
 
@@ -142,7 +143,8 @@ def test_no_double_colon_when_the_user_writes_one(lang):
 
 
 def test_a_vision_written_as_a_sentence_keeps_its_capital_after_the_introduction():
-    text = drafts.render(with_(good_canvas(), vision="Totens helsetjeneste er et sted fagfolk vil jobbe."), "application")
+    text = drafts.render(with_(good_canvas(), vision="Totens helsetjeneste er et sted fagfolk vil jobbe."),
+                         "application")
     assert "Vi har en visjon. Totens helsetjeneste er et sted fagfolk vil jobbe." in text
 
 
@@ -246,7 +248,8 @@ def test_the_application_carries_what_a_jury_scores():
     text = drafts.render(good_canvas(), "application")
     for said in ("### Dette må en god løsning oppnå", "- Flere folk i sentrum etter klokka fire",
                  "vil utforske, utvikle og teste nye løsninger sammen med Gnist", "### Steds- og næringsutvikling",
-                 "### En av dem vi vil hjelpe", "Sara (27, sykepleier)", "Kari Nordmann", "kari.nordmann@vang.kommune.no",
+                 "### En av dem vi vil hjelpe", "Sara (27, sykepleier)", "Kari Nordmann",
+                 "kari.nordmann@vang.kommune.no",
                  "900 12 345", "Deltakeravgift 200 000 kr"):
         assert said in text, said
 

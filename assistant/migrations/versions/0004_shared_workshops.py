@@ -35,7 +35,8 @@ def upgrade() -> None:
     )
     op.create_index("workshop_members_member", "workshop_members", ["member", "canvas_id"])
     for name, columns in (
-        ("canvas_history", [sa.Column("kind", sa.String, nullable=False), sa.Column("previous", sa.Text, nullable=False),
+        ("canvas_history", [sa.Column("kind", sa.String, nullable=False),
+                            sa.Column("previous", sa.Text, nullable=False),
                             sa.Column("value", sa.Text, nullable=False)]),
         ("canvas_comments", [sa.Column("text", sa.Text, nullable=False)]),
     ):
