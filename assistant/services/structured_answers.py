@@ -225,7 +225,8 @@ def in_context(asked: Asked, context: Asked | None) -> Asked:
         return asked
     if asked.intent in LISTS:  # «which of them …»: the round or county, never one municipality
         return replace(asked, rounds=context.rounds, counties=context.counties)
-    if asked.intent in PER_CASE or asked.intent == "together" or (asked.intent == "criteria" and asked.refers):
+    # «Can two municipalities apply together?» after a case is about the rule, not that case.
+    if asked.intent in PER_CASE or (asked.intent in ("together", "criteria") and asked.refers):
         return replace(asked, municipalities=context.municipalities, rounds=context.rounds,
                        counties=context.counties, themes=asked.themes or context.themes)
     return asked

@@ -232,6 +232,23 @@ def test_there_resolves_to_the_case_just_named():
     assert listed.rounds == ("2021",) and listed.municipalities == ()
 
 
+def test_applying_together_takes_the_case_just_named_only_when_it_points_back():
+    context = Asked(intent="challenge", municipalities=("Lom",), rounds=("2022",))
+    they = in_context(Asked(intent="together", refers=True), context)
+    assert they.municipalities == ("Lom",)
+    # «Can two municipalities apply together?» after a case asks about the rule, not about that case.
+    rule = in_context(Asked(intent="together", plural=True), context)
+    assert rule.municipalities == () and rule.rounds == ()
+
+
+def test_how_the_programme_runs_is_not_taken_for_a_data_question(structured):
+    for question, earlier in [("Can two small municipalities apply together?", ["What did Vanylven work on?"]),
+                              ("Kor lenge varer programmet?", []), ("Kan vi søke sammen med nabokommunen?", [])]:
+        assert structured.answer(question, earlier, "nb") is None, question
+    joint = structured.answer("Hvilke kommuner har søkt sammen?", [], "nb")
+    assert joint is not None and joint.text.startswith("Sogndal og Luster søkte sammen")
+
+
 # -- meta-sentences and language ------------------------------------------------------------------
 
 @pytest.mark.parametrize(("sentence", "meta"), [
