@@ -113,9 +113,12 @@ def min_size(total: int) -> int:
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """Bokmål and Nynorsk stopwords together (one set of inputs mixes both)."""
+    """Bokmål, Nynorsk and English stopwords together (one set of inputs mixes them: the form is
+    offered in all three), so «the» is never a theme's detail."""
+    from bm25s.stopwords import STOPWORDS_EN
+
     data = json.loads(STOPWORDS_FILE.read_text(encoding="utf-8"))
-    return frozenset(w.lower() for lang in ("nb", "nn") for w in data[lang])
+    return frozenset(w.lower() for lang in ("nb", "nn") for w in data[lang]) | frozenset(STOPWORDS_EN)
 
 
 @lru_cache(maxsize=1)

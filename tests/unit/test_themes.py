@@ -313,3 +313,10 @@ def test_drafts_and_critic_use_the_moved_themes():
     # Each resident's words in quotation marks, one quote a sentence.
     assert ("På spørsmålet om hva de savner, svarer én innbygger: «Ingen steder å være om kvelden». "
             "En annen skriver: «Drømmen er et ungdomshus». En annen skriver: «Bussen går for sjelden».") in text
+
+
+def test_english_inputs_get_a_detail_that_says_something():
+    """The form is offered in English too: «the» shared by every input is not what they are about."""
+    texts = ["no bus on sundays at all", "The last bus home leaves at 9 pm", "the roads are full of holes"]
+    assert T.detail(texts) == "bus"
+    assert not T.is_content("the") and T.is_content("buss")
