@@ -11,6 +11,7 @@ out.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -84,9 +85,22 @@ def _get(hit: Any, name: str, default: Any = "") -> Any:
     return getattr(hit, name, default)
 
 
-def cases_from_hits(hits: Sequence[Any], k: int = 3) -> list[SimilarCase]:
+def in_language(value: object, lang: str) -> str:
+    """A case's text from its front matter in ``lang`` (else Bokmål): one string, or one per
+    language, which the index keeps as the dict's Python literal (Chroma holds scalars only)."""
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            pass  # a text that only starts with a brace
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("nb") or "")
+    return str(value or "")
+
+
+def cases_from_hits(hits: Sequence[Any], k: int = 3, lang: str = "nb") -> list[SimilarCase]:
     """Distinct cases (by source, front-matter type "case") in the order the search ranked them
-    (a fused ranking's order is not its scores' order), at most ``k``."""
+    (a fused ranking's order is not its scores' order), at most ``k``; their texts in ``lang``."""
     best: dict[str, SimilarCase] = {}
     for hit in hits:
         meta = _meta(hit)
@@ -104,10 +118,10 @@ def cases_from_hits(hits: Sequence[Any], k: int = 3) -> list[SimilarCase]:
             title=_get(hit, "title") or meta.get("title", "") or source,
             municipality=str(meta.get("municipality", "")),
             round=str(meta.get("round", meta.get("year", ""))),
-            challenge=str(meta.get("challenge", "")),
-            reframing=str(meta.get("reframing", "")),
-            concept=str(meta.get("concept", "")),
-            jury=str(meta.get("jury", "")),
+            challenge=in_language(meta.get("challenge", ""), lang),
+            reframing=in_language(meta.get("reframing", ""), lang),
+            concept=in_language(meta.get("concept", ""), lang),
+            jury=in_language(meta.get("jury", ""), lang),
             score=score,
             locator=str(_get(hit, "locator", "") or ""),
             excerpt=text[:300],
@@ -125,7 +139,7 @@ def find_similar(canvas: Canvas, search: SearchFn, k: int = 3, pool: int = 20) -
         hits = search(text, pool)
     except Exception:  # noqa: BLE001 - the index may be missing or busy; the workshop goes on
         return []
-    return by_theme(cases_from_hits(hits, pool), canvas)[:k]
+    return by_theme(cases_from_hits(hits, pool, canvas.language), canvas)[:k]
 
 
 def inspiration(canvas: Canvas, search: SearchFn) -> list[SimilarCase]:

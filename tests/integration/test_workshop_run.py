@@ -245,6 +245,33 @@ def test_similar_cases_from_the_real_index(container):
     assert critic.check(reply.canvas)  # an empty canvas has findings
 
 
+def test_similar_cases_speak_the_workshops_language(tmp_path, embedder):
+    """A real case file gives its challenge, «Fra … til …», concept and jury per language in its
+    front matter: a Nynorsk workshop is shown the Nynorsk texts, never the index's raw form."""
+    import shutil
+
+    import yaml
+
+    from assistant.container import Container
+    from assistant.settings import REPO_ROOT, Settings
+
+    knowledge = tmp_path / "knowledge" / "caser"
+    knowledge.mkdir(parents=True)
+    for path in (REPO_ROOT / "knowledge" / "caser").glob("2021-lund*.md"):
+        shutil.copy(path, knowledge / path.name)
+    container = Container(Settings(data_dir=tmp_path / "data", knowledge_dir=tmp_path / "knowledge",
+                                   vector_cache_dir=None))
+    container.embeddings = embedder
+    container.ensure_knowledge_index()
+    front = yaml.safe_load((knowledge / "2021-lund.md").read_text(encoding="utf-8").split("---")[1])
+    service = WorkshopService(CanvasStore(container.database), search=container.retriever.search)
+    for lang in ("nn", "en"):
+        canvas = service.start("kari", "Bjørkedal", "Industribedriftene får ikkje tak i fagfolk", language=lang)
+        lund = service.similar("kari", canvas.id)[0]
+        assert lund.reframing == front["reframing"][lang] and lund.concept == front["concept"][lang]
+        assert "{" not in lund.inspiration_line(lang) and "'nb'" not in lund.jury
+
+
 def test_a_whole_workshop_in_the_terminal(settings, embedder, monkeypatch, tmp_path, capsys):
     """`gnist workshop`: answers on standard input (an empty line ends each), the quality check and
     four Word drafts at the end; a workshop stopped half-way is saved and resumed by id."""
