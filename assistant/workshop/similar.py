@@ -12,6 +12,7 @@ out.
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -89,10 +90,8 @@ def in_language(value: object, lang: str) -> str:
     """A case's text from its front matter in ``lang`` (else Bokmål): one string, or one per
     language, which the index keeps as the dict's Python literal (Chroma holds scalars only)."""
     if isinstance(value, str) and value.startswith("{"):
-        try:
+        with contextlib.suppress(ValueError, SyntaxError):  # else a text that only starts with a brace
             value = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            pass  # a text that only starts with a brace
     if isinstance(value, dict):
         return str(value.get(lang) or value.get("nb") or "")
     return str(value or "")
