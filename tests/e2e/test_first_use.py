@@ -181,6 +181,8 @@ def test_field_history_shows_where_a_long_text_changed(app, browser):
         field.click()
         page.get_by_role("option", name=re.compile("Hva er problemet")).click()
         value = page.get_by_label("Ny verdi", exact=True)
+        # The field's text arrives in the box: typed before it, the new text would be replaced by it.
+        expect(value).to_have_value("Sentrum er tomt om kveldene i hele kommunen og har vært det lenge")
         long_text = ("Sentrum er tomt om kveldene i hele kommunen, butikkene stenger tidlig, kafeen har "
                      "kort åpningstid, ungdommen drar til byen og bussen går bare annenhver time. Det siste "
                      "året har to butikker lagt ned, og de som er igjen stenger klokka fire.")
