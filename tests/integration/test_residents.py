@@ -190,9 +190,12 @@ def test_an_input_is_embedded_when_it_arrives_and_grouping_reuses_it(database, t
     # grouping, and what it computed is kept.
     missing = items[0][0]
     partial = {key: vector for key, vector in kept.items() if key != missing}
-    themes.group(items, embedder, known=partial,
-                 embedded=lambda vectors: service.keep_vectors("anon:kari", form.id,
-                                                               vectors) or newly_embedded.extend(vectors))
+
+    def keep(vectors: dict) -> None:
+        service.keep_vectors("anon:kari", form.id, vectors)
+        newly_embedded.extend(vectors)
+
+    themes.group(items, embedder, known=partial, embedded=keep)
     assert newly_embedded == [missing]
     assert sorted(service.theme_vectors("anon:kari", form.id)) == sorted(kept)
 
