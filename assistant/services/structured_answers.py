@@ -67,12 +67,13 @@ class Asked:
     status: str | None = None
     fragment: bool = False  # nothing but names and filler words: «og Vang?»
     refers: bool = False  # points back: «der», «dei», «them»
+    every_round: bool = False  # all rounds on purpose: «sidan starten», «in total», «so far»
     plural: bool = False  # asks about municipalities («hvilke kommuner», «who»)
     other_places: tuple[str, ...] = ()  # municipalities not in the data («Bergen»)
 
     @property
     def places(self) -> bool:
-        return bool(self.municipalities or self.counties or self.rounds)
+        return bool(self.municipalities or self.counties or self.rounds or self.every_round)
 
 
 @dataclass
@@ -140,6 +141,7 @@ class EntityFinder:
         self.count_words = [fold(w) for w in words["count_words"]]
         self.plural_words = [fold(w) for w in words["plural_words"]]
         self.reference_words = [fold(w) for w in words["reference_words"]]
+        self.every_round_words = [fold(w) for w in words["every_round_words"]]
 
     def says(self, question: str, words: Sequence[str]) -> bool:
         folded = fold(question)
@@ -201,6 +203,7 @@ class EntityFinder:
             status=status,
             fragment=not rest and bool(municipalities or counties or rounds),
             refers=self.says(question, self.reference_words),
+            every_round=not rounds and self.says(question, self.every_round_words),
             plural=self.says(question, self.plural_words),
             other_places=tuple(dict.fromkeys(n for _, _, n in others)),
         )
@@ -224,7 +227,12 @@ def in_context(asked: Asked, context: Asked | None) -> Asked:
     if asked.places or asked.other_places or asked.intent is None:
         return asked
     if asked.intent in LISTS:  # «which of them …»: the round or county, never one municipality
-        return replace(asked, rounds=context.rounds, counties=context.counties)
+        return replace(asked, rounds=context.rounds, counties=context.counties, every_round=context.every_round)
+    # «Kva for fylke kom dei frå?» after a list: everyone on that list, with its filters (a list
+    # that named no round was of every round).
+    if asked.intent in PER_CASE and context.intent in LISTS and not context.municipalities:
+        return replace(asked, rounds=context.rounds, counties=context.counties, every_round=not context.rounds,
+                       themes=context.themes, centrality=context.centrality, status=context.status)
     # «Can two municipalities apply together?» after a case is about the rule, not that case.
     if asked.intent in PER_CASE or (asked.intent in ("together", "criteria") and asked.refers):
         return replace(asked, municipalities=context.municipalities, rounds=context.rounds,

@@ -217,6 +217,30 @@ def test_them_after_a_list_means_everyone_on_it(structured):
     assert answer.precedes_cards
 
 
+@pytest.mark.parametrize(("question", "lang"), [
+    ("Kor mange kommunar har vore med sidan starten?", "nn"),
+    ("Hvor mange kommuner har vært med til sammen?", "nb"),
+    ("hvor mange kommuner har deltatt totalt", "nb"),
+    ("How many municipalities have taken part so far?", "en"),
+])
+def test_every_round_on_purpose_is_not_narrowed_by_the_round_before(structured, question, lang):
+    answer = structured.answer(question, ["Hvilke kommuner var med i 2021?"], lang)
+    assert answer is not None and answer.intent == "count"
+    assert "Sogndal" in answer.text and "Lund" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("earlier", "question", "lang"), [
+    ("Kor mange kommunar har vore med sidan starten?", "Kva for fylke kom dei frå?", "nn"),
+    ("Hvilke kommuner har vært med i Gnist?", "Hvilke fylker ligger de i?", "nb"),
+    ("Which municipalities have taken part altogether?", "What counties are they in?", "en"),
+])
+def test_them_after_a_list_of_every_round_means_everyone_on_it(structured, earlier, question, lang):
+    answer = structured.answer(question, [earlier], lang)
+    assert answer is not None and answer.intent == "county", question
+    assert all(name in answer.text for name in ("Lund", "Vang", "Sogndal")), answer.text
+    assert "Vestland" in answer.text and "Rogaland" in answer.text
+
+
 def test_and_x_takes_the_earlier_question(structured):
     answer = structured.answer("og Vang?", ["Hva var utfordringen til Lund?"], "nb")
     assert answer.text.startswith("Utfordringen til Vang i Gnist 2021:")
