@@ -277,6 +277,8 @@ def theme() -> gr.themes.Base:
 
 
 QUEUE_STATUS_EVERY_S = 1.0
+GRADIO_DEFAULT_THREADS = 40
+OTHER_EVENT_SLOTS = 24  # beside the chat: workshop, polls, uploads, downloads
 GC_YOUNG_THRESHOLD = 10_000
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -397,6 +399,9 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         css=CSS,
         js=page_script(container.catalog),
         max_file_size=f"{settings.max_upload_mb}mb",
+        # Gradio runs at most max_threads events at once, whatever each event's concurrency limit
+        # says: at its default of 40, 150 users waiting on a language model queued in waves.
+        max_threads=max(GRADIO_DEFAULT_THREADS, settings.chat_concurrency + OTHER_EVENT_SLOTS),
         prevent_thread_lock=True,  # so the address can be printed once the server listens
         show_error=True,
         footer_links=[],
