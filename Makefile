@@ -19,12 +19,14 @@ install: $(STAMP)
 	$(VENV)/bin/gnist ingest --vectors-only --quiet
 
 # Debian packages for the tests: Chromium for the browser tests (Playwright cannot download its
-# own browser here) and PostgreSQL's server binaries (the tests start their own cluster).
+# own browser here), PostgreSQL's server binaries (the tests start their own cluster), HAProxy, and
+# podman with runc and debootstrap to build and run the container image.
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium chromium-driver"; \
 	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v haproxy >/dev/null || missing="$$missing haproxy"; \
+	for tool in podman runc debootstrap; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi

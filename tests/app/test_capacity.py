@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 
 import gnist_testapp as g
-import pytest
 from gradio_client import Client
 
 pytestmark = g.QUIET_GRADIO_WARNINGS

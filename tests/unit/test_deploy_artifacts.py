@@ -45,7 +45,8 @@ def test_every_gnist_variable_is_a_setting(path):
 def test_the_containerfile_copies_files_that_exist_and_runs_as_a_user():
     lines = (DEPLOY / "Containerfile").read_text(encoding="utf-8").replace("\\\n", " ").splitlines()
     stages = [line.split()[-1] for line in lines if line.startswith("FROM ")]
-    assert stages == ["build", "runtime"]  # multi-stage: no build tools or caches in what runs
+    # multi-stage: no build tools or caches in what runs; «vectors» is the optional vector cache
+    assert stages == ["vectors", "build", "runtime"]
     for line in lines:
         if line.startswith("COPY ") and "--from=" not in line:
             *sources, _target = shlex.split(line)[1:]
