@@ -142,6 +142,7 @@ class EntityFinder:
         self.plural_words = [fold(w) for w in words["plural_words"]]
         self.reference_words = [fold(w) for w in words["reference_words"]]
         self.every_round_words = [fold(w) for w in words["every_round_words"]]
+        self.together_words = [fold(w) for w in words["together_words"]]
 
     def says(self, question: str, words: Sequence[str]) -> bool:
         folded = fold(question)
@@ -284,6 +285,10 @@ class StructuredAnswers:
         # mange søknader kom det?» is not the steps of applying).
         counting = self.finder.says(question, self.finder.count_words)
         leave_out = frozenset(i for i in self.classifier.intents if i != "count") if counting else frozenset({"count"})
+        # Only a question that says «sammen», «felles», «with» … asks who applied together: «What does
+        # Gnist cost a municipality?» and «what did they come up with?» embed close to it.
+        if not self.finder.says(question, self.finder.together_words):
+            leave_out |= {"together"}
         counted = " ".join(counted_words(question))
         if counted and not self.finder.says(counted, self.finder.plural_words):
             return asked  # «Hvor mange søknader …»: counts something the data does not hold

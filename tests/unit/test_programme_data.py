@@ -241,6 +241,21 @@ def test_them_after_a_list_of_every_round_means_everyone_on_it(structured, earli
     assert "Vestland" in answer.text and "Rogaland" in answer.text
 
 
+@pytest.mark.parametrize("question", ["What does Gnist cost a municipality?", "Hva koster Gnist for en kommune?",
+                                      "Kva må kommunen betale?"])
+def test_only_a_question_about_applying_together_gets_the_joint_applications(structured, question):
+    answer = structured.answer(question, [], "nb")
+    assert answer is None or answer.intent != "together", answer
+
+
+@pytest.mark.parametrize(("question", "lang"), [("what did they come up with?", "en"), ("Hva fant de på?", "nb"),
+                                                ("Kva enda dei opp med?", "nn")])
+def test_what_a_listed_case_came_up_with_is_its_outcome(structured, question, lang):
+    answer = structured.answer(question, ["Hvilke kommuner var med i 2021?"], lang)
+    assert answer is not None and answer.intent == "outcome", answer
+    assert "Fabrikken" in answer.text
+
+
 def test_and_x_takes_the_earlier_question(structured):
     answer = structured.answer("og Vang?", ["Hva var utfordringen til Lund?"], "nb")
     assert answer.text.startswith("Utfordringen til Vang i Gnist 2021:")
