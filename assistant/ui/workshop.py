@@ -313,7 +313,8 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         return field_editor(service.get(user, selected), path)
 
     @guard
-    def save_field(path, value, value_from, value_to, base, selected, request: gr.Request | None = None):
+    def save_field(path, value, value_from=None, value_to=None, base=None, selected=None,
+                   request: gr.Request | None = None):
         user = identity.owner(request)
         if not selected or not path:
             raise UserMistake("ws.error.choose_field")
