@@ -50,14 +50,6 @@ def _draft_language(choice: str | None) -> Lang | None:
     return None if choice in (None, "", CANVAS_LANGUAGE) else cast(Lang, choice)
 
 
-def field_paths(question) -> list[str]:
-    """The editable paths of one question. The three actor questions all fill ``actors``; each is
-    edited through its own attribute ("actors.knows", ...), which the service merges by name."""
-    if question.key.startswith("actors."):
-        return [question.key]
-    return list(question.fields or [question.key])
-
-
 # A question whose answer fills two fields is edited as one thing, a labelled box per field.
 PAIRED = {q.key: q.fields for s in STEP_DEFS for q in s.questions if len(q.fields) > 1}
 
@@ -82,8 +74,10 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
     flag = f" {icons.WARNING} _" + service.catalog.ui("collab.conflict_flag", lang) + "_"
     lines = [f"**{canvas.municipality or '–'}** · {progress.percent} %"]
     for step in service.conversation.steps_for(canvas):
-        answers = [(question, service.field_text(canvas, path), flagged.intersection(targets(path)))
-                   for question in step.questions for path in field_paths(question)]
+        # One line per question: the three actor questions each show their attribute, «Fra … til …»
+        # both halves in one line.
+        answers = [(question, service.field_text(canvas, question.key), flagged.intersection(targets(question.key)))
+                   for question in step.questions]
         heading = step_line(status[step.id], step.number, step.title, lang, service.catalog)
         if status[step.id] == "current":
             lines.append(f"\n### {heading}")

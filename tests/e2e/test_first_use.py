@@ -264,6 +264,7 @@ def test_the_from_to_step_is_one_field_with_a_labelled_box_per_half(app, browser
         stored = app.container.workshop.get(owner, canvas.id)
         assert (stored.reframing_from, stored.reframing_to) == ("unge flytter ut etter videregående",
                                                                 "en bygd unge vil flytte tilbake til")
+        wait_for_text(page, "#ws-canvas", "Fra unge flytter ut etter videregående til en bygd")  # one line
         # Another field brings the one text box back.
         page.locator("#ws-field input").click()
         page.get_by_role("option", name=re.compile("Hvem merker problemet")).click()
