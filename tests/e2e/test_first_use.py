@@ -112,7 +112,7 @@ def test_nynorsk_page_names_gradio_controls_and_toasts_in_nynorsk(app, browser):
 
 # -- documents ------------------------------------------------------------------------------------
 
-def test_a_chosen_file_is_added_without_another_click(app, browser, tmp_path):
+def test_a_chosen_file_is_added_without_another_click(app, browser, tmp_path, axe_source, artifacts):
     context, page = context_page(browser, "nb")
     try:
         open_app(page, app.url)
@@ -121,6 +121,7 @@ def test_a_chosen_file_is_added_without_another_click(app, browser, tmp_path):
         page.locator("#upload-status").get_by_text("plan.pdf er lagt til").wait_for(timeout=90_000)
         wait_for_text(page, "#documents-table", "plan.pdf")
         assert page.get_by_role("button", name=re.compile("^Legg til")).count() == 0
+        assert axe_findings(page, axe_source, "nb-upload", artifacts, part="#upload") == []
     finally:
         context.close()
 
@@ -149,7 +150,7 @@ def test_a_conversation_deleted_in_another_tab_leaves_this_tabs_list(app, browse
 
 # -- the workshop ---------------------------------------------------------------------------------
 
-def test_drafts_download_with_one_click_and_preview_wide_with_a_copy_button(app, browser, artifacts):
+def test_drafts_download_with_one_click_and_preview_wide_with_a_copy_button(app, browser, artifacts, axe_source):
     context, page = context_page(browser, "nb", downloads=True)
     try:
         start_workshop(page, app, "Sentrum er tomt om kveldene")
@@ -173,6 +174,7 @@ def test_drafts_download_with_one_click_and_preview_wide_with_a_copy_button(app,
         document = docx.Document(io.BytesIO(Path(word.value.path()).read_bytes()))
         assert any("butikkeierne i sentrum" in p.text for p in document.paragraphs)
         page.screenshot(path=str(artifacts / "drafts-one-click.png"), full_page=True)
+        assert axe_findings(page, axe_source, "nb-drafts", artifacts, part="#ws-drafts") == []
     finally:
         context.close()
 
