@@ -308,6 +308,14 @@ def test_from_to_is_one_field_edited_in_a_box_per_half(client_for, app):
     assert value_of(half_to) == "et sentrum der unge vil være" and "tomme lokaler etter stengetid" in canvas
     shown = [value_of(part) for part in client.predict("reframing", api_name="/show_field")]
     assert shown == ["", "tomme lokaler etter stengetid", "et sentrum der unge vil være"]
+    # Only «Til» changed: one history row, naming its half; undo gives «Til» its text back.
+    client.predict("reframing", "", "tomme lokaler etter stengetid", "et sentrum for alle",
+                   api_name="/workshop_save_field")
+    _canvas, _progress, _value, half_from, half_to, history, _comments = client.predict(
+        "reframing", api_name="/workshop_undo")
+    assert value_of(half_from) == "tomme lokaler etter stengetid"
+    assert value_of(half_to) == "et sentrum der unge vil være"
+    assert "Til (slik vi vil ha det)" in history
 
 
 def test_markdown_draft_has_the_hkv_question_once_given(client_for):
