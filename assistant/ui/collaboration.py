@@ -5,74 +5,41 @@ user from the request, and the service checks the role on every call."""
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Callable
 
 import gradio as gr
 
 from assistant.ui.render import browser_language, local_time, safe_markdown
 from assistant.ui.residents import public_url
-from assistant.workshop.collaboration import author_name
+from assistant.ui.text_diff import DiffWords, word_diff
+from assistant.workshop.collaboration import author_name, targets
+from assistant.workshop.fields import label
 from assistant.workshop.store import CanvasNotFound
 
 SHARE_PARAM = "lerret"  # /?lerret=<token> opens a shared workshop
 POLL_S = 3.0
-CONTEXT_WORDS = 8  # words shown on each side of a change
-CHANGED_WORDS = 40  # a longer change shows its first and last words
-_EMPHASIS = re.compile(r"([*_`\\])")
 
 
 def share_url(settings, request: gr.Request | None, token: str) -> str:
     return public_url(settings, request, f"/?{SHARE_PARAM}={token}")
 
 
-def _words(words: list[str]) -> str:
-    """The user's words, inert: the parser reads their * and _ as text, and the page's own Markdown
-    renderer gets them as character references, so only our bold marks the change."""
-    shown = safe_markdown(_EMPHASIS.sub(r"\\\1", " ".join(words)))
-    return re.sub(r"[*_`]", lambda m: f"&#{ord(m.group())};", shown)
-
-
-def _excerpt(words: list[str], start: int, end: int, empty: str) -> str:
-    """The words from ``start`` to ``end`` in bold, with a few words on each side, «…» where cut."""
-    if not words:
-        return f"_{empty}_"
-    changed = words[start:end]
-    if len(changed) > CHANGED_WORDS:
-        half = CHANGED_WORDS // 2
-        middle = f"**{_words(changed[:half])} … {_words(changed[-half:])}**"
-    else:
-        middle = f"**{_words(changed)}**" if changed else ""
-    before, after = words[max(0, start - CONTEXT_WORDS):start], words[end:end + CONTEXT_WORDS]
-    parts = ["…" if start > CONTEXT_WORDS else "", _words(before), middle, _words(after),
-             "…" if end + CONTEXT_WORDS < len(words) else ""]
-    return "«" + " ".join(part for part in parts if part) + "»"
-
-
-def changed_excerpts(previous: str, value: str, empty: str) -> tuple[str, str]:
-    """Before and after around where they differ, the changed words in bold: a change at the end
-    of a long text shows there, not as two identical beginnings."""
-    old, new = previous.split(), value.split()
-    changes = [op for op in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes() if op[0] != "equal"]
-    if not changes:
-        return _excerpt(old, 0, 0, empty), _excerpt(new, 0, 0, empty)
-    first, last = changes[0], changes[-1]
-    return _excerpt(old, first[1], last[2], empty), _excerpt(new, first[3], last[4], empty)
-
-
-def history_markdown(changes, viewer: str, lang: str, catalog) -> str:
-    """A field's changes, newest first: when, who, what, and the text before and after where it changed."""
+def history_markdown(changes, viewer: str, lang: str, catalog, halves: bool = False) -> str:
+    """A field's changes, newest first: when, who, what, and the text before and after where it
+    changed (see text_diff). ``halves``: the question fills two fields («Fra … til …»), and each
+    change names the half it changed."""
     ui = catalog.ui
     if not changes:
         return f"**{ui('collab.history', lang)}**\n\n{ui('collab.history_none', lang)}"
-    empty = ui("collab.empty", lang)
+    marks = DiffWords(removed=ui("collab.removed", lang), added=ui("collab.added", lang),
+                      empty=ui("collab.empty", lang))
     lines = [f"**{ui('collab.history', lang)}**"]
     for change in changes:
         who = safe_markdown(author_name(change.author, viewer, lang, catalog))
-        before, after = changed_excerpts(change.previous, change.value, empty)
+        before, after = word_diff(change.previous, change.value, marks)
+        half = f" – {label(change.field, lang, catalog)}" if halves else ""
         lines.append("- " + ui("collab.history_line", lang, when=local_time(change.created), author=who,
-                                kind=ui(f"collab.kind.{change.kind}", lang))
+                                kind=ui(f"collab.kind.{change.kind}", lang)) + half
                      + f"  \n  {ui('collab.before', lang)}: {before}"
                      + f"  \n  {ui('collab.after', lang)}: {after}")
     return "\n".join(lines)
@@ -151,7 +118,8 @@ class CollaborationPanel:
     def _field_views(self, user: str, selected, path, lang: str):
         if not selected or not path:
             return "", ""
-        return (history_markdown(self.service.history(user, selected, path), user, lang, self.catalog),
+        return (history_markdown(self.service.history(user, selected, path), user, lang, self.catalog,
+                                 halves=len(targets(path)) > 1),
                 comments_markdown(self.service.comments(user, selected, path), user, lang, self.catalog))
 
     def refresh_field(self, path, selected, request: gr.Request | None = None):
@@ -164,10 +132,11 @@ class CollaborationPanel:
         return (links_markdown(links, lang, self.catalog),
                 gr.update(choices=[(link_label(link, lang, self.catalog), link.id) for link in links], value=None))
 
-    def wire(self, *, canvas_id, field, value, base, canvas_view, progress, editors: list,
+    def wire(self, *, canvas_id, field, editor: list, field_editor: Callable, canvas_view, progress, editors: list,
              render: Callable) -> None:
-        """``render(canvas)`` gives the canvas and progress panels; ``editors`` are the controls a
-        reader may not use."""
+        """``render(canvas)`` gives the canvas and progress panels; ``field_editor(canvas, path)`` the
+        values of the field editor's components ``editor``; ``editors`` are the controls a reader may
+        not use."""
         service, ui = self.service, self.catalog.ui
         guard = self.guard
 
@@ -210,8 +179,7 @@ class CollaborationPanel:
                 raise gr.Error(ui("collab.choose_field", lang), title=ui("toast.error", lang))
             canvas = service.undo(user, selected, path)
             gr.Info(ui("collab.undone", lang), title=ui("toast.info", lang))
-            text = service.field_text(canvas, path)
-            return (*render(canvas), text, text, *self._field_views(user, selected, path, lang))
+            return (*render(canvas), *field_editor(canvas, path), *self._field_views(user, selected, path, lang))
 
         @guard
         def comment(path, text, selected, request: gr.Request | None = None):
@@ -246,7 +214,7 @@ class CollaborationPanel:
                         api_name="workshop_share")
         self.revoke.click(revoke, [self.link_choice, canvas_id], [self.links, self.link_choice, self.link],
                           api_name="workshop_revoke_link")
-        self.undo.click(undo, [field, canvas_id], [canvas_view, progress, value, base, self.history, self.comments],
+        self.undo.click(undo, [field, canvas_id], [canvas_view, progress, *editor, self.history, self.comments],
                         api_name="workshop_undo")
         self.add_comment.click(comment, [field, self.comment_text, canvas_id], [self.comments, self.comment_text],
                                api_name="workshop_comment")

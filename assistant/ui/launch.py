@@ -40,6 +40,11 @@ SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Arial", "sa
 CSS = """
 :focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
 #sources blockquote { border-left: 4px solid #1d4ed8; padding-left: .75rem; color: #1f2937; }
+/* A field's history: what a change removed and added (text_diff); the words «fjernet:» / «lagt til:»
+   are for screen readers, hidden from sight. */
+#ws-history del { text-decoration-thickness: 2px; }
+#ws-history ins { text-decoration: underline 2px; font-weight: 600; }
+.gnist-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 /* On the dark background #1d4ed8 has only 2:1 contrast: lighter blue for the selected tab's text
    (the theme's accent) and the focus outline. */
 .dark { --color-accent: #60a5fa; }

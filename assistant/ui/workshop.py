@@ -20,6 +20,7 @@ from assistant.workshop.canvas import Canvas
 from assistant.workshop.collaboration import targets
 from assistant.workshop.fields import label
 from assistant.workshop.service import LinkNotFound, NotAllowed, QuestionMoved, WorkshopError, WorkshopService
+from assistant.workshop.steps import STEP_DEFS
 from assistant.workshop.store import CanvasNotFound
 
 
@@ -49,13 +50,8 @@ def _draft_language(choice: str | None) -> Lang | None:
     return None if choice in (None, "", CANVAS_LANGUAGE) else cast(Lang, choice)
 
 
-def field_paths(question) -> list[str]:
-    """The editable paths of one question. The three actor questions all fill ``actors``; each is
-    edited through its own attribute ("actors.knows", ...), which the service merges by name."""
-    if question.key.startswith("actors."):
-        return [question.key]
-    return list(question.fields or [question.key])
-
+# A question whose answer fills two fields is edited as one thing, a labelled box per field.
+PAIRED = {q.key: q.fields for s in STEP_DEFS for q in s.questions if len(q.fields) > 1}
 
 SUMMARY_CHARS = 70
 
@@ -78,8 +74,10 @@ def canvas_markdown(service: WorkshopService, canvas: Canvas) -> str:
     flag = f" {icons.WARNING} _" + service.catalog.ui("collab.conflict_flag", lang) + "_"
     lines = [f"**{canvas.municipality or '–'}** · {progress.percent} %"]
     for step in service.conversation.steps_for(canvas):
-        answers = [(question, service.field_text(canvas, path), flagged.intersection(targets(path)))
-                   for question in step.questions for path in field_paths(question)]
+        # One line per question: the three actor questions each show their attribute, «Fra … til …»
+        # both halves in one line.
+        answers = [(question, service.field_text(canvas, question.key), flagged.intersection(targets(question.key)))
+                   for question in step.questions]
         heading = step_line(status[step.id], step.number, step.title, lang, service.catalog)
         if status[step.id] == "current":
             lines.append(f"\n### {heading}")
@@ -186,16 +184,13 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                 for c in service.list(user)]
 
     def field_choices(canvas: Canvas):
-        """One choice per editable thing; a question that fills two fields («Fra … til …») names
-        which half each choice edits."""
+        """One choice per editable thing: the «Fra … til …» question is one choice, edited in two
+        labelled boxes (see field_editor)."""
         listed = []
         for step in service.conversation.steps_for(canvas):
             for q in step.questions:
-                paths = [path for path in field_paths(q) if "." not in path or path.split(".")[0] in
-                         ("need", "forankring", "resident_input", "actors")]
-                for path in paths:
-                    half = f" – {label(path, canvas.language, service.catalog)}" if len(paths) > 1 else ""
-                    listed.append((f"{step.number}. {q.text}{half}", path))
+                if "." not in q.key or q.key.split(".")[0] in ("need", "forankring", "resident_input", "actors"):
+                    listed.append((f"{step.number}. {q.text}", q.key))
         return listed
 
     def panels(canvas: Canvas):
@@ -291,28 +286,45 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
             return (selected, chat, *(gr.update(),) * 10)
         return reply_outputs(user, service.goto(user, selected, step_id), chat or [], request)
 
+    def field_editor(canvas: Canvas | None, path: str | None):
+        """The editor's boxes for a field: one text box, or for «Fra … til …» a box per half; and
+        the text(s) kept as what this edit starts from (a half's base, per half)."""
+        halves = PAIRED.get(path or "")
+        if canvas is None or not path:
+            return gr.update(value="", visible=True), gr.update(visible=False), "", "", None
+        if halves:
+            texts = [service.field_text(canvas, half) for half in halves]
+            return gr.update(value="", visible=False), gr.update(visible=True), *texts, texts
+        text = service.field_text(canvas, path)
+        return gr.update(value=text, visible=True), gr.update(visible=False), "", "", text
+
     @guard
     def show_field(path, selected, request: gr.Request | None = None):
         """The field's text, and the same text kept as what this edit starts from."""
         user = identity.owner(request)
         if not selected or not path:
-            return "", None
-        text = service.field_text(service.get(user, selected), path)
-        return text, text
+            return field_editor(None, None)
+        return field_editor(service.get(user, selected), path)
 
     @guard
-    def save_field(path, value, base, selected, request: gr.Request | None = None):
+    def save_field(path, value, value_from=None, value_to=None, base=None, selected=None,
+                   request: gr.Request | None = None):
         user = identity.owner(request)
         if not selected or not path:
             raise UserMistake("ws.error.choose_field")
-        canvas, conflict = service.edit_field(user, selected, path, value or "", base)
+        halves = PAIRED.get(path)
+        if halves:
+            bases = base if isinstance(base, list) and len(base) == len(halves) else [None] * len(halves)
+            edits = list(zip(halves, [value_from or "", value_to or ""], bases, strict=True))
+        else:
+            edits = [(path, value or "", base if isinstance(base, str) else None)]
+        canvas, conflict = service.edit_fields(user, selected, edits)
         lang = container.preferences.app_language(user, browser_language(request))
         if conflict:
             gr.Warning(ui_text("collab.conflict", lang), title=ui_text("toast.warning", lang))
         else:
             gr.Info(ui_text("ws.saved", lang), title=ui_text("toast.info", lang))
-        text = service.field_text(canvas, path)
-        return canvas_markdown(service, canvas), progress_markdown(service, canvas), text, text
+        return canvas_markdown(service, canvas), progress_markdown(service, canvas), *field_editor(canvas, path)
 
     @guard
     def check(selected, request: gr.Request | None = None):
@@ -446,6 +458,10 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                 canvas_view = gr.Markdown(elem_id="ws-canvas")
                 field = gr.Dropdown(label=i18n("ws.field"), choices=[], value=None, elem_id="ws-field")
                 value = gr.Textbox(label=i18n("ws.value"), lines=3, elem_id="ws-value")
+                # «Fra … til …»: each half in its own labelled box, so an edit lands in the half meant.
+                with gr.Row(visible=False, elem_id="ws-value-pair") as pair:
+                    value_from = gr.Textbox(label=i18n("ws.value_from"), lines=3, elem_id="ws-value-from")
+                    value_to = gr.Textbox(label=i18n("ws.value_to"), lines=3, elem_id="ws-value-to")
                 base = gr.State(None)  # the field's text when this user opened it (conflicts are found against it)
                 save = gr.Button(i18n("ws.save_field"), elem_id="ws-save-field")
                 collaboration.field_tools()
@@ -480,15 +496,17 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
     skip_button.click(skip, [canvas_id, chat, workshops], panel_outputs, api_name="workshop_skip")
     step_choice.input(goto, [step_choice, canvas_id, chat], panel_outputs, api_name="workshop_goto")
     # The history and comments after the field's text: once they show, the text box holds the field.
-    field.input(show_field, [field, canvas_id], [value, base]).then(
+    editor = [value, pair, value_from, value_to, base]
+    field.input(show_field, [field, canvas_id], editor).then(
         collaboration.refresh_field, [field, canvas_id], collaboration.field_outputs, api_visibility="private")
-    save.click(save_field, [field, value, base, canvas_id], [canvas_view, progress, value, base],
+    save.click(save_field, [field, value, value_from, value_to, base, canvas_id], [canvas_view, progress, *editor],
                api_name="workshop_save_field").then(collaboration.refresh_field, [field, canvas_id],
                                                     collaboration.field_outputs, api_visibility="private")
-    collaboration.wire(canvas_id=canvas_id, field=field, value=value, base=base, canvas_view=canvas_view,
-                       progress=progress, render=lambda canvas: (canvas_markdown(service, canvas),
-                                                                 progress_markdown(service, canvas)),
-                       editors=[reply_box, send, skip_button, step_choice, save, value, accept, reject,
+    collaboration.wire(canvas_id=canvas_id, field=field, editor=editor, field_editor=field_editor,
+                       canvas_view=canvas_view, progress=progress,
+                       render=lambda canvas: (canvas_markdown(service, canvas), progress_markdown(service, canvas)),
+                       editors=[reply_box, send, skip_button, step_choice, save, value, value_from, value_to,
+                                accept, reject,
                                 collaboration.undo, collaboration.comment_text, collaboration.add_comment])
     check_button.click(check, [canvas_id], [findings, similar], api_name="workshop_check")
     suggestion_outputs = [canvas_view, progress, suggestion_choice, suggestion_view]

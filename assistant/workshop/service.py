@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import builtins
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -251,16 +251,30 @@ class WorkshopService:
         """Save the text a user wrote in a field they opened when it read ``base`` (None: not known,
         the text is saved as it is). If a colleague changed the field in between, both texts are kept
         and the field is flagged as a conflict (True); the history holds every version either way."""
+        return self.edit_fields(user, canvas_id, [(field_path, text, base)])
+
+    def edit_fields(self, user: str, canvas_id: str,
+                    edits: Sequence[tuple[str, str, str | None]]) -> tuple[Canvas, bool]:
+        """``edit_field`` for several fields saved together, (path, text, base) each: the two halves
+        of «Fra … til …» edited side by side are one save, each half landing in its own field. A
+        field whose text is still its ``base`` was not touched: it keeps what a colleague may have saved."""
         conflict = False
 
         def write(canvas: Canvas) -> Canvas:
             nonlocal conflict
-            self._check_length(text, self.limits.workshop_answer, canvas.language)
-            current = self.field_text(canvas, field_path)
-            conflict = base is not None and current.strip() not in (base.strip(), text.strip())
-            if conflict and kind_of(field_path).name not in UNMERGEABLE_KINDS:
-                return self._set(canvas, field_path, merge_texts(current, text))
-            return self._set(canvas, field_path, text)
+            conflict = False  # a retry after a colleague's save judges afresh
+            for field_path, text, base in edits:
+                if base is not None and text.strip() == base.strip():
+                    continue
+                self._check_length(text, self.limits.workshop_answer, canvas.language)
+                current = self.field_text(canvas, field_path)
+                collided = base is not None and current.strip() not in (base.strip(), text.strip())
+                conflict = conflict or collided
+                if collided and kind_of(field_path).name not in UNMERGEABLE_KINDS:
+                    canvas = self._set(canvas, field_path, merge_texts(current, text))
+                else:
+                    canvas = self._set(canvas, field_path, text)
+            return canvas
 
         canvas = self.change(user, canvas_id, write, kind=lambda: "conflict" if conflict else "edit")
         return canvas, conflict  # type: ignore[return-value]

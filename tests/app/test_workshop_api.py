@@ -213,8 +213,9 @@ def test_quality_check_flags_missing_political_backing_until_the_field_is_saved(
     assert "<strong>Vang (2021)</strong>" in similar and "Kilde: Vang kommune: Gnist 2021" in similar
     assert ".md" not in similar and "knowledge/" not in similar and "kildene ikke dekker" not in similar
 
-    canvas, progress, saved = client.predict("forankring.political_backing", POLITICAL, api_name="/workshop_save_field")
-    assert saved == POLITICAL  # the field box shows what was stored
+    canvas, progress, saved, *_halves = client.predict("forankring.political_backing", POLITICAL,
+                                                       api_name="/workshop_save_field")
+    assert value_of(saved) == POLITICAL  # the field box shows what was stored
     assert POLITICAL in canvas and progress.startswith("**0 %**")
     stored = app.container.workshop.get(g.owner_of(app, client), panels.canvas_id)
     assert stored.forankring.political_backing == POLITICAL
@@ -273,7 +274,7 @@ def test_opening_a_field_and_saving_it_unchanged_keeps_the_canvas(client_for, ap
     before = service.get(owner, panels.canvas_id).model_dump(exclude={"updated"})
     shown = {}
     for path in paths:
-        shown[path] = client.predict(path, api_name="/show_field")
+        shown[path] = value_of(client.predict(path, api_name="/show_field")[0])
         client.predict(path, shown[path], api_name="/workshop_save_field")
         assert service.get(owner, panels.canvas_id).model_dump(exclude={"updated"}) == before, (path, shown[path])
     assert "Unge voksne: møteplasser; jobb med kolleger" in shown["target_groups"]
@@ -288,6 +289,33 @@ def test_opening_a_field_and_saving_it_unchanged_keeps_the_canvas(client_for, ap
     assert actors["Velforeningen"].contributes == "dugnad"
     assert actors["Næringsforeningen"].knows == "kjenner butikkeierne"
     assert actors["Gårdeierne"].contributes == "tomme lokaler"
+
+
+def test_from_to_is_one_field_edited_in_a_box_per_half(client_for, app):
+    """«Fra … til …» was offered twice in the field editor, and an edit went silently into «Fra»:
+    it is one choice now, and each half is saved from its own box."""
+    client = client_for()
+    panels = start(client)
+    offered = choice_values(panels.fields)
+    assert offered.count("reframing") == 1 and not {"reframing_from", "reframing_to"} & set(offered)
+    canvas, _progress, value, half_from, half_to = client.predict(
+        "reframing", "", "tomme lokaler etter stengetid", "et sentrum der unge vil være",
+        api_name="/workshop_save_field")
+    stored = app.container.workshop.get(g.owner_of(app, client), panels.canvas_id)
+    assert (stored.reframing_from, stored.reframing_to) == ("tomme lokaler etter stengetid",
+                                                            "et sentrum der unge vil være")
+    assert value_of(value) == "" and value_of(half_from) == "tomme lokaler etter stengetid"
+    assert value_of(half_to) == "et sentrum der unge vil være" and "tomme lokaler etter stengetid" in canvas
+    shown = [value_of(part) for part in client.predict("reframing", api_name="/show_field")]
+    assert shown == ["", "tomme lokaler etter stengetid", "et sentrum der unge vil være"]
+    # Only «Til» changed: one history row, naming its half; undo gives «Til» its text back.
+    client.predict("reframing", "", "tomme lokaler etter stengetid", "et sentrum for alle",
+                   api_name="/workshop_save_field")
+    _canvas, _progress, _value, half_from, half_to, history, _comments = client.predict(
+        "reframing", api_name="/workshop_undo")
+    assert value_of(half_from) == "tomme lokaler etter stengetid"
+    assert value_of(half_to) == "et sentrum der unge vil være"
+    assert "Til (slik vi vil ha det)" in history
 
 
 def test_markdown_draft_has_the_hkv_question_once_given(client_for):

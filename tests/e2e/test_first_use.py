@@ -18,6 +18,8 @@ from playwright.sync_api import expect
 from test_browser import WCAG_TAGS, ask, open_app
 from test_workshop_browser import open_workshop, send_answer, wait_for_last_bot, wait_for_text
 
+from assistant.ui.identity import COOKIE_NAME, CookieSigner
+
 pytestmark = [pytest.mark.e2e, g.QUIET_GRADIO_WARNINGS]
 
 EMOJI = re.compile("[\u231a\u231b\u23e9-\u23ec\u23f0\u23f3\u25fd\u25fe\u2705\u274c\u274e\u2753-\u2757\u2b1b\u2b1c"
@@ -36,12 +38,14 @@ def context_page(browser, lang: str, downloads: bool = False):
     return context, context.new_page()
 
 
-def axe_findings(page, axe_source, name, artifacts) -> list:
-    """Every axe finding, of any impact, with the best-practice rules (heading order among them)."""
+def axe_findings(page, axe_source, name, artifacts, part: str | None = None) -> list:
+    """Every axe finding, of any impact, with the best-practice rules (heading order among them);
+    ``part``: only in the element this selector finds."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(axe_source))
     options = {"runOnly": {"type": "tag", "values": [*WCAG_TAGS, "best-practice"]}}
-    result = page.evaluate("(options) => axe.run(document, options)", options)
+    result = page.evaluate("([part, options]) => axe.run(part ? document.querySelector(part) : document, options)",
+                           [part, options])
     (artifacts / f"axe-all-{name}.json").write_text(json.dumps(result["violations"], indent=2, ensure_ascii=False),
                                                       encoding="utf-8")
     return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
@@ -108,7 +112,7 @@ def test_nynorsk_page_names_gradio_controls_and_toasts_in_nynorsk(app, browser):
 
 # -- documents ------------------------------------------------------------------------------------
 
-def test_a_chosen_file_is_added_without_another_click(app, browser, tmp_path):
+def test_a_chosen_file_is_added_without_another_click(app, browser, tmp_path, axe_source, artifacts):
     context, page = context_page(browser, "nb")
     try:
         open_app(page, app.url)
@@ -117,6 +121,7 @@ def test_a_chosen_file_is_added_without_another_click(app, browser, tmp_path):
         page.locator("#upload-status").get_by_text("plan.pdf er lagt til").wait_for(timeout=90_000)
         wait_for_text(page, "#documents-table", "plan.pdf")
         assert page.get_by_role("button", name=re.compile("^Legg til")).count() == 0
+        assert axe_findings(page, axe_source, "nb-upload", artifacts, part="#upload") == []
     finally:
         context.close()
 
@@ -145,7 +150,7 @@ def test_a_conversation_deleted_in_another_tab_leaves_this_tabs_list(app, browse
 
 # -- the workshop ---------------------------------------------------------------------------------
 
-def test_drafts_download_with_one_click_and_preview_wide_with_a_copy_button(app, browser, artifacts):
+def test_drafts_download_with_one_click_and_preview_wide_with_a_copy_button(app, browser, artifacts, axe_source):
     context, page = context_page(browser, "nb", downloads=True)
     try:
         start_workshop(page, app, "Sentrum er tomt om kveldene")
@@ -169,11 +174,14 @@ def test_drafts_download_with_one_click_and_preview_wide_with_a_copy_button(app,
         document = docx.Document(io.BytesIO(Path(word.value.path()).read_bytes()))
         assert any("butikkeierne i sentrum" in p.text for p in document.paragraphs)
         page.screenshot(path=str(artifacts / "drafts-one-click.png"), full_page=True)
+        assert axe_findings(page, axe_source, "nb-drafts", artifacts, part="#ws-drafts") == []
     finally:
         context.close()
 
 
-def test_field_history_shows_where_a_long_text_changed(app, browser):
+def test_field_history_shows_where_a_long_text_changed(app, browser, axe_source, artifacts):
+    """«Før» and «Etter» were cut at about 150 characters, so a change at the end of a long text
+    looked the same before and after: the removed and added words are marked where they are."""
     context, page = context_page(browser, "nb")
     try:
         start_workshop(page, app, "Sentrum er tomt om kveldene i hele kommunen og har vært det lenge")
@@ -188,12 +196,18 @@ def test_field_history_shows_where_a_long_text_changed(app, browser):
                      "året har to butikker lagt ned, og de som er igjen stenger klokka fire.")
         value.fill(long_text)
         page.get_by_role("button", name="Lagre feltet", exact=True).click()
-        page.locator("#ws-history strong", has_text="to butikker lagt ned").first.wait_for()
+        page.locator("#ws-history li", has_text="lagt ned").first.wait_for()
         value.fill(long_text.replace("klokka fire", "klokka seks på lørdager"))
         page.get_by_role("button", name="Lagre feltet", exact=True).click()
         newest = page.locator("#ws-history li").first
-        newest.locator("strong", has_text="seks på lørdager").wait_for()
-        assert "stenger klokka" in newest.inner_text() and "kafeen" not in newest.inner_text()
+        newest.locator("ins", has_text="seks på lørdager").wait_for()
+        assert newest.locator("del").text_content() == "fjernet: fire."  # as a screen reader reads it
+        shown = newest.inner_text()
+        assert "de som er igjen stenger klokka" in shown and "kafeen" not in shown
+        # The words for screen readers are in the page but out of sight.
+        spoken = newest.locator("ins .gnist-sr")
+        assert spoken.text_content() == "lagt til: " and spoken.bounding_box()["width"] <= 1
+        assert axe_findings(page, axe_source, "nb-field-history", artifacts, part="#ws-history") == []
     finally:
         context.close()
 
@@ -227,16 +241,37 @@ def test_a_colleague_on_a_shared_link_gets_one_language_and_no_welcome_back(app,
         colleague_context.close()
 
 
-def test_the_from_to_step_offers_each_half_once_with_its_own_label(app, browser):
+def test_the_from_to_step_is_one_field_with_a_labelled_box_per_half(app, browser, axe_source, artifacts):
+    """Step 9 («Fra … til …») was listed twice, and an edit went silently into «Fra»: it is one choice,
+    edited in a «Fra» and a «Til» box, and each text lands in the half its box names."""
     context, page = context_page(browser, "nb")
     try:
         start_workshop(page, app, "Ungdommen flytter fra bygda etter videregående")
         page.locator("#ws-field input").click()
-        options = page.get_by_role("option").all_inner_texts()
-        step_nine = [option for option in options if option.startswith("9.")]
-        assert len(step_nine) == 2 and len(set(step_nine)) == 2, step_nine
-        assert any("Fra (slik det er i dag)" in o for o in step_nine)
-        assert any("Til (slik vi vil ha det)" in o for o in step_nine)
+        step_nine = [option for option in page.get_by_role("option").all_inner_texts() if option.startswith("9.")]
+        assert len(step_nine) == 1 and "«Fra … til …»" in step_nine[0], step_nine
+        page.get_by_role("option", name=re.compile(r"^9\.")).click()
+        half_from = page.get_by_label("Fra (slik det er i dag)", exact=True)
+        half_to = page.get_by_label("Til (slik vi vil ha det)", exact=True)
+        expect(half_to).to_be_visible()
+        expect(page.get_by_label("Ny verdi", exact=True)).to_be_hidden()
+        half_from.fill("unge flytter ut etter videregående")
+        half_to.fill("en bygd unge vil flytte tilbake til")
+        page.get_by_role("button", name="Lagre feltet", exact=True).click()
+        page.locator("#ws-history li", has_text="Til (slik vi vil ha det)").first.wait_for()
+        assert axe_findings(page, axe_source, "nb-field-editor", artifacts, part="#ws-value-pair") == []
+        cookie = next(c["value"] for c in context.cookies() if c["name"] == COOKIE_NAME)
+        owner = CookieSigner(app.container.secret).owner_of(cookie)
+        canvas = app.container.workshop.list(owner)[0]
+        stored = app.container.workshop.get(owner, canvas.id)
+        assert (stored.reframing_from, stored.reframing_to) == ("unge flytter ut etter videregående",
+                                                                "en bygd unge vil flytte tilbake til")
+        wait_for_text(page, "#ws-canvas", "Fra unge flytter ut etter videregående til en bygd")  # one line
+        # Another field brings the one text box back.
+        page.locator("#ws-field input").click()
+        page.get_by_role("option", name=re.compile("Hvem merker problemet")).click()
+        expect(page.get_by_label("Ny verdi", exact=True)).to_be_visible()
+        expect(half_to).to_be_hidden()
     finally:
         context.close()
 

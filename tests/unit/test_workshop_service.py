@@ -393,3 +393,28 @@ def test_an_answer_a_field_and_a_comment_over_their_limits_are_refused_in_the_ca
     assert service.comments("kari", canvas.id, "need.statement") == []
     service.comment("kari", canvas.id, "need.statement", "e" * 120)  # at the limit: kept whole
     assert service.comments("kari", canvas.id, "need.statement")[0].text == "e" * 120
+
+
+def test_the_two_halves_of_from_to_are_saved_each_in_its_own_field(service, store):
+    """The field editor shows «Fra … til …» as one thing with a box per half (issue 25: an edit went
+    silently into the «Fra» half): each box lands in its half, one save, one history row per half."""
+    canvas = service.start("kari", "Vang", "Sentrum er tomt om kveldene")
+    service.update_field("kari", canvas.id, "reframing", "Fra tomme lokaler til et levende sentrum")
+    saved, conflict = service.edit_fields("kari", canvas.id, [
+        ("reframing_from", "tomme lokaler og stengte butikker", "tomme lokaler"),
+        ("reframing_to", "et levende sentrum", "et levende sentrum")])  # unchanged: not touched
+    assert not conflict
+    assert (saved.reframing_from, saved.reframing_to) == ("tomme lokaler og stengte butikker", "et levende sentrum")
+    history = service.history("kari", canvas.id, "reframing")
+    assert len(history) == 3 and history[0].field == "reframing_from"  # the first save set both halves
+
+    # A colleague changed «Til» meanwhile; this user changed only «Fra»: the colleague's «Til» stays.
+    link = service.share("kari", canvas.id, "edit")
+    service.join("ola", link.token)
+    service.edit_field("ola", canvas.id, "reframing_to", "et sentrum der unge vil være", "et levende sentrum")
+    saved, conflict = service.edit_fields("kari", canvas.id, [
+        ("reframing_from", "tomme lokaler", "tomme lokaler og stengte butikker"),
+        ("reframing_to", "et levende sentrum", "et levende sentrum")])
+    assert not conflict and saved.reframing_to == "et sentrum der unge vil være"
+    assert saved.reframing_from == "tomme lokaler"
+    assert store.get("kari", canvas.id).reframing_to == "et sentrum der unge vil være"
