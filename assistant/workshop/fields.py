@@ -181,7 +181,10 @@ def _principles_text(value: list[Principle], context: Context) -> str:
 
 def _from_to_text(value: tuple[str, str], context: Context) -> str:
     word_from, word_to = context.table["from_to"]
-    return f"{word_from} {value[0]} {word_to} {value[1]}" if value[0] else value[1]
+    if not value[0]:
+        return value[1]
+    # Half a reframing (only «Fra» written yet) reads as that half, not as «Fra X til ».
+    return f"{word_from} {value[0]} {word_to} {value[1]}" if value[1] else f"{word_from} {value[0]}"
 
 
 def _percent_text(value: float, context: Context) -> str:

@@ -99,3 +99,12 @@ def test_unknown_path_has_no_kind():
     with pytest.raises(KeyError):
         kind_of("owner")
     assert get_field(good_canvas(), "municipality") == "Vang"
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (("Tomme lokaler", "Et levende sentrum"), "Fra Tomme lokaler til Et levende sentrum"),
+    (("Tomme lokaler", ""), "Fra Tomme lokaler"),
+    (("", "Et levende sentrum"), "Et levende sentrum"),
+])
+def test_a_reframing_reads_as_what_is_written_of_it(value, shown):
+    assert KINDS["from_to"].to_text(value, NB) == shown
