@@ -18,6 +18,8 @@ import pytest
 # Chroma must never phone home from a test run (the Makefile sets this too).
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+from case_files import case_file, write_corpus
+
 from assistant.settings import Settings
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -55,27 +57,11 @@ CORPUS = {
 
         - DOGA: Invitasjon til Gnist 2022 (kildeliste som ikke skal kunne søkes opp)
         """,
-    "caser/pilot-utsira.md": """\
-        ---
-        title: "Utsira kommune: pilotkonkurransen 2019–20"
-        type: case
-        year: 2019
-        round: "pilot 2019-20"
-        municipality: "Utsira"
-        language: nb
-        challenge: "unknown"
-        reframing: "unknown"
-        concept: "unknown"
-        jury: "unknown"
-        team: "unknown"
-        partners: []
-        county_then: "Rogaland"
-        county_now: "Rogaland"
-        county_before_2020: "Rogaland"
-        centrality: {"Utsira": "unknown"}
-        themes: ["unge/fraflytting", "næring"]
-        status: pilotkommune
-        ---
+    "caser/pilot-utsira.md": case_file(
+        "Utsira kommune: pilotkonkurransen 2019–20",
+        year=2019, round_name="pilot 2019-20", municipality="Utsira", language="nb",
+        counties=("Rogaland", "Rogaland", "Rogaland"), themes=["unge/fraflytting", "næring"], status="pilotkommune",
+        body="""\
         # Utsira kommune: pilotkonkurransen 2019–20
 
         Utsira i Rogaland er Norges minste kommune.
@@ -89,7 +75,7 @@ CORPUS = {
 
         Vinneren ble «Siramat», en helhetlig plan for næringsutvikling basert på havsalat, tare og
         kamskjell, med et besøkssenter.
-        """,
+        """),
     "veikartet/prinsippene.md": """\
         ---
         title: "Veikartet: de åtte prinsippene"
@@ -108,34 +94,18 @@ CORPUS = {
 
         Åpne data betyr at kommunen deler data i maskinlesbare formater slik at andre kan bygge tjenester.
         """,
-    "caser/2021-vang.md": """\
-        ---
-        title: "Vang kommune: Gnist 2021"
-        type: case
-        year: 2021
-        round: "2021"
-        municipality: "Vang"
-        language: nn
-        challenge: "unknown"
-        reframing: "unknown"
-        concept: "unknown"
-        jury: "unknown"
-        team: "unknown"
-        partners: []
-        county_then: "Innlandet"
-        county_now: "Innlandet"
-        county_before_2020: "Oppland"
-        centrality: {"Vang": "unknown"}
-        themes: ["unge/fraflytting"]
-        status: gnist-kommune
-        ---
+    "caser/2021-vang.md": case_file(
+        "Vang kommune: Gnist 2021",
+        year=2021, round_name="2021", municipality="Vang", language="nn",
+        counties=("Innlandet", "Innlandet", "Oppland"), themes=["unge/fraflytting"], status="gnist-kommune",
+        body="""\
         # Vang kommune: Gnist 2021
 
         ## Vang: utfordringa
 
         Vang ville gjere fjellbygda attraktiv for unge vaksne. Eitt av forslaga var ein
         tindeklatrarkafe ved Filefjell, der fjellførarar og tilreisande kan møtast heile året.
-        """,
+        """),
 }
 
 
@@ -186,16 +156,6 @@ CARD = textwrap.dedent("""\
     """).replace("{nb}", CARD_NB)
 
 
-def write_corpus(root: Path) -> dict[str, Path]:
-    """Write the tiny corpus under ``root``; returns {relative name: path}."""
-    paths = {}
-    for name, text in CORPUS.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-        paths[name] = path
-    return paths
-
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch):
@@ -208,7 +168,7 @@ def _isolated_environment(monkeypatch):
 @pytest.fixture
 def knowledge_dir(tmp_path) -> Path:
     root = tmp_path / "knowledge"
-    write_corpus(root)
+    write_corpus(root, CORPUS)
     return root
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import textwrap
 from pathlib import Path
 
 import pytest
+from case_files import case_file, write_corpus
 
 from assistant.adapters.llm import LOCAL_MODEL_NAME, free_port, local_model_path, start_llama_server, stop_server
 from assistant.settings import Settings
@@ -47,27 +47,11 @@ CORPUS = {
 
         Kommunen må sette av en prosjektressurs på 20–30 prosent av en stilling fra februar til september. Prosjektlederen koordinerer arbeidet i kommunen.
         """,
-    "caser/pilot-utsira.md": """\
-        ---
-        title: "Utsira kommune: pilotkonkurransen 2019–20"
-        type: case
-        year: 2019
-        round: "pilot 2019-20"
-        municipality: "Utsira"
-        language: nb
-        challenge: "unknown"
-        reframing: "unknown"
-        concept: "unknown"
-        jury: "unknown"
-        team: "unknown"
-        partners: []
-        county_then: "Rogaland"
-        county_now: "Rogaland"
-        county_before_2020: "Rogaland"
-        centrality: {"Utsira": "unknown"}
-        themes: ["unge/fraflytting", "næring"]
-        status: pilotkommune
-        ---
+    "caser/pilot-utsira.md": case_file(
+        "Utsira kommune: pilotkonkurransen 2019–20",
+        year=2019, round_name="pilot 2019-20", municipality="Utsira", language="nb",
+        counties=("Rogaland", "Rogaland", "Rogaland"), themes=["unge/fraflytting", "næring"], status="pilotkommune",
+        body="""\
         # Utsira kommune: pilotkonkurransen 2019–20
 
         ## Utsira: utfordringen «Et levende testsenter»
@@ -77,34 +61,18 @@ CORPUS = {
         ## Utsira: vinneren Siramat
 
         Vinneren ble «Siramat», en plan for næringsutvikling basert på havsalat, tare og kamskjell, med et besøkssenter på øya.
-        """,
-    "caser/2021-vang.md": """\
-        ---
-        title: "Vang kommune: Gnist 2021"
-        type: case
-        year: 2021
-        round: "2021"
-        municipality: "Vang"
-        language: nn
-        challenge: "unknown"
-        reframing: "unknown"
-        concept: "unknown"
-        jury: "unknown"
-        team: "unknown"
-        partners: []
-        county_then: "Innlandet"
-        county_now: "Innlandet"
-        county_before_2020: "Oppland"
-        centrality: {"Vang": "unknown"}
-        themes: ["unge/fraflytting"]
-        status: gnist-kommune
-        ---
+        """),
+    "caser/2021-vang.md": case_file(
+        "Vang kommune: Gnist 2021",
+        year=2021, round_name="2021", municipality="Vang", language="nn",
+        counties=("Innlandet", "Innlandet", "Oppland"), themes=["unge/fraflytting"], status="gnist-kommune",
+        body="""\
         # Vang kommune: Gnist 2021
 
         ## Vang: utfordringa
 
         Vang ville gjere fjellbygda attraktiv for unge vaksne. Vinnaren var ein tindeklatrarkafe ved Filefjell, der fjellførarar og tilreisande kan møtast heile året.
-        """,
+        """),
     "metode/samskapingsverksted.md": f"""\
         ---
         title: "Samskapingsverksted i Gnist"
@@ -120,13 +88,6 @@ CORPUS = {
         """,
 }
 
-
-def write_corpus(root: Path) -> Path:
-    for name, text in CORPUS.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
 
 
 def _under_ci() -> bool:
@@ -166,7 +127,9 @@ def llama_server(model_path, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def llm_knowledge_dir(tmp_path_factory) -> Path:
-    return write_corpus(tmp_path_factory.mktemp("llm-knowledge"))
+    root = tmp_path_factory.mktemp("llm-knowledge")
+    write_corpus(root, CORPUS)
+    return root
 
 
 @pytest.fixture(scope="session")
