@@ -117,10 +117,15 @@ def findings_markdown(findings: list[critic.Finding], lang: str, catalog: TextCa
         for f in findings))
 
 
-def labelled(label: str, text: str) -> str:
-    """«Label: text», unless the text already opens with the label's words (a case file's jury
-    text often reads «Juryen la vekt på …»)."""
-    return text if text.casefold().startswith(label.casefold()) else f"{label}: {text}"
+LEAD_IN_WORDS = 4  # how far into a text its own lead-in («Juryen la vekt på at …») names its subject
+
+
+def labelled(label: str, text: str, subject: str) -> str:
+    """«Label: text», unless the text's opening words already name ``subject`` (a case file's jury
+    text is a whole sentence: «Juryen la vekt på at …», «DOGAs jurytekst framhevet …», «The jury
+    valued …»), so the lead-in is never said twice, in any language."""
+    opening = " ".join(text.split()[:LEAD_IN_WORDS]).casefold()
+    return text if subject.casefold() in opening else f"{label}: {text}"
 
 
 def similar_markdown(cases, lang: str, catalog: TextCatalog) -> str:
@@ -138,7 +143,7 @@ def similar_markdown(cases, lang: str, catalog: TextCatalog) -> str:
         if case.concept:
             parts.append(f"{msg('similar_concept')}: {case.concept}")
         if case.jury:
-            parts.append(labelled(msg("similar_jury"), case.jury))
+            parts.append(labelled(msg("similar_jury"), case.jury, msg("similar_jury_subject")))
         parts.append(f"{msg('similar_source')}: {case.title}")
         blocks.append("  \n".join(parts))
     return safe_markdown("\n\n".join(blocks))

@@ -44,7 +44,7 @@ from assistant.workshop.parsing import (
     parse_principles,
     parse_target_groups,
     parse_yes_no,
-    split_items,
+    written_items,
 )
 
 MAX_ITEMS_SHOWN = 6
@@ -303,7 +303,7 @@ def _apply_contact(canvas: Canvas, path: str, value: dict[str, str]) -> Canvas:
 
 _KINDS = [
     FieldKind("text", lambda text, context: clean_text(text), lambda value, context: str(value), _ack_text),
-    FieldKind("list", lambda text, context: split_items(text), _lines, _ack_items, none_means_empty=True),
+    FieldKind("list", lambda text, context: written_items(text), _lines, _ack_items, none_means_empty=True),
     FieldKind("evidence", lambda text, context: parse_evidence(text), _evidence_text, _ack_items,
               llm_type=list[Evidence]),
     FieldKind("target_groups", lambda text, context: parse_target_groups(text), _groups_text, _ack_items,
