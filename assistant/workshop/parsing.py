@@ -116,7 +116,8 @@ _OPEN_END = re.compile(r"(?:\b(?:og|and|men|but|samt|eller|or|som|who|that|which
 
 def _numbered_items(line: str) -> list[str] | None:
     """"1. a 2. b 3. c" on one line: the items, when the numbers start the line and count up by one."""
-    starts, expected = [], 1
+    starts: list[re.Match[str]] = []
+    expected = 1
     for found in _INLINE_NUMBER.finditer(line):
         if int(found.group(1)) == expected and (found.start() == 0 or starts):
             starts.append(found)
