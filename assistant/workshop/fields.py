@@ -131,6 +131,8 @@ def _ack_items(value: list, context: Context) -> str:
     if not value:
         return context.msg("ack_value", value=context.msg("none"))
     names = [_item_name(item, context) for item in value]
+    if any(mark in name for name in names for mark in ",;"):  # items of their own commas: each in quotes
+        names = [context.msg("quoted", text=name) for name in names]
     shown = "; ".join(names[:MAX_ITEMS_SHOWN]) + (" …" if len(names) > MAX_ITEMS_SHOWN else "")
     said = context.msg("ack_items", count=grammar.count(len(names), "point", context.lang, context.catalog),
                        items=shown)

@@ -131,7 +131,7 @@ def _numbered_items(line: str) -> list[str] | None:
 def written_items(text: str) -> list[str]:
     """An answer's items as the user wrote them: one per line, bullet or number they wrote; a line
     with commas or semicolons stays one item (it is the user's own sentence or phrase). A line that
-    stops mid-phrase, or a line without a bullet under a bulleted one, goes on from the line above; a
+    stops mid-phrase, or an indented line without a bullet under a bulleted one, goes on from the line above; a
     first line that introduces the bullets («Dette merker vi:») is no item. Empty items and
     repeats are dropped, order is kept, so the number said back is the number kept."""
     lines = [line.rstrip() for line in (text or "").replace("\r", "\n").split("\n") if _BULLET.sub("", line).strip()]
@@ -139,10 +139,11 @@ def written_items(text: str) -> list[str]:
     if len(lines) > 2 and not bulleted[0] and lines[0].endswith(":") and all(bulleted[1:]):
         lines, bulleted = lines[1:], bulleted[1:]
     raw: list[str] = []
-    in_bullet = False  # the item above began at a bullet: an unbulleted line under it is its wrapped tail
+    in_bullet = False  # the item above began at a bullet: an indented, unbulleted line under it is its tail
     for line, has_bullet in zip(lines, bulleted, strict=True):
         body = line.strip()
-        if raw and not has_bullet and (in_bullet or _OPEN_END.search(raw[-1].rstrip())):
+        indented = line[:1].isspace()
+        if raw and not has_bullet and ((in_bullet and indented) or _OPEN_END.search(raw[-1].rstrip())):
             raw[-1] = f"{raw[-1].rstrip()} {body}"
             continue
         in_bullet = has_bullet

@@ -76,7 +76,7 @@ def test_a_reload_reopens_the_open_workshop_with_its_conversation_while_the_user
     start(colleague, "Nome", NOME)
     colleague.goto(link)
     wait_for_text(colleague, "#ws-canvas", "Vang")
-    colleague.goto(app.url)
+    open_workshop(colleague, app.url)
     wait_for_text(colleague, "#ws-canvas", "Vang")
     reload_until_loaded(colleague)
     wait_for_text(colleague, "#ws-chat", "Pendlere")
@@ -97,7 +97,8 @@ def test_answer_items_are_kept_as_written_and_counted_right(app, contexts):
     start(page, "Vang", VANG)
     send_answer(page, "Unge voksne, særlig de som pendler\nBarnefamilier; de med små barn\n"
                       "- Butikkeierne i sentrum\nEldre som bor alene")
-    wait_for_last_bot(page, "Jeg noterte fire punkter")
+    wait_for_last_bot(page, "Jeg noterte fire punkter: «Unge voksne, særlig de som pendler»; "
+                            "«Barnefamilier; de med små barn»; «Butikkeierne i sentrum»; «Eldre som bor alene»")
     canvas = page.locator("#ws-canvas").inner_text()
     assert "Unge voksne, særlig de som pendler" in canvas and "Barnefamilier; de med små barn" in canvas
     send_answer(page, "Et levende sentrum med kafé, bibliotek og kontorfellesskap forsvinner")

@@ -80,6 +80,8 @@ def test_a_list_that_a_preposition_takes_stays_one_item(text):
     ("- Unge som har flyttet ut og\n  vil tilbake\n- Eldre", ["Unge som har flyttet ut og vil tilbake", "Eldre"]),
     ("Tourists come in summer but\nit is dead in winter", ["Tourists come in summer but it is dead in winter"]),
     ("Dette merkar vi:\n- tomme lokale\n- få folk", ["tomme lokale", "få folk"]),
+    # Bullets on some lines only: each line is still an item.
+    ("Unge voksne\n- Butikkeierne\nEldre som bor alene", ["Unge voksne", "Butikkeierne", "Eldre som bor alene"]),
     ("A\na\n-  \n", ["A"]),
     ("", []),
 ])
@@ -90,7 +92,8 @@ def test_written_items_are_kept_as_the_user_wrote_them(text, expected):
 @pytest.mark.parametrize("lang, text, said", [
     ("nb", "Lokaler står tomme\nUnge flytter\nFå arbeidsplasser, særlig for kvinner\nLang vei til sykehus",
      "Jeg noterte fire punkter:"),
-    ("nn", "- bustad, jobb og barnehage\n- møteplassar; både ute og inne", "Eg noterte to punkt:"),
+    ("nn", "- bustad, jobb og barnehage\n- møteplassar; både ute og inne",
+     "Eg noterte to punkt: «bustad, jobb og barnehage»; «møteplassar; både ute og inne»."),
     ("en", "Businesses lose workers, the municipality loses tax income, and the school loses pupils.",
      "I noted one point:"),
 ])
