@@ -102,7 +102,7 @@ def test_answer_items_are_kept_as_written_and_counted_right(app, contexts):
     canvas = page.locator("#ws-canvas").inner_text()
     assert "Unge voksne, særlig de som pendler" in canvas and "Barnefamilier; de med små barn" in canvas
     send_answer(page, "Et levende sentrum med kafé, bibliotek og kontorfellesskap forsvinner")
-    wait_for_last_bot(page, "Jeg noterte ett punkt: Et levende sentrum med kafé, bibliotek og kontorfellesskap")
+    wait_for_last_bot(page, "Jeg noterte ett punkt: «Et levende sentrum med kafé, bibliotek og kontorfellesskap")
 
 
 def test_similar_cases_say_the_jury_lead_in_once(app, contexts):
@@ -128,6 +128,7 @@ def test_a_nynorsk_colleague_gets_nynorsk_and_a_first_visit_welcome(app, context
 
     colleague = contexts("nn-NO")
     colleague.goto(link)
+    wait_for_text(colleague, "#ws-canvas", "Vang", timeout=60_000)  # a first page load on a busy machine
     wait_for_last_bot(colleague, "har delt denne verkstaden med deg")
     chat = colleague.locator("#ws-chat").inner_text()
     assert "Velkomen tilbake" not in chat and "Velkommen" not in chat
