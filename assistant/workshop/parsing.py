@@ -43,6 +43,19 @@ def _clean_item(item: str) -> str:
     return item
 
 
+def _distinct_items(raw: list[str]) -> list[str]:
+    """The items cleaned (bullet, conjunction, end punctuation off), without empty ones and repeats
+    (in any case), in order."""
+    seen: set[str] = set()
+    items: list[str] = []
+    for item in raw:
+        cleaned = _clean_item(item)
+        if cleaned and cleaned.lower() not in seen:
+            seen.add(cleaned.lower())
+            items.append(cleaned)
+    return items
+
+
 def _names(part: str) -> list[str] | None:
     """"Vestbygd og Austbygd": names (each capitalised, at most three words) joined by «og»; not
     "Plan og næring"."""
@@ -94,14 +107,7 @@ def split_items(text: str) -> list[str]:
     else:
         for line in lines:
             raw.extend(_split_inline(_BULLET.sub("", line).strip()))
-    seen: set[str] = set()
-    items: list[str] = []
-    for item in raw:
-        cleaned = _clean_item(item)
-        if cleaned and cleaned.lower() not in seen:
-            seen.add(cleaned.lower())
-            items.append(cleaned)
-    return items
+    return _distinct_items(raw)
 
 
 # Where an item of a written list begins inside one line: a number the user counted with
@@ -152,14 +158,7 @@ def written_items(text: str) -> list[str]:
             raw.extend(numbered)
             continue
         raw.extend(_INLINE_BULLET.split(_BULLET.sub("", body)))
-    seen: set[str] = set()
-    items: list[str] = []
-    for item in raw:
-        cleaned = _clean_item(item)
-        if cleaned and cleaned.lower() not in seen:
-            seen.add(cleaned.lower())
-            items.append(cleaned)
-    return items
+    return _distinct_items(raw)
 
 
 def clean_text(text: str) -> str:
