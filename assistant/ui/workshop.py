@@ -43,6 +43,10 @@ SAVE_FILE_JS = """(file) => {
 }"""
 
 CANVAS_LANGUAGE = "canvas"
+KEEP_WORKSHOP_JS = """(id) => {
+  if (id) sessionStorage.setItem("gnist-workshop", id); else sessionStorage.removeItem("gnist-workshop");
+}"""
+KEPT_WORKSHOP_JS = """() => [sessionStorage.getItem("gnist-workshop")]"""
 
 
 def _draft_language(choice: str | None) -> Lang | None:
@@ -115,10 +119,15 @@ def findings_markdown(findings: list[critic.Finding], lang: str, catalog: TextCa
         for f in findings))
 
 
-def labelled(label: str, text: str) -> str:
-    """«Label: text», unless the text already opens with the label's words (a case file's jury
-    text often reads «Juryen la vekt på …»)."""
-    return text if text.casefold().startswith(label.casefold()) else f"{label}: {text}"
+LEAD_IN_WORDS = 4  # how far into a text its own lead-in («Juryen la vekt på at …») names its subject
+
+
+def labelled(label: str, text: str, subject: str) -> str:
+    """«Label: text», unless the text's opening words already name ``subject`` (a case file's jury
+    text is a whole sentence: «Juryen la vekt på at …», «DOGAs jurytekst framhevet …», «The jury
+    valued …»), so the lead-in is never said twice, in any language."""
+    opening = " ".join(text.split()[:LEAD_IN_WORDS]).casefold()
+    return text if subject.casefold() in opening else f"{label}: {text}"
 
 
 def similar_markdown(cases, lang: str, catalog: TextCatalog) -> str:
@@ -136,7 +145,7 @@ def similar_markdown(cases, lang: str, catalog: TextCatalog) -> str:
         if case.concept:
             parts.append(f"{msg('similar_concept')}: {case.concept}")
         if case.jury:
-            parts.append(labelled(msg("similar_jury"), case.jury))
+            parts.append(labelled(msg("similar_jury"), case.jury, msg("similar_jury_subject")))
         parts.append(f"{msg('similar_source')}: {case.title}")
         blocks.append("  \n".join(parts))
     return safe_markdown("\n\n".join(blocks))
@@ -174,8 +183,15 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
     canvas_id = gr.State(None)
     asked = gr.State(None)  # the (step, question) this user was last asked: a colleague may answer it first
 
+    def page_language(user: str, request: gr.Request | None) -> Lang:
+        return cast(Lang, container.preferences.app_language(user, browser_language(request)))
+
+    def seen(user: str, canvas: Canvas, request: gr.Request | None) -> Canvas:
+        """The canvas in the language this user sees it in (a colleague's own: WorkshopService.seen_by)."""
+        return service.seen_by(user, page_language(user, request), canvas)
+
     def choices(user: str, request: gr.Request | None):
-        lang = container.preferences.app_language(user, browser_language(request))
+        lang = page_language(user, request)
 
         def shared(summary) -> str:
             return "" if summary.role == "owner" else f" · {ui_text(f'collab.list.{summary.role}', lang)}"
@@ -211,9 +227,23 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         findings = findings_markdown(service.check(user, canvas.id), canvas.language, service.catalog)
         return gr.update(visible=True), final_markdown(service, canvas), gr.update(value=files), findings
 
+    def transcript_chat(user: str, canvas_id: str, request: gr.Request | None) -> list[dict]:
+        """The conversation so far, from the canvas: each question asked and the answer kept."""
+        chat = []
+        for question, answer in service.transcript(user, canvas_id, language=page_language(user, request)):
+            chat += [{"role": "assistant", "content": safe_markdown(question)},
+                     {"role": "user", "content": safe_markdown(answer)}]
+        return chat
+
+    def opened(user: str, canvas_id: str, request: gr.Request | None, reply=None):
+        """A workshop opened again (chosen, or after a reload): its conversation so far, then its
+        current question after a welcome back."""
+        reply = reply or service.current(user, canvas_id, language=page_language(user, request))
+        return reply_outputs(user, reply, transcript_chat(user, canvas_id, request), request)
+
     def reply_outputs(user, reply, chat, request):
         chat = chat + [{"role": "assistant", "content": safe_markdown(reply.message)}]
-        return (reply.canvas.id, chat, *panels(reply.canvas),
+        return (reply.canvas.id, chat, *panels(seen(user, reply.canvas, request)),
                 gr.update(choices=choices(user, request), value=reply.canvas.id),
                 *final_outputs(user, reply.canvas), (reply.canvas.current_step, reply.canvas.current_question))
 
@@ -253,8 +283,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         user = identity.owner(request)
         if not selected:
             return None, [], "", "", gr.update(), gr.update(), gr.update(), gr.update(visible=False), "", None, "", None
-        reply = service.current(user, selected)
-        return reply_outputs(user, reply, [], request)
+        return opened(user, selected, request)
 
     @guard
     def answer(text, selected, chat, asked=None, shown_workshop=None, request: gr.Request | None = None):
@@ -264,11 +293,12 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         if not (text or "").strip():
             raise UserMistake("ws.error.answer_or_skip")
         try:
-            reply = service.submit(user, selected, text, asked)
+            reply = service.submit(user, selected, text, asked, language=page_language(user, request))
         except QuestionMoved as moved:  # a colleague answered first: the text stays, the new question shows
-            lang = container.preferences.app_language(user, browser_language(request))
+            lang = page_language(user, request)
             gr.Warning(str(moved), title=ui_text("toast.warning", lang))
-            return (gr.update(), *reply_outputs(user, service.current(user, selected), chat or [], request))
+            return (gr.update(), *reply_outputs(user, service.current(user, selected, language=lang), chat or [],
+                                                request))
         return ("", *reply_outputs(user, reply, (chat or []) + [{"role": "user", "content": safe_markdown(text)}],
                                    request))
 
@@ -277,14 +307,16 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         user = identity.owner(request)
         selected = selected or shown_workshop
         require_workshop(selected)
-        return reply_outputs(user, service.skip(user, selected), chat or [], request)
+        return reply_outputs(user, service.skip(user, selected, language=page_language(user, request)), chat or [],
+                             request)
 
     @guard
     def goto(step_id, selected, chat, request: gr.Request | None = None):
         user = identity.owner(request)
         if not selected or not step_id:
             return (selected, chat, *(gr.update(),) * 10)
-        return reply_outputs(user, service.goto(user, selected, step_id), chat or [], request)
+        return reply_outputs(user, service.goto(user, selected, step_id, language=page_language(user, request)),
+                             chat or [], request)
 
     def field_editor(canvas: Canvas | None, path: str | None):
         """The editor's boxes for a field: one text box, or for «Fra … til …» a box per half; and
@@ -324,7 +356,9 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
             gr.Warning(ui_text("collab.conflict", lang), title=ui_text("toast.warning", lang))
         else:
             gr.Info(ui_text("ws.saved", lang), title=ui_text("toast.info", lang))
-        return canvas_markdown(service, canvas), progress_markdown(service, canvas), *field_editor(canvas, path)
+        edited = field_editor(canvas, path)
+        canvas = seen(user, canvas, request)
+        return canvas_markdown(service, canvas), progress_markdown(service, canvas), *edited
 
     @guard
     def check(selected, request: gr.Request | None = None):
@@ -387,9 +421,10 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         user = identity.owner(request)
         if not selected:
             return gr.update(), gr.update(choices=[], value=None), gr.update()
-        canvas = service.get(user, selected)
+        canvas = seen(user, service.get(user, selected), request)
         pending = [(suggestion_label(s, canvas.language, service.catalog), s.id) for s in canvas.suggestions]
-        return (similar_markdown(service.similar(user, selected, k=3), canvas.language, service.catalog),
+        return (similar_markdown(service.similar(user, selected, k=3, language=canvas.language), canvas.language,
+                                 service.catalog),
                 gr.update(choices=pending, value=None), suggestions_markdown(service, canvas))
 
     def decide_suggestion(accept: bool):
@@ -402,6 +437,7 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                 canvas = service.accept_suggestion(user, selected, suggestion_id)
             else:
                 canvas = service.reject_suggestion(user, selected, suggestion_id)
+            canvas = seen(user, canvas, request)
             pending = [(suggestion_label(s, canvas.language, service.catalog), s.id) for s in canvas.suggestions]
             return (canvas_markdown(service, canvas), progress_markdown(service, canvas),
                     gr.update(choices=pending, value=None), suggestions_markdown(service, canvas))
@@ -503,8 +539,9 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                api_name="workshop_save_field").then(collaboration.refresh_field, [field, canvas_id],
                                                     collaboration.field_outputs, api_visibility="private")
     collaboration.wire(canvas_id=canvas_id, field=field, editor=editor, field_editor=field_editor,
-                       canvas_view=canvas_view, progress=progress,
-                       render=lambda canvas: (canvas_markdown(service, canvas), progress_markdown(service, canvas)),
+                       canvas_view=canvas_view, progress=progress, render=lambda canvas, user, lang: (
+                           canvas_markdown(service, service.seen_by(user, lang, canvas)),
+                           progress_markdown(service, service.seen_by(user, lang, canvas))),
                        editors=[reply_box, send, skip_button, step_choice, save, value, value_from, value_to,
                                 accept, reject,
                                 collaboration.undo, collaboration.comment_text, collaboration.add_comment])
@@ -527,36 +564,42 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
         """The canvas and progress again, after residents' themes were moved into the canvas."""
         if not selected:
             return gr.update(), gr.update()
-        canvas = service.get(identity.owner(request), selected)
+        user = identity.owner(request)
+        canvas = seen(user, service.get(user, selected), request)
         return canvas_markdown(service, canvas), progress_markdown(service, canvas)
 
     themes_moved.success(guard(canvas_panels), [canvas_id], [canvas_view, progress], api_visibility="private")
 
-    def page_load(request: gr.Request):
-        """Once the page has loaded: the user's latest workshop opened where they left it (as the
-        chat tab opens the latest conversation), or, when the address carries a share link
-        (/?lerret=…), that workshop opened in this tab."""
+    def page_load(kept: str | None, request: gr.Request):
+        """Once the page has loaded: with a share link in the address (/?lerret=…), that workshop
+        (a colleague's first visit welcomed to it by its owner's name, a return welcomed back);
+        else the workshop this browser tab had open before a reload (``kept``), if the user still
+        may open it; else the user's latest. Opened with its conversation so far, as the chat tab
+        opens its conversation."""
         user = identity.owner(request)
         token = request.query_params.get(SHARE_PARAM, "") if request is not None else ""
+        lang = page_language(user, request)
+        if token:
+            try:
+                reply, first = service.open_link(user, token, language=lang)
+            except (LinkNotFound, CanvasNotFound):
+                gr.Warning(ui_text("collab.link_gone", lang), title=ui_text("toast.warning", lang))
+            else:
+                if first:
+                    gr.Info(ui_text("collab.joined", lang), title=ui_text("toast.info", lang))
+                return gr.update(selected="workshop"), gr.update(), *opened(user, reply.canvas.id, request, reply)
+        listed = [summary.id for summary in service.list(user)]
+        for candidate in ([kept] if kept else []) + listed[:1]:
+            try:
+                return gr.update(), gr.update(), *opened(user, candidate, request)
+            except (CanvasNotFound, NotAllowed):  # access gone (a link revoked, the workshop deleted)
+                continue
         unchanged = (gr.update(),) * len(panel_outputs)
-        listing = gr.update(choices=choices(user, request), value=None)
-        lang = container.preferences.app_language(user, browser_language(request))
-        if not token:
-            latest = service.list(user)[:1]
-            if latest:
-                return gr.update(), gr.update(), *reply_outputs(user, service.current(user, latest[0].id), [], request)
-            return gr.update(), gr.update(), *unchanged[:6], listing, *unchanged[7:]
-        try:
-            canvas = service.join(user, token)
-        except (LinkNotFound, CanvasNotFound):
-            gr.Warning(ui_text("collab.link_gone", lang), title=ui_text("toast.warning", lang))
-            return gr.update(), gr.update(), *unchanged[:6], listing, *unchanged[7:]
-        # A colleague who has not chosen a language gets the page in the workshop's, so the page
-        # and the workshop's steps speak one language.
-        if container.preferences.language(user) is None:
-            lang = container.preferences.set_language(user, canvas.language)
-        gr.Info(ui_text("collab.joined", lang), title=ui_text("toast.info", lang))
-        return (gr.update(selected="workshop"), gr.update(value=lang),
-                *reply_outputs(user, service.current(user, canvas.id, joined=True), [], request))
+        return gr.update(), gr.update(), *unchanged[:6], gr.update(choices=choices(user, request), value=None), \
+            *unchanged[7:]
 
-    return {"fn": page_load, "inputs": None, "outputs": [tabs, language, *panel_outputs]}, side
+    # The workshop open in this browser tab, kept across a reload (sessionStorage: this tab only, gone
+    # when it closes); the server checks that the user may still open it.
+    workshops.change(None, [workshops], None, js=KEEP_WORKSHOP_JS)
+    return {"fn": page_load, "inputs": [workshops], "js": KEPT_WORKSHOP_JS,
+            "outputs": [tabs, language, *panel_outputs]}, side

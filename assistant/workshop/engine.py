@@ -133,17 +133,19 @@ class Conversation:
                 canvas = self._skip_answered(canvas)
         return canvas
 
-    def opening(self, canvas: Canvas, joined: bool = False) -> Reply:
-        """The current question, after a welcome for a new canvas, a welcome back, or (``joined``)
-        a word to a colleague who came in through a link and never was here before."""
+    def opening(self, canvas: Canvas, joined: bool = False, host: str | None = None) -> Reply:
+        """The current question, after a welcome for a new canvas or a welcome back; for a colleague
+        (``host``: the owner's name as the colleague sees it) a welcome to the workshop ``host``
+        shared, the first time (``joined``), or back to it."""
         lang = canvas.language
         feedback: list[str] = []
         bias: list[SolutionFinding] = []
         fresh = not canvas.completed_steps and not canvas.skipped_steps and canvas.current_step == STEP_IDS[0] \
             and canvas.current_question <= 1 and not canvas.need.who
-        if joined:
-            feedback.append(self._msg("joined", lang) if canvas.current_step is not None
-                            else self._msg("finished", lang))
+        if host is not None:
+            feedback.append(self._msg("joined" if joined else "joined_back", lang, owner=host))
+            if canvas.current_step is None:
+                feedback.append(self._msg("finished", lang))
         elif fresh:
             feedback.append(self._msg("welcome", lang, problem=canvas.raw_problem) if canvas.raw_problem
                             else self._msg("welcome_no_problem", lang))

@@ -44,7 +44,7 @@ from assistant.workshop.parsing import (
     parse_principles,
     parse_target_groups,
     parse_yes_no,
-    split_items,
+    written_items,
 )
 
 MAX_ITEMS_SHOWN = 6
@@ -131,6 +131,8 @@ def _ack_items(value: list, context: Context) -> str:
     if not value:
         return context.msg("ack_value", value=context.msg("none"))
     names = [_item_name(item, context) for item in value]
+    if any(mark in name for name in names for mark in ",;"):  # items of their own commas: each in quotes
+        names = [context.msg("quoted", text=name) for name in names]
     shown = "; ".join(names[:MAX_ITEMS_SHOWN]) + (" …" if len(names) > MAX_ITEMS_SHOWN else "")
     said = context.msg("ack_items", count=grammar.count(len(names), "point", context.lang, context.catalog),
                        items=shown)
@@ -306,7 +308,7 @@ def _apply_contact(canvas: Canvas, path: str, value: dict[str, str]) -> Canvas:
 
 _KINDS = [
     FieldKind("text", lambda text, context: clean_text(text), lambda value, context: str(value), _ack_text),
-    FieldKind("list", lambda text, context: split_items(text), _lines, _ack_items, none_means_empty=True),
+    FieldKind("list", lambda text, context: written_items(text), _lines, _ack_items, none_means_empty=True),
     FieldKind("evidence", lambda text, context: parse_evidence(text), _evidence_text, _ack_items,
               llm_type=list[Evidence]),
     FieldKind("target_groups", lambda text, context: parse_target_groups(text), _groups_text, _ack_items,

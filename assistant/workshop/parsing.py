@@ -43,6 +43,19 @@ def _clean_item(item: str) -> str:
     return item
 
 
+def _distinct_items(raw: list[str]) -> list[str]:
+    """The items cleaned (bullet, conjunction, end punctuation off), without empty ones and repeats
+    (in any case), in order."""
+    seen: set[str] = set()
+    items: list[str] = []
+    for item in raw:
+        cleaned = _clean_item(item)
+        if cleaned and cleaned.lower() not in seen:
+            seen.add(cleaned.lower())
+            items.append(cleaned)
+    return items
+
+
 def _names(part: str) -> list[str] | None:
     """"Vestbygd og Austbygd": names (each capitalised, at most three words) joined by «og»; not
     "Plan og næring"."""
@@ -94,14 +107,58 @@ def split_items(text: str) -> list[str]:
     else:
         for line in lines:
             raw.extend(_split_inline(_BULLET.sub("", line).strip()))
-    seen: set[str] = set()
-    items: list[str] = []
-    for item in raw:
-        cleaned = _clean_item(item)
-        if cleaned and cleaned.lower() not in seen:
-            seen.add(cleaned.lower())
-            items.append(cleaned)
-    return items
+    return _distinct_items(raw)
+
+
+# Where an item of a written list begins inside one line: a number the user counted with
+# ("1. a 2. b 3. c", checked to run 1, 2, 3 …) or a round bullet between items ("a • b • c").
+_INLINE_NUMBER = re.compile(r"(?:^|(?<=\s))\(?(\d{1,2})[.)]\s*(?=\S)")
+_INLINE_BULLET = re.compile(r"\s+[•·▪►]\s+")
+# A line that stops in the middle of a phrase (at «og», «men», «som», a preposition, a hyphen) goes on
+# on the next line: a wrapped line, not a new item.
+_OPEN_END = re.compile(r"(?:\b(?:og|and|men|but|samt|eller|or|som|who|that|which|fordi|because|for|til|to|å|"
+                       r"med|with|av|of|i|in|på|on|at|der|where)|[-–—&+])$", re.IGNORECASE)
+
+
+def _numbered_items(line: str) -> list[str] | None:
+    """"1. a 2. b 3. c" on one line: the items, when the numbers start the line and count up by one."""
+    starts: list[re.Match[str]] = []
+    expected = 1
+    for found in _INLINE_NUMBER.finditer(line):
+        if int(found.group(1)) == expected and (found.start() == 0 or starts):
+            starts.append(found)
+            expected += 1
+    if len(starts) < 2 or starts[0].start() != 0:
+        return None
+    ends = [found.start() for found in starts[1:]] + [len(line)]
+    return [line[found.end():end] for found, end in zip(starts, ends, strict=True)]
+
+
+def written_items(text: str) -> list[str]:
+    """An answer's items as the user wrote them: one per line, bullet or number they wrote; a line
+    with commas or semicolons stays one item (it is the user's own sentence or phrase). A line that
+    stops mid-phrase, or an indented line without a bullet under a bulleted one, goes on from the line above; a
+    first line that introduces the bullets («Dette merker vi:») is no item. Empty items and
+    repeats are dropped, order is kept, so the number said back is the number kept."""
+    lines = [line.rstrip() for line in (text or "").replace("\r", "\n").split("\n") if _BULLET.sub("", line).strip()]
+    bulleted = [bool(_BULLET.match(line)) for line in lines]
+    if len(lines) > 2 and not bulleted[0] and lines[0].endswith(":") and all(bulleted[1:]):
+        lines, bulleted = lines[1:], bulleted[1:]
+    raw: list[str] = []
+    in_bullet = False  # the item above began at a bullet: an indented, unbulleted line under it is its tail
+    for line, has_bullet in zip(lines, bulleted, strict=True):
+        body = line.strip()
+        indented = line[:1].isspace()
+        if raw and not has_bullet and ((in_bullet and indented) or _OPEN_END.search(raw[-1].rstrip())):
+            raw[-1] = f"{raw[-1].rstrip()} {body}"
+            continue
+        in_bullet = has_bullet
+        numbered = _numbered_items(body)
+        if numbered:
+            raw.extend(numbered)
+            continue
+        raw.extend(_INLINE_BULLET.split(_BULLET.sub("", body)))
+    return _distinct_items(raw)
 
 
 def clean_text(text: str) -> str:
@@ -378,7 +435,7 @@ def parse_evidence_item(item: str) -> Evidence:
 
 
 def parse_evidence(text: str) -> list[Evidence]:
-    return [parse_evidence_item(item) for item in split_items(text)]
+    return [parse_evidence_item(item) for item in written_items(text)]
 
 
 def needs_source(evidence: Evidence) -> bool:

@@ -12,7 +12,6 @@ Each changed field gets a history row (who, when, before, after). The conversati
 from __future__ import annotations
 
 import builtins
-import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from assistant.workshop.collaboration import (
     LinkNotFound,
     Role,
     ShareLink,
+    author_name,
     merge_texts,
     targets,
 )
@@ -50,7 +50,7 @@ from assistant.workshop.engine import Conversation, Progress, Reply
 from assistant.workshop.fields import Context, ParseProblem
 from assistant.workshop.parsing import clean_text, merge_actors
 from assistant.workshop.similar import SimilarCase, find_similar
-from assistant.workshop.steps import STEP_IDS, Step, kind_of
+from assistant.workshop.steps import STEP_IDS, Step, kind_of, question_answered
 from assistant.workshop.store import CanvasNotFound, CanvasStore, CanvasSummary
 
 __all__ = ["LinkNotFound", "NotAllowed", "Progress", "QuestionMoved", "Reply", "WorkshopError", "WorkshopService"]
@@ -205,32 +205,92 @@ class WorkshopService:
     def _turn(self, owner: str, canvas_id: str, turn: Callable[[Canvas], Reply], read_only_ok: bool = False) -> Reply:
         return self.change(owner, canvas_id, turn, read_only_ok=read_only_ok)  # type: ignore[return-value]
 
-    def current(self, owner: str, canvas_id: str, joined: bool = False) -> Reply:
-        """The current question (a welcome for a new canvas, a welcome back otherwise; ``joined``:
-        a colleague who came in through a link)."""
-        return self._turn(owner, canvas_id, functools.partial(self.conversation.opening, joined=joined),
-                          read_only_ok=True)
+    @staticmethod
+    def _own_language(user: str, language: Lang | None, canvas: Canvas) -> bool:
+        return language is None or canvas.owner == user or canvas.language == language
 
-    def submit(self, owner: str, canvas_id: str, text: str, asked: tuple[str | None, int] | None = None) -> Reply:
+    @classmethod
+    def seen_by(cls, user: str, language: Lang | None, canvas: Canvas) -> Canvas:
+        """The canvas as ``user`` sees it: its owner in the workshop's own language, a colleague who
+        joined through a link in ``language`` (their own), so their page and the steps speak one
+        language. A copy when the language differs: the stored workshop keeps its own."""
+        if cls._own_language(user, language, canvas):
+            return canvas
+        return canvas.model_copy(update={"language": language})
+
+    def _in_language(self, user: str, language: Lang | None, turn: Callable[[Canvas], Reply]) -> Callable:
+        """``turn`` in ``language`` for a colleague (the questions, and the reading of their answer,
+        in the language they work in); what is saved keeps the workshop's language."""
+        def seen(canvas: Canvas) -> Reply:
+            if language is None or self._own_language(user, language, canvas):
+                return turn(canvas)
+            own, canvas.language = canvas.language, language
+            reply = turn(canvas)
+            reply.canvas.language = own
+            return reply
+        return seen
+
+    def current(self, owner: str, canvas_id: str, joined: bool = False, language: Lang | None = None) -> Reply:
+        """The current question (a welcome for a new canvas, a welcome back otherwise; for a colleague
+        a welcome to the workshop its owner shared: ``joined`` the first time they came in through a
+        link). ``language``: the colleague's own (see ``seen_by``)."""
+        def opening(canvas: Canvas) -> Reply:
+            host = None if canvas.owner == owner else author_name(canvas.owner, owner, canvas.language, self.catalog)
+            return self.conversation.opening(canvas, joined=joined, host=host)
+
+        return self._turn(owner, canvas_id, self._in_language(owner, language, opening), read_only_ok=True)
+
+    def open_link(self, user: str, token: str, language: Lang | None = None) -> tuple[Reply, bool]:
+        """Open a workshop through a link (LinkNotFound if it never existed or was revoked): its
+        current question, and whether this is the colleague's first visit (not their own workshop,
+        not joined before), so the welcome says what is true."""
+        before = self.sharing.shared_with(user)
+        canvas_id = self.sharing.join(user, token)
+        first = canvas_id not in before and self.role(user, canvas_id) != "owner"
+        return self.current(user, canvas_id, joined=first, language=language), first
+
+    def transcript(self, user: str, canvas_id: str, language: Lang | None = None) -> builtins.list[tuple[str, str]]:
+        """The conversation so far as (question, answer) in the order asked, read from the canvas:
+        every answered question of the steps before the current one and of the current step up to
+        its current question (all of them once the workshop is finished); what a page shows again
+        after a reload. In ``language`` for a colleague (see ``seen_by``)."""
+        canvas = self.seen_by(user, language, self.get(user, canvas_id))
+        asked: builtins.list[tuple[str, str]] = []
+        for step in self.conversation.steps_for(canvas):
+            current = step.id == canvas.current_step
+            for number, question in enumerate(step.questions):
+                if current and number >= canvas.current_question:
+                    break
+                text = self.field_text(canvas, question.key).strip() if question_answered(canvas, question) else ""
+                if text:
+                    asked.append((question.text, text))
+            if current:
+                break
+        return asked
+
+    def submit(self, owner: str, canvas_id: str, text: str, asked: tuple[str | None, int] | None = None,
+               language: Lang | None = None) -> Reply:
         """Answer the current question. ``asked``: the (step, question) the user was shown; when a
         colleague answered it first, QuestionMoved says so instead of filing the text under the
-        next question."""
+        next question. ``language``: a colleague's own (see ``seen_by``)."""
         def answer(canvas: Canvas) -> Reply:
             self._check_length(text, self.limits.workshop_answer, canvas.language)
             if asked is not None and (canvas.current_step, canvas.current_question) != tuple(asked):
                 raise QuestionMoved(self._msg("moved_on", canvas.language))
             return self.conversation.answer(canvas, text)
 
-        return self._turn(owner, canvas_id, answer)
+        return self._turn(owner, canvas_id, self._in_language(owner, language, answer))
 
-    def goto(self, owner: str, canvas_id: str, step_id: str, question: int = 0) -> Reply:
+    def goto(self, owner: str, canvas_id: str, step_id: str, question: int = 0, language: Lang | None = None) -> Reply:
         if step_id not in STEP_IDS:
             raise WorkshopError(f"Ukjent steg: {step_id}")
-        return self._turn(owner, canvas_id, lambda canvas: self.conversation.goto(canvas, step_id, question))
+        return self._turn(owner, canvas_id, self._in_language(
+            owner, language, lambda canvas: self.conversation.goto(canvas, step_id, question)))
 
-    def skip(self, owner: str, canvas_id: str, scope: str = "step") -> Reply:
+    def skip(self, owner: str, canvas_id: str, scope: str = "step", language: Lang | None = None) -> Reply:
         """Skip the current step (scope="step") or only the current question (scope="question")."""
-        return self._turn(owner, canvas_id, lambda canvas: self.conversation.skip(canvas, scope))
+        return self._turn(owner, canvas_id, self._in_language(
+            owner, language, lambda canvas: self.conversation.skip(canvas, scope)))
 
     def progress(self, owner: str, canvas_id: str) -> Progress:
         return self.conversation.progress(self.get(owner, canvas_id))
@@ -420,7 +480,9 @@ class WorkshopService:
         return drafts.render(self.get(owner, canvas_id), kind, language, fmt, path, self.catalog,
                              chat_model=self.chat_model if polish else None, note=note)
 
-    def similar(self, owner: str, canvas_id: str, k: int = 3) -> builtins.list[SimilarCase]:
+    def similar(self, owner: str, canvas_id: str, k: int = 3,
+                language: Lang | None = None) -> builtins.list[SimilarCase]:
+        """Past cases like this workshop, their texts in ``language`` for a colleague (see ``seen_by``)."""
         if self.search is None:
             return []
-        return find_similar(self.get(owner, canvas_id), self.search, k=k)
+        return find_similar(self.seen_by(owner, language, self.get(owner, canvas_id)), self.search, k=k)

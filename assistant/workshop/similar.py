@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from assistant.catalog import BUILT_IN, TextCatalog
+from assistant.services.programme_data import UNKNOWN
 from assistant.workshop import themes
 from assistant.workshop.canvas import Canvas
 
@@ -88,13 +89,15 @@ def _get(hit: Any, name: str, default: Any = "") -> Any:
 
 def in_language(value: object, lang: str) -> str:
     """A case's text from its front matter in ``lang`` (else Bokmål): one string, or one per
-    language, which the index keeps as the dict's Python literal (Chroma holds scalars only)."""
+    language, which the index keeps as the dict's Python literal (Chroma holds scalars only); empty
+    where the front matter says the value is not known."""
     if isinstance(value, str) and value.startswith("{"):
         with contextlib.suppress(ValueError, SyntaxError):  # else a text that only starts with a brace
             value = ast.literal_eval(value)
     if isinstance(value, dict):
-        return str(value.get(lang) or value.get("nb") or "")
-    return str(value or "")
+        value = value.get(lang) or value.get("nb")
+    text = str(value or "")
+    return "" if text.strip().lower() == UNKNOWN else text  # «unknown»: the source does not say
 
 
 def cases_from_hits(hits: Sequence[Any], k: int = 3, lang: str = "nb") -> list[SimilarCase]:

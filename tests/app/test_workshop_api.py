@@ -493,7 +493,7 @@ def test_a_workshop_survives_an_app_restart(seed_dirs, tmp_path):
         assert [s.id for s in listed] == [canvas_id]
         stored = second.container.workshop.get(owner, canvas_id)
         assert stored.raw_problem == PROBLEM
-        assert stored.need.who == ["Unge voksne", "barnefamilier", "butikkeierne i sentrum"]
+        assert stored.need.who == [WHO]  # one line the user wrote: one item (issue 25)
         reply = second.container.workshop.current(owner, canvas_id)
         assert reply.message.startswith("Velkommen tilbake!")
         assert reply.question.key == "need.consequences"

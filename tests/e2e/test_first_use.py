@@ -214,8 +214,9 @@ def test_field_history_shows_where_a_long_text_changed(app, browser, axe_source,
 
 def test_a_colleague_on_a_shared_link_gets_one_language_and_no_welcome_back(app, browser):
     """A colleague saw the page in Bokmål, the steps in Nynorsk and «Velkomen tilbake!» though they had
-    never opened the workshop: the page now takes the workshop's language (no language chosen yet)
-    and the colleague is told they joined."""
+    never opened the workshop: the page, the steps and the questions are in the colleague's own
+    language (here the browser's English; the workshop stays Nynorsk for its owner), and they are
+    welcomed to the workshop by its owner's name."""
     from test_shared_workshop_browser import make_link, open_share_panel
 
     owner_context, owner = context_page(browser, "nb")
@@ -230,12 +231,13 @@ def test_a_colleague_on_a_shared_link_gets_one_language_and_no_welcome_back(app,
         link = make_link(owner, "Redigere")
 
         colleague.goto(link)
-        wait_for_last_bot(colleague, "Kven merkar problemet?")
+        wait_for_last_bot(colleague, "has shared this workshop with you")
         message = colleague.locator("#ws-chat [data-testid='bot']").last.inner_text()
-        assert "Du er med i denne verkstaden" in message and "tilbake" not in message
-        colleague.get_by_role("tab", name="Verkstad", exact=True).wait_for()
-        assert colleague.evaluate("() => document.documentElement.lang") == "nn"
-        assert colleague.get_by_role("radio", name="Nynorsk", exact=True).is_checked()
+        assert "Welcome back" not in message and "Kven merkar" not in message
+        colleague.get_by_role("tab", name="Workshop", exact=True).wait_for()
+        assert colleague.evaluate("() => document.documentElement.lang") == "en"
+        assert colleague.get_by_role("radio", name="English", exact=True).is_checked()
+        wait_for_text(colleague, "#ws-progress", "Need and resources")
     finally:
         owner_context.close()
         colleague_context.close()

@@ -241,3 +241,43 @@ def test_an_answer_to_a_question_a_colleague_answered_first_is_not_filed_under_t
     after = service.get(KARI, canvas.id)
     assert after.need.who == moved_to.need.who and "Eldre og barnefamilier" not in after.model_dump_json()
     assert (after.current_step, after.current_question) == (moved_to.current_step, moved_to.current_question)
+
+
+def test_a_colleague_is_welcomed_to_whose_workshop_it_is_once_then_welcomed_back(service, canvas):
+    """Issue 25: a colleague opening a link for the first time was told «Velkomen tilbake! Vi held fram
+    der du slapp.»."""
+    link = service.share(KARI, canvas.id, "edit")
+    first, is_first = service.open_link(PER, link.token, language="nn")
+    assert is_first and first.message.startswith("Velkomen! kari har delt denne verkstaden med deg.")
+    again, is_first = service.open_link(PER, link.token, language="nn")
+    assert not is_first and again.message.startswith("Velkomen tilbake til verkstaden kari har delt med deg!")
+    own, is_first = service.open_link(KARI, link.token, language="nb")
+    assert not is_first and "har delt" not in own.message  # the owner following her own link
+
+
+def test_a_colleague_works_in_their_own_language_and_the_workshop_keeps_its_own(service, canvas):
+    link = service.share(KARI, canvas.id, "edit")
+    reply, _ = service.open_link(PER, link.token, language="nn")
+    nynorsk = {step.id: step for step in service.steps("nn")}
+    assert reply.step is not None and reply.step.title == nynorsk[reply.step.id].title
+    assert reply.question is not None and reply.question.text in reply.message
+    answered = service.submit(PER, canvas.id, "- Unge mellom 16 og 25\n- Pendlarar", language="nn")
+    assert answered.message.startswith("Takk! Eg noterte to punkt:")
+    stored = service.get(KARI, canvas.id)
+    assert stored.language == "nb" and stored.need.who == ["Unge mellom 16 og 25", "Pendlarar"]
+    assert service.current(KARI, canvas.id, language="nn").message.startswith("Velkommen tilbake!")  # the owner's own
+
+
+def test_the_conversation_so_far_is_read_back_from_the_canvas(service, canvas):
+    ((first, problem),) = service.transcript(KARI, canvas.id)  # the problem the workshop was started with
+    assert problem == "Sentrum er dødt etter klokka fire"
+    asked = service.current(KARI, canvas.id).question
+    service.submit(KARI, canvas.id, "Unge mellom 16 og 25, særlig de som pendler\nEldre som bor alene")
+    assert service.transcript(KARI, canvas.id) == [
+        (first, problem), (asked.text, "- Unge mellom 16 og 25, særlig de som pendler\n- Eldre som bor alene")]
+    link = service.share(KARI, canvas.id, "read")
+    service.join(PER, link.token)
+    questions = [question for question, _ in service.transcript(PER, canvas.id, language="en")]
+    assert questions[1] == next(q.text for step in service.steps("en") for q in step.questions if q.key == asked.key)
+    with pytest.raises(CanvasNotFound):
+        service.transcript(OLA, canvas.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.catalog import BUILT_IN
 from assistant.services.conversations import StoredMessage
 from assistant.ui.render import answer_content, chat_messages, sources_markdown
@@ -49,3 +51,33 @@ def test_similar_cases_name_what_the_jury_valued_once():
     assert "Juryen la vekt på grundig innsiktsarbeid." in shown and "Juryen la vekt på: Juryen" not in shown
     plain = SimilarCase(**{**case.as_dict(), "jury": "grundig innsiktsarbeid."})
     assert "Juryen la vekt på: grundig innsiktsarbeid." in similar_markdown([plain], "nb", BUILT_IN)
+
+
+def _case_front_matter() -> list[dict]:
+    import frontmatter
+
+    from assistant.settings import REPO_ROOT
+
+    metas = [frontmatter.load(path).metadata for path in sorted((REPO_ROOT / "knowledge" / "caser").glob("*.md"))]
+    return [meta for meta in metas if meta.get("type") == "case" and "jury" in meta]
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
+def test_no_case_file_gets_its_jury_lead_in_twice(lang):
+    """Issue 25: «Juryen la vekt på: Juryen la vekt på at …». Every jury text in the case files, in
+    each language, as the index holds it (a dict's literal): its lead-in is said once (the label adds
+    no second «jury»), and a value the source does not know («unknown») is not shown."""
+    from assistant.ui.workshop import similar_markdown
+    from assistant.workshop.similar import cases_from_hits
+
+    metas = _case_front_matter()
+    with_jury = [meta for meta in metas if isinstance(meta.get("jury"), dict)]
+    assert with_jury and any(meta.get("jury") == "unknown" for meta in metas)
+    for meta in metas:
+        hit = {"source": meta["title"], "title": meta["title"],
+               "metadata": {"type": "case", **{key: str(value) for key, value in meta.items()}}}
+        (case,) = cases_from_hits([hit], lang=lang)
+        shown = similar_markdown([case], lang, BUILT_IN)
+        jury = meta["jury"][lang] if isinstance(meta["jury"], dict) else ""
+        assert shown.casefold().count("jury") == jury.casefold().count("jury"), shown
+        assert "unknown" not in shown

@@ -14,7 +14,8 @@ NB = Context("nb")
 
 
 def test_reading_answers_by_kind():
-    assert KINDS["list"].read_answer("a; b", NB) == ["a", "b"]
+    assert KINDS["list"].read_answer("- a\n- b", NB) == ["a", "b"]
+    assert KINDS["list"].read_answer("a; b", NB) == ["a; b"]  # the user's own line stays one item
     assert KINDS["text"].read_answer("  Et  sentrum \n\n  for alle ", NB) == "Et sentrum\n\nfor alle"
     assert KINDS["percent"].read_answer("25 %", NB) == 25.0
     assert KINDS["yesno"].read_answer("ja", NB) is True

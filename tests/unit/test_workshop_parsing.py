@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.workshop.fields import KINDS, Context
 from assistant.workshop.parsing import (
     classify_actor,
     classify_evidence,
@@ -22,6 +23,7 @@ from assistant.workshop.parsing import (
     parse_target_groups,
     parse_yes_no,
     split_items,
+    written_items,
 )
 
 
@@ -57,6 +59,49 @@ def test_split_items_keeps_a_sentence_with_a_comma_whole():
 def test_a_list_that_a_preposition_takes_stays_one_item(text):
     """Issue 25: the answer came back as «Et levende sentrum med kafé; bibliotek og kontorfellesskap»."""
     assert split_items(text) == [text]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Issue 25: a sentence or phrase with commas or semicolons is one item, in every language.
+    ("Et levende sentrum med kafé; bibliotek og kontorfellesskap",
+     ["Et levende sentrum med kafé; bibliotek og kontorfellesskap"]),
+    ("Unge vaksne, barnefamiliar og pendlarar", ["Unge vaksne, barnefamiliar og pendlarar"]),
+    ("Businesses lose workers, the school loses pupils; the shop closes.",
+     ["Businesses lose workers, the school loses pupils; the shop closes"]),
+    # One item per line, bullet or number the user wrote.
+    ("- Unge voksne\n- Barnefamilier\n* Pendlere", ["Unge voksne", "Barnefamilier", "Pendlere"]),
+    ("1) For få bustader\n2) Lite arbeid\n\n3) Lang veg", ["For få bustader", "Lite arbeid", "Lang veg"]),
+    ("1. Too few homes 2. Few jobs 3. Long way to school", ["Too few homes", "Few jobs", "Long way to school"]),
+    ("• fjellet • dugnadskultur", ["fjellet", "dugnadskultur"]),
+    ("naturen\nfolka,\nfjorden;", ["naturen", "folka", "fjorden"]),
+    # A number inside a sentence is no list.
+    ("Vi prøvde i 2. klasse, 3. og 4. trinn", ["Vi prøvde i 2. klasse, 3. og 4. trinn"]),
+    # A wrapped line goes on; a lead-in to bullets is no item.
+    ("- Unge som har flyttet ut og\n  vil tilbake\n- Eldre", ["Unge som har flyttet ut og vil tilbake", "Eldre"]),
+    ("Tourists come in summer but\nit is dead in winter", ["Tourists come in summer but it is dead in winter"]),
+    ("Dette merkar vi:\n- tomme lokale\n- få folk", ["tomme lokale", "få folk"]),
+    # Bullets on some lines only: each line is still an item.
+    ("Unge voksne\n- Butikkeierne\nEldre som bor alene", ["Unge voksne", "Butikkeierne", "Eldre som bor alene"]),
+    ("A\na\n-  \n", ["A"]),
+    ("", []),
+])
+def test_written_items_are_kept_as_the_user_wrote_them(text, expected):
+    assert written_items(text) == expected
+
+
+@pytest.mark.parametrize("lang, text, said", [
+    ("nb", "Lokaler står tomme\nUnge flytter\nFå arbeidsplasser, særlig for kvinner\nLang vei til sykehus",
+     "Jeg noterte fire punkter:"),
+    ("nn", "- bustad, jobb og barnehage\n- møteplassar; både ute og inne",
+     "Eg noterte to punkt: «bustad, jobb og barnehage»; «møteplassar; både ute og inne»."),
+    ("en", "Businesses lose workers, the municipality loses tax income, and the school loses pupils.",
+     "I noted one point:"),
+])
+def test_the_count_said_is_the_number_of_items_written(lang, text, said):
+    """Issue 25: «Jeg noterte 6 punkter» was said for four lines."""
+    context = Context(lang)
+    kind = KINDS["list"]
+    assert said in kind.describe(kind.read_answer(text, context), context)
 
 
 def test_plain_and_is_not_split():

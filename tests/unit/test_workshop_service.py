@@ -159,7 +159,7 @@ def test_skip_step_goto_and_progress(service):
 
 def test_update_field_parses_strings_and_validates(service):
     canvas = service.start("kari", "Vang", "Sentrum er dødt etter klokka fire")
-    updated = service.update_field("kari", canvas.id, "need.who", "unge voksne, pendlere og eldre")
+    updated = service.update_field("kari", canvas.id, "need.who", "unge voksne\npendlere\n- eldre")
     assert updated.need.who == ["unge voksne", "pendlere", "eldre"]
     updated = service.update_field("kari", canvas.id, "forankring.project_resource_percent", "en kvart stilling")
     assert updated.forankring.project_resource_percent == 25
