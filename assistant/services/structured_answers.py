@@ -232,6 +232,8 @@ def in_context(asked: Asked, context: Asked | None) -> Asked:
         return asked
     if asked.intent in LISTS:  # «which of them …»: the round or county, never one municipality
         return replace(asked, rounds=context.rounds, counties=context.counties)
+    if asked.intent in ("after_selection", "duration") and asked.refers:  # «etter at de ble valgt ut»
+        return replace(asked, rounds=context.rounds)
     # «Can two municipalities apply together?» after a case is about the rule, not that case.
     if asked.intent in PER_CASE or (asked.intent in ("together", "criteria") and asked.refers):
         return replace(asked, municipalities=context.municipalities, rounds=context.rounds,
@@ -283,12 +285,15 @@ class StructuredAnswers:
         # mange søknader kom det?» is not the steps of applying).
         counting = self.finder.says(question, self.finder.count_words)
         leave_out = frozenset(i for i in self.classifier.intents if i != "count") if counting else frozenset({"count"})
-        # «hvor lenge», «how long» ask for a duration, «etter at», «after we» for what follows the
-        # selection: neither is the criteria or the steps of applying, however alike they embed.
+        # Only «hvor lenge», «how long» … ask for a duration, and only «etter at», «after we» … for
+        # what follows the selection; neither is the criteria, the steps of applying or a list,
+        # however alike they embed («Hva skjer etter at …» and «Hvordan blir kommunene valgt ut?»).
         if self.finder.says(question, self.finder.duration_words):
-            leave_out |= {"criteria", "steps", "after_selection"}
+            leave_out |= {"criteria", "steps", "after_selection", *LISTS}
         elif self.finder.says(question, self.finder.after_selection_words):
-            leave_out |= {"criteria", "steps", "duration"}
+            leave_out |= {"criteria", "steps", "duration", *LISTS}
+        else:
+            leave_out |= {"after_selection", "duration"}
         counted = " ".join(counted_words(question))
         if counted and not self.finder.says(counted, self.finder.plural_words):
             return asked  # «Hvor mange søknader …»: counts something the data does not hold
