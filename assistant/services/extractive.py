@@ -482,6 +482,7 @@ class Unit:
     text: str
     is_list: bool = False
     score: float = 0.0
+    lead: str = ""  # the sentence a referring one («Samme år …») is shown after; not scored as its own
 
 
 @dataclass
@@ -577,17 +578,18 @@ def select_units(query: str, given: Sequence[Passage | tuple[int, str, str]], le
             # A table row is read with its header row ("Boligtype Bil Sykkel: Enebolig 2,0 2"), a
             # list item with the sentence that introduces it ("Disse kan søke DIP: etablerte …").
             text = piece.text
-            refers_back = (piece.kind == "sentence" and referred is not None and referred.kind == "sentence"
-                           and referred.context == piece.context and bool(_REFERRING.match(piece.text)))
             if piece.kind == "row" and piece.context:
                 text = f"{piece.context.split(' – ')[-1]}: {piece.text}"
             elif piece.introduced:
                 text = f"{piece.context}: {piece.text}"
-            elif refers_back and referred is not None and not _DUMMY_SUBJECT.match(piece.text):
-                text = f"{_sentence(referred.text)} {piece.text}"  # «Samme år …» with the year it means
-            candidates.append((Unit(rank, passage.number, position, text), piece, similarity))
+            refers_back = (piece.kind == "sentence" and referred is not None and referred.kind == "sentence"
+                           and referred.context == piece.context and bool(_REFERRING.match(piece.text)))
+            lead = referred.text if refers_back and referred and not _DUMMY_SUBJECT.match(piece.text) else ""
+            candidates.append((Unit(rank, passage.number, position, text, lead=lead), piece, similarity))
             # A list item or table row means what it means under its header.
             own = f"{text} {piece.context}" if piece.kind != "sentence" else text
+            if refers_back and referred is not None:
+                own = f"{referred.text} {own}"
             words.append(set(terms(own, lang)))
     if not candidates:
         return []
@@ -708,12 +710,16 @@ def compose(units: list[Unit]) -> str:
     """Running sentences become one paragraph per passage; list blocks keep their bullets."""
     parts: list[str] = []
     current_rank = None
+    shown: set[tuple[int, int]] = set()
     for unit in units:
+        shown.add((unit.passage_rank, unit.position))
         if unit.is_list:
             parts.append(f"\n{unit.text} [{unit.number}]\n")
             current_rank = None
             continue
         sentence = _sentence(unit.text)
+        if unit.lead and (unit.passage_rank, unit.position - 1) not in shown:
+            sentence = f"{_sentence(unit.lead)} {sentence}"  # «Samme år …» after the year it means
         if current_rank == unit.passage_rank and parts:
             parts[-1] += f" {sentence} [{unit.number}]"
         else:
