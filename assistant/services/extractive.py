@@ -482,6 +482,7 @@ class Unit:
     text: str
     is_list: bool = False
     score: float = 0.0
+    lead: str = ""  # the sentence a referring one («Samme år …») is shown after; not scored as its own
 
 
 @dataclass
@@ -541,9 +542,12 @@ def _share(weights: dict[frozenset[str], float], unit_terms: set[str]) -> float:
 
 
 # A sentence that starts with one of these refers back to the sentence before it («Den ble utviklet
-# av Design Council.» after «Dobbel diamant er en prosessmodell.»).
-_REFERRING = re.compile(r"^(den|det|denne|dette|han|hun|ho|de|dei|disse|desse|it|he|she|they|this|these)\b",
-                        re.IGNORECASE)
+# av Design Council.» after «Dobbel diamant er en prosessmodell.»): it is scored with that sentence's
+# words and shown after it, never alone, unless it starts with a word that is as often a dummy
+# subject («Det kom 32 søknader.», «It is wise to …»).
+_REFERRING = re.compile(r"^(den|det|denne|dette|han|hun|ho|de|dei|disse|desse|it|he|she|they|this|these|"
+                        r"samme|same|that)\b", re.IGNORECASE)
+_DUMMY_SUBJECT = re.compile(r"^(det|it)\b", re.IGNORECASE)
 
 
 def select_units(query: str, given: Sequence[Passage | tuple[int, str, str]], leave_out: Collection[str] = (),
@@ -578,11 +582,13 @@ def select_units(query: str, given: Sequence[Passage | tuple[int, str, str]], le
                 text = f"{piece.context.split(' – ')[-1]}: {piece.text}"
             elif piece.introduced:
                 text = f"{piece.context}: {piece.text}"
-            candidates.append((Unit(rank, passage.number, position, text), piece, similarity))
+            refers_back = (piece.kind == "sentence" and referred is not None and referred.kind == "sentence"
+                           and referred.context == piece.context and bool(_REFERRING.match(piece.text)))
+            lead = referred.text if refers_back and referred and not _DUMMY_SUBJECT.match(piece.text) else ""
+            candidates.append((Unit(rank, passage.number, position, text, lead=lead), piece, similarity))
             # A list item or table row means what it means under its header.
             own = f"{text} {piece.context}" if piece.kind != "sentence" else text
-            if (piece.kind == "sentence" and referred is not None and referred.kind == "sentence"
-                    and referred.context == piece.context and _REFERRING.match(piece.text)):
+            if refers_back and referred is not None:
                 own = f"{referred.text} {own}"
             words.append(set(terms(own, lang)))
     if not candidates:
@@ -696,16 +702,24 @@ def _choose(candidates: list[Unit], limit: int, lang: str = "nb") -> list[Unit]:
     return sorted(chosen, key=lambda u: (u.passage_rank, u.position))
 
 
+def _sentence(text: str) -> str:
+    return text if text[-1] in ".!?:»\"" else text + "."
+
+
 def compose(units: list[Unit]) -> str:
     """Running sentences become one paragraph per passage; list blocks keep their bullets."""
     parts: list[str] = []
     current_rank = None
+    shown: set[tuple[int, int]] = set()
     for unit in units:
+        shown.add((unit.passage_rank, unit.position))
         if unit.is_list:
             parts.append(f"\n{unit.text} [{unit.number}]\n")
             current_rank = None
             continue
-        sentence = unit.text if unit.text[-1] in ".!?:»\"" else unit.text + "."
+        sentence = _sentence(unit.text)
+        if unit.lead and (unit.passage_rank, unit.position - 1) not in shown:
+            sentence = f"{_sentence(unit.lead)} {sentence}"  # «Samme år …» after the year it means
         if current_rank == unit.passage_rank and parts:
             parts[-1] += f" {sentence} [{unit.number}]"
         else:

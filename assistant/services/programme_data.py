@@ -321,10 +321,5 @@ class ProgrammeData:
     def round(self, name: str) -> Round | None:
         return next((r for r in self.rounds if r.round == name), None)
 
-    def latest_round(self, need: str) -> Round | None:
-        """The newest round whose ``need`` (criteria or steps) is known."""
-        known = [r for r in self.rounds if getattr(r, need)]
-        return max(known, key=lambda r: r.round) if known else None
-
     def municipality_names(self) -> list[str]:
         return sorted({n for c in self.cases for n in (*c.municipalities, *c.partners)}, key=len, reverse=True)

@@ -34,6 +34,11 @@ OTHER = "other"
 # Kinds of question about named cases, and those about the programme's rounds.
 PER_CASE = ("challenge", "outcome", "team", "jury", "county", "centrality")
 LISTS = ("list", "count")
+# Questions answered from a round's timeline: how municipalities applied, what came after the
+# selection, and how long a round ran from the call to the solutions.
+TIMELINES = ("steps", "after_selection", "duration")
+SELECTION_STEPS = ("selection", "maturity_phase", "selected")
+LAST_STEP = "solutions"
 PILOT_ROUND = "pilot 2019-20"
 # Nearest prototype of a kind must reach this cosine similarity and beat «other» by the margin
 # (tuned on the dev half of eval/longtail.json).
@@ -139,6 +144,8 @@ class EntityFinder:
         self.centrality_words = [fold(w) for w in words["centrality_words"]]
         self.least_central = [fold(w) for w in words["least_central_words"]]
         self.count_words = [fold(w) for w in words["count_words"]]
+        self.duration_words = [fold(w) for w in words["duration_words"]]
+        self.after_selection_words = [fold(w) for w in words["after_selection_words"]]
         self.plural_words = [fold(w) for w in words["plural_words"]]
         self.reference_words = [fold(w) for w in words["reference_words"]]
         self.every_round_words = [fold(w) for w in words["every_round_words"]]
@@ -234,6 +241,8 @@ def in_context(asked: Asked, context: Asked | None) -> Asked:
     if asked.intent in PER_CASE and context.intent in LISTS and not context.municipalities:
         return replace(asked, rounds=context.rounds, counties=context.counties, every_round=not context.rounds,
                        themes=context.themes, centrality=context.centrality, status=context.status)
+    if asked.intent in ("after_selection", "duration") and asked.refers:  # «etter at de ble valgt ut»
+        return replace(asked, rounds=context.rounds)
     # «Can two municipalities apply together?» after a case is about the rule, not that case.
     if asked.intent in PER_CASE or (asked.intent in ("together", "criteria") and asked.refers):
         return replace(asked, municipalities=context.municipalities, rounds=context.rounds,
@@ -289,6 +298,15 @@ class StructuredAnswers:
         # Gnist cost a municipality?» and «what did they come up with?» embed close to it.
         if not self.finder.says(question, self.finder.together_words):
             leave_out |= {"together"}
+        # Only «hvor lenge», «how long» … ask for a duration, and only «etter at», «after we» … for
+        # what follows the selection; neither is the criteria, the steps of applying or a list,
+        # however alike they embed («Hva skjer etter at …» and «Hvordan blir kommunene valgt ut?»).
+        if self.finder.says(question, self.finder.duration_words):
+            leave_out |= {"criteria", "steps", "after_selection", *LISTS}
+        elif self.finder.says(question, self.finder.after_selection_words):
+            leave_out |= {"criteria", "steps", "duration", *LISTS}
+        else:
+            leave_out |= {"after_selection", "duration"}
         counted = " ".join(counted_words(question))
         if counted and not self.finder.says(counted, self.finder.plural_words):
             return asked  # «Hvor mange søknader …»: counts something the data does not hold
@@ -319,13 +337,13 @@ class StructuredAnswers:
                 # one named case (several named, «Var Utsira og Krødsherad med?», is what cards answer)
                 or (asked.intent in PER_CASE and len(asked.municipalities) == 1)
                 # «which municipalities applied together» wants the list, «criteria in 2022» that round
-                or (asked.intent == "together" and asked.plural) or (asked.intent in ("criteria", "steps")
+                or (asked.intent == "together" and asked.plural) or (asked.intent in ("criteria", *TIMELINES)
                                                                      and asked.rounds))
         return found
 
     def _answer(self, asked: Asked, lang: Lang) -> StructuredAnswer | None:
-        if asked.intent in ("criteria", "steps") or (asked.intent == "jury" and not asked.places):
-            return self._round_answer(asked, lang, "steps" if asked.intent == "steps" else "criteria")
+        if asked.intent in ("criteria", *TIMELINES) or (asked.intent == "jury" and not asked.places):
+            return self._round_answer(asked, lang, "criteria" if asked.intent == "jury" else asked.intent)
         if asked.intent == "together":
             return self._together(asked, lang)
         if asked.intent in LISTS:
@@ -487,14 +505,21 @@ class StructuredAnswers:
                          round=self._round_label(c.round, lang), n=n) for n, c in enumerate(cases, start=1)]
         return StructuredAnswer(" ".join(lines), [self._section(c, ("felles", "sammen")) for c in cases], "together")
 
-    def _round_answer(self, asked: Asked, lang: Lang, need: str) -> StructuredAnswer | None:
+    def _round_answer(self, asked: Asked, lang: Lang, intent: str) -> StructuredAnswer | None:
+        """The criteria, or a part of the timeline (``TIMELINES``), of the round asked about, else
+        of the latest round that has it."""
+        need = "criteria" if intent == "criteria" else "steps"
+
+        def has(candidate: Round | None) -> bool:
+            return candidate is not None and bool(self._round_items(candidate, intent))
+
         named = [self.data.round(r) for r in asked.rounds]
-        chosen: Round | None = next((r for r in named if r is not None and getattr(r, need)), None)
+        chosen: Round | None = next((r for r in named if has(r)), None)
         latest = not asked.rounds
         if chosen is None:
             if asked.rounds:
                 return None  # a round whose criteria are not in the data: retrieval may know more
-            chosen = self.data.latest_round(need)
+            chosen = max((r for r in self.data.rounds if has(r)), key=lambda r: r.round, default=None)
         if chosen is None:
             return None
         source = chosen.criteria_source if need == "criteria" else chosen.steps_source
@@ -506,12 +531,27 @@ class StructuredAnswers:
         section = CitedSection(file, document.source if document else file, document.title if document else file,
                                locator, "\n\n".join(s.text for s in found), ())
         round_label = self._round_label(chosen.round, lang)
-        heading = self._m(f"{need}_latest" if latest else need, lang, round=round_label, n=1)
+        heading = self._m(f"{intent}_latest" if latest else intent, lang, round=round_label, n=1)
         if need == "criteria":
-            items = [self._m(f"criterion.{c}", lang) for c in chosen.criteria or ()]
+            items = [self._m(f"criterion.{c}", lang) for c in self._round_items(chosen, intent)]
         else:
-            items = [self._step(step, lang) for step in chosen.steps or ()]
+            items = [self._step(step, lang) for step in self._round_items(chosen, intent)]
         return StructuredAnswer("\n".join([heading, *(f"- {item}" for item in items)]), [section], need)
+
+    @staticmethod
+    def _round_items(chosen: Round, intent: str) -> tuple:
+        """What answers ``intent`` in the round's data: its criteria, its steps, the steps after it
+        chose its municipalities, or every step when the data runs to the solutions (a round whose
+        end the sources do not give cannot say how long it ran)."""
+        if intent == "criteria":
+            return chosen.criteria or ()
+        steps = chosen.steps or ()
+        if intent == "after_selection":
+            chosen_at = next((i for i, step in enumerate(steps) if step.step in SELECTION_STEPS), None)
+            return steps[chosen_at + 1:] if chosen_at is not None else ()
+        if intent == "duration":
+            return steps if any(step.step == LAST_STEP for step in steps) else ()
+        return steps
 
     def _date(self, value, lang: Lang) -> str:
         months = self._m("months", lang).split()

@@ -116,6 +116,24 @@ def test_who_is_answered_by_a_sentence_that_names_someone():
     assert "Design Council" in text and "mest kjente" not in text
 
 
+@pytest.mark.parametrize(("question", "passage", "antecedent", "referring"), [
+    ("Når ble vinnerne i pilotkonkurransen kunngjort?",
+     "Gnist ble lansert 23. september 2020 på Nordic Edge Expo. Samme dag ble vinnerne i pilotkonkurransen "
+     "kunngjort. Kommunene hadde to søknadsfrister.", "23. september 2020", "Samme dag"),
+    ("What changed about the supplier teams?",
+     "In 2022 each process got one supplier team, paid 300,000 kroner. This was a change from 2021, when "
+     "finalists competed.", "one supplier team", "This was"),
+])
+def test_a_sentence_that_refers_back_is_shown_after_the_one_it_refers_to(question, passage, antecedent, referring):
+    text = extractive.compose(extractive.select_units(question, [(1, passage, "Gnist")],
+                                                      lang="en" if question.startswith("What") else "nb"))
+    assert antecedent in text and text.index(antecedent) < text.index(referring)
+    # «Det kom …» is a dummy subject, not a reference: it stands alone
+    alone = extractive.compose(extractive.select_units("Hvor mange søknader kom det?", [
+        (1, "Portalen åpnet 1. desember 2021. Det kom 32 søknader.", "Gnist 2022")]))
+    assert alone.startswith("Det kom 32 søknader")
+
+
 def test_a_list_that_does_not_answer_who_is_left_out():
     passages = [(1, "Veikartet ble skrevet av flere aktører sammen:\n- Demos Helsinki\n- Danish Design Center\n\n"
                     "Arbeidet ble finansiert av Nordic Innovation.", "Det nordiske veikartet")]

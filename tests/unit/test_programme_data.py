@@ -193,6 +193,31 @@ def test_criteria_and_steps_say_which_round(structured):
     assert steps.sections[0].locator == "Kriteriene i Gnist 2022"
 
 
+TIMELINE = """\
+  - {step: selection, when: 2022-01}
+  - {step: competition, when: 2022-03}
+  - {step: solutions, when: 2022-09}
+steps_source:"""
+
+
+def test_what_follows_the_selection_and_how_long_a_round_ran_come_from_its_timeline(knowledge, embedder, tmp_path):
+    path = knowledge / "programmet" / "runde-2022.md"
+    path.write_text(ROUND.replace("steps_source:", TIMELINE, 1), encoding="utf-8")
+    catalog = TextCatalog(REPO_ROOT / "prompts", REPO_ROOT / "assistant" / "ui" / "locales")
+    structured = StructuredAnswers(ProgrammeData(knowledge, source_name), embedder, catalog, tmp_path / "cache")
+    after = structured.answer("Hva skjer etter at kommunen er valgt ut?", [], "nb")
+    assert after.text.splitlines() == ["Dette skjedde etter utvelgelsen i Gnist 2022, den nyeste runden kildene mine "
+                                       "beskriver [1]:", "- Konkurranse der næringslivet sendte inn tilbud: mars 2022.",
+                                       "- Løsninger: september 2022."]
+    english = structured.answer("What happens once the municipality has been picked?", [], "en")
+    assert english.text.startswith("What happened after the selection in Gnist 2022")
+    for question, lang, heading in [("How long does the Gnist programme last?", "en", "How Gnist 2022 ran from"),
+                                    ("Kor lenge varer programmet?", "nn", "Slik gjekk Gnist 2022 frå søknad")]:
+        duration = structured.answer(question, [], lang)
+        assert duration.text.startswith(heading) and "ember 2021" in duration.text.splitlines()[1], question
+        assert duration.text.splitlines()[-1] in ("- Solutions: September 2022.", "- Løysingar: september 2022.")
+
+
 def test_other_questions_are_left_to_the_cards_and_retrieval(structured):
     assert structured.answer("Hva betyr behovsdrevet?", [], "nb") is None
     assert structured.answer("What does it cost?", [], "en") is None
@@ -281,6 +306,7 @@ def test_applying_together_takes_the_case_just_named_only_when_it_points_back():
 
 
 def test_how_the_programme_runs_is_not_taken_for_a_data_question(structured):
+    # «Kor lenge …»: the fixture's round stops at the deadline, so the data cannot say how long it ran.
     for question, earlier in [("Can two small municipalities apply together?", ["What did Vanylven work on?"]),
                               ("Kor lenge varer programmet?", []), ("Kan vi søke sammen med nabokommunen?", [])]:
         assert structured.answer(question, earlier, "nb") is None, question
