@@ -36,6 +36,7 @@ FILE_NAMES = {"challenge": "utfordring", "application": "soknad", "brief": "desi
               "workshop-plan": "verkstedplan", "checklist": "sjekkliste"}
 _KNOWS_VERB = re.compile(r"^(?:vet|veit|knows?)\s+(?=\S)", re.IGNORECASE)  # the sentence already says it
 _MUNICIPALITY_WORD = re.compile(r"\s+(?:kommune|kommunar|kommuner|municipality)$", re.IGNORECASE)
+ECHO_WORDS = 3  # this many of a frame's first words, opening an answer, are an echo of the frame
 
 
 def filename(canvas: Canvas, kind: str, fmt: str) -> str:
@@ -82,9 +83,17 @@ class Writer:
         clause («vi har tre tomme lokaler») is never spliced in, but follows as their own
         sentence (after the frame's plain introduction when nothing else is left for it). A
         frame that ends in a colon takes clauses too, but never an item with a colon of its own."""
-        after_colon = ":" in self.p["s"][key].split("{", 1)[0]
-        phrases = [v for v in values if ":" not in v and not grammar.is_clause(v)]
-        if after_colon and len(values) == 1 and ":" not in values[0]:
+        frame = self.p["s"][key].split("{", 1)[0]
+        # An answer that opens with the frame's own words («hvis ingen gjør noe blir det …» for
+        # «Hvis ingen gjør noe, får det disse følgene: …») says it already: it stands alone.
+        opening = re.findall(r"\w+", frame.lower())[:ECHO_WORDS]
+        answer_opening = re.findall(r"\w+", values[0].lower())[:ECHO_WORDS] if len(values) == 1 else []
+        if len(opening) == ECHO_WORDS and answer_opening == opening:
+            return [values[0]]
+        after_colon = ":" in frame
+        phrases = [v for v in values if ":" not in v and not grammar.is_clause(v)
+                   and len(grammar.split_sentences(v)) == 1]
+        if after_colon and len(values) == 1 and ":" not in values[0] and len(grammar.split_sentences(values[0])) == 1:
             phrases = values  # one clause of the user's reads well after the colon
         clauses = [v for v in values if v not in phrases]
         lead = self.t(key, **{slot: self.items(phrases)}) if phrases else self.p["intro"][key]

@@ -28,6 +28,7 @@ _SUBJECT_FIRST = re.compile(r"^(?:vi|me|jeg|eg|han|hun|ho|man|dere|de|dei|det|we
 _SUBORDINATE = re.compile(
     r"(?:^|\s)(?:som|der|hvor|kor|who|which|that|where|when|når|hvis|dersom|fordi|because|om|if|"
     r"hva|kva|hvordan|korleis|kordan|hvorfor|kvifor|hvem|kven|what|how|why|å|to)\b.*$", re.IGNORECASE)
+_COORDINATED = re.compile(r"[,;]\s*(?:og|men|eller|and|but|or)\s+|;\s*", re.IGNORECASE)
 _FINITE = re.compile(
     r"\b(?:er|var|har|hadde|kan|kunne|vil|ville|skal|skulle|må|måtte|bør|burde|får|fikk|fekk|blir|ble|vart|"
     r"vert|gjør|gjer|gjorde|merker|merkar|merkes|merkast|mangler|manglar|trenger|treng|ønsker|ønskjer|vet|"
@@ -115,11 +116,10 @@ def is_clause(text: str) -> bool:
     """Whether the user wrote a clause of their own («vi har tre tomme lokaler», «butikkeierne
     merker det først») rather than a noun phrase («tre tomme lokaler», «unge som har flyttet ut»):
     a subject pronoun first, or a finite verb outside a relative or subordinate clause."""
-    text = text.strip()
-    if _SUBJECT_FIRST.match(text):
-        return True
-    main = _SUBORDINATE.sub("", text)
-    return bool(_FINITE.search(main))
+    # A relative clause ends where a comma and «og», «men» … start a new part: «unge som flytter
+    # ut, og butikkeierne merker det først» has a clause of its own after the comma.
+    parts = _COORDINATED.split(text.strip())
+    return any(_SUBJECT_FIRST.match(part) or _FINITE.search(_SUBORDINATE.sub("", part)) for part in parts)
 
 
 def capitalise(text: str) -> str:

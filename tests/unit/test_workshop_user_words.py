@@ -103,6 +103,9 @@ def test_drafts_keep_the_users_capitals_and_lower_case_names():
     ("pendlerne og ungdommen må med", True), ("tre tomme butikklokaler", False),
     ("unge som har flyttet ut", False), ("hva butikkene sliter med", False), ("det gamle banklokalet", False),
     ("we already have three empty shops", True), ("young people who moved away", False),
+    ("unge voksne som flytter ut, og butikkeierne i sentrum merker det først", True),
+    ("unge som har flyttet ut, og eldre som bor alene", False),
+    ("young people who leave, and the shop owners are the first to notice", True),
 ])
 def test_clause_or_noun_phrase(text, clause):
     assert grammar.is_clause(text) is clause
@@ -338,3 +341,22 @@ def test_one_finding_per_problem_and_examples_from_the_theme():
     assert len({(f.code, f.field, f.message) for f in findings}) == len(findings)
     business = next(f for f in findings if f.code == "no_business")
     assert "sykehjemmet" in business.message and "gårdeiere" not in business.message
+
+
+def test_who_written_as_two_sentences_or_a_coordinated_clause_follows_as_the_users_own():
+    who = ["unge voksne 20-35 som flytter ut, og butikkeierne i sentrum merker det først. pendlerne og."]
+    text = drafts.render(with_(good_canvas(), need__who=who), "application")
+    assert "merkes særlig av unge voksne" not in text
+    assert ("Flere merker problemet. Unge voksne 20-35 som flytter ut, og butikkeierne i sentrum merker det først."
+            in text)
+
+
+@pytest.mark.parametrize(("lang", "answer", "frame"), [
+    ("nb", "hvis ingen gjør noe blir det flere tomme lokaler", "Hvis ingen gjør noe, får det disse følgene"),
+    ("en", "if nobody does anything the school may close", None),
+])
+def test_an_answer_that_echoes_its_frame_stands_alone(lang, answer, frame):
+    text = drafts.render(with_(good_canvas(lang), need__consequences=[answer]), "application")
+    assert answer[1:] in text
+    if frame:
+        assert frame not in text
