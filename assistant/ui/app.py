@@ -30,6 +30,7 @@ from assistant.ui.render import (
     sources_markdown,
     upload_progress_markdown,
 )
+from assistant.ui.render import browser_language as accept_language  # the page has a browser_language field
 from assistant.ui.workshop import build_workshop_tab
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,9 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         text = ui_text("index.building", "nb", percent=round(index.progress * 100))
         return gr.update(value=text, visible=True), gr.Timer(active=True)
 
-    lang_of = preferences.app_language
+    def lang_of(owner: str, request: gr.Request | None) -> str:
+        """The language the user chose; until they choose, their browser's, as the page shows it."""
+        return preferences.app_language(owner, accept_language(request))
 
     def warn(lang: str, key: str, **values) -> None:
         gr.Warning(ui_text(key, lang, **values), title=ui_text("toast.warning", lang))
@@ -129,7 +132,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             return
         refused = too_long(question, limits.question)
         if refused:  # nothing stored, nothing embedded; the question stays in the box to be shortened
-            lang = lang_of(owner)
+            lang = lang_of(owner, request)
             raise gr.Error(ui_text("msg.question_too_long", lang, **refused), title=ui_text("toast.error", lang))
         stored = conversations.messages(owner, conversation_id) if conversation_id else []
         listed = conversations.list(owner)
@@ -155,7 +158,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             yield shown + [{"role": "assistant", "content": "…"}], gr.update(), state_id, choices, emptied
             choices, emptied = gr.update(), gr.update()
         while not index.wait(INDEX_POLL_SECONDS):  # first start: the question waits for the index
-            waiting = ui_text("index.wait", lang_of(owner), percent=round(index.progress * 100))
+            waiting = ui_text("index.wait", lang_of(owner, request), percent=round(index.progress * 100))
             yield shown + [{"role": "assistant", "content": waiting}], gr.update(), state_id, gr.update(), gr.update()
         partial = ""
         elapsed = timer()
@@ -164,7 +167,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             # A question too short to tell its language is answered in the language the user chose
             # in the app, else the browser's.
             chosen = preferences.language(owner)
-            app_language = chosen or "nb"  # lang_of(owner), read once
+            app_language = chosen or language_from_browser(accept_language(request))  # lang_of, one query
             if chosen is None and request is not None:
                 chosen = ui_language(request.headers.get("accept-language"))
             for event in answers.stream(question, turns(stored), extra_stores=documents.stores_for(owner),
@@ -182,7 +185,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                     shown_at = time.monotonic()  # why the answer comes without the model, at once
                     yield shown + [{"role": "assistant", "content": partial}], gr.update(), state_id, choices, emptied
                     choices, emptied = gr.update(), gr.update()
-                    gr.Warning(event.text, title=ui_text("toast.warning", lang_of(owner)))
+                    gr.Warning(event.text, title=ui_text("toast.warning", lang_of(owner, request)))
                 elif (answer := event.answer) is not None:  # "done" always carries its answer
                     conversations.add_answer(owner, conversation_id, answer)
                     metrics.answered(answer.mode, elapsed())
@@ -192,8 +195,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                                                   ui_text("ask.no_sources", app_language)), state_id, choices, emptied
         except Exception:
             log.exception("answer failed")
-            message = ui_text("msg.answer_failed", lang_of(owner))
-            gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
+            message = ui_text("msg.answer_failed", lang_of(owner, request))
+            gr.Warning(message, title=ui_text("toast.warning", lang_of(owner, request)))
             yield (shown + [{"role": "assistant", "content": f"{icons.WARNING} {message}"}], gr.update(), state_id,
                    choices, emptied)
 
@@ -207,7 +210,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     def select_conversation(conversation_id, request: gr.Request | None = None):
         owner = identity.owner(request)
-        chat, sources = _open_conversation(owner, conversation_id, lang_of(owner))
+        chat, sources = _open_conversation(owner, conversation_id, lang_of(owner, request))
         return conversation_id, chat, sources
 
     def refresh_conversations(conversation_id, request: gr.Request | None = None):
@@ -219,11 +222,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     def new_conversation(request: gr.Request | None = None):
         owner = identity.owner(request)  # only the session's own user may reset its state
-        return None, [], ui_text("ask.no_sources", lang_of(owner)), gr.update(value=None)
+        return None, [], ui_text("ask.no_sources", lang_of(owner, request)), gr.update(value=None)
 
     def delete_conversation(conversation_id, request: gr.Request | None = None):
         owner = identity.owner(request)
-        lang = lang_of(owner)
+        lang = lang_of(owner, request)
         if conversation_id:
             conversations.delete(owner, conversation_id)
             inform(lang, "msg.conversation_deleted")
@@ -232,7 +235,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     def export_conversation(conversation_id, request: gr.Request | None = None):
         owner = identity.owner(request)
         if not conversation_id or conversations.get(owner, conversation_id) is None:
-            warn(lang_of(owner), "msg.no_conversation")
+            warn(lang_of(owner, request), "msg.no_conversation")
             return gr.update(value=None, visible=False)
         path = container.exports.path_for(owner, "gnist-samtale.md")
         path.write_text(conversations.export_markdown(owner, conversation_id), encoding="utf-8")
@@ -241,23 +244,24 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     def give_feedback(rating: int):
         """The thumbs under the chat: feedback on the latest answer of the open conversation."""
         def handler(conversation_id, comment, request: gr.Request | None = None):
-            return store_feedback(identity.owner(request), conversation_id, rating, comment, None)
+            return store_feedback(identity.owner(request), conversation_id, rating, comment, None, request)
         return handler
 
     def feedback_on_message(conversation_id, comment, data: gr.LikeData, request: gr.Request | None = None):
         """The thumbs on a message in the chat: any answer, also in a reopened conversation."""
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        return store_feedback(identity.owner(request), conversation_id, 1 if data.liked else -1, comment, index)
+        return store_feedback(identity.owner(request), conversation_id, 1 if data.liked else -1, comment, index,
+                              request)
 
-    def store_feedback(owner: str, conversation_id, rating: int, comment, index):
+    def store_feedback(owner: str, conversation_id, rating: int, comment, index, request: gr.Request | None):
         refused = too_long(comment, limits.feedback)
         if refused:  # the comment stays in its box to be shortened
-            warn(lang_of(owner), "msg.feedback_too_long", **refused)
+            warn(lang_of(owner, request), "msg.feedback_too_long", **refused)
             return comment
         if not conversations.feedback_on(owner, conversation_id, rating, comment or "", index):
-            warn(lang_of(owner), "msg.feedback_none")
+            warn(lang_of(owner, request), "msg.feedback_none")
             return comment
-        inform(lang_of(owner), "msg.feedback_thanks")
+        inform(lang_of(owner, request), "msg.feedback_thanks")
         return ""
 
     # -- documents -----------------------------------------------------------------------------
@@ -267,8 +271,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         stays quick); this shows their progress in text until all are done."""
         owner = identity.owner(request)
         if not files:
-            warn(lang_of(owner), "msg.choose_files")
-            yield ui_text("msg.choose_files", lang_of(owner)), gr.update(), gr.update(), None
+            warn(lang_of(owner, request), "msg.choose_files")
+            yield ui_text("msg.choose_files", lang_of(owner, request)), gr.update(), gr.update(), None
             return
         paths = [Path(file if isinstance(file, str) else file.name) for file in files]
         ids = [upload_queue.submit(owner, path, path.name, delete_source_after=True).id for path in paths]
@@ -276,8 +280,9 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             jobs = upload_queue.wait(owner, ids, timeout=UPLOAD_POLL_SECONDS)
             if all(job.finished for job in jobs):
                 break
-            yield upload_progress_markdown(jobs, catalog, lang_of(owner)), gr.update(), gr.update(), gr.update()
-        lang = lang_of(owner)
+            progress = upload_progress_markdown(jobs, catalog, lang_of(owner, request))
+            yield progress, gr.update(), gr.update(), gr.update()
+        lang = lang_of(owner, request)
         for job in jobs:
             if job.state == "failed" and job.result is not None:
                 gr.Warning(job.result.render(catalog, lang), title=ui_text("toast.warning", lang))
@@ -287,7 +292,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     def delete_document(source, request: gr.Request | None = None):
         owner = identity.owner(request)
-        lang = lang_of(owner)
+        lang = lang_of(owner, request)
         if not source:
             warn(lang, "msg.choose_document")
             return ui_text("msg.choose_document", lang), gr.update(), gr.update()
@@ -300,7 +305,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     def test_connection(request: gr.Request | None = None):
         """Plain words for the user; addresses and setting names only under «for administrators»."""
-        lang = lang_of(identity.owner(request))
+        lang = lang_of(identity.owner(request), request)
         if info.provider == "none":
             return ui_text("conn.none", lang), ui_text("conn.admin_none", lang)
         try:
@@ -322,7 +327,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     def delete_all(confirmed, request: gr.Request | None = None):
         owner = identity.owner(request)
-        lang = lang_of(owner)
+        lang = lang_of(owner, request)
         if not confirmed:
             return (ui_text("msg.confirm_delete_all", lang), gr.update(), gr.update(), gr.update(), gr.update(),
                     gr.update())
@@ -419,7 +424,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                 wipe = gr.Button(i18n("settings.delete_all"), variant="stop")
                 wipe_result = gr.Textbox(label=i18n("settings.result"), interactive=False)
 
-            admin_tab, admin_on_load, admin_outputs = build_admin_tab(container, identity, i18n, lang_of)
+            admin_tab, admin_on_load, admin_outputs = build_admin_tab(container, identity, i18n,
+                                                                      preferences.app_language)
 
         # -- wiring ----------------------------------------------------------------------------
         # The tab labels once more after load: Gradio translates the labels of tabs not yet shown only
