@@ -37,7 +37,8 @@ LANGUAGE_NAMES = ["Bokmål", "Nynorsk", "English"]
 # A question of the user's own, in the page's language (not one of the examples).
 QUESTION_TEXT = {"nb": "Hvor mye koster det å være med i Gnist?", "nn": "Kor mykje kostar det å vere med i Gnist?",
                  "en": "How much does it cost to take part in Gnist?"}
-PROBLEM = {"nb": "Sentrum er tomt om kveldene og butikkene stenger", "nn": "Sentrum er tomt om kveldane og butikkane stengjer",
+PROBLEM = {"nb": "Sentrum er tomt om kveldene og butikkene stenger",
+           "nn": "Sentrum er tomt om kveldane og butikkane stengjer",
            "en": "The town centre is empty in the evenings and the shops close"}
 
 
@@ -113,15 +114,13 @@ def settled(page) -> None:
 def leaks(page, lang: str, english: set[str], own: set[str]) -> list[tuple[str, str, str]]:
     settled(page)
     foreign = foreign_texts(lang)
-    found = []
-    for kind, text, where in page.evaluate(COLLECT_JS):
-        if KEY.fullmatch(text) or KEY.search(text) and kind != "text":
-            found.append((kind, text, where))
-        elif lang != "en" and text in english and text not in own:
-            found.append((kind, text, where))
-        elif any(other in text for other in foreign):  # our own text, in another language
-            found.append((kind, text, where))
-    return sorted(set(found))
+    def left(kind: str, text: str) -> bool:
+        unresolved = KEY.fullmatch(text) or (kind != "text" and KEY.search(text))
+        gradios_english = lang != "en" and text in english and text not in own
+        ours_in_another_language = any(other in text for other in foreign)
+        return bool(unresolved or gradios_english or ours_in_another_language)
+
+    return sorted({(kind, text, where) for kind, text, where in page.evaluate(COLLECT_JS) if left(kind, text)})
 
 
 def use_every_tab(page, url: str, lang: str, axe_source, artifacts) -> tuple[dict, dict]:
@@ -171,7 +170,7 @@ def use_every_tab(page, url: str, lang: str, axe_source, artifacts) -> tuple[dic
     # Documents: one added.
     page.get_by_role("tab", name=tabs[2], exact=True).click()
     page.locator("#upload input[type='file']").set_input_files(files=[{
-        "name": "notat.txt", "mimeType": "text/plain", "buffer": "Eit kort notat om Lom.".encode()}])
+        "name": "notat.txt", "mimeType": "text/plain", "buffer": b"Eit kort notat om Lom."}])
     wait_for_text(page, "#documents-table", "notat.txt", timeout=90_000)
     shown = page.locator("#upload-status").inner_text()
     page.get_by_role("button", name=BUILT_IN.ui("docs.delete", lang), exact=True).click()  # none chosen: a warning
