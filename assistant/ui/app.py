@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import gradio as gr
 
@@ -35,6 +35,13 @@ from assistant.ui.workshop import build_workshop_tab
 
 log = logging.getLogger(__name__)
 
+
+class ListsShown(NamedTuple):
+    """The conversation choices and document rows a page shows."""
+
+    conversations: list | None
+    documents: list | None
+
 EXAMPLE_COUNT = 5  # ask.example.1 … ask.example.5 in each language's catalog
 UPLOAD_POLL_SECONDS = 0.5
 STREAM_INTERVAL_S = 0.1
@@ -56,16 +63,17 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     index = container.knowledge_index
     limits = TextLimits.from_settings(settings)
 
-    def index_banner():
-        """Shown while the first index build runs; the timer stops once it is done."""
-        if index.ready:
-            return gr.update(value="", visible=False), gr.Timer(active=False)
-        text = ui_text("index.building", "nb", percent=round(index.progress * 100))
-        return gr.update(value=text, visible=True), gr.Timer(active=True)
-
     def lang_of(owner: str, request: gr.Request | None) -> str:
         """The language the user chose; until they choose, their browser's, as the page shows it."""
         return preferences.app_language(owner, accept_language(request))
+
+    def index_banner(request: gr.Request):
+        """Shown while the first index build runs; the timer stops once it is done."""
+        if index.ready:
+            return gr.update(value="", visible=False), gr.Timer(active=False)
+        lang = lang_of(identity.owner(request), request)
+        text = ui_text("index.building", lang, percent=round(index.progress * 100))
+        return gr.update(value=text, visible=True), gr.Timer(active=True)
 
     def warn(lang: str, key: str, **values) -> None:
         gr.Warning(ui_text(key, lang, **values), title=ui_text("toast.warning", lang))
@@ -92,11 +100,12 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         # the question box on its first screen).
         first_visit = not (listed or docs or container.workshop.list(owner))
         # The class tells the page (and browser tests) that this user's data is in place.
+        shown_conversations = [(c.title, c.id) for c in listed]
         return (
             latest, gr.update(value=chat, elem_classes=["gnist-loaded"]), sources,
-            gr.update(choices=conversation_choices(owner), value=latest),
+            gr.update(choices=shown_conversations, value=latest),
             document_table(docs, catalog, lang), gr.update(choices=[row[0] for row in docs], value=None), lang,
-            gr.update(open=first_visit),
+            gr.update(open=first_visit), ListsShown(shown_conversations, docs),
             *examples_for(lang),
         )
 
@@ -220,6 +229,31 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         shown = conversation_id if any(value == conversation_id for _, value in listed) else None
         return gr.update(choices=listed, value=shown)
 
+    def follow_other_tabs(conversation_id, shown_conversation, seen: ListsShown | None, chosen_document,
+                          request: gr.Request | None = None):
+        """When the page is shown again (the page script clicks the hidden button): the conversation
+        and document lists as another tab may have left them. Nothing is sent when they are as this
+        page shows them; the open conversation, deleted elsewhere, is closed."""
+        owner = identity.owner(request)
+        now = ListsShown(conversation_choices(owner), document_rows(owner))
+        if now == seen:
+            return (gr.skip(),) * 7
+        lang = lang_of(owner, request)
+        seen = seen or ListsShown(None, None)
+        open_id = conversation_id or shown_conversation
+        gone = bool(open_id) and all(value != open_id for _, value in now.conversations)
+        if gone:
+            inform(lang, "msg.conversation_gone")
+        conversation_outputs = ((None, [], ui_text("ask.no_sources", lang)) if gone
+                                else (gr.skip(), gr.skip(), gr.skip()))
+        history_update = (gr.skip() if now.conversations == seen.conversations and not gone
+                          else gr.update(choices=now.conversations, value=None if gone else open_id))
+        names = [row[0] for row in now.documents]
+        document_updates = ((gr.skip(), gr.skip()) if now.documents == seen.documents else
+                            (document_table(now.documents, catalog, lang),
+                             gr.update(choices=names, value=chosen_document if chosen_document in names else None)))
+        return *conversation_outputs, history_update, *document_updates, now
+
     def new_conversation(request: gr.Request | None = None):
         owner = identity.owner(request)  # only the session's own user may reset its state
         return None, [], ui_text("ask.no_sources", lang_of(owner, request)), gr.update(value=None)
@@ -342,6 +376,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     delete_cache = (600, settings.export_ttl_minutes * 60)
     with gr.Blocks(title="Gnist-assistenten", analytics_enabled=False, delete_cache=delete_cache) as demo:
         conversation_id = gr.State(None)
+        lists_shown = gr.State(None)  # the lists as this page shows them (see follow_other_tabs)
+        # Clicked by the page script when the browser tab is shown or focused again (launch.FOLLOW_JS):
+        # one small request then, instead of a poll or the lists resent with every answer.
+        follow_tabs = gr.Button(i18n("ask.follow_tabs"), visible="hidden", elem_id="follow-tabs",
+                                elem_classes=["gnist-follow-tabs"])
 
         with gr.Row(elem_id="app-header"):
             gr.Markdown("# " + "Gnist-assistenten", elem_id="app-title")
@@ -440,7 +479,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         index_timer.tick(index_banner, None, [index_status, index_timer], api_visibility="private",
                          show_progress="hidden")
         demo.load(on_load, [browser_language],
-                  [conversation_id, chatbot, sources, history, doc_table, doc_choice, language, intro,
+                  [conversation_id, chatbot, sources, history, doc_table, doc_choice, language, intro, lists_shown,
                    *example_sets.values()],
                   js="() => [navigator.language || '']", api_visibility="private"
                   ).then(None, [language], None, js="(lang) => window.gnistSetLocale?.(lang)"
@@ -467,6 +506,9 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         history.input(select_conversation, [history], [conversation_id, chatbot, sources])
         history.focus(refresh_conversations, [conversation_id], [history], api_visibility="private",
                       show_progress="hidden")
+        follow_tabs.click(follow_other_tabs, [conversation_id, history, lists_shown, doc_choice],
+                          [conversation_id, chatbot, sources, history, doc_table, doc_choice, lists_shown],
+                          api_visibility="private", show_progress="hidden")
         new.click(new_conversation, None, [conversation_id, chatbot, sources, history])
         delete.click(delete_conversation, [conversation_id], [conversation_id, chatbot, sources, history])
         export.click(export_conversation, [conversation_id], [export_file], api_name="export_conversation")

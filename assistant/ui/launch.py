@@ -84,7 +84,7 @@ def page_script(catalog: TextCatalog) -> str:
                 for lang in LANGUAGES}
     replacements = {"__LABELS__": labels, "__TOASTS__": toasts, "__PREFIXES__": prefixes}
     place = PLACE_JS.replace("__FIELDS__", json.dumps(KEPT_FIELDS))
-    script = A11Y_JS.replace("async () => {", "async () => {\n" + place, 1)
+    script = A11Y_JS.replace("async () => {", "async () => {\n" + place + FOLLOW_JS, 1)
     for placeholder, table in replacements.items():
         script = script.replace(placeholder, json.dumps(table, ensure_ascii=False))
     return script
@@ -181,7 +181,25 @@ async () => {
     subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-label", "title"],
   });
   keepPlaceAcrossReloads();
+  followOtherTabs();
 }
+"""
+
+# 7. Lists follow what the user did in another browser tab (a conversation deleted or started, a
+#    document added): when this tab is shown or focused again, the page clicks the hidden
+#    «follow-tabs» buttons, and the server sends the lists only if they changed (app.follow_other_tabs).
+#    Nothing runs while the tab is left alone, so it costs no polling and nothing per answer.
+FOLLOW_JS = r"""
+const followOtherTabs = () => {
+  let last = 0;
+  const follow = () => {
+    if (document.visibilityState !== "visible" || Date.now() - last < 1000) return;
+    last = Date.now();
+    for (const button of document.querySelectorAll(".gnist-follow-tabs")) button.click();
+  };
+  document.addEventListener("visibilitychange", follow);
+  window.addEventListener("focus", follow);
+};
 """
 
 # 6. A reload keeps the user's place: the open tab and what was typed but not yet taken. Gradio
