@@ -206,8 +206,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             log.exception("answer failed")
             message = ui_text("msg.answer_failed", lang_of(owner, request))
             gr.Warning(message, title=ui_text("toast.warning", lang_of(owner, request)))
-            yield (shown + [{"role": "assistant", "content": f"{icons.WARNING} {message}"}], gr.update(), state_id,
-                   choices, emptied)
+            failed = {"role": "assistant", "content": icons.draw(f"{icons.WARNING} {message}")}
+            yield shown + [failed], gr.update(), state_id, choices, emptied
 
     def respond_at_once(question: str, conversation_id: str | None, shown_conversation: str | None = None,
                         request: gr.Request | None = None):
@@ -346,9 +346,9 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             reply = str(answers.chat_model.invoke("Svar bare med ordet OK.").content)[:80]
         except Exception as exc:  # noqa: BLE001 - report any failure to the user
             reply = type(exc).__name__
-            message = f"{icons.FAILED} " + ui_text("conn.failed", lang)
+            message = icons.draw(f"{icons.FAILED} " + ui_text("conn.failed", lang))
         else:
-            message = f"{icons.DONE} " + ui_text("conn.ok", lang, model=info.model)
+            message = icons.draw(f"{icons.DONE} " + ui_text("conn.ok", lang, model=info.model))
         return message, ui_text("conn.admin_detail", lang, model=info.model, base_url=info.base_url or "OpenAI",
                                 reply=reply)
 

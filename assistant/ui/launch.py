@@ -19,6 +19,7 @@ from assistant.catalog import LANGUAGES, TextCatalog
 from assistant.container import Container
 from assistant.services.language import warm_up
 from assistant.settings import Settings
+from assistant.ui import icons
 from assistant.ui.app import build_app
 from assistant.ui.errors import guard_events
 from assistant.ui.identity import CookieSigner, Identity, IdentityMiddleware
@@ -168,7 +169,11 @@ async () => {
       header.removeAttribute("tabindex");
     }
   };
-  const tidy = () => { nameDropZones(); focusableChats(); translateLabels(); calmToasts(); };
+  // Gradio's Markdown drops aria-hidden from the status icons (icons.py): the words beside each say it.
+  const quietIcons = () => {
+    for (const icon of document.querySelectorAll(".gnist-icon:not([aria-hidden])")) icon.setAttribute("aria-hidden", "true");
+  };
+  const tidy = () => { nameDropZones(); focusableChats(); translateLabels(); calmToasts(); quietIcons(); };
   window.gnistTidy = tidy;
   let scheduled = false;
   const soon = () => {
@@ -412,7 +417,7 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         auth_message=container.catalog.bilingual("launch.login") if auth else None,
         i18n=container.catalog.gradio_i18n(),
         theme=theme(),
-        css=CSS,
+        css=CSS + icons.css(),
         js=page_script(container.catalog),
         max_file_size=f"{settings.max_upload_mb}mb",
         prevent_thread_lock=True,  # so the address can be printed once the server listens

@@ -104,14 +104,14 @@ def step_line(status: str, number: int, title: str, lang: str, catalog: TextCata
 def progress_markdown(service: WorkshopService, canvas: Canvas) -> str:
     progress = service.conversation.progress(canvas)
     items = [step_line(s["status"], s["number"], s["title"], canvas.language, service.catalog) for s in progress.steps]
-    return f"**{progress.percent} %**\n\n" + "  \n".join(items)
+    return icons.draw(f"**{progress.percent} %**\n\n" + "  \n".join(items))
 
 
 def findings_markdown(findings: list[critic.Finding], lang: str, catalog: TextCatalog) -> str:
     """The quality check as a jury would say it: how serious, which criterion, the field by its
     label (never its internal name), and what to do next."""
     if not findings:
-        return f"{icons.DONE} " + catalog.workshop("critic", lang)["none"]
+        return icons.draw(f"{icons.DONE} " + catalog.workshop("critic", lang)["none"])
     return safe_markdown("\n".join(
         f"- {icons.SEVERITY.get(f.severity, '')} **{critic.headline(f, lang, catalog)}:** {f.message}"
         for f in findings))
