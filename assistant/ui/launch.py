@@ -171,7 +171,9 @@ async () => {
   };
   // Gradio's Markdown drops aria-hidden from the status icons (icons.py): the words beside each say it.
   const quietIcons = () => {
-    for (const icon of document.querySelectorAll(".gnist-icon:not([aria-hidden])")) icon.setAttribute("aria-hidden", "true");
+    for (const icon of document.querySelectorAll(".gnist-icon:not([aria-hidden])")) {
+      icon.setAttribute("aria-hidden", "true");
+    }
   };
   const tidy = () => { nameDropZones(); focusableChats(); translateLabels(); calmToasts(); quietIcons(); };
   window.gnistTidy = tidy;
