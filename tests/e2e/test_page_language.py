@@ -19,7 +19,7 @@ import gnist_testapp as g
 import gradio
 import pytest
 from test_browser import open_app, wait_for_answer
-from test_first_use import LOCALE, QUESTION, TABS, axe_findings
+from test_first_use import LOCALE, QUESTION, TABS, axe_findings, settled
 from test_languages import foreign_texts
 from test_workshop_browser import wait_for_text
 
@@ -101,14 +101,6 @@ def open_every_panel(page) -> None:
             button = page.locator("button.label-wrap:not(.open):visible").first.element_handle()
             button.click()
             page.wait_for_function("(el) => el.classList.contains('open')", arg=button)
-
-
-def settled(page) -> None:
-    """Until no output is still being updated (Gradio flashes a pending output's text, which axe
-    would measure half-transparent)."""
-    page.wait_for_function("""() => !document.querySelector('.pending') && document.getAnimations()
-        .every((animation) => animation.playState !== "running"
-               || animation.effect?.getTiming().iterations === Infinity)""")
 
 
 def leaks(page, lang: str, english: set[str], own: set[str]) -> list[tuple[str, str, str]]:
