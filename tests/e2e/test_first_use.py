@@ -175,7 +175,8 @@ def history_options(page) -> list[str]:
 
 def test_a_conversation_deleted_in_another_tab_leaves_this_tabs_list(app, browser, tmp_path):
     """The list followed another tab only after a reload: now when this tab is shown again, without
-    the user opening the list; the conversation open here, deleted there, is closed with a word why."""
+    the user opening the list (documents and workshops too); the conversation open here, deleted
+    there, is closed with a word why."""
     context, first = context_page(browser, "nb")
     try:
         open_app(first, app.url)
@@ -189,6 +190,11 @@ def test_a_conversation_deleted_in_another_tab_leaves_this_tabs_list(app, browse
         second.get_by_role("tab", name="Mine dokumenter", exact=True).click()
         second.locator("#upload input[type='file']").set_input_files(str(g.labelled_pdf(tmp_path / "plan.pdf")))
         wait_for_text(second, "#documents-table", "plan.pdf", timeout=90_000)
+        second.get_by_role("tab", name="Verksted", exact=True).click()
+        second.get_by_label("Kommune", exact=True).fill("Lom")
+        second.get_by_label("Hva er problemet, med dine egne ord?", exact=True).fill("Ungdommen flytter fra bygda")
+        second.get_by_role("button", name="Start et nytt verksted", exact=True).click()
+        wait_for_last_bot(second, "Hvem merker problemet?")
 
         shown_again(first)
         first.locator(".toast-body", has_text="Samtalen ble slettet i en annen fane.").wait_for()
@@ -199,6 +205,9 @@ def test_a_conversation_deleted_in_another_tab_leaves_this_tabs_list(app, browse
         assert any("nabokommunen" in option for option in options), options
         first.get_by_role("tab", name="Mine dokumenter", exact=True).click()
         wait_for_text(first, "#documents-table", "plan.pdf")
+        first.get_by_role("tab", name="Verksted", exact=True).click()
+        first.get_by_label("Mine verksteder", exact=True).click()
+        first.get_by_role("option", name=re.compile("^Lom: Ungdommen flytter fra bygda")).wait_for()
     finally:
         context.close()
 
