@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 class ListsShown(NamedTuple):
     """The conversation choices and document rows a page shows."""
 
-    conversations: list | None
-    documents: list | None
+    conversations: list
+    documents: list
 
 EXAMPLE_COUNT = 5  # ask.example.1 … ask.example.5 in each language's catalog
 UPLOAD_POLL_SECONDS = 0.5
@@ -239,17 +239,16 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         if now == seen:
             return (gr.skip(),) * 7
         lang = lang_of(owner, request)
-        seen = seen or ListsShown(None, None)
         open_id = conversation_id or shown_conversation
         gone = bool(open_id) and all(value != open_id for _, value in now.conversations)
         if gone:
             inform(lang, "msg.conversation_gone")
         conversation_outputs = ((None, [], ui_text("ask.no_sources", lang)) if gone
                                 else (gr.skip(), gr.skip(), gr.skip()))
-        history_update = (gr.skip() if now.conversations == seen.conversations and not gone
+        history_update = (gr.skip() if seen and now.conversations == seen.conversations and not gone
                           else gr.update(choices=now.conversations, value=None if gone else open_id))
         names = [row[0] for row in now.documents]
-        document_updates = ((gr.skip(), gr.skip()) if now.documents == seen.documents else
+        document_updates = ((gr.skip(), gr.skip()) if seen and now.documents == seen.documents else
                             (document_table(now.documents, catalog, lang),
                              gr.update(choices=names, value=chosen_document if chosen_document in names else None)))
         return *conversation_outputs, history_update, *document_updates, now
