@@ -122,6 +122,11 @@ def use_every_tab(page, url: str, lang: str, axe_source, artifacts) -> tuple[dic
     found, axe = {}, {}
     box = open_app(page, url, question_label=QUESTION[lang])
     tabs = TABS[lang]
+
+    def read(tab: str, name: str) -> None:
+        found[tab] = leaks(page, lang, english, own)
+        axe[tab] = axe_findings(page, axe_source, f"in-use-{lang}-{name}", artifacts)
+
     # Ask: an answer with its message buttons, a toast, an exported conversation.
     box.fill(QUESTION_TEXT[lang])
     page.locator("#send").click()
@@ -130,8 +135,7 @@ def use_every_tab(page, url: str, lang: str, axe_source, artifacts) -> tuple[dic
     page.locator(".toast-body").first.wait_for()
     page.locator("#export").click()
     page.locator("a[download*='gnist-samtale']").first.wait_for()
-    found[tabs[0]] = leaks(page, lang, english, own)
-    axe[tabs[0]] = axe_findings(page, axe_source, f"in-use-{lang}-ask", artifacts)
+    read(tabs[0], "ask")
 
     # Workshop: started, an error toast, every panel open, a draft shown.
     page.get_by_role("tab", name=tabs[1], exact=True).click()
@@ -156,8 +160,7 @@ def use_every_tab(page, url: str, lang: str, axe_source, artifacts) -> tuple[dic
     page.locator("td[aria-label='lerret.json']").first.wait_for()
     page.locator("#res-open").click()
     page.locator("#res-qr a[download]").first.wait_for()
-    found[tabs[1]] = leaks(page, lang, english, own)
-    axe[tabs[1]] = axe_findings(page, axe_source, f"in-use-{lang}-workshop", artifacts)
+    read(tabs[1], "workshop")
 
     # Documents: one added.
     page.get_by_role("tab", name=tabs[2], exact=True).click()
@@ -167,8 +170,7 @@ def use_every_tab(page, url: str, lang: str, axe_source, artifacts) -> tuple[dic
     shown = page.locator("#upload-status").inner_text()
     page.get_by_role("button", name=BUILT_IN.ui("docs.delete", lang), exact=True).click()  # none chosen: a warning
     page.wait_for_function("(shown) => document.querySelector('#upload-status').innerText !== shown", arg=shown)
-    found[tabs[2]] = leaks(page, lang, english, own)
-    axe[tabs[2]] = axe_findings(page, axe_source, f"in-use-{lang}-documents", artifacts)
+    read(tabs[2], "documents")
 
     # Settings: the connection tested, everything exported.
     page.get_by_role("tab", name=tabs[3], exact=True).click()
@@ -177,8 +179,7 @@ def use_every_tab(page, url: str, lang: str, axe_source, artifacts) -> tuple[dic
     page.get_by_role("button", name=BUILT_IN.ui("settings.export_all", lang), exact=True).click()
     page.locator("a[download*='gnist-mine-data']").first.wait_for()
     open_every_panel(page)
-    found[tabs[3]] = leaks(page, lang, english, own)
-    axe[tabs[3]] = axe_findings(page, axe_source, f"in-use-{lang}-settings", artifacts)
+    read(tabs[3], "settings")
     return found, axe
 
 
