@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import gradio as gr
 
@@ -30,9 +30,17 @@ from assistant.ui.render import (
     sources_markdown,
     upload_progress_markdown,
 )
+from assistant.ui.render import browser_language as accept_language  # the page has a browser_language field
 from assistant.ui.workshop import build_workshop_tab
 
 log = logging.getLogger(__name__)
+
+
+class ListsShown(NamedTuple):
+    """The conversation choices and document rows a page shows."""
+
+    conversations: list
+    documents: list
 
 EXAMPLE_COUNT = 5  # ask.example.1 … ask.example.5 in each language's catalog
 UPLOAD_POLL_SECONDS = 0.5
@@ -55,14 +63,17 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     index = container.knowledge_index
     limits = TextLimits.from_settings(settings)
 
-    def index_banner():
+    def lang_of(owner: str, request: gr.Request | None) -> str:
+        """The language the user chose; until they choose, their browser's, as the page shows it."""
+        return preferences.app_language(owner, accept_language(request))
+
+    def index_banner(request: gr.Request):
         """Shown while the first index build runs; the timer stops once it is done."""
         if index.ready:
             return gr.update(value="", visible=False), gr.Timer(active=False)
-        text = ui_text("index.building", "nb", percent=round(index.progress * 100))
+        lang = lang_of(identity.owner(request), request)
+        text = ui_text("index.building", lang, percent=round(index.progress * 100))
         return gr.update(value=text, visible=True), gr.Timer(active=True)
-
-    lang_of = preferences.app_language
 
     def warn(lang: str, key: str, **values) -> None:
         gr.Warning(ui_text(key, lang, **values), title=ui_text("toast.warning", lang))
@@ -89,11 +100,12 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         # the question box on its first screen).
         first_visit = not (listed or docs or container.workshop.list(owner))
         # The class tells the page (and browser tests) that this user's data is in place.
+        shown_conversations = [(c.title, c.id) for c in listed]
         return (
             latest, gr.update(value=chat, elem_classes=["gnist-loaded"]), sources,
-            gr.update(choices=conversation_choices(owner), value=latest),
+            gr.update(choices=shown_conversations, value=latest),
             document_table(docs, catalog, lang), gr.update(choices=[row[0] for row in docs], value=None), lang,
-            gr.update(open=first_visit),
+            gr.update(open=first_visit), ListsShown(shown_conversations, docs),
             *examples_for(lang),
         )
 
@@ -129,7 +141,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             return
         refused = too_long(question, limits.question)
         if refused:  # nothing stored, nothing embedded; the question stays in the box to be shortened
-            lang = lang_of(owner)
+            lang = lang_of(owner, request)
             raise gr.Error(ui_text("msg.question_too_long", lang, **refused), title=ui_text("toast.error", lang))
         stored = conversations.messages(owner, conversation_id) if conversation_id else []
         listed = conversations.list(owner)
@@ -155,7 +167,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             yield shown + [{"role": "assistant", "content": "…"}], gr.update(), state_id, choices, emptied
             choices, emptied = gr.update(), gr.update()
         while not index.wait(INDEX_POLL_SECONDS):  # first start: the question waits for the index
-            waiting = ui_text("index.wait", lang_of(owner), percent=round(index.progress * 100))
+            waiting = ui_text("index.wait", lang_of(owner, request), percent=round(index.progress * 100))
             yield shown + [{"role": "assistant", "content": waiting}], gr.update(), state_id, gr.update(), gr.update()
         partial = ""
         elapsed = timer()
@@ -164,7 +176,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             # A question too short to tell its language is answered in the language the user chose
             # in the app, else the browser's.
             chosen = preferences.language(owner)
-            app_language = chosen or "nb"  # lang_of(owner), read once
+            app_language = chosen or language_from_browser(accept_language(request))  # lang_of, one query
             if chosen is None and request is not None:
                 chosen = ui_language(request.headers.get("accept-language"))
             for event in answers.stream(question, turns(stored), extra_stores=documents.stores_for(owner),
@@ -182,7 +194,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                     shown_at = time.monotonic()  # why the answer comes without the model, at once
                     yield shown + [{"role": "assistant", "content": partial}], gr.update(), state_id, choices, emptied
                     choices, emptied = gr.update(), gr.update()
-                    gr.Warning(event.text, title=ui_text("toast.warning", lang_of(owner)))
+                    gr.Warning(event.text, title=ui_text("toast.warning", lang_of(owner, request)))
                 elif (answer := event.answer) is not None:  # "done" always carries its answer
                     conversations.add_answer(owner, conversation_id, answer)
                     metrics.answered(answer.mode, elapsed())
@@ -192,10 +204,10 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                                                   ui_text("ask.no_sources", app_language)), state_id, choices, emptied
         except Exception:
             log.exception("answer failed")
-            message = ui_text("msg.answer_failed", lang_of(owner))
-            gr.Warning(message, title=ui_text("toast.warning", lang_of(owner)))
-            yield (shown + [{"role": "assistant", "content": f"{icons.WARNING} {message}"}], gr.update(), state_id,
-                   choices, emptied)
+            message = ui_text("msg.answer_failed", lang_of(owner, request))
+            gr.Warning(message, title=ui_text("toast.warning", lang_of(owner, request)))
+            failed = {"role": "assistant", "content": icons.draw(f"{icons.WARNING} {message}")}
+            yield shown + [failed], gr.update(), state_id, choices, emptied
 
     def respond_at_once(question: str, conversation_id: str | None, shown_conversation: str | None = None,
                         request: gr.Request | None = None):
@@ -207,7 +219,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     def select_conversation(conversation_id, request: gr.Request | None = None):
         owner = identity.owner(request)
-        chat, sources = _open_conversation(owner, conversation_id, lang_of(owner))
+        chat, sources = _open_conversation(owner, conversation_id, lang_of(owner, request))
         return conversation_id, chat, sources
 
     def refresh_conversations(conversation_id, request: gr.Request | None = None):
@@ -217,13 +229,37 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         shown = conversation_id if any(value == conversation_id for _, value in listed) else None
         return gr.update(choices=listed, value=shown)
 
+    def follow_other_tabs(conversation_id, shown_conversation, seen: ListsShown | None, chosen_document,
+                          request: gr.Request | None = None):
+        """When the page is shown again (the page script clicks the hidden button): the conversation
+        and document lists as another tab may have left them. Nothing is sent when they are as this
+        page shows them; the open conversation, deleted elsewhere, is closed."""
+        owner = identity.owner(request)
+        now = ListsShown(conversation_choices(owner), document_rows(owner))
+        if now == seen:
+            return (gr.skip(),) * 7
+        lang = lang_of(owner, request)
+        open_id = conversation_id or shown_conversation
+        gone = bool(open_id) and all(value != open_id for _, value in now.conversations)
+        if gone:
+            inform(lang, "msg.conversation_gone")
+        conversation_outputs = ((None, [], ui_text("ask.no_sources", lang)) if gone
+                                else (gr.skip(), gr.skip(), gr.skip()))
+        history_update = (gr.skip() if seen and now.conversations == seen.conversations and not gone
+                          else gr.update(choices=now.conversations, value=None if gone else open_id))
+        names = [row[0] for row in now.documents]
+        document_updates = ((gr.skip(), gr.skip()) if seen and now.documents == seen.documents else
+                            (document_table(now.documents, catalog, lang),
+                             gr.update(choices=names, value=chosen_document if chosen_document in names else None)))
+        return *conversation_outputs, history_update, *document_updates, now
+
     def new_conversation(request: gr.Request | None = None):
         owner = identity.owner(request)  # only the session's own user may reset its state
-        return None, [], ui_text("ask.no_sources", lang_of(owner)), gr.update(value=None)
+        return None, [], ui_text("ask.no_sources", lang_of(owner, request)), gr.update(value=None)
 
     def delete_conversation(conversation_id, request: gr.Request | None = None):
         owner = identity.owner(request)
-        lang = lang_of(owner)
+        lang = lang_of(owner, request)
         if conversation_id:
             conversations.delete(owner, conversation_id)
             inform(lang, "msg.conversation_deleted")
@@ -232,7 +268,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     def export_conversation(conversation_id, request: gr.Request | None = None):
         owner = identity.owner(request)
         if not conversation_id or conversations.get(owner, conversation_id) is None:
-            warn(lang_of(owner), "msg.no_conversation")
+            warn(lang_of(owner, request), "msg.no_conversation")
             return gr.update(value=None, visible=False)
         path = container.exports.path_for(owner, "gnist-samtale.md")
         path.write_text(conversations.export_markdown(owner, conversation_id), encoding="utf-8")
@@ -241,23 +277,24 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     def give_feedback(rating: int):
         """The thumbs under the chat: feedback on the latest answer of the open conversation."""
         def handler(conversation_id, comment, request: gr.Request | None = None):
-            return store_feedback(identity.owner(request), conversation_id, rating, comment, None)
+            return store_feedback(identity.owner(request), conversation_id, rating, comment, None, request)
         return handler
 
     def feedback_on_message(conversation_id, comment, data: gr.LikeData, request: gr.Request | None = None):
         """The thumbs on a message in the chat: any answer, also in a reopened conversation."""
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        return store_feedback(identity.owner(request), conversation_id, 1 if data.liked else -1, comment, index)
+        return store_feedback(identity.owner(request), conversation_id, 1 if data.liked else -1, comment, index,
+                              request)
 
-    def store_feedback(owner: str, conversation_id, rating: int, comment, index):
+    def store_feedback(owner: str, conversation_id, rating: int, comment, index, request: gr.Request | None):
         refused = too_long(comment, limits.feedback)
         if refused:  # the comment stays in its box to be shortened
-            warn(lang_of(owner), "msg.feedback_too_long", **refused)
+            warn(lang_of(owner, request), "msg.feedback_too_long", **refused)
             return comment
         if not conversations.feedback_on(owner, conversation_id, rating, comment or "", index):
-            warn(lang_of(owner), "msg.feedback_none")
+            warn(lang_of(owner, request), "msg.feedback_none")
             return comment
-        inform(lang_of(owner), "msg.feedback_thanks")
+        inform(lang_of(owner, request), "msg.feedback_thanks")
         return ""
 
     # -- documents -----------------------------------------------------------------------------
@@ -267,8 +304,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         stays quick); this shows their progress in text until all are done."""
         owner = identity.owner(request)
         if not files:
-            warn(lang_of(owner), "msg.choose_files")
-            yield ui_text("msg.choose_files", lang_of(owner)), gr.update(), gr.update(), None
+            warn(lang_of(owner, request), "msg.choose_files")
+            yield ui_text("msg.choose_files", lang_of(owner, request)), gr.update(), gr.update(), None
             return
         paths = [Path(file if isinstance(file, str) else file.name) for file in files]
         ids = [upload_queue.submit(owner, path, path.name, delete_source_after=True).id for path in paths]
@@ -276,8 +313,9 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
             jobs = upload_queue.wait(owner, ids, timeout=UPLOAD_POLL_SECONDS)
             if all(job.finished for job in jobs):
                 break
-            yield upload_progress_markdown(jobs, catalog, lang_of(owner)), gr.update(), gr.update(), gr.update()
-        lang = lang_of(owner)
+            progress = upload_progress_markdown(jobs, catalog, lang_of(owner, request))
+            yield progress, gr.update(), gr.update(), gr.update()
+        lang = lang_of(owner, request)
         for job in jobs:
             if job.state == "failed" and job.result is not None:
                 gr.Warning(job.result.render(catalog, lang), title=ui_text("toast.warning", lang))
@@ -287,7 +325,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     def delete_document(source, request: gr.Request | None = None):
         owner = identity.owner(request)
-        lang = lang_of(owner)
+        lang = lang_of(owner, request)
         if not source:
             warn(lang, "msg.choose_document")
             return ui_text("msg.choose_document", lang), gr.update(), gr.update()
@@ -300,16 +338,16 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     def test_connection(request: gr.Request | None = None):
         """Plain words for the user; addresses and setting names only under «for administrators»."""
-        lang = lang_of(identity.owner(request))
+        lang = lang_of(identity.owner(request), request)
         if info.provider == "none":
             return ui_text("conn.none", lang), ui_text("conn.admin_none", lang)
         try:
             reply = str(answers.chat_model.invoke("Svar bare med ordet OK.").content)[:80]
         except Exception as exc:  # noqa: BLE001 - report any failure to the user
             reply = type(exc).__name__
-            message = f"{icons.FAILED} " + ui_text("conn.failed", lang)
+            message = icons.draw(f"{icons.FAILED} " + ui_text("conn.failed", lang))
         else:
-            message = f"{icons.DONE} " + ui_text("conn.ok", lang, model=info.model)
+            message = icons.draw(f"{icons.DONE} " + ui_text("conn.ok", lang, model=info.model))
         return message, ui_text("conn.admin_detail", lang, model=info.model, base_url=info.base_url or "OpenAI",
                                 reply=reply)
 
@@ -322,7 +360,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
 
     def delete_all(confirmed, request: gr.Request | None = None):
         owner = identity.owner(request)
-        lang = lang_of(owner)
+        lang = lang_of(owner, request)
         if not confirmed:
             return (ui_text("msg.confirm_delete_all", lang), gr.update(), gr.update(), gr.update(), gr.update(),
                     gr.update())
@@ -337,6 +375,11 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
     delete_cache = (600, settings.export_ttl_minutes * 60)
     with gr.Blocks(title="Gnist-assistenten", analytics_enabled=False, delete_cache=delete_cache) as demo:
         conversation_id = gr.State(None)
+        lists_shown = gr.State(None)  # the lists as this page shows them (see follow_other_tabs)
+        # Clicked by the page script when the browser tab is shown or focused again (launch.FOLLOW_JS):
+        # one small request then, instead of a poll or the lists resent with every answer.
+        follow_tabs = gr.Button(i18n("ask.follow_tabs"), visible="hidden", elem_id="follow-tabs",
+                                elem_classes=["gnist-follow-tabs"])
 
         with gr.Row(elem_id="app-header"):
             gr.Markdown("# " + "Gnist-assistenten", elem_id="app-title")
@@ -419,7 +462,8 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
                 wipe = gr.Button(i18n("settings.delete_all"), variant="stop")
                 wipe_result = gr.Textbox(label=i18n("settings.result"), interactive=False)
 
-            admin_tab, admin_on_load, admin_outputs = build_admin_tab(container, identity, i18n, lang_of)
+            admin_tab, admin_on_load, admin_outputs = build_admin_tab(container, identity, i18n,
+                                                                      preferences.app_language)
 
         # -- wiring ----------------------------------------------------------------------------
         # The tab labels once more after load: Gradio translates the labels of tabs not yet shown only
@@ -434,7 +478,7 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         index_timer.tick(index_banner, None, [index_status, index_timer], api_visibility="private",
                          show_progress="hidden")
         demo.load(on_load, [browser_language],
-                  [conversation_id, chatbot, sources, history, doc_table, doc_choice, language, intro,
+                  [conversation_id, chatbot, sources, history, doc_table, doc_choice, language, intro, lists_shown,
                    *example_sets.values()],
                   js="() => [navigator.language || '']", api_visibility="private"
                   ).then(None, [language], None, js="(lang) => window.gnistSetLocale?.(lang)"
@@ -461,6 +505,9 @@ def build_app(container: Container, identity: Identity, metrics: Metrics) -> gr.
         history.input(select_conversation, [history], [conversation_id, chatbot, sources])
         history.focus(refresh_conversations, [conversation_id], [history], api_visibility="private",
                       show_progress="hidden")
+        follow_tabs.click(follow_other_tabs, [conversation_id, history, lists_shown, doc_choice],
+                          [conversation_id, chatbot, sources, history, doc_table, doc_choice, lists_shown],
+                          api_visibility="private", show_progress="hidden")
         new.click(new_conversation, None, [conversation_id, chatbot, sources, history])
         delete.click(delete_conversation, [conversation_id], [conversation_id, chatbot, sources, history])
         export.click(export_conversation, [conversation_id], [export_file], api_name="export_conversation")

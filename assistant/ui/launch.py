@@ -19,6 +19,7 @@ from assistant.catalog import LANGUAGES, TextCatalog
 from assistant.container import Container
 from assistant.services.language import warm_up
 from assistant.settings import Settings
+from assistant.ui import icons
 from assistant.ui.app import build_app
 from assistant.ui.errors import guard_events
 from assistant.ui.identity import CookieSigner, Identity, IdentityMiddleware
@@ -89,7 +90,7 @@ def page_script(catalog: TextCatalog) -> str:
                 for lang in LANGUAGES}
     replacements = {"__LABELS__": labels, "__TOASTS__": toasts, "__PREFIXES__": prefixes}
     place = PLACE_JS.replace("__FIELDS__", json.dumps(KEPT_FIELDS))
-    script = A11Y_JS.replace("async () => {", "async () => {\n" + place, 1)
+    script = A11Y_JS.replace("async () => {", "async () => {\n" + place + FOLLOW_JS, 1)
     for placeholder, table in replacements.items():
         script = script.replace(placeholder, json.dumps(table, ensure_ascii=False))
     return script
@@ -173,7 +174,13 @@ async () => {
       header.removeAttribute("tabindex");
     }
   };
-  const tidy = () => { nameDropZones(); focusableChats(); translateLabels(); calmToasts(); };
+  // Gradio's Markdown drops aria-hidden from the status icons (icons.py): the words beside each say it.
+  const quietIcons = () => {
+    for (const icon of document.querySelectorAll(".gnist-icon:not([aria-hidden])")) {
+      icon.setAttribute("aria-hidden", "true");
+    }
+  };
+  const tidy = () => { nameDropZones(); focusableChats(); translateLabels(); calmToasts(); quietIcons(); };
   window.gnistTidy = tidy;
   let scheduled = false;
   const soon = () => {
@@ -186,7 +193,25 @@ async () => {
     subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-label", "title"],
   });
   keepPlaceAcrossReloads();
+  followOtherTabs();
 }
+"""
+
+# 7. Lists follow what the user did in another browser tab (a conversation deleted or started, a
+#    document added): when this tab is shown or focused again, the page clicks the hidden
+#    «follow-tabs» buttons, and the server sends the lists only if they changed (app.follow_other_tabs).
+#    Nothing runs while the tab is left alone, so it costs no polling and nothing per answer.
+FOLLOW_JS = r"""
+const followOtherTabs = () => {
+  let last = 0;
+  const follow = () => {
+    if (document.visibilityState !== "visible" || Date.now() - last < 1000) return;
+    last = Date.now();
+    for (const button of document.querySelectorAll(".gnist-follow-tabs")) button.click();
+  };
+  document.addEventListener("visibilitychange", follow);
+  window.addEventListener("focus", follow);
+};
 """
 
 # 6. A reload keeps the user's place: the open tab and what was typed but not yet taken. Gradio
@@ -401,7 +426,7 @@ def launch(settings: Settings, prevent_thread_lock: bool = False):
         auth_message=container.catalog.bilingual("launch.login") if auth else None,
         i18n=container.catalog.gradio_i18n(),
         theme=theme(),
-        css=CSS,
+        css=CSS + icons.css(),
         js=page_script(container.catalog),
         max_file_size=f"{settings.max_upload_mb}mb",
         # Gradio runs at most max_threads events at once, whatever each event's concurrency limit

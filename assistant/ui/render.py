@@ -87,7 +87,7 @@ class _InertText(HTMLParser):
         text = html.escape(data, quote=False)
         for pair, inert in _RESYNTAX.items():
             text = text.replace(pair, inert)
-        self.out.append(text)
+        self.out.append(icons.draw(text))
 
 
 def safe_markdown(text: str) -> str:
@@ -182,7 +182,7 @@ def upload_progress_markdown(jobs, prompts: TextCatalog, lang: str) -> str:
         else:
             lines.append((f"{icons.DONE} " if job.state == "done"
                           else f"{icons.FAILED} ") + _md(job.result.render(prompts, lang)))
-    return "\n\n".join(lines)
+    return icons.draw("\n\n".join(lines))
 
 
 def discard_upload(path: Path) -> None:

@@ -106,14 +106,14 @@ def step_line(status: str, number: int, title: str, lang: str, catalog: TextCata
 def progress_markdown(service: WorkshopService, canvas: Canvas) -> str:
     progress = service.conversation.progress(canvas)
     items = [step_line(s["status"], s["number"], s["title"], canvas.language, service.catalog) for s in progress.steps]
-    return f"**{progress.percent} %**\n\n" + "  \n".join(items)
+    return icons.draw(f"**{progress.percent} %**\n\n" + "  \n".join(items))
 
 
 def findings_markdown(findings: list[critic.Finding], lang: str, catalog: TextCatalog) -> str:
     """The quality check as a jury would say it: how serious, which criterion, the field by its
     label (never its internal name), and what to do next."""
     if not findings:
-        return f"{icons.DONE} " + catalog.workshop("critic", lang)["none"]
+        return icons.draw(f"{icons.DONE} " + catalog.workshop("critic", lang)["none"])
     return safe_markdown("\n".join(
         f"- {icons.SEVERITY.get(f.severity, '')} **{critic.headline(f, lang, catalog)}:** {f.message}"
         for f in findings))
@@ -455,6 +455,10 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
             # the workshop service checks that the workshop is the user's (see answer).
             workshops = gr.Dropdown(label=i18n("ws.list"), choices=[], value=None, elem_id="ws-list",
                                     allow_custom_value=True)
+            # The list as this page shows it; the page script clicks the hidden button when the browser
+            # tab is shown again, and the list is sent only if another tab changed it (launch.FOLLOW_JS).
+            workshops_shown = gr.State(None)
+            follow_tabs = gr.Button(i18n("ask.follow_tabs"), visible="hidden", elem_classes=["gnist-follow-tabs"])
             chat = gr.Chatbot(label=i18n("ws.chat"), height=420, elem_id="ws-chat", buttons=[])
             # The last step, right under the conversation: the findings and the drafts to download.
             with gr.Column(visible=False, elem_id="ws-final") as final_box:
@@ -559,6 +563,20 @@ def build_workshop_tab(container, identity, i18n, tabs, language):
                       api_name="workshop_draft_md").success(None, [draft_file], None, js=SAVE_FILE_JS)
     export_button.click(export_json, [canvas_id], [export_file], api_name="workshop_export")
     import_file.upload(import_json, [import_file], panel_outputs, api_name="workshop_import").then(**side)
+
+    def follow_other_tabs(selected, seen, request: gr.Request | None = None):
+        """«Mine verksteder» as another tab may have left it (a workshop started or joined there)."""
+        user = identity.owner(request)
+        listed = choices(user, request)
+        if listed == seen:
+            return gr.skip(), gr.skip()
+        kept = selected if any(value == selected for _, value in listed) else None
+        return gr.update(choices=listed, value=kept), listed
+
+    # Also when the list is opened: a tab not yet shown has no button for the page script to click.
+    for event in (follow_tabs.click, workshops.focus):
+        event(follow_other_tabs, [workshops, workshops_shown], [workshops, workshops_shown],
+              api_visibility="private", show_progress="hidden")
 
     def canvas_panels(selected, request: gr.Request | None = None):
         """The canvas and progress again, after residents' themes were moved into the canvas."""

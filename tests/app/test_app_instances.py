@@ -86,7 +86,7 @@ def test_unreachable_llm_falls_back_to_extractive_answer_with_notice(app_without
         # The settings tab says so too.
         # The settings tab says so in plain words; the address only under «for administrators».
         message, details = client.predict(api_name="/test_connection")
-        assert message.startswith("✗ Fikk ikke kontakt med språkmodellen") and "127.0.0.1:9" not in message
+        assert g.plain(message).startswith("✗ Fikk ikke kontakt med språkmodellen") and "127.0.0.1:9" not in message
         assert "http://127.0.0.1:9/v1" in details and "ConnectionError" in details
     finally:
         client.close()

@@ -43,3 +43,15 @@ def test_every_status_has_a_text_symbol():
     assert set(icons.STEP_STATUS) == {"done", "skipped", "current", "todo"}
     assert not any(EMOJI.search(symbol) for symbol in vars(icons).values() if isinstance(symbol, str))
     assert BUILT_IN.ui("ws.status.done", "nn")  # the words beside the symbol say the same
+
+
+def test_status_symbols_are_drawn_by_css_and_an_arrow_in_a_sentence_stays_text():
+    from assistant.ui.render import safe_markdown
+
+    drawn = safe_markdown("- ✗ **Mangler · Forankring:** tekst\n- fra sentrum → til torget\n\n⚠\ufe0e Merk")
+    assert drawn.count('class="gnist-icon') == 2
+    assert '<span class="gnist-icon gnist-icon-failed" aria-hidden="true">✗</span> <strong>' in drawn
+    assert "fra sentrum → til torget" in drawn  # a user's arrow in a sentence is text
+    css = icons.css()
+    assert all(f".gnist-icon-{name} " in css for name in icons.NAMES.values())
+    assert "data:image/svg+xml," in css and "forced-colors" in css

@@ -38,7 +38,8 @@ def test_stored_answers_show_their_notices_first():
     shown = chat_messages(messages)
     assert shown[0] == {"role": "user", "content": "Hva koster det?"}
     assert shown[1]["content"] == answer_content("200 000 kroner [1].", ["Språkmodellen svarte ikke."])
-    assert shown[1]["content"].startswith("<p>⚠︎ Språkmodellen svarte ikke.</p>")
+    assert shown[1]["content"].startswith('<p><span class="gnist-icon gnist-icon-warning" aria-hidden="true">⚠︎</span>'
+                                          " Språkmodellen svarte ikke.</p>")
 
 
 def test_similar_cases_name_what_the_jury_valued_once():
