@@ -44,6 +44,15 @@ def sentences(text: str) -> list[str]:
     return grammar.split_sentences(text)
 
 
+_LIST_MARK = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
+
+
+def lines_of(part: str) -> list[str]:
+    """A user's answer written as lines or a list («- Ungdomsrådet\n- Biblioteket»): each line
+    without its bullet, to be read as a sentence of its own rather than as «… - Ungdomsrådet - …»."""
+    return [line for line in (_LIST_MARK.sub("", raw).strip() for raw in part.splitlines()) if line]
+
+
 def _key(sentence: str) -> str:
     return re.sub(r"\W+", " ", sentence).strip().casefold()
 
@@ -70,7 +79,8 @@ class Document:
         already says is left out, so nothing is repeated."""
         kept: list[str] = []
         for part in parts:
-            for one in sentences(grammar.sentence(part)) if part else []:
+            for one in [s for line in lines_of(part or "") for s in sentences(grammar.sentence(line))]:
+                one = grammar.capitalise(one)  # a sentence's first letter, the one letter that may change
                 key = _key(one)
                 if key and key not in self._said:
                     self._said.add(key)

@@ -360,3 +360,10 @@ def test_an_answer_that_echoes_its_frame_stands_alone(lang, answer, frame):
     assert answer[1:] in text
     if frame:
         assert frame not in text
+
+
+def test_a_list_written_into_a_text_field_reads_as_sentences():
+    canvas = with_(good_canvas(), why_now="- Ungdomsrådet vil være med\n- biblioteket har lokaler")
+    text = drafts.render(canvas, "application")
+    assert "- Ungdomsrådet" not in text and "vil være med - biblioteket" not in text
+    assert "Ungdomsrådet vil være med. Biblioteket har lokaler." in text
