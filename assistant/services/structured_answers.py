@@ -150,6 +150,7 @@ class EntityFinder:
         self.reference_words = [fold(w) for w in words["reference_words"]]
         self.every_round_words = [fold(w) for w in words["every_round_words"]]
         self.together_words = [fold(w) for w in words["together_words"]]
+        self.county_words = [fold(w) for w in words["county_words"]]
 
     def says(self, question: str, words: Sequence[str]) -> bool:
         folded = fold(question)
@@ -298,6 +299,10 @@ class StructuredAnswers:
         # Gnist cost a municipality?» and «what did they come up with?» embed close to it.
         if not self.finder.says(question, self.finder.together_words):
             leave_out |= {"together"}
+        # Likewise a county only with «fylke», «ligg», «where» …: «Kva kom dei fram til?» (what they
+        # arrived at) is not «Kva fylke kom dei frå?».
+        if not self.finder.says(question, self.finder.county_words):
+            leave_out |= {"county"}
         # Only «hvor lenge», «how long» … ask for a duration, and only «etter at», «after we» … for
         # what follows the selection; neither is the criteria, the steps of applying or a list,
         # however alike they embed («Hva skjer etter at …» and «Hvordan blir kommunene valgt ut?»).

@@ -274,7 +274,7 @@ def test_only_a_question_about_applying_together_gets_the_joint_applications(str
 
 
 @pytest.mark.parametrize(("question", "lang"), [("what did they come up with?", "en"), ("Hva fant de på?", "nb"),
-                                                ("Kva enda dei opp med?", "nn")])
+                                                ("Kva enda dei opp med?", "nn"), ("Kva kom dei fram til?", "nn")])
 def test_what_a_listed_case_came_up_with_is_its_outcome(structured, question, lang):
     answer = structured.answer(question, ["Hvilke kommuner var med i 2021?"], lang)
     assert answer is not None and answer.intent == "outcome", answer
