@@ -90,10 +90,10 @@ class Writer:
         answer_opening = re.findall(r"\w+", values[0].lower())[:ECHO_WORDS] if len(values) == 1 else []
         if len(opening) == ECHO_WORDS and answer_opening == opening:
             return [values[0]]
-        after_colon = ":" in frame
-        phrases = [v for v in values if ":" not in v and not grammar.is_clause(v)
-                   and len(grammar.split_sentences(v)) == 1]
-        if after_colon and len(values) == 1 and ":" not in values[0] and len(grammar.split_sentences(values[0])) == 1:
+        # What may stand in a frame's slot: one sentence, without a colon of its own.
+        single = [v for v in values if ":" not in v and len(grammar.split_sentences(v)) == 1]
+        phrases = [v for v in single if not grammar.is_clause(v)]
+        if ":" in frame and len(values) == 1 and single:
             phrases = values  # one clause of the user's reads well after the colon
         clauses = [v for v in values if v not in phrases]
         lead = self.t(key, **{slot: self.items(phrases)}) if phrases else self.p["intro"][key]
