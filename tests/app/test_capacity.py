@@ -27,7 +27,7 @@ def test_users_waiting_on_the_model_are_all_streamed_at_once(seed_dirs, tmp_path
     llm = fake_llm("drip")
     app = g.launch_app(seed_dirs, tmp_path / "data", llm_base_url=llm.base_url, llm_model="test",
                        llm_timeout=600, chat_concurrency=USERS + 10)
-    jobs = []
+    jobs, clients = [], []
     try:
         clients = [Client(app.url, verbose=False) for _ in range(USERS)]
         jobs = [client.submit(QUESTION, None, None, api_name="/respond") for client in clients]
@@ -38,5 +38,7 @@ def test_users_waiting_on_the_model_are_all_streamed_at_once(seed_dirs, tmp_path
     finally:
         for job in jobs:
             job.cancel()
+        for client in clients:  # their sockets would stay open for the rest of the test session
+            client.close()
         llm.stopping.set()
         app.close()
